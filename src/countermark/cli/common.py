@@ -1,0 +1,59 @@
+"""What every command shares: the console, the context, errors shown plainly, progress bars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from countermark.core.context import AppContext, build_context
+from countermark.core.errors import CountermarkError
+from countermark.core.migrate import current_revision, head_revision
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def app_context(*, require_schema: bool = True) -> Iterator[AppContext]:
+    """The application context for one command; user errors end the command with a clear message."""
+    try:
+        ctx = build_context()
+    except CountermarkError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    try:
+        if require_schema and current_revision(ctx.engine) != head_revision():
+            err_console.print(
+                "[red]error:[/red] the database is not at the latest schema: "
+                "run [bold]countermark db upgrade[/bold]"
+            )
+            raise typer.Exit(2)
+        yield ctx
+    except CountermarkError as exc:
+        err_console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        ctx.close()
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar; yields an update(done, total) callback."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,34 @@
+"""The `countermark` command."""
+
+from __future__ import annotations
+
+import typer
+
+from countermark.cli import db, fingerprint, orgs, target, users, world
+from countermark.cli.demo import demo_command
+from countermark.cli.ingest import ingest_command, kinds_command
+from countermark.cli.serve import serve_command
+from countermark.cli.settings import settings_command
+from countermark.cli.world import eval_command
+
+app = typer.Typer(
+    name="countermark",
+    help="Detect, link, target and act on counterfeiting and piracy across platforms and borders.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(orgs.app, name="org")
+app.add_typer(users.app, name="user")
+app.add_typer(world.app, name="world")
+app.add_typer(target.app, name="target")
+app.add_typer(fingerprint.app, name="fingerprint")
+app.command("ingest")(ingest_command)
+app.command("kinds")(kinds_command)
+app.command("demo")(demo_command)
+app.command("eval")(eval_command)
+app.command("settings")(settings_command)
+app.command("serve")(serve_command)
+
+if __name__ == "__main__":
+    app()

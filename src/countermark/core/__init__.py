@@ -1,0 +1,1 @@
+"""Settings, database, blob store, errors and clock shared by every capability."""

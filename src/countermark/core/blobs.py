@@ -1,0 +1,98 @@
+"""Content-addressed blob store: images, page snapshots and evidence, keyed by SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from countermark.core.errors import InvalidInput, NotFound
+
+
+def sha256_hex(data: bytes) -> str:
+    """The lower-case hex SHA-256 of the bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _check_digest(digest: str) -> str:
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InvalidInput(f"not a SHA-256 hex digest: {digest[:80]!r}")
+    return digest
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """What every blob store does; an object store can replace the local one."""
+
+    def put(self, data: bytes) -> str:
+        """Store the bytes (idempotent) and return their SHA-256."""
+        ...
+
+    def get(self, digest: str) -> bytes:
+        """The bytes stored under the digest; NotFound when absent."""
+        ...
+
+    def exists(self, digest: str) -> bool:
+        """Whether bytes with this digest are stored."""
+        ...
+
+
+class LocalBlobStore:
+    """Blobs as files under a directory, fanned out by the first two bytes of the digest."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, digest: str) -> Path:
+        digest = _check_digest(digest)
+        return self.root / digest[:2] / digest[2:4] / digest
+
+    def put(self, data: bytes) -> str:
+        digest = sha256_hex(data)
+        path = self._path(digest)
+        if path.exists():
+            return digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a crash never leaves a truncated blob under a valid name.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        path = self._path(digest)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"no blob {digest}") from None
+
+    def exists(self, digest: str) -> bool:
+        return self._path(digest).exists()
+
+
+class MemoryBlobStore:
+    """Blobs in a dictionary: a real store for tests and throwaway runs, not a mock."""
+
+    def __init__(self) -> None:
+        self._blobs: dict[str, bytes] = {}
+
+    def put(self, data: bytes) -> str:
+        digest = sha256_hex(data)
+        self._blobs.setdefault(digest, bytes(data))
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        try:
+            return self._blobs[_check_digest(digest)]
+        except KeyError:
+            raise NotFound(f"no blob {digest}") from None
+
+    def exists(self, digest: str) -> bool:
+        return _check_digest(digest) in self._blobs

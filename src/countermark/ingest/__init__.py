@@ -1,0 +1,1 @@
+"""One ingestion path for every kind of record: read, validate, store once, reject with reasons."""

@@ -1,0 +1,60 @@
+"""The kinds of record that can be ingested: their schema and the service that stores them."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from countermark.ingest.base import IngestContext, Outcome
+from countermark.observe.schemas import AccountIn, ListingIn
+from countermark.observe.service import ingest_account, ingest_listing
+from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn
+from countermark.rights.service import ingest_authorised_seller, ingest_product, ingest_recordal, ingest_right
+from countermark.target.schemas import ShipmentIn
+from countermark.target.service import ingest_shipment
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One ingestible kind: its name, schema and the function that stores a validated record."""
+
+    name: str
+    schema: type[BaseModel]
+    store: Callable[[IngestContext, Any], Outcome]
+    summary: str
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """Names of the schema's fields."""
+        return frozenset(self.schema.model_fields)
+
+    def fields_of_type(self, origin: type) -> frozenset[str]:
+        """Fields whose type is (optionally) a list or a dict, for splitting CSV cells."""
+        names = set()
+        for name, info in self.schema.model_fields.items():
+            annotation = info.annotation
+            candidates = (
+                typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
+            )
+            if any(typing.get_origin(c) is origin for c in candidates):
+                names.add(name)
+        return frozenset(names)
+
+
+KINDS: dict[str, KindSpec] = {
+    spec.name: spec
+    for spec in (
+        KindSpec("rights", RightIn, ingest_right, "trademarks, copyrights, designs and patents"),
+        KindSpec("recordals", RecordalIn, ingest_recordal, "customs applications for action"),
+        KindSpec("products", ProductIn, ingest_product, "genuine products with reference images"),
+        KindSpec("authorised_sellers", AuthorisedSellerIn, ingest_authorised_seller, "authorised resellers"),
+        KindSpec("accounts", AccountIn, ingest_account, "seller accounts, pages and shops"),
+        KindSpec("listings", ListingIn, ingest_listing, "offers observed online"),
+        KindSpec("shipments", ShipmentIn, ingest_shipment, "declarations and consignments"),
+    )
+}

@@ -1,0 +1,210 @@
+"""Ingest a file: read, validate, store once per (source, external_id, version), write the rejects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+
+from countermark.core.blobs import BlobStore
+from countermark.core.errors import InvalidInput
+from countermark.core.settings import TLP_LEVELS
+from countermark.ingest.base import IngestContext, RowRejected
+from countermark.ingest.kinds import KINDS, KindSpec
+from countermark.ingest.readers import RawRow, count_rows, detect_format, load_mapping, read_csv, read_jsonl
+from countermark.orgs.service import record_audit
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingestion did: counts and where the rejected rows were written."""
+
+    kind: str
+    path: str
+    read: int = 0
+    stored: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejects_path: str | None = None
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        line = (
+            f"{self.kind}: read {self.read}, stored {self.stored}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {self.rejected}"
+        )
+        return line + (f" (reasons in {self.rejects_path})" if self.rejects_path else "")
+
+
+def _validation_reasons(exc: ValidationError) -> list[str]:
+    reasons = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "record"
+        reasons.append(f"{where}: {error['msg']}")
+    return reasons
+
+
+def _rows(spec: KindSpec, path: Path, fmt: str, mapping: dict[str, str]) -> Any:
+    if fmt == "jsonl":
+        if mapping:
+            raise InvalidInput("a column mapping applies to CSV files only")
+        return read_jsonl(path)
+    return read_csv(
+        path,
+        mapping=mapping,
+        fields=spec.fields,
+        list_fields=spec.fields_of_type(list),
+        dict_fields=spec.fields_of_type(dict),
+    )
+
+
+def rejects_path_for(path: Path) -> Path:
+    """Where the rejected rows of an input file are written: beside it."""
+    return path.with_name(path.name + ".rejects.jsonl")
+
+
+def _check_options(kind: str, tlp: str) -> KindSpec:
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise InvalidInput(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    if tlp not in TLP_LEVELS:
+        raise InvalidInput(f"unknown TLP marking {tlp!r}: use one of {', '.join(TLP_LEVELS)}")
+    return spec
+
+
+def ingest_rows(
+    *,
+    session: Session,
+    blobs: BlobStore,
+    kind: str,
+    rows: Iterable[RawRow],
+    owner_org_id: int,
+    actor: str,
+    label: str,
+    tlp: str = "AMBER",
+    source: str | None = None,
+    base_dir: Path | None = None,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> IngestReport:
+    """Validate and store rows of one kind inside the caller's transaction; the report lists the rejects."""
+    spec = _check_options(kind, tlp)
+    report = IngestReport(kind=kind, path=label)
+    ctx = IngestContext(
+        session=session,
+        blobs=blobs,
+        base_dir=base_dir,
+        source=source or "",
+        owner_org_id=owner_org_id,
+        tlp=tlp,
+    )
+    for row in rows:
+        report.read += 1
+        _ingest_row(spec, ctx, row, report, default_source=source or label)
+        if progress:
+            progress(report.read, max(total, report.read))
+    record_audit(
+        session=session,
+        actor=actor,
+        org_id=owner_org_id,
+        action="ingest",
+        subject_type=kind,
+        subject_id=label,
+        detail={k: getattr(report, k) for k in ("read", "stored", "updated", "unchanged", "rejected")},
+    )
+    return report
+
+
+def ingest_file(
+    *,
+    session: Session,
+    blobs: BlobStore,
+    kind: str,
+    path: Path,
+    owner_org_id: int,
+    actor: str,
+    tlp: str = "AMBER",
+    source: str | None = None,
+    fmt: str | None = None,
+    mapping_path: Path | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest one file of one kind inside the caller's transaction; rejected rows go beside the file."""
+    spec = _check_options(kind, tlp)
+    if not path.is_file():
+        raise InvalidInput(f"no file at {path}")
+    fmt = detect_format(path, fmt)
+    rows = _rows(spec, path, fmt, load_mapping(mapping_path))
+    report = ingest_rows(
+        session=session,
+        blobs=blobs,
+        kind=kind,
+        rows=rows,
+        owner_org_id=owner_org_id,
+        actor=actor,
+        label=f"file:{path.name}",
+        tlp=tlp,
+        source=source,
+        base_dir=path.parent.resolve(),
+        progress=progress,
+        total=count_rows(path),
+    )
+    report.path = str(path)
+    _write_rejects(path, report)
+    return report
+
+
+def _ingest_row(
+    spec: KindSpec, ctx: IngestContext, row: RawRow, report: IngestReport, *, default_source: str
+) -> None:
+    def reject(reasons: list[str]) -> None:
+        report.rejected += 1
+        report.rejects.append(
+            {"line": row.line, "errors": reasons, "record": row.data if row.data else row.raw}
+        )
+
+    if row.data is None:
+        reject([row.error or "unreadable row"])
+        return
+    try:
+        record = spec.schema.model_validate(row.data)
+    except ValidationError as exc:
+        reject(_validation_reasons(exc))
+        return
+    ctx.source = getattr(record, "source", "") or default_source
+    savepoint = ctx.session.begin_nested()
+    try:
+        outcome = spec.store(ctx, record)
+        savepoint.commit()
+    except RowRejected as exc:
+        savepoint.rollback()
+        ctx.cache.clear()  # entries created inside the rolled-back savepoint are gone
+        reject([str(exc)])
+        return
+    except (IntegrityError, DataError) as exc:
+        savepoint.rollback()
+        ctx.cache.clear()
+        reject([f"the database refused the row: {str(exc.orig).splitlines()[0]}"])
+        return
+    setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def _write_rejects(path: Path, report: IngestReport) -> None:
+    target = rejects_path_for(path)
+    if not report.rejects:
+        target.unlink(missing_ok=True)
+        return
+    with target.open("w", encoding="utf-8") as handle:
+        for reject in report.rejects:
+            handle.write(json.dumps(reject, ensure_ascii=False, default=str) + "\n")
+    report.rejects_path = str(target)

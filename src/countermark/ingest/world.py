@@ -1,0 +1,69 @@
+"""Load a world directory (the synthetic one or a partner's export) through the ordinary ingestion path."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from countermark.core.blobs import BlobStore
+from countermark.core.errors import InvalidInput
+from countermark.ingest.pipeline import IngestReport, ingest_file
+from countermark.orgs.service import ensure_organisation, get_organisation_by_name_or_raise
+
+StepProgress = Callable[[str, int, int], None]
+
+
+def read_manifest(world_dir: Path) -> dict[str, Any]:
+    """The world's manifest (world.json): its organisations and ordered ingestion steps."""
+    path = world_dir / "world.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot read the world manifest {path}: {exc}") from exc
+    if not isinstance(manifest, dict) or "ingest" not in manifest or "organisations" not in manifest:
+        raise InvalidInput(f"{path} must hold 'organisations' and 'ingest'")
+    return manifest
+
+
+def load_world(
+    *,
+    session: Session,
+    blobs: BlobStore,
+    world_dir: Path,
+    actor: str = "demo",
+    progress: StepProgress | None = None,
+) -> list[IngestReport]:
+    """Create the world's organisations and ingest each of its files in order."""
+    manifest = read_manifest(world_dir)
+    for org in manifest["organisations"]:
+        ensure_organisation(
+            session=session, name=org["name"], kind=org["kind"], country=org["country"], actor=actor
+        )
+    reports = []
+    for step in manifest["ingest"]:
+        owner = get_organisation_by_name_or_raise(session=session, name=step["org"])
+        kind = step["kind"]
+
+        def update(done: int, total: int, kind: str = kind) -> None:
+            if progress:
+                progress(kind, done, total)
+
+        reports.append(
+            ingest_file(
+                session=session,
+                blobs=blobs,
+                kind=kind,
+                path=world_dir / step["file"],
+                owner_org_id=owner.id,
+                actor=actor,
+                tlp=step.get("tlp") or owner.default_tlp,
+                source=step.get("source"),
+                mapping_path=world_dir / step["map"] if step.get("map") else None,
+                progress=update,
+            )
+        )
+    return reports

@@ -1,0 +1,80 @@
+"""Ingestion schemas of accounts and listings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field, field_validator
+
+from countermark.core.validation import CountryCode, CurrencyCode, RecordIn, UtcDatetime
+from countermark.orgs.schemas import MarkedOut
+
+
+class AccountIn(RecordIn):
+    """A seller account, page or shop on a platform."""
+
+    platform: str = Field(min_length=1, max_length=100)
+    handle: str = Field(min_length=1, max_length=200)
+    display_name: str | None = Field(default=None, max_length=300)
+    profile_url: str | None = Field(default=None, max_length=2000)
+    country: CountryCode | None = None
+    bio: str | None = Field(default=None, description="Free text; identifiers are extracted from it.")
+    contacts: list[str] = Field(
+        default_factory=list,
+        description="Contacts as shown (e-mails, phones, handles, wallets); identifiers are extracted.",
+    )
+    joined_at: UtcDatetime | None = None
+
+
+class ListingIn(RecordIn):
+    """An offer observed online."""
+
+    platform: str = Field(min_length=1, max_length=100)
+    url: str = Field(min_length=1, max_length=2000)
+    title: str = Field(min_length=1, max_length=1000)
+    description: str | None = None
+    language: str | None = Field(default=None, max_length=8)
+    price: Decimal | None = Field(default=None, ge=0)
+    currency: CurrencyCode | None = None
+    seller: str | None = Field(default=None, max_length=200, description="Seller handle on the platform.")
+    ships_from: CountryCode | None = None
+    observed_at: UtcDatetime
+    images: list[str] = Field(default_factory=list, description="Image paths relative to the input file.")
+    snapshot: str | None = Field(default=None, description="Saved page (HTML) path relative to the input.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        return value
+
+
+class AccountOut(MarkedOut):
+    """An account as the API returns it."""
+
+    platform: str
+    handle: str
+    display_name: str | None
+    profile_url: str | None
+    country: str | None
+    bio: str | None
+    joined_at: datetime | None
+
+
+class ListingOut(MarkedOut):
+    """A listing as the API returns it."""
+
+    platform: str
+    url: str
+    title: str
+    description: str | None
+    language: str | None
+    price: Decimal | None
+    currency: str | None
+    account_id: int | None
+    seller_handle: str | None
+    ships_from: str | None
+    observed_at: datetime
+    snapshot_sha256: str | None

@@ -1,0 +1,1 @@
+"""Organisations, users, markings, sharing groups and the audit trail."""

@@ -1,0 +1,123 @@
+"""Organisations, users and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from countermark.core.errors import Conflict, InvalidInput, NotFound
+from countermark.core.settings import TLP_LEVELS
+from countermark.orgs.models import ORG_KINDS, ROLES, AuditEntry, Organisation, User
+
+
+def get_organisation_by_name(*, session: Session, name: str) -> Organisation | None:
+    """The organisation with this name, if any."""
+    return session.scalar(select(Organisation).where(Organisation.name == name))
+
+
+def get_organisation_by_name_or_raise(*, session: Session, name: str) -> Organisation:
+    """The organisation with this name; NotFound naming the known ones otherwise."""
+    org = get_organisation_by_name(session=session, name=name)
+    if org is None:
+        known = ", ".join(session.scalars(select(Organisation.name).order_by(Organisation.name)).all()[:20])
+        raise NotFound(f"no organisation named {name!r}" + (f"; known: {known}" if known else ""))
+    return org
+
+
+def create_organisation(
+    *, session: Session, name: str, kind: str, country: str, default_tlp: str = "AMBER", actor: str = "system"
+) -> Organisation:
+    """Create an organisation; Conflict when the name is taken."""
+    if kind not in ORG_KINDS:
+        raise InvalidInput(f"unknown organisation kind {kind!r}: use one of {', '.join(ORG_KINDS)}")
+    if default_tlp not in TLP_LEVELS:
+        raise InvalidInput(f"unknown TLP marking {default_tlp!r}: use one of {', '.join(TLP_LEVELS)}")
+    if len(country) != 2 or not country.isalpha():
+        raise InvalidInput(f"country {country!r} must be an ISO 3166-1 alpha-2 code")
+    if get_organisation_by_name(session=session, name=name) is not None:
+        raise Conflict(f"an organisation named {name!r} already exists")
+    org = Organisation(name=name, kind=kind, country=country.upper(), default_tlp=default_tlp)
+    session.add(org)
+    session.flush()
+    record_audit(
+        session=session,
+        actor=actor,
+        org_id=org.id,
+        action="create",
+        subject_type="organisation",
+        subject_id=str(org.id),
+        detail={"name": name, "kind": kind},
+    )
+    return org
+
+
+def ensure_organisation(
+    *, session: Session, name: str, kind: str, country: str, actor: str = "system"
+) -> Organisation:
+    """The organisation with this name, created if missing."""
+    existing = get_organisation_by_name(session=session, name=name)
+    if existing is not None:
+        return existing
+    return create_organisation(session=session, name=name, kind=kind, country=country, actor=actor)
+
+
+def create_user(
+    *,
+    session: Session,
+    org_id: int,
+    email: str,
+    display_name: str,
+    role: str = "viewer",
+    actor: str = "system",
+) -> User:
+    """Create a user in an organisation (passwords come with the web issue)."""
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    if session.scalar(select(User).where(User.email == email.lower())) is not None:
+        raise Conflict(f"a user with e-mail {email!r} already exists")
+    user = User(org_id=org_id, email=email.lower(), display_name=display_name, role=role)
+    session.add(user)
+    session.flush()
+    record_audit(
+        session=session,
+        actor=actor,
+        org_id=org_id,
+        action="create",
+        subject_type="user",
+        subject_id=str(user.id),
+        detail={"email": user.email, "role": role},
+    )
+    return user
+
+
+def record_audit(
+    *,
+    session: Session,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | None = None,
+    org_id: int | None = None,
+    origin: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the audit trail."""
+    entry = AuditEntry(
+        actor=actor,
+        org_id=org_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        origin=origin,
+        detail=detail or {},
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_audit(*, session: Session, limit: int = 100) -> list[AuditEntry]:
+    """The most recent audit entries, newest first."""
+    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))

@@ -1,0 +1,1 @@
+"""Rights, customs recordals, genuine products and authorised sellers."""

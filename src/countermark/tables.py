@@ -1,0 +1,20 @@
+"""Imports every capability's tables so the metadata is complete (for migrations and tests)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from countermark.core import models as core_models
+from countermark.core.db import Base
+from countermark.fingerprint import models as fingerprint_models
+from countermark.observe import models as observe_models
+from countermark.orgs import models as orgs_models
+from countermark.rights import models as rights_models
+from countermark.target import models as target_models
+
+MODEL_MODULES = (core_models, orgs_models, rights_models, observe_models, fingerprint_models, target_models)
+
+
+def metadata() -> MetaData:
+    """The complete metadata of every table."""
+    return Base.metadata

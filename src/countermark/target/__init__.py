@@ -1,0 +1,1 @@
+"""Shipments (declarations and consignments) and their risk targeting."""

@@ -1,0 +1,119 @@
+"""Fixtures: a migrated store on SQLite and, when a server is reachable, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from countermark.core.blobs import LocalBlobStore
+from countermark.core.context import AppContext, build_context
+from countermark.core.db import make_engine
+from countermark.core.migrate import upgrade
+from countermark.core.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "COUNTERMARK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+_postgres_reason: str | None = None
+
+
+def _postgres_unreachable() -> str | None:
+    """None when PostgreSQL answers, else why not (checked once per test process)."""
+    global _postgres_reason
+    if _postgres_reason is None:
+        try:
+            engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as connection:
+                connection.execute(text("select 1"))
+            engine.dispose()
+            _postgres_reason = ""
+        except Exception as exc:  # any failure to connect means: skip, and say why
+            _postgres_reason = (
+                f"no PostgreSQL at {POSTGRES_URL} ({type(exc).__name__}); set COUNTERMARK_TEST_POSTGRES_URL"
+            )
+    return _postgres_reason or None
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+    reason = _postgres_unreachable()
+    if reason:
+        if os.environ.get("COUNTERMARK_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = f"cm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: an SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'countermark.db'}"
+    return str(request.getfixturevalue("postgres_schema_url"))
+
+
+_sqlite_template: Path | None = None
+
+
+def _sqlite_template_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file built once per test process; each test gets a copy (migrating is slow)."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        _sqlite_template = path
+    return _sqlite_template
+
+
+def _context(database_url: str, tmp_path: Path) -> AppContext:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
+    return build_context(settings, blobs=LocalBlobStore(tmp_path / "blobs"))
+
+
+@pytest.fixture
+def migrated_store(database_url: str, tmp_path: Path) -> Iterator[AppContext]:
+    """A store brought to the head revision by the real migrations."""
+    ctx = _context(database_url, tmp_path)
+    upgrade(ctx.engine)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def store(
+    database_url: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AppContext]:
+    """A store at the head revision (a migrated template copied on SQLite, the migrations on PostgreSQL)."""
+    if database_url.startswith("sqlite"):
+        target = Path(database_url.removeprefix("sqlite:///"))
+        shutil.copyfile(_sqlite_template_file(tmp_path_factory), target)
+    ctx = _context(database_url, tmp_path)
+    if not database_url.startswith("sqlite"):
+        upgrade(ctx.engine)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
