@@ -1,0 +1,43 @@
+"""The synthetic world goes through the ordinary ingestion path whole, once, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from countermark.core.context import AppContext
+from countermark.core.db import unit_of_work
+from countermark.eval.run import evaluate
+from countermark.ingest.world import load_world
+from countermark.observe.models import Listing
+from countermark.sim import build_world
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("world")
+    build_world(target, seed=11, scale="small")
+    return target
+
+
+def test_world_loads_without_rejects_and_reloads_without_change(store: AppContext, world: Path) -> None:
+    with unit_of_work(store.sessions) as session:
+        first = load_world(session=session, blobs=store.blobs, world_dir=world)
+    with unit_of_work(store.sessions) as session:
+        second = load_world(session=session, blobs=store.blobs, world_dir=world)
+        listings = session.scalar(select(func.count()).select_from(Listing))
+
+    assert all(r.rejected == 0 for r in first), [r.rejects[:3] for r in first if r.rejected]
+    assert sum(r.stored for r in first) == sum(r.read for r in first)
+    assert all(r.stored == r.updated == 0 and r.unchanged == r.read for r in second)
+    assert listings == sum(r.read for r in first if r.kind == "listings")
+
+    with unit_of_work(store.sessions) as session:
+        figures = evaluate(session, world / "truth" / "truth.json")
+    assert set(figures["ingest"].values()) == {1.0}
+    assert figures["identifier_extraction"]["recall"] >= 0.95
+    assert figures["identifier_extraction"]["precision"] >= 0.9
