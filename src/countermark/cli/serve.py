@@ -1,0 +1,40 @@
+"""`countermark serve`: the web interface and the API with uvicorn."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from countermark.cli.common import console
+from countermark.core.settings import Settings
+
+
+def serve_command(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int | None = typer.Option(
+        None, help="Worker processes (default: 1 on SQLite, which has one writer; 2 per core on PostgreSQL)."
+    ),
+) -> None:
+    """Serve the web interface and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
+    import uvicorn
+
+    settings = Settings()
+    if workers is None:
+        workers = 1 if settings.is_sqlite else 2 * (os.cpu_count() or 1)
+    if settings.is_sqlite and workers > 1:
+        console.print("[yellow]SQLite has a single writer: serving with 1 worker[/yellow]")
+        workers = 1
+    console.print(
+        f"serving on http://{host}:{port} with {workers} worker(s); store: {settings.resolved_database_url()}"
+    )
+    uvicorn.run(
+        "countermark.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )

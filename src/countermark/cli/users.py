@@ -1,0 +1,57 @@
+"""`countermark user`: create users and set their passwords."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from countermark.cli.common import app_context, console
+from countermark.core.db import unit_of_work
+from countermark.orgs.auth import set_password
+from countermark.orgs.models import ROLES, Organisation, User
+from countermark.orgs.service import create_user, get_organisation_by_name_or_raise
+
+app = typer.Typer(help="Users: people who sign in, one organisation and one role each.", no_args_is_help=True)
+
+
+@app.command("create")
+def create_command(
+    email: str = typer.Argument(..., help="Sign-in e-mail."),
+    org: str = typer.Option(..., "--org", help="Name of the user's organisation."),
+    role: str = typer.Option("viewer", help=f"One of {', '.join(ROLES)}."),
+    name: str | None = typer.Option(None, help="Display name (default: the e-mail)."),
+    locale: str = typer.Option("en", help="Interface language: en, fr or zh."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters."
+    ),
+) -> None:
+    """Create a user who can sign in to the web interface."""
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        organisation = get_organisation_by_name_or_raise(session=session, name=org)
+        user = create_user(
+            session=session,
+            org_id=organisation.id,
+            email=email,
+            display_name=name or email,
+            role=role,
+            actor="cli",
+        )
+        user.locale = locale if locale in ("en", "fr", "zh") else "en"
+        set_password(session=session, user=user, password=password)
+        console.print(f"created user {user.email} ({user.role}) in {organisation.name}")
+
+
+@app.command("list")
+def list_command() -> None:
+    """List users with their organisations."""
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        table = Table("id", "e-mail", "name", "role", "organisation")
+        rows = session.execute(
+            select(User, Organisation.name)
+            .join(Organisation, Organisation.id == User.org_id)
+            .order_by(User.id)
+        )
+        for user, org_name in rows:
+            table.add_row(str(user.id), user.email, user.display_name, user.role, org_name)
+        console.print(table)

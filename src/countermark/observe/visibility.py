@@ -1,0 +1,34 @@
+"""Identifiers are not marked themselves: they are visible through the records they were seen in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from countermark.observe.models import Account, IdentifierSighting, Listing
+from countermark.orgs.visibility import Principal, visible_clause
+from countermark.target.models import Shipment
+
+SUBJECT_MODELS: dict[str, Any] = {"account": Account, "listing": Listing, "shipment": Shipment}
+
+
+def visible_sightings(session: Session, identifier_id: int, principal: Principal) -> list[dict[str, Any]]:
+    """The sightings of an identifier in records the principal may see."""
+    result = []
+    for subject_type, model in SUBJECT_MODELS.items():
+        rows = session.execute(
+            select(IdentifierSighting.subject_id, IdentifierSighting.field, IdentifierSighting.raw)
+            .join(model, model.id == IdentifierSighting.subject_id)
+            .where(
+                IdentifierSighting.identifier_id == identifier_id,
+                IdentifierSighting.subject_type == subject_type,
+                visible_clause(model, principal),
+            )
+            .order_by(IdentifierSighting.subject_id)
+        )
+        result += [
+            {"subject_type": subject_type, "subject_id": sid, "field": f, "raw": r} for sid, f, r in rows
+        ]
+    return result

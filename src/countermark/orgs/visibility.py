@@ -1,0 +1,80 @@
+"""Who may see a marked record: the one rule, as a pure function and as the SQL clause every query uses.
+
+The rule, for a principal acting for organisation O:
+- the owning organisation always sees its records;
+- CLEAR records are visible to everyone, signed in or not;
+- GREEN records are visible to every organisation of the instance (the community);
+- AMBER, AMBER+STRICT and RED records are visible beyond the owner only to the organisations of the
+  record's sharing group (the named recipients); without a group they stay with the owner.
+A system principal (the command line, batch jobs) sees everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from countermark.orgs.models import SharingGroupMember
+
+COMMUNITY_LEVELS = frozenset({"GREEN", "CLEAR"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user of an organisation, a token with scopes, the public, or the system."""
+
+    org_id: int | None
+    user_id: int | None = None
+    role: str = "viewer"
+    scopes: frozenset[str] = field(default_factory=lambda: frozenset({"read"}))
+    group_ids: frozenset[int] = frozenset()
+    is_system: bool = False
+    email: str = "anonymous"
+    locale: str = "en"
+
+    @property
+    def is_public(self) -> bool:
+        """Not signed in."""
+        return self.org_id is None and not self.is_system
+
+
+SYSTEM = Principal(
+    org_id=None, role="admin", scopes=frozenset({"read", "write", "admin"}), is_system=True, email="system"
+)
+PUBLIC = Principal(org_id=None, scopes=frozenset())
+
+
+def can_see(principal: Principal, *, owner_org_id: int, tlp: str, sharing_group_id: int | None) -> bool:
+    """Whether the principal may see a record with this owner, marking and sharing group."""
+    if principal.is_system or tlp == "CLEAR":
+        return True
+    if principal.org_id is None:
+        return False
+    if principal.org_id == owner_org_id or tlp in COMMUNITY_LEVELS:
+        return True
+    return sharing_group_id is not None and sharing_group_id in principal.group_ids
+
+
+def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
+    """The SQL condition equivalent to `can_see` for rows of a marked table."""
+    if principal.is_system:
+        return true()
+    if principal.org_id is None:
+        return model.tlp == "CLEAR"  # type: ignore[no-any-return]
+    conditions = [model.owner_org_id == principal.org_id, model.tlp.in_(sorted(COMMUNITY_LEVELS))]
+    if principal.group_ids:
+        conditions.append(model.sharing_group_id.in_(sorted(principal.group_ids)))
+    return or_(*conditions) if conditions else false()
+
+
+def visible(model: Any, principal: Principal) -> Select[Any]:
+    """A SELECT of the model restricted to what the principal may see: the start of every marked query."""
+    return select(model).where(visible_clause(model, principal))
+
+
+def group_ids_of(session: Any, org_id: int) -> frozenset[int]:
+    """The sharing groups an organisation belongs to."""
+    rows = session.scalars(select(SharingGroupMember.group_id).where(SharingGroupMember.org_id == org_id))
+    return frozenset(rows)

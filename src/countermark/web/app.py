@@ -1,0 +1,38 @@
+"""The app factory: `create_app(settings)` builds the engine, the routers and the error handlers."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import countermark
+from countermark.core.context import AppContext, build_context
+from countermark.core.settings import Settings
+from countermark.web.errors import install_error_handlers
+from countermark.web.routers import API_ROUTERS, PAGE_ROUTERS
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
+    """A FastAPI app on the given settings (or an existing context); nothing connects before a request."""
+    ctx = context or build_context(settings)
+    app = FastAPI(
+        title="Countermark API",
+        version=countermark.__version__,
+        description="Rights, products, online observations, identifiers and shipments, shared under TLP 2.0 "
+        "markings. Authenticate with 'Authorization: Bearer <token>' (create tokens on the API tokens page).",
+        docs_url=None,  # Swagger UI loads from a CDN; offline networks get the OpenAPI JSON instead
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    for module_name in (*API_ROUTERS, *PAGE_ROUTERS):
+        module = importlib.import_module(module_name)
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

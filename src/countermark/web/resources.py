@@ -1,0 +1,266 @@
+"""Read routes of a marked resource: list (filters, sort, cursor pagination), detail and CSV export.
+
+Every query starts from `visible(model, principal)`: no route filters by hand.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, func, or_
+from sqlalchemy.orm import Session
+
+from countermark.core.errors import InvalidInput, NotFound
+from countermark.orgs.service import record_audit
+from countermark.orgs.visibility import Principal, visible
+from countermark.web.deps import DbSession, client_origin, require_scope
+
+MAX_LIMIT = 200
+RESERVED_PARAMS = frozenset({"limit", "cursor", "sort", "q"})
+
+
+class Page(BaseModel):
+    """A page of results and the cursor of the next one (null at the end)."""
+
+    items: list[Any]
+    next_cursor: str | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """How a marked table is exposed: its output schema, filters, text search and sort keys."""
+
+    name: str
+    model: Any
+    out: type[BaseModel]
+    filters: dict[str, str] = field(default_factory=dict)
+    text_fields: tuple[str, ...] = ()
+    sort_fields: tuple[str, ...] = ("id",)
+    default_sort: str = "-id"
+    detail: Callable[[Session, Any, Principal], dict[str, Any]] | None = None
+
+    @property
+    def all_filters(self) -> dict[str, str]:
+        """The resource's filters plus the identity filters every ingested record has."""
+        return {"source": "source", "external_id": "external_id", **self.filters}
+
+
+def _coerce(column: Any, raw: Any) -> Any:
+    python_type = column.type.python_type
+    if raw is None:
+        return None
+    try:
+        if python_type is datetime:
+            return datetime.fromisoformat(raw)
+        if python_type is date:
+            return date.fromisoformat(raw)
+        if python_type is Decimal:
+            return Decimal(raw)
+        if python_type is bool:
+            return str(raw).lower() in ("1", "true", "yes")
+        return python_type(raw)
+    except (ValueError, TypeError, InvalidOperation):
+        raise InvalidInput(f"{raw!r} is not a valid value for {column.key}") from None
+
+
+def _encode_cursor(sort: str, value: Any, row_id: int) -> str:
+    payload = json.dumps(
+        [sort, value.isoformat() if isinstance(value, (date, datetime)) else str(value), row_id]
+    )
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[str, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        cursor_sort, value, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise InvalidInput("the cursor is not valid: use the next_cursor of the previous page") from None
+    if cursor_sort != sort or not isinstance(row_id, int):
+        raise InvalidInput("the cursor belongs to another sort order: start again without a cursor")
+    return value, row_id
+
+
+def list_query(spec: ResourceSpec, principal: Principal, params: dict[str, str]) -> tuple[Select[Any], str]:
+    """The visible, filtered and sorted query of a list request, and its sort key."""
+    filters = spec.all_filters
+    unknown = sorted(set(params) - RESERVED_PARAMS - set(filters))
+    if unknown:
+        raise InvalidInput(f"unknown parameter(s) {', '.join(unknown)}; filters here: {', '.join(filters)}")
+    query = visible(spec.model, principal)
+    for param, column_name in filters.items():
+        if param in params:
+            column = getattr(spec.model, column_name)
+            query = query.where(column == _coerce(column, params[param]))
+    text = params.get("q", "").strip()
+    if text and spec.text_fields:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(*(func.lower(getattr(spec.model, f)).like(pattern) for f in spec.text_fields))
+        )
+    sort = params.get("sort", spec.default_sort)
+    key = sort.removeprefix("-")
+    if key not in spec.sort_fields:
+        raise InvalidInput(
+            f"cannot sort by {key!r}; sort by one of {', '.join(spec.sort_fields)} (prefix - for descending)"
+        )
+    return query, sort
+
+
+def paginate(
+    session: Session, spec: ResourceSpec, query: Select[Any], sort: str, *, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """One page of the query in keyset order (sort key, then id) and the next cursor."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
+    descending = sort.startswith("-")
+    column = getattr(spec.model, sort.removeprefix("-"))
+    row_id = spec.model.id
+    if cursor:
+        raw_value, last_id = _decode_cursor(cursor, sort)
+        value = _coerce(column, raw_value)
+        if descending:
+            query = query.where(or_(column < value, and_(column == value, row_id < last_id)))
+        else:
+            query = query.where(or_(column > value, and_(column == value, row_id > last_id)))
+    order = (column.desc(), row_id.desc()) if descending else (column.asc(), row_id.asc())
+    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode_cursor(sort, getattr(last, column.key), last.id)
+    return rows, next_cursor
+
+
+def get_visible_or_404(session: Session, spec: ResourceSpec, principal: Principal, record_id: int) -> Any:
+    """The record if it exists and the principal may see it; the same 404 otherwise (no existence leak)."""
+    row = session.scalar(visible(spec.model, principal).where(spec.model.id == record_id))
+    if row is None:
+        raise NotFound(f"no {spec.name.rstrip('s')} {record_id} that you may see")
+    return row
+
+
+def _filter_parameters(spec: ResourceSpec) -> list[dict[str, Any]]:
+    documented = [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": f"only records whose {column} equals this",
+        }
+        for name, column in spec.all_filters.items()
+    ]
+    documented.append(
+        {
+            "name": "q",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": f"text contained in {', '.join(spec.text_fields) or 'nothing'}",
+        }
+    )
+    documented.append(
+        {
+            "name": "sort",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": f"one of {', '.join(spec.sort_fields)}, '-' prefix for descending",
+        }
+    )
+    return documented
+
+
+def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
+    """Register list, export and detail routes of a resource on the router."""
+    reader = Depends(require_scope("read"))
+    out = spec.out
+
+    @router.get(
+        f"/{spec.name}",
+        summary=f"List {spec.name}",
+        response_model=Page,
+        openapi_extra={"parameters": _filter_parameters(spec)},
+        name=f"list_{spec.name}",
+    )
+    def list_route(
+        request: Request,
+        session: DbSession,
+        principal: Principal = reader,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page:
+        query, sort = list_query(spec, principal, dict(request.query_params))
+        rows, next_cursor = paginate(session, spec, query, sort, limit=limit, cursor=cursor)
+        return Page(
+            items=[out.model_validate(row).model_dump(mode="json") for row in rows],
+            next_cursor=next_cursor,
+            limit=limit,
+        )
+
+    @router.get(
+        f"/{spec.name}/export.csv",
+        summary=f"Export {spec.name} as CSV",
+        name=f"export_{spec.name}",
+        openapi_extra={"parameters": _filter_parameters(spec)},
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}}},
+    )
+    def export_route(request: Request, session: DbSession, principal: Principal = reader) -> Response:
+        params = {k: v for k, v in request.query_params.items() if k not in ("limit", "cursor")}
+        query, _ = list_query(spec, principal, params)
+        rows = list(session.scalars(query.order_by(spec.model.id)))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(out.model_fields))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    k: json.dumps(v) if isinstance(v, (list, dict)) else v
+                    for k, v in out.model_validate(row).model_dump(mode="json").items()
+                }
+            )
+        record_audit(
+            session=session,
+            actor=principal.email,
+            org_id=principal.org_id,
+            action="export",
+            subject_type=spec.name,
+            origin=client_origin(request),
+            detail={"rows": len(rows), **params},
+        )
+        return Response(
+            buffer.getvalue(),
+            media_type="text/csv",
+            headers={"content-disposition": f'attachment; filename="{spec.name}.csv"'},
+        )
+
+    @router.get(f"/{spec.name}/{{record_id}}", summary=f"One of the {spec.name}", name=f"get_{spec.name}")
+    def detail_route(record_id: int, session: DbSession, principal: Principal = reader) -> dict[str, Any]:
+        row = get_visible_or_404(session, spec, principal, record_id)
+        body = out.model_validate(row).model_dump(mode="json")
+        if spec.detail is not None:
+            body.update(spec.detail(session, row, principal))
+        return body
+
+
+def resource_router(prefix: str, tag: str, specs: Sequence[ResourceSpec]) -> APIRouter:
+    """A router with the read routes of each resource."""
+    router = APIRouter(prefix=prefix, tags=[tag])
+    for spec in specs:
+        add_resource_routes(router, spec)
+    return router

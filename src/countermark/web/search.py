@@ -1,0 +1,132 @@
+"""Search across rights, products, listings, accounts, shipments and identifiers, and the blob route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.models import Blob
+from countermark.observe.identifiers import normalise_identifier
+from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
+from countermark.observe.visibility import SUBJECT_MODELS
+from countermark.orgs.visibility import Principal, visible, visible_clause
+from countermark.rights.models import Product, ProductImage, Right
+from countermark.target.models import Shipment
+from countermark.web.deps import DbSession, app_context, require_scope
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+SEARCH_KINDS = ("email", "phone", "iban", "crypto_wallet", "messaging_handle", "payment_account", "domain")
+
+SEARCHABLE: dict[str, tuple[Any, tuple[str, ...], str]] = {
+    "rights": (Right, ("name", "holder_name", "registration_number"), "name"),
+    "products": (Product, ("name", "brand", "gtin"), "name"),
+    "listings": (Listing, ("title", "description", "url"), "title"),
+    "accounts": (Account, ("handle", "display_name"), "handle"),
+    "shipments": (
+        Shipment,
+        ("consignor_name", "consignee_name", "description", "external_id"),
+        "external_id",
+    ),
+}
+
+
+def search_everything(
+    session: Session, principal: Principal, text: str, *, per_kind: int = 20
+) -> dict[str, Any]:
+    """Records of every kind containing the text, and records where a matching identifier was seen."""
+    text = text.strip()
+    if len(text) < 2 or len(text) > 200:
+        raise InvalidInput("search for 2 to 200 characters")
+    pattern = f"%{text.lower()}%"
+    results: dict[str, Any] = {}
+    for kind, (model, fields, label) in SEARCHABLE.items():
+        query = visible(model, principal).where(
+            or_(*(func.lower(getattr(model, f)).like(pattern) for f in fields))
+        )
+        rows = session.scalars(query.order_by(model.id.desc()).limit(per_kind)).all()
+        results[kind] = [{"id": row.id, "label": getattr(row, label), "tlp": row.tlp} for row in rows]
+    hits = []
+    # A phone or e-mail typed as people write it must find its normalised form.
+    normalised = {value for kind in SEARCH_KINDS if (value := normalise_identifier(kind, text))}
+    identifiers = session.scalars(
+        select(Identifier)
+        .where(or_(func.lower(Identifier.value).like(pattern), Identifier.value.in_(sorted(normalised))))
+        .order_by(Identifier.id)
+        .limit(200)
+    )
+    for identifier in identifiers:
+        subjects = []
+        for subject_type, model in SUBJECT_MODELS.items():
+            ids = session.scalars(
+                select(IdentifierSighting.subject_id)
+                .join(model, model.id == IdentifierSighting.subject_id)
+                .where(
+                    IdentifierSighting.identifier_id == identifier.id,
+                    IdentifierSighting.subject_type == subject_type,
+                    visible_clause(model, principal),
+                )
+                .distinct()
+            ).all()
+            subjects += [{"subject_type": subject_type, "subject_id": i} for i in ids]
+        if subjects:
+            hits.append({"kind": identifier.kind, "value": identifier.value, "seen_in": subjects})
+        if len(hits) >= per_kind:
+            break
+    results["identifiers"] = hits
+    return results
+
+
+@router.get("/search", summary="Search every kind of record you may see")
+def search(
+    session: DbSession, q: str = "", principal: Principal = Depends(require_scope("read"))
+) -> dict[str, Any]:
+    """Matches per kind (at most 20 each)."""
+    return {"query": q, "results": search_everything(session, principal, q)}
+
+
+def blob_is_visible(session: Session, principal: Principal, digest: str) -> bool:
+    """Whether a blob belongs to a product or listing (image or snapshot) that the principal may see."""
+    checks = [
+        exists(
+            visible(Product, principal)
+            .join(ProductImage, ProductImage.product_id == Product.id)
+            .where(ProductImage.blob_sha256 == digest)
+        ),
+        exists(
+            visible(Listing, principal)
+            .join(ListingImage, ListingImage.listing_id == Listing.id)
+            .where(ListingImage.blob_sha256 == digest)
+        ),
+        exists(visible(Listing, principal).where(Listing.snapshot_sha256 == digest)),
+    ]
+    return any(session.scalar(select(check)) for check in checks)
+
+
+@router.get(
+    "/blobs/{digest}",
+    summary="A stored image or page snapshot",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "text/html": {}}}},
+)
+def get_blob(
+    digest: str, request: Request, session: DbSession, principal: Principal = Depends(require_scope("read"))
+) -> Response:
+    """The blob's bytes, if it belongs to a record the principal may see (the same 404 otherwise)."""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InvalidInput("a blob is addressed by its lower-case hex SHA-256")
+    meta = session.get(Blob, digest)
+    if meta is None or not blob_is_visible(session, principal, digest):
+        raise NotFound(f"no blob {digest} that you may see")
+    data = app_context(request).blobs.get(digest)
+    headers = {"cache-control": "private, max-age=3600", "x-content-type-options": "nosniff"}
+    if meta.media_type == "text/html":
+        # A saved page is evidence, not content to run: no scripts, no requests out, rendered sandboxed.
+        headers["content-security-policy"] = (
+            "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+        )
+    return Response(data, media_type=meta.media_type, headers=headers)
