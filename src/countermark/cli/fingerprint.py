@@ -1,0 +1,129 @@
+"""`countermark fingerprint`: banks, enrolment, lookup and the benchmarks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from countermark.cli.common import app_context, console, progress_bar
+from countermark.core.db import unit_of_work
+from countermark.core.errors import InvalidInput
+from countermark.fingerprint import service
+from countermark.orgs.service import get_organisation_by_name_or_raise
+
+app = typer.Typer(help="Fingerprint content and match it against banks of genuine and infringing content.")
+banks_app = typer.Typer(help="Banks of fingerprints.")
+app.add_typer(banks_app, name="banks")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+
+
+@banks_app.command("create")
+def create_bank(
+    name: str,
+    org: str = typer.Option(..., help="Owning organisation"),
+    purpose: str = typer.Option("genuine", help="genuine or infringing"),
+    tlp: str = typer.Option("AMBER"),
+    match_scope: str = typer.Option("readers", help="readers, sharing_group, everyone"),
+) -> None:
+    """Create a bank owned by an organisation."""
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        owner = get_organisation_by_name_or_raise(session=session, name=org)
+        bank = service.create_bank(
+            session=session, owner_org_id=owner.id, name=name, purpose=purpose, tlp=tlp,
+            match_scope=match_scope,
+        )  # fmt: skip
+        console.print(f"bank {bank.id} {bank.name!r} created for {org}")
+
+
+@banks_app.command("list")
+def list_banks(org: str = typer.Option(..., help="Organisation whose view is shown")) -> None:
+    """The banks an organisation may read."""
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        principal = get_organisation_by_name_or_raise(session=session, name=org)
+        for bank, count in service.list_banks(session=session, principal_org_id=principal.id):
+            console.print(
+                f"{bank.id:>5}  {bank.name:<30} {bank.purpose:<10} {bank.tlp:<12} {count:>8} entries"
+            )
+
+
+@app.command("add")
+def add(
+    files: list[Path],
+    bank: str = typer.Option(..., help="Bank name"),
+    org: str = typer.Option(..., help="Owner"),
+    kind: str = typer.Option("image", help="image, file or text"),
+) -> None:
+    """Enrol pictures, files or text files in a bank."""
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        owner = get_organisation_by_name_or_raise(session=session, name=org)
+        target = service.get_bank_by_name(session=session, owner_org_id=owner.id, name=bank)
+        if target is None:
+            raise InvalidInput(f"{org} has no bank named {bank!r}: create it with `fingerprint banks create`")
+        problems: list[str] = []
+        with progress_bar("enrolling") as update:
+            for done, path in enumerate(files, start=1):
+                try:
+                    if kind == "image":
+                        service.add_image(
+                            ctx=ctx, session=session, bank=target, data=_read(path), label=path.name
+                        )
+                    elif kind == "file":
+                        service.add_file(
+                            ctx=ctx, session=session, bank=target, data=_read(path), label=path.name
+                        )
+                    else:
+                        content = _read(path).decode("utf-8", errors="replace")
+                        service.add_text(session=session, bank=target, content=content, label=path.name)
+                except InvalidInput as exc:
+                    problems.append(f"{path}: {exc.message}")
+                update(done, len(files))
+        console.print(f"{len(files) - len(problems)} enrolled, {len(problems)} refused")
+        for problem in problems:
+            console.print(f"  [yellow]{problem}[/yellow]")
+
+
+@app.command("match")
+def match(
+    path: Path,
+    org: str = typer.Option(..., help="Organisation asking"),
+    kind: str = typer.Option("image"),
+) -> None:
+    """Match a picture, file or text file against every bank the organisation may match against."""
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        principal = get_organisation_by_name_or_raise(session=session, name=org)
+        data = _read(path)
+        if kind == "image":
+            found = service.lookup_image(ctx=ctx, session=session, principal_org_id=principal.id, data=data)
+        elif kind == "file":
+            found = service.lookup_file(session=session, principal_org_id=principal.id, data=data)
+        else:
+            content = data.decode("utf-8", errors="replace")
+            found = service.lookup_text(session=session, principal_org_id=principal.id, content=content)
+        if not found:
+            console.print("no match")
+        for m in found:
+            who = f"entry {m.entry_id} {m.label or ''}" if m.readable else "(bank not readable: match only)"
+            console.print(f"{m.stage:<9} distance {m.distance:>3} score {m.score:.2f}  bank {m.bank_name!r} "
+                          f"product {m.product_id} right {m.right_id}  {who}")  # fmt: skip
+
+
+@app.command("bench")
+def bench(
+    which: str = typer.Argument("robustness", help="robustness or lookup"),
+    sizes: str = typer.Option("1000000", help="lookup bench: comma-separated index sizes"),
+) -> None:
+    """Run a benchmark script from bench/ (in a source checkout) and print its table."""
+    script = Path(__file__).resolve().parents[3] / "bench" / f"fingerprint_{which}.py"
+    if not script.exists():
+        raise typer.BadParameter(f"no benchmark {script} (benchmarks ship with the source checkout)")
+    args = [sys.executable, str(script)] + (["--sizes", sizes] if which == "lookup" else [])
+    raise typer.Exit(subprocess.call(args))

@@ -1,0 +1,61 @@
+"""Who may read a bank, and who may only match against it (a yes/no and the right concerned)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from countermark.orgs.models import SharingGroupMember
+
+# TLP 2.0 levels under which a record leaves its owner without a sharing group.
+_SHARED_WIDELY = frozenset({"GREEN", "CLEAR"})
+
+
+class MarkedBank(Protocol):
+    """The fields of a bank that the visibility rule reads."""
+
+    @property
+    def owner_org_id(self) -> int: ...
+    @property
+    def tlp(self) -> str: ...
+    @property
+    def sharing_group_id(self) -> int | None: ...
+    @property
+    def match_scope(self) -> str: ...
+
+
+def can_read_bank(principal_org_id: int, bank: MarkedBank, memberships: Collection[int]) -> bool:
+    """Whether the organisation may read the bank's entries (hashes, images, details).
+
+    The owner always may; GREEN and CLEAR banks are readable by every organisation; AMBER banks by
+    members of their sharing group; AMBER+STRICT and RED banks (TLP 2.0: the owner only) by nobody else.
+    `memberships` holds the ids of the sharing groups the organisation belongs to.
+    """
+    if principal_org_id == bank.owner_org_id:
+        return True
+    if bank.tlp in _SHARED_WIDELY:
+        return True
+    if bank.tlp == "AMBER":
+        return bank.sharing_group_id is not None and bank.sharing_group_id in memberships
+    return False
+
+
+def can_match_bank(principal_org_id: int, bank: MarkedBank, memberships: Collection[int]) -> bool:
+    """Whether the organisation may learn that its content matches the bank (and which right or product)."""
+    if can_read_bank(principal_org_id, bank, memberships):
+        return True
+    if bank.match_scope == "everyone":
+        return True
+    if bank.match_scope == "sharing_group":
+        return bank.sharing_group_id is not None and bank.sharing_group_id in memberships
+    return False
+
+
+def memberships_of(*, session: Session, org_id: int) -> set[int]:
+    """Ids of the sharing groups the organisation belongs to."""
+    return set(
+        session.scalars(select(SharingGroupMember.group_id).where(SharingGroupMember.org_id == org_id))
+    )

@@ -1,0 +1,97 @@
+"""ffmpeg, ffprobe and fpcalc run safely on untrusted uploads: demuxer allow-list, timeouts, clear errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from countermark.core.errors import CountermarkError, InvalidInput
+
+# Playlists and concat lists (hls, concat, ...) can make ffmpeg read other files or URLs; only plain
+# container formats are allowed, and only the local file protocol.
+DEMUXERS = (
+    "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,ogg,wav,mp3,flac,aac,asf,gif,"
+    "s16le,image2pipe,mjpeg"
+)
+PROTOCOLS = "file,pipe"
+TOOL_TIMEOUT_S = 120
+INSTALL_HINT = {
+    "ffmpeg": "Debian/Ubuntu: apt install ffmpeg",
+    "ffprobe": "Debian/Ubuntu: apt install ffmpeg",
+    "fpcalc": "Debian/Ubuntu: apt install libchromaprint-tools",
+}
+
+
+class ToolMissing(CountermarkError):
+    """A media tool this server needs is not installed."""
+
+    status = 503
+    code = "tool_missing"
+
+
+def tool_path(name: str) -> str:
+    """The path of a media tool; ToolMissing, saying how to install it, when it is absent."""
+    found = shutil.which(name)
+    if found is None:
+        raise ToolMissing(f"{name} is not installed on this server, so this media type cannot be "
+                          f"fingerprinted ({INSTALL_HINT.get(name, 'install it')})")  # fmt: skip
+    return found
+
+
+def available(name: str) -> bool:
+    """Whether a media tool is installed."""
+    return shutil.which(name) is not None
+
+
+@contextmanager
+def upload_file(data: bytes) -> Iterator[Path]:
+    """The bytes in a private temporary file (containers such as MP4 need seeking, which a pipe lacks)."""
+    if not data:
+        raise InvalidInput("empty file: nothing to fingerprint")
+    with tempfile.TemporaryDirectory(prefix="cm-media-") as directory:
+        path = Path(directory) / "upload"
+        path.write_bytes(data)
+        yield path
+
+
+def run(args: list[str], *, what: str, stdin: bytes | None = None, output_wins: bool = False) -> bytes:
+    """A tool's standard output; InvalidInput with its last error line when it fails or takes too long.
+
+    With output_wins, an exit status is ignored when there is output (fpcalc exits 3 at the end of raw
+    input after printing a complete fingerprint).
+    """
+    try:
+        done = subprocess.run(args, input=stdin, capture_output=True, timeout=TOOL_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise InvalidInput(f"{what}: took longer than {TOOL_TIMEOUT_S} s, gave up") from None
+    if done.returncode != 0 and not (output_wins and done.stdout.strip()):
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InvalidInput(f"{what}: {lines[-1][:300] if lines else 'the decoder failed'}")
+    return done.stdout
+
+
+def ffmpeg_input(path: Path) -> list[str]:
+    """ffmpeg arguments that open an upload with the demuxer and protocol allow-lists."""
+    return [tool_path("ffmpeg"), "-nostdin", "-v", "error", "-format_whitelist", DEMUXERS,
+            "-protocol_whitelist", PROTOCOLS, "-i", str(path)]  # fmt: skip
+
+
+def stream_kinds(data: bytes) -> set[str]:
+    """The kinds of stream in a media file ("video", "audio"); empty when ffprobe cannot read it."""
+    with upload_file(data) as path:
+        args = [tool_path("ffprobe"), "-v", "error", "-format_whitelist", DEMUXERS, "-protocol_whitelist",
+                PROTOCOLS, "-show_entries", "stream=codec_type", "-of", "json", str(path)]  # fmt: skip
+        try:
+            out = run(args, what="not a readable audio or video file")
+        except InvalidInput:
+            return set()
+    try:
+        streams = json.loads(out or b"{}").get("streams", [])
+    except ValueError:
+        return set()
+    return {str(s.get("codec_type")) for s in streams if s.get("codec_type") in ("video", "audio")}

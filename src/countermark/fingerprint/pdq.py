@@ -1,0 +1,80 @@
+"""PDQ image hashes: 256 bits, compared by Hamming distance, with the eight flips and rotations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pdqhash
+from numpy.typing import NDArray
+from PIL import Image
+
+from countermark.core.errors import InvalidInput
+from countermark.fingerprint.imaging import open_image, to_array
+
+NAME = "pdq"
+BITS = 256
+MATCH_THRESHOLD = 31
+THRESHOLD_SOURCE = "Meta PDQ hashing documentation: Hamming distance <= 31 of 256 bits is a match (FACTS.md)"
+MIN_QUALITY = 50
+QUALITY_SOURCE = "Meta PDQ documentation: hashes with quality below 50 are too flat to be trusted (FACTS.md)"
+
+
+@dataclass(frozen=True)
+class PdqHash:
+    """One PDQ hash (64 hex digits) with its quality (0-100)."""
+
+    hex: str
+    quality: int
+
+    @property
+    def usable(self) -> bool:
+        """Whether the quality is high enough for the hash to be matched."""
+        return self.quality >= MIN_QUALITY
+
+
+def _bits_to_hex(bits: NDArray[np.int64]) -> str:
+    return np.packbits(bits.astype(np.uint8)).tobytes().hex()
+
+
+def hex_to_bytes(value: str) -> bytes:
+    """The 32 bytes of a PDQ hex hash; InvalidInput when it is not one."""
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        raise InvalidInput(f"not a PDQ hash (64 hex digits): {value[:80]!r}") from None
+    if len(raw) != BITS // 8:
+        raise InvalidInput(f"not a PDQ hash (64 hex digits): {value[:80]!r}")
+    return raw
+
+
+def hash_pixels(img: Image.Image) -> PdqHash:
+    """The PDQ hash of a decoded image."""
+    bits, quality = pdqhash.compute(to_array(img))
+    return PdqHash(_bits_to_hex(bits), int(quality))
+
+
+def dihedral_pixels(img: Image.Image) -> list[PdqHash]:
+    """The PDQ hashes of the image and of its seven flips and rotations (original first)."""
+    vectors, quality = pdqhash.compute_dihedral(to_array(img))
+    return [PdqHash(_bits_to_hex(v), int(quality)) for v in vectors]
+
+
+def hash_image(data: bytes) -> PdqHash:
+    """The PDQ hash of an image file's bytes."""
+    return hash_pixels(open_image(data))
+
+
+def hash_image_dihedral(data: bytes) -> list[PdqHash]:
+    """The PDQ hashes of an image file and of its seven flips and rotations (original first)."""
+    return dihedral_pixels(open_image(data))
+
+
+def distance(a: str, b: str) -> int:
+    """The Hamming distance between two PDQ hex hashes."""
+    return (int.from_bytes(hex_to_bytes(a), "big") ^ int.from_bytes(hex_to_bytes(b), "big")).bit_count()
+
+
+def is_match(dist: float) -> bool:
+    """Whether a Hamming distance means the same picture."""
+    return dist <= MATCH_THRESHOLD

@@ -1,0 +1,353 @@
+"""Fingerprint services: banks and enrolment (lookups: lookup.py). Keyword-only; the caller commits."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from countermark.core.context import AppContext
+from countermark.core.errors import Conflict, InvalidInput, NotFound
+from countermark.core.models import Blob
+from countermark.core.settings import TLP_LEVELS
+from countermark.fingerprint import audio, files, geometric, pdq, text, video
+from countermark.fingerprint.access import can_read_bank, memberships_of
+from countermark.fingerprint.imaging import open_image
+
+# Lookups live in lookup.py; these names stay importable from here for the command line.
+from countermark.fingerprint.lookup import compare as compare
+from countermark.fingerprint.lookup import lookup_file as lookup_file
+from countermark.fingerprint.lookup import lookup_image as lookup_image
+from countermark.fingerprint.lookup import lookup_pdq as lookup_pdq
+from countermark.fingerprint.lookup import lookup_text as lookup_text
+from countermark.fingerprint.models import (
+    BANK_PURPOSES,
+    MATCH_SCOPES,
+    FingerprintBank,
+    FingerprintEntry,
+    signal_digest,
+)
+from countermark.fingerprint.registry import live_matcher
+
+
+def create_bank(
+    *,
+    session: Session,
+    owner_org_id: int,
+    name: str,
+    purpose: str,
+    tlp: str = "AMBER",
+    sharing_group_id: int | None = None,
+    match_scope: str = "readers",
+    description: str | None = None,
+) -> FingerprintBank:
+    """A new bank owned by the organisation; Conflict when it already has a bank of that name."""
+    if purpose not in BANK_PURPOSES:
+        raise InvalidInput(f"purpose must be one of {', '.join(BANK_PURPOSES)}, not {purpose!r}")
+    if match_scope not in MATCH_SCOPES:
+        raise InvalidInput(f"match scope must be one of {', '.join(MATCH_SCOPES)}, not {match_scope!r}")
+    if tlp not in TLP_LEVELS:
+        raise InvalidInput(f"TLP must be one of {', '.join(TLP_LEVELS)}, not {tlp!r}")
+    if get_bank_by_name(session=session, owner_org_id=owner_org_id, name=name) is not None:
+        raise Conflict(f"the organisation already has a bank named {name!r}")
+    bank = FingerprintBank(
+        owner_org_id=owner_org_id,
+        name=name,
+        purpose=purpose,
+        tlp=tlp,
+        sharing_group_id=sharing_group_id,
+        match_scope=match_scope,
+        description=description,
+    )
+    session.add(bank)
+    session.flush()
+    return bank
+
+
+def get_bank_by_name(*, session: Session, owner_org_id: int, name: str) -> FingerprintBank | None:
+    """The organisation's bank of that name, if any."""
+    return session.scalar(
+        select(FingerprintBank).where(
+            FingerprintBank.owner_org_id == owner_org_id, FingerprintBank.name == name
+        )
+    )
+
+
+def get_bank_or_raise(*, session: Session, bank_id: int) -> FingerprintBank:
+    """The bank with this id; NotFound otherwise."""
+    bank = session.get(FingerprintBank, bank_id)
+    if bank is None:
+        raise NotFound(f"no fingerprint bank {bank_id}")
+    return bank
+
+
+def list_banks(*, session: Session, principal_org_id: int) -> list[tuple[FingerprintBank, int]]:
+    """Banks the organisation may read, with their number of entries."""
+    memberships = memberships_of(session=session, org_id=principal_org_id)
+    counts: dict[int, int] = {
+        bank_id: count
+        for bank_id, count in session.execute(
+            select(FingerprintEntry.bank_id, func.count()).group_by(FingerprintEntry.bank_id)
+        )
+    }
+    banks = session.scalars(select(FingerprintBank).order_by(FingerprintBank.id))
+    return [(b, counts.get(b.id, 0)) for b in banks if can_read_bank(principal_org_id, b, memberships)]
+
+
+def set_bank_enabled(*, ctx: AppContext, session: Session, bank_id: int, enabled: bool) -> FingerprintBank:
+    """Enable or disable a bank and all its entries; disabled entries stop matching at once."""
+    bank = get_bank_or_raise(session=session, bank_id=bank_id)
+    bank.enabled = enabled
+    entries = list(session.scalars(select(FingerprintEntry).where(FingerprintEntry.bank_id == bank_id)))
+    for entry in entries:
+        entry.enabled = enabled
+    session.flush()
+    _apply_enabled(ctx, session, [e.id for e in entries if e.signal_type == "pdq"], enabled)
+    return bank
+
+
+def set_entry_enabled(*, ctx: AppContext, session: Session, entry_id: int, enabled: bool) -> FingerprintEntry:
+    """Enable or disable one entry; a disabled entry stops matching at once."""
+    entry = session.get(FingerprintEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"no fingerprint entry {entry_id}")
+    entry.enabled = enabled
+    session.flush()
+    if entry.signal_type == "pdq":
+        _apply_enabled(ctx, session, [entry.id], enabled)
+    return entry
+
+
+def _apply_enabled(ctx: AppContext, session: Session, entry_ids: list[int], enabled: bool) -> None:
+    live = live_matcher(ctx, session)
+    if enabled:
+        live.matcher.whole.enable(entry_ids)
+    else:
+        live.matcher.disable(entry_ids)
+
+
+def store_blob(
+    *,
+    ctx: AppContext,
+    session: Session,
+    data: bytes,
+    media_type: str,
+    width: int | None = None,
+    height: int | None = None,
+) -> str:
+    """Put the bytes in the blob store and record their metadata once; their SHA-256."""
+    digest = ctx.blobs.put(data)
+    if session.get(Blob, digest) is None:
+        session.add(Blob(sha256=digest, size=len(data), media_type=media_type, width=width, height=height))
+        session.flush()
+    return digest
+
+
+def _entry(bank: FingerprintBank, signal_type: str, signal: str, **fields: object) -> FingerprintEntry:
+    return FingerprintEntry(
+        bank_id=bank.id,
+        signal_type=signal_type,
+        signal=signal,
+        signal_digest=signal_digest(signal),
+        owner_org_id=bank.owner_org_id,
+        tlp=bank.tlp,
+        sharing_group_id=bank.sharing_group_id,
+        **fields,
+    )
+
+
+def _existing(session: Session, bank_id: int, signal_type: str, signal: str) -> FingerprintEntry | None:
+    return session.scalar(
+        select(FingerprintEntry).where(
+            FingerprintEntry.bank_id == bank_id,
+            FingerprintEntry.signal_type == signal_type,
+            FingerprintEntry.signal_digest == signal_digest(signal),
+        )
+    )
+
+
+def add_image(
+    *,
+    ctx: AppContext,
+    session: Session,
+    bank: FingerprintBank,
+    data: bytes,
+    product_id: int | None = None,
+    right_id: int | None = None,
+    label: str | None = None,
+) -> FingerprintEntry:
+    """Enrol a picture in a bank (idempotent); it is matchable as soon as this returns.
+
+    InvalidInput when the bytes are not a readable image or too flat (PDQ quality < 50) to match.
+    """
+    img = open_image(data)
+    whole = pdq.hash_pixels(img)
+    if not whole.usable:
+        raise InvalidInput(
+            f"picture too flat to fingerprint (PDQ quality {whole.quality} < {pdq.MIN_QUALITY})"
+        )
+    existing = _existing(session, bank.id, "pdq", whole.hex)
+    if existing is not None:
+        return existing
+    width, height = _dimensions(data)
+    digest = store_blob(ctx=ctx, session=session, data=data, media_type="image", width=width, height=height)
+    regions = [r.hash.hex for r in geometric.reference_region_hashes(img)]
+    entry = _entry(
+        bank,
+        "pdq",
+        whole.hex,
+        quality=whole.quality,
+        regions=regions,
+        product_id=product_id,
+        right_id=right_id,
+        blob_sha256=digest,
+        label=label,
+    )
+    session.add(entry)
+    session.flush()
+    live_matcher(ctx, session).enrol(entry)
+    return entry
+
+
+def _dimensions(data: bytes) -> tuple[int | None, int | None]:
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except Exception:  # the picture was already decoded once; size is only metadata
+        return None, None
+
+
+def add_file(
+    *,
+    ctx: AppContext,
+    session: Session,
+    bank: FingerprintBank,
+    data: bytes,
+    product_id: int | None = None,
+    right_id: int | None = None,
+    label: str | None = None,
+) -> list[FingerprintEntry]:
+    """Enrol any file by SHA-256 and, when it is long enough, TLSH (idempotent)."""
+    if not data:
+        raise InvalidInput("empty file: nothing to fingerprint")
+    digest = store_blob(ctx=ctx, session=session, data=data, media_type="application/octet-stream")
+    signals = [("sha256", files.sha256_signal(data))]
+    # Short or uniform files get no TLSH digest; they are still matched exactly by SHA-256.
+    with contextlib.suppress(InvalidInput):
+        signals.append(("tlsh", files.tlsh_signal(data)))
+    out = []
+    for signal_type, signal in signals:
+        entry = _existing(session, bank.id, signal_type, signal) or _entry(
+            bank,
+            signal_type,
+            signal,
+            product_id=product_id,
+            right_id=right_id,
+            blob_sha256=digest,
+            label=label,
+        )
+        session.add(entry)
+        out.append(entry)
+    session.flush()
+    return out
+
+
+def add_text(
+    *,
+    session: Session,
+    bank: FingerprintBank,
+    content: str,
+    product_id: int | None = None,
+    right_id: int | None = None,
+    label: str | None = None,
+) -> FingerprintEntry:
+    """Enrol a text (a listing's title and description) for near-duplicate lookup (idempotent)."""
+    signal = text.text_signal(content)
+    entry = _existing(session, bank.id, "text", signal) or _entry(
+        bank, "text", signal, product_id=product_id, right_id=right_id, label=label or content[:300]
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_media(
+    *,
+    ctx: AppContext,
+    session: Session,
+    bank: FingerprintBank,
+    data: bytes,
+    kind: str,
+    product_id: int | None = None,
+    right_id: int | None = None,
+    label: str | None = None,
+) -> FingerprintEntry:
+    """Enrol a video (frame PDQ) or a sound (Chromaprint) in a bank (idempotent).
+
+    InvalidInput when the bytes are not readable as that kind; ToolMissing (503) when ffmpeg or fpcalc
+    is not installed.
+    """
+    if kind == "video":
+        signal = video.video_signal(data)
+    elif kind == "audio":
+        signal = audio.audio_signal(data)
+    else:
+        raise InvalidInput(f"kind must be video or audio, not {kind!r}")
+    existing = _existing(session, bank.id, kind, signal)
+    if existing is not None:
+        return existing
+    digest = store_blob(ctx=ctx, session=session, data=data, media_type=kind)
+    entry = _entry(bank, kind, signal, product_id=product_id, right_id=right_id, blob_sha256=digest,
+                   label=label)  # fmt: skip
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ImageItem:
+    """One picture to enrol in bulk."""
+
+    data: bytes
+    product_id: int | None = None
+    right_id: int | None = None
+    label: str | None = None
+
+
+def bulk_add_images(
+    *,
+    ctx: AppContext,
+    session: Session,
+    bank: FingerprintBank,
+    items: Iterable[ImageItem],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[FingerprintEntry], list[str]]:
+    """Enrol many pictures; the entries, and one reason per picture that could not be enrolled."""
+    batch = list(items)
+    entries: list[FingerprintEntry] = []
+    problems: list[str] = []
+    for done, item in enumerate(batch, start=1):
+        try:
+            entries.append(
+                add_image(
+                    ctx=ctx,
+                    session=session,
+                    bank=bank,
+                    data=item.data,
+                    product_id=item.product_id,
+                    right_id=item.right_id,
+                    label=item.label,
+                )
+            )
+        except InvalidInput as exc:
+            problems.append(f"{item.label or f'item {done}'}: {exc.message}")
+        if progress is not None:
+            progress(done, len(batch))
+    return entries, problems
