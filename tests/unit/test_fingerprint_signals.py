@@ -167,7 +167,8 @@ class _Bank:
         (_Bank(1, "RED", None, "everyone"), 2, set(), False, True),
         (_Bank(1, "AMBER", 5, "readers"), 2, {5}, True, True),
         (_Bank(1, "AMBER", 5, "readers"), 2, {6}, False, False),
-        (_Bank(1, "AMBER+STRICT", 5, "sharing_group"), 2, {5}, False, True),
+        (_Bank(1, "AMBER+STRICT", 5, "sharing_group"), 2, {5}, True, True),
+        (_Bank(1, "AMBER+STRICT", 5, "sharing_group"), 2, {6}, False, False),
         (_Bank(1, "GREEN", None, "readers"), 3, set(), True, True),
     ],
 )

@@ -9,9 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.orgs.models import SharingGroupMember
-
-# TLP 2.0 levels under which a record leaves its owner without a sharing group.
-_SHARED_WIDELY = frozenset({"GREEN", "CLEAR"})
+from countermark.orgs.visibility import Principal, can_see
 
 
 class MarkedBank(Protocol):
@@ -30,17 +28,13 @@ class MarkedBank(Protocol):
 def can_read_bank(principal_org_id: int, bank: MarkedBank, memberships: Collection[int]) -> bool:
     """Whether the organisation may read the bank's entries (hashes, images, details).
 
-    The owner always may; GREEN and CLEAR banks are readable by every organisation; AMBER banks by
-    members of their sharing group; AMBER+STRICT and RED banks (TLP 2.0: the owner only) by nobody else.
-    `memberships` holds the ids of the sharing groups the organisation belongs to.
+    This is the instance's one visibility rule (`countermark.orgs.visibility.can_see`) applied to the
+    bank; `memberships` holds the ids of the sharing groups the organisation belongs to.
     """
-    if principal_org_id == bank.owner_org_id:
-        return True
-    if bank.tlp in _SHARED_WIDELY:
-        return True
-    if bank.tlp == "AMBER":
-        return bank.sharing_group_id is not None and bank.sharing_group_id in memberships
-    return False
+    principal = Principal(org_id=principal_org_id, group_ids=frozenset(memberships))
+    return can_see(
+        principal, owner_org_id=bank.owner_org_id, tlp=bank.tlp, sharing_group_id=bank.sharing_group_id
+    )
 
 
 def can_match_bank(principal_org_id: int, bank: MarkedBank, memberships: Collection[int]) -> bool:

@@ -27,7 +27,7 @@ def _render(request: Request, status: int, code: str, message: str, detail: obje
         return JSONResponse(body, status_code=status)
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
     from countermark.web.templating import render
 
     return render(

@@ -1,0 +1,345 @@
+"""Fingerprint API: hash, look up and compare uploads; banks, entries and their switches."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from countermark.core.errors import InvalidInput, NotFound
+from countermark.fingerprint import content, http, lookup, service
+from countermark.fingerprint.models import FingerprintBank, FingerprintEntry
+from countermark.fingerprint.schemas import (
+    BankIn,
+    BankOut,
+    BulkIn,
+    BulkOut,
+    CompareOut,
+    ComparisonOut,
+    EnabledIn,
+    EntryOut,
+    HashOut,
+    LookupOut,
+    SignalOut,
+)
+from countermark.orgs.service import record_audit
+from countermark.orgs.visibility import Principal
+from countermark.web.deps import DbSession, app_context, client_origin, require_scope
+from countermark.web.search import blob_is_visible
+
+router = APIRouter(prefix="/api/v1/fingerprint", tags=["fingerprint"])
+Reader = Annotated[Principal, Depends(require_scope("read"))]
+Writer = Annotated[Principal, Depends(require_scope("write"))]
+Upload = Annotated[UploadFile | None, File(description="the content, at most 20 MB")]
+Kind = Annotated[str, Form(description="auto, image, video, audio or file")]
+MAX_ZIP_MEMBERS = 1000
+
+
+def _signals(signals: list[content.Signal]) -> list[SignalOut]:
+    return [
+        SignalOut(
+            signal_type=s.signal_type,
+            signal=s.signal,
+            quality=s.quality,
+            threshold=s.threshold,
+            source=s.source,
+        )
+        for s in signals
+    ]
+
+
+def entry_out(entry: FingerprintEntry) -> EntryOut:
+    """An entry for readers of its bank."""
+    return EntryOut(
+        id=entry.id,
+        bank_id=entry.bank_id,
+        signal_type=entry.signal_type,
+        signal=entry.signal,
+        quality=entry.quality,
+        product_id=entry.product_id,
+        right_id=entry.right_id,
+        blob_sha256=entry.blob_sha256,
+        label=entry.label,
+        enabled=entry.enabled,
+    )
+
+
+def _audit(
+    request: Request,
+    session: DbSession,
+    principal: Principal,
+    action: str,
+    subject: str,
+    subject_id: int,
+    **detail: object,
+) -> None:
+    record_audit(
+        session=session,
+        actor=principal.email,
+        action=action,
+        subject_type=subject,
+        subject_id=str(subject_id),
+        org_id=principal.org_id,
+        origin=client_origin(request),
+        detail=dict(detail) or None,
+    )
+
+
+@router.post("/hash", summary="The signals of an uploaded file")
+def hash_upload(principal: Reader, file: Upload = None, kind: Kind = "auto") -> HashOut:
+    """What the upload is (image, video, audio, file) and its signals, each with its match rule."""
+    data = http.read_upload(file)
+    found_kind, signals = content.signals_of(data, kind)
+    return HashOut(kind=found_kind, size=len(data), signals=_signals(signals))
+
+
+@router.post("/lookup", summary="Matches of an upload or a signal")
+def lookup_content(
+    request: Request,
+    session: DbSession,
+    principal: Reader,
+    file: Upload = None,
+    kind: Kind = "auto",
+    signal_type: Annotated[str | None, Form()] = None,
+    signal: Annotated[str | None, Form(max_length=2_000_000)] = None,
+) -> LookupOut:
+    """Matches in the banks the organisation may match; banks it may only match show no entry details."""
+    org = http.org_of(principal)
+    ctx = app_context(request)
+    if file is not None:
+        data = http.read_upload(file)
+        found_kind, signals, matches = lookup.lookup_upload(
+            ctx=ctx, session=session, principal_org_id=org, data=data, kind=kind
+        )
+        return LookupOut(kind=found_kind, signals=_signals(signals), matches=matches)
+    if not signal_type or not signal:
+        raise InvalidInput("send a file, or a signal_type (pdq, video, audio, text) and its signal")
+    matches = lookup.lookup_signal(
+        ctx=ctx, session=session, principal_org_id=org, signal_type=signal_type, signal=signal
+    )
+    return LookupOut(kind="signal", signals=[], matches=matches)
+
+
+@router.post("/compare", summary="Two uploads compared signal by signal")
+def compare_uploads(
+    principal: Reader,
+    a: Annotated[UploadFile | None, File()] = None,
+    b: Annotated[UploadFile | None, File()] = None,
+) -> CompareOut:
+    """Distance or similarity of two uploads for every signal type they share, with thresholds."""
+    kind_a, signals_a = content.signals_of(http.read_upload(a, field="a"))
+    kind_b, signals_b = content.signals_of(http.read_upload(b, field="b"))
+    theirs = {s.signal_type: s for s in signals_b}
+    measures = {
+        "pdq": "Hamming distance",
+        "video": "share of matching frames",
+        "audio": "bit error rate",
+        "sha256": "identical (0) or not (1)",
+        "tlsh": "TLSH distance",
+    }
+    out = []
+    for mine in signals_a:
+        other = theirs.get(mine.signal_type)
+        if other is None:
+            continue
+        value, is_match = lookup.compare(signal_type=mine.signal_type, a=mine.signal, b=other.signal)
+        out.append(
+            ComparisonOut(
+                signal_type=mine.signal_type,
+                value=value,
+                measure=measures[mine.signal_type],
+                is_match=is_match,
+                threshold=mine.threshold,
+                source=mine.source,
+            )
+        )
+    if not out:
+        raise InvalidInput(f"nothing to compare: the first file is {kind_a}, the second {kind_b}")
+    return CompareOut(kind_a=kind_a, kind_b=kind_b, comparisons=out)
+
+
+@router.get("/banks", summary="Banks your organisation may read")
+def list_banks(session: DbSession, principal: Reader) -> list[BankOut]:
+    """Banks the organisation may read, with their number of entries."""
+    org = http.org_of(principal)
+    return [http.bank_out(b, n) for b, n in service.list_banks(session=session, principal_org_id=org)]
+
+
+@router.post("/banks", status_code=201, summary="Create a bank")
+def create_bank(body: BankIn, request: Request, session: DbSession, principal: Writer) -> BankOut:
+    """A new bank owned by your organisation (a sharing group must be one your organisation is in)."""
+    org = http.org_of(principal)
+    if body.sharing_group_id is not None and body.sharing_group_id not in principal.group_ids:
+        raise InvalidInput(f"your organisation is not in sharing group {body.sharing_group_id}")
+    bank = service.create_bank(
+        session=session,
+        owner_org_id=org,
+        name=body.name,
+        purpose=body.purpose,
+        tlp=body.tlp,
+        sharing_group_id=body.sharing_group_id,
+        match_scope=body.match_scope,
+        description=body.description,
+    )
+    _audit(request, session, principal, "create", "fingerprint_bank", bank.id, name=bank.name)
+    return http.bank_out(bank, 0)
+
+
+@router.get("/banks/{bank_id}", summary="One bank")
+def get_bank(bank_id: int, session: DbSession, principal: Reader) -> BankOut:
+    """A bank the organisation may read (the same 404 when absent or not readable)."""
+    bank = http.readable_bank(session, principal, bank_id)
+    return http.bank_out(bank, len(http.bank_entries(session, bank, limit=1_000_000)))
+
+
+@router.get("/banks/{bank_id}/entries", summary="Entries of a bank")
+def list_entries(
+    bank_id: int, session: DbSession, principal: Reader, after: int = 0, limit: int = 100
+) -> list[EntryOut]:
+    """Entries of a readable bank in id order; page with ?after=<last id>."""
+    if not 1 <= limit <= 500:
+        raise InvalidInput("limit must be between 1 and 500")
+    bank = http.readable_bank(session, principal, bank_id)
+    return [entry_out(e) for e in http.bank_entries(session, bank, limit=limit, after=after)]
+
+
+@router.post("/banks/{bank_id}/entries", status_code=201, summary="Enrol one upload")
+def add_entry(
+    bank_id: int,
+    request: Request,
+    session: DbSession,
+    principal: Writer,
+    file: Upload = None,
+    kind: Kind = "auto",
+    product_id: Annotated[int | None, Form()] = None,
+    right_id: Annotated[int | None, Form()] = None,
+    label: Annotated[str | None, Form(max_length=300)] = None,
+) -> list[EntryOut]:
+    """Enrol a picture, video, sound or file in a bank your organisation owns (idempotent)."""
+    bank = http.owned_bank(session, principal, bank_id)
+    data = http.read_upload(file)
+    entries = _enrol(request, session, bank, data, kind, product_id, right_id, label or file_label(file))
+    for entry in entries:
+        _audit(request, session, principal, "create", "fingerprint_entry", entry.id, bank_id=bank.id)
+    return [entry_out(e) for e in entries]
+
+
+def file_label(upload: UploadFile | None) -> str | None:
+    """The uploaded file's name, as a default label."""
+    return (upload.filename or None) if upload is not None else None
+
+
+def _enrol(
+    request: Request,
+    session: DbSession,
+    bank: FingerprintBank,
+    data: bytes,
+    kind: str,
+    product_id: int | None,
+    right_id: int | None,
+    label: str | None,
+) -> list[FingerprintEntry]:
+    ctx = app_context(request)
+    content.check_size(data)
+    if kind == "auto":
+        kind = content.detect_kind(data)
+    about = {"product_id": product_id, "right_id": right_id, "label": label}
+    common = {"ctx": ctx, "session": session, "bank": bank, "data": data}
+    if kind == "image":
+        return [service.add_image(**common, **about)]  # type: ignore[arg-type]
+    if kind in ("video", "audio"):
+        return [service.add_media(**common, **about, kind=kind)]  # type: ignore[arg-type]
+    if kind == "file":
+        return service.add_file(**common, **about)  # type: ignore[arg-type]
+    raise InvalidInput(f"kind must be one of {', '.join(content.KINDS)}, not {kind!r}")
+
+
+@router.post("/banks/{bank_id}/entries/bulk", status_code=201, summary="Enrol stored blobs")
+def bulk_add(bank_id: int, body: BulkIn, request: Request, session: DbSession, principal: Writer) -> BulkOut:
+    """Enrol blobs already stored (each must belong to a record you may see); one reason per failure."""
+    bank = http.owned_bank(session, principal, bank_id)
+    entries: list[FingerprintEntry] = []
+    problems: list[str] = []
+    for item in body.items:
+        if not blob_is_visible(session, principal, item.sha256):
+            problems.append(f"{item.sha256[:12]}: no stored file that you may see")
+            continue
+        data = app_context(request).blobs.get(item.sha256)
+        try:
+            about = (item.product_id, item.right_id, item.label)
+            entries += _enrol(request, session, bank, data, "auto", *about)
+        except InvalidInput as exc:
+            problems.append(f"{item.sha256[:12]}: {exc.message}")
+    _audit(request, session, principal, "bulk_create", "fingerprint_bank", bank.id, added=len(entries))
+    return BulkOut(entries=[entry_out(e) for e in entries], problems=problems)
+
+
+@router.post("/banks/{bank_id}/entries/zip", status_code=201, summary="Enrol the files of a zip")
+def zip_add(
+    bank_id: int, request: Request, session: DbSession, principal: Writer, file: Upload = None
+) -> BulkOut:
+    """Enrol every file of an uploaded zip (at most 20 MB unpacked each); one reason per failure."""
+    bank = http.owned_bank(session, principal, bank_id)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(http.read_upload(file)))
+        members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidInput(f"not a readable zip file: {exc}") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise InvalidInput(f"the zip holds {len(members)} files; at most {MAX_ZIP_MEMBERS} at once")
+    entries: list[FingerprintEntry] = []
+    problems: list[str] = []
+    for member in members:
+        if member.file_size > content.MAX_UPLOAD_BYTES:
+            problems.append(f"{member.filename}: larger than the upload limit")
+            continue
+        try:
+            data = archive.read(member)
+            entries += _enrol(request, session, bank, data, "auto", None, None, member.filename[-300:])
+        except (InvalidInput, zipfile.BadZipFile, OSError, RuntimeError) as exc:
+            problems.append(f"{member.filename}: {getattr(exc, 'message', str(exc))}")
+    _audit(request, session, principal, "bulk_create", "fingerprint_bank", bank.id, added=len(entries))
+    return BulkOut(entries=[entry_out(e) for e in entries], problems=problems)
+
+
+@router.put("/banks/{bank_id}/enabled", summary="Enable or disable a bank")
+def set_bank_enabled(
+    bank_id: int, body: EnabledIn, request: Request, session: DbSession, principal: Writer
+) -> BankOut:
+    """Switch a bank your organisation owns on or off; it stops or starts matching at once."""
+    http.owned_bank(session, principal, bank_id)
+    bank = service.set_bank_enabled(
+        ctx=app_context(request), session=session, bank_id=bank_id, enabled=body.enabled
+    )
+    _audit(request, session, principal, "enable" if body.enabled else "disable", "fingerprint_bank", bank.id)
+    return http.bank_out(bank, len(http.bank_entries(session, bank, limit=1_000_000)))
+
+
+@router.put("/entries/{entry_id}/enabled", summary="Enable or disable an entry")
+def set_entry_enabled(
+    entry_id: int, body: EnabledIn, request: Request, session: DbSession, principal: Writer
+) -> EntryOut:
+    """Switch one entry of a bank your organisation owns on or off."""
+    entry = http.readable_entry(session, principal, entry_id)
+    http.owned_bank(session, principal, entry.bank_id)
+    entry = service.set_entry_enabled(
+        ctx=app_context(request), session=session, entry_id=entry_id, enabled=body.enabled
+    )
+    action = "enable" if body.enabled else "disable"
+    _audit(request, session, principal, action, "fingerprint_entry", entry.id)
+    return entry_out(entry)
+
+
+@router.get("/entries/{entry_id}/image", summary="The picture of an entry", response_class=Response)
+def entry_image(entry_id: int, request: Request, session: DbSession, principal: Reader) -> Response:
+    """The enrolled picture, for readers of its bank (the same 404 otherwise)."""
+    entry = http.readable_entry(session, principal, entry_id)
+    if entry.signal_type != "pdq" or entry.blob_sha256 is None:
+        raise NotFound(f"fingerprint entry {entry_id} has no picture")
+    data = app_context(request).blobs.get(entry.blob_sha256)
+    headers = {"cache-control": "private, max-age=3600", "x-content-type-options": "nosniff"}
+    media_type = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    return Response(data, media_type=media_type, headers=headers)

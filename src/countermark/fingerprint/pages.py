@@ -1,0 +1,86 @@
+"""Fingerprint pages: the banks you may read, one bank with its pictures, and checking a suspect item."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from countermark.fingerprint import http, lookup, service
+from countermark.fingerprint.content import MAX_UPLOAD_BYTES
+from countermark.orgs.visibility import visible
+from countermark.rights.models import Product, Right
+from countermark.web.deps import DbSession, app_context, check_csrf
+from countermark.web.pages.common import PageViewer, RecordId
+from countermark.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, template: str, viewer: PageViewer, **values: Any) -> Response:
+    return render(request, template, {"viewer": viewer, "active": "fingerprint", **values})
+
+
+@router.get("/fingerprint")
+def banks_page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
+    """The banks the viewer's organisation may read, with their number of entries."""
+    org = http.org_of(viewer.principal)
+    banks = service.list_banks(session=session, principal_org_id=org)
+    return _page(request, "fingerprint_banks.html", viewer, banks=banks)
+
+
+@router.get("/fingerprint/banks/{record_id}")
+def bank_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
+    """One readable bank with its entries and their pictures (the same 404 when not readable)."""
+    bank = http.readable_bank(session, viewer.principal, record_id)
+    entries = http.bank_entries(session, bank, limit=200)
+    return _page(request, "fingerprint_bank.html", viewer, bank=bank, entries=entries)
+
+
+@router.get("/fingerprint/check")
+def check_form(request: Request, viewer: PageViewer) -> Response:
+    """The form where an officer uploads a suspect item."""
+    return _page(request, "fingerprint_check.html", viewer, result=None, limit_mb=MAX_UPLOAD_BYTES // 2**20)
+
+
+@router.post("/fingerprint/check")
+def check_item(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    csrf_token: Annotated[str | None, Form()] = None,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Matches of the uploaded item, side by side with the enrolled content the viewer may see."""
+    check_csrf(viewer.web_session, csrf_token)
+    data = http.read_upload(file)
+    org = http.org_of(viewer.principal)
+    ctx = app_context(request)
+    kind, signals, matches = lookup.lookup_upload(ctx=ctx, session=session, principal_org_id=org, data=data)
+    right_ids = {m.right_id for m in matches if m.right_id is not None}
+    product_ids = {m.product_id for m in matches if m.product_id is not None}
+    rights = {
+        r.id: r for r in session.scalars(visible(Right, viewer.principal).where(Right.id.in_(right_ids)))
+    }
+    products = {
+        p.id: p
+        for p in session.scalars(visible(Product, viewer.principal).where(Product.id.in_(product_ids)))
+    }
+    # The right or product concerned is named even when its record is not visible: the match says which.
+    names = {
+        rid: name
+        for rid, name in session.execute(select(Right.id, Right.name).where(Right.id.in_(right_ids)))
+    }
+    result = {"kind": kind, "signals": signals, "matches": matches, "filename": file.filename if file else ""}
+    return _page(
+        request,
+        "fingerprint_check.html",
+        viewer,
+        result=result,
+        rights=rights,
+        products=products,
+        right_names=names,
+        limit_mb=MAX_UPLOAD_BYTES // 2**20,
+    )
