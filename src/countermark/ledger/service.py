@@ -1,0 +1,369 @@
+"""Ledger service: append entries, prove inclusion and consistency, sign checkpoints, verify the store.
+
+Keyword-only functions that never commit: the caller owns the transaction, so an entry is recorded in the
+same transaction as the action it attests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from countermark.core.clock import utcnow
+from countermark.core.errors import InvalidInput, NotFound
+from countermark.ledger import merkle
+from countermark.ledger.checkpoint import (
+    Checkpoint,
+    InconsistentCheckpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    sign_next_checkpoint,
+    unverified_text,
+    verify_checkpoint,
+)
+from countermark.ledger.entries import (
+    canonical_entry,
+    check_content_hash,
+    check_kind,
+    check_metadata,
+    entry_hashes,
+)
+from countermark.ledger.models import LedgerCheckpoint, LedgerEntry
+
+# One key for PostgreSQL's transaction-scoped advisory lock, so concurrent appends take turns.
+_APPEND_LOCK = 0x4C454447
+
+
+@dataclass(frozen=True)
+class EntryIn:
+    """One entry to append: what kind, about which subject, the hash of its content, hash-only metadata."""
+
+    kind: str
+    subject_type: str
+    subject_id: str
+    content_hash: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """Proof that an entry's leaf is in the tree of `tree_size` leaves with this root."""
+
+    entry_id: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    proof: list[str]
+    checkpoint: str | None
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """Proof that the tree of `second` leaves extends the tree of `first` leaves."""
+
+    first: int
+    second: int
+    first_root: str
+    second_root: str
+    proof: list[str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing verification found wrong; entry fields name the entry when one is to blame."""
+
+    reason: str
+    entry_id: int | None = None
+    seq: int | None = None
+    checkpoint_size: int | None = None
+
+
+@dataclass
+class VerifyReport:
+    """What verifying the stored ledger found."""
+
+    entries_checked: int = 0
+    checkpoints_checked: int = 0
+    tree_size: int = 0
+    root_hash: str = merkle.EMPTY_ROOT.hex()
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing was found wrong."""
+        return not self.problems
+
+    @property
+    def tampered_entry_ids(self) -> list[int]:
+        """The ids of the entries found changed."""
+        return sorted({p.entry_id for p in self.problems if p.entry_id is not None})
+
+
+def _lock(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+
+
+def tree_size(*, session: Session) -> int:
+    """How many entries the log holds."""
+    return int(session.scalar(select(func.count()).select_from(LedgerEntry)) or 0)
+
+
+def append_many(*, session: Session, entries: Sequence[EntryIn]) -> list[LedgerEntry]:
+    """Append the entries in order as consecutive leaves; flushed, not committed."""
+    checked = [
+        (
+            check_kind(e.kind),
+            e.subject_type,
+            str(e.subject_id),
+            check_content_hash(e.content_hash),
+            check_metadata(e.metadata),
+        )
+        for e in entries
+    ]
+    for _, subject_type, subject_id, _, _ in checked:
+        if not subject_type or len(subject_type) > 64 or not subject_id or len(subject_id) > 200:
+            raise InvalidInput("a ledger entry names its subject: a type (≤64) and an id (≤200 characters)")
+    _lock(session)
+    last = session.scalar(select(func.max(LedgerEntry.seq)))
+    seq = 0 if last is None else last + 1
+    recorded_at = utcnow()
+    rows = []
+    for kind, subject_type, subject_id, content_hash, metadata in checked:
+        canonical = canonical_entry(
+            seq=seq,
+            kind=kind,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            content_hash=content_hash,
+            metadata=metadata,
+            recorded_at=recorded_at,
+        )
+        entry_hash, leaf = entry_hashes(canonical)
+        rows.append(
+            LedgerEntry(
+                seq=seq,
+                kind=kind,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                content_hash=content_hash,
+                meta=metadata,
+                recorded_at=recorded_at,
+                entry_hash=entry_hash,
+                leaf_hash=leaf,
+            )
+        )
+        seq += 1
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def append(
+    *,
+    session: Session,
+    kind: str,
+    subject_type: str,
+    subject_id: str | int,
+    content_hash: str,
+    metadata: Mapping[str, Any] | None = None,
+) -> LedgerEntry:
+    """Append one entry as the next leaf; flushed, not committed."""
+    entry = EntryIn(kind, subject_type, str(subject_id), content_hash, metadata or {})
+    return append_many(session=session, entries=[entry])[0]
+
+
+def entries_for_subject(*, session: Session, subject_type: str, subject_id: str | int) -> list[LedgerEntry]:
+    """Every entry about a subject, oldest first."""
+    query = select(LedgerEntry).where(
+        LedgerEntry.subject_type == subject_type, LedgerEntry.subject_id == str(subject_id)
+    )
+    return list(session.scalars(query.order_by(LedgerEntry.seq)))
+
+
+def get_entry_or_raise(*, session: Session, entry_id: int) -> LedgerEntry:
+    """The entry with this id; NotFound otherwise."""
+    entry = session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"no ledger entry {entry_id}")
+    return entry
+
+
+def latest_checkpoint(*, session: Session) -> LedgerCheckpoint | None:
+    """The checkpoint signed at the largest size, if any."""
+    return session.scalar(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1))
+
+
+def leaf_hashes(*, session: Session, size: int | None = None) -> list[bytes]:
+    """The stored leaf hashes in order (the first `size` of them)."""
+    query = select(LedgerEntry.leaf_hash).order_by(LedgerEntry.seq)
+    if size is not None:
+        query = query.where(LedgerEntry.seq < size)
+    return [bytes.fromhex(value) for value in session.scalars(query)]
+
+
+def _leaves_for(session: Session, size: int) -> list[bytes]:
+    leaves = leaf_hashes(session=session, size=size)
+    if len(leaves) != size:
+        raise InvalidInput(f"the log holds {tree_size(session=session)} entries, not {size}")
+    return leaves
+
+
+def inclusion_proof(*, session: Session, entry_id: int, tree_size: int | None = None) -> InclusionProof:
+    """The inclusion proof of an entry; by default in the latest checkpoint that covers it, else the log."""
+    entry = get_entry_or_raise(session=session, entry_id=entry_id)
+    checkpoint = latest_checkpoint(session=session)
+    if tree_size is None:
+        covered = checkpoint is not None and checkpoint.size > entry.seq
+        tree_size = checkpoint.size if checkpoint and covered else _count(session)
+    if entry.seq >= tree_size:
+        raise InvalidInput(f"entry {entry_id} is leaf {entry.seq}: not in a tree of {tree_size} leaves")
+    levels = merkle.tree_levels(_leaves_for(session, tree_size))
+    signed = session.scalar(select(LedgerCheckpoint.note).where(LedgerCheckpoint.size == tree_size))
+    return InclusionProof(
+        entry_id=entry.id,
+        leaf_index=entry.seq,
+        tree_size=tree_size,
+        leaf_hash=entry.leaf_hash,
+        root_hash=levels[-1][0].hex(),
+        proof=[h.hex() for h in merkle.inclusion_proof_from_levels(levels, entry.seq)],
+        checkpoint=signed,
+    )
+
+
+def _count(session: Session) -> int:
+    return tree_size(session=session)
+
+
+def consistency_proof(*, session: Session, first: int, second: int | None = None) -> ConsistencyProof:
+    """The consistency proof between the trees of `first` and `second` leaves (default: the whole log)."""
+    second = _count(session) if second is None else second
+    if not 0 <= first <= second:
+        raise InvalidInput(f"no consistency proof from {first} to {second} leaves: need 0 ≤ first ≤ second")
+    leaves = _leaves_for(session, second)
+    levels = merkle.tree_levels(leaves)
+    return ConsistencyProof(
+        first=first,
+        second=second,
+        first_root=merkle.root_hash(leaves[:first]).hex(),
+        second_root=levels[-1][0].hex() if leaves else merkle.EMPTY_ROOT.hex(),
+        proof=[h.hex() for h in merkle.consistency_proof_from_levels(levels, first)],
+    )
+
+
+def sign_checkpoint(*, session: Session, signer: Signer) -> LedgerCheckpoint:
+    """Sign the current tree head, after proving it consistent with the last signed one; flushed."""
+    _lock(session)
+    leaves = leaf_hashes(session=session)
+    size = len(leaves)
+    previous = latest_checkpoint(session=session)
+    if previous is not None and previous.size > size:
+        raise InconsistentCheckpoint(
+            f"the log holds {size} entries but a checkpoint was signed at {previous.size}: "
+            "entries were removed"
+        )
+    levels = merkle.tree_levels(leaves)
+    root = levels[-1][0] if leaves else merkle.EMPTY_ROOT
+    proof = merkle.consistency_proof_from_levels(levels, previous.size) if previous else []
+    head = Checkpoint(origin=signer.name, size=size, root_hash=root)
+    note = sign_next_checkpoint(
+        head, signer, previous_note=previous.note if previous else None, consistency=proof
+    )
+    if previous is not None and previous.size == size:
+        return previous
+    row = LedgerCheckpoint(size=size, root_hash=root.hex(), origin=signer.name, note=note, signed_at=utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _check_entry(entry: LedgerEntry, expected_seq: int, report: VerifyReport) -> bytes:
+    """The leaf hash recomputed from the entry's fields, noting every way the stored row disagrees."""
+    if entry.seq != expected_seq:
+        report.problems.append(
+            Problem(
+                f"entry {entry.id} is leaf {entry.seq} but leaf {expected_seq} was expected: "
+                "entries were removed or renumbered",
+                entry_id=entry.id,
+                seq=entry.seq,
+            )
+        )
+    canonical = canonical_entry(
+        seq=entry.seq,
+        kind=entry.kind,
+        subject_type=entry.subject_type,
+        subject_id=entry.subject_id,
+        content_hash=entry.content_hash,
+        metadata=entry.meta,
+        recorded_at=entry.recorded_at,
+    )
+    entry_hash, leaf = entry_hashes(canonical)
+    if entry_hash != entry.entry_hash or leaf != entry.leaf_hash:
+        report.problems.append(
+            Problem(
+                f"entry {entry.id} (leaf {entry.seq}, {entry.kind} {entry.subject_type} {entry.subject_id}) "
+                "was changed after it was recorded: its fields no longer match its stored hashes",
+                entry_id=entry.id,
+                seq=entry.seq,
+            )
+        )
+    return bytes.fromhex(leaf)
+
+
+def verify_store(*, session: Session, verifier: Verifier | None = None) -> VerifyReport:
+    """Recompute every leaf from its stored entry and the root at every checkpoint; name what differs."""
+    report = VerifyReport()
+    checkpoints = list(session.scalars(select(LedgerCheckpoint).order_by(LedgerCheckpoint.size)))
+    roots_at: dict[int, bytes] = {}
+    wanted = {c.size for c in checkpoints}
+    compact = merkle.CompactRange()
+    if 0 in wanted:
+        roots_at[0] = compact.root()
+    query = select(LedgerEntry).order_by(LedgerEntry.seq).execution_options(yield_per=2000)
+    for entry in session.scalars(query):
+        compact.append(_check_entry(entry, compact.size, report))
+        report.entries_checked += 1
+        if compact.size in wanted:
+            roots_at[compact.size] = compact.root()
+    report.tree_size, report.root_hash = compact.size, compact.root().hex()
+    for checkpoint in checkpoints:
+        report.checkpoints_checked += 1
+        _check_checkpoint(checkpoint, roots_at.get(checkpoint.size), verifier, report)
+    return report
+
+
+def _check_checkpoint(
+    checkpoint: LedgerCheckpoint, recomputed: bytes | None, verifier: Verifier | None, report: VerifyReport
+) -> None:
+    size = checkpoint.size
+    try:
+        signed = (
+            verify_checkpoint(checkpoint.note, verifier)
+            if verifier
+            else Checkpoint.parse(unverified_text(checkpoint.note))
+        )
+    except NoteError as exc:
+        report.problems.append(Problem(f"checkpoint at size {size}: {exc.message}", checkpoint_size=size))
+        return
+    if signed.size != size or signed.root_hash.hex() != checkpoint.root_hash:
+        report.problems.append(
+            Problem(f"checkpoint at size {size}: its row differs from its signed note", checkpoint_size=size)
+        )
+    if recomputed is None:
+        report.problems.append(
+            Problem(f"checkpoint at size {size}: the log now holds fewer entries", checkpoint_size=size)
+        )
+    elif recomputed != signed.root_hash:
+        report.problems.append(
+            Problem(
+                f"checkpoint at size {size}: the entries no longer hash to the signed root "
+                "(an entry before it was changed, removed or reordered)",
+                checkpoint_size=size,
+            )
+        )
