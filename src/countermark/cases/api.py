@@ -1,0 +1,389 @@
+"""REST routes of cases: list by deadline, detail with timeline, open, decide, evidence, notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from countermark.cases.evidence import add_evidence, custody_of
+from countermark.cases.intake import open_from_listing, open_from_shipment
+from countermark.cases.models import Case, CaseLink, CaseTask, EvidenceItem, Notice
+from countermark.cases.notice_service import (
+    facts_for_case,
+    generate_notice,
+    notice_history,
+    set_notice_status,
+)
+from countermark.cases.service import (
+    events_of,
+    get_case,
+    open_case,
+    record_decision,
+    roles_of,
+    state_of,
+)
+from countermark.core.clock import utcnow
+from countermark.core.errors import Forbidden, InvalidInput, NotFound
+from countermark.orgs.models import Organisation
+from countermark.orgs.visibility import Principal, visible
+from countermark.web.deps import DbSession, app_context, require_scope
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
+Reader = Annotated[Principal, Depends(require_scope("read"))]
+Writer = Annotated[Principal, Depends(require_scope("write"))]
+MAX_EVIDENCE_BYTES = 25 * 1024 * 1024
+
+
+class CaseOpen(BaseModel):
+    """A case to open: by hand under a procedure, or from a shipment or a listing."""
+
+    title: str | None = Field(None, max_length=300)
+    procedure: str | None = Field(None, max_length=64)
+    shipment_id: int | None = Field(None, ge=1, le=2_147_483_647)
+    listing_id: int | None = Field(None, ge=1, le=2_147_483_647)
+    country: str | None = Field(None, min_length=2, max_length=2)
+    perishable: bool = False
+    rights_holder_org_id: int | None = Field(None, ge=1, le=2_147_483_647)
+    tlp: str = Field("AMBER", pattern="^(RED|AMBER\\+STRICT|AMBER|GREEN|CLEAR)$")
+
+
+class DecisionIn(BaseModel):
+    """A decision on the case's current step."""
+
+    decision: str = Field(..., min_length=1, max_length=64)
+    role: str | None = Field(None, max_length=32)
+    note: str | None = Field(None, max_length=2000)
+
+
+class NoticeIn(BaseModel):
+    """A notice to build from the case; missing URLs and right details come from the case's links."""
+
+    kind: str = Field(..., pattern="^(dsa|dmca|lumen|marketplace)$")
+    reason_code: str = Field("9052", max_length=8)
+    notifier_name: str = Field(..., min_length=1, max_length=300)
+    notifier_email: str = Field(..., min_length=3, max_length=254)
+    explanation: str = Field(..., max_length=5000)
+    good_faith: bool = False
+    accurate_under_penalty: bool = False
+    signature: str | None = Field(None, max_length=300)
+    notifier_address: str | None = Field(None, max_length=500)
+    notifier_phone: str | None = Field(None, max_length=50)
+    infringing_urls: list[str] | None = Field(None, max_length=100)
+    right_kind: str | None = Field(None, pattern="^(trademark|copyright|design|patent)$")
+    right_name: str | None = Field(None, max_length=300)
+    countries: list[str] | None = Field(None, max_length=50)
+
+
+class StatusIn(BaseModel):
+    """A notice's new status."""
+
+    status: str = Field(..., max_length=16)
+    note: str | None = Field(None, max_length=2000)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    """The fields of a case shown in lists."""
+    return {
+        "id": case.id,
+        "reference": case.reference,
+        "title": case.title,
+        "jurisdiction": case.jurisdiction,
+        "procedure": case.procedure,
+        "step": case.step,
+        "status": case.status,
+        "outcome": case.outcome,
+        "due_at": _iso(case.due_at),
+        "overdue_since": _iso(case.overdue_since),
+        "country": case.country,
+        "opened_at": _iso(case.opened_at),
+        "tlp": case.tlp,
+    }
+
+
+def case_detail(session: Session, principal: Principal, case: Case) -> dict[str, Any]:
+    """A case with its timeline, tasks, links, evidence (with custody), notices and allowed decisions."""
+    state = state_of(session=session, case=case)
+    evidence = session.scalars(
+        visible(EvidenceItem, principal).where(EvidenceItem.case_id == case.id).order_by(EvidenceItem.id)
+    ).all()
+    notices = session.scalars(
+        visible(Notice, principal).where(Notice.case_id == case.id).order_by(Notice.id)
+    ).all()
+    tasks = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.id)).all()
+    links = session.scalars(select(CaseLink).where(CaseLink.case_id == case.id).order_by(CaseLink.id)).all()
+    deadline = state.step.deadline
+    return {
+        **case_summary(case),
+        "step_title": state.step.title,
+        "deadline": None
+        if deadline is None
+        else {
+            "count": deadline.days(perishable=case.perishable),
+            "unit": deadline.unit,
+            "article": deadline.article,
+            "confirmed": deadline.confirmed,
+            "on_lapse": state.lapse.effect if state.lapse else None,
+        },
+        "allowed": {role: list(names) for role, names in state.allowed().items()},
+        "timeline": [
+            {
+                "seq": e.seq,
+                "at": _iso(e.at),
+                "kind": e.kind,
+                "procedure": e.procedure,
+                "step": e.step,
+                "decision": e.decision,
+                "role": e.role,
+                "effect": e.effect,
+                "actor": e.actor,
+                "note": e.note,
+                "content_hash": e.content_hash,
+            }
+            for e in events_of(session=session, case=case)
+        ],
+        "tasks": [
+            {
+                "id": t.id,
+                "role": t.role,
+                "title": t.title,
+                "step": t.step,
+                "due_at": _iso(t.due_at),
+                "status": t.status,
+            }
+            for t in tasks
+        ],
+        "links": [{"type": link.subject_type, "id": link.subject_id, "note": link.note} for link in links],
+        "evidence": [
+            {
+                "id": e.id,
+                "sha256": e.blob_sha256,
+                "description": e.description,
+                "source": e.source,
+                "derived_from": e.derived_from,
+                "added_by": e.added_by,
+                "added_at": _iso(e.added_at),
+                "custody": [
+                    {"at": _iso(c.at), "action": c.action, "actor": c.actor}
+                    for c in custody_of(session=session, evidence=e)
+                ],
+            }
+            for e in evidence
+        ],
+        "notices": [notice_payload(session, n) for n in notices],
+    }
+
+
+def notice_payload(session: Session, notice: Notice) -> dict[str, Any]:
+    """A notice with its body and status history."""
+    return {
+        "id": notice.id,
+        "kind": notice.kind,
+        "status": notice.status,
+        "platform": notice.platform,
+        "target_url": notice.target_url,
+        "body": notice.body,
+        "content_hash": notice.content_hash,
+        "history": [
+            {"at": _iso(h.at), "status": h.status, "actor": h.actor}
+            for h in notice_history(session=session, notice=notice)
+        ],
+    }
+
+
+def role_for(session: Session, principal: Principal, requested: str | None) -> str:
+    """The workflow role the principal acts in; the system (command line) may name any role."""
+    if principal.is_system:
+        if not requested:
+            raise InvalidInput("name the role the decision is taken in")
+        return requested
+    org = session.get(Organisation, principal.org_id) if principal.org_id else None
+    roles = roles_of(org.kind if org else None)
+    if not roles:
+        raise Forbidden("your organisation takes no part in case decisions")
+    if requested and requested not in roles:
+        raise Forbidden(f"your organisation acts as {', '.join(roles)}, not {requested}")
+    return requested or roles[0]
+
+
+@router.get("", summary="List cases, soonest deadline first")
+def list_cases(
+    session: DbSession,
+    principal: Reader,
+    status: str | None = None,
+    procedure: str | None = None,
+    due_before: datetime | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Visible cases, optionally only open ones whose deadline falls before a time."""
+    if not 1 <= limit <= 500:
+        raise InvalidInput("limit must be between 1 and 500")
+    query = visible(Case, principal)
+    if status:
+        query = query.where(Case.status == status)
+    if procedure:
+        query = query.where(Case.procedure == procedure)
+    if due_before is not None:
+        if due_before.tzinfo is None:
+            raise InvalidInput("give due_before with a timezone, e.g. 2025-05-05T00:00:00Z")
+        query = query.where(Case.due_at.is_not(None), Case.due_at < due_before)
+    rows = session.scalars(query.order_by(Case.due_at.is_(None), Case.due_at, Case.id).limit(limit)).all()
+    return {"items": [case_summary(c) for c in rows]}
+
+
+@router.get("/{case_id}", summary="One case with its timeline")
+def get_case_route(case_id: int, session: DbSession, principal: Reader) -> dict[str, Any]:
+    """The case, if visible; 404 otherwise."""
+    return case_detail(session, principal, get_case(session=session, principal=principal, case_id=case_id))
+
+
+@router.post("", status_code=201, summary="Open a case")
+def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> dict[str, Any]:
+    """Open a case by hand, from a shipment or from a listing."""
+    if principal.org_id is None:
+        raise Forbidden("cases belong to an organisation: use a user's token")
+    now, actor = utcnow(), principal.email
+    holder = body.rights_holder_org_id
+    if body.shipment_id:
+        case = open_from_shipment(
+            session=session,
+            principal=principal,
+            at=now,
+            actor=actor,
+            rights_holder_org_id=holder,
+            shipment_id=body.shipment_id,
+            procedure=body.procedure,
+            perishable=body.perishable,
+        )
+    elif body.listing_id:
+        case = open_from_listing(
+            session=session,
+            principal=principal,
+            at=now,
+            actor=actor,
+            rights_holder_org_id=holder,
+            listing_id=body.listing_id,
+            procedure=body.procedure or "notice_and_takedown",
+        )
+    else:
+        if not body.procedure or not body.title:
+            raise InvalidInput("name a procedure and a title, or give a shipment_id or a listing_id")
+        case = open_case(
+            session=session,
+            owner_org_id=principal.org_id,
+            procedure=body.procedure,
+            title=body.title,
+            at=now,
+            actor=actor,
+            country=body.country,
+            perishable=body.perishable,
+            rights_holder_org_id=body.rights_holder_org_id,
+            tlp=body.tlp,
+        )
+    return case_detail(session, principal, case)
+
+
+@router.post("/{case_id}/decisions", status_code=201, summary="Record a decision")
+def decide_route(case_id: int, body: DecisionIn, session: DbSession, principal: Writer) -> dict[str, Any]:
+    """Record a decision in the principal's role; refused out of turn, for another role, or after a lapse."""
+    case = get_case(session=session, principal=principal, case_id=case_id)
+    role = role_for(session, principal, body.role)
+    record_decision(
+        session=session,
+        case=case,
+        decision=body.decision,
+        role=role,
+        at=utcnow(),
+        actor=principal.email,
+        org_id=principal.org_id,
+        note=body.note,
+    )
+    return case_detail(session, principal, case)
+
+
+@router.post("/{case_id}/evidence", status_code=201, summary="Add an evidence file")
+async def evidence_route(
+    case_id: int,
+    request: Request,
+    session: DbSession,
+    principal: Writer,
+    file: Annotated[UploadFile, File()],
+    description: Annotated[str, Form(max_length=1000)],
+    source: Annotated[str, Form(max_length=200)],
+    derived_from: Annotated[str | None, Form(max_length=500)] = None,
+) -> dict[str, Any]:
+    """Store an uploaded file by digest as evidence, starting its chain of custody."""
+    case = get_case(session=session, principal=principal, case_id=case_id)
+    data = await file.read(MAX_EVIDENCE_BYTES + 1)
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise InvalidInput("the file is larger than 25 MB")
+    item = add_evidence(
+        session=session,
+        blobs=app_context(request).blobs,
+        case=case,
+        data=data,
+        media_type=file.content_type or "application/octet-stream",
+        description=description,
+        source=source,
+        derived_from=derived_from,
+        actor=principal.email,
+        org_id=principal.org_id,
+        at=utcnow(),
+    )
+    return {"id": item.id, "sha256": item.blob_sha256, "case_id": case.id}
+
+
+@router.get("/{case_id}/notices", summary="Notices of a case")
+def notices_route(case_id: int, session: DbSession, principal: Reader) -> dict[str, Any]:
+    """The case's visible notices with their status history."""
+    case = get_case(session=session, principal=principal, case_id=case_id)
+    rows = session.scalars(
+        visible(Notice, principal).where(Notice.case_id == case.id).order_by(Notice.id)
+    ).all()
+    return {"items": [notice_payload(session, n) for n in rows]}
+
+
+@router.post("/{case_id}/notices", status_code=201, summary="Generate a notice")
+def generate_notice_route(
+    case_id: int, body: NoticeIn, session: DbSession, principal: Writer
+) -> dict[str, Any]:
+    """Build and store a notice; 422 lists the required elements that are missing."""
+    case = get_case(session=session, principal=principal, case_id=case_id)
+    statements = body.model_dump(exclude={"kind", "reason_code"})
+    facts = facts_for_case(session=session, principal=principal, case=case, **statements)
+    notice = generate_notice(
+        session=session,
+        case=case,
+        kind=body.kind,
+        facts=facts,
+        actor=principal.email,
+        org_id=principal.org_id,
+        at=utcnow(),
+        reason_code=body.reason_code,
+    )
+    return notice_payload(session, notice)
+
+
+@router.post("/{case_id}/notices/{notice_id}/status", summary="Record a notice's new status")
+def notice_status_route(
+    case_id: int, notice_id: int, body: StatusIn, session: DbSession, principal: Writer
+) -> dict[str, Any]:
+    """Move a notice along its life: sent, acknowledged, actioned, refused, counter-notice, relisted."""
+    case = get_case(session=session, principal=principal, case_id=case_id)
+    notice = session.scalar(
+        visible(Notice, principal).where(Notice.id == notice_id, Notice.case_id == case.id)
+    )
+    if notice is None:
+        raise NotFound(f"no notice {notice_id} of this case that you may see")
+    set_notice_status(
+        session=session, notice=notice, status=body.status, actor=principal.email, at=utcnow(), note=body.note
+    )
+    return notice_payload(session, notice)
