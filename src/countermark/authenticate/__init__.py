@@ -1,0 +1,1 @@
+"""Genuine-product authentication: signed serial codes, verification, supply-chain events, clones, reports."""

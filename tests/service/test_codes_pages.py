@@ -1,0 +1,77 @@
+"""Signed-in product-code pages: issue a batch by form, watch it finish, download sheets, decide alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+
+from countermark.core.blobs import LocalBlobStore
+from countermark.core.context import AppContext, build_context
+from countermark.core.db import unit_of_work
+from countermark.core.settings import Settings
+from countermark.orgs.service import get_organisation_by_name_or_raise
+from countermark.web.app import create_app
+from tests.browser.seed import Seeded, seed_store
+from tests.service.codes_fixtures import add_product, issue_codes
+from tests.service.test_pages import csrf_of, signed_in
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, AppContext, Seeded, int]]:
+    """The app on a seeded SQLite store where Maison Aurel has a product and a signing key."""
+    tmp: Path = tmp_path_factory.mktemp("codes-pages")
+    settings = Settings(data_dir=tmp / "data", database_url=f"sqlite:///{tmp / 'countermark.db'}")
+    ctx = build_context(settings, blobs=LocalBlobStore(tmp / "blobs"))
+    seeded = seed_store(ctx, tmp)
+    with unit_of_work(ctx.sessions) as session:
+        org_id = get_organisation_by_name_or_raise(session=session, name="Maison Aurel").id
+    product_id = add_product(ctx, org_id, gtin="4006381333931", name="Aurel belt")
+    issue_codes(ctx, org_id, product_id, quantity=2)
+    yield create_app(context=ctx), ctx, seeded, product_id
+    ctx.close()
+
+
+def test_a_brand_admin_issues_a_batch_by_form_and_downloads_its_sheets(
+    site: tuple[FastAPI, AppContext, Seeded, int],
+) -> None:
+    app, _, seeded, product_id = site
+    client = signed_in(app, seeded.brand_admin, seeded.password)
+    page = client.get("/codes")
+    assert page.status_code == 200 and "Aurel belt" in page.text and "Issue a batch" in page.text
+    refused = client.post(
+        "/codes/batches", data={"product_id": product_id, "quantity": 30, "csrf_token": "x"}
+    )
+    assert refused.status_code == 403
+    issued = client.post(
+        "/codes/batches",
+        data={"product_id": product_id, "quantity": 30, "label": "spring", "csrf_token": csrf_of(page.text)},
+    )
+    assert issued.status_code == 303
+    batch_path = issued.headers["location"]
+    batch = client.get(batch_path)
+    assert 'data-status="done"' in batch.text and "<svg" in batch.text
+    assert client.get(batch_path + "/sheet.pdf").content.startswith(b"%PDF")
+    assert client.get(batch_path + "/sheet.png").content.startswith(b"\x89PNG")
+    assert client.get(batch_path + "/sheet.svg").text.startswith("<svg")
+    assert client.get(batch_path + "/sheet.exe").status_code == 422
+    for path in ("/codes/scans", "/codes/alerts", "/codes/reports"):
+        assert client.get(path).status_code == 200, path
+    outsider = signed_in(app, seeded.outsider, seeded.password)
+    assert outsider.get(batch_path).status_code == 404
+    assert outsider.get(batch_path + "/sheet.pdf").status_code == 404
+    assert "Aurel belt" not in outsider.get("/codes").text
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_but_may_scan(
+    site: tuple[FastAPI, AppContext, Seeded, int],
+) -> None:
+    from fastapi.testclient import TestClient
+
+    app = site[0]
+    with TestClient(app, follow_redirects=False, headers={"accept": "text/html"}) as client:
+        assert client.get("/codes").status_code in (303, 401)
+        assert client.get("/codes/report").status_code == 200
+        assert client.get("/01/04006381333931/21/NOPE").status_code == 200
