@@ -17,7 +17,7 @@ from countermark.observe.models import Account, Identifier, IdentifierSighting, 
 from countermark.observe.service import identifiers_of
 from countermark.orgs.models import AuditEntry
 from countermark.rights.models import AuthorisedSeller, Product, ProductImage, ProductRight, Recordal, Right
-from countermark.target.models import Shipment
+from countermark.target.models import InspectionResult, Shipment
 from tests.service.helpers import PRODUCT, RIGHT, ingest, make_org, read_rejects, write_image, write_jsonl
 
 MODELS = {
@@ -28,6 +28,7 @@ MODELS = {
     "accounts": Account,
     "listings": Listing,
     "shipments": Shipment,
+    "inspections": InspectionResult,
 }
 
 # For each kind: one good row, and bad rows with a fragment of the reason each must be rejected for.
@@ -243,6 +244,17 @@ CASES: dict[str, tuple[dict[str, Any], list[tuple[dict[str, Any], str]]]] = {
             ),
         ],
     ),
+    "inspections": ({
+        "source": "t", "external_id": "I-1", "shipment_source": "t", "shipment_external_id": "D-1",
+        "inspected_on": "2026-04-04", "lane": "red", "found": True, "severity": 1, "finding": "counterfeit",
+    }, [
+        ({"source": "t", "external_id": "I-2", "shipment_source": "t", "shipment_external_id": "D-404",
+          "inspected_on": "2026-04-04", "found": False}, "shipment t:D-404 is not stored"),
+        ({"source": "t", "external_id": "I-3", "shipment_source": "t", "shipment_external_id": "D-1",
+          "inspected_on": "2026-04-04", "found": False, "severity": 2}, "a severity above 0 needs found = true"),
+        ({"source": "t", "external_id": "I-4", "shipment_source": "t", "shipment_external_id": "D-1",
+          "inspected_on": "2026-04-04", "found": True, "lane": "purple"}, "lane"),
+    ]),
 }
 
 ORDER = list(CASES)

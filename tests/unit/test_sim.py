@@ -290,7 +290,9 @@ def test_only_the_truth_file_names_the_networks(world: World) -> None:
             continue
         content = path.read_text(encoding="utf-8")
         assert not any(n in content for n in network_ids), path
-        assert "counterfeit" not in content.lower(), path
+        # Past inspection results name what customs found: data the product learns from, not the truth.
+        if path.name != "inspections.jsonl":
+            assert "counterfeit" not in content.lower(), path
 
 
 def test_base58check_and_iban_check_digits_match_published_examples() -> None:

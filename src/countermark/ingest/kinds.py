@@ -15,8 +15,8 @@ from countermark.observe.schemas import AccountIn, ListingIn
 from countermark.observe.service import ingest_account, ingest_listing
 from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn
 from countermark.rights.service import ingest_authorised_seller, ingest_product, ingest_recordal, ingest_right
-from countermark.target.schemas import ShipmentIn
-from countermark.target.service import ingest_shipment
+from countermark.target.schemas import InspectionIn, ShipmentIn
+from countermark.target.service import ingest_inspection, ingest_shipment
 
 
 @dataclass(frozen=True)
@@ -56,5 +56,6 @@ KINDS: dict[str, KindSpec] = {
         KindSpec("accounts", AccountIn, ingest_account, "seller accounts, pages and shops"),
         KindSpec("listings", ListingIn, ingest_listing, "offers observed online"),
         KindSpec("shipments", ShipmentIn, ingest_shipment, "declarations and consignments"),
+        KindSpec("inspections", InspectionIn, ingest_inspection, "customs inspection results"),
     )
 }

@@ -9,7 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 OrgKind = Literal["customs", "police", "rights_holder", "platform", "other"]
 IngestKind = Literal[
-    "rights", "recordals", "products", "authorised_sellers", "accounts", "listings", "shipments"
+    "rights",
+    "recordals",
+    "products",
+    "authorised_sellers",
+    "accounts",
+    "listings",
+    "shipments",
+    "inspections",
 ]
 Tlp = Literal["RED", "AMBER+STRICT", "AMBER", "GREEN", "CLEAR"]
 

@@ -28,6 +28,8 @@ from countermark.sim.brands import (
 from countermark.sim.entities import TODAY, Network, SimAccount, SimListing
 from countermark.sim.export import MAPPING, to_csv
 from countermark.sim.gallery import Gallery
+from countermark.sim.inspections import FILE as INSPECTIONS_FILE
+from countermark.sim.inspections import write_inspections
 from countermark.sim.listings import FX_TO_EUR, ListingMaker
 from countermark.sim.manifest import IngestKind, IngestStep, OrganisationSpec, WorldManifest
 from countermark.sim.networks import assign_identifiers, make_network
@@ -309,6 +311,8 @@ def build_world(
             source="sim-customs",
         )
     )
+    counts["inspections"] = write_inspections(out_dir, shipments, stream("inspections"), TODAY)
+    ingest.append(IngestStep(kind="inspections", file=INSPECTIONS_FILE, org=CUSTOMS_ORG, tlp="AMBER"))
 
     shared_ids = [*[i for v in shared.support.values() for i in v], *shared.forwarder]
     truth = build_truth(accounts, listings, networks, shipments, gallery.written, shared_ids, FX_TO_EUR)

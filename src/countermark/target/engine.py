@@ -1,0 +1,248 @@
+"""Targeting services: retrain, score (batch and single, model kept loaded) and select; never commit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from countermark.core.errors import InvalidInput, NotFound
+from countermark.observe.models import Identifier, IdentifierSighting
+from countermark.orgs.service import record_audit
+from countermark.target.assess import FlaggedParty, assess
+from countermark.target.features import HistoryIndex
+from countermark.target.frames import DATE, KEY, History, declaration_frame, declaration_row, labels_for
+from countermark.target.models import (
+    InspectionResult,
+    RuleProfile,
+    Shipment,
+    TargetingDecision,
+    TargetingModelVersion,
+)
+from countermark.target.rules import Rule
+from countermark.target.schemas import ShipmentIn
+from countermark.target.scoring import TargetingModel, train
+from countermark.target.selection import Capacity, select_lanes
+from countermark.target.service import active_rules, load_history, shipment_key
+
+
+def retrain(
+    *, session: Session, owner_org_id: int, actor: str, params: dict[str, Any] | None = None
+) -> TargetingModelVersion:
+    """Train a model on every recorded inspection result and make it the active one."""
+    history = load_history(session=session, owner_org_id=owner_org_id)
+    labels = labels_for(history.declarations, history.results)
+    try:
+        model = train(history, params=params)
+    except ValueError as exc:
+        raise InvalidInput(f"cannot train yet: {exc}") from None
+    for old in session.scalars(
+        select(TargetingModelVersion).where(
+            TargetingModelVersion.owner_org_id == owner_org_id, TargetingModelVersion.active.is_(True)
+        )
+    ):
+        old.active = False
+    version = TargetingModelVersion(
+        owner_org_id=owner_org_id,
+        trained_through=history.declarations[DATE].max().date(),
+        training_rows=int(labels.notna().sum()),
+        positives=int(labels.fillna(0).sum()),
+        metrics={},
+        document=model.to_json(),
+        created_by=actor,
+    )
+    session.add(version)
+    session.flush()
+    record_audit(
+        session=session,
+        actor=actor,
+        org_id=owner_org_id,
+        action="retrain",
+        subject_type="targeting_model",
+        subject_id=str(version.id),
+        detail={"rows": version.training_rows, "positives": version.positives},
+    )
+    return version
+
+
+@dataclass
+class LoadedScorer:
+    """A model with the history index it reads, kept in memory between calls."""
+
+    model_id: int | None
+    model: TargetingModel | None
+    index: HistoryIndex
+    rules: list[Rule]
+    stamp: tuple[Any, ...]
+
+
+_CACHE: dict[int, LoadedScorer] = {}
+_LOCK = threading.Lock()
+
+
+def _stamp(session: Session, owner_org_id: int) -> tuple[Any, ...]:
+    """What makes a loaded scorer stale when it changes: model, results, declarations, rules."""
+    return (
+        session.scalar(
+            select(func.max(TargetingModelVersion.id)).where(
+                TargetingModelVersion.owner_org_id == owner_org_id, TargetingModelVersion.active.is_(True)
+            )
+        ),
+        session.scalar(select(func.max(InspectionResult.updated_at))),
+        session.scalar(select(func.count(InspectionResult.id))),
+        session.scalar(select(func.max(Shipment.id))),
+        session.scalar(
+            select(func.max(RuleProfile.updated_at)).where(RuleProfile.owner_org_id == owner_org_id)
+        ),
+        session.scalar(select(func.count(RuleProfile.id)).where(RuleProfile.owner_org_id == owner_org_id)),
+    )
+
+
+def loaded_scorer(*, session: Session, owner_org_id: int) -> LoadedScorer:
+    """The organisation's scorer, loaded once and reloaded only when a model, result or rule changes."""
+    stamp = _stamp(session, owner_org_id)
+    with _LOCK:
+        cached = _CACHE.get(owner_org_id)
+        if cached is not None and cached.stamp == stamp:
+            return cached
+    version = session.scalar(
+        select(TargetingModelVersion)
+        .where(TargetingModelVersion.owner_org_id == owner_org_id, TargetingModelVersion.active.is_(True))
+        .order_by(TargetingModelVersion.id.desc())
+        .limit(1)
+    )
+    history = load_history(session=session, owner_org_id=owner_org_id)
+    scorer = LoadedScorer(
+        model_id=version.id if version else None,
+        model=TargetingModel.from_json(version.document) if version else None,
+        index=HistoryIndex.build(history),
+        rules=active_rules(session=session, owner_org_id=owner_org_id),
+        stamp=stamp,
+    )
+    with _LOCK:
+        _CACHE[owner_org_id] = scorer
+    return scorer
+
+
+def flagged_parties_from_identifiers(
+    *, session: Session, identifier_ids: Collection[int], reason: str
+) -> list[FlaggedParty]:
+    """Consignor and consignee names and addresses, from flagged identifiers, as intelligence flags.
+
+    The linking and detection capabilities pass the identifiers of a network or a confirmed seller;
+    until they exist the set is empty and intelligence contributes nothing.
+    """
+    if not identifier_ids:
+        return []
+    rows = session.execute(
+        select(Identifier.value, IdentifierSighting.field)
+        .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
+        .where(Identifier.id.in_(list(identifier_ids)), IdentifierSighting.subject_type == "shipment")
+        .distinct()
+    )
+    fields = {
+        "consignor_name": "consignor",
+        "consignor_address": "consignor_address",
+        "consignee_address": "consignee",
+        "consignee_name": "importer",
+    }
+    return [FlaggedParty(fields[f], value, reason) for value, f in rows if f in fields]
+
+
+def score_declarations(
+    *,
+    session: Session,
+    owner_org_id: int,
+    frame: pd.DataFrame,
+    flagged: Collection[FlaggedParty] = (),
+    explain: int = 3,
+) -> pd.DataFrame:
+    """Scores, contributions and reasons of canonical declarations (batch)."""
+    scorer = loaded_scorer(session=session, owner_org_id=owner_org_id)
+    return assess(
+        frame, model=scorer.model, index=scorer.index, rules=scorer.rules, flagged=flagged, explain=explain
+    )
+
+
+def score_declaration(
+    *, session: Session, owner_org_id: int, declaration: ShipmentIn, flagged: Collection[FlaggedParty] = ()
+) -> dict[str, Any]:
+    """Score one declaration, stored or not, with the loaded model: score, parts and reasons."""
+    key = shipment_key(declaration.source or "api", declaration.external_id)
+    frame = declaration_frame([declaration_row(declaration.model_dump(), key=key)])
+    row = score_declarations(session=session, owner_org_id=owner_org_id, frame=frame, flagged=flagged).iloc[0]
+    return {
+        "shipment": key,
+        "score": float(row["score"]),
+        "model_score": None if pd.isna(row["model_score"]) else float(row["model_score"]),
+        "rule_score": float(row["rule_score"]),
+        "intel_score": float(row["intel_score"]),
+        "reasons": row["reasons"],
+    }
+
+
+def select_for_day(
+    *,
+    session: Session,
+    owner_org_id: int,
+    day: date,
+    capacity: Capacity,
+    flagged: Collection[FlaggedParty] = (),
+    actor: str = "system",
+) -> list[TargetingDecision]:
+    """Score the day's declarations, choose lanes within capacity and record each decision with reasons."""
+    shipments = {
+        shipment_key(s.source, s.external_id): s
+        for s in session.scalars(
+            select(Shipment).where(Shipment.owner_org_id == owner_org_id, Shipment.declared_on == day)
+        )
+    }
+    if not shipments:
+        raise NotFound(f"no declarations dated {day.isoformat()}")
+    history = load_history(session=session, owner_org_id=owner_org_id)
+    frame = history.declarations[history.declarations[KEY].isin(list(shipments))].reset_index(drop=True)
+    scored = score_declarations(session=session, owner_org_id=owner_org_id, frame=frame, flagged=flagged)
+    lanes = select_lanes(scored, capacity)
+    scorer = loaded_scorer(session=session, owner_org_id=owner_org_id)
+    decisions = []
+    for position, row in scored.iterrows():
+        shipment = shipments[row[KEY]]
+        decision = session.scalar(
+            select(TargetingDecision).where(
+                TargetingDecision.shipment_id == shipment.id, TargetingDecision.selected_on == day
+            )
+        ) or TargetingDecision(shipment_id=shipment.id, selected_on=day)
+        decision.model_id = scorer.model_id
+        decision.score = float(row["score"])
+        decision.model_score = None if pd.isna(row["model_score"]) else float(row["model_score"])
+        decision.lane = str(lanes.at[position, "lane"])
+        decision.exploration = bool(lanes.at[position, "exploration"])
+        decision.reasons = list(row["reasons"]) + (
+            [{"part": "exploration", "text": "chosen at random to check the model's blind spots"}]
+            if decision.exploration
+            else []
+        )
+        session.add(decision)
+        decisions.append(decision)
+    session.flush()
+    record_audit(
+        session=session,
+        actor=actor,
+        org_id=owner_org_id,
+        action="select",
+        subject_type="targeting_day",
+        subject_id=day.isoformat(),
+        detail={"declarations": len(decisions), "red": capacity.red, "yellow": capacity.yellow},
+    )
+    return sorted(decisions, key=lambda d: -d.score)
+
+
+def history_for(*, session: Session, owner_org_id: int) -> History:
+    """The organisation's declarations and results as frames (for backtests and exports)."""
+    return load_history(session=session, owner_org_id=owner_org_id)
