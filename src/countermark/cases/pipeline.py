@@ -15,13 +15,32 @@ from countermark.core.context import AppContext
 from countermark.observe.models import Identifier, IdentifierSighting
 from countermark.observe.namenorm import normalise_name
 from countermark.orgs.visibility import SYSTEM
-from countermark.target.models import Shipment
+from countermark.target.models import Shipment, TargetingDecision
 
 CASES_TO_OPEN = 5
 
 
+def red_lane_consignments(session: Session, limit: int = CASES_TO_OPEN) -> list[Shipment]:
+    """Postal and express consignments the targeting put in the red lane on its latest day, best first."""
+    latest = session.scalar(select(func.max(TargetingDecision.selected_on)))
+    if latest is None:
+        return []
+    query = (
+        select(Shipment)
+        .join(TargetingDecision, TargetingDecision.shipment_id == Shipment.id)
+        .where(TargetingDecision.selected_on == latest, TargetingDecision.lane == "red",
+               Shipment.transport_mode.in_(("post", "express")))
+        .order_by(TargetingDecision.score.desc(), Shipment.id)
+        .limit(limit)
+    )  # fmt: skip
+    return list(session.scalars(query))
+
+
 def suspect_consignments(session: Session, limit: int = CASES_TO_OPEN) -> list[Shipment]:
-    """The most recent small consignments whose consignor's name also identifies an online seller."""
+    """The red lane of the latest targeting day, else recent small consignments from sellers' names."""
+    selected = red_lane_consignments(session, limit)
+    if selected:
+        return selected
     seller_names = set(
         session.scalars(
             select(Identifier.value)
@@ -65,7 +84,7 @@ def run_cases(ctx: AppContext, session: Session, progress: Callable[[int, int], 
     report = tick(session=session, now=datetime.combine(today, time(18), tzinfo=UTC), actor="demo")
     progress(len(shipments) + 1, len(shipments) + 1)
     return (
-        f"{opened} cases opened for small consignments from consignors named in listings "
-        f"(no targeting selection to read yet); tick at {today}: {len(report.lapsed)} lapsed, "
+        f"{opened} cases opened for {len(shipments)} suspect small consignments (the targeting's red lane, "
+        f"else consignors named by online sellers); tick at {today}: {len(report.lapsed)} lapsed, "
         f"{len(report.overdue)} overdue"
     )
