@@ -13,9 +13,10 @@ from countermark.fingerprint.imaging import trim_uniform_border
 from countermark.fingerprint.pdq import PdqHash, hash_pixels
 
 # A looser radius than the PDQ match threshold: these hashes only nominate candidates, ORB decides.
-CANDIDATE_RADIUS = 64
+CANDIDATE_RADIUS = 84
 CANDIDATE_SOURCE = (
-    "measured with bench/fingerprint_robustness.py: cropped/padded/rotated copies fall within it"
+    "measured with bench/fingerprint_robustness.py: at 64, 20% crops were nominated for 41% of photos; "
+    "at 84 with 16 candidates, 77%, still with no false match over 6,468 unrelated pairs"
 )
 MIN_INLIERS = 20
 INLIER_SOURCE = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import get_args
 
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,21 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
 from countermark.core.records import IngestedMixin
+from countermark.observe.identifiers import IdentifierKind
 from countermark.orgs.models import MarkedMixin
 
-IDENTIFIER_KINDS = (
-    "email",
-    "phone",
-    "url",
-    "domain",
-    "payment_account",
-    "iban",
-    "crypto_wallet",
-    "postal_address",
-    "name",
-    "analytics_id",
-    "messaging_handle",
-)
+IDENTIFIER_KINDS = tuple(get_args(IdentifierKind))
 
 
 class Account(IngestedMixin, MarkedMixin, Base):
