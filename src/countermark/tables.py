@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from countermark.authenticate import models as authenticate_models  # noqa: F401
+from countermark.cases import models as cases_models  # noqa: F401
 from countermark.core import models as core_models
 from countermark.core.db import Base
 from countermark.fingerprint import models as fingerprint_models
+from countermark.ledger import models as ledger_models  # noqa: F401
 from countermark.observe import models as observe_models
 from countermark.orgs import models as orgs_models
 from countermark.rights import models as rights_models
