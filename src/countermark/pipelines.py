@@ -37,4 +37,19 @@ def registered_pipelines() -> list[Pipeline]:
     from countermark.target.pipeline import run_targeting
 
     pipelines.append(Pipeline("shipment targeting", run_targeting))
+    from countermark.authenticate.pipeline import run_authentication
+
+    pipelines.append(Pipeline("product codes and clones", run_authentication))
+    from countermark.ledger.pipeline import record_rights
+
+    pipelines.append(Pipeline("ledger: record rights", record_rights))
+    from countermark.cases.pipeline import run_cases
+
+    pipelines.append(Pipeline("border cases and deadlines", run_cases))
+    from countermark.cases.relisting import check_relistings
+
+    pipelines.append(Pipeline("relisted takedowns", check_relistings))
+    from countermark.cases.package_pipeline import export_demo_package
+
+    pipelines.append(Pipeline("evidence package", export_demo_package))
     return pipelines

@@ -88,3 +88,120 @@ def test_a_decision_in_another_organisations_role_is_refused(site: tuple[FastAPI
         data={"role": "rights_holder", "csrf_token": token, "decision": "confirm_infringement"},
     )
     assert response.status_code == 403
+
+
+def test_an_uploaded_evidence_file_appears_with_its_chain_of_custody(
+    site: tuple[FastAPI, Seeded, int],
+) -> None:
+    app, seeded, case_id = site
+    client = signed_in(app, seeded.customs_analyst, seeded.password)
+    page = client.get(f"/cases/{case_id}")
+    assert 'enctype="multipart/form-data"' in page.text
+    form = {"description": "Photo of the detained totes", "source": "inspection at <Roissy> T2"}
+    photo = {"file": ("totes.jpg", b"\xff\xd8 a photo of the totes", "image/jpeg")}
+    done = client.post(
+        f"/cases/{case_id}/evidence", data={**form, "csrf_token": csrf_of(page.text)}, files=photo
+    )
+    assert done.status_code == 303
+    after = client.get(f"/cases/{case_id}").text
+    assert "Photo of the detained totes" in after and "inspection at &lt;Roissy&gt; T2" in after
+    custody = re.search(r'<ol class="custody"[^>]*>(.*?)</ol>', after, re.S)
+    assert custody and "added" in custody.group(1) and seeded.customs_analyst in custody.group(1)
+
+
+def test_evidence_and_notice_forms_refuse_a_missing_or_forged_csrf_token(
+    site: tuple[FastAPI, Seeded, int],
+) -> None:
+    app, seeded, case_id = site
+    client = signed_in(app, seeded.customs_analyst, seeded.password)
+    photo = {"file": ("x.jpg", b"forged upload", "image/jpeg")}
+    form = {"description": "d", "source": "s"}
+    assert client.post(f"/cases/{case_id}/evidence", data=form, files=photo).status_code == 403
+    forged = client.post(f"/cases/{case_id}/evidence", data={**form, "csrf_token": "forged"}, files=photo)
+    assert forged.status_code == 403
+    notice = {"kind": "dsa", "explanation": "x" * 30}
+    assert client.post(f"/cases/{case_id}/notices", data=notice).status_code == 403
+    assert (
+        client.post(f"/cases/{case_id}/notices", data={**notice, "csrf_token": "forged"}).status_code == 403
+    )
+    assert "forged upload" not in client.get(f"/cases/{case_id}").text
+
+
+def test_a_file_over_the_size_limit_re_renders_the_page_with_the_reason(
+    site: tuple[FastAPI, Seeded, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from countermark.cases import pages
+
+    monkeypatch.setattr(pages, "MAX_UPLOAD_BYTES", 16)
+    app, seeded, case_id = site
+    client = signed_in(app, seeded.customs_analyst, seeded.password)
+    token = csrf_of(client.get(f"/cases/{case_id}").text)
+    form = {"description": "A long scan", "source": "scanner", "csrf_token": token}
+    response = client.post(f"/cases/{case_id}/evidence", data=form, files={"file": ("scan.pdf", b"%" * 17)})
+    assert response.status_code == 422
+    assert (
+        'role="alert"' in response.text and "larger than" in response.text and "A long scan" in response.text
+    )
+    empty = client.post(f"/cases/{case_id}/evidence", data=form, files={"file": ("e.txt", b"")})
+    assert empty.status_code == 422 and "the evidence file is empty" in empty.text
+
+
+def test_a_dmca_notice_for_a_trademark_case_shows_the_refusal(site: tuple[FastAPI, Seeded, int]) -> None:
+    app, seeded, case_id = site
+    client = signed_in(app, seeded.customs_analyst, seeded.password)
+    token = csrf_of(client.get(f"/cases/{case_id}").text)
+    form = {
+        "kind": "dmca",
+        "csrf_token": token,
+        "notifier_name": "Li Wei",
+        "notifier_email": seeded.customs_analyst,
+        "explanation": "Counterfeit totes bearing the AUREL mark.",
+        "signature": "Li Wei",
+        "good_faith": "1",
+        "accurate_under_penalty": "1",
+    }
+    response = client.post(f"/cases/{case_id}/notices", data=form)
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text and "covers copyright only" in response.text
+    assert "Counterfeit totes bearing the AUREL mark." in response.text  # the form keeps what was typed
+    incomplete = client.post(f"/cases/{case_id}/notices", data={**form, "kind": "dsa"})
+    assert incomplete.status_code == 422 and "lacks required elements" in incomplete.text
+
+
+def test_a_notice_status_is_updated_from_the_page(site: tuple[FastAPI, Seeded, int]) -> None:
+    from countermark.cases.models import Case
+    from countermark.cases.notice_service import generate_notice
+    from countermark.cases.notices import NoticeFacts
+
+    app, seeded, case_id = site
+    with unit_of_work(app.state.ctx.sessions) as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        facts = NoticeFacts(
+            notifier_name="Li Wei",
+            notifier_email=seeded.customs_analyst,
+            right_kind="trademark",
+            right_name="AUREL",
+            infringing_urls=("https://shop.example/i/1",),
+            explanation="Counterfeit totes bearing the AUREL mark.",
+            good_faith=True,
+        )
+        at = utcnow()
+        notice_id = generate_notice(
+            session=session, case=case, kind="dsa", facts=facts, actor="t", org_id=None, at=at
+        ).id
+    client = signed_in(app, seeded.customs_analyst, seeded.password)
+    page = client.get(f"/cases/{case_id}")
+    assert f'action="/cases/{case_id}/notices/{notice_id}/status"' in page.text
+    url = f"/cases/{case_id}/notices/{notice_id}/status"
+    assert client.post(url, data={"status": "sent"}).status_code == 403
+    token = csrf_of(page.text)
+    assert client.post(url, data={"status": "sent", "csrf_token": token}).status_code == 303
+    wrong = client.post(url, data={"status": "relisted", "csrf_token": token})
+    assert wrong.status_code == 422 and "a sent notice can become" in wrong.text
+    assert (
+        client.post(
+            f"/cases/{case_id}/notices/999999/status", data={"status": "sent", "csrf_token": token}
+        ).status_code
+        == 404
+    )

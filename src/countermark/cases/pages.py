@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from countermark.cases.api import case_detail
-from countermark.cases.models import Case
+from countermark.cases.api import MAX_EVIDENCE_BYTES, case_detail
+from countermark.cases.evidence import add_evidence
+from countermark.cases.models import Case, Notice
+from countermark.cases.notice_service import facts_for_case, generate_notice, set_notice_status
+from countermark.cases.notices import NEXT_STATUSES, NOTICE_KINDS
 from countermark.cases.service import get_case, record_decision, roles_of
 from countermark.core.clock import utcnow
-from countermark.core.errors import Forbidden
+from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
 from countermark.orgs.visibility import visible
-from countermark.web.deps import DbSession, check_csrf
-from countermark.web.pages.common import PageViewer, RecordId
+from countermark.web.deps import DbSession, app_context, check_csrf
+from countermark.web.pages.common import PageViewer, RecordId, Viewer
 from countermark.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+# The largest evidence file the page accepts (the API's limit); a larger one re-renders the page.
+MAX_UPLOAD_BYTES = MAX_EVIDENCE_BYTES
 
 
 def urgency(due_at: datetime | None, now: datetime) -> tuple[str, float | None]:
@@ -42,14 +49,24 @@ def cases_page(request: Request, session: DbSession, viewer: PageViewer, status:
     return render(request, "case_list.html", values)
 
 
-@router.get("/cases/{record_id}")
-def case_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
-    """One case: its step and deadline, timeline, tasks, evidence, notices and the viewer's decisions."""
-    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
+def _case_page(
+    request: Request,
+    session: Session,
+    viewer: Viewer,
+    case: Case,
+    *,
+    error: str | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
     detail = case_detail(session, viewer.principal, case)
     org_kind = viewer.organisation.kind if viewer.organisation else None
     mine = {role: names for role, names in detail["allowed"].items() if role in roles_of(org_kind)}
     level, days = urgency(case.due_at, utcnow())
+    defaults = {
+        "notifier_name": viewer.user.display_name if viewer.user else "",
+        "notifier_email": viewer.principal.email or "",
+    }
     return render(
         request,
         "case_detail.html",
@@ -61,8 +78,28 @@ def case_page(record_id: RecordId, request: Request, session: DbSession, viewer:
             "mine": mine,
             "level": level,
             "days": days,
+            "error": error,
+            "form": {**defaults, **(form or {})},
+            "notice_kinds": NOTICE_KINDS,
+            "next_statuses": NEXT_STATUSES,
+            "can_write": "write" in viewer.principal.scopes,
+            "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
         },
+        status_code=status_code,
     )
+
+
+@router.get("/cases/{record_id}")
+def case_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
+    """One case: its step and deadline, timeline, tasks, evidence, notices and the viewer's decisions."""
+    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
+    return _case_page(request, session, viewer, case)
+
+
+def _writer(viewer: Viewer, csrf_token: str, what: str) -> None:
+    check_csrf(viewer.web_session, csrf_token)
+    if "write" not in viewer.principal.scopes:
+        raise Forbidden(f"{what} needs the 'write' scope")
 
 
 @router.post("/cases/{record_id}/decisions")
@@ -77,9 +114,7 @@ def decide_page(
     note: str = Form("", max_length=2000),
 ) -> Response:
     """Record a decision from the case page's form."""
-    check_csrf(viewer.web_session, csrf_token)
-    if "write" not in viewer.principal.scopes:
-        raise Forbidden("recording a decision needs the 'write' scope")
+    _writer(viewer, csrf_token, "recording a decision")
     case = get_case(session=session, principal=viewer.principal, case_id=record_id)
     org_kind = viewer.organisation.kind if viewer.organisation else None
     if role not in roles_of(org_kind):
@@ -95,3 +130,135 @@ def decide_page(
         note=note or None,
     )
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+@router.post("/cases/{record_id}/evidence")
+def evidence_page(
+    record_id: RecordId,
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    file: UploadFile | None = File(None),
+    csrf_token: str = Form(""),
+    description: str = Form(""),
+    source: str = Form(""),
+) -> Response:
+    """Store an uploaded evidence file from the case page; a refusal re-renders the page with its reason."""
+    _writer(viewer, csrf_token, "adding evidence")
+    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
+    form = {"description": description[:1000], "source": source[:200]}
+    try:
+        if file is None or not file.filename:
+            raise InvalidInput("choose a file to upload")
+        if len(description) > 1000 or len(source) > 200:
+            raise InvalidInput("the description is limited to 1000 characters and the source to 200")
+        data = file.file.read(MAX_UPLOAD_BYTES + 1)
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidInput(
+                f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB "
+                f"({MAX_UPLOAD_BYTES} bytes): it was not stored"
+            )
+        add_evidence(
+            session=session,
+            blobs=app_context(request).blobs,
+            case=case,
+            data=data,
+            media_type=file.content_type or "application/octet-stream",
+            description=description,
+            source=source,
+            actor=viewer.principal.email,
+            org_id=viewer.principal.org_id,
+            at=utcnow(),
+        )
+    except CountermarkError as exc:
+        session.rollback()
+        return _case_page(
+            request, session, viewer, case, error=exc.message, form=form, status_code=exc.status
+        )
+    return RedirectResponse(f"/cases/{case.id}#evidence", status_code=303)
+
+
+@router.post("/cases/{record_id}/notices")
+def notice_page(
+    record_id: RecordId,
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    csrf_token: str = Form(""),
+    kind: str = Form(""),
+    notifier_name: str = Form(""),
+    notifier_email: str = Form(""),
+    explanation: str = Form(""),
+    signature: str = Form(""),
+    notifier_address: str = Form(""),
+    notifier_phone: str = Form(""),
+    good_faith: str = Form(""),
+    accurate_under_penalty: str = Form(""),
+) -> Response:
+    """Generate a notice of the chosen kind from the case; a refusal re-renders the page with its reason."""
+    _writer(viewer, csrf_token, "generating a notice")
+    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
+    statements: dict[str, Any] = {
+        "notifier_name": notifier_name.strip()[:300],
+        "notifier_email": notifier_email.strip()[:254],
+        "explanation": explanation.strip()[:5000],
+        "signature": signature.strip()[:300],
+        "notifier_address": notifier_address.strip()[:500],
+        "notifier_phone": notifier_phone.strip()[:50],
+        "good_faith": bool(good_faith),
+        "accurate_under_penalty": bool(accurate_under_penalty),
+    }
+    form = {"kind": kind, **statements}
+    try:
+        if kind not in NOTICE_KINDS:
+            raise InvalidInput(f"choose a notice type: {', '.join(NOTICE_KINDS)}")
+        facts = facts_for_case(session=session, principal=viewer.principal, case=case, **statements)
+        generate_notice(
+            session=session,
+            case=case,
+            kind=kind,
+            facts=facts,
+            actor=viewer.principal.email,
+            org_id=viewer.principal.org_id,
+            at=utcnow(),
+        )
+    except CountermarkError as exc:
+        session.rollback()
+        return _case_page(
+            request, session, viewer, case, error=exc.message, form=form, status_code=exc.status
+        )
+    return RedirectResponse(f"/cases/{case.id}#notices", status_code=303)
+
+
+@router.post("/cases/{record_id}/notices/{notice_id}/status")
+def notice_status_page(
+    record_id: RecordId,
+    notice_id: RecordId,
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    csrf_token: str = Form(""),
+    status: str = Form(""),
+    note: str = Form(""),
+) -> Response:
+    """Move a notice to its next status from the case page."""
+    _writer(viewer, csrf_token, "updating a notice")
+    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
+    notice = session.scalar(
+        visible(Notice, viewer.principal).where(Notice.id == notice_id, Notice.case_id == case.id)
+    )
+    if notice is None:
+        raise NotFound(f"no notice {notice_id} of this case that you may see")
+    try:
+        set_notice_status(
+            session=session,
+            notice=notice,
+            status=status,
+            actor=viewer.principal.email,
+            at=utcnow(),
+            note=note.strip()[:2000] or None,
+        )
+    except CountermarkError as exc:
+        session.rollback()
+        return _case_page(request, session, viewer, case, error=exc.message, status_code=exc.status)
+    return RedirectResponse(f"/cases/{case.id}#notices", status_code=303)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import countermark
+from countermark.cases.scheduler import scheduler_lifespan
 from countermark.core.context import AppContext, build_context
 from countermark.core.settings import Settings
 from countermark.web.errors import install_error_handlers
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         docs_url=None,  # Swagger UI loads from a CDN; offline networks get the OpenAPI JSON instead
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
+        lifespan=scheduler_lifespan,
     )
     app.state.ctx = ctx
     install_error_handlers(app)
