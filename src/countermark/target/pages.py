@@ -31,7 +31,7 @@ from countermark.target.scoring_api import (
 from countermark.target.service import save_rule
 from countermark.web.deps import DbSession, check_csrf, client_origin
 from countermark.web.pages.common import PageViewer, RecordId, Viewer
-from countermark.web.templating import environment, render, request_locale
+from countermark.web.templating import environment, render, request_locale, translations
 
 router = APIRouter(include_in_schema=False)
 
@@ -275,9 +275,9 @@ def performance_page(request: Request, session: DbSession, viewer: PageViewer) -
         else set()
     )
     weeks = weekly_performance([(on, found, sid in targeted) for sid, on, found in results])
-    env = environment(request_locale(request))
-    _ = cast(Callable[[str], str], env.globals["gettext"])
-    date_filter = cast(Callable[[date], str], env.filters["date"])
+    locale = request_locale(request)
+    _ = translations(locale).gettext
+    date_filter = cast(Callable[[date], str], environment(locale).filters["date"])
     chart = rate_line_chart(
         {
             _("Precision"): [(w.week, w.precision) for w in weeks],

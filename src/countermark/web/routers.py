@@ -9,6 +9,11 @@ API_ROUTERS = (
     "countermark.target.api",
     "countermark.web.search",
     "countermark.ingest.api",
+    "countermark.fingerprint.api",
+    "countermark.authenticate.api",
+    "countermark.cases.api",
+    "countermark.ledger.api",
+    "countermark.target.scoring_api",
 )
 
 PAGE_ROUTERS = (
@@ -16,4 +21,8 @@ PAGE_ROUTERS = (
     "countermark.web.pages.main",
     "countermark.web.pages.records",
     "countermark.web.pages.admin",
+    "countermark.fingerprint.pages",
+    "countermark.cases.pages",
+    "countermark.authenticate.pages",
+    "countermark.target.pages",
 )
