@@ -24,7 +24,8 @@ from countermark.target.frames import KEY, History
 from countermark.target.rules import Rule
 from countermark.target.scoring import TargetingModel, train
 
-DATASET = Path("/work/shared/datasets/kcs-customs")
+# The public data set sits beside the project checkout (../shared/datasets), as in the team's layout.
+DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "kcs-customs"
 RULES = [
     Rule(
         "cheap by weight", "value_per_kg < 100 and transport_mode == 'post'", "cheap for its weight", "weigh"

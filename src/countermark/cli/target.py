@@ -245,7 +245,8 @@ def kcs_load_command(
 @app.command("kcs-eval")
 def kcs_eval_command(
     dataset: Path = typer.Option(
-        Path("/work/shared/datasets/kcs-customs"), help="Directory of the KCS splits."
+        Path("../shared/datasets/kcs-customs"),
+        help="Directory of the KCS splits (df_syn_train_eng.csv, df_syn_valid_eng.csv).",
     ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
