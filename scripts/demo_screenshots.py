@@ -1,0 +1,67 @@
+"""Screenshots of the capability pages on a demo store, for the README.
+
+Run after `countermark demo --no-serve` (same COUNTERMARK_DATA_DIR):
+    .venv/bin/python scripts/demo_screenshots.py docs/screenshots
+Serves the app on a free loopback port, signs in as the demo customs officer with Debian's Chromium
+(/usr/bin/chromium, never a downloaded browser) and saves one PNG per page.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from countermark.web.app import create_app
+
+PAGES = {
+    "targeting": "/targeting",
+    "cases": "/cases",
+    "case-detail": "/cases/1",
+    "fingerprint-banks": "/fingerprint",
+    "codes": "/codes/alerts",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main(out_dir: Path, email: str = "customs@demo.countermark.local", password: str = "demo-customs-2026") -> None:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/login?lang=en")
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        for name, path in PAGES.items():
+            page.goto(base + path)
+            page.screenshot(path=str(out_dir / f"{name}.png"), full_page=False)
+            print(f"{name}: {page.title()}")
+        browser.close()
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
