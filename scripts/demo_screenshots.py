@@ -34,7 +34,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def main(out_dir: Path, email: str = "customs@demo.countermark.local", password: str = "demo-customs-2026") -> None:
+def main(
+    out_dir: Path, email: str = "customs@demo.countermark.local", password: str = "demo-customs-2026"
+) -> None:
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
