@@ -57,13 +57,22 @@ def eval_command(
         None, help="World directory whose truth to use (default <data_dir>/world)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object {pipeline: {metric: value}}."),
+    kcs: Path | None = typer.Option(
+        None, help="Also train and measure targeting on the Korean customs data set in this directory."
+    ),
 ) -> None:
-    """Measure every pipeline against the world's ground truth."""
+    """Measure every pipeline against the world's ground truth (and, with --kcs, on the Korean data)."""
     from countermark.eval.run import evaluate
 
     truth_path = (world or default_world_dir()) / "truth" / "truth.json"
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         figures = evaluate(session, truth_path)
+    if kcs is not None:
+        from countermark.eval.targeting import evaluate_kcs
+
+        with progress_bar("training and measuring on the Korean data") as update:
+            update(0, 1)
+            figures.update(evaluate_kcs(kcs))
     if as_json:
         typer.echo(json.dumps(figures, indent=2, sort_keys=True))
         return
