@@ -15,7 +15,7 @@ from countermark.authenticate.models import REWARD_STATUSES, ConsumerReport, Rew
 from countermark.authenticate.service import coarse, find_code, product_for_gtin
 from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput, NotFound
-from countermark.core.models import Blob
+from countermark.core.storage import store_blob
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, visible, visible_clause
 
@@ -89,12 +89,11 @@ def submit_report(
     digests = []
     for data in report.photos:
         media_type, width, height = _photo(data)
-        digest = blobs.put(data)
-        if session.get(Blob, digest) is None:
-            session.add(
-                Blob(sha256=digest, size=len(data), media_type=media_type, width=width, height=height)
+        digests.append(
+            store_blob(
+                session=session, blobs=blobs, data=data, media_type=media_type, width=width, height=height
             )
-        digests.append(digest)
+        )
     owner = code.owner_org_id if code is not None else product.owner_org_id
     scheme = session.scalar(
         select(RewardScheme)

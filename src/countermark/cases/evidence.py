@@ -12,7 +12,7 @@ from countermark.cases.models import Case, CustodyEntry, EvidenceItem
 from countermark.cases.service import record_in_ledger
 from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput
-from countermark.core.models import Blob
+from countermark.core.storage import store_blob
 
 
 def add_evidence(
@@ -34,11 +34,7 @@ def add_evidence(
         raise InvalidInput("the evidence file is empty")
     if not description.strip() or not source.strip():
         raise InvalidInput("evidence needs a description and a source (what it was taken from)")
-    digest = blobs.put(data)
-    if session.get(Blob, digest) is None:
-        session.add(
-            Blob(sha256=digest, size=len(data), media_type=media_type[:100] or "application/octet-stream")
-        )
+    digest = store_blob(session=session, blobs=blobs, data=data, media_type=media_type)
     existing = session.scalar(
         select(EvidenceItem).where(EvidenceItem.case_id == case.id, EvidenceItem.blob_sha256 == digest)
     )

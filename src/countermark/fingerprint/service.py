@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
 from countermark.core.errors import Conflict, InvalidInput, NotFound
-from countermark.core.models import Blob
 from countermark.core.settings import TLP_LEVELS
+from countermark.core.storage import store_blob as core_store_blob
 from countermark.fingerprint import audio, files, geometric, pdq, text, video
 from countermark.fingerprint.access import can_read_bank, memberships_of
 from countermark.fingerprint.imaging import open_image
@@ -139,11 +139,9 @@ def store_blob(
     height: int | None = None,
 ) -> str:
     """Put the bytes in the blob store and record their metadata once; their SHA-256."""
-    digest = ctx.blobs.put(data)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, size=len(data), media_type=media_type, width=width, height=height))
-        session.flush()
-    return digest
+    return core_store_blob(
+        session=session, blobs=ctx.blobs, data=data, media_type=media_type, width=width, height=height
+    )
 
 
 def _entry(bank: FingerprintBank, signal_type: str, signal: str, **fields: object) -> FingerprintEntry:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
-from countermark.core.models import Blob
+from countermark.core.storage import store_blob
 
 Outcome = Literal["stored", "updated", "unchanged"]
 RowT = TypeVar("RowT")
@@ -96,27 +96,19 @@ def store_image(ctx: IngestContext, relative: str) -> str:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise RowRejected(f"{relative!r} is not a readable image: {exc}") from None
-    return _store_blob(ctx, data, media_type, width, height)
+    return store_blob(
+        session=ctx.session, blobs=ctx.blobs, data=data, media_type=media_type, width=width, height=height
+    )
 
 
 def store_file(ctx: IngestContext, relative: str, media_type: str) -> str:
     """Store any file (a page snapshot, a document) in the blob store; its digest."""
-    return _store_blob(ctx, _resolve_path(ctx, relative).read_bytes(), media_type, None, None)
-
-
-def _store_blob(
-    ctx: IngestContext, data: bytes, media_type: str, width: int | None, height: int | None
-) -> str:
-    digest = ctx.blobs.put(data)
-    key = ("blob", digest)
-    if key not in ctx.cache:
-        if ctx.session.scalar(select(Blob.sha256).where(Blob.sha256 == digest)) is None:
-            ctx.session.add(
-                Blob(sha256=digest, size=len(data), media_type=media_type, width=width, height=height)
-            )
-            ctx.session.flush()
-        ctx.cache[key] = True
-    return digest
+    return store_blob(
+        session=ctx.session,
+        blobs=ctx.blobs,
+        data=_resolve_path(ctx, relative).read_bytes(),
+        media_type=media_type,
+    )
 
 
 def upsert_versioned(
