@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import select
 
-from countermark.authenticate import pages
-from countermark.core.context import AppContext
+from countermark.authenticate import pages, throttle
+from countermark.authenticate.models import RateLimitWindow
+from countermark.core.context import AppContext, build_context
+from countermark.core.db import unit_of_work
+from countermark.ingest.base import IngestContext
+from countermark.observe.models import Listing
+from countermark.observe.schemas import ListingIn
+from countermark.observe.service import ingest_listing
+from countermark.web.app import create_app
 from tests.api.conftest import Actors
 from tests.service.codes_fixtures import add_product, issue_codes
 
@@ -73,6 +82,12 @@ def test_public_keys_export_without_an_account(client: TestClient, issued: dict[
     body = client.get("/api/v1/codes/public-keys").json()
     assert body["format"] == "countermark-code-keys/1" and body["keys"][0]["org"] == "Maison Aurel"
     assert "private" not in str(body).lower()
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows are fixed in time; a test that crossed a minute boundary would count in two windows.
+    monkeypatch.setattr(throttle, "_now", lambda: 1_800_000_030.0)
 
 
 def test_verification_is_rate_limited_per_address(client: TestClient, issued: dict[str, Any]) -> None:
@@ -255,3 +270,110 @@ def test_only_admins_manage_keys_and_revocation_reaches_verifiers(
         == 404
     )
     time.sleep(0)
+
+
+def test_two_app_instances_over_one_database_share_the_rate_limit(
+    client: TestClient, store: AppContext, issued: dict[str, Any]
+) -> None:
+    other_context = build_context(store.settings)  # its own engine, as a second worker process has
+    try:
+        with TestClient(create_app(context=other_context), raise_server_exceptions=False) as other:
+            statuses = []
+            for n in range(122):
+                app = client if n % 2 else other
+                statuses.append(
+                    app.get("/api/v1/codes/verify", params={"uri": issued["uris"][2]}).status_code
+                )
+        assert statuses.count(200) == 120 and statuses[-2:] == [429, 429]
+    finally:
+        other_context.close()
+    with store.sessions() as session:
+        hashes = session.scalars(select(RateLimitWindow.client_hash)).all()
+    assert len(hashes) == 1 and "testclient" not in hashes[0]
+
+
+SELLER = "deals.lux88@lux-mail.net"
+
+
+def _listing(store: AppContext, org_id: int) -> int:
+    with unit_of_work(store.sessions) as session:
+        ctx = IngestContext(session, store.blobs, None, "test", org_id, "GREEN")
+        ingest_listing(
+            ctx,
+            ListingIn(
+                external_id="l1",
+                platform="market",
+                url="https://www.shopmarket.ie/item/884512377",
+                title="Aurel tote",
+                description=f"mail {SELLER}",
+                seller="luxdeals88",
+                observed_at=datetime(2025, 3, 1, tzinfo=UTC),
+            ),
+        )
+        listing_id = session.scalar(select(Listing.id))
+        assert listing_id is not None
+        return listing_id
+
+
+def test_a_public_report_is_matched_at_once_and_only_its_holder_sees_the_matches(
+    client: TestClient,
+    actors: Actors,
+    issued: dict[str, Any],
+    store: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    listing_id = _listing(store, actors.org_ids["platform"])
+    monkeypatch.setattr(pages, "MIN_FILL_SECONDS", 0.0)
+    form = {**_form(client, issued["uris"][0]), "url": "https://www.shopmarket.ie/item/884512377",
+            "description": f"fake, seller {SELLER}", "shop": "luxdeals88"}  # fmt: skip
+    assert client.post("/codes/report", data=form).status_code == 200
+    report_id = client.get("/api/v1/codes/reports", headers=actors.headers("brand")).json()[0]["id"]
+    body = client.get(f"/api/v1/codes/reports/{report_id}", headers=actors.headers("brand")).json()
+    assert body["matched_at"] is not None
+    listing = next(m for m in body["matches"] if m["subject_type"] == "listing")
+    assert (
+        listing["subject_id"] == listing_id and listing["strength"] == 1.0 and "address" in listing["reason"]
+    )
+    assert any(t["value"] == SELLER for t in body["threads"])
+    for org in ("platform", "police"):
+        assert (
+            client.get(f"/api/v1/codes/reports/{report_id}", headers=actors.headers(org)).status_code == 404
+        )
+        again = client.post(f"/api/v1/codes/reports/{report_id}/match", headers=actors.headers(org))
+        assert again.status_code == 404
+    rematched = client.post(f"/api/v1/codes/reports/{report_id}/match", headers=actors.headers("brand"))
+    assert rematched.status_code == 200 and len(rematched.json()["matches"]) == len(body["matches"])
+    for bad in ("0", "x", "99999999999"):
+        assert client.get(f"/api/v1/codes/reports/{bad}", headers=actors.headers("brand")).status_code == 422
+
+
+def test_confirming_a_cluster_through_the_api_opens_its_case_once(
+    client: TestClient, actors: Actors, issued: dict[str, Any]
+) -> None:
+    brand = actors.headers("brand")
+    for uri in issued["uris"][:2]:
+        for lat, lon in ((48.85, 2.35), (6.52, 3.38)):
+            client.get("/api/v1/codes/verify", params={"uri": uri, "lat": lat, "lon": lon})
+    assert client.post("/api/v1/codes/detect", headers=brand).json()["opened"] == 2
+    alerts = client.get("/api/v1/codes/alerts", headers=brand).json()
+    first = client.post(
+        f"/api/v1/codes/alerts/{alerts[0]['id']}", headers=brand, json={"decision": "confirmed"}
+    )
+    assert first.json()["cases_opened"] == []
+    second = client.post(
+        f"/api/v1/codes/alerts/{alerts[1]['id']}", headers=brand, json={"decision": "confirmed"}
+    )
+    opened = second.json()["cases_opened"]
+    assert len(opened) == 1
+    cluster = client.get("/api/v1/codes/clusters", headers=brand).json()[0]
+    assert cluster["case_id"] == opened[0]
+    again = client.post(f"/api/v1/codes/clusters/{cluster['key']}/case", headers=brand).json()
+    assert again == {"key": cluster["key"], "case_id": opened[0], "opened": False, "trigger": "confirmed"}
+    detail = client.get(f"/api/v1/codes/clusters/{cluster['key']}", headers=brand).json()
+    assert detail["confirmed_alerts"] == 2 and len(detail["serials"]) == 2
+    case = client.get(f"/api/v1/cases/{opened[0]}", headers=brand)
+    assert case.status_code == 200
+    police = actors.headers("police")
+    assert client.post(f"/api/v1/codes/clusters/{cluster['key']}/case", headers=police).status_code == 404
+    assert client.get(f"/api/v1/codes/clusters/{cluster['key']}", headers=police).status_code == 404
+    assert client.post("/api/v1/codes/clusters/not-a-key/case", headers=brand).status_code == 422

@@ -17,7 +17,7 @@ from countermark.core.db import unit_of_work
 from countermark.core.settings import Settings
 from countermark.orgs.service import get_organisation_by_name_or_raise
 from countermark.web.app import create_app
-from tests.browser.seed import seed_store
+from tests.browser.seed import Seeded, seed_store
 from tests.service.codes_fixtures import add_product, issue_codes
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,6 +89,14 @@ def page() -> Iterator[Any]:
             browser.close()
 
 
+def sign_in(page: Any, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
 def test_a_consumer_scans_a_code_sees_it_is_genuine_and_reports_a_problem(
     page: Any, served: tuple[str, list[str]]
 ) -> None:
@@ -104,6 +112,12 @@ def test_a_consumer_scans_a_code_sees_it_is_genuine_and_reports_a_problem(
     time.sleep(3.2)  # the form refuses robots that post faster than a person can type
     page.get_by_role("button", name="Send the report").click()
     assert "Thank you" in page.get_by_role("status").inner_text()
+    # The rights holder finds the report matched to its genuine product, with the reason in words.
+    sign_in(page, base, Seeded.brand_admin, Seeded.password)
+    page.goto(base + "/codes/reports")
+    page.locator('a[href^="/codes/reports/"]').first.click()
+    match = page.locator("tr.report-match").filter(has_text="identifies this genuine product")
+    assert "Aurel" in match.inner_text() and "trademark AUREL" in page.locator("#matches").inner_text()
 
 
 def test_a_forged_code_is_shown_as_not_genuine(page: Any, served: tuple[str, list[str]]) -> None:

@@ -75,3 +75,85 @@ def test_signed_out_visitors_are_sent_to_sign_in_but_may_scan(
         assert client.get("/codes").status_code in (303, 401)
         assert client.get("/codes/report").status_code == 200
         assert client.get("/01/04006381333931/21/NOPE").status_code == 200
+
+
+def test_the_holder_sees_a_reports_matches_and_opens_a_clusters_case_by_form(
+    site: tuple[FastAPI, AppContext, Seeded, int],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from countermark.authenticate import history, matching, reports, service
+
+    app, ctx, seeded, product_id = site
+    with unit_of_work(ctx.sessions) as session:
+        org_id = get_organisation_by_name_or_raise(session=session, name="Maison Aurel").id
+    _, uris = issue_codes(ctx, org_id, product_id, quantity=2)
+    start = datetime(2025, 5, 1, 9, tzinfo=UTC)
+    with unit_of_work(ctx.sessions) as session:
+        for n, uri in enumerate(uris):
+            for hours, (lat, lon) in ((0, (48.85, 2.35)), (3, (6.52, 3.38))):
+                service.verify_and_record(
+                    session=session,
+                    uri=uri,
+                    keys=service.public_keys(session=session),
+                    salt=b"s" * 32,
+                    lat=lat,
+                    lon=lon,
+                    device=f"page-{n}-{hours}",
+                    at=start + timedelta(hours=hours, minutes=n),
+                )
+        history.detect_clones(session=session, owner_org_id=org_id)
+        report = reports.submit_report(
+            session=session,
+            blobs=ctx.blobs,
+            report=reports.ReportInput(
+                code_uri=uris[0],
+                gtin=None,
+                bought_at_kind="market",
+                shop=None,
+                url=None,
+                description="an Aurel belt with a smudged logo",
+                lat=None,
+                lon=None,
+                contact=None,
+            ),
+            reporter=None,
+        )
+        matching.match_report(ctx=ctx, session=session, report=report, actor="test")
+        report_id = report.id
+        for n in range(3):  # three located reports within a few km: a hot spot on the map
+            reports.submit_report(
+                session=session,
+                blobs=ctx.blobs,
+                report=reports.ReportInput(
+                    code_uri=None,
+                    gtin="4006381333931",
+                    bought_at_kind="market",
+                    shop=None,
+                    url=None,
+                    description=None,
+                    lat=48.85 + n / 100,
+                    lon=2.35,
+                    contact=None,
+                ),
+                reporter=None,
+            )
+    client = signed_in(app, seeded.brand_admin, seeded.password)
+    page = client.get(f"/codes/reports/{report_id}")
+    assert page.status_code == 200 and "Aurel belt" in page.text and 'class="report-match"' in page.text
+    assert (
+        client.post(f"/codes/reports/{report_id}/match", data={"csrf_token": csrf_of(page.text)}).status_code
+        == 303
+    )
+    alerts = client.get("/codes/alerts")
+    key = alerts.text.split('href="/codes/clusters/', 1)[1].split('"', 1)[0]
+    cluster = client.get(f"/codes/clusters/{key}")
+    assert cluster.status_code == 200 and "Open a case" in cluster.text
+    opened = client.post(f"/codes/clusters/{key}/case", data={"csrf_token": csrf_of(cluster.text)})
+    assert opened.status_code == 303
+    shown = client.get(f"/codes/clusters/{key}")
+    assert 'href="/cases/' in shown.text and "Open a case" not in shown.text
+    assert "/cases/" in client.get("/codes/alerts").text
+    outsider = signed_in(app, seeded.outsider, seeded.password)
+    assert outsider.get(f"/codes/reports/{report_id}").status_code == 404
+    assert outsider.get(f"/codes/clusters/{key}").status_code == 404

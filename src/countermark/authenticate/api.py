@@ -11,7 +11,8 @@ from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from countermark.authenticate import history, reports, service
+from countermark.authenticate import cluster_cases, history, reports, service
+from countermark.authenticate.intel_api import router as intel_router
 from countermark.authenticate.jobs import run_issue_job
 from countermark.authenticate.models import CloneAlert, CodeBatch, CodeScan, ConsumerReport
 from countermark.authenticate.throttle import client_address, device_fingerprint, limiter
@@ -25,6 +26,7 @@ Reader = Annotated[Principal, Depends(require_scope("read"))]
 Writer = Annotated[Principal, Depends(require_scope("write"))]
 Admin = Annotated[Principal, Depends(require_scope("admin"))]
 VERIFY_LIMIT = (120, 60.0)
+router.include_router(intel_router)
 
 
 class BatchIn(BaseModel):
@@ -265,8 +267,10 @@ def list_alerts(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
 
 
 @router.post("/alerts/{alert_id}")
-def decide(alert_id: int, body: DecisionIn, session: DbSession, principal: Writer) -> dict[str, Any]:
-    """Confirm or dismiss a clone alert."""
+def decide(
+    request: Request, alert_id: int, body: DecisionIn, session: DbSession, principal: Writer
+) -> dict[str, Any]:
+    """Confirm or dismiss a clone alert; a cluster with enough confirmed alerts opens its case."""
     alert = history.decide_alert(
         session=session,
         principal=principal,
@@ -275,23 +279,36 @@ def decide(alert_id: int, body: DecisionIn, session: DbSession, principal: Write
         actor=principal.email,
         note=body.note,
     )
-    return {"id": alert.id, "status": alert.status}
+    opened = []
+    if alert.status == "confirmed":
+        opened = cluster_cases.open_cases_for_confirmed_clusters(
+            session=session,
+            blobs=app_context(request).blobs,
+            org_id=alert.owner_org_id,
+            actor=principal.email,
+        )
+    return {"id": alert.id, "status": alert.status, "cases_opened": [row.case_id for row in opened]}
 
 
 @router.get("/clusters")
 def clusters(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
     """Fake clusters: flagged codes of one batch, region and seller, close in time."""
-    return [
-        {
-            "batch_id": c.batch_id,
-            "region": c.region,
-            "seller": c.seller,
-            "code_ids": c.code_ids,
-            "first": c.first,
-            "last": c.last,
-        }
-        for c in history.clusters_of_fakes(session=session, principal=principal)
-    ]
+    found = []
+    for c in history.clusters_of_fakes(session=session, principal=principal):
+        case = cluster_cases.find_cluster_case(session=session, principal=principal, cluster=c)
+        found.append(
+            {
+                "key": cluster_cases.cluster_key(c),
+                "batch_id": c.batch_id,
+                "region": c.region,
+                "seller": c.seller,
+                "code_ids": c.code_ids,
+                "first": c.first,
+                "last": c.last,
+                "case_id": case.case_id if case else None,
+            }
+        )
+    return found
 
 
 @router.get("/reports")
@@ -313,6 +330,7 @@ def list_reports(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
             "lon": r.lon,
             "reward_status": r.reward_status,
             "created_at": r.created_at,
+            "matched_at": r.matched_at,
         }
         for r in rows
     ]

@@ -8,8 +8,9 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from countermark.authenticate import history, reports, service, sheets
+from countermark.authenticate import cluster_cases, history, reports, service, sheets
 from countermark.authenticate.api import visible_batch
+from countermark.authenticate.intel_pages import router as intel_router
 from countermark.authenticate.jobs import run_issue_job
 from countermark.authenticate.models import (
     REWARD_STATUSES,
@@ -27,6 +28,7 @@ from countermark.web.pages.common import PageViewer, RecordId
 from countermark.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(intel_router)
 MAP_SIZE = (720, 360)
 
 
@@ -184,12 +186,26 @@ def alerts_page(request: Request, session: DbSession, viewer: PageViewer) -> Res
         )
     }
     clusters = history.clusters_of_fakes(session=session, principal=viewer.principal)
-    return _page(request, "codes_alerts.html", viewer, alerts=alerts, codes=codes, clusters=clusters)
+    cases = [
+        cluster_cases.find_cluster_case(session=session, principal=viewer.principal, cluster=c)
+        for c in clusters
+    ]
+    return _page(
+        request,
+        "codes_alerts.html",
+        viewer,
+        alerts=alerts,
+        codes=codes,
+        clusters=clusters,
+        cluster_keys=[cluster_cases.cluster_key(c) for c in clusters],
+        cluster_cases=[row.case_id if row else None for row in cases],
+    )
 
 
 @router.post("/codes/alerts/{record_id}")
 def decide_alert(
     record_id: RecordId,
+    request: Request,
     session: DbSession,
     viewer: PageViewer,
     decision: Annotated[str, Form(max_length=16)],
@@ -198,7 +214,7 @@ def decide_alert(
 ) -> Response:
     """Confirm or dismiss one alert."""
     _writer(viewer, csrf_token)
-    history.decide_alert(
+    alert = history.decide_alert(
         session=session,
         principal=viewer.principal,
         alert_id=record_id,
@@ -206,6 +222,13 @@ def decide_alert(
         actor=viewer.principal.email,
         note=note,
     )
+    if alert.status == "confirmed":
+        cluster_cases.open_cases_for_confirmed_clusters(
+            session=session,
+            blobs=app_context(request).blobs,
+            org_id=alert.owner_org_id,
+            actor=viewer.principal.email,
+        )
     return RedirectResponse("/codes/alerts", status_code=303)
 
 
@@ -216,7 +239,22 @@ def reports_page(request: Request, session: DbSession, viewer: PageViewer) -> Re
         visible(ConsumerReport, viewer.principal).order_by(ConsumerReport.id.desc()).limit(300)
     ).all()
     spots = reports.report_hot_spots(session=session, principal=viewer.principal)
-    return _page(request, "codes_reports.html", viewer, reports=rows, spots=spots, statuses=REWARD_STATUSES)
+    scale = MAP_SIZE[0] / 360  # pixels per degree
+    spot_marks = [
+        {**point, "r": round(max(6.0, spot.radius_km / 111 * scale * 4), 1), "n": len(spot.report_ids)}
+        for spot, point in zip(spots, map_points([(s.lat, s.lon, "spot") for s in spots]), strict=True)
+    ]
+    return _page(
+        request,
+        "codes_reports.html",
+        viewer,
+        reports=rows,
+        spots=spots,
+        statuses=REWARD_STATUSES,
+        points=map_points([(r.lat, r.lon, "report") for r in rows]),
+        spot_marks=spot_marks,
+        size=MAP_SIZE,
+    )
 
 
 @router.post("/codes/reports/{record_id}/reward")

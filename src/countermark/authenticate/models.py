@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from countermark.core.clock import utcnow
@@ -155,6 +155,7 @@ class ConsumerReport(MarkedMixin, Base):
     reward_status: Mapped[str] = mapped_column(String(16), default="none")
     reward_scheme_id: Mapped[int | None] = mapped_column(ForeignKey("reward_schemes.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    matched_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class RewardScheme(MarkedMixin, Base):
@@ -169,3 +170,50 @@ class RewardScheme(MarkedMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportMatch(MarkedMixin, Base):
+    """What a consumer report was matched to (a listing, account, right, bank entry…), why, how strongly."""
+
+    __tablename__ = "report_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("consumer_reports.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int | None] = mapped_column()
+    label: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(String(500))
+    strength: Mapped[float] = mapped_column()
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClusterCase(MarkedMixin, Base):
+    """The one case opened for a fake cluster, and the serials it held when the case was opened."""
+
+    __tablename__ = "cluster_cases"
+    __table_args__ = (UniqueConstraint("owner_org_id", "cluster_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cluster_key: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("code_batches.id", ondelete="CASCADE"), index=True)
+    region: Mapped[str] = mapped_column(String(16))
+    seller: Mapped[str | None] = mapped_column(String(200))
+    code_ids: Mapped[list[Any]] = mapped_column(default=list)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    trigger: Mapped[str] = mapped_column(String(16))
+    opened_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RateLimitWindow(Base):
+    """Hits of one hashed client in one fixed window of one bucket, shared by every process."""
+
+    __tablename__ = "rate_limit_windows"
+    __table_args__ = (Index("ix_rate_limit_windows_window_start", "window_start"),)
+
+    bucket: Mapped[str] = mapped_column(String(32), primary_key=True)
+    client_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hits: Mapped[int] = mapped_column(default=0)

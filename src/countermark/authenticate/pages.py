@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from countermark.authenticate import reports, service
+from countermark.authenticate import matching, reports, service
 from countermark.authenticate.codes import resolver_path
 from countermark.authenticate.console import router as console_router
 from countermark.authenticate.models import CodeBatch
@@ -22,6 +23,7 @@ from countermark.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(console_router)
+log = logging.getLogger(__name__)
 REPORT_LIMIT = (8, 3600.0)
 VERIFY_LIMIT = (60, 60.0)
 MIN_FILL_SECONDS = 3.0
@@ -174,10 +176,13 @@ async def submit_report(
         contact=contact,
         photos=await _read_photos(photos or []),
     )
-    reports.submit_report(
-        session=session,
-        blobs=app_context(request).blobs,
-        report=data,
-        reporter=service.scanner_hash(salt, address),
+    ctx = app_context(request)
+    row = reports.submit_report(
+        session=session, blobs=ctx.blobs, report=data, reporter=service.scanner_hash(salt, address)
     )
+    try:
+        with session.begin_nested():
+            matching.match_report(ctx=ctx, session=session, report=row, actor="public")
+    except Exception:  # the report is kept either way; the pipeline's pass matches it again later
+        log.exception("consumer report %s could not be matched now", row.id)
     return render(request, "codes_report.html", {**context, "done": True})

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from countermark.authenticate import history, service
+from countermark.authenticate import cluster_cases, history, matching, service
 from countermark.authenticate.codes import CodeError, normalise_gtin
 from countermark.authenticate.models import CodeBatch, SigningKey
 from countermark.core.context import AppContext
@@ -99,9 +99,14 @@ def run_authentication(ctx: AppContext, session: Session, progress: Callable[[in
     )
     progress(3, 4)
     counts = history.detect_clones(session=session, owner_org_id=org_id)
+    matched = matching.match_pending_reports(ctx=ctx, session=session)
+    cases = cluster_cases.open_cases_for_confirmed_clusters(
+        session=session, blobs=ctx.blobs, org_id=org_id, actor="demo"
+    )
     progress(4, 4)
     return (
         f"{len(uris)} codes; {events.stored} events and {scans.stored} scans stored "
         f"({len(events.rejected) + len(scans.rejected)} rejected); {counts['assessed']} codes assessed, "
-        f"{counts['opened']} clone alerts opened"
+        f"{counts['opened']} clone alerts opened; {matched} consumer reports matched; "
+        f"{len(cases)} cases opened for confirmed fake clusters"
     )

@@ -51,11 +51,10 @@ def key_dir(settings: Settings) -> Path:
     return settings.data_dir / "keys"
 
 
-def scanner_salt(directory: Path) -> bytes:
-    """The instance's secret for hashing devices, created once (0600)."""
-    path = directory / "scanner.salt"
+def instance_secret(path: Path) -> bytes:
+    """32 random bytes kept in a file made once (0600); concurrent first callers all read the same."""
     if not path.exists():
-        directory.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
@@ -63,6 +62,11 @@ def scanner_salt(directory: Path) -> bytes:
         except FileExistsError:
             pass
     return path.read_bytes()
+
+
+def scanner_salt(directory: Path) -> bytes:
+    """The instance's secret for hashing devices, created once (0600)."""
+    return instance_secret(directory / "scanner.salt")
 
 
 def scanner_hash(salt: bytes, fingerprint: str | None) -> str | None:

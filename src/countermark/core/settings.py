@@ -35,6 +35,20 @@ class Settings(BaseSettings):
         description="TLP 2.0 marking given to ingested records when the command names none.",
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis URL for the public routes' shared rate limits (needs the `redis` extra). "
+            "Empty: counted in the database, shared by every worker on it."
+        ),
+    )
+    rate_limit_pepper: str | None = Field(
+        default=None,
+        description=(
+            "Secret for hashing client addresses in rate-limit counts. "
+            "Empty: a random one made once in <data_dir>/keys/ratelimit.pepper."
+        ),
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL in force, defaulting to the embedded SQLite file."""

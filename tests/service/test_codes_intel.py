@@ -1,0 +1,410 @@
+"""Consumer reports joined to listings, accounts, shipments, rights and banks; fake clusters into cases."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from countermark.authenticate import cluster_cases, history, matching, reports, service
+from countermark.authenticate.models import CloneAlert, ClusterCase, ConsumerReport
+from countermark.cases.models import Case, CaseLink, EvidenceItem
+from countermark.core.context import AppContext
+from countermark.core.db import unit_of_work
+from countermark.core.errors import NotFound
+from countermark.fingerprint.registry import forget_matchers
+from countermark.fingerprint.service import add_image, create_bank
+from countermark.ingest.base import IngestContext
+from countermark.observe.models import IdentifierSighting, Listing
+from countermark.observe.schemas import AccountIn, ListingIn
+from countermark.observe.service import ingest_account, ingest_listing
+from countermark.orgs.models import AuditEntry
+from countermark.orgs.visibility import Principal
+from countermark.rights.models import ProductRight, Right
+from countermark.target.schemas import ShipmentIn
+from countermark.target.service import ingest_shipment
+from tests.service.codes_fixtures import add_product, issue_codes
+from tests.service.helpers import make_org
+
+T0 = datetime(2025, 3, 1, 9, tzinfo=UTC)
+SELLER_MAIL = "deals.lux88@lux-mail.net"
+LISTING_URL = "https://www.shopmarket.ie/item/884512377"
+
+
+def _photo(seed: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    img = Image.fromarray(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8)).resize(
+        (400, 300), Image.Resampling.BICUBIC
+    )
+    draw = ImageDraw.Draw(img)
+    for _ in range(40):
+        x, y = int(rng.integers(0, 400)), int(rng.integers(0, 300))
+        box = (x, y, x + int(rng.integers(8, 60)), y + int(rng.integers(8, 60)))
+        draw.rectangle(box, fill=tuple(int(c) for c in rng.integers(0, 256, 3)))
+    buffer = io.BytesIO()
+    img.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def _world(store: AppContext, tmp_path: Path) -> dict[str, int]:
+    """A brand, its product and right; a platform's listing and account; a shipment; a stranger."""
+    brand = make_org(store)
+    platform = make_org(store, "ShopMarket", "platform", "IE")
+    customs = make_org(store, "DGDDI", "customs", "FR")
+    stranger = make_org(store, "Other brand", "rights_holder", "DE")
+    product_id = add_product(store, brand)
+    (tmp_path / "listing.jpg").write_bytes(_photo(7))
+    with unit_of_work(store.sessions) as session:
+        right = Right(
+            source="test",
+            external_id="tm-1",
+            content_hash="0" * 64,
+            kind="trademark",
+            name="AUREL",
+            brand="Aurel",
+            holder_name="Maison Aurel",
+            registration_number="018000001",
+            office="EUIPO",
+            owner_org_id=brand,
+            tlp="AMBER",
+        )
+        session.add(right)
+        session.flush()
+        session.add(ProductRight(product_id=product_id, right_id=right.id))
+
+        def ctx(org: int, tlp: str) -> IngestContext:
+            return IngestContext(session, store.blobs, tmp_path, "test", org, tlp)
+
+        ingest_account(
+            ctx(platform, "GREEN"), AccountIn(external_id="a1", platform="market", handle="luxdeals88")
+        )
+        listing = ListingIn(
+            external_id="l1",
+            platform="market",
+            url=LISTING_URL,
+            title="Aurel tote, factory price",
+            description=f"write to {SELLER_MAIL}",
+            seller="luxdeals88",
+            observed_at=T0,
+            images=["listing.jpg"],
+        )
+        ingest_listing(ctx(platform, "GREEN"), listing)
+        hidden = ListingIn(
+            external_id="l2",
+            platform="market",
+            url="https://www.other-shop.de/p/1",
+            title="secret",
+            description=f"contact {SELLER_MAIL}",
+            observed_at=T0,
+        )
+        ingest_listing(ctx(stranger, "AMBER"), hidden)
+        shipment = ShipmentIn(
+            external_id="s1",
+            declared_on=date(2025, 2, 20),
+            transport_mode="post",
+            consignor_name="Lux Deals Ltd",
+            consignor_contact=SELLER_MAIL,
+        )
+        ingest_shipment(ctx(customs, "GREEN"), shipment)
+        listing_ids = {e: i for e, i in session.execute(select(Listing.external_id, Listing.id))}
+        return {
+            "brand": brand,
+            "stranger": stranger,
+            "product": product_id,
+            "right": right.id,
+            "listing": listing_ids["l1"],
+            "hidden": listing_ids["l2"],
+        }
+
+
+def _report(store: AppContext, uri: str, **fields: object) -> int:
+    values: dict[str, object] = {
+        "code_uri": uri,
+        "gtin": None,
+        "bought_at_kind": "website",
+        "shop": None,
+        "url": None,
+        "description": None,
+        "lat": None,
+        "lon": None,
+        "contact": None,
+    }
+    values.update(fields)
+    with unit_of_work(store.sessions) as session:
+        row = reports.submit_report(
+            session=session,
+            blobs=store.blobs,
+            report=reports.ReportInput(**values),
+            reporter=None,  # type: ignore[arg-type]
+        )
+        matching.match_report(ctx=store, session=session, report=row, actor="test")
+        return row.id
+
+
+def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_see(
+    store: AppContext, tmp_path: Path
+) -> None:
+    forget_matchers()
+    world = _world(store, tmp_path)
+    _, uris = issue_codes(store, world["brand"], world["product"], quantity=2)
+    report_id = _report(
+        store,
+        uris[0],
+        shop="@LuxDeals88",
+        url=LISTING_URL + "?utm_source=chat",
+        description=f"Fake Aurel bag, seller answers at {SELLER_MAIL.upper()}",
+    )
+    brand = Principal(org_id=world["brand"])
+    with unit_of_work(store.sessions) as session:
+        found = matching.matches_of(session=session, principal=brand, report_id=report_id)
+        by_record = {(m.subject_type, m.subject_id): m for m in found}
+        listing = by_record[("listing", world["listing"])]
+        assert listing.kind == "listing" and listing.strength >= 0.9
+        assert "luxdeals88" in listing.reason and SELLER_MAIL in listing.reason
+        assert by_record[("product", world["product"])].strength == 1.0
+        right = by_record[("right", world["right"])]
+        assert "protected by this right" in right.reason and "brand Aurel" in right.reason
+        assert any(t == "account" for t, _ in by_record)
+        shipment = [m for m in found if m.subject_type == "shipment"]
+        assert len(shipment) == 1 and shipment[0].kind == "thread"
+        assert ("listing", world["hidden"]) not in by_record  # the stranger's AMBER listing stays hidden
+        threads = matching.threads_of(found)
+        mail = next(t for t in threads if t["value"] == SELLER_MAIL)
+        assert {m.subject_type for m in mail["members"]} == {"listing", "shipment"}
+        sightings = session.scalars(
+            select(IdentifierSighting).where(
+                IdentifierSighting.subject_type == "report", IdentifierSighting.subject_id == report_id
+            )
+        ).all()
+        assert {s.field for s in sightings} >= {"description", "url"}
+        assert (
+            matching.matches_of(
+                session=session, principal=Principal(org_id=world["stranger"]), report_id=report_id
+            )
+            == []
+        )
+    again = _report(store, uris[1], description=f"same seller {SELLER_MAIL}")
+    with unit_of_work(store.sessions) as session:
+        second = matching.matches_of(session=session, principal=brand, report_id=again)
+        assert ("report", report_id) in {(m.subject_type, m.subject_id) for m in second}
+        first = session.get(ConsumerReport, report_id)
+        assert first is not None
+        before = len(matching.matches_of(session=session, principal=brand, report_id=report_id))
+        matching.match_report(ctx=store, session=session, report=first, actor="test")
+        after = matching.matches_of(session=session, principal=brand, report_id=report_id)
+        assert len(after) == before + 1  # now also threaded to the second report, nothing duplicated
+        assert session.scalars(select(AuditEntry).where(AuditEntry.action == "codes.report.match")).first()
+
+
+def test_report_photos_match_the_holders_bank_and_the_listing_showing_them(
+    store: AppContext, tmp_path: Path
+) -> None:
+    forget_matchers()
+    world = _world(store, tmp_path)
+    reference = _photo(3)
+    with unit_of_work(store.sessions) as session:
+        bank = create_bank(session=session, owner_org_id=world["brand"], name="Aurel", purpose="genuine")
+        add_image(
+            ctx=store, session=session, bank=bank, data=reference, right_id=world["right"], label="tote"
+        )
+        other = create_bank(
+            session=session, owner_org_id=world["stranger"], name="Private", purpose="genuine"
+        )
+        add_image(ctx=store, session=session, bank=other, data=_photo(7), label="theirs")
+    values: dict[str, object] = {
+        "code_uri": None,
+        "gtin": "09506000134352",
+        "bought_at_kind": "market",
+        "shop": None,
+        "url": None,
+        "description": None,
+        "lat": None,
+        "lon": None,
+        "contact": None,
+        "photos": (reference, (tmp_path / "listing.jpg").read_bytes()),
+    }
+    with unit_of_work(store.sessions) as session:
+        row = reports.submit_report(
+            session=session,
+            blobs=store.blobs,
+            report=reports.ReportInput(**values),
+            reporter=None,  # type: ignore[arg-type]
+        )
+        matching.match_report(ctx=store, session=session, report=row, actor="test")
+        found = matching.matches_of(
+            session=session, principal=Principal(org_id=world["brand"]), report_id=row.id
+        )
+        kinds = {(m.kind, m.subject_type) for m in found}
+        assert ("fingerprint", "fingerprint_entry") in kinds
+        labels = " ".join(m.label for m in found if m.kind == "fingerprint")
+        assert "tote" in labels and "theirs" not in labels  # the stranger's bank is not matchable
+        assert any(m.subject_id == world["listing"] and "very picture" in m.reason for m in found)
+        assert any(m.subject_type == "right" and "photo 1" in m.reason for m in found)
+
+
+def _copied(store: AppContext, org: int, count: int) -> tuple[int, list[str]]:
+    """Codes each scanned in Paris and, two hours later, in Lagos: impossible for one item."""
+    batch_id, uris = issue_codes(store, org, add_product(store, org), quantity=count)
+    for n, uri in enumerate(uris):
+        for hours, (lat, lon) in ((0, (48.85, 2.35)), (2, (6.52, 3.38))):
+            with unit_of_work(store.sessions) as session:
+                service.verify_and_record(
+                    session=session,
+                    uri=uri,
+                    keys=service.public_keys(session=session),
+                    salt=b"s" * 32,
+                    lat=lat,
+                    lon=lon,
+                    device=f"phone-{n}-{hours}",
+                    at=T0 + timedelta(hours=hours, minutes=n),
+                )
+    with unit_of_work(store.sessions) as session:
+        history.detect_clones(session=session, owner_org_id=org)
+    return batch_id, uris
+
+
+def test_a_confirmed_cluster_opens_one_case_with_its_serials_and_scans_as_evidence(store: AppContext) -> None:
+    org = make_org(store)
+    other = make_org(store, "ShopMarket", "platform", "IE")
+    _copied(store, org, 3)
+    brand = Principal(org_id=org, scopes=frozenset({"read", "write"}))
+    with unit_of_work(store.sessions) as session:
+        alerts = session.scalars(select(CloneAlert).order_by(CloneAlert.id)).all()
+        assert len(alerts) == 3
+        history.decide_alert(
+            session=session, principal=brand, alert_id=alerts[0].id, decision="confirmed", actor="a"
+        )
+        assert (
+            cluster_cases.open_cases_for_confirmed_clusters(
+                session=session, blobs=store.blobs, org_id=org, actor="a"
+            )
+            == []
+        )  # one confirmation is not enough
+        history.decide_alert(
+            session=session, principal=brand, alert_id=alerts[1].id, decision="confirmed", actor="a"
+        )
+        opened = cluster_cases.open_cases_for_confirmed_clusters(
+            session=session, blobs=store.blobs, org_id=org, actor="a"
+        )
+        assert len(opened) == 1 and opened[0].trigger == "confirmed"
+        key = opened[0].cluster_key
+    with unit_of_work(store.sessions) as session:
+        assert (
+            cluster_cases.open_cases_for_confirmed_clusters(
+                session=session, blobs=store.blobs, org_id=org, actor="a"
+            )
+            == []
+        )
+        row, new = cluster_cases.open_cluster_case(
+            session=session, blobs=store.blobs, principal=brand, key=key, actor="b"
+        )
+        assert not new and row.case_id == opened[0].case_id
+        assert len(session.scalars(select(ClusterCase)).all()) == 1
+        case = session.get(Case, row.case_id)
+        assert case is not None and case.procedure == "investigation" and case.owner_org_id == org
+        evidence = session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)).all()
+        document = json.loads(store.blobs.get(evidence[0].blob_sha256))
+        assert len(document["codes"]) == 3 and len(document["scans"]) == 6
+        assert {c["alert_status"] for c in document["codes"]} == {"confirmed", "open"}
+        view = cluster_cases.view_cluster(session=session, principal=brand, key=key)
+        assert view.case is not None and view.confirmed == 2
+    with unit_of_work(store.sessions) as session:
+        stranger = Principal(org_id=other, scopes=frozenset({"read", "write"}))
+        with pytest.raises(NotFound):
+            cluster_cases.open_cluster_case(
+                session=session, blobs=store.blobs, principal=stranger, key=key, actor="x"
+            )
+
+
+def test_a_cluster_sold_through_a_listing_opens_a_test_purchase_linked_to_it(
+    store: AppContext, tmp_path: Path
+) -> None:
+    forget_matchers()
+    world = _world(store, tmp_path)
+    _, uris = issue_codes(store, world["brand"], world["product"], quantity=2)
+    for n, uri in enumerate(uris):
+        for hours, (lat, lon) in ((0, (48.85, 2.35)), (2, (6.52, 3.38))):
+            with unit_of_work(store.sessions) as session:
+                service.verify_and_record(
+                    session=session,
+                    uri=uri,
+                    keys=service.public_keys(session=session),
+                    salt=b"s" * 32,
+                    lat=lat,
+                    lon=lon,
+                    device=f"d{n}{hours}",
+                    at=T0 + timedelta(hours=hours, minutes=n),
+                )
+        _report(store, uri, shop="luxdeals88", url=LISTING_URL)
+    brand = Principal(org_id=world["brand"], scopes=frozenset({"read", "write"}))
+    with unit_of_work(store.sessions) as session:
+        history.detect_clones(session=session, owner_org_id=world["brand"])
+        clusters = history.clusters_of_fakes(session=session, principal=brand)
+        assert len(clusters) == 1
+        key = cluster_cases.cluster_key(clusters[0])
+        row, new = cluster_cases.open_cluster_case(
+            session=session, blobs=store.blobs, principal=brand, key=key, actor="analyst"
+        )
+        assert new and row.trigger == "person"
+        case = session.get(Case, row.case_id)
+        assert case is not None and case.procedure == "test_purchase"
+        links = {(link.subject_type, link.subject_id) for link in session.scalars(select(CaseLink))}
+        assert ("listing", world["listing"]) in links and ("right", world["right"]) in links
+
+
+def test_a_re_encoded_listing_photo_in_a_report_finds_the_listing(store: AppContext, tmp_path: Path) -> None:
+    from countermark.fingerprint.pipeline import match_listing_images
+
+    forget_matchers()
+    world = _world(store, tmp_path)
+    original = Image.open(io.BytesIO(_photo(11)))
+    (tmp_path / "other.png").write_bytes(_photo(11))
+    with unit_of_work(store.sessions) as session:
+        ingest = IngestContext(session, store.blobs, tmp_path, "test", world["stranger"], "GREEN")
+        ingest_listing(
+            ingest,
+            ListingIn(
+                external_id="l3",
+                platform="market",
+                url="https://www.other-shop.de/p/3",
+                title="tote",
+                observed_at=T0,
+                images=["other.png"],
+            ),
+        )
+        match_listing_images(store, session, lambda done, total: None)
+        listing_id = session.scalar(select(Listing.id).where(Listing.external_id == "l3"))
+    buffer = io.BytesIO()
+    original.resize((360, 270)).save(buffer, format="JPEG", quality=60)  # a phone's copy: other bytes
+    values: dict[str, object] = {
+        "code_uri": None,
+        "gtin": "09506000134352",
+        "bought_at_kind": "market",
+        "shop": None,
+        "url": None,
+        "description": None,
+        "lat": None,
+        "lon": None,
+        "contact": None,
+        "photos": (buffer.getvalue(), _photo(99)),
+    }
+    with unit_of_work(store.sessions) as session:
+        row = reports.submit_report(
+            session=session,
+            blobs=store.blobs,
+            report=reports.ReportInput(**values),  # type: ignore[arg-type]
+            reporter=None,
+        )
+        matching.match_report(ctx=store, session=session, report=row, actor="test")
+        found = matching.matches_of(
+            session=session, principal=Principal(org_id=world["brand"]), report_id=row.id
+        )
+        near = [m for m in found if m.subject_type == "listing"]
+        assert [m.subject_id for m in near] == [listing_id]
+        assert "photo 1 is a near-duplicate" in near[0].reason and near[0].detail["pdq_distance"] <= 31
