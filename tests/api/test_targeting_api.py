@@ -83,6 +83,45 @@ def test_scores_a_declaration_with_its_rule_contribution_and_reasons(
     assert fair["score"] == 0.0 and fair["lane"] == "green" and fair["reasons"] == []
 
 
+def test_suggested_lane_follows_the_requested_hit_rates_and_says_what_it_rests_on(
+    client: TestClient, actors: Actors, shipments: dict[str, int]
+) -> None:
+    _rule(client, actors, lane="yellow", weight=0.5)
+    url = f"/api/v1/targeting/score/{shipments['T-1']}"
+    headers = actors.headers("customs")
+    default = client.post(url, headers=headers).json()
+    assert default["lane"] == "yellow" and "fixed thresholds" in default["lane_basis"]
+    # Without a model the score is the rule's 0.5; a yellow rule keeps its lane whatever the cut-offs.
+    assert client.post(url, params={"red_rate": 0.4, "yellow_rate": 0.2}, headers=headers).json()["lane"] == (
+        "yellow"
+    )
+    fair = f"/api/v1/targeting/score/{shipments['T-2']}"
+    rates = client.post(fair, params={"red_rate": 0.6, "yellow_rate": 0.3}, headers=headers)
+    assert rates.status_code == 200, rates.text
+    assert rates.json()["lane"] == "green" and "target hit rates" in rates.json()["lane_basis"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"red_share": 0.1, "red_rate": 0.5, "yellow_rate": 0.2},
+        {"red_share": 2},
+        {"red_rate": 0.5},
+        {"red_rate": 0.2, "yellow_rate": 0.5},
+        {"red_share": "many"},
+        {"red_share": 0.1},  # shares need a calibrated model, and none is trained yet
+    ],
+)
+def test_impossible_lane_policies_are_refused_with_a_4xx(
+    client: TestClient, actors: Actors, shipments: dict[str, int], params: dict[str, Any]
+) -> None:
+    response = client.post(
+        f"/api/v1/targeting/score/{shipments['T-1']}", params=params, headers=actors.headers("customs")
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["message"]
+
+
 def test_batch_scoring_keeps_the_order_and_refuses_oversized_or_malformed_lists(
     client: TestClient, actors: Actors, shipments: dict[str, int]
 ) -> None:

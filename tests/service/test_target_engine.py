@@ -7,13 +7,22 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput
-from countermark.target.engine import retrain, score_declaration, select_for_day
+from countermark.target.calibration import Calibration
+from countermark.target.engine import (
+    lane_cutoffs,
+    loaded_scorer,
+    recent_lane_shares,
+    retrain,
+    score_declaration,
+    select_for_day,
+)
 from countermark.target.inspections import ingest_inspections_file
 from countermark.target.models import InspectionResult, TargetingDecision, TargetingModelVersion
 from countermark.target.schemas import RuleIn, ShipmentIn
@@ -178,3 +187,36 @@ def test_a_hostile_rule_is_refused_and_nothing_is_stored(store: AppContext, tmp_
             actor="t",
             rule=RuleIn(name="evil", expression="__import__('os').system('id')", reason="x", instruction="y"),
         )
+
+
+def test_single_score_cutoffs_follow_the_recent_capacity_on_calibrated_scores(
+    store: AppContext, tmp_path: Path
+) -> None:
+    org_id = _load(store, tmp_path)
+    path = write_jsonl(tmp_path / "r.jsonl", _results(range(160)))
+    with unit_of_work(store.sessions) as session:
+        ingest_inspections_file(session=session, blobs=store.blobs, path=path, owner_org_id=org_id, actor="t")
+        retrain(session=session, owner_org_id=org_id, actor="t", params=PARAMS)
+        assert recent_lane_shares(session=session, owner_org_id=org_id) is None
+        for offset in (18, 19):
+            select_for_day(
+                session=session,
+                owner_org_id=org_id,
+                day=START + timedelta(days=offset),
+                capacity=Capacity(red=2, yellow=3, exploration_share=0.0),
+            )
+    with unit_of_work(store.sessions) as session:
+        assert recent_lane_shares(session=session, owner_org_id=org_id) == (
+            pytest.approx(0.2),
+            pytest.approx(0.3),
+        )
+        scorer = loaded_scorer(session=session, owner_org_id=org_id)
+        assert scorer.model is not None
+        # 160 results are too few to calibrate (the basis says so); give the model a known calibration.
+        assert "fixed thresholds" in scorer.cutoffs.basis
+        scorer.model.calibration = Calibration(
+            1.0, 0.0, tuple(np.linspace(0, 1, 101)), "2024-03-15", 200, 50, 0.1
+        )
+        cutoffs = lane_cutoffs(session=session, owner_org_id=org_id, model=scorer.model)
+    assert cutoffs.red == pytest.approx(0.8) and cutoffs.yellow == pytest.approx(0.5)
+    assert "last 28 days" in cutoffs.basis and "red 20.0%" in cutoffs.basis

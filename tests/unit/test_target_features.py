@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from countermark.target.features import DeclarationFeatures, HistoryIndex
-from countermark.target.frames import DATE, KEY, History, declaration_frame, declaration_row, result_frame
+from countermark.target.frames import (
+    DATE,
+    KEY,
+    History,
+    declaration_columns,
+    declaration_frame,
+    declaration_row,
+    result_frame,
+    row_columns,
+)
+from countermark.target.predictor import compiler_available
 from countermark.target.scoring import TargetingModel, train
 
 
@@ -112,3 +123,30 @@ def test_single_declaration_lookup_agrees_with_the_batch_merge() -> None:
     for position in (0, 57, 150, 239):
         single = builder.transform(history.declarations.iloc[[position]], index)
         pd.testing.assert_frame_equal(single, batch.iloc[[position]])
+
+
+def test_numpy_single_row_path_gives_exactly_the_batch_features() -> None:
+    history = _world()
+    builder = DeclarationFeatures().fit(history.declarations, history.results)
+    index = HistoryIndex.build(history)
+    batch = builder.matrix(declaration_columns(history.declarations), index)
+    records = history.declarations.to_dict("records")
+    for position in (0, 1, 57, 150, 239):
+        row = {k: (v.date() if isinstance(v, pd.Timestamp) else v) for k, v in records[position].items()}
+        single = builder.matrix(row_columns([row]), index)
+        np.testing.assert_array_equal(single[0], batch[position])
+    unseen = dict(row, consignee=None, importer="never seen before", hs6="999999", value=float("nan"))
+    features = builder.transform(declaration_frame([unseen]), index).iloc[0]
+    assert features["hist_importer_n"] == 0 and np.isnan(features["log_value"])
+
+
+def test_compiled_trees_give_the_log_odds_of_lightgbm(tmp_path: Path) -> None:
+    if not compiler_available():
+        pytest.skip("lleaves is not installed: batches predict with LightGBM itself")
+    history = _world(n=400)
+    model = train(history, params={"n_estimators": 25, "min_child_samples": 5, "n_jobs": 1})
+    matrix = model.matrix(history.declarations, HistoryIndex.build(history))
+    expected = model.probability(matrix)
+    assert model.use_compiled(tmp_path / "compiled")
+    np.testing.assert_allclose(model.probability(matrix), expected, rtol=1e-12, atol=1e-12)
+    assert list((tmp_path / "compiled").glob("*.bin"))  # the compiled code is cached for the next load

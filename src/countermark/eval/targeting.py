@@ -87,7 +87,21 @@ def _measure(model: Any, frame: pd.DataFrame, results: pd.DataFrame, history: Hi
     outcome = results.set_index(KEY).loc[frame[KEY]]
     # Revenue weight: the declared value of a fraudulent declaration, doubled when the fraud is critical.
     weights = frame["value"].fillna(0.0).to_numpy() * outcome["severity"].to_numpy()
-    return ranking_figures(scores, outcome["found"].to_numpy(dtype=float), weights)
+    labels = outcome["found"].to_numpy(dtype=float)
+    return {**ranking_figures(scores, labels, weights), **calibration_figures(scores, labels)}
+
+
+def calibration_figures(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> dict[str, float]:
+    """Brier score, mean probability against the observed rate, and the widest gap over score deciles."""
+    if not len(probabilities):
+        return {}
+    order = np.argsort(probabilities, kind="stable")
+    gaps = [abs(probabilities[part].mean() - labels[part].mean()) for part in np.array_split(order, bins)]
+    return {
+        "brier": float(np.mean((probabilities - labels) ** 2)),
+        "mean_probability": float(probabilities.mean()),
+        "decile_gap_max": float(max(gaps)),
+    }
 
 
 def evaluate_kcs(dataset_dir: Path, *, params: dict[str, Any] | None = None) -> dict[str, dict[str, float]]:

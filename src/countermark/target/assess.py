@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from countermark.core.errors import InvalidInput
-from countermark.target.features import HistoryIndex
-from countermark.target.frames import KEY, party_name
-from countermark.target.rules import Rule, apply_rules
+from countermark.target.frames import DATE, KEY, declaration_columns, party_name
+from countermark.target.history import Columns, HistoryIndex, positions
+from countermark.target.rules import Rule, rule_hits, rule_masks, rule_score
 from countermark.target.scoring import TargetingModel
 
 INTEL_FIELDS = ("consignor", "consignor_address", "consignee", "seller", "importer")
@@ -33,27 +33,30 @@ class FlaggedParty:
 
 
 def intelligence(
-    frame: pd.DataFrame, flagged: Collection[FlaggedParty]
-) -> tuple[np.ndarray, list[list[str]]]:
-    """Noisy-or intelligence score per declaration and the reasons of the flags it matches."""
-    score = np.zeros(len(frame))
-    reasons: list[list[str]] = [[] for _ in range(len(frame))]
+    columns: Columns, flagged: Collection[FlaggedParty]
+) -> tuple[np.ndarray, dict[int, list[str]]]:
+    """Noisy-or intelligence score per declaration and, by row position, the reasons of matching flags."""
+    rows = len(columns[DATE])
+    score = np.zeros(rows)
+    reasons: dict[int, list[str]] = {}
     by_field: dict[str, dict[str, FlaggedParty]] = {}
     for party in flagged:
         normalised = party_name(party.value)
         if normalised:
             by_field.setdefault(party.field, {})[normalised] = party
     for field, parties in by_field.items():
-        matched = frame[field].map(parties)
-        for position in np.flatnonzero(matched.notna().to_numpy()):
-            hit: FlaggedParty = matched.iloc[position]
+        values = columns[field]
+        for position in np.flatnonzero(positions(pd.Index(list(parties), dtype=object), values) >= 0):
+            hit = parties[values[position]]
             score[position] = 1.0 - (1.0 - score[position]) * (1.0 - hit.weight)
-            reasons[position].append(f"{field.replace('_', ' ')} {hit.value!r}: {hit.reason}")
+            reasons.setdefault(int(position), []).append(
+                f"{field.replace('_', ' ')} {hit.value!r}: {hit.reason}"
+            )
     return score, reasons
 
 
 def assess(
-    frame: pd.DataFrame,
+    declarations: pd.DataFrame | Columns,
     *,
     model: TargetingModel | None,
     index: HistoryIndex | None,
@@ -64,32 +67,48 @@ def assess(
 ) -> pd.DataFrame:
     """Combined risk per declaration (noisy-or of model, rules and intelligence) with every reason.
 
-    Without a trained model the score rests on rules and intelligence alone, and says so.
+    Declarations come as a canonical frame or as its numpy columns (the batch path). Without a trained
+    model the score rests on rules and intelligence alone, and says so.
     """
-    out = pd.DataFrame({KEY: frame[KEY].to_numpy()}, index=frame.index)
+    is_frame = isinstance(declarations, pd.DataFrame)
+    columns = declaration_columns(declarations) if is_frame else declarations
+    rows = len(columns[DATE])
+    model_reasons: list[list[tuple[str, float]]] | None = None
     if model is not None and index is not None:
-        scored = model.score(frame, index, explain=explain)
-        model_score = scored["model_score"].to_numpy()
-        model_reasons: list[Any] = scored["model_reasons"].tolist() if explain else [[]] * len(frame)
+        matrix = model.features.matrix(columns, index)
+        model_score = model.probability(matrix)
+        if explain and with_reasons and rows:
+            model_reasons = model.reasons(matrix, explain)
     else:
-        model_score = np.full(len(frame), np.nan)
-        model_reasons = [[] for _ in range(len(frame))]
-    rule_score, rule_hits = apply_rules(rules, frame)
-    intel_score, intel_reasons = intelligence(frame, flagged)
+        model_score = np.full(rows, np.nan)
+    masks = rule_masks(rules, columns)
+    rules_part = rule_score(rules, masks, rows)
+    intel_score, intel_reasons = intelligence(columns, flagged)
     model_part = np.nan_to_num(model_score, nan=0.0)
-    out["model_score"] = model_score
-    out["rule_score"] = rule_score
-    out["intel_score"] = intel_score
-    out["score"] = 1.0 - (1.0 - model_part) * (1.0 - rule_score) * (1.0 - intel_score)
-    out["rule_lane"] = [
-        "red" if any(h["lane"] == "red" for h in hits) else ("yellow" if hits else None) for hits in rule_hits
-    ]
-    if not with_reasons:
-        return out
-    out["reasons"] = [
-        _reasons(m, model_score[i], rule_hits[i], intel_reasons[i]) for i, m in enumerate(model_reasons)
-    ]
-    return out
+    red = np.zeros(rows, dtype=bool)
+    any_hit = np.zeros(rows, dtype=bool)
+    for rule, mask in zip(rules, masks, strict=True):
+        any_hit |= mask
+        red |= mask & (rule.lane == "red")
+    lanes = np.full(rows, None, dtype=object)
+    lanes[any_hit] = "yellow"
+    lanes[red] = "red"
+    parts: dict[str, Any] = {
+        KEY: columns[KEY],
+        "model_score": model_score,
+        "rule_score": rules_part,
+        "intel_score": intel_score,
+        "score": 1.0 - (1.0 - model_part) * (1.0 - rules_part) * (1.0 - intel_score),
+        "rule_lane": lanes,
+    }
+    if with_reasons:
+        hits = rule_hits(rules, masks, rows)
+        reasons = np.empty(rows, dtype=object)
+        for i in range(rows):
+            model_part_reasons = model_reasons[i] if model_reasons else []
+            reasons[i] = _reasons(model_part_reasons, model_score[i], hits[i], intel_reasons.get(i, []))
+        parts["reasons"] = reasons
+    return pd.DataFrame(parts, index=declarations.index if isinstance(declarations, pd.DataFrame) else None)
 
 
 def _reasons(

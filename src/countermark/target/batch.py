@@ -14,8 +14,15 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped]
 
 from countermark.target.assess import FlaggedParty, assess
-from countermark.target.features import HistoryIndex
-from countermark.target.frames import COLUMNS, DATE, NUMBER_COLUMNS, History, normalise_declarations
+from countermark.target.frames import (
+    COLUMNS,
+    DATE,
+    NUMBER_COLUMNS,
+    History,
+    arrow_columns,
+    declaration_columns,
+)
+from countermark.target.history import Columns, HistoryIndex
 from countermark.target.rules import Rule
 from countermark.target.scoring import TargetingModel
 
@@ -46,22 +53,26 @@ class ScoringJob:
     history: History
     rules: Sequence[Rule] = ()
     flagged: Sequence[FlaggedParty] = ()
+    compiled_dir: Path | None = None  # where compiled trees are cached; None: LightGBM predicts
     _loaded: tuple[TargetingModel, HistoryIndex] | None = field(default=None, repr=False)
 
     def _model(self) -> tuple[TargetingModel, HistoryIndex]:
         if self._loaded is None:
-            self._loaded = (
-                TargetingModel.from_json(self.model_json, n_jobs=2),
-                HistoryIndex.build(self.history),
-            )
+            model = TargetingModel.from_json(self.model_json, n_jobs=2)
+            if self.compiled_dir is not None:
+                model.use_compiled(self.compiled_dir)
+            self._loaded = (model, HistoryIndex.build(self.history))
         return self._loaded
 
     def score_batch(self, batch: pd.DataFrame) -> pd.DataFrame:
         """Scores of one batch of canonical declarations (extra columns are ignored)."""
+        return self.score_columns(declaration_columns(batch))
+
+    def score_columns(self, columns: Columns) -> pd.DataFrame:
+        """Scores of declarations given as numpy columns (what both executors end up calling)."""
         model, index = self._model()
-        frame = normalise_declarations(batch)
         scored = assess(
-            frame,
+            columns,
             model=model,
             index=index,
             rules=self.rules,
@@ -105,7 +116,7 @@ def run_duckdb(job: ScoringJob, source: Path, out: Path, *, batch_rows: int = 20
         total = 0
         try:
             for batch in reader:
-                scored = job.score_batch(batch.to_pandas())
+                scored = job.score_columns(arrow_columns(batch))
                 table = pa.Table.from_pandas(scored, preserve_index=False)
                 if writer is None:
                     writer = pq.ParquetWriter(out, table.schema)

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from countermark.target.frames import COMBINED, DATE, KEY, PARTY_COLUMNS, History
-
-# Keys whose past inspection results become time-ordered target statistics.
-HISTORY_KEYS = (
-    *PARTY_COLUMNS,
-    "hs6",
-    "hs4",
-    "origin_country",
-    "departure_country",
-    *COMBINED,
+from countermark.target.frames import COMBINED, DATE, declaration_columns
+from countermark.target.history import (
+    ACTIVITY_KEYS,
+    HISTORY_KEYS,
+    Columns,
+    HistoryIndex,
+    day_numbers,
+    positions,
 )
-# Keys whose past declarations (not their outcomes) are counted: a party never seen before is a signal.
-ACTIVITY_KEYS = ("importer", "seller", "consignor", "consignor_address", "declarant", "importer_hs6")
+
+__all__ = ["ACTIVITY_KEYS", "CATEGORICAL", "HISTORY_KEYS", "DeclarationFeatures", "HistoryIndex"]
 CATEGORICAL = (
     "kind",
     "transport_mode",
@@ -55,111 +54,32 @@ GENERIC_WORDS = frozenset(
 )
 
 
-_GENERIC_PATTERN = r"\s*(?:(?:" + "|".join(sorted(GENERIC_WORDS)) + r")\s*)+"
+_GENERIC = re.compile(r"\s*(?:(?:" + "|".join(sorted(GENERIC_WORDS)) + r")\s*)+")
 
 
-def _log(values: pd.Series) -> np.ndarray:
-    logged: np.ndarray = np.log1p(values.clip(lower=0).to_numpy(dtype="float64"))
-    return logged
+def _missing(columns: Columns, key: str) -> np.ndarray:
+    """True where the key's value is absent (for a pair: where either part is)."""
+    parts = COMBINED.get(key, (key,))
+    missing: np.ndarray = np.zeros(len(columns[DATE]), dtype=bool)
+    for part in parts:
+        missing |= pd.isna(columns[part])
+    return missing
 
 
-def _cumulative(events: pd.DataFrame, key: str, date: str, value_columns: list[str]) -> pd.DataFrame:
-    """Per key, running totals of the value columns up to and including each event date."""
-    daily = events.dropna(subset=[key]).groupby([key, date], sort=True)[value_columns].sum().reset_index()
-    totals = daily.groupby(key, sort=False)[value_columns].cumsum()
-    daily[value_columns] = totals
-    # One string dtype for keys on both sides: pandas refuses to match object keys against its string dtype.
-    daily[key] = daily[key].astype("str")
-    return daily.rename(columns={date: "_event_date"}).sort_values("_event_date", kind="stable")
+def _description_features(descriptions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Word count and "only generic words" flag of each description, computed once per distinct text."""
+    codes, uniques = pd.factorize(np.asarray(descriptions, dtype=object), use_na_sentinel=False)
+    texts = ["" if pd.isna(text) else str(text).casefold() for text in uniques]
+    words = np.asarray([len(text.split()) for text in texts], dtype="float64")
+    generic = np.asarray([_GENERIC.fullmatch(text) is not None for text in texts], dtype="float64")
+    return words[codes], generic[codes]
 
 
-# Below this many rows a frame is looked up key by key (fast for single declarations); above, merged.
-SMALL_FRAME = 64
-
-
-def _lookup_table(
-    table: pd.DataFrame, key: str, columns: list[str]
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per key value: its event dates (sorted) and running totals, for binary search (built vectorised)."""
-    ordered = table.sort_values([key, "_event_date"], kind="stable")
-    names = ordered[key].to_numpy(dtype=object)
-    dates = ordered["_event_date"].to_numpy(dtype="datetime64[ns]")
-    values = ordered[columns].to_numpy(dtype="float64")
-    if len(names) == 0:
-        return {}
-    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
-    ends = np.r_[starts[1:], len(names)]
-    return {str(names[a]): (dates[a:b], values[a:b]) for a, b in zip(starts, ends, strict=True)}
-
-
-def _as_of_small(
-    frame: pd.DataFrame, lookup: dict[str, tuple[np.ndarray, np.ndarray]], key: str, columns: list[str]
-) -> pd.DataFrame:
-    values = np.zeros((len(frame), len(columns)))
-    dates = frame[DATE].to_numpy(dtype="datetime64[ns]")
-    for row, party in enumerate(frame[key].to_numpy()):
-        found = lookup.get(str(party)) if party is not None else None
-        if found is None:
-            continue
-        position = int(np.searchsorted(found[0], dates[row], side="left")) - 1
-        if position >= 0:
-            values[row] = found[1][position]
-    return pd.DataFrame(values, index=frame.index, columns=columns)
-
-
-def _as_of(frame: pd.DataFrame, table: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
-    """For each row of frame, the key's running totals from events dated strictly before the row's date."""
-    left = frame[[key, DATE]].reset_index().sort_values(DATE, kind="stable")
-    known = left[key].notna()
-    out = pd.DataFrame(0.0, index=frame.index, columns=columns)
-    if not known.any() or table.empty:
-        return out
-    query = left[known]
-    query = query.assign(**{key: query[key].astype("str")})
-    merged = pd.merge_asof(
-        query,
-        table,
-        left_on=DATE,
-        right_on="_event_date",
-        by=key,
-        allow_exact_matches=False,
-        direction="backward",
-    )
-    out.loc[merged["index"].to_numpy(), columns] = merged[columns].fillna(0.0).to_numpy()
-    return out
-
-
-@dataclass
-class HistoryIndex:
-    """Running totals of results and declarations per key, built once and queried for any frame."""
-
-    results: dict[str, pd.DataFrame] = field(default_factory=dict)
-    activity: dict[str, pd.DataFrame] = field(default_factory=dict)
-    _lookups: dict[tuple[str, str], dict[str, tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
-
-    def totals(self, frame: pd.DataFrame, part: str, key: str, columns: list[str]) -> pd.DataFrame:
-        """Running totals strictly before each row's date, for `part` "results" or "activity"."""
-        table = (self.results if part == "results" else self.activity)[key]
-        if len(frame) >= SMALL_FRAME:
-            return _as_of(frame, table, key, columns)
-        if (part, key) not in self._lookups:
-            self._lookups[(part, key)] = _lookup_table(table, key, columns)
-        return _as_of_small(frame, self._lookups[(part, key)], key, columns)
-
-    @classmethod
-    def build(cls, history: History) -> HistoryIndex:
-        """Index a history: results joined to the parties of the declarations they concern."""
-        keys = sorted(set(HISTORY_KEYS) | set(ACTIVITY_KEYS))
-        parties = history.declarations[[KEY, *keys]].drop_duplicates(KEY, keep="last")
-        events = history.results.merge(parties, on=KEY, how="inner")
-        events = events.assign(n=1.0, pos=events["found"].astype("float64"))
-        index = cls()
-        for key in HISTORY_KEYS:
-            index.results[key] = _cumulative(events, key, "inspected_on", ["n", "pos"])
-        seen = history.declarations.assign(seen=1.0)
-        for key in ACTIVITY_KEYS:
-            index.activity[key] = _cumulative(seen, key, DATE, ["seen"])
-        return index
+def _log_ratio_array(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    valid = (numerator > 0) & (denominator > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: np.ndarray = np.where(valid, np.log(numerator / denominator), np.nan)
+    return ratio
 
 
 @dataclass
@@ -171,10 +91,14 @@ class DeclarationFeatures:
     prior_: float = field(default=0.0, init=False)
     categories_: dict[str, dict[str, int]] = field(default_factory=dict, init=False)
     unit_values_: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict, init=False)
+    _lookups: dict[tuple[str, str], tuple[pd.Index, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def fit(self, declarations: pd.DataFrame, results: pd.DataFrame) -> DeclarationFeatures:
         """Learn category codes, unit-value distributions per HS code, and the prior hit rate."""
         self.prior_ = float(results["found"].mean()) if len(results) else 0.0
+        self._lookups = {}
         self.categories_ = {}
         for column in CATEGORICAL:
             counts = declarations[column].value_counts()
@@ -218,51 +142,85 @@ class DeclarationFeatures:
 
     def transform(self, frame: pd.DataFrame, index: HistoryIndex) -> pd.DataFrame:
         """One row of float features per declaration, in the frame's order."""
-        features: dict[str, Any] = {}
-        for key in HISTORY_KEYS:
-            totals = index.totals(frame, "results", key, ["n", "pos"])
-            n, pos = totals["n"].to_numpy(), totals["pos"].to_numpy()
-            features[f"hist_{key}_n"] = np.log1p(n)
-            features[f"hist_{key}_rate"] = (pos + self.prior_ * self.smoothing) / (n + self.smoothing)
-        for key in ACTIVITY_KEYS:
-            seen = index.totals(frame, "activity", key, ["seen"])["seen"].to_numpy()
-            features[f"seen_{key}"] = np.where(frame[key].isna(), np.nan, np.log1p(seen))
-        for column in CATEGORICAL:
-            codes = self.categories_.get(column, {})
-            features[f"cat_{column}"] = frame[column].map(codes).astype("float64").to_numpy()
-        for column in ("value", "mass_kg", "quantity"):
-            features[f"log_{column}"] = _log(frame[column])
-        features["tax_rate"] = frame["tax_rate"].to_numpy(dtype="float64")
-        for name, numerator, denominator in _RATIOS:
-            ratio = _log_ratio(frame[numerator], frame[denominator]).to_numpy()
-            median, spread = self._reference(frame, name)
-            features[f"{name}_log"] = ratio
-            features[f"{name}_z"] = (ratio - median) / spread
-        features["origin_not_departure"] = (
-            (frame["origin_country"] != frame["departure_country"])
-            & frame["origin_country"].notna()
-            & frame["departure_country"].notna()
-        ).to_numpy(dtype="float64")
-        text = frame["description"].fillna("").astype("str").str.casefold()
-        features["description_words"] = text.str.count(r"\S+").to_numpy(dtype="float64")
-        features["description_generic"] = text.str.fullmatch(_GENERIC_PATTERN).to_numpy(dtype="float64")
-        features["weekday"] = frame[DATE].dt.day_of_week.to_numpy(dtype="float64")
-        return pd.DataFrame(features, index=frame.index)
+        matrix = self.matrix(declaration_columns(frame), index)
+        return pd.DataFrame(matrix, index=frame.index, columns=self.names())
 
-    def _reference(self, frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
+    def names(self) -> list[str]:
+        """The feature names, in the matrix's column order."""
+        names = [f"hist_{key}_{part}" for key in HISTORY_KEYS for part in ("n", "rate")]
+        names += [f"seen_{key}" for key in ACTIVITY_KEYS]
+        names += [f"cat_{column}" for column in CATEGORICAL]
+        names += ["log_value", "log_mass_kg", "log_quantity", "tax_rate"]
+        names += [f"{name}_{part}" for name, _, _ in _RATIOS for part in ("log", "z")]
+        names += ["origin_not_departure", "description_words", "description_generic", "weekday"]
+        return names
+
+    def matrix(self, columns: Columns, index: HistoryIndex) -> np.ndarray:
+        """The C-contiguous float64 feature matrix of declarations given as numpy columns."""
+        rows = len(columns[DATE])
+        out = np.empty((rows, len(self.names())))
+        results, activity = index.lookup(columns)
+        at = 0
+        for key in HISTORY_KEYS:
+            n, pos = results[key][:, 0], results[key][:, 1]
+            out[:, at] = np.log1p(n)
+            out[:, at + 1] = (pos + self.prior_ * self.smoothing) / (n + self.smoothing)
+            at += 2
+        for key in ACTIVITY_KEYS:
+            out[:, at] = np.where(_missing(columns, key), np.nan, np.log1p(activity[key]))
+            at += 1
+        for column in CATEGORICAL:
+            vocabulary, codes = self._category_codes(column)
+            position = positions(vocabulary, columns[column])
+            out[:, at] = np.where(position >= 0, np.r_[codes, np.nan][position], np.nan)
+            at += 1
+        for column in ("value", "mass_kg", "quantity"):
+            out[:, at] = np.log1p(np.maximum(columns[column], 0.0))
+            at += 1
+        out[:, at] = columns["tax_rate"]
+        at += 1
+        for name, numerator, denominator in _RATIOS:
+            ratio = _log_ratio_array(columns[numerator], columns[denominator])
+            median, spread = self._reference(columns, name)
+            out[:, at] = ratio
+            out[:, at + 1] = (ratio - median) / spread
+            at += 2
+        origin, departure = columns["origin_country"], columns["departure_country"]
+        known = ~pd.isna(origin) & ~pd.isna(departure)
+        out[:, at] = (known & (origin != departure)).astype("float64")
+        out[:, at + 1], out[:, at + 2] = _description_features(columns["description"])
+        out[:, at + 3] = (day_numbers(columns[DATE]) + 3) % 7  # 1970-01-01 was a Thursday (Monday = 0)
+        return out
+
+    def _category_codes(self, column: str) -> tuple[pd.Index, np.ndarray]:
+        cached = self._lookups.get(("cat", column))
+        if cached is None:
+            codes = self.categories_.get(column, {})
+            cached = (pd.Index(list(codes), dtype=object), np.asarray(list(codes.values()), dtype="float64"))
+            self._lookups[("cat", column)] = cached
+        return cached
+
+    def _reference(self, columns: Columns, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The unit-value median and spread of each row's most specific HS level that has enough data."""
         table = self.unit_values_.get(name, {})
         fallback = table.get("*", (0.0, 1.0))
-        median = np.full(len(frame), fallback[0])
-        spread = np.full(len(frame), fallback[1])
-        medians = {k: v[0] for k, v in table.items()}
-        spreads = {k: v[1] for k, v in table.items()}
+        rows = len(columns[DATE])
+        median = np.full(rows, fallback[0])
+        spread = np.full(rows, fallback[1])
         for level in ("hs2", "hs4", "hs6"):
-            codes = (level + ":" + frame[level].astype("str")).where(frame[level].notna())
-            found_median = codes.map(medians).to_numpy(dtype="float64")
-            has = ~np.isnan(found_median)
-            median[has] = found_median[has]
-            spread[has] = codes.map(spreads).to_numpy(dtype="float64")[has]
+            cached = self._lookups.get((name, level))
+            if cached is None:
+                entries = [(k.split(":", 1)[1], v) for k, v in table.items() if k.startswith(level + ":")]
+                cached = (
+                    pd.Index([code for code, _ in entries], dtype=object),
+                    np.asarray([v for _, v in entries], dtype="float64").reshape(-1, 2),
+                )
+                self._lookups[(name, level)] = cached
+            vocabulary, stats = cached
+            position = positions(vocabulary, columns[level])
+            has = position >= 0
+            median[has] = stats[position[has], 0]
+            spread[has] = stats[position[has], 1]
         return median, spread
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -177,3 +177,57 @@ def labels_for(frame: pd.DataFrame, results: pd.DataFrame) -> pd.Series:
     """The inspection outcome of each declaration (NaN where it was not inspected)."""
     outcome = results.drop_duplicates(KEY, keep="last").set_index(KEY)["found"]
     return frame[KEY].map(outcome).astype("float64")
+
+
+def declaration_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Canonical declarations as numpy columns: dates as datetime64[D], strings as objects (None: absent)."""
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"declaration frame lacks columns: {', '.join(missing)}")
+    columns: dict[str, np.ndarray] = {
+        DATE: np.asarray(pd.to_datetime(frame[DATE]).to_numpy(dtype="datetime64[ns]"), dtype="datetime64[D]")
+    }
+    for column in STRING_COLUMNS:
+        columns[column] = frame[column].to_numpy(dtype=object, na_value=None)
+    for column in NUMBER_COLUMNS:
+        columns[column] = pd.to_numeric(frame[column], errors="coerce").to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+    return columns
+
+
+def arrow_columns(batch: Any) -> dict[str, np.ndarray]:
+    """Canonical columns of a pyarrow RecordBatch or Table read with `plan_sql` (no pandas on the way)."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    columns: dict[str, np.ndarray] = {}
+    for column in COLUMNS:
+        array = batch.column(column)
+        if column == DATE:
+            days = array.cast(pa.int32()).to_numpy(zero_copy_only=False)
+            columns[column] = np.asarray(days, dtype="int64").astype("datetime64[D]")
+        elif column in NUMBER_COLUMNS:
+            columns[column] = np.asarray(array.to_numpy(zero_copy_only=False), dtype="float64")
+        else:
+            columns[column] = np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+    return columns
+
+
+def row_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
+    """Numpy columns straight from canonical rows (`declaration_row` output), without building a frame."""
+    columns: dict[str, np.ndarray] = {
+        DATE: np.array([row[DATE] for row in rows], dtype="datetime64[D]").reshape(len(rows))
+    }
+    for column in STRING_COLUMNS:
+        columns[column] = np.array([_text_or_none(row[column]) for row in rows] + [None], dtype=object)[:-1]
+    for column in NUMBER_COLUMNS:
+        columns[column] = np.array([_float(row[column]) for row in rows], dtype="float64").reshape(len(rows))
+    return columns
+
+
+def _text_or_none(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None else float(value)

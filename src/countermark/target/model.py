@@ -96,9 +96,19 @@ class ShipmentRiskClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mi
         labels: np.ndarray = self.classes_[(self.predict_proba(x)[:, 1] >= 0.5).astype(int)]
         return labels
 
+    def margin(self, matrix: np.ndarray) -> np.ndarray:
+        """Log-odds of each row of a float64 feature matrix in the training column order (no checks)."""
+        check_is_fitted(self, "booster_")
+        raw = self.booster_.predict(
+            np.ascontiguousarray(matrix, dtype="float64"), raw_score=True, num_threads=self.n_jobs
+        )
+        margin: np.ndarray = np.asarray(raw, dtype="float64")
+        return margin
+
     def contributions(self, x: Any) -> np.ndarray:
         """Per-feature contributions to each log-odds score (SHAP); the last column is the base value."""
-        raw = self.booster_.predict(self._checked(x), pred_contrib=True, num_threads=self.n_jobs)
+        checked = np.ascontiguousarray(x, dtype="float64") if isinstance(x, np.ndarray) else self._checked(x)
+        raw = self.booster_.predict(checked, pred_contrib=True, num_threads=self.n_jobs)
         contrib: np.ndarray = np.asarray(raw, dtype="float64")
         return contrib
 

@@ -12,8 +12,9 @@ Allowed: field names, numbers, strings, true/false, lists of constants, `and`/`o
 from __future__ import annotations
 
 import ast
+import functools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,15 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from countermark.core.errors import InvalidInput
-from countermark.target.frames import CATEGORY_COLUMNS, NUMBER_COLUMNS, PARTY_COLUMNS, TEXT_COLUMNS
+from countermark.target.frames import (
+    CATEGORY_COLUMNS,
+    DATE,
+    NUMBER_COLUMNS,
+    PARTY_COLUMNS,
+    TEXT_COLUMNS,
+    declaration_columns,
+)
+from countermark.target.history import positions
 
 MAX_LENGTH = 2000
 MAX_NODES = 300
@@ -32,8 +41,9 @@ TEXT_FIELDS = frozenset({*PARTY_COLUMNS, *CATEGORY_COLUMNS, *TEXT_COLUMNS})
 FIELDS = NUMBER_FIELDS | TEXT_FIELDS
 LANES = ("red", "yellow")
 
-Value = Any  # a pandas Series, or a constant
-Compiled = Callable[[pd.DataFrame], Value]
+Value = Any  # a numpy array (one value per declaration), or a constant
+Columns = Mapping[str, np.ndarray]
+Compiled = Callable[[Columns], Value]
 
 
 class RuleError(InvalidInput):
@@ -67,22 +77,41 @@ def _fail(node: ast.AST, message: str) -> RuleError:
     return RuleError(f"rule not allowed{where}: {message}")
 
 
-def _field(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame.columns:
-        return frame[name]
+def _field(columns: Columns, name: str) -> np.ndarray:
+    if name in columns:
+        return columns[name]
     numerator, denominator = {
         "value_per_kg": ("value", "mass_kg"),
         "value_per_unit": ("value", "quantity"),
         "mass_per_unit": ("mass_kg", "quantity"),
     }[name]
-    ratio: pd.Series = frame[numerator] / frame[denominator].where(frame[denominator] > 0)
+    below = columns[denominator]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: np.ndarray = np.where(below > 0, columns[numerator] / below, np.nan)
     return ratio
 
 
-def _as_bool(value: Value, frame: pd.DataFrame) -> pd.Series:
-    if isinstance(value, pd.Series):
-        return value.fillna(False).astype(bool)
-    return pd.Series(bool(value), index=frame.index)
+def _rows(columns: Columns) -> int:
+    return len(columns[DATE])
+
+
+def _as_bool(value: Value, columns: Columns) -> np.ndarray:
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return value.astype(bool) if value.dtype == bool else np.asarray(value == True, dtype=bool)  # noqa: E712
+    return np.full(_rows(columns), bool(value))
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    present: np.ndarray = ~pd.isna(values)
+    return present
+
+
+def _each(values: np.ndarray, test: Callable[[str], bool]) -> np.ndarray:
+    """A text test applied once per distinct value (declarations repeat their codes and names)."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    verdicts = np.asarray([test(str(v)) for v in uniques] + [False], dtype=bool)
+    result: np.ndarray = verdicts[codes]  # the sentinel -1 picks the trailing False: missing text fails
+    return result
 
 
 class _Compiler:
@@ -103,10 +132,10 @@ class _Compiler:
         parts = [self._boolean(v) for v in node.values]
         combine = operator.and_ if isinstance(node.op, ast.And) else operator.or_
 
-        def run(frame: pd.DataFrame) -> Value:
-            result = _as_bool(parts[0].run(frame), frame)
+        def run(columns: Columns) -> Value:
+            result = _as_bool(parts[0].run(columns), columns)
             for part in parts[1:]:
-                result = combine(result, _as_bool(part.run(frame), frame))
+                result = combine(result, _as_bool(part.run(columns), columns))
             return result
 
         return _Typed(run, "bool")
@@ -120,12 +149,12 @@ class _Compiler:
     def _unaryop(self, node: ast.UnaryOp) -> _Typed:
         if isinstance(node.op, ast.Not):
             inner = self._boolean(node.operand)
-            return _Typed(lambda frame: ~_as_bool(inner.run(frame), frame), "bool")
+            return _Typed(lambda columns: ~_as_bool(inner.run(columns), columns), "bool")
         if isinstance(node.op, ast.USub):
             number = self.compile(node.operand)
             if number.kind != "number":
                 raise _fail(node, "minus applies to numbers only")
-            return _Typed(lambda frame: -number.run(frame), "number")
+            return _Typed(lambda columns: -number.run(columns), "number")
         raise _fail(node, "only `not` and `-` may precede a value")
 
     def _binop(self, node: ast.BinOp) -> _Typed:
@@ -136,9 +165,9 @@ class _Compiler:
         if left.kind != "number" or right.kind != "number":
             raise _fail(node, "arithmetic applies to numbers only")
 
-        def run(frame: pd.DataFrame) -> Value:
+        def run(columns: Columns) -> Value:
             with np.errstate(divide="ignore", invalid="ignore"):
-                return op(left.run(frame), right.run(frame))
+                return op(left.run(columns), right.run(columns))
 
         return _Typed(run, "number")
 
@@ -150,10 +179,10 @@ class _Compiler:
             checks.append(self._comparison(node, op_node, left, right))
             left = right
 
-        def run(frame: pd.DataFrame) -> Value:
-            result = _as_bool(checks[0](frame), frame)
+        def run(columns: Columns) -> Value:
+            result = _as_bool(checks[0](columns), columns)
             for check in checks[1:]:
-                result = result & _as_bool(check(frame), frame)
+                result = result & _as_bool(check(columns), columns)
             return result
 
         return _Typed(run, "bool")
@@ -164,8 +193,12 @@ class _Compiler:
                 raise _fail(node, "`in` needs a field on the left and a list of constants on the right")
             negate = isinstance(op_node, ast.NotIn)
 
-            def member(frame: pd.DataFrame) -> Value:
-                found = pd.Series(left.run(frame)).isin(right.run(frame))
+            def member(columns: Columns) -> Value:
+                values, items = left.run(columns), right.run(columns)
+                if isinstance(values, np.ndarray):
+                    found: np.ndarray = positions(pd.Index(items, dtype=object), values) >= 0
+                else:
+                    found = np.asarray(values in items)
                 return ~found if negate else found
 
             return member
@@ -177,13 +210,13 @@ class _Compiler:
         if left.kind == "text" and op not in (operator.eq, operator.ne):
             raise _fail(node, "text can only be compared with == or != (or use startswith/contains)")
 
-        def compare(frame: pd.DataFrame) -> Value:
-            a, b = left.run(frame), right.run(frame)
+        def compare(columns: Columns) -> Value:
+            a, b = left.run(columns), right.run(columns)
             result = op(a, b)
             # A missing value matches no condition, not even `!=`.
             for side in (a, b):
-                if isinstance(side, pd.Series):
-                    result = result & side.notna()
+                if isinstance(side, np.ndarray):
+                    result = result & _present(side)
             return result
 
         return compare
@@ -192,24 +225,24 @@ class _Compiler:
         lowered = node.id.lower()
         if lowered in ("true", "false"):
             flag = lowered == "true"
-            return _Typed(lambda frame: flag, "bool")
+            return _Typed(lambda columns: flag, "bool")
         if node.id not in FIELDS:
             raise _fail(node, f"unknown field {node.id!r}; fields are {', '.join(sorted(FIELDS))}")
         name = node.id
-        return _Typed(lambda frame: _field(frame, name), "number" if name in NUMBER_FIELDS else "text")
+        return _Typed(lambda columns: _field(columns, name), "number" if name in NUMBER_FIELDS else "text")
 
     def _constant(self, node: ast.Constant) -> _Typed:
         value = node.value
         if isinstance(value, bool):
-            return _Typed(lambda frame: value, "bool")
+            return _Typed(lambda columns: value, "bool")
         if isinstance(value, int | float):
             if not np.isfinite(value) or abs(value) > 1e15:
                 raise _fail(node, "numbers must be finite and below 1e15")
-            return _Typed(lambda frame: value, "number")
+            return _Typed(lambda columns: value, "number")
         if isinstance(value, str):
             if len(value) > MAX_STRING:
                 raise _fail(node, f"strings are limited to {MAX_STRING} characters")
-            return _Typed(lambda frame: value, "text")
+            return _Typed(lambda columns: value, "text")
         raise _fail(node, f"constants of type {type(value).__name__} are not allowed")
 
     def _list(self, node: ast.List | ast.Tuple) -> _Typed:
@@ -221,7 +254,7 @@ class _Compiler:
                 raise _fail(element, "lists may hold only strings and numbers")
             self.nodes += 1
             items.append(element.value)
-        return _Typed(lambda frame: items, "list")
+        return _Typed(lambda columns: items, "list")
 
     _tuple = _list
 
@@ -237,7 +270,7 @@ class _Compiler:
         if function == "missing":
             if len(node.args) != 1:
                 raise _fail(node, "missing takes exactly one field")
-            return _Typed(lambda frame: pd.Series(target.run(frame)).isna(), "bool")
+            return _Typed(lambda columns: ~_present(np.asarray(target.run(columns))), "bool")
         if target.kind != "text":
             raise _fail(node, f"{function} applies to text fields")
         words: list[str] = []
@@ -250,21 +283,33 @@ class _Compiler:
             raise _fail(node, f"{function} needs at least one string")
         if function == "startswith":
             prefixes = tuple(words)
-            return _Typed(lambda frame: target.run(frame).str.startswith(prefixes), "bool")
+            return _Typed(
+                lambda columns: _each(target.run(columns), lambda v: v.startswith(prefixes)), "bool"
+            )
         lowered = [w.casefold() for w in words]
 
-        def contains(frame: pd.DataFrame) -> Value:
-            text = target.run(frame).str.casefold()
-            hit = pd.Series(False, index=frame.index)
-            for word in lowered:
-                hit = hit | text.str.contains(word, regex=False).fillna(False).astype(bool)
-            return hit
+        def contains(columns: Columns) -> Value:
+            return _each(target.run(columns), lambda v: any(word in v.casefold() for word in lowered))
 
         return _Typed(contains, "bool")
 
 
-def compile_expression(text: str) -> Callable[[pd.DataFrame], np.ndarray]:
+def compile_expression(text: str) -> Callable[[pd.DataFrame | Columns], np.ndarray]:
     """A checked rule expression as a function from canonical declarations to a boolean array."""
+    typed = _compiled(text) if isinstance(text, str) else _compiled("")
+
+    def evaluate(declarations: pd.DataFrame | Columns) -> np.ndarray:
+        columns = (
+            declaration_columns(declarations) if isinstance(declarations, pd.DataFrame) else declarations
+        )
+        return _as_bool(typed.run(columns), columns)
+
+    return evaluate
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(text: str) -> _Typed:
+    """The checked expression tree of a rule (cached: rules are applied far more often than written)."""
     if not isinstance(text, str) or not text.strip():
         raise RuleError("a rule expression is required")
     if len(text) > MAX_LENGTH:
@@ -281,12 +326,7 @@ def compile_expression(text: str) -> Callable[[pd.DataFrame], np.ndarray]:
         raise RuleError("the rule expression is nested too deeply") from None
     if typed.kind != "bool":
         raise RuleError("a rule must be a condition, e.g. value_per_kg < 5 and transport_mode == 'post'")
-
-    def evaluate(frame: pd.DataFrame) -> np.ndarray:
-        result: np.ndarray = _as_bool(typed.run(frame), frame).to_numpy(dtype=bool)
-        return result
-
-    return evaluate
+    return typed
 
 
 @dataclass(frozen=True)
@@ -310,15 +350,35 @@ class Rule:
         compile_expression(self.expression)
 
 
-def apply_rules(rules: Sequence[Rule], frame: pd.DataFrame) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
-    """Noisy-or rule score per declaration and, for each, the rules that hit with reason and instruction."""
-    score = np.zeros(len(frame))
-    hits: list[list[dict[str, Any]]] = [[] for _ in range(len(frame))]
-    for rule in rules:
-        mask = compile_expression(rule.expression)(frame)
-        score = np.where(mask, 1.0 - (1.0 - score) * (1.0 - rule.weight), score)
+def rule_masks(rules: Sequence[Rule], declarations: pd.DataFrame | Columns) -> list[np.ndarray]:
+    """Which declarations each rule selects, one boolean array per rule."""
+    return [compile_expression(rule.expression)(declarations) for rule in rules]
+
+
+def rule_score(rules: Sequence[Rule], masks: Sequence[np.ndarray], rows: int) -> np.ndarray:
+    """Noisy-or of the weights of the rules that hit each declaration."""
+    miss = np.ones(rows)
+    for rule, mask in zip(rules, masks, strict=True):
+        miss = np.where(mask, miss * (1.0 - rule.weight), miss)
+    score: np.ndarray = 1.0 - miss
+    return score
+
+
+def rule_hits(rules: Sequence[Rule], masks: Sequence[np.ndarray], rows: int) -> list[list[dict[str, Any]]]:
+    """For each declaration, the rules that hit it with their reason, instruction and lane."""
+    hits: list[list[dict[str, Any]]] = [[] for _ in range(rows)]
+    for rule, mask in zip(rules, masks, strict=True):
         for position in np.flatnonzero(mask):
             hits[position].append(
                 {"rule": rule.name, "reason": rule.reason, "instruction": rule.instruction, "lane": rule.lane}
             )
-    return score, hits
+    return hits
+
+
+def apply_rules(
+    rules: Sequence[Rule], declarations: pd.DataFrame | Columns
+) -> tuple[np.ndarray, list[list[dict[str, Any]]]]:
+    """Noisy-or rule score per declaration and, for each, the rules that hit with reason and instruction."""
+    masks = rule_masks(rules, declarations)
+    rows = len(declarations) if isinstance(declarations, pd.DataFrame) else _rows(declarations)
+    return rule_score(rules, masks, rows), rule_hits(rules, masks, rows)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
+from countermark.target.calibration import HOLDOUT_SHARE, Calibration, calibrate_on_holdout, sigmoid
 from countermark.target.features import CATEGORICAL, DeclarationFeatures, HistoryIndex
-from countermark.target.frames import DATE, KEY, History, labels_for
+from countermark.target.frames import DATE, KEY, History, declaration_columns, labels_for
+from countermark.target.history import Columns
 from countermark.target.model import ShipmentRiskClassifier
+from countermark.target.predictor import Predictor, compiled_or_none
 
 FORMAT = "countermark-targeting/1"
 # Words an officer can put in a report, for the feature families the model reads.
@@ -49,20 +53,45 @@ class TargetingModel:
     classifier: ShipmentRiskClassifier
     trained_through: str = ""
     metrics: dict[str, float] = field(default_factory=dict)
+    calibration: Calibration | None = None
+    predictor: Predictor | None = field(default=None, repr=False, compare=False)
+
+    def use_compiled(self, cache_dir: Path, *, n_jobs: int = 2) -> bool:
+        """Predict with the trees compiled by lleaves (cached in cache_dir); False if it is unavailable."""
+        self.predictor = compiled_or_none(self.classifier.to_text(), cache_dir, n_jobs=n_jobs)
+        return self.predictor is not None
+
+    def matrix(self, declarations: pd.DataFrame | Columns, index: HistoryIndex) -> np.ndarray:
+        """The feature matrix of declarations (a frame, or numpy columns)."""
+        columns = (
+            declaration_columns(declarations) if isinstance(declarations, pd.DataFrame) else declarations
+        )
+        return self.features.matrix(columns, index)
+
+    def probability(self, matrix: np.ndarray) -> np.ndarray:
+        """Probability of a find per row: calibrated on held-out weeks when the model has a calibration."""
+        margin = (self.predictor or self.classifier).margin(matrix)
+        if self.calibration is not None:
+            return self.calibration.probability(margin)
+        return sigmoid(margin)
+
+    def reasons(self, matrix: np.ndarray, explain: int) -> list[list[tuple[str, float]]]:
+        """The `explain` strongest positive contributions (SHAP) of each row, in words."""
+        contrib = self.classifier.contributions(matrix)[:, :-1]
+        names = [describe_feature(n) for n in self.features.names()]
+        top = np.argsort(-contrib, axis=1, kind="stable")[:, :explain]
+        return [
+            [(names[i], float(row[i])) for i in picks if row[i] > 0]
+            for row, picks in zip(contrib, top, strict=True)
+        ]
 
     def score(self, frame: pd.DataFrame, index: HistoryIndex, *, explain: int = 0) -> pd.DataFrame:
         """Model probability per declaration and, when explain > 0, its strongest reasons in words."""
-        matrix = self.features.transform(frame, index)
+        matrix = self.matrix(frame, index)
         out = pd.DataFrame({KEY: frame[KEY].to_numpy()}, index=frame.index)
-        out["model_score"] = self.classifier.predict_proba(matrix)[:, 1]
+        out["model_score"] = self.probability(matrix)
         if explain:
-            contrib = self.classifier.contributions(matrix)[:, :-1]
-            names = matrix.columns
-            reasons = []
-            for row in contrib:
-                top = np.argsort(-row)[:explain]
-                reasons.append([(describe_feature(names[i]), float(row[i])) for i in top if row[i] > 0])
-            out["model_reasons"] = reasons
+            out["model_reasons"] = self.reasons(matrix, explain)
         return out
 
     def to_json(self) -> str:
@@ -75,6 +104,7 @@ class TargetingModel:
                 "booster": self.classifier.to_text(),
                 "trained_through": self.trained_through,
                 "metrics": self.metrics,
+                "calibration": None if self.calibration is None else self.calibration.to_dict(),
             }
         )
 
@@ -91,11 +121,12 @@ class TargetingModel:
             ),
             trained_through=str(state.get("trained_through", "")),
             metrics={k: float(v) for k, v in state.get("metrics", {}).items()},
+            calibration=Calibration.from_dict(state["calibration"]) if state.get("calibration") else None,
         )
 
 
-def train(history: History, *, params: dict[str, Any] | None = None) -> TargetingModel:
-    """Fit features and classifier on every inspected declaration of the history."""
+def fit_model(history: History, *, params: dict[str, Any] | None = None) -> TargetingModel:
+    """Fit features and classifier on every inspected declaration of the history (no calibration)."""
     labels = labels_for(history.declarations, history.results)
     inspected = history.declarations[labels.notna()]
     y = labels[labels.notna()].astype(int).to_numpy()
@@ -108,3 +139,19 @@ def train(history: History, *, params: dict[str, Any] | None = None) -> Targetin
     ).fit(matrix, y)
     through = history.declarations[DATE].max()
     return TargetingModel(features, classifier, trained_through=str(through.date()) if len(inspected) else "")
+
+
+def train(
+    history: History, *, params: dict[str, Any] | None = None, holdout_share: float = HOLDOUT_SHARE
+) -> TargetingModel:
+    """Fit on every inspected declaration, with a calibration fitted on the last weeks held out.
+
+    A first model is fitted without the latest `holdout_share` of inspected declarations (by date) and
+    scores them; a logistic (Platt) map from its log-odds to the observed outcomes is the calibration of
+    the final model, which is then fitted on everything. Too few held-out results: no calibration.
+    """
+    model = fit_model(history, params=params)
+    model.calibration = calibrate_on_holdout(
+        history, lambda past: fit_model(past, params=params), holdout_share=holdout_share
+    )
+    return model

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-import pandas as pd  # type: ignore[import-untyped]
-from fastapi import APIRouter, Body, Depends, Request
+import numpy as np
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -19,10 +19,12 @@ from countermark.core.clock import utcnow
 from countermark.core.errors import Forbidden, InvalidInput, NotFound
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, visible
-from countermark.target.engine import score_declarations, select_for_day
-from countermark.target.frames import declaration_frame, declaration_row
+from countermark.target.calibration import LaneCutoffs, cutoffs_from_hit_rates, cutoffs_from_shares
+from countermark.target.engine import loaded_scorer, score_declarations, select_for_day
+from countermark.target.frames import declaration_row, row_columns
 from countermark.target.models import InspectionResult, RuleProfile, Shipment, TargetingDecision
 from countermark.target.schemas import RuleIn
+from countermark.target.scoring import TargetingModel
 from countermark.target.selection import Capacity
 from countermark.target.service import save_rule, shipment_key
 from countermark.web.deps import DbSession, client_origin, require_scope
@@ -30,8 +32,6 @@ from countermark.web.pages.common import RecordId
 
 MAX_BATCH = 5000
 MAX_ID = 2_147_483_647
-RED_AT = 0.7
-YELLOW_AT = 0.4
 LANE_ORDER = {"red": 0, "yellow": 1, "green": 2}
 WEB_SOURCE = "countermark-web"
 _FIELDS = tuple(c.name for c in Shipment.__table__.columns if c.name not in ("id", "source"))
@@ -46,10 +46,32 @@ class ScoreOut(BaseModel):
     shipment: str
     score: float
     lane: str
-    model_score: float | None
+    model_score: float | None = Field(
+        description="Calibrated probability that an examination finds something."
+    )
     rule_score: float
     intel_score: float
     reasons: list[dict[str, Any]]
+    lane_basis: str = Field(description="What the suggested lane's cut-offs rest on.")
+
+
+class LanePolicyIn(BaseModel):
+    """Optional cut-offs of the suggested lane: shares of declarations, or target hit rates (not both)."""
+
+    red_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    yellow_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    red_rate: float | None = Field(default=None, gt=0.0, le=1.0)
+    yellow_rate: float | None = Field(default=None, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LanePolicyIn:
+        shares = self.red_share is not None or self.yellow_share is not None
+        rates = self.red_rate is not None or self.yellow_rate is not None
+        if shares and rates:
+            raise ValueError("give lane shares or target hit rates, not both")
+        if rates and (self.red_rate is None or self.yellow_rate is None):
+            raise ValueError("target hit rates need both red_rate and yellow_rate")
+        return self
 
 
 class SelectIn(BaseModel):
@@ -152,37 +174,54 @@ def visible_shipments(session: Session, principal: Principal, ids: Sequence[int]
     return [found[i] for i in wanted]
 
 
-def suggested_lane(score: float, rule_lane: str | None) -> str:
-    """The lane a score suggests without a capacity: a rule's lane first, then thresholds."""
-    if rule_lane in ("red", "yellow"):
-        return rule_lane
-    return "red" if score >= RED_AT else "yellow" if score >= YELLOW_AT else "green"
+def policy_cutoffs(
+    default: LaneCutoffs, model: TargetingModel | None, policy: LanePolicyIn | None
+) -> LaneCutoffs:
+    """The request's lane policy if it gives one, else the organisation's (recent capacity)."""
+    if policy is None:
+        return default
+    if policy.red_rate is not None and policy.yellow_rate is not None:
+        return cutoffs_from_hit_rates(policy.red_rate, policy.yellow_rate)
+    if policy.red_share is None and policy.yellow_share is None:
+        return default
+    if model is None or model.calibration is None:
+        raise InvalidInput("lane shares need a calibrated model: retrain once results of both kinds exist")
+    return cutoffs_from_shares(
+        model.calibration, policy.red_share or 0.0, policy.yellow_share or 0.0, "requested shares"
+    )
 
 
-def score_shipments(session: Session, principal: Principal, shipments: Sequence[Shipment]) -> list[ScoreOut]:
+def score_shipments(
+    session: Session, principal: Principal, shipments: Sequence[Shipment], policy: LanePolicyIn | None = None
+) -> list[ScoreOut]:
     """Score stored shipments with the principal's organisation's model, rules and intelligence."""
     if not shipments:
         return []
+    org_id = org_of(principal)
     rows = [
         declaration_row({n: getattr(s, n) for n in _FIELDS}, key=shipment_key(s.source, s.external_id))
         for s in shipments
     ]
-    scored = score_declarations(
-        session=session, owner_org_id=org_of(principal), frame=declaration_frame(rows)
-    )
+    scored = score_declarations(session=session, owner_org_id=org_id, frame=row_columns(rows))
+    scorer = loaded_scorer(session=session, owner_org_id=org_id)
+    cutoffs = policy_cutoffs(scorer.cutoffs, scorer.model, policy)
     out = []
-    for shipment, (_, row) in zip(shipments, scored.iterrows(), strict=True):
-        score = float(row["score"])
+    parts = {name: scored[name].to_numpy() for name in ("score", "rule_lane", "model_score", "rule_score")}
+    intel, reasons = scored["intel_score"].to_numpy(), scored["reasons"].to_numpy()
+    for position, shipment in enumerate(shipments):
+        score = float(parts["score"][position])
+        model_score = parts["model_score"][position]
         out.append(
             ScoreOut(
                 shipment_id=shipment.id,
                 shipment=shipment_key(shipment.source, shipment.external_id),
                 score=score,
-                lane=suggested_lane(score, row["rule_lane"]),
-                model_score=None if pd.isna(row["model_score"]) else float(row["model_score"]),
-                rule_score=float(row["rule_score"]),
-                intel_score=float(row["intel_score"]),
-                reasons=json.loads(json.dumps(list(row["reasons"]), default=str)),
+                lane=cutoffs.lane(score, parts["rule_lane"][position]),
+                model_score=None if np.isnan(model_score) else float(model_score),
+                rule_score=float(parts["rule_score"][position]),
+                intel_score=float(intel[position]),
+                reasons=json.loads(json.dumps(list(reasons[position]), default=str)),
+                lane_basis=cutoffs.basis,
             )
         )
     return out
@@ -274,19 +313,30 @@ writer = Depends(require_scope("write"))
 
 
 @router.post("/score/{shipment_id}", summary="Score one declaration")
-def score_one(shipment_id: RecordId, session: DbSession, principal: Principal = reader) -> ScoreOut:
-    """Score, suggested lane, model/rules/intelligence contributions and reasons of one visible shipment."""
-    return score_shipments(session, principal, visible_shipments(session, principal, [shipment_id]))[0]
+def score_one(
+    shipment_id: RecordId,
+    session: DbSession,
+    policy: Annotated[LanePolicyIn, Query()],
+    principal: Principal = reader,
+) -> ScoreOut:
+    """Score, suggested lane, model/rules/intelligence contributions and reasons of one visible shipment.
+
+    The lane's cut-offs follow the organisation's recent capacity on calibrated scores, or the
+    `red_share`/`yellow_share` or `red_rate`/`yellow_rate` given.
+    """
+    shipments = visible_shipments(session, principal, [shipment_id])
+    return score_shipments(session, principal, shipments, policy)[0]
 
 
 @router.post("/score", summary="Score a batch of declarations")
 def score_batch(
     session: DbSession,
     ids: Annotated[list[ShipmentId], Body(min_length=1, max_length=MAX_BATCH)],
+    policy: Annotated[LanePolicyIn, Query()],
     principal: Principal = reader,
 ) -> list[ScoreOut]:
     """Scores of up to 5000 visible shipments, in the order given (duplicates once)."""
-    return score_shipments(session, principal, visible_shipments(session, principal, ids))
+    return score_shipments(session, principal, visible_shipments(session, principal, ids), policy)
 
 
 @router.get("/selection", summary="The day's targeting decisions")
