@@ -34,9 +34,10 @@ from countermark.eval.targeting import load_kcs
 from countermark.orgs.auth import create_api_token
 from countermark.orgs.service import create_organisation, create_user
 from countermark.target.batch import ScoringJob, run_duckdb, write_declarations
-from countermark.target.engine import loaded_scorer, retrain
+from countermark.target.engine import retrain
 from countermark.target.frames import KEY, History
 from countermark.target.kcs import read_kcs
+from countermark.target.loaded import loaded_scorer
 from countermark.target.models import InspectionResult, Shipment
 from countermark.target.predictor import compiler_available
 from countermark.target.rules import Rule

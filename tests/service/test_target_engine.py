@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,12 @@ from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput
 from countermark.target.calibration import Calibration
 from countermark.target.engine import (
-    lane_cutoffs,
-    loaded_scorer,
-    recent_lane_shares,
     retrain,
     score_declaration,
     select_for_day,
 )
 from countermark.target.inspections import ingest_inspections_file
+from countermark.target.loaded import lane_cutoffs, loaded_scorer, recent_lane_shares
 from countermark.target.models import InspectionResult, TargetingDecision, TargetingModelVersion
 from countermark.target.schemas import RuleIn, ShipmentIn
 from countermark.target.selection import Capacity
@@ -220,3 +219,44 @@ def test_single_score_cutoffs_follow_the_recent_capacity_on_calibrated_scores(
         cutoffs = lane_cutoffs(session=session, owner_org_id=org_id, model=scorer.model)
     assert cutoffs.red == pytest.approx(0.8) and cutoffs.yellow == pytest.approx(0.5)
     assert "last 28 days" in cutoffs.basis and "red 20.0%" in cutoffs.basis
+
+
+def _record(store: AppContext, session: Any, path: Path, org_id: int) -> None:
+    ingest_inspections_file(session=session, blobs=store.blobs, path=path, owner_org_id=org_id, actor="t")
+
+
+def test_ad_hoc_scores_keep_serving_while_a_changed_history_is_rebuilt(
+    store: AppContext, tmp_path: Path
+) -> None:
+    org_id = _load(store, tmp_path)
+    first = write_jsonl(tmp_path / "r1.jsonl", _results(range(100)))
+    with unit_of_work(store.sessions) as session:
+        _record(store, session, first, org_id)
+    with unit_of_work(store.sessions) as session:
+        before = loaded_scorer(session=session, owner_org_id=org_id)
+        assert before.model is None
+    second = write_jsonl(tmp_path / "r2.jsonl", _results(range(100, 160)))
+    with unit_of_work(store.sessions) as session:
+        _record(store, session, second, org_id)
+        retrain(session=session, owner_org_id=org_id, actor="t", params=PARAMS)
+    with unit_of_work(store.sessions) as session:
+        stale = loaded_scorer(session=session, owner_org_id=org_id, fresh=False)
+    # The new model is in force at once; the old history index serves until the new one is built.
+    assert stale.model is not None and stale.index is before.index
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with unit_of_work(store.sessions) as session:
+            rebuilt = loaded_scorer(session=session, owner_org_id=org_id, fresh=False)
+        if rebuilt.index is not before.index:
+            break
+        time.sleep(0.1)
+    assert rebuilt.index is not before.index and rebuilt.model is not None
+    with unit_of_work(store.sessions) as session:
+        current = loaded_scorer(session=session, owner_org_id=org_id)
+    assert current.history_stamp == rebuilt.history_stamp
+    # Batch callers never accept a stale index: a new result makes them wait for the rebuild.
+    third = write_jsonl(tmp_path / "r3.jsonl", _results(range(160, 170)))
+    with unit_of_work(store.sessions) as session:
+        _record(store, session, third, org_id)
+    with unit_of_work(store.sessions) as session:
+        assert loaded_scorer(session=session, owner_org_id=org_id).index is not rebuilt.index

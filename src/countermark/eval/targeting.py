@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from countermark.target.backtest import precision_at, recall_at, value_at
-from countermark.target.engine import loaded_scorer, score_declarations
+from countermark.target.engine import score_declarations
 from countermark.target.features import HistoryIndex
 from countermark.target.frames import DATE, KEY, History, declaration_frame, declaration_row, result_frame
 from countermark.target.kcs import read_kcs
+from countermark.target.loaded import loaded_scorer
 from countermark.target.models import Shipment
 from countermark.target.scoring import train
 from countermark.target.service import load_history

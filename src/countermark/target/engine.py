@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
-from sqlalchemy import event, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.observe.models import Identifier, IdentifierSighting
 from countermark.orgs.service import record_audit
 from countermark.target.assess import FlaggedParty, assess
-from countermark.target.calibration import (
-    DEFAULT_RED_SHARE,
-    DEFAULT_YELLOW_SHARE,
-    UNCALIBRATED,
-    LaneCutoffs,
-    cutoffs_from_shares,
-)
-from countermark.target.features import HistoryIndex
 from countermark.target.frames import DATE, KEY, History, declaration_row, labels_for, row_columns
 from countermark.target.history import Columns
+from countermark.target.loaded import loaded_scorer
 from countermark.target.models import (
-    InspectionResult,
-    RuleProfile,
     Shipment,
     TargetingDecision,
     TargetingModelVersion,
 )
-from countermark.target.rules import Rule
 from countermark.target.schemas import ShipmentIn
-from countermark.target.scoring import TargetingModel, train
+from countermark.target.scoring import train
 from countermark.target.selection import Capacity, select_lanes
-from countermark.target.service import active_rules, load_history, shipment_key
-
-RECENT_DAYS = 28
+from countermark.target.service import load_history, shipment_key
 
 
 def retrain(
@@ -82,155 +67,6 @@ def retrain(
     return version
 
 
-@dataclass
-class LoadedScorer:
-    """A model with the history index it reads, kept in memory between calls."""
-
-    model_id: int | None
-    model: TargetingModel | None
-    index: HistoryIndex
-    rules: list[Rule]
-    stamp: tuple[Any, ...]
-    cutoffs: LaneCutoffs = UNCALIBRATED
-    generation: int = 0
-    checked_at: float = 0.0
-    full_checked_at: float = 0.0
-
-
-_CACHE: dict[tuple[str, int], LoadedScorer] = {}
-_LOCK = threading.Lock()
-# Writes in this process bump the generation at once; other processes' writes are seen by the database
-# stamp: index look-ups at most every RECHECK_SECONDS, and the scans (a result replaced or deleted) at
-# most every FULL_RECHECK_SECONDS, so that a request does not pay for them.
-RECHECK_SECONDS = 2.0
-FULL_RECHECK_SECONDS = 60.0
-_WATCHED = (Shipment, InspectionResult, RuleProfile, TargetingModelVersion, TargetingDecision)
-_generation = 0
-
-
-@event.listens_for(Session, "after_flush")
-def _bump_generation(session: Session, _context: Any) -> None:
-    global _generation
-    for changed in (session.new, session.dirty, session.deleted):
-        if any(isinstance(item, _WATCHED) for item in changed):
-            _generation += 1
-            return
-
-
-def _stamp(session: Session, owner_org_id: int) -> tuple[Any, ...]:
-    """Cheap signs of change (index look-ups): model, newest result, declaration, rule, selection."""
-    return (
-        session.scalar(
-            select(func.max(TargetingModelVersion.id)).where(
-                TargetingModelVersion.owner_org_id == owner_org_id, TargetingModelVersion.active.is_(True)
-            )
-        ),
-        session.scalar(select(func.max(InspectionResult.id))),
-        session.scalar(select(func.max(Shipment.id))),
-        session.scalar(
-            select(func.max(RuleProfile.updated_at)).where(RuleProfile.owner_org_id == owner_org_id)
-        ),
-        session.scalar(select(func.count(RuleProfile.id)).where(RuleProfile.owner_org_id == owner_org_id)),
-        session.scalar(select(func.max(TargetingDecision.id))),
-    )
-
-
-def _full_stamp(session: Session) -> tuple[Any, ...]:
-    """Signs that need a table scan: a result replaced by a new version, or one deleted."""
-    return (
-        session.scalar(select(func.max(InspectionResult.updated_at))),
-        session.scalar(select(func.count(InspectionResult.id))),
-    )
-
-
-def recent_lane_shares(
-    *, session: Session, owner_org_id: int, days: int = RECENT_DAYS
-) -> tuple[float, float] | None:
-    """Shares of the declarations that went red and yellow over the last `days` days of selections."""
-    last = session.scalar(
-        select(func.max(TargetingDecision.selected_on))
-        .join(Shipment, Shipment.id == TargetingDecision.shipment_id)
-        .where(Shipment.owner_org_id == owner_org_id)
-    )
-    if last is None:
-        return None
-    counts = dict(
-        session.execute(
-            select(TargetingDecision.lane, func.count())
-            .join(Shipment, Shipment.id == TargetingDecision.shipment_id)
-            .where(
-                Shipment.owner_org_id == owner_org_id,
-                TargetingDecision.selected_on > last - timedelta(days=days),
-            )
-            .group_by(TargetingDecision.lane)
-        ).all()
-    )
-    total = sum(counts.values())
-    return (counts.get("red", 0) / total, counts.get("yellow", 0) / total) if total else None
-
-
-def lane_cutoffs(*, session: Session, owner_org_id: int, model: TargetingModel | None) -> LaneCutoffs:
-    """Cut-offs of a single score: the recent capacity's shares on the calibrated held-out scores."""
-    if model is None or model.calibration is None:
-        return UNCALIBRATED
-    shares = recent_lane_shares(session=session, owner_org_id=owner_org_id)
-    if shares is None:
-        return cutoffs_from_shares(
-            model.calibration, DEFAULT_RED_SHARE, DEFAULT_YELLOW_SHARE, "default capacity (no selection yet)"
-        )
-    return cutoffs_from_shares(model.calibration, *shares, f"selections of the last {RECENT_DAYS} days")
-
-
-def loaded_scorer(*, session: Session, owner_org_id: int) -> LoadedScorer:
-    """The organisation's scorer, loaded once and reloaded only when a model, result or rule changes."""
-    now = time.monotonic()
-    key = (str(session.get_bind().engine.url), owner_org_id)
-    with _LOCK:
-        cached = _CACHE.get(key)
-        if (
-            cached is not None
-            and cached.generation == _generation
-            and now - cached.checked_at < RECHECK_SECONDS
-        ):
-            return cached
-    generation = _generation
-    full_due = cached is None or now - cached.full_checked_at >= FULL_RECHECK_SECONDS
-    slow = cached.stamp[-2:] if cached is not None and not full_due else _full_stamp(session)
-    stamp = _stamp(session, owner_org_id) + slow
-    if cached is not None and cached.stamp == stamp:
-        cached.generation, cached.checked_at = generation, now
-        cached.full_checked_at = now if full_due else cached.full_checked_at
-        return cached
-    if not full_due:  # a reload costs far more than the scans: take a complete stamp with it
-        stamp = stamp[:-2] + _full_stamp(session)
-    version = session.scalar(
-        select(TargetingModelVersion)
-        .where(TargetingModelVersion.owner_org_id == owner_org_id, TargetingModelVersion.active.is_(True))
-        .order_by(TargetingModelVersion.id.desc())
-        .limit(1)
-    )
-    model = None
-    if version is not None:
-        # The model itself is reused when only the history or the rules changed.
-        model = cached.model if cached is not None and cached.model_id == version.id else None
-        model = model or TargetingModel.from_json(version.document)
-    history = load_history(session=session, owner_org_id=owner_org_id)
-    scorer = LoadedScorer(
-        model_id=version.id if version else None,
-        model=model,
-        index=HistoryIndex.build(history),
-        rules=active_rules(session=session, owner_org_id=owner_org_id),
-        stamp=stamp,
-        cutoffs=lane_cutoffs(session=session, owner_org_id=owner_org_id, model=model),
-        generation=generation,
-        checked_at=now,
-        full_checked_at=now,
-    )
-    with _LOCK:
-        _CACHE[key] = scorer
-    return scorer
-
-
 def flagged_parties_from_identifiers(
     *, session: Session, identifier_ids: Collection[int], reason: str
 ) -> list[FlaggedParty]:
@@ -263,9 +99,13 @@ def score_declarations(
     frame: pd.DataFrame | Columns,
     flagged: Collection[FlaggedParty] = (),
     explain: int = 3,
+    fresh: bool = True,
 ) -> pd.DataFrame:
-    """Scores, contributions and reasons of canonical declarations (a frame, or numpy columns)."""
-    scorer = loaded_scorer(session=session, owner_org_id=owner_org_id)
+    """Scores, contributions and reasons of canonical declarations (a frame, or numpy columns).
+
+    `fresh=False` accepts a history index a few seconds old rather than wait for a rebuild (see loaded.py).
+    """
+    scorer = loaded_scorer(session=session, owner_org_id=owner_org_id, fresh=fresh)
     return assess(
         frame, model=scorer.model, index=scorer.index, rules=scorer.rules, flagged=flagged, explain=explain
     )

@@ -20,8 +20,9 @@ from countermark.core.errors import Forbidden, InvalidInput, NotFound
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, visible
 from countermark.target.calibration import LaneCutoffs, cutoffs_from_hit_rates, cutoffs_from_shares
-from countermark.target.engine import loaded_scorer, score_declarations, select_for_day
+from countermark.target.engine import score_declarations, select_for_day
 from countermark.target.frames import declaration_row, row_columns
+from countermark.target.loaded import loaded_scorer
 from countermark.target.models import InspectionResult, RuleProfile, Shipment, TargetingDecision
 from countermark.target.schemas import RuleIn
 from countermark.target.scoring import TargetingModel
@@ -202,8 +203,9 @@ def score_shipments(
         declaration_row({n: getattr(s, n) for n in _FIELDS}, key=shipment_key(s.source, s.external_id))
         for s in shipments
     ]
-    scored = score_declarations(session=session, owner_org_id=org_id, frame=row_columns(rows))
-    scorer = loaded_scorer(session=session, owner_org_id=org_id)
+    # Ad hoc scores do not wait for the history index to be rebuilt after each new result or declaration.
+    scored = score_declarations(session=session, owner_org_id=org_id, frame=row_columns(rows), fresh=False)
+    scorer = loaded_scorer(session=session, owner_org_id=org_id, fresh=False)
     cutoffs = policy_cutoffs(scorer.cutoffs, scorer.model, policy)
     out = []
     parts = {name: scored[name].to_numpy() for name in ("score", "rule_lane", "model_score", "rule_score")}
