@@ -107,7 +107,12 @@ def score_declarations(
     """
     scorer = loaded_scorer(session=session, owner_org_id=owner_org_id, fresh=fresh)
     return assess(
-        frame, model=scorer.model, index=scorer.index, rules=scorer.rules, flagged=flagged, explain=explain
+        frame,
+        model=scorer.model,
+        index=scorer.index,
+        rules=scorer.rules,
+        flagged=(*flagged, *scorer.flags),
+        explain=explain,
     )
 
 

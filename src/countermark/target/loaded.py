@@ -1,10 +1,11 @@
-"""The organisation's scorer kept loaded between calls: model, rules, lane cut-offs and the history index.
+"""The organisation's scorer kept loaded between calls: model, rules, cut-offs, intelligence, history index.
 
-Two parts change at different costs. The model, the rules and the cut-offs reload in milliseconds and are
-always current. The history index (every party's past results and activity) takes seconds to rebuild on a
-national store, so a caller that can accept a few seconds of staleness (`fresh=False`, the single-score
-API) keeps the index it has and gets a new one built in the background; batch scoring and the day's
-selection (`fresh=True`, the default) always wait for a current index.
+Two parts change at different costs. The model, the rules, the cut-offs and the intelligence flags
+(intelligence.py) reload in milliseconds and are always current. The history index (every party's past
+results and activity) takes seconds to rebuild on a national store, so a caller that can accept a few
+seconds of staleness (`fresh=False`, the single-score API) keeps the index it has and gets a new one
+built in the background; batch scoring and the day's selection (`fresh=True`, the default) always wait
+for a current index.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from countermark.cases.models import Case, CaseLink
+from countermark.observe.models import IdentifierSighting
+from countermark.target.assess import FlaggedParty
 from countermark.target.calibration import (
     DEFAULT_RED_SHARE,
     DEFAULT_YELLOW_SHARE,
@@ -28,6 +32,7 @@ from countermark.target.calibration import (
     cutoffs_from_shares,
 )
 from countermark.target.features import HistoryIndex
+from countermark.target.intelligence import confirmed_infringer_flags
 from countermark.target.models import (
     InspectionResult,
     RuleProfile,
@@ -47,7 +52,7 @@ RECENT_DAYS = 28
 # most every FULL_RECHECK_SECONDS, so that a request does not pay for them.
 RECHECK_SECONDS = 2.0
 FULL_RECHECK_SECONDS = 60.0
-_WATCHED = (Shipment, InspectionResult, RuleProfile, TargetingModelVersion, TargetingDecision)
+_WATCHED = (Shipment, InspectionResult, RuleProfile, TargetingModelVersion, TargetingDecision, Case, CaseLink)
 
 
 @dataclass
@@ -64,6 +69,7 @@ class LoadedScorer:
     checked_at: float = 0.0
     full_checked_at: float = 0.0
     history_stamp: tuple[Any, ...] = ()
+    flags: tuple[FlaggedParty, ...] = ()
 
 
 _CACHE: dict[tuple[str, int], LoadedScorer] = {}
@@ -82,7 +88,7 @@ def _bump_generation(session: Session, _context: Any) -> None:
 
 
 def _model_stamp(session: Session, owner_org_id: int) -> tuple[Any, ...]:
-    """Cheap signs that the model, the rules or the recent selections changed (index look-ups)."""
+    """Cheap signs that the model, the rules, the recent selections or the intelligence changed."""
     return (
         session.scalar(
             select(func.max(TargetingModelVersion.id)).where(
@@ -94,6 +100,10 @@ def _model_stamp(session: Session, owner_org_id: int) -> tuple[Any, ...]:
         ),
         session.scalar(select(func.count(RuleProfile.id)).where(RuleProfile.owner_org_id == owner_org_id)),
         session.scalar(select(func.max(TargetingDecision.id))),
+        # Intelligence: a case decided (or linked) and identifiers newly seen.
+        session.scalar(select(func.max(Case.updated_at))),
+        session.scalar(select(func.max(CaseLink.id))),
+        session.scalar(select(func.max(IdentifierSighting.id))),
     )
 
 
@@ -153,8 +163,8 @@ def lane_cutoffs(*, session: Session, owner_org_id: int, model: TargetingModel |
 
 def _load_parts(
     session: Session, owner_org_id: int, cached: LoadedScorer | None
-) -> tuple[int | None, TargetingModel | None, list[Rule], LaneCutoffs]:
-    """The active model (reused when unchanged), the rules and the cut-offs: milliseconds."""
+) -> tuple[int | None, TargetingModel | None, list[Rule], LaneCutoffs, tuple[FlaggedParty, ...]]:
+    """The active model (reused when unchanged), the rules, the cut-offs and the intelligence flags."""
     version = session.scalar(
         select(TargetingModelVersion)
         .where(TargetingModelVersion.owner_org_id == owner_org_id, TargetingModelVersion.active.is_(True))
@@ -167,7 +177,8 @@ def _load_parts(
         model = model or TargetingModel.from_json(version.document)
     rules = active_rules(session=session, owner_org_id=owner_org_id)
     cutoffs = lane_cutoffs(session=session, owner_org_id=owner_org_id, model=model)
-    return (version.id if version else None), model, rules, cutoffs
+    flags = tuple(confirmed_infringer_flags(session=session, owner_org_id=owner_org_id))
+    return (version.id if version else None), model, rules, cutoffs, flags
 
 
 def _refresh_in_background(engine: Engine, key: tuple[str, int], owner_org_id: int) -> None:
@@ -213,7 +224,7 @@ def loaded_scorer(*, session: Session, owner_org_id: int, fresh: bool = True) ->
         cached.generation, cached.checked_at = generation, now
         cached.full_checked_at = now if full_due else cached.full_checked_at
         return cached
-    model_id, model, rules, cutoffs = _load_parts(session, owner_org_id, cached)
+    model_id, model, rules, cutoffs, flags = _load_parts(session, owner_org_id, cached)
     if cached is not None and (cached.history_stamp == history_stamp or not fresh):
         # Keep the index: it is current, or the caller accepts it while a new one is built.
         scorer = replace(
@@ -222,6 +233,7 @@ def loaded_scorer(*, session: Session, owner_org_id: int, fresh: bool = True) ->
             model=model,
             rules=rules,
             cutoffs=cutoffs,
+            flags=flags,
             stamp=model_stamp + cached.history_stamp,
             generation=generation,
             checked_at=now,
@@ -242,6 +254,7 @@ def loaded_scorer(*, session: Session, owner_org_id: int, fresh: bool = True) ->
             checked_at=now,
             full_checked_at=now,
             history_stamp=history_stamp,
+            flags=flags,
         )
     with _LOCK:
         current = _CACHE.get(key)
