@@ -5,21 +5,24 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict, InvalidInput
-from countermark.fingerprint import lookup, service
+from countermark.fingerprint import audio, lookup, mediatools, pdq, service, video
 from countermark.fingerprint.models import ImageHash
 from countermark.fingerprint.pipeline import match_listing_images
-from countermark.fingerprint.registry import forget_matchers
+from countermark.fingerprint.registry import DESCRIPTORS_FILE, LiveMatcher, forget_matchers, live_matcher
 from countermark.observe.models import Listing, ListingImage
 from countermark.orgs.models import Organisation
+from tests.unit.test_fingerprint_media import make_sounds, make_videos
 
 
 def _photo(seed: int, size: tuple[int, int] = (400, 300)) -> bytes:
@@ -147,3 +150,86 @@ def test_listing_images_are_hashed_once_and_matches_stored_by_listing(store: App
         assert lookup.matches_of_listing(session=session, listing_id=listings[1]) == []
         assert len(session.scalars(select(ImageHash)).all()) == 3
         assert "0 hashed" in match_listing_images(store, session, lambda done, total: None)
+
+
+@pytest.mark.skipif(
+    not (mediatools.available("ffmpeg") and mediatools.available("fpcalc")),
+    reason="ffmpeg or fpcalc not installed (Debian: apt install ffmpeg libchromaprint-tools)",
+)
+def test_video_and_audio_entries_are_found_through_the_index_and_not_once_disabled(
+    store: AppContext, tmp_path: Path
+) -> None:
+    holder, _, _ = _orgs(store)
+    clips, tunes = make_videos(tmp_path), make_sounds(tmp_path)
+    copies = {"video": video.video_signal(clips["copy"]), "audio": audio.audio_signal(tunes["copy"])}
+
+    def find(session: Session, kind: str) -> list[int | None]:
+        found = lookup.lookup_signal(
+            ctx=store, session=session, principal_org_id=holder, signal_type=kind, signal=copies[kind]
+        )
+        return [m.entry_id for m in found]
+
+    with unit_of_work(store.sessions) as session:
+        bank = service.create_bank(session=session, owner_org_id=holder, name="clips", purpose="genuine")
+        other = service.add_media(
+            ctx=store, session=session, bank=bank, data=clips["unrelated"], kind="video"
+        )
+        assert find(session, "video") == []
+        # Added after the index was built: found by the next lookup.
+        entries = {
+            "video": service.add_media(
+                ctx=store, session=session, bank=bank, data=clips["original"], kind="video"
+            ),
+            "audio": service.add_media(
+                ctx=store, session=session, bank=bank, data=tunes["melody"], kind="audio"
+            ),
+        }
+    for kind, entry in entries.items():
+        with unit_of_work(store.sessions) as session:
+            assert find(session, kind) == [entry.id], kind
+            service.set_entry_enabled(ctx=store, session=session, entry_id=entry.id, enabled=False)
+            assert find(session, kind) == [], kind
+    assert other.id not in {e.id for e in entries.values()}
+
+
+def test_a_soft_picture_with_a_flat_hash_is_matched_by_its_features_only(store: AppContext) -> None:
+    holder, _, _ = _orgs(store)
+    soft = ImageEnhance.Contrast(Image.open(io.BytesIO(_photo(7)))).enhance(0.15)
+    data = _jpeg(soft, 90)
+    with unit_of_work(store.sessions) as session:
+        bank = service.create_bank(session=session, owner_org_id=holder, name="soft", purpose="genuine")
+        entry = service.add_image(ctx=store, session=session, bank=bank, data=data)
+        assert entry.quality is not None and entry.quality < pdq.MIN_QUALITY
+        cropped = _jpeg(soft.crop((30, 20, soft.width, soft.height)), 80)
+        found = service.lookup_image(ctx=store, session=session, principal_org_id=holder, data=cropped)
+        assert [(m.entry_id, m.stage) for m in found] == [(entry.id, "geometric")]
+        # Its own hash finds nothing: a flat PDQ hash is never trusted.
+        assert (
+            service.lookup_pdq(ctx=store, session=session, principal_org_id=holder, pdq_hex=entry.signal)
+            == []
+        )
+        flat = _jpeg(Image.new("RGB", (300, 200), (120, 120, 120)))
+        with pytest.raises(InvalidInput, match="too flat"):
+            service.add_image(ctx=store, session=session, bank=bank, data=flat)
+
+
+def test_saved_indexes_are_reloaded_without_reading_the_pictures_again(
+    store: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder, _, _ = _orgs(store)
+    with unit_of_work(store.sessions) as session:
+        bank = service.create_bank(session=session, owner_org_id=holder, name="saved", purpose="genuine")
+        entry = service.add_image(ctx=store, session=session, bank=bank, data=_photo(8))
+        live_matcher(store, session).save()
+    assert (store.settings.data_dir / "indexes" / DESCRIPTORS_FILE).exists()
+    forget_matchers()
+
+    def no_picture(self: LiveMatcher, entry_id: int) -> None:
+        raise AssertionError(f"entry {entry_id} was read again instead of loaded")
+
+    monkeypatch.setattr(LiveMatcher, "features", no_picture)
+    w = Image.open(io.BytesIO(_photo(8)))
+    cropped = _jpeg(w.crop((40, 30, w.width, w.height)).transpose(Image.Transpose.ROTATE_90), 75)
+    with unit_of_work(store.sessions) as session:
+        found = service.lookup_image(ctx=store, session=session, principal_org_id=holder, data=cropped)
+    assert [(m.entry_id, m.stage) for m in found] == [(entry.id, "geometric")]

@@ -1,4 +1,4 @@
-"""Pure signal types: PDQ, region matching, files, text, the index and the bank visibility rule."""
+"""Pure signal types: PDQ, geometric matching, files, text, the index and the bank visibility rule."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def _matcher(pictures: dict[int, Image.Image]) -> ImageMatcher:
     features = {i: geometric.orb_features(img) for i, img in pictures.items()}
     matcher = ImageMatcher(features.get)
     for i, img in pictures.items():
-        matcher.add(i, pdq.hash_pixels(img), geometric.reference_region_hashes(img))
+        matcher.add(i, pdq.hash_pixels(img))
     return matcher
 
 
@@ -111,18 +111,19 @@ def test_a_disabled_entry_stops_matching_at_once() -> None:
     assert matcher.match(query) == []
 
 
-def test_index_finds_neighbours_within_the_radius_only_and_survives_a_save(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["mih", "multihash", "flat"])
+def test_index_finds_neighbours_within_the_radius_only_and_survives_a_save(tmp_path: Path, kind: str) -> None:
     rng = np.random.default_rng(0)
     base = rng.integers(0, 256, 32, dtype=np.uint8)
     near, far = base.copy(), base.copy()
     near[:3] ^= 0xFF  # 24 bits away
     far[:5] ^= 0xFF  # 40 bits away
-    index = BinaryIndex("multihash")
+    index = BinaryIndex(kind)
     index.add([7, 8], [near.tobytes(), far.tobytes()])
     assert [(h.entry_id, h.distance) for h in index.search([base.tobytes()], 31)[0]] == [(7, 24)]
     index.disable([7])
     index.save(tmp_path / "pdq.faissb")
-    loaded = BinaryIndex.load(tmp_path / "pdq.faissb")
+    loaded = BinaryIndex.load(tmp_path / "pdq.faissb", kind)
     assert loaded.search([base.tobytes()], 31) == [[]]
     assert (loaded.known_ids(), loaded.live_ids()) == ({7, 8}, {8})
 

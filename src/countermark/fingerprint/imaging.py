@@ -49,21 +49,3 @@ def open_image(data: bytes, *, max_side: int = HASH_SIDE) -> Image.Image:
 def to_array(img: Image.Image) -> NDArray[np.uint8]:
     """The RGB pixels of the image as a contiguous uint8 array (height, width, 3)."""
     return np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8))
-
-
-def trim_uniform_border(img: Image.Image, *, tolerance: int = 12, max_fraction: float = 0.3) -> Image.Image:
-    """The image without a flat-coloured frame around it (how sellers pad photos), or the image itself."""
-    arr = np.asarray(img.convert("L"), dtype=np.int16)
-    height, width = arr.shape
-    corner = int(np.median([arr[0, 0], arr[0, -1], arr[-1, 0], arr[-1, -1]]))
-    flat_rows = np.all(np.abs(arr - corner) <= tolerance, axis=1)
-    flat_cols = np.all(np.abs(arr - corner) <= tolerance, axis=0)
-    top = int(np.argmin(flat_rows)) if not flat_rows.all() else 0
-    bottom = height - int(np.argmin(flat_rows[::-1])) if not flat_rows.all() else height
-    left = int(np.argmin(flat_cols)) if not flat_cols.all() else 0
-    right = width - int(np.argmin(flat_cols[::-1])) if not flat_cols.all() else width
-    if (bottom - top) < height * (1 - max_fraction) or (right - left) < width * (1 - max_fraction):
-        return img
-    if (top, left, bottom, right) == (0, 0, height, width) or bottom <= top or right <= left:
-        return img
-    return img.crop((left, top, right, bottom))

@@ -11,11 +11,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from countermark.core.errors import InvalidInput
+from countermark.fingerprint import mih
 
-INDEX_KINDS = ("flat", "multihash", "hash", "ivf")
-# Chosen by bench/fingerprint_lookup.py (docs/fingerprint.md): 16 tables of 16 bits probed with one
-# flipped bit is exact for radius <= 31 (pigeonhole: some 16-bit chunk differs by at most one bit).
-DEFAULT_KIND = "multihash"
+INDEX_KINDS = ("mih", "flat", "multihash", "hash", "ivf")
+# Chosen by bench/fingerprint_lookup.py (docs/fingerprint.md): multi-index hashing in numpy is exact at
+# radius 31 like FAISS MultiHash 16x16 and ~80x faster at 10M hashes (1,400 vs 17 lookups/s).
+DEFAULT_KIND = "mih"
+# New codes wait in a small scanned buffer; past this many they are merged into the chunk tables.
+MIH_BUFFER = mih.BRUTE_FORCE_BELOW
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,59 @@ def to_codes(hashes: list[bytes]) -> NDArray[np.uint8]:
     return np.frombuffer(b"".join(hashes), dtype=np.uint8).reshape(len(hashes), -1)
 
 
+class _MihCodes:
+    """Multi-index hashing tables over the merged codes, plus a scanned buffer of recent additions."""
+
+    def __init__(self) -> None:
+        self.ids = np.zeros(0, dtype=np.int64)  # of the merged codes, row by row
+        self.table = mih.MultiIndexHash(np.zeros((0, mih.WORDS), dtype=np.uint64))
+        # Additions wait here (appended without copying the merged codes) until the next merge.
+        self.buffer_ids: list[NDArray[np.int64]] = []
+        self.buffer_words: list[NDArray[np.uint64]] = []
+        self.buffered = 0
+
+    @property
+    def ntotal(self) -> int:
+        return len(self.ids) + self.buffered
+
+    @property
+    def words(self) -> NDArray[np.uint64]:
+        """Every code, merged first then buffered."""
+        return np.concatenate([self.table.words, *self.buffer_words])
+
+    def all_ids(self) -> NDArray[np.int64]:
+        """Every id, in the order of `words`."""
+        return np.concatenate([self.ids, *self.buffer_ids])
+
+    def add(self, ids: NDArray[np.int64], codes: NDArray[np.uint8]) -> None:
+        self.buffer_ids.append(ids)
+        self.buffer_words.append(mih.as_words(codes).copy())
+        self.buffered += len(ids)
+        if self.buffered > MIH_BUFFER:
+            self.rebuild()
+
+    def rebuild(self, ids: NDArray[np.int64] | None = None, words: NDArray[np.uint64] | None = None) -> None:
+        """Merge the buffer into the tables (or load these codes), rebuilding the tables."""
+        if ids is None or words is None:
+            ids, words = self.all_ids(), self.words
+        self.table = mih.MultiIndexHash(words)
+        self.ids = ids
+        self.buffer_ids, self.buffer_words, self.buffered = [], [], 0
+
+    def search(self, queries: NDArray[np.uint8], radius: int) -> list[list[tuple[int, int]]]:
+        words = mih.as_words(queries)
+        out: list[list[tuple[int, int]]] = [[] for _ in range(len(words))]
+        q, rows, dist = self.table.search(words, radius)
+        for qi, row, d in zip(q.tolist(), rows.tolist(), dist.tolist(), strict=True):
+            out[qi].append((int(self.ids[row]), d))
+        if self.buffered:
+            buffer_ids = np.concatenate(self.buffer_ids)
+            bq, brows, bdist = mih.MultiIndexHash(np.concatenate(self.buffer_words)).search(words, radius)
+            for qi, row, d in zip(bq.tolist(), brows.tolist(), bdist.tolist(), strict=True):
+                out[qi].append((int(buffer_ids[row]), d))
+        return out
+
+
 class BinaryIndex:
     """A FAISS binary index keyed by entry id; disabled entries stop matching at once (live-id filter)."""
 
@@ -70,7 +126,12 @@ class BinaryIndex:
             raise InvalidInput(
                 "the live index supports flat, multihash and hash; IVF needs training (bench only)"
             )
-        self._index: faiss.IndexBinary = faiss.IndexBinaryIDMap2(make_faiss_index(kind, bits))
+        if kind == "mih" and bits != mih.BITS:
+            raise InvalidInput(f"the mih index takes {mih.BITS}-bit codes")
+        self._mih = _MihCodes() if kind == "mih" else None
+        self._index: faiss.IndexBinary = faiss.IndexBinaryIDMap2(
+            make_faiss_index("flat" if self._mih else kind, bits)
+        )
         self._ids: set[int] = set()
         self._live: set[int] = set()
         self._lock = threading.Lock()
@@ -87,7 +148,10 @@ class BinaryIndex:
             if fresh:
                 self._ids.update(i for i, _ in fresh)
                 ids = np.array([i for i, _ in fresh], dtype=np.int64)
-                self._index.add_with_ids(to_codes([h for _, h in fresh]), ids)
+                if self._mih is not None:
+                    self._mih.add(ids, to_codes([h for _, h in fresh]))
+                else:
+                    self._index.add_with_ids(to_codes([h for _, h in fresh]), ids)
             self._live.update(entry_ids)
 
     def known_ids(self) -> set[int]:
@@ -112,6 +176,15 @@ class BinaryIndex:
         """Live entries within the Hamming radius of each query, closest first."""
         if not queries:
             return []
+        if self._mih is not None:
+            with self._lock:
+                found = self._mih.search(to_codes(queries), radius)
+            return [
+                sorted(
+                    (Hit(i, d) for i, d in pairs if i in self._live), key=lambda h: (h.distance, h.entry_id)
+                )
+                for pairs in found
+            ]
         if self._index.ntotal == 0:
             return [[] for _ in queries]
         lims, distances, labels = self._index.range_search(to_codes(queries), radius + 1)
@@ -131,7 +204,11 @@ class BinaryIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with self._lock:
-            faiss.write_index_binary(self._index, str(tmp))
+            if self._mih is not None:
+                with tmp.open("wb") as out:
+                    np.savez(out, ids=self._mih.all_ids(), words=self._mih.words)
+            else:
+                faiss.write_index_binary(self._index, str(tmp))
             live = np.array(sorted(self._live), dtype=np.int64)
         tmp.replace(path)
         live_path = path.with_suffix(".live.npy")
@@ -143,9 +220,17 @@ class BinaryIndex:
         """An index read back from save(); InvalidInput when the files are missing or damaged."""
         index = cls(kind, bits)
         try:
-            index._index = faiss.read_index_binary(str(path))
+            if index._mih is not None:
+                with np.load(path, allow_pickle=False) as saved:
+                    ids, words = saved["ids"].astype(np.int64), saved["words"].astype(np.uint64)
+                if words.ndim != 2 or words.shape[1] != mih.WORDS or len(ids) != len(words):
+                    raise ValueError("ids and codes disagree")
+                index._mih.rebuild(ids, words)
+                index._ids = set(ids.tolist())
+            else:
+                index._index = faiss.read_index_binary(str(path))
+                index._ids = set(faiss.vector_to_array(index._index.id_map).tolist())  # type: ignore[attr-defined]
             index._live = set(np.load(path.with_suffix(".live.npy")).tolist())
-            index._ids = set(faiss.vector_to_array(index._index.id_map).tolist())  # type: ignore[attr-defined]
-        except (RuntimeError, OSError, ValueError) as exc:
+        except (RuntimeError, OSError, ValueError, KeyError) as exc:
             raise InvalidInput(f"cannot read the match index {path}: {exc}") from None
         return index

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +13,7 @@ from countermark.fingerprint import audio, content, files, pdq, text, video
 from countermark.fingerprint.access import can_match_bank, can_read_bank, memberships_of
 from countermark.fingerprint.imaging import open_image
 from countermark.fingerprint.matcher import ImageMatch, QuerySignals, query_signals
+from countermark.fingerprint.media_registry import media_indexes
 from countermark.fingerprint.models import FingerprintBank, FingerprintEntry, ListingImageMatch, signal_digest
 from countermark.fingerprint.registry import live_matcher
 from countermark.fingerprint.schemas import MatchOut
@@ -42,12 +45,10 @@ def match_image_signals(
             continue
         entry, bank = by_id[match.entry_id]
         # The index is a cache: a PDQ match must still hold against the stored hash.
-        if (
-            match.stage == "pdq"
-            and min(pdq.distance(h.hex, entry.signal) for h in query.dihedral) > pdq.MATCH_THRESHOLD
-        ):
+        closest = min(pdq.distance(h.hex, entry.signal) for h in query.dihedral)
+        if match.stage == "pdq" and closest > pdq.MATCH_THRESHOLD:
             continue
-        out.append((match, entry, bank))
+        out.append((replace(match, distance=closest), entry, bank))
     return out
 
 
@@ -55,7 +56,7 @@ def lookup_image(
     *, ctx: AppContext, session: Session, principal_org_id: int, data: bytes, geometric_stage: bool = True
 ) -> list[MatchOut]:
     """Matches of a suspect picture in every bank the organisation may match against, marking-aware."""
-    query = query_signals(open_image(data), with_regions=geometric_stage)
+    query = query_signals(open_image(data))
     results = match_image_signals(ctx=ctx, session=session, query=query, geometric_stage=geometric_stage)
     return _visible(session, principal_org_id, [(m.stage, m.distance, m.score, e, b) for m, e, b in results])
 
@@ -77,7 +78,8 @@ def lookup_pdq(*, ctx: AppContext, session: Session, principal_org_id: int, pdq_
     found = []
     for entry, bank in rows:
         dist = pdq.distance(pdq_hex, entry.signal)
-        if pdq.is_match(dist):
+        # Entries with a flat hash (quality < 50, enrolled for their local features) never match by PDQ.
+        if pdq.is_match(dist) and (entry.quality is None or entry.quality >= pdq.MIN_QUALITY):
             found.append(("pdq", dist, 1 - dist / pdq.BITS, entry, bank))
     return _visible(session, principal_org_id, sorted(found, key=lambda f: (f[1], f[3].id)))
 
@@ -165,14 +167,17 @@ def _visible(
 
 
 def _matchable_rows(
-    session: Session, principal_org_id: int, signal_type: str
+    session: Session, principal_org_id: int, signal_type: str, candidates: list[int]
 ) -> list[tuple[FingerprintEntry, FingerprintBank]]:
-    """Enabled entries of one signal type in enabled banks the organisation may match against."""
+    """Enabled candidate entries of one signal type in enabled banks the organisation may match against."""
+    if not candidates:
+        return []
     memberships = memberships_of(session=session, org_id=principal_org_id)
     rows = session.execute(
         select(FingerprintEntry, FingerprintBank)
         .join(FingerprintBank, FingerprintBank.id == FingerprintEntry.bank_id)
         .where(
+            FingerprintEntry.id.in_(candidates),
             FingerprintEntry.signal_type == signal_type,
             FingerprintEntry.enabled.is_(True),
             FingerprintBank.enabled.is_(True),
@@ -183,12 +188,16 @@ def _matchable_rows(
 
 
 def lookup_video_signal(*, session: Session, principal_org_id: int, signal: str) -> list[MatchOut]:
-    """Banked videos sharing enough frames with a video signal, marking-aware (a scan of video entries)."""
+    """Banked videos sharing enough frames with a video signal, marking-aware.
+
+    Candidates come from the frame index (every entry with two frames near query frames), then the shares
+    of matching frames are computed against each candidate's stored signal.
+    """
     query = video.from_signal(signal)
     found: list[Found] = []
     measures: dict[int, dict[str, float]] = {}
-    # A scan: vPDQ signals have variable length, and video banks are small next to image banks.
-    for entry, bank in _matchable_rows(session, principal_org_id, "video"):
+    candidates = media_indexes(session).video.candidates(query)
+    for entry, bank in _matchable_rows(session, principal_org_id, "video", candidates):
         result = video.compare_frames(query, video.from_signal(entry.signal))
         if result.is_match:
             score = max(result.query_share, result.reference_share)
@@ -202,11 +211,16 @@ def lookup_video_signal(*, session: Session, principal_org_id: int, signal: str)
 
 
 def lookup_audio_signal(*, session: Session, principal_org_id: int, signal: str) -> list[MatchOut]:
-    """Banked sounds within the bit error rate threshold at their best alignment, marking-aware (a scan)."""
+    """Banked sounds within the bit error rate threshold at their best alignment, marking-aware.
+
+    Candidates come from the inverted index of sub-fingerprint values (values shared at one offset), then
+    the bit error rate at the best alignment is computed against each candidate's stored signal.
+    """
     query = audio.from_signal(signal)
     found: list[Found] = []
     measures: dict[int, dict[str, float]] = {}
-    for entry, bank in _matchable_rows(session, principal_org_id, "audio"):
+    candidates = media_indexes(session).audio.candidates(query)
+    for entry, bank in _matchable_rows(session, principal_org_id, "audio", candidates):
         result = audio.best_alignment(query, audio.from_signal(entry.signal))
         if result.is_match:
             rate = result.bit_error_rate

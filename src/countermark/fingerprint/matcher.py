@@ -1,18 +1,18 @@
-"""Two-stage image matching in memory: PDQ over the eight flips and rotations, then region hashes + ORB."""
+"""Two-stage image matching in memory: PDQ over the eight flips and rotations, then ORB votes + RANSAC."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageOps
 
 from countermark.fingerprint import geometric, pdq
+from countermark.fingerprint.descriptors import DescriptorIndex
 from countermark.fingerprint.index import DEFAULT_KIND, BinaryIndex
 
-# Region hashes are keyed entry_id * REGION_SLOTS + k, so the owner of a region is one division away.
-REGION_SLOTS = 64
-# More candidates cost ORB verifications (~10 ms each) but recover tight crops; see CANDIDATE_SOURCE.
+# Each costs a RANSAC verification (~5-10 ms); more than a handful are only voted for by look-alikes.
 MAX_VERIFIED = 16
 
 
@@ -22,7 +22,7 @@ class ImageMatch:
 
     entry_id: int
     stage: str  # "pdq" (whole-picture hash within 31 bits) or "geometric" (ORB + RANSAC verified)
-    distance: int  # best Hamming distance between the suspect's and the reference's hashes
+    distance: int  # PDQ Hamming distance (the lookup fills it in for "geometric" matches; 256 until then)
     score: float  # 1 - distance/256 for PDQ; inlier-based confidence for geometric
     inliers: int = 0
 
@@ -33,40 +33,54 @@ class QuerySignals:
 
     image: Image.Image
     dihedral: list[pdq.PdqHash]
-    regions: list[geometric.RegionHash]
 
 
-def query_signals(img: Image.Image, *, with_regions: bool = True) -> QuerySignals:
-    """The PDQ hashes (eight orientations) and, for the second stage, region hashes of a suspect picture."""
-    regions = geometric.query_region_hashes(img) if with_regions else []
-    return QuerySignals(img, pdq.dihedral_pixels(img), regions)
+def query_signals(img: Image.Image) -> QuerySignals:
+    """The PDQ hashes of a suspect picture in its eight orientations (ORB features come when needed)."""
+    return QuerySignals(img, pdq.dihedral_pixels(img))
 
 
 FeatureSource = Callable[[int], geometric.OrbFeatures | None]
 
 
 class ImageMatcher:
-    """Whole-picture and region hash indexes plus a source of reference ORB features."""
+    """The whole-picture PDQ index and the reference pictures' ORB descriptors."""
 
-    def __init__(self, features: FeatureSource, *, kind: str = DEFAULT_KIND) -> None:
+    def __init__(self, features: FeatureSource | None = None, *, kind: str = DEFAULT_KIND) -> None:
+        # Where the features of an entry added without them come from (the live matcher reads its picture).
         self.features = features
         self.whole = BinaryIndex(kind)
-        # Region hashes are searched at a wide radius, which hash tables do not cover exactly: scan them.
-        self.regions = BinaryIndex("flat")
+        self.descriptors = DescriptorIndex()
+        # Entries whose PDQ hash is too flat to trust (quality < 50): matched by the geometric stage only.
+        self.flat: set[int] = set()
 
     def __len__(self) -> int:
         return len(self.whole)
 
-    def add(self, entry_id: int, whole: pdq.PdqHash, regions: list[geometric.RegionHash]) -> None:
-        """Enrol one picture: matchable by PDQ at once, and by the second stage through its regions."""
+    def add(self, entry_id: int, whole: pdq.PdqHash, features: geometric.OrbFeatures | None = None) -> None:
+        """Enrol one picture: matchable by PDQ and, through its ORB descriptors, by the second stage."""
         self.whole.add([entry_id], [bytes.fromhex(whole.hex)])
-        ids = [entry_id * REGION_SLOTS + k for k in range(min(len(regions), REGION_SLOTS))]
-        self.regions.add(ids, [bytes.fromhex(r.hash.hex) for r in regions[: len(ids)]])
+        if not whole.usable:
+            self.flat.add(entry_id)
+        if features is None and self.features is not None and entry_id not in self.descriptors.known_ids():
+            features = self.features(entry_id)
+        if features is None and entry_id not in self.descriptors.known_ids():
+            # No picture to read: held without keypoints, so the saved indexes still agree on their ids.
+            features = geometric.OrbFeatures(np.zeros((0, 2), dtype=np.float32), None)
+        if features is not None:
+            self.descriptors.add(entry_id, features)
+        else:
+            self.descriptors.enable([entry_id])
+
+    def enable(self, entry_ids: list[int]) -> None:
+        """Make disabled entries match again."""
+        self.whole.enable(entry_ids)
+        self.descriptors.enable(entry_ids)
 
     def disable(self, entry_ids: list[int]) -> None:
         """Stop matching the entries now."""
         self.whole.disable(entry_ids)
-        self.regions.disable([e * REGION_SLOTS + k for e in entry_ids for k in range(REGION_SLOTS)])
+        self.descriptors.disable(entry_ids)
 
     def match(self, query: QuerySignals, *, geometric_stage: bool = True) -> list[ImageMatch]:
         """Entries matching the suspect picture, best first: PDQ matches, then geometrically verified ones."""
@@ -74,6 +88,8 @@ class ImageMatcher:
         usable = [h for h in query.dihedral if h.usable]
         for hits in self.whole.search([bytes.fromhex(h.hex) for h in usable], pdq.MATCH_THRESHOLD):
             for hit in hits:
+                if hit.entry_id in self.flat:
+                    continue
                 current = found.get(hit.entry_id)
                 if current is None or hit.distance < current.distance:
                     found[hit.entry_id] = ImageMatch(
@@ -84,34 +100,24 @@ class ImageMatcher:
                 found[match.entry_id] = match
         return sorted(found.values(), key=lambda m: (m.stage != "pdq", m.distance, -m.score, m.entry_id))
 
-    def candidates(self, query: QuerySignals, exclude: set[int]) -> list[tuple[int, int]]:
-        """(entry id, closest region distance) of entries with regions like the suspect's, closest first."""
-        codes = [bytes.fromhex(r.hash.hex) for r in query.regions]
-        best: dict[int, int] = {}
-        for hits in self.regions.search(codes, geometric.CANDIDATE_RADIUS):
-            for hit in hits:
-                owner = hit.entry_id // REGION_SLOTS
-                best[owner] = min(best.get(owner, 999), hit.distance)
-        for hits in self.whole.search(codes, geometric.CANDIDATE_RADIUS):
-            for hit in hits:
-                best[hit.entry_id] = min(best.get(hit.entry_id, 999), hit.distance)
-        ranked = sorted((d, e) for e, d in best.items() if e not in exclude)
-        return [(e, d) for d, e in ranked[:MAX_VERIFIED]]
-
     def _second_stage(self, query: QuerySignals, exclude: set[int]) -> list[ImageMatch]:
-        candidates = self.candidates(query, exclude)
-        if not candidates:
-            return []
+        """Candidates by descriptor votes (mirrored too when none), verified by ORB + RANSAC."""
         direct = geometric.orb_features(query.image)
-        mirrored = geometric.orb_features(ImageOps.mirror(query.image))
+        voted = self.descriptors.candidates(direct, exclude, MAX_VERIFIED)
+        mirrored: geometric.OrbFeatures | None = None
+        if not voted:  # a mirrored copy: its descriptors vote only once mirrored back
+            mirrored = geometric.orb_features(ImageOps.mirror(query.image))
+            voted = self.descriptors.candidates(mirrored, exclude, MAX_VERIFIED)
+        if voted and mirrored is None:
+            mirrored = geometric.orb_features(ImageOps.mirror(query.image))
         out: list[ImageMatch] = []
-        for entry_id, dist in candidates:
-            reference = self.features(entry_id)
+        for entry_id, _votes in voted:
+            reference = self.descriptors.features(entry_id)
             if reference is None:
                 continue
             verdict = geometric.verify(
                 query.image, reference, query_features=direct, mirrored_features=mirrored
             )
             if verdict.is_match:
-                out.append(ImageMatch(entry_id, "geometric", dist, verdict.score, verdict.inliers))
+                out.append(ImageMatch(entry_id, "geometric", pdq.BITS, verdict.score, verdict.inliers))
         return out

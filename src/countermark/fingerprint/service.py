@@ -124,7 +124,7 @@ def set_entry_enabled(*, ctx: AppContext, session: Session, entry_id: int, enabl
 def _apply_enabled(ctx: AppContext, session: Session, entry_ids: list[int], enabled: bool) -> None:
     live = live_matcher(ctx, session)
     if enabled:
-        live.matcher.whole.enable(entry_ids)
+        live.matcher.enable(entry_ids)
     else:
         live.matcher.disable(entry_ids)
 
@@ -179,26 +179,30 @@ def add_image(
 ) -> FingerprintEntry:
     """Enrol a picture in a bank (idempotent); it is matchable as soon as this returns.
 
-    InvalidInput when the bytes are not a readable image or too flat (PDQ quality < 50) to match.
+    InvalidInput when the bytes are not a readable image or too flat to match (PDQ quality < 50 and fewer
+    than MIN_ENROL_FEATURES ORB features); a picture with a flat PDQ hash but enough features is matched by
+    the geometric stage only.
     """
     img = open_image(data)
     whole = pdq.hash_pixels(img)
-    if not whole.usable:
+    features = geometric.orb_features(img)
+    # A soft picture whose PDQ hash is too flat to trust can still be matched by its local features.
+    if not whole.usable and len(features.points) < geometric.MIN_ENROL_FEATURES:
         raise InvalidInput(
-            f"picture too flat to fingerprint (PDQ quality {whole.quality} < {pdq.MIN_QUALITY})"
+            f"picture too flat to fingerprint (PDQ quality {whole.quality} < {pdq.MIN_QUALITY} and "
+            f"{len(features.points)} ORB features < {geometric.MIN_ENROL_FEATURES})"
         )
     existing = _existing(session, bank.id, "pdq", whole.hex)
     if existing is not None:
         return existing
     width, height = _dimensions(data)
     digest = store_blob(ctx=ctx, session=session, data=data, media_type="image", width=width, height=height)
-    regions = [r.hash.hex for r in geometric.reference_region_hashes(img)]
     entry = _entry(
         bank,
         "pdq",
         whole.hex,
         quality=whole.quality,
-        regions=regions,
+        regions=[],  # retired: ORB descriptor votes find cropped copies (docs/fingerprint.md)
         product_id=product_id,
         right_id=right_id,
         blob_sha256=digest,
@@ -206,7 +210,7 @@ def add_image(
     )
     session.add(entry)
     session.flush()
-    live_matcher(ctx, session).enrol(entry)
+    live_matcher(ctx, session).enrol(entry, features)
     return entry
 
 
