@@ -1,25 +1,41 @@
-"""The demo's authentication step: issue codes, load synthetic histories through ingestion, detect clones."""
+"""The demo's authentication step: issue codes, load synthetic histories through ingestion, detect clones.
+
+Then submit the world's synthetic consumer reports through the public path, let the demo analyst confirm
+the strongest clone alerts, match the reports and open the cases of confirmed fake clusters.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from countermark.authenticate import cluster_cases, history, matching, service
 from countermark.authenticate.codes import CodeError, normalise_gtin
-from countermark.authenticate.models import CodeBatch, SigningKey
+from countermark.authenticate.models import CloneAlert, CodeBatch, ConsumerReport, SigningKey
+from countermark.authenticate.reports import ReportInput, submit_report
 from countermark.core.context import AppContext
+from countermark.core.errors import CountermarkError
 from countermark.orgs.visibility import Principal
 from countermark.rights.models import Product
+from countermark.sim.reports import PHOTOS_DIR, REPORTS_FILE, generate_reports, reporter_of, write_reports
 from countermark.sim.scans import EPCIS_FILE, SCANS_FILE, generate_histories, write_histories
 
+log = logging.getLogger(__name__)
 DEMO_LABEL = "demo"
 DEMO_RESOLVER = "id.countermark.example"
 PRODUCTS = 4
 CODES_PER_PRODUCT = 150
+# The demo stands in for the analyst who reviews clone alerts: it confirms only alerts scoring at least
+# this much (several strong, independent signs of copying), so the cluster → case path runs in the demo.
+# Detectors never confirm anything themselves; in production a person decides every alert.
+DEMO_ANALYST = "demo analyst"
+DEMO_CONFIRM_SCORE = 0.9
 
 
 def _demo_products(session: Session) -> list[Product]:
@@ -43,6 +59,61 @@ def _demo_products(session: Session) -> list[Product]:
         if len(chosen) == PRODUCTS:
             break
     return chosen
+
+
+def submit_world_reports(ctx: AppContext, session: Session, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Submit the world's reports through the public path (its validation); skip those already stored."""
+    photo_dir = ctx.settings.data_dir / "world" / PHOTOS_DIR
+    stored = rejected = 0
+    for row in rows:
+        reporter = reporter_of(str(row.get("external_id", "")))
+        if session.scalar(select(ConsumerReport.id).where(ConsumerReport.reporter_hash == reporter)):
+            continue
+        try:
+            names = [Path(str(name)).name for name in row.get("photos") or []]
+            photos = tuple((photo_dir / name).read_bytes() for name in names)
+            report = ReportInput(
+                code_uri=row.get("code_uri"),
+                gtin=row.get("gtin"),
+                bought_at_kind=str(row.get("bought_at_kind", "")),
+                shop=row.get("shop"),
+                url=row.get("url"),
+                description=row.get("description"),
+                lat=row.get("lat"),
+                lon=row.get("lon"),
+                contact=None,
+                photos=photos,
+            )
+            with session.begin_nested():
+                submit_report(session=session, blobs=ctx.blobs, report=report, reporter=reporter)
+        except (CountermarkError, OSError, TypeError, ValueError) as exc:
+            log.warning("report %s rejected: %s", row.get("external_id"), exc)
+            rejected += 1
+            continue
+        stored += 1
+    return stored, rejected
+
+
+def confirm_strong_alerts(session: Session, principal: Principal) -> int:
+    """The demo analyst confirms the open, undecided alerts scoring at least DEMO_CONFIRM_SCORE."""
+    alerts = session.scalars(
+        select(CloneAlert).where(
+            CloneAlert.owner_org_id == principal.org_id,
+            CloneAlert.status == "open",
+            CloneAlert.decided_by.is_(None),
+            CloneAlert.score >= DEMO_CONFIRM_SCORE,
+        )
+    ).all()
+    for alert in alerts:
+        history.decide_alert(
+            session=session,
+            principal=principal,
+            alert_id=alert.id,
+            decision="confirmed",
+            actor=DEMO_ANALYST,
+            note=f"demo: confirmed because the score is at least {DEMO_CONFIRM_SCORE}",
+        )
+    return len(alerts)
 
 
 def run_authentication(ctx: AppContext, session: Session, progress: Callable[[int, int], None]) -> str:
@@ -81,7 +152,8 @@ def run_authentication(ctx: AppContext, session: Session, progress: Callable[[in
     world_dir = ctx.settings.data_dir / "world"
     manifest = world_dir / "world.json"
     seed = int(json.loads(manifest.read_text(encoding="utf-8")).get("seed", 0)) if manifest.is_file() else 0
-    write_histories(world_dir, generate_histories(seed, uris), seed=seed)
+    histories = generate_histories(seed, uris)
+    write_histories(world_dir, histories, seed=seed)
     events = history.ingest_epcis(
         session=session,
         document=json.loads((world_dir / EPCIS_FILE).read_text("utf-8")),
@@ -99,6 +171,12 @@ def run_authentication(ctx: AppContext, session: Session, progress: Callable[[in
     )
     progress(3, 4)
     counts = history.detect_clones(session=session, owner_org_id=org_id)
+    gtins = {p.external_id: normalise_gtin(p.gtin or "") for p in products}
+    write_reports(world_dir, generate_reports(world_dir, seed, gtins, histories), seed=seed)
+    submitted, refused = submit_world_reports(
+        ctx, session, history.read_jsonl((world_dir / REPORTS_FILE).read_text("utf-8"))
+    )
+    confirmed = confirm_strong_alerts(session, principal)
     matched = matching.match_pending_reports(ctx=ctx, session=session)
     cases = cluster_cases.open_cases_for_confirmed_clusters(
         session=session, blobs=ctx.blobs, org_id=org_id, actor="demo"
@@ -107,6 +185,7 @@ def run_authentication(ctx: AppContext, session: Session, progress: Callable[[in
     return (
         f"{len(uris)} codes; {events.stored} events and {scans.stored} scans stored "
         f"({len(events.rejected) + len(scans.rejected)} rejected); {counts['assessed']} codes assessed, "
-        f"{counts['opened']} clone alerts opened; {matched} consumer reports matched; "
-        f"{len(cases)} cases opened for confirmed fake clusters"
+        f"{counts['opened']} clone alerts opened; {submitted} consumer reports submitted "
+        f"({refused} refused), {matched} matched; the demo analyst confirmed {confirmed} alerts scoring "
+        f"≥ {DEMO_CONFIRM_SCORE}; {len(cases)} cases opened for confirmed fake clusters"
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput
 from countermark.detect.baseline import naive_flags
-from countermark.eval.authenticate import evaluate_clones, scan_truth
+from countermark.eval.authenticate import evaluate_clones, evaluate_report_matching, report_truth, scan_truth
 from countermark.eval.fingerprint import evaluate_fingerprint
 from countermark.eval.metrics import binary_scores, precision_recall_f1
 from countermark.eval.targeting import evaluate_targeting
@@ -100,4 +100,5 @@ def evaluate(session: Session, truth_path: Path) -> dict[str, dict[str, float]]:
         "targeting_synthetic": evaluate_targeting(session, truth),
         "image_matching": evaluate_fingerprint(session, truth),
         "clone_detection_synthetic": evaluate_clones(session, scan_truth(truth_path)),
+        "report_matching_synthetic": evaluate_report_matching(session, truth, report_truth(truth_path)),
     }

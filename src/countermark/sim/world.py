@@ -285,9 +285,11 @@ def build_world(
         if done % 200 == 0 or done == len(listings):
             report("snapshots", done, len(listings))
     counts["snapshots"] = len(listings)
+    # Offers and seller pages seen on public sites are shared with the instance's community (GREEN), so
+    # brands and customs can match their reports, photos and declarations against them.
     ingest += [
-        IngestStep(kind="accounts", file="online/accounts.jsonl", org=POLICE_ORG, tlp="AMBER"),
-        IngestStep(kind="listings", file="online/listings.jsonl", org=POLICE_ORG, tlp="AMBER"),
+        IngestStep(kind="accounts", file="online/accounts.jsonl", org=POLICE_ORG, tlp="GREEN"),
+        IngestStep(kind="listings", file="online/listings.jsonl", org=POLICE_ORG, tlp="GREEN"),
     ]
 
     shipment_maker = ShipmentMaker(stream("shipments"), brands, networks, shared, honest_accounts)
