@@ -56,10 +56,15 @@ def build_genuine_banks(ctx: AppContext, session: Session, progress: Progress) -
         else:
             try:
                 data = ctx.blobs.get(digest)
-                add_image(ctx=ctx, session=session, bank=bank, data=data, product_id=product_id,
-                          right_id=rights.get(product_id), label=name)  # fmt: skip
+                entry = add_image(ctx=ctx, session=session, bank=bank, data=data, product_id=product_id,
+                                  right_id=rights.get(product_id), label=name)  # fmt: skip
                 enrolled.add((bank.id, digest))
-                added += 1
+                # A picture whose PDQ hash is already in the bank (another file of the same image) is not
+                # stored again: count it as already in, so a second run reports nothing new.
+                if entry.blob_sha256 == digest:
+                    added += 1
+                else:
+                    skipped += 1
             except CountermarkError as exc:
                 problems.append(f"{digest[:12]}: {exc.message}")
         progress(done, len(rows))
