@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import uvicorn
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from countermark.web.app import create_app
 
@@ -26,12 +26,32 @@ PAGES = {
     "fingerprint-banks": "/fingerprint",
     "codes": "/codes/alerts",
 }
+# Pages of the demo brand (consumer reports reach the rights holder whose product they concern).
+BRAND_LOGIN = ("rights-holder@demo.countermark.local", "demo-rights-holder-2026")
+BRAND_PAGES: dict[str, str] = {}
+# A report reached from the list of reports by this selector, as "codes-report".
+BRAND_DETAIL = ("codes-report", "/codes/reports", "a[href^='/codes/reports/']")
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _sign_in(page: Page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/login?lang=en")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _shoot(page: Page, base: str, pages: dict[str, str], out_dir: Path) -> None:
+    for name, path in pages.items():
+        page.goto(base + path)
+        page.screenshot(path=str(out_dir / f"{name}.png"), full_page=False)
+        print(f"{name}: {page.title()}")
 
 
 def main(
@@ -51,15 +71,19 @@ def main(
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{base}/login?lang=en")
-        page.fill("input[name=email]", email)
-        page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        for name, path in PAGES.items():
-            page.goto(base + path)
-            page.screenshot(path=str(out_dir / f"{name}.png"), full_page=False)
-            print(f"{name}: {page.title()}")
+        _sign_in(page, base, email, password)
+        _shoot(page, base, PAGES, out_dir)
+        brand = browser.new_page(viewport={"width": 1280, "height": 900})
+        _sign_in(brand, base, *BRAND_LOGIN)
+        _shoot(brand, base, BRAND_PAGES, out_dir)
+        name, listing, selector = BRAND_DETAIL
+        brand.goto(base + listing)
+        link = brand.locator(selector).last  # the oldest report: the world writes distractors last
+        if link.count():
+            link.click()
+            brand.wait_for_load_state()
+            brand.screenshot(path=str(out_dir / f"{name}.png"), full_page=True)
+            print(f"{name}: {brand.title()}")
         browser.close()
     server.should_exit = True
     thread.join(timeout=10)
