@@ -233,3 +233,27 @@ def test_saved_indexes_are_reloaded_without_reading_the_pictures_again(
     with unit_of_work(store.sessions) as session:
         found = service.lookup_image(ctx=store, session=session, principal_org_id=holder, data=cropped)
     assert [(m.entry_id, m.stage) for m in found] == [(entry.id, "geometric")]
+
+
+def test_an_enrolment_rolled_back_leaves_nothing_that_matches(store: AppContext) -> None:
+    holder, _, _ = _orgs(store)
+    with unit_of_work(store.sessions) as session:
+        bank_id = service.create_bank(session=session, owner_org_id=holder, name="g", purpose="genuine").id
+    session = store.sessions()
+    try:
+        bank = session.get(service.FingerprintBank, bank_id)
+        assert bank is not None
+        service.add_image(ctx=store, session=session, bank=bank, data=_photo(21), label="rolled back")
+        session.rollback()
+    finally:
+        session.close()
+    with unit_of_work(store.sessions) as session:
+        bank = session.get(service.FingerprintBank, bank_id)
+        assert bank is not None
+        kept = service.add_image(ctx=store, session=session, bank=bank, data=_photo(22), label="kept")
+    # SQLite may give the kept picture the rolled-back one's id: the matcher must hold the kept picture.
+    with unit_of_work(store.sessions) as session:
+        ghost = service.lookup_image(ctx=store, session=session, principal_org_id=holder, data=_photo(21))
+        real = service.lookup_image(ctx=store, session=session, principal_org_id=holder, data=_photo(22))
+    assert ghost == []
+    assert [(m.entry_id, m.stage) for m in real] == [(kept.id, "pdq")]

@@ -178,3 +178,15 @@ def test_bank_visibility_separates_reading_from_matching(
 ) -> None:
     assert can_read_bank(org, bank, groups) is read
     assert can_match_bank(org, bank, groups) is match
+
+
+@pytest.mark.parametrize("kind", ["mih", "flat", "multihash", "hash"])
+def test_a_forgotten_id_can_be_given_to_another_hash(kind: str) -> None:
+    rng = np.random.default_rng(5)
+    old, kept, new = (rng.integers(0, 256, 32, dtype=np.uint8).tobytes() for _ in range(3))
+    live = BinaryIndex(kind)
+    live.add([1, 2], [old, kept])
+    live.forget([1])
+    live.add([1], [new])
+    found = [[hit.entry_id for hit in row] for row in live.search([old, kept, new], 31)]
+    assert found == [[], [2], [1]]

@@ -68,6 +68,20 @@ class DescriptorIndex:
                     self._owner_parts.append(np.full(len(features.descriptors), entry_id, dtype=np.int64))
             self._live.add(entry_id)
 
+    def forget(self, entry_ids: list[int]) -> None:
+        """Drop entries and their descriptors for good (an id reused for another picture); rebuilds."""
+        with self._lock:
+            gone = set(entry_ids)
+            for entry_id in gone:
+                self._features.pop(entry_id, None)
+            self._live.difference_update(gone)
+            self._index = faiss.IndexBinaryFlat(256)
+            self._owner, self._owner_parts = np.zeros(0, dtype=np.int64), []
+            for entry_id, features in self._features.items():
+                if features.descriptors is not None and len(features.descriptors):
+                    self._index.add(np.ascontiguousarray(features.descriptors, dtype=np.uint8))
+                    self._owner_parts.append(np.full(len(features.descriptors), entry_id, dtype=np.int64))
+
     def enable(self, entry_ids: list[int]) -> None:
         """Make held entries vote again."""
         with self._lock:

@@ -134,6 +134,7 @@ class BinaryIndex:
         )
         self._ids: set[int] = set()
         self._live: set[int] = set()
+        self._codes: dict[int, bytes] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -152,6 +153,8 @@ class BinaryIndex:
                     self._mih.add(ids, to_codes([h for _, h in fresh]))
                 else:
                     self._index.add_with_ids(to_codes([h for _, h in fresh]), ids)
+                    # FAISS's hash indexes can neither remove nor give back a code: keep them to rebuild.
+                    self._codes.update(fresh)
             self._live.update(entry_ids)
 
     def known_ids(self) -> set[int]:
@@ -161,6 +164,35 @@ class BinaryIndex:
     def live_ids(self) -> set[int]:
         """Ids that currently match."""
         return set(self._live)
+
+    def forget(self, entry_ids: list[int]) -> None:
+        """Drop entries and their hashes for good (an id reused for another picture).
+
+        A FAISS-kind index read back from a file cannot give its codes back: there the entries only stop
+        matching (the default `mih` kind always drops them).
+        """
+        with self._lock:
+            gone = [i for i in entry_ids if i in self._ids]
+            if not gone:
+                return
+            if self._mih is not None:
+                ids, words = self._mih.all_ids(), self._mih.words
+                keep = ~np.isin(ids, np.array(gone, dtype=np.int64))
+                self._mih.rebuild(ids[keep], words[keep])
+            elif set(self._codes) != self._ids:  # read back from a file: the codes are not at hand
+                self._live.difference_update(gone)
+                return
+            else:
+                for entry_id in gone:
+                    self._codes.pop(entry_id, None)
+                self._index = faiss.IndexBinaryIDMap2(make_faiss_index(self.kind, self.bits))
+                if self._codes:
+                    kept = list(self._codes.items())
+                    self._index.add_with_ids(
+                        to_codes([h for _, h in kept]), np.array([i for i, _ in kept], dtype=np.int64)
+                    )
+            self._ids.difference_update(gone)
+            self._live.difference_update(gone)
 
     def enable(self, entry_ids: list[int]) -> None:
         """Make previously added entries match again."""

@@ -72,6 +72,12 @@ class ImageMatcher:
         else:
             self.descriptors.enable([entry_id])
 
+    def forget(self, entry_ids: list[int]) -> None:
+        """Drop entries from both stages for good (an id reused for another picture)."""
+        self.whole.forget(entry_ids)
+        self.descriptors.forget(entry_ids)
+        self.flat.difference_update(entry_ids)
+
     def enable(self, entry_ids: list[int]) -> None:
         """Make disabled entries match again."""
         self.whole.enable(entry_ids)

@@ -50,6 +50,11 @@ class LiveMatcher:
 
     def enrol(self, entry: FingerprintEntry, features: geometric.OrbFeatures | None = None) -> None:
         """Make one PDQ entry matchable now (its ORB features are read from its picture when not given)."""
+        held = self.entry_blob.get(entry.id)
+        if held is not None and held != entry.blob_sha256:
+            # SQLite reuses the id of a rolled-back enrolment: the indexes still hold that other picture.
+            log.info("fingerprint entry %s now names another picture: replacing it in the indexes", entry.id)
+            self.matcher.forget([entry.id])
         if entry.blob_sha256:
             self.entry_blob[entry.id] = entry.blob_sha256
         self.matcher.add(entry.id, PdqHash(entry.signal, entry.quality or 0), features)
