@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput, NotFound
-from countermark.observe.models import Identifier, IdentifierSighting
 from countermark.orgs.service import record_audit
 from countermark.target.assess import FlaggedParty, assess
 from countermark.target.frames import DATE, KEY, History, declaration_row, labels_for, row_columns
@@ -65,31 +64,6 @@ def retrain(
         detail={"rows": version.training_rows, "positives": version.positives},
     )
     return version
-
-
-def flagged_parties_from_identifiers(
-    *, session: Session, identifier_ids: Collection[int], reason: str
-) -> list[FlaggedParty]:
-    """Consignor and consignee names and addresses, from flagged identifiers, as intelligence flags.
-
-    The linking and detection capabilities pass the identifiers of a network or a confirmed seller;
-    until they exist the set is empty and intelligence contributes nothing.
-    """
-    if not identifier_ids:
-        return []
-    rows = session.execute(
-        select(Identifier.value, IdentifierSighting.field)
-        .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
-        .where(Identifier.id.in_(list(identifier_ids)), IdentifierSighting.subject_type == "shipment")
-        .distinct()
-    )
-    fields = {
-        "consignor_name": "consignor",
-        "consignor_address": "consignor_address",
-        "consignee_address": "consignee",
-        "consignee_name": "importer",
-    }
-    return [FlaggedParty(fields[f], value, reason) for value, f in rows if f in fields]
 
 
 def score_declarations(

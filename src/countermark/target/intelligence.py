@@ -11,7 +11,6 @@ courier's address) are not threads. The linking capability will add whole networ
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select, tuple_
@@ -154,7 +153,7 @@ def confirmed_infringer_flags(*, session: Session, owner_org_id: int) -> list[Fl
             Shipment.id.in_(visible_shipments.with_only_columns(Shipment.id).scalar_subquery()),
         )
     ).all()
-    seen: dict[tuple[str, str], str] = defaultdict(str)
+    seen: set[tuple[str, str]] = set()
     for shipment, field, kind, value, identifier_id in rows:
         side = "consignor" if field.startswith("consignor") else "consignee"
         case = origin[identifier_id]
@@ -164,6 +163,6 @@ def confirmed_infringer_flags(*, session: Session, owner_org_id: int) -> list[Fl
         )
         for flag in _shipment_flags(shipment, side, reason):
             if (flag.field, flag.value) not in seen:
-                seen[(flag.field, flag.value)] = reason
+                seen.add((flag.field, flag.value))
                 flags.append(flag)
     return flags
