@@ -11,10 +11,10 @@ import platform
 import time
 from collections.abc import Callable
 
-from countermark.authenticate.codes import build_uri, parse_uri, random_serial, sign_code
-from countermark.authenticate.keys import PublicKeyInfo, generate_private_key
-from countermark.authenticate.sheets import qr_png, qr_svg
-from countermark.authenticate.verify import CodeState, verify_uri
+from countermark.codes.signed import build_uri, parse_uri, random_serial, sign_code
+from countermark.codes.keys import PublicKeyInfo, generate_private_key
+from countermark.codes.sheets import qr_png, qr_svg
+from countermark.codes.verify import CodeState, verify_uri
 
 GTIN = "09506000134352"
 KEY_ID = "a1b2c3"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from countermark.authenticate import matching, reports
-from countermark.authenticate.throttle import DatabaseCounter, MemoryCounter, RateLimiter, RedisCounter
+from countermark.codes import matching, reports
+from countermark.codes.throttle import DatabaseCounter, MemoryCounter, RateLimiter, RedisCounter
 from countermark.core.context import AppContext, build_context
 from countermark.core.db import unit_of_work
 from countermark.core.migrate import upgrade

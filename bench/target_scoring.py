@@ -33,16 +33,16 @@ from countermark.core.settings import Settings
 from countermark.eval.targeting import load_kcs
 from countermark.orgs.auth import create_api_token
 from countermark.orgs.service import create_organisation, create_user
-from countermark.target.batch import ScoringJob, run_duckdb, write_declarations
-from countermark.target.engine import retrain
-from countermark.target.frames import KEY, History
-from countermark.target.kcs import read_kcs
-from countermark.target.loaded import loaded_scorer
-from countermark.target.models import InspectionResult, Shipment
-from countermark.target.predictor import compiler_available
-from countermark.target.rules import Rule
-from countermark.target.schemas import ShipmentIn
-from countermark.target.scoring import train
+from countermark.targeting.batch import ScoringJob, run_duckdb, write_declarations
+from countermark.targeting.engine import retrain
+from countermark.targeting.frames import KEY, History
+from countermark.targeting.kcs import read_kcs
+from countermark.targeting.loaded import loaded_scorer
+from countermark.targeting.models import InspectionResult, Shipment
+from countermark.targeting.predictor import compiler_available
+from countermark.targeting.rules import Rule
+from countermark.targeting.schemas import ShipmentIn
+from countermark.targeting.scoring import train
 from countermark.web.app import create_app
 
 # The public data set sits beside the project checkout (../shared/datasets), as in the team's layout.

@@ -34,10 +34,10 @@ def registered_pipelines() -> list[Pipeline]:
         Pipeline("genuine image banks", build_genuine_banks),
         Pipeline("match listing images", match_listing_images),
     ]
-    from countermark.target.pipeline import run_targeting
+    from countermark.targeting.pipeline import run_targeting
 
     pipelines.append(Pipeline("shipment targeting", run_targeting))
-    from countermark.authenticate.pipeline import run_authentication
+    from countermark.codes.pipeline import run_authentication
 
     pipelines.append(Pipeline("product codes and clones", run_authentication))
     from countermark.ledger.pipeline import record_rights

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from countermark.authenticate import models as authenticate_models  # noqa: F401
+from countermark.codes import models as authenticate_models  # noqa: F401
 from countermark.cases import models as cases_models  # noqa: F401
 from countermark.core import models as core_models
 from countermark.core.db import Base
@@ -13,7 +13,7 @@ from countermark.ledger import models as ledger_models  # noqa: F401
 from countermark.observe import models as observe_models
 from countermark.orgs import models as orgs_models
 from countermark.rights import models as rights_models
-from countermark.target import models as target_models
+from countermark.targeting import models as target_models
 
 MODEL_MODULES = (core_models, orgs_models, rights_models, observe_models, fingerprint_models, target_models)
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import select
 
-from countermark.authenticate import pages, throttle
-from countermark.authenticate.models import RateLimitWindow
+from countermark.codes import pages, throttle
+from countermark.codes.models import RateLimitWindow
 from countermark.core.context import AppContext, build_context
 from countermark.core.db import unit_of_work
 from countermark.ingest.base import IngestContext

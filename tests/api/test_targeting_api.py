@@ -13,7 +13,7 @@ from countermark.core.db import unit_of_work
 from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
 from countermark.orgs.models import AuditEntry
-from countermark.target.models import InspectionResult, Shipment
+from countermark.targeting.models import InspectionResult, Shipment
 from tests.api.conftest import Actors
 
 DAY = "2025-03-10"

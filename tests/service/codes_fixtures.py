@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from countermark.authenticate import service
-from countermark.authenticate.models import CodeBatch
+from countermark.codes import service
+from countermark.codes.models import CodeBatch
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.orgs.visibility import Principal

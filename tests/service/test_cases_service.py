@@ -20,7 +20,7 @@ from countermark.core.settings import Settings
 from countermark.observe.models import Listing
 from countermark.orgs.service import create_organisation
 from countermark.orgs.visibility import SYSTEM, Principal
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 
 THURSDAY_BEFORE_EASTER = datetime(2025, 4, 17, 9, tzinfo=UTC)
 DUE = datetime(2025, 5, 5, 22, tzinfo=UTC)  # ten French working days later, at midnight in Paris

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from countermark.authenticate import cluster_cases, history, matching, reports, service
-from countermark.authenticate.models import CloneAlert, ClusterCase, ConsumerReport
+from countermark.codes import cluster_cases, history, matching, reports, service
+from countermark.codes.models import CloneAlert, ClusterCase, ConsumerReport
 from countermark.cases.models import Case, CaseLink, EvidenceItem
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
@@ -27,8 +27,8 @@ from countermark.observe.service import ingest_account, ingest_listing
 from countermark.orgs.models import AuditEntry
 from countermark.orgs.visibility import Principal
 from countermark.rights.models import ProductRight, Right
-from countermark.target.schemas import ShipmentIn
-from countermark.target.service import ingest_shipment
+from countermark.targeting.schemas import ShipmentIn
+from countermark.targeting.service import ingest_shipment
 from tests.service.codes_fixtures import add_product, issue_codes
 from tests.service.helpers import make_org
 

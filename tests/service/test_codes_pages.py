@@ -82,7 +82,7 @@ def test_the_holder_sees_a_reports_matches_and_opens_a_clusters_case_by_form(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from countermark.authenticate import history, matching, reports, service
+    from countermark.codes import history, matching, reports, service
 
     app, ctx, seeded, product_id = site
     with unit_of_work(ctx.sessions) as session:

@@ -12,10 +12,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from countermark.authenticate import history, reports, service
-from countermark.authenticate.jobs import run_issue_job
-from countermark.authenticate.models import CloneAlert, CodeScan, ProductCode
-from countermark.authenticate.verify import Verdict
+from countermark.codes import history, reports, service
+from countermark.codes.jobs import run_issue_job
+from countermark.codes.models import CloneAlert, CodeScan, ProductCode
+from countermark.codes.verify import Verdict
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict, InvalidInput, NotFound
@@ -308,8 +308,8 @@ def test_reports_reach_the_holder_with_photos_rewards_and_hot_spots(store: AppCo
 
 
 def test_the_demo_pipeline_detects_synthetic_clones_without_reading_the_truth(store: AppContext) -> None:
-    from countermark.authenticate.pipeline import run_authentication
-    from countermark.eval.authenticate import evaluate_clones, scan_truth
+    from countermark.codes.pipeline import run_authentication
+    from countermark.eval.codes import evaluate_clones, scan_truth
 
     org = make_org(store)
     add_product(store, org)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from countermark.authenticate.models import RateLimitWindow
-from countermark.authenticate.throttle import (
+from countermark.codes.models import RateLimitWindow
+from countermark.codes.throttle import (
     DatabaseCounter,
     RateLimiter,
     RedisCounter,
@@ -65,7 +65,7 @@ def test_two_instances_over_one_database_share_the_count(store: AppContext) -> N
 
 
 def test_stale_windows_are_deleted_as_hits_go_on(store: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    from countermark.authenticate import throttle
+    from countermark.codes import throttle
 
     monkeypatch.setattr(throttle, "CLEANUP_EVERY", 2)
     counter = DatabaseCounter(store.engine)

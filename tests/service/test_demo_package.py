@@ -13,7 +13,7 @@ from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.ledger.package import verify_package
 from countermark.orgs.visibility import SYSTEM
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 from tests.service.helpers import ingest, make_org, write_jsonl
 
 CONSIGNMENT = {

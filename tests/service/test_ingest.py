@@ -17,7 +17,7 @@ from countermark.observe.models import Account, Identifier, IdentifierSighting, 
 from countermark.observe.service import identifiers_of
 from countermark.orgs.models import AuditEntry
 from countermark.rights.models import AuthorisedSeller, Product, ProductImage, ProductRight, Recordal, Right
-from countermark.target.models import InspectionResult, Shipment
+from countermark.targeting.models import InspectionResult, Shipment
 from tests.service.helpers import PRODUCT, RIGHT, ingest, make_org, read_rejects, write_image, write_jsonl
 
 MODELS = {

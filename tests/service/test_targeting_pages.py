@@ -15,13 +15,13 @@ from countermark.core.context import build_context
 from countermark.core.db import unit_of_work
 from countermark.core.settings import Settings
 from countermark.orgs.models import User
-from countermark.target.charts import rate_line_chart
-from countermark.target.engine import select_for_day
-from countermark.target.models import Shipment
-from countermark.target.pages import weekly_performance
-from countermark.target.schemas import RuleIn
-from countermark.target.selection import Capacity
-from countermark.target.service import save_rule
+from countermark.targeting.charts import rate_line_chart
+from countermark.targeting.engine import select_for_day
+from countermark.targeting.models import Shipment
+from countermark.targeting.pages import weekly_performance
+from countermark.targeting.schemas import RuleIn
+from countermark.targeting.selection import Capacity
+from countermark.targeting.service import save_rule
 from countermark.web.app import create_app
 from tests.browser.seed import Seeded, seed_store
 from tests.service.test_pages import browser, csrf_of, signed_in

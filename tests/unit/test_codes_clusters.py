@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from countermark.authenticate.clusters import FlaggedCode, ReportPoint, fake_clusters, hot_spots, region_of
+from countermark.codes.clusters import FlaggedCode, ReportPoint, fake_clusters, hot_spots, region_of
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 

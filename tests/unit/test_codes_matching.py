@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from countermark.authenticate.mentions import Match, item_tokens, mentioned, merge_matches, shop_handles
-from countermark.authenticate.throttle import (
+from countermark.codes.mentions import Match, item_tokens, mentioned, merge_matches, shop_handles
+from countermark.codes.throttle import (
     MemoryCounter,
     RateLimiter,
     TooManyRequests,
@@ -84,7 +84,7 @@ def test_a_limiter_allows_the_limit_then_refuses_until_the_window_slides() -> No
 
 
 def test_near_duplicate_hashes_are_found_within_the_threshold_nearest_first() -> None:
-    from countermark.authenticate.photo_similarity import near_duplicates
+    from countermark.codes.photo_similarity import near_duplicates
 
     query = "0" * 64
     one_bit, ten_bits, far = "1" + "0" * 63, "ff" + "3" + "0" * 61, "f" * 64

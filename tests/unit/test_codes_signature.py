@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from countermark.authenticate.codes import (
+from countermark.codes.signed import (
     SIGNATURE_CHARS,
     CodeError,
     build_uri,
@@ -19,7 +19,7 @@ from countermark.authenticate.codes import (
     random_serial,
     sign_code,
 )
-from countermark.authenticate.keys import (
+from countermark.codes.keys import (
     PublicKeyInfo,
     export_public_keys,
     generate_private_key,
@@ -28,7 +28,7 @@ from countermark.authenticate.keys import (
     public_key_text,
     save_private_key,
 )
-from countermark.authenticate.verify import CodeState, Verdict, verify_uri
+from countermark.codes.verify import CodeState, Verdict, verify_uri
 
 GTIN = "09506000134352"
 KEY_ID = "a1b2c3"

@@ -21,7 +21,7 @@ from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn
 from countermark.sim import WorldManifest, build_world
 from countermark.sim.identifiers import base58check, iban_check_digits
 from countermark.sim.text import REPLICA_WORDS
-from countermark.target.schemas import ShipmentIn
+from countermark.targeting.schemas import ShipmentIn
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 

@@ -15,7 +15,7 @@ from countermark.core.errors import InvalidInput, NotFound
 from countermark.observe.models import Listing
 from countermark.orgs.models import Organisation
 from countermark.orgs.visibility import SYSTEM, Principal, visible
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 
 EU_MEMBER_STATES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()  # noqa: SIM905

@@ -18,8 +18,8 @@ from countermark.core.context import AppContext
 from countermark.ledger import service as ledger
 from countermark.ledger.keys import load_or_create_signer, load_verifier
 from countermark.ledger.package import export_package, verify_package
-from countermark.target.models import Shipment
-from countermark.target.schemas import ShipmentOut
+from countermark.targeting.models import Shipment
+from countermark.targeting.schemas import ShipmentOut
 
 
 def tamper_one_byte(source: Path, target: Path) -> str:

@@ -15,7 +15,7 @@ from countermark.core.context import AppContext
 from countermark.observe.models import Identifier, IdentifierSighting
 from countermark.observe.namenorm import normalise_name
 from countermark.orgs.visibility import SYSTEM
-from countermark.target.models import Shipment, TargetingDecision
+from countermark.targeting.models import Shipment, TargetingDecision
 
 CASES_TO_OPEN = 5
 

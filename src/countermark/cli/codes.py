@@ -29,7 +29,7 @@ def issue_command(
     label: str | None = typer.Option(None),
 ) -> None:
     """Issue a batch of signed codes for one of the organisation's products."""
-    from countermark.authenticate import service
+    from countermark.codes import service
     from countermark.orgs.service import get_organisation_by_name_or_raise
     from countermark.orgs.visibility import Principal
 
@@ -58,10 +58,10 @@ def verify_command(
     keys: Path | None = typer.Option(None, help="Exported public keys: verify offline."),
 ) -> None:
     """Verify a code: offline from a key file (signature only), or against the store (with its history)."""
-    from countermark.authenticate import service
-    from countermark.authenticate.codes import CodeError
-    from countermark.authenticate.keys import load_public_keys
-    from countermark.authenticate.verify import verify_uri
+    from countermark.codes import service
+    from countermark.codes.signed import CodeError
+    from countermark.codes.keys import load_public_keys
+    from countermark.codes.verify import verify_uri
 
     if keys is not None:
         try:
@@ -92,8 +92,8 @@ def export_command(
     out: Path = typer.Option(..., help="File to write."),
 ) -> None:
     """Write a batch's codes as CSV (serial, URI) or a print sheet (SVG, PNG, PDF)."""
-    from countermark.authenticate import service, sheets
-    from countermark.authenticate.models import CodeBatch
+    from countermark.codes import service, sheets
+    from countermark.codes.models import CodeBatch
 
     if fmt not in ("csv", "svg", "png", "pdf"):
         raise typer.BadParameter("format must be csv, svg, png or pdf")
@@ -119,7 +119,7 @@ def export_command(
 @keys_app.command("create")
 def keys_create(org: str = ORG) -> None:
     """Create a new signing key; the previous active key is retired (its codes still verify)."""
-    from countermark.authenticate import service
+    from countermark.codes import service
     from countermark.orgs.service import get_organisation_by_name_or_raise
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
@@ -135,7 +135,7 @@ def keys_revoke(
     key_id: str, org: str = ORG, reason: str = typer.Option(..., help="Why, for the audit.")
 ) -> None:
     """Revoke a key: every code it signed stops verifying."""
-    from countermark.authenticate import service
+    from countermark.codes import service
     from countermark.orgs.service import get_organisation_by_name_or_raise
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
@@ -149,7 +149,7 @@ def keys_revoke(
 @keys_app.command("list")
 def keys_list() -> None:
     """Every key with its owner and status."""
-    from countermark.authenticate import service
+    from countermark.codes import service
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         for key in service.list_signing_keys(session=session):
@@ -159,7 +159,7 @@ def keys_list() -> None:
 @keys_app.command("export")
 def keys_export(out: Path = typer.Option(..., help="JSON file for offline verifiers.")) -> None:
     """Write every public key (with status) for offline verification."""
-    from countermark.authenticate import service
+    from countermark.codes import service
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         out.write_text(service.export_keys(session=session), encoding="utf-8")

@@ -23,7 +23,7 @@ from countermark.orgs.models import Organisation, User
 from countermark.orgs.service import create_user
 from countermark.pipelines import registered_pipelines
 from countermark.rights.models import Product, Recordal, Right
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 
 
 def _store_counts(session: Session) -> list[tuple[str, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from countermark.cli import cases, codes, db, fingerprint, ledger, orgs, target, users, world
+from countermark.cli import cases, codes, db, fingerprint, ledger, orgs, targeting, users, world
 from countermark.cli.demo import demo_command
 from countermark.cli.ingest import ingest_command, kinds_command
 from countermark.cli.serve import serve_command
@@ -21,7 +21,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(orgs.app, name="org")
 app.add_typer(users.app, name="user")
 app.add_typer(world.app, name="world")
-app.add_typer(target.app, name="target")
+app.add_typer(targeting.app, name="targeting")
 app.add_typer(fingerprint.app, name="fingerprint")
 app.add_typer(codes.app, name="codes")
 app.add_typer(cases.app, name="cases")

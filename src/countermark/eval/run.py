@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput
 from countermark.detect.baseline import naive_flags
-from countermark.eval.authenticate import evaluate_clones, evaluate_report_matching, report_truth, scan_truth
+from countermark.eval.codes import evaluate_clones, evaluate_report_matching, report_truth, scan_truth
 from countermark.eval.fingerprint import evaluate_fingerprint
 from countermark.eval.metrics import binary_scores, precision_recall_f1
 from countermark.eval.targeting import evaluate_targeting
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 
 # Kinds the world plants deliberately; other kinds (URLs, domains) also come from page furniture.
 PLANTED_KINDS = frozenset(

@@ -10,15 +10,15 @@ import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from countermark.target.backtest import precision_at, recall_at, value_at
-from countermark.target.engine import score_declarations
-from countermark.target.features import HistoryIndex
-from countermark.target.frames import DATE, KEY, History, declaration_frame, declaration_row, result_frame
-from countermark.target.kcs import read_kcs
-from countermark.target.loaded import loaded_scorer
-from countermark.target.models import Shipment
-from countermark.target.scoring import train
-from countermark.target.service import load_history
+from countermark.targeting.backtest import precision_at, recall_at, value_at
+from countermark.targeting.engine import score_declarations
+from countermark.targeting.features import HistoryIndex
+from countermark.targeting.frames import DATE, KEY, History, declaration_frame, declaration_row, result_frame
+from countermark.targeting.kcs import read_kcs
+from countermark.targeting.loaded import loaded_scorer
+from countermark.targeting.models import Shipment
+from countermark.targeting.scoring import train
+from countermark.targeting.service import load_history
 
 SHARES = (0.01, 0.02, 0.05, 0.10)
 # The synthetic world leaves its last fortnight uninspected (sim/inspections.py): that is what is ranked.

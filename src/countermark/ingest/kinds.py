@@ -15,8 +15,8 @@ from countermark.observe.schemas import AccountIn, ListingIn
 from countermark.observe.service import ingest_account, ingest_listing
 from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn
 from countermark.rights.service import ingest_authorised_seller, ingest_product, ingest_recordal, ingest_right
-from countermark.target.schemas import InspectionIn, ShipmentIn
-from countermark.target.service import ingest_inspection, ingest_shipment
+from countermark.targeting.schemas import InspectionIn, ShipmentIn
+from countermark.targeting.service import ingest_inspection, ingest_shipment
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from countermark.observe.models import Account, IdentifierSighting, Listing
 from countermark.orgs.visibility import Principal, visible_clause
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 
 SUBJECT_MODELS: dict[str, Any] = {"account": Account, "listing": Listing, "shipment": Shipment}
 

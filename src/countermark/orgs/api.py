@@ -26,7 +26,7 @@ from countermark.orgs.schemas_api import (
 from countermark.orgs.service import create_organisation, create_user, record_audit
 from countermark.orgs.visibility import Principal
 from countermark.rights.models import AuthorisedSeller, Product, Recordal, Right
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 from countermark.web.deps import DbSession, client_origin, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["organisations and access"])

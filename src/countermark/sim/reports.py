@@ -21,8 +21,8 @@ from PIL import Image
 
 from countermark.sim.scans import CITIES, SHOPS, Histories
 
-REPORTS_FILE = "authenticate/reports.jsonl"
-PHOTOS_DIR = "authenticate/report-photos"
+REPORTS_FILE = "codes/reports.jsonl"
+PHOTOS_DIR = "codes/report-photos"
 TRUTH_FILE = "truth/reports.json"
 DISTRACTOR_SHOPS = (
     "Sport Corner",

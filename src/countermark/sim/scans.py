@@ -39,8 +39,8 @@ CLONE_MARKETS = ("Lagos", "Bangkok", "Sao Paulo", "Dubai", "Istanbul", "Shenzhen
 CLONE_KINDS = ("distant_cities", "market_stall", "after_destruction", "never_commissioned", "quiet")
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 EPCIS_CONTEXT = ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"]
-EPCIS_FILE = "authenticate/epcis.json"
-SCANS_FILE = "authenticate/scans.jsonl"
+EPCIS_FILE = "codes/epcis.json"
+SCANS_FILE = "codes/scans.jsonl"
 TRUTH_FILE = "truth/scans.json"
 
 
@@ -197,7 +197,7 @@ def generate_histories(
 
 def write_histories(world_dir: Path, histories: Histories, *, seed: int) -> None:
     """Write the EPCIS document and scans for ingestion, and the truth to the world's truth folder."""
-    (world_dir / "authenticate").mkdir(parents=True, exist_ok=True)
+    (world_dir / "codes").mkdir(parents=True, exist_ok=True)
     (world_dir / "truth").mkdir(parents=True, exist_ok=True)
     (world_dir / EPCIS_FILE).write_text(
         json.dumps(histories.epcis_document(), indent=1) + "\n", encoding="utf-8"

@@ -38,7 +38,7 @@ from countermark.sim.sellers import add_noise_to_networks, make_honest_sellers, 
 from countermark.sim.shipments import ShipmentMaker
 from countermark.sim.snapshots import render_snapshot
 from countermark.sim.truth import build_truth
-from countermark.target.schemas import ShipmentIn
+from countermark.targeting.schemas import ShipmentIn
 
 Scale = Literal["small", "medium", "large"]
 Progress = Callable[[str, int, int], None]

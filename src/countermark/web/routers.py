@@ -6,14 +6,14 @@ API_ROUTERS = (
     "countermark.orgs.api",
     "countermark.rights.api",
     "countermark.observe.api",
-    "countermark.target.api",
+    "countermark.targeting.api",
     "countermark.web.search",
     "countermark.ingest.api",
     "countermark.fingerprint.api",
-    "countermark.authenticate.api",
+    "countermark.codes.api",
     "countermark.cases.api",
     "countermark.ledger.api",
-    "countermark.target.scoring_api",
+    "countermark.targeting.scoring_api",
 )
 
 PAGE_ROUTERS = (
@@ -23,6 +23,6 @@ PAGE_ROUTERS = (
     "countermark.web.pages.admin",
     "countermark.fingerprint.pages",
     "countermark.cases.pages",
-    "countermark.authenticate.pages",
-    "countermark.target.pages",
+    "countermark.codes.pages",
+    "countermark.targeting.pages",
 )

@@ -16,7 +16,7 @@ from countermark.observe.models import Account, Identifier, IdentifierSighting, 
 from countermark.observe.visibility import SUBJECT_MODELS
 from countermark.orgs.visibility import Principal, visible, visible_clause
 from countermark.rights.models import Product, ProductImage, Right
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 from countermark.web.deps import DbSession, app_context, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["search"])

@@ -14,7 +14,7 @@ from countermark.observe.models import Account, Listing
 from countermark.orgs.models import AuditEntry
 from countermark.orgs.visibility import Principal, visible_clause
 from countermark.rights.models import Product, Recordal, Right
-from countermark.target.models import Shipment
+from countermark.targeting.models import Shipment
 from countermark.web.charts import observations_chart
 from countermark.web.deps import DbSession
 from countermark.web.pages.common import PageViewer, clean_text, count_visible

@@ -13,8 +13,8 @@ from countermark.observe.models import Account, Listing, ListingImage
 from countermark.orgs.visibility import visible
 from countermark.rights.api import PRODUCTS, RECORDALS, RIGHTS
 from countermark.rights.models import Product, ProductImage, ProductRight, Recordal, Right
-from countermark.target.api import SHIPMENTS
-from countermark.target.models import Shipment
+from countermark.targeting.api import SHIPMENTS
+from countermark.targeting.models import Shipment
 from countermark.web.deps import DbSession
 from countermark.web.pages.common import PageViewer, RecordId, choices, list_page
 from countermark.web.resources import get_visible_or_404

@@ -1,0 +1,492 @@
+"""Consumer reports joined to the intelligence: identifier threads, listings, accounts, rights, bank matches.
+
+Everything is matched with the rights holder's own visibility (the report's owner): a report never
+reveals a listing, account, shipment or bank entry its holder could not see. Matches are stored with
+what matched, why (a sentence) and how strongly (0–1), and replaced each time the report is matched again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from countermark.codes.mentions import (
+    IDENTIFIER_STRENGTH,
+    KIND_WORDS,
+    Match,
+    item_tokens,
+    mentioned,
+    merge_matches,
+    shop_handles,
+)
+from countermark.codes.models import ConsumerReport, ReportMatch
+from countermark.codes.photo_similarity import near_duplicates
+from countermark.core.clock import utcnow
+from countermark.core.context import AppContext
+from countermark.core.errors import CountermarkError
+from countermark.fingerprint import pdq
+from countermark.fingerprint.lookup import lookup_image
+from countermark.fingerprint.models import ImageHash
+from countermark.ingest.base import IngestContext
+from countermark.observe.identifiers import normalise_identifier
+from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
+from countermark.observe.service import record_sightings, sightings_in_text
+from countermark.observe.weblinks import registrable_domain
+from countermark.orgs.service import record_audit
+from countermark.orgs.visibility import Principal, group_ids_of, visible
+from countermark.rights.models import Product, ProductRight, Right
+from countermark.targeting.models import Shipment
+
+log = logging.getLogger(__name__)
+SUBJECT_TYPE = "report"
+THREAD_TYPES: dict[str, Any] = {
+    "listing": Listing,
+    "account": Account,
+    "shipment": Shipment,
+    SUBJECT_TYPE: ConsumerReport,
+}
+MAX_PHOTO_CANDIDATES = 200_000  # listing pictures compared by PDQ, a scan: beyond this, index them
+MAX_THREAD_MEMBERS = 50  # per identifier: a very common value (a marketplace's domain) is not a thread
+
+
+def principal_of(session: Session, report: ConsumerReport) -> Principal:
+    """The rights holder who receives the report: whose visibility every match respects."""
+    org = report.owner_org_id
+    return Principal(org_id=org, scopes=frozenset({"read"}), group_ids=group_ids_of(session, org))
+
+
+def _label(subject_type: str, row: Any) -> str:
+    if isinstance(row, Listing):
+        return f"listing {row.id} on {row.platform}: {row.title}"[:300]
+    if isinstance(row, Account):
+        return f"account {row.handle} on {row.platform}"[:300]
+    if isinstance(row, Shipment):
+        return f"shipment {row.external_id} ({row.transport_mode})"[:300]
+    if isinstance(row, ConsumerReport):
+        return f"consumer report {row.id}"
+    return f"{subject_type} {getattr(row, 'id', '')}"
+
+
+def record_report_identifiers(*, ctx: AppContext, session: Session, report: ConsumerReport) -> int:
+    """Extract identifiers from the report's text, shop and address into the shared identifier threads."""
+    ingest = IngestContext(
+        session=session,
+        blobs=ctx.blobs,
+        base_dir=None,
+        source="consumer-report",
+        owner_org_id=report.owner_org_id,
+        tlp=report.tlp,
+    )
+    sightings = sightings_in_text("description", report.description, region=None)
+    sightings += sightings_in_text("shop", report.shop, region=None)
+    sightings += sightings_in_text("url", report.url, region=None)
+    return record_sightings(ingest, subject_type=SUBJECT_TYPE, subject_id=report.id, sightings=sightings)
+
+
+def _visible_rows(
+    session: Session, principal: Principal, subject_type: str, ids: Iterable[int]
+) -> dict[int, Any]:
+    model = THREAD_TYPES[subject_type]
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.scalars(visible(model, principal).where(model.id.in_(wanted)))}
+
+
+def identifier_threads(*, session: Session, report: ConsumerReport) -> list[Match]:
+    """Listings, accounts, shipments and other reports sharing an identifier with the report."""
+    own = list(
+        session.execute(
+            select(Identifier.id, Identifier.kind, Identifier.value, IdentifierSighting.field)
+            .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
+            .where(
+                IdentifierSighting.subject_type == SUBJECT_TYPE, IdentifierSighting.subject_id == report.id
+            )
+        )
+    )
+    if not own:
+        return []
+    by_id = {identifier_id: (kind, value, field) for identifier_id, kind, value, field in own}
+    # A value many records share (a marketplace's domain) is not a thread: leave it out before loading it.
+    specific = list(
+        session.scalars(
+            select(IdentifierSighting.identifier_id)
+            .where(
+                IdentifierSighting.identifier_id.in_(list(by_id)),
+                IdentifierSighting.subject_type.in_(list(THREAD_TYPES)),
+            )
+            .group_by(IdentifierSighting.identifier_id)
+            .having(func.count() <= MAX_THREAD_MEMBERS + 1)
+        )
+    )
+    others = session.execute(
+        select(
+            IdentifierSighting.identifier_id,
+            IdentifierSighting.subject_type,
+            IdentifierSighting.subject_id,
+            IdentifierSighting.field,
+        ).where(
+            IdentifierSighting.identifier_id.in_(specific),
+            IdentifierSighting.subject_type.in_(list(THREAD_TYPES)),
+        )
+    )
+    members: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    for identifier_id, subject_type, subject_id, field in others:
+        if subject_type == SUBJECT_TYPE and subject_id == report.id:
+            continue
+        members[identifier_id].append((subject_type, subject_id, field))
+    principal = principal_of(session, report)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for rows in members.values():
+        for subject_type, subject_id, _ in rows:
+            wanted[subject_type].add(subject_id)
+    seen = {kind: _visible_rows(session, principal, kind, ids) for kind, ids in wanted.items()}
+    found = []
+    for identifier_id, rows in members.items():
+        kind, value, own_field = by_id[identifier_id]
+        for subject_type, subject_id, field in rows:
+            row = seen.get(subject_type, {}).get(subject_id)
+            if row is None:
+                continue
+            same_page = kind == "url" and subject_type == "listing" and field == "url" and own_field == "url"
+            words = KIND_WORDS.get(kind, kind)
+            reason = (
+                f"the address given in the report is this listing's address ({value})"
+                if same_page
+                else f"the report's {own_field} gives the {words} {value}, also seen in the {field} of this "
+                f"{subject_type.replace('_', ' ')}"
+            )
+            found.append(
+                Match(
+                    kind="listing" if same_page else "thread",
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    label=_label(subject_type, row),
+                    reason=reason[:500],
+                    strength=1.0 if same_page else IDENTIFIER_STRENGTH.get(kind, 0.5),
+                    detail={"identifier": kind, "value": value[:300], "field": field},
+                )
+            )
+    return found
+
+
+def listings_by_item(*, session: Session, report: ConsumerReport) -> list[Match]:
+    """Listings of the same site whose address carries the same item id as the report's address."""
+    if not report.url:
+        return []
+    normalised = normalise_identifier("url", report.url)
+    if not normalised:
+        return []
+    parts = urlsplit(normalised)
+    domain = registrable_domain(parts.hostname or "")
+    tokens = item_tokens(parts.path)
+    if not domain or not tokens:
+        return []
+    found = []
+    query = visible(Listing, principal_of(session, report)).where(
+        func.lower(Listing.url).contains(domain.lower())
+    )
+    for token in tokens:
+        for listing in session.scalars(query.where(Listing.url.contains(token)).limit(20)):
+            listing_parts = urlsplit(normalise_identifier("url", listing.url) or "")
+            if token not in item_tokens(listing_parts.path):
+                continue
+            found.append(
+                Match(
+                    kind="listing",
+                    subject_type="listing",
+                    subject_id=listing.id,
+                    label=_label("listing", listing),
+                    reason=f"the report's address names item {token} on {domain}, as this listing's does",
+                    strength=0.8,
+                    detail={"item": token, "domain": domain},
+                )
+            )
+    return found
+
+
+def accounts_by_shop(*, session: Session, report: ConsumerReport) -> list[Match]:
+    """Seller accounts and listings whose handle (or shop name) is the shop the reporter names."""
+    handles = shop_handles(report.shop)
+    if not handles:
+        return []
+    principal = principal_of(session, report)
+    found = []
+    accounts = session.scalars(
+        visible(Account, principal)
+        .where(
+            func.lower(Account.handle).in_(handles)
+            | func.lower(Account.display_name).in_([(report.shop or "").strip().lower()])
+        )
+        .limit(20)
+    )
+    for account in accounts:
+        exact = account.handle.lower() in handles
+        found.append(
+            Match(
+                kind="account",
+                subject_type="account",
+                subject_id=account.id,
+                label=_label("account", account),
+                reason=f"the reporter bought from “{report.shop}”, the {'handle' if exact else 'name'} of "
+                f"this account on {account.platform}",
+                strength=0.7 if exact else 0.5,
+                detail={"shop": report.shop},
+            )
+        )
+    listings = session.scalars(
+        visible(Listing, principal).where(func.lower(Listing.seller_handle).in_(handles)).limit(20)
+    )
+    for listing in listings:
+        found.append(
+            Match(
+                kind="listing",
+                subject_type="listing",
+                subject_id=listing.id,
+                label=_label("listing", listing),
+                reason=f"this listing's seller is “{listing.seller_handle}”, the shop the reporter names",
+                strength=0.6,
+                detail={"shop": report.shop},
+            )
+        )
+    return found
+
+
+def _right_match(right: Right, reason: str, strength: float, **detail: Any) -> Match:
+    return Match(
+        kind="right",
+        subject_type="right",
+        subject_id=right.id,
+        label=f"{right.kind} {right.name} ({right.office} {right.registration_number})"[:300],
+        reason=reason[:500],
+        strength=strength,
+        detail=detail,
+    )
+
+
+def rights_of_report(*, session: Session, report: ConsumerReport) -> list[Match]:
+    """The rights behind the reported product (by its code or GTIN), and brands the report names."""
+    principal = principal_of(session, report)
+    found = []
+    product = session.get(Product, report.product_id) if report.product_id else None
+    if product is not None:
+        how = "the scanned code" if report.code_id else f"GTIN {report.gtin}"
+        found.append(
+            Match(
+                kind="product",
+                subject_type="product",
+                subject_id=product.id,
+                label=f"{product.brand} {product.name}"[:300],
+                reason=f"{how} identifies this genuine product",
+                strength=1.0 if report.code_id else 0.9,
+                detail={"gtin": report.gtin},
+            )
+        )
+        rights = session.scalars(
+            visible(Right, principal)
+            .join(ProductRight, ProductRight.right_id == Right.id)
+            .where(ProductRight.product_id == product.id)
+        )
+        for right in rights:
+            found.append(_right_match(right, f"{how} is of {product.name}, protected by this right", 0.9))
+    text = " ".join(part for part in (report.description, report.shop, report.url) if part)
+    if text:
+        for right in session.scalars(visible(Right, principal).where(Right.brand.is_not(None)).limit(2000)):
+            if right.brand and mentioned(right.brand, text):
+                found.append(
+                    _right_match(right, f"the report names the brand {right.brand}", 0.5, brand=right.brand)
+                )
+    return found
+
+
+def photo_matches(*, ctx: AppContext, session: Session, report: ConsumerReport) -> list[Match]:
+    """Reference images the report's photos match (banks the holder may match) and listings showing them."""
+    found = []
+    org = report.owner_org_id
+    for position, digest in enumerate(report.photos, start=1):
+        try:
+            matches = lookup_image(ctx=ctx, session=session, principal_org_id=org, data=ctx.blobs.get(digest))
+        except CountermarkError as exc:  # a photo too small or too plain to fingerprint is still kept
+            log.info("photo %s of report %s not matched: %s", digest[:12], report.id, exc)
+            continue
+        for hit in matches:
+            what = f"the reference image “{hit.label}”" if hit.label else "a reference image"
+            how = f"{hit.stage}, distance {hit.distance}"
+            reason = f"photo {position} matches {what} in bank {hit.bank_name} ({how})"
+            found.append(
+                Match(
+                    kind="fingerprint",
+                    subject_type="fingerprint_entry" if hit.entry_id else "fingerprint_bank",
+                    subject_id=hit.entry_id or hit.bank_id,
+                    label=f"{hit.bank_name}: {hit.label or hit.purpose}"[:300],
+                    reason=reason[:500],
+                    strength=float(hit.score),
+                    detail={"photo": digest, "bank_id": hit.bank_id, "purpose": hit.purpose},
+                )
+            )
+            if hit.right_id is not None:
+                right = session.scalar(
+                    visible(Right, principal_of(session, report)).where(Right.id == hit.right_id)
+                )
+                if right is not None:
+                    found.append(
+                        _right_match(right, f"photo {position} matches a reference image of this right", 0.8)
+                    )
+    same = session.execute(
+        select(ListingImage.listing_id, ListingImage.blob_sha256).where(
+            ListingImage.blob_sha256.in_(list(report.photos))
+        )
+    ).all()
+    found += similar_listing_photos(ctx=ctx, session=session, report=report)
+    listings = _visible_rows(
+        session, principal_of(session, report), "listing", [listing_id for listing_id, _ in same]
+    )
+    for listing_id, digest in same:
+        if listing_id in listings:
+            found.append(
+                Match(
+                    kind="listing",
+                    subject_type="listing",
+                    subject_id=listing_id,
+                    label=_label("listing", listings[listing_id]),
+                    reason="a photo of the report is the very picture shown in this listing",
+                    strength=1.0,
+                    detail={"photo": digest},
+                )
+            )
+    return found
+
+
+def similar_listing_photos(*, ctx: AppContext, session: Session, report: ConsumerReport) -> list[Match]:
+    """Listings showing a near-duplicate of a report photo (PDQ within the match threshold, another file)."""
+    if not report.photos:
+        return []
+    hashes = session.execute(
+        select(ImageHash.blob_sha256, ImageHash.pdq)
+        .where(ImageHash.pdq.is_not(None), ImageHash.blob_sha256.not_in(list(report.photos)))
+        .limit(MAX_PHOTO_CANDIDATES)
+    ).all()
+    if not hashes:
+        return []
+    candidates = [(digest, value) for digest, value in hashes if value]
+    close: dict[str, tuple[int, int]] = {}
+    for position, digest in enumerate(report.photos, start=1):
+        try:
+            query = pdq.hash_image(ctx.blobs.get(digest))
+        except CountermarkError:
+            continue
+        if not query.usable:
+            continue
+        for other, distance in near_duplicates(query.hex, candidates, threshold=pdq.MATCH_THRESHOLD):
+            if other not in close or distance < close[other][1]:
+                close[other] = (position, distance)
+    if not close:
+        return []
+    shown = session.execute(
+        select(ListingImage.listing_id, ListingImage.blob_sha256).where(
+            ListingImage.blob_sha256.in_(list(close))
+        )
+    ).all()
+    listings = _visible_rows(session, principal_of(session, report), "listing", [i for i, _ in shown])
+    found = []
+    for listing_id, digest in shown:
+        if listing_id in listings:
+            position, distance = close[digest]
+            found.append(
+                Match(
+                    kind="listing",
+                    subject_type="listing",
+                    subject_id=listing_id,
+                    label=_label("listing", listings[listing_id]),
+                    reason=f"photo {position} is a near-duplicate of a picture in this listing "
+                    f"(PDQ distance {distance} of 256 bits)",
+                    strength=0.85,
+                    detail={"photo": digest, "pdq_distance": distance},
+                )
+            )
+    return found
+
+
+def match_report(
+    *, ctx: AppContext, session: Session, report: ConsumerReport, actor: str
+) -> list[ReportMatch]:
+    """Match one report and replace its stored matches; strongest first."""
+    record_report_identifiers(ctx=ctx, session=session, report=report)
+    found = identifier_threads(session=session, report=report)
+    found += listings_by_item(session=session, report=report)
+    found += accounts_by_shop(session=session, report=report)
+    found += rights_of_report(session=session, report=report)
+    found += photo_matches(ctx=ctx, session=session, report=report)
+    session.execute(delete(ReportMatch).where(ReportMatch.report_id == report.id))
+    rows = [
+        ReportMatch(
+            report_id=report.id,
+            kind=m.kind,
+            subject_type=m.subject_type,
+            subject_id=m.subject_id,
+            label=m.label,
+            reason=m.reason,
+            strength=round(m.strength, 4),
+            detail=m.detail,
+            owner_org_id=report.owner_org_id,
+            tlp=report.tlp,
+            sharing_group_id=report.sharing_group_id,
+        )
+        for m in merge_matches(found)
+    ]
+    session.add_all(rows)
+    report.matched_at = utcnow()
+    session.flush()
+    record_audit(
+        session=session,
+        actor=actor,
+        action="codes.report.match",
+        subject_type="consumer_report",
+        subject_id=str(report.id),
+        org_id=report.owner_org_id,
+        detail={"matches": len(rows)},
+    )
+    return rows
+
+
+def match_pending_reports(*, ctx: AppContext, session: Session, limit: int = 1000) -> int:
+    """Match the reports not matched yet (the background pass); how many were matched."""
+    pending = session.scalars(
+        select(ConsumerReport)
+        .where(ConsumerReport.matched_at.is_(None))
+        .order_by(ConsumerReport.id)
+        .limit(limit)
+    ).all()
+    for report in pending:
+        match_report(ctx=ctx, session=session, report=report, actor="system")
+    return len(pending)
+
+
+def matches_of(*, session: Session, principal: Principal, report_id: int) -> list[ReportMatch]:
+    """The stored matches of a report the principal may see, strongest first."""
+    return list(
+        session.scalars(
+            visible(ReportMatch, principal)
+            .where(ReportMatch.report_id == report_id)
+            .order_by(ReportMatch.strength.desc(), ReportMatch.id)
+        )
+    )
+
+
+def threads_of(matches: Iterable[ReportMatch]) -> list[dict[str, Any]]:
+    """The report's identifier threads: each shared identifier with the records it joins."""
+    threads: dict[tuple[str, str], list[ReportMatch]] = defaultdict(list)
+    for match in matches:
+        for item in match.detail.get("identifiers", [match.detail]):
+            if isinstance(item, dict) and item.get("identifier"):
+                threads[(str(item["identifier"]), str(item.get("value", "")))].append(match)
+    return [
+        {"kind": kind, "value": value, "members": members}
+        for (kind, value), members in sorted(threads.items(), key=lambda t: (-len(t[1]), t[0]))
+    ]

@@ -1,0 +1,188 @@
+"""Public pages: what a phone opens when it scans a code (the resolver path), and the report form."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from countermark.codes import matching, reports, service
+from countermark.codes.signed import resolver_path
+from countermark.codes.console import router as console_router
+from countermark.codes.models import CodeBatch
+from countermark.codes.throttle import client_address, device_fingerprint, limiter
+from countermark.core.errors import InvalidInput
+from countermark.web.deps import DbSession, app_context
+from countermark.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+router.include_router(console_router)
+log = logging.getLogger(__name__)
+REPORT_LIMIT = (8, 3600.0)
+VERIFY_LIMIT = (60, 60.0)
+MIN_FILL_SECONDS = 3.0
+MAX_FORM_AGE = 6 * 3600
+
+
+def _form_token(salt: bytes, issued: int) -> str:
+    mac = hmac.new(salt, f"report-form:{issued}".encode(), hashlib.sha256).hexdigest()[:24]
+    return f"{issued}.{mac}"
+
+
+def _form_age(salt: bytes, token: str | None) -> float:
+    """Seconds since the form was served; raises InvalidInput when the token was not ours."""
+    issued_text, _, _ = (token or "").partition(".")
+    if not issued_text.isdigit() or not hmac.compare_digest(_form_token(salt, int(issued_text)), token or ""):
+        raise InvalidInput("the form expired: reload the page and try again")
+    return time.time() - int(issued_text)
+
+
+def _salt(request: Request) -> bytes:
+    return service.scanner_salt(service.key_dir(app_context(request).settings))
+
+
+def _public_info(session: Session, gtin: str, serial: str) -> dict[str, str]:
+    code = service.find_code(session=session, gtin=gtin, serial=serial)
+    batch = session.get(CodeBatch, code.batch_id) if code is not None else None
+    return {str(k): str(v) for k, v in (batch.public_info if batch is not None else {}).items()}
+
+
+@router.get("/01/{gtin}/21/{serial}")
+def code_page(
+    gtin: str,
+    serial: str,
+    request: Request,
+    session: DbSession,
+    signature: Annotated[str | None, Query(alias="8030", max_length=200)] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+) -> Response:
+    """The verdict on a scanned code, the product facts its holder chose to show, and a report button."""
+    limiter(request).hit("verify", client_address(request), limit=VERIFY_LIMIT[0], window=VERIFY_LIMIT[1])
+    uri = f"https://{request.url.netloc}{resolver_path(gtin, serial)}" + (
+        f"?8030={signature}" if signature else ""
+    )
+    result, _ = service.verify_and_record(
+        session=session,
+        uri=uri,
+        keys=service.public_keys(session=session),
+        salt=_salt(request),
+        lat=lat,
+        lon=lon,
+        device=device_fingerprint(request),
+    )
+    info = _public_info(session, result.code.gtin, result.code.serial) if result.code else {}
+    status = 200 if result.code is not None else 404
+    return render(
+        request, "codes_verify.html", {"result": result, "info": info, "uri": uri}, status_code=status
+    )
+
+
+@router.get("/codes/report")
+def report_form(
+    request: Request,
+    code: Annotated[str | None, Query(max_length=400)] = None,
+    gtin: Annotated[str | None, Query(max_length=14)] = None,
+) -> Response:
+    """The public report form (no account needed)."""
+    return render(
+        request,
+        "codes_report.html",
+        {
+            "code": code or "",
+            "gtin": gtin or "",
+            "token": _form_token(_salt(request), int(time.time())),
+            "kinds": reports.BOUGHT_AT,
+            "max_mb": reports.MAX_PHOTO_BYTES // 2**20,
+            "done": False,
+            "error": None,
+        },
+    )
+
+
+async def _read_photos(files: list[UploadFile]) -> tuple[bytes, ...]:
+    photos = []
+    for upload in files:
+        if not upload.filename:
+            continue
+        data = await upload.read(reports.MAX_PHOTO_BYTES + 1)
+        if len(data) > reports.MAX_PHOTO_BYTES:
+            raise InvalidInput(f"a photo may be at most {reports.MAX_PHOTO_BYTES // 2**20} MB")
+        photos.append(data)
+        if len(photos) > reports.MAX_PHOTOS:
+            raise InvalidInput(f"at most {reports.MAX_PHOTOS} photos")
+    return tuple(photos)
+
+
+def _float(text: str | None, bound: float) -> float | None:
+    try:
+        value = float(text) if text else None
+    except ValueError as exc:
+        raise InvalidInput("a coordinate must be a number") from exc
+    if value is not None and not -bound <= value <= bound:
+        raise InvalidInput("that place is not on Earth")
+    return value
+
+
+@router.post("/codes/report")
+async def submit_report(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str | None, Form(max_length=100)] = None,
+    website: Annotated[str | None, Form(max_length=200)] = None,
+    code: Annotated[str | None, Form(max_length=400)] = None,
+    gtin: Annotated[str | None, Form(max_length=14)] = None,
+    bought_at: Annotated[str, Form(max_length=16)] = "other",
+    shop: Annotated[str | None, Form(max_length=200)] = None,
+    url: Annotated[str | None, Form(max_length=500)] = None,
+    description: Annotated[str | None, Form(max_length=2000)] = None,
+    lat: Annotated[str | None, Form(max_length=20)] = None,
+    lon: Annotated[str | None, Form(max_length=20)] = None,
+    contact: Annotated[str | None, Form(max_length=254)] = None,
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    """Store a report; bots that fill the hidden field or post too fast are refused or ignored."""
+    address = client_address(request)
+    limiter(request).hit("report", address, limit=REPORT_LIMIT[0], window=REPORT_LIMIT[1])
+    salt = _salt(request)
+    age = _form_age(salt, token)
+    if age < MIN_FILL_SECONDS or age > MAX_FORM_AGE:
+        raise InvalidInput("the form was sent too quickly or too late: reload the page and try again")
+    context = {
+        "code": code or "",
+        "gtin": gtin or "",
+        "token": _form_token(salt, int(time.time())),
+        "kinds": reports.BOUGHT_AT,
+        "max_mb": reports.MAX_PHOTO_BYTES // 2**20,
+        "error": None,
+    }
+    if website:  # the honeypot: people never see this field, so whoever fills it is a robot
+        return render(request, "codes_report.html", {**context, "done": True})
+    data = reports.ReportInput(
+        code_uri=code or None,
+        gtin=gtin or None,
+        bought_at_kind=bought_at,
+        shop=shop,
+        url=url,
+        description=description,
+        lat=_float(lat, 90),
+        lon=_float(lon, 180),
+        contact=contact,
+        photos=await _read_photos(photos or []),
+    )
+    ctx = app_context(request)
+    row = reports.submit_report(
+        session=session, blobs=ctx.blobs, report=data, reporter=service.scanner_hash(salt, address)
+    )
+    try:
+        with session.begin_nested():
+            matching.match_report(ctx=ctx, session=session, report=row, actor="public")
+    except Exception:  # the report is kept either way; the pipeline's pass matches it again later
+        log.exception("consumer report %s could not be matched now", row.id)
+    return render(request, "codes_report.html", {**context, "done": True})

@@ -1,0 +1,447 @@
+"""Signing keys, code batches and issuing, verification and scan recording; keyword-only, never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from countermark.codes.signed import (
+    CodeError,
+    ParsedCode,
+    build_uri,
+    normalise_gtin,
+    random_serial,
+    sign_code,
+)
+from countermark.codes.keys import (
+    PublicKeyInfo,
+    export_public_keys,
+    generate_private_key,
+    load_private_key,
+    new_key_id,
+    public_key_from_text,
+    public_key_text,
+    save_private_key,
+)
+from countermark.codes.models import CloneAlert, CodeBatch, CodeScan, ProductCode, SigningKey
+from countermark.codes.verify import CodeState, VerificationResult, verify_code, verify_uri
+from countermark.core.clock import utcnow
+from countermark.core.errors import Conflict, InvalidInput, NotFound
+from countermark.core.settings import Settings
+from countermark.orgs.models import Organisation
+from countermark.orgs.service import record_audit
+from countermark.orgs.visibility import Principal, visible
+from countermark.rights.models import Product
+
+MAX_BATCH = 100_000
+COORDINATE_DIGITS = 2  # 0.01° ≈ 1.1 km: where a scan happened, never where a person lives
+
+
+def key_dir(settings: Settings) -> Path:
+    """The directory of private signing keys (and the scanner salt) under the data directory."""
+    return settings.data_dir / "keys"
+
+
+def instance_secret(path: Path) -> bytes:
+    """32 random bytes kept in a file made once (0600); concurrent first callers all read the same."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+        except FileExistsError:
+            pass
+    return path.read_bytes()
+
+
+def scanner_salt(directory: Path) -> bytes:
+    """The instance's secret for hashing devices, created once (0600)."""
+    return instance_secret(directory / "scanner.salt")
+
+
+def scanner_hash(salt: bytes, fingerprint: str | None) -> str | None:
+    """A keyed hash of a device fingerprint: the same device links, the raw value is never stored."""
+    if not fingerprint:
+        return None
+    return hmac.new(salt, fingerprint.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def coarse(value: float | None, bound: float) -> float | None:
+    """A coordinate rounded to about a kilometre, or None when absent or impossible."""
+    if value is None or not -bound <= value <= bound:
+        return None
+    return round(value, COORDINATE_DIGITS)
+
+
+def create_signing_key(*, session: Session, directory: Path, org_id: int, actor: str) -> SigningKey:
+    """A new active key for the organisation; the previous active key is retired (rotation)."""
+    if session.get(Organisation, org_id) is None:
+        raise NotFound("no such organisation")
+    private_key = generate_private_key()
+    key_id = new_key_id()
+    while session.scalar(select(SigningKey.id).where(SigningKey.key_id == key_id)) is not None:
+        key_id = new_key_id()
+    save_private_key(directory, org_id, key_id, private_key)
+    now = utcnow()
+    for old in session.scalars(
+        select(SigningKey).where(SigningKey.owner_org_id == org_id, SigningKey.status == "active")
+    ):
+        old.status, old.retired_at = "retired", now
+    key = SigningKey(
+        key_id=key_id,
+        owner_org_id=org_id,
+        public_key=public_key_text(private_key.public_key()),
+        status="active",
+        created_at=now,
+    )
+    session.add(key)
+    session.flush()
+    record_audit(
+        session=session,
+        actor=actor,
+        action="codes.key.create",
+        subject_type="signing_key",
+        subject_id=key_id,
+        org_id=org_id,
+    )
+    return key
+
+
+def revoke_signing_key(*, session: Session, org_id: int, key_id: str, reason: str, actor: str) -> SigningKey:
+    """Revoke one of the organisation's keys: every code it signed stops verifying."""
+    key = session.scalar(
+        select(SigningKey).where(SigningKey.key_id == key_id, SigningKey.owner_org_id == org_id)
+    )
+    if key is None:
+        raise NotFound("no such key in your organisation")
+    if key.status != "revoked":
+        key.status, key.revoked_at, key.revocation_reason = "revoked", utcnow(), reason[:500]
+        record_audit(
+            session=session,
+            actor=actor,
+            action="codes.key.revoke",
+            subject_type="signing_key",
+            subject_id=key_id,
+            org_id=org_id,
+            detail={"reason": reason[:500]},
+        )
+    return key
+
+
+def list_signing_keys(*, session: Session, org_id: int | None = None) -> list[SigningKey]:
+    """Keys of one organisation (or all), newest first."""
+    query = select(SigningKey).order_by(SigningKey.id.desc())
+    if org_id is not None:
+        query = query.where(SigningKey.owner_org_id == org_id)
+    return list(session.scalars(query))
+
+
+def public_keys(*, session: Session) -> dict[str, PublicKeyInfo]:
+    """Every key of the instance as verifiers see it, by key id."""
+    rows = session.execute(
+        select(SigningKey, Organisation.name).join(Organisation, Organisation.id == SigningKey.owner_org_id)
+    )
+    return {
+        key.key_id: PublicKeyInfo(
+            key.key_id, name, public_key_from_text(key.public_key), key.status, key.revoked_at
+        )
+        for key, name in rows
+    }
+
+
+def export_keys(*, session: Session) -> str:
+    """The public key list as JSON, for offline verifiers."""
+    rows = session.execute(
+        select(SigningKey, Organisation.name)
+        .join(Organisation, Organisation.id == SigningKey.owner_org_id)
+        .order_by(SigningKey.id)
+    )
+    return export_public_keys(
+        [
+            {
+                "key_id": key.key_id,
+                "org": name,
+                "public_key": key.public_key,
+                "status": key.status,
+                "created_at": key.created_at.isoformat(),
+                "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+            }
+            for key, name in rows
+        ]
+    )
+
+
+def create_batch(
+    *,
+    session: Session,
+    principal: Principal,
+    product_id: int,
+    quantity: int,
+    resolver: str,
+    actor: str,
+    label: str | None = None,
+    public_info: dict[str, str] | None = None,
+) -> CodeBatch:
+    """A queued batch of codes for one of the organisation's own products; issuing runs as a job."""
+    if principal.org_id is None:
+        raise InvalidInput("codes are issued by an organisation")
+    if not 1 <= quantity <= MAX_BATCH:
+        raise InvalidInput(f"a batch holds 1 to {MAX_BATCH} codes")
+    product = session.scalar(visible(Product, principal).where(Product.id == product_id))
+    if product is None or product.owner_org_id != principal.org_id:
+        raise NotFound("no such product of your organisation")
+    if not product.gtin:
+        raise InvalidInput("this product has no GTIN: record one before issuing codes")
+    try:
+        gtin = normalise_gtin(product.gtin)
+    except CodeError as exc:
+        raise InvalidInput(str(exc)) from exc
+    key = session.scalar(
+        select(SigningKey).where(SigningKey.owner_org_id == principal.org_id, SigningKey.status == "active")
+    )
+    if key is None:
+        raise Conflict("your organisation has no active signing key: create one first")
+    info = public_info or {"name": product.name, "brand": product.brand}
+    batch = CodeBatch(
+        product_id=product.id,
+        gtin=gtin,
+        key_id=key.key_id,
+        resolver=resolver,
+        label=label,
+        quantity=quantity,
+        public_info=info,
+        created_by=actor,
+        owner_org_id=principal.org_id,
+        tlp=product.tlp,
+        sharing_group_id=product.sharing_group_id,
+    )
+    session.add(batch)
+    session.flush()
+    record_audit(
+        session=session,
+        actor=actor,
+        action="codes.batch.create",
+        subject_type="code_batch",
+        subject_id=str(batch.id),
+        org_id=principal.org_id,
+        detail={"quantity": quantity},
+    )
+    return batch
+
+
+def issue_next_codes(*, session: Session, directory: Path, batch: CodeBatch, count: int) -> int:
+    """Issue up to `count` more codes of the batch (fresh random serials, signed); how many were issued."""
+    todo = min(count, batch.quantity - batch.issued_count)
+    if todo <= 0:
+        return 0
+    private_key = load_private_key(directory, batch.owner_org_id, batch.key_id)
+    serials: set[str] = set()
+    while len(serials) < todo:
+        serials.add(random_serial())
+    taken = set(
+        session.scalars(
+            select(ProductCode.serial).where(ProductCode.gtin == batch.gtin, ProductCode.serial.in_(serials))
+        )
+    )
+    fresh = sorted(serials - taken)
+    session.add_all(
+        [
+            ProductCode(
+                batch_id=batch.id,
+                gtin=batch.gtin,
+                serial=serial,
+                signature=sign_code(private_key, batch.key_id, batch.gtin, serial),
+                owner_org_id=batch.owner_org_id,
+                tlp=batch.tlp,
+                sharing_group_id=batch.sharing_group_id,
+            )
+            for serial in fresh
+        ]
+    )
+    batch.issued_count += len(fresh)
+    batch.status = "done" if batch.issued_count >= batch.quantity else "running"
+    if batch.status == "done":
+        batch.finished_at = utcnow()
+    session.flush()
+    return len(fresh)
+
+
+def issue_batch(
+    *,
+    session: Session,
+    directory: Path,
+    batch: CodeBatch,
+    chunk: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> CodeBatch:
+    """Issue every code of a batch in one transaction (the command line and the demo)."""
+    while batch.issued_count < batch.quantity:
+        issue_next_codes(session=session, directory=directory, batch=batch, count=chunk)
+        if progress is not None:
+            progress(batch.issued_count, batch.quantity)
+    return batch
+
+
+def code_uri(code: ProductCode, batch: CodeBatch) -> str:
+    """The printed URI of a code."""
+    return build_uri(batch.resolver, code.gtin, code.serial, code.signature)
+
+
+def batch_codes(
+    *, session: Session, batch: CodeBatch, limit: int | None = None
+) -> list[tuple[ProductCode, str]]:
+    """The codes of a batch with their URIs, in serial order."""
+    query = select(ProductCode).where(ProductCode.batch_id == batch.id).order_by(ProductCode.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(code, code_uri(code, batch)) for code in session.scalars(query)]
+
+
+def find_code(*, session: Session, gtin: str, serial: str) -> ProductCode | None:
+    """The issued code of this GTIN and serial, if any (system lookup: verification is public)."""
+    return session.scalar(select(ProductCode).where(ProductCode.gtin == gtin, ProductCode.serial == serial))
+
+
+def code_state(*, session: Session, code: ProductCode | None) -> CodeState | None:
+    """What verification needs to know of a stored code."""
+    if code is None:
+        return None
+    alert = session.scalar(select(CloneAlert).where(CloneAlert.code_id == code.id))
+    return CodeState(
+        code.state, code.state_at, alert.score if alert else None, alert.status if alert else None
+    )
+
+
+def product_for_gtin(*, session: Session, gtin: str) -> Product | None:
+    """The genuine product recorded under a GTIN (the first, if several organisations recorded it)."""
+    return session.scalar(
+        select(Product)
+        .where(Product.gtin.in_((gtin, gtin.lstrip("0"), gtin[1:])))
+        .order_by(Product.id)
+        .limit(1)
+    )
+
+
+def verify_and_record(
+    *,
+    session: Session,
+    uri: str,
+    keys: dict[str, PublicKeyInfo],
+    salt: bytes,
+    at: datetime | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    device: str | None = None,
+    channel: str = "consumer",
+    source: str | None = None,
+    external_id: str | None = None,
+) -> tuple[VerificationResult, CodeScan | None]:
+    """The verdict on a scanned URI, and the scan stored with its owner when the code or product is known."""
+    result = verify_uri(uri, keys, None, online=False)
+    code_row: ProductCode | None = None
+    if result.code is not None:
+        code_row = find_code(session=session, gtin=result.code.gtin, serial=result.code.serial)
+        result = verify_code(result.code, keys, code_state(session=session, code=code_row))
+    return result, record_scan(
+        session=session,
+        code=result.code,
+        code_row=code_row,
+        result=result,
+        salt=salt,
+        at=at,
+        lat=lat,
+        lon=lon,
+        device=device,
+        channel=channel,
+        source=source,
+        external_id=external_id,
+    )
+
+
+def record_scan(
+    *,
+    session: Session,
+    code: ParsedCode | None,
+    code_row: ProductCode | None,
+    result: VerificationResult,
+    salt: bytes,
+    at: datetime | None,
+    lat: float | None,
+    lon: float | None,
+    device: str | None,
+    channel: str,
+    source: str | None,
+    external_id: str | None,
+) -> CodeScan | None:
+    """Store one scan (coarse place, hashed device); None when nobody here owns the code or product."""
+    if code is None:
+        return None
+    owner, tlp, group = None, "AMBER", None
+    if code_row is not None:
+        owner, tlp, group = code_row.owner_org_id, code_row.tlp, code_row.sharing_group_id
+    else:
+        product = product_for_gtin(session=session, gtin=code.gtin)
+        if product is not None:
+            owner, tlp, group = product.owner_org_id, product.tlp, product.sharing_group_id
+    if owner is None:
+        return None
+    if (
+        source
+        and external_id
+        and session.scalar(
+            select(CodeScan.id).where(CodeScan.source == source, CodeScan.external_id == external_id)
+        )
+        is not None
+    ):
+        return None
+    scan = CodeScan(
+        code_id=code_row.id if code_row else None,
+        gtin=code.gtin,
+        serial=code.serial,
+        scanned_at=at or utcnow(),
+        lat=coarse(lat, 90),
+        lon=coarse(lon, 180),
+        scanner_hash=scanner_hash(salt, device),
+        channel=channel,
+        verdict=result.verdict.value,
+        source=source,
+        external_id=external_id,
+        owner_org_id=owner,
+        tlp=tlp,
+        sharing_group_id=group,
+    )
+    session.add(scan)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("the scan could not be stored") from exc
+    return scan
+
+
+def batch_progress(batch: CodeBatch) -> dict[str, object]:
+    """A batch's job status and percentage, for pages and the API."""
+    percent = round(100 * batch.issued_count / batch.quantity) if batch.quantity else 100
+    return {
+        "id": batch.id,
+        "status": batch.status,
+        "issued": batch.issued_count,
+        "quantity": batch.quantity,
+        "percent": percent,
+        "error": batch.error,
+    }
+
+
+def count_codes(*, session: Session, principal: Principal) -> int:
+    """How many codes the principal may see."""
+    return session.scalar(select(func.count()).select_from(visible(ProductCode, principal).subquery())) or 0

@@ -1,0 +1,40 @@
+"""REST routes of shipments (declarations and consignments)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from countermark.observe.api import identifiers_payload
+from countermark.orgs.visibility import Principal
+from countermark.targeting.models import Shipment
+from countermark.targeting.schemas import ShipmentOut
+from countermark.web.resources import ResourceSpec, resource_router
+
+
+def _shipment_detail(session: Session, shipment: Shipment, principal: Principal) -> dict[str, Any]:
+    return {"identifiers": identifiers_payload(session, "shipment", shipment.id)}
+
+
+SHIPMENTS = ResourceSpec(
+    "shipments",
+    Shipment,
+    ShipmentOut,
+    filters={
+        "kind": "kind",
+        "transport_mode": "transport_mode",
+        "origin_country": "origin_country",
+        "consignee_country": "consignee_country",
+        "hs_code": "hs_code",
+        "office": "office",
+        "declared_on": "declared_on",
+        "source": "source",
+    },
+    text_fields=("consignor_name", "consignee_name", "description"),
+    sort_fields=("id", "declared_on", "created_at"),
+    default_sort="-declared_on",
+    detail=_shipment_detail,
+)
+
+router = resource_router("/api/v1", "shipments", (SHIPMENTS,))

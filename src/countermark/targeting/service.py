@@ -1,0 +1,146 @@
+"""Storing shipments and the parties' identifiers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from countermark.ingest.base import IngestContext, Outcome, RowRejected, upsert_versioned
+from countermark.observe.service import record_sightings, sighting_of_value, sightings_in_text
+from countermark.orgs.service import record_audit
+from countermark.targeting.frames import KEY, History, declaration_frame, declaration_row, result_frame
+from countermark.targeting.models import InspectionResult, RuleProfile, Shipment
+from countermark.targeting.rules import Rule
+from countermark.targeting.schemas import InspectionIn, RuleIn, ShipmentIn
+
+
+def ingest_shipment(ctx: IngestContext, record: ShipmentIn) -> Outcome:
+    """Insert or update one shipment and the identifiers of its consignor and consignee."""
+    shipment, outcome = upsert_versioned(
+        ctx,
+        Shipment,
+        record,
+        label="shipment",
+        fields=(
+            "kind",
+            "declared_on",
+            "office",
+            "transport_mode",
+            "consignor_name",
+            "consignor_address",
+            "consignor_country",
+            "consignee_name",
+            "consignee_address",
+            "consignee_country",
+            "declarant",
+            "courier",
+            "hs_code",
+            "origin_country",
+            "departure_country",
+            "quantity",
+            "gross_mass_kg",
+            "declared_value",
+            "currency",
+            "description",
+            "attributes",
+        ),
+    )
+    if outcome == "unchanged" or shipment is None:
+        return outcome
+    sightings = []
+    for party in ("consignor", "consignee"):
+        region = getattr(record, f"{party}_country")
+        sightings += sighting_of_value(f"{party}_name", "name", getattr(record, f"{party}_name"))
+        sightings += sighting_of_value(
+            f"{party}_address", "postal_address", getattr(record, f"{party}_address")
+        )
+        sightings += sightings_in_text(f"{party}_contact", getattr(record, f"{party}_contact"), region=region)
+    record_sightings(ctx, subject_type="shipment", subject_id=shipment.id, sightings=sightings)
+    return outcome
+
+
+def ingest_inspection(ctx: IngestContext, record: InspectionIn) -> Outcome:
+    """Insert or update one inspection result of a stored shipment."""
+    shipment_id = ctx.session.scalar(
+        select(Shipment.id).where(
+            Shipment.source == record.shipment_source, Shipment.external_id == record.shipment_external_id
+        )
+    )
+    if shipment_id is None:
+        raise RowRejected(
+            f"shipment {record.shipment_source}:{record.shipment_external_id} is not stored; ingest it first"
+        )
+    _, outcome = upsert_versioned(
+        ctx,
+        InspectionResult,
+        record,
+        label="inspection",
+        fields=("inspected_on", "lane", "found", "severity", "finding", "officer", "notes"),
+        values={"shipment_id": shipment_id},
+    )
+    return outcome
+
+
+def save_rule(*, session: Session, owner_org_id: int, rule: RuleIn, actor: str) -> RuleProfile:
+    """Create or replace the organisation's rule of that name, after checking its expression."""
+    Rule(rule.name, rule.expression, rule.reason, rule.instruction, rule.lane, rule.weight)
+    profile = session.scalar(
+        select(RuleProfile).where(RuleProfile.owner_org_id == owner_org_id, RuleProfile.name == rule.name)
+    ) or RuleProfile(owner_org_id=owner_org_id, name=rule.name, created_by=actor)
+    for name in ("expression", "reason", "instruction", "lane", "weight", "active"):
+        setattr(profile, name, getattr(rule, name))
+    session.add(profile)
+    session.flush()
+    record_audit(
+        session=session,
+        actor=actor,
+        org_id=owner_org_id,
+        action="save_rule",
+        subject_type="rule_profile",
+        subject_id=str(profile.id),
+        detail={"name": rule.name},
+    )
+    return profile
+
+
+def active_rules(*, session: Session, owner_org_id: int) -> list[Rule]:
+    """The organisation's active rules, ready to apply."""
+    profiles = session.scalars(
+        select(RuleProfile)
+        .where(RuleProfile.owner_org_id == owner_org_id, RuleProfile.active.is_(True))
+        .order_by(RuleProfile.name)
+    )
+    return [Rule(p.name, p.expression, p.reason, p.instruction, p.lane, p.weight) for p in profiles]
+
+
+def shipment_key(source: str, external_id: str) -> str:
+    """The key of a shipment in targeting frames: '<source>:<external_id>'."""
+    return f"{source}:{external_id}"
+
+
+_SHIPMENT_FIELDS = tuple(c.name for c in Shipment.__table__.columns if c.name not in ("id", "source"))
+
+
+def load_history(*, session: Session, owner_org_id: int | None = None) -> History:
+    """Every stored declaration and inspection result (of one organisation, when given) as frames."""
+    query = select(Shipment)
+    if owner_org_id is not None:
+        query = query.where(Shipment.owner_org_id == owner_org_id)
+    rows = []
+    for shipment in session.scalars(query).yield_per(5000):
+        record = {name: getattr(shipment, name) for name in _SHIPMENT_FIELDS}
+        rows.append(declaration_row(record, key=shipment_key(shipment.source, shipment.external_id)))
+    results_query = select(
+        Shipment.source,
+        Shipment.external_id,
+        InspectionResult.inspected_on,
+        InspectionResult.found,
+        InspectionResult.severity,
+    ).join(Shipment, Shipment.id == InspectionResult.shipment_id)
+    if owner_org_id is not None:
+        results_query = results_query.where(InspectionResult.owner_org_id == owner_org_id)
+    results = [
+        {KEY: shipment_key(source, ext), "inspected_on": on, "found": int(found), "severity": severity}
+        for source, ext, on, found, severity in session.execute(results_query)
+    ]
+    return History(declaration_frame(rows), result_frame(results))
