@@ -11,9 +11,9 @@ import platform
 import time
 from collections.abc import Callable
 
-from countermark.codes.signed import build_uri, parse_uri, random_serial, sign_code
 from countermark.codes.keys import PublicKeyInfo, generate_private_key
 from countermark.codes.sheets import qr_png, qr_svg
+from countermark.codes.signed import build_uri, parse_uri, random_serial, sign_code
 from countermark.codes.verify import CodeState, verify_uri
 
 GTIN = "09506000134352"

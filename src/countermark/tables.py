@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from countermark.codes import models as authenticate_models  # noqa: F401
 from countermark.cases import models as cases_models  # noqa: F401
+from countermark.codes import models as authenticate_models  # noqa: F401
 from countermark.core import models as core_models
 from countermark.core.db import Base
 from countermark.fingerprint import models as fingerprint_models

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from countermark.cases.models import Case, CaseLink, EvidenceItem
 from countermark.codes import cluster_cases, history, matching, reports, service
 from countermark.codes.models import CloneAlert, ClusterCase, ConsumerReport
-from countermark.cases.models import Case, CaseLink, EvidenceItem
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import NotFound

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from countermark.codes.clones import LifeEvent, ScanPoint, assess_code, distance_km
-from countermark.codes.signed import build_uri
 from countermark.codes.epcis import EpcisError, epc_to_code, parse_document, parse_event
+from countermark.codes.signed import build_uri
 from countermark.sim.scans import generate_histories
 
 T0 = datetime(2025, 3, 1, 10, tzinfo=UTC)

@@ -9,6 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from countermark.codes.keys import (
+    PublicKeyInfo,
+    export_public_keys,
+    generate_private_key,
+    load_private_key,
+    load_public_keys,
+    public_key_text,
+    save_private_key,
+)
 from countermark.codes.signed import (
     SIGNATURE_CHARS,
     CodeError,
@@ -18,15 +27,6 @@ from countermark.codes.signed import (
     parse_uri,
     random_serial,
     sign_code,
-)
-from countermark.codes.keys import (
-    PublicKeyInfo,
-    export_public_keys,
-    generate_private_key,
-    load_private_key,
-    load_public_keys,
-    public_key_text,
-    save_private_key,
 )
 from countermark.codes.verify import CodeState, Verdict, verify_uri
 

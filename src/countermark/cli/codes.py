@@ -59,8 +59,8 @@ def verify_command(
 ) -> None:
     """Verify a code: offline from a key file (signature only), or against the store (with its history)."""
     from countermark.codes import service
-    from countermark.codes.signed import CodeError
     from countermark.codes.keys import load_public_keys
+    from countermark.codes.signed import CodeError
     from countermark.codes.verify import verify_uri
 
     if keys is not None:

@@ -16,6 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from countermark.cases.evidence import add_evidence
+from countermark.cases.models import Case
+from countermark.cases.service import open_case
 from countermark.codes.clusters import FakeCluster
 from countermark.codes.history import clusters_of_fakes
 from countermark.codes.models import (
@@ -27,9 +30,6 @@ from countermark.codes.models import (
     ProductCode,
     ReportMatch,
 )
-from countermark.cases.evidence import add_evidence
-from countermark.cases.models import Case
-from countermark.cases.service import open_case
 from countermark.core.blobs import BlobStore
 from countermark.core.clock import utcnow
 from countermark.core.errors import NotFound

@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from countermark.codes import matching, reports, service
-from countermark.codes.signed import resolver_path
 from countermark.codes.console import router as console_router
 from countermark.codes.models import CodeBatch
+from countermark.codes.signed import resolver_path
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.core.errors import InvalidInput
 from countermark.web.deps import DbSession, app_context

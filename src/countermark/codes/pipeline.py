@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from countermark.codes import cluster_cases, history, matching, service
-from countermark.codes.signed import CodeError, normalise_gtin
 from countermark.codes.models import CloneAlert, CodeBatch, ConsumerReport, SigningKey
 from countermark.codes.reports import ReportInput, submit_report
+from countermark.codes.signed import CodeError, normalise_gtin
 from countermark.core.context import AppContext
 from countermark.core.errors import CountermarkError
 from countermark.orgs.visibility import Principal

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.codes.clusters import HotSpot, ReportPoint, hot_spots
-from countermark.codes.signed import CodeError, normalise_gtin, parse_uri
 from countermark.codes.models import REWARD_STATUSES, ConsumerReport, RewardScheme
 from countermark.codes.service import coarse, find_code, product_for_gtin
+from countermark.codes.signed import CodeError, normalise_gtin, parse_uri
 from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.storage import store_blob

@@ -14,14 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from countermark.codes.signed import (
-    CodeError,
-    ParsedCode,
-    build_uri,
-    normalise_gtin,
-    random_serial,
-    sign_code,
-)
 from countermark.codes.keys import (
     PublicKeyInfo,
     export_public_keys,
@@ -33,6 +25,14 @@ from countermark.codes.keys import (
     save_private_key,
 )
 from countermark.codes.models import CloneAlert, CodeBatch, CodeScan, ProductCode, SigningKey
+from countermark.codes.signed import (
+    CodeError,
+    ParsedCode,
+    build_uri,
+    normalise_gtin,
+    random_serial,
+    sign_code,
+)
 from countermark.codes.verify import CodeState, VerificationResult, verify_code, verify_uri
 from countermark.core.clock import utcnow
 from countermark.core.errors import Conflict, InvalidInput, NotFound

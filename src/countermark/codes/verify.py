@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from countermark.codes.keys import PublicKeyInfo
 from countermark.codes.signed import (
     CodeError,
     ParsedCode,
@@ -14,7 +15,6 @@ from countermark.codes.signed import (
     parse_uri,
     signature_matches,
 )
-from countermark.codes.keys import PublicKeyInfo
 
 
 class Verdict(StrEnum):

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
 from countermark.targeting.calibration import HOLDOUT_SHARE, Calibration, calibrate_on_holdout, sigmoid
+from countermark.targeting.classifier import ShipmentRiskClassifier
 from countermark.targeting.features import CATEGORICAL, DeclarationFeatures, HistoryIndex
 from countermark.targeting.frames import DATE, KEY, History, declaration_columns, labels_for
 from countermark.targeting.history import Columns
-from countermark.targeting.classifier import ShipmentRiskClassifier
 from countermark.targeting.predictor import Predictor, compiled_or_none
 
 FORMAT = "countermark-targeting/1"
