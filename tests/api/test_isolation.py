@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.core.settings import TLP_LEVELS
+from countermark.core.marking import TLP_LEVELS
 from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
 from countermark.orgs.api import MARKED_MODELS

@@ -9,24 +9,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+import countermark
 from countermark.core.blobs import LocalBlobStore
 from countermark.core.context import AppContext, build_context
+from countermark.core.http.charts import bucket_counts, observations_chart
+from countermark.core.http.deps import LOCALE_COOKIE, SESSION_COOKIE
+from countermark.core.http.templating import TEMPLATES_DIR, TRANSLATIONS_DIR
 from countermark.core.settings import Settings
 from countermark.observe.models import Listing
 from countermark.web.app import create_app
-from countermark.web.charts import bucket_counts, observations_chart
-from countermark.web.deps import LOCALE_COOKIE, SESSION_COOKIE
-from countermark.web.templating import TEMPLATES_DIR, TRANSLATIONS_DIR
 from tests.browser.seed import Seeded, seed_store
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
-PAGES_DIR = Path(TEMPLATES_DIR).parent / "pages"
+PACKAGE_DIR = Path(countermark.__file__).resolve().parent
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -374,8 +375,11 @@ def _interface_strings() -> set[str]:
     for _, _, message, _, _ in extract_from_dir(str(TEMPLATES_DIR), [("**.html", "jinja2.ext:babel_extract")],
                                                 jinja):
         strings.add(message if isinstance(message, str) else message[0])
-    for _, _, message, _, _ in extract_from_dir(str(PAGES_DIR), [("**.py", "python")]):
-        strings.add(message if isinstance(message, str) else message[0])
+    page_modules = sorted(PACKAGE_DIR.rglob("*pages.py"))
+    assert len(page_modules) >= 8
+    for module in page_modules:
+        for _, message, _, _ in extract_from_file("python", str(module)):
+            strings.add(message if isinstance(message, str) else message[0])
     return strings
 
 

@@ -16,7 +16,7 @@ from countermark.targeting.batch import ScoringJob, plan_sql, run_duckdb, run_sp
 from countermark.targeting.features import HistoryIndex
 from countermark.targeting.rules import Rule
 from countermark.targeting.scoring import train
-from tests.unit.test_target_features import _world
+from tests.unit.test_targeting_features import _world
 
 RULES = [Rule("cheap", "value_per_kg < 10", "cheap for its weight", "weigh and open", weight=0.3)]
 

@@ -25,7 +25,7 @@ from countermark.targeting.frames import (
     result_frame,
 )
 from countermark.targeting.scoring import TargetingModel, fit_model, train
-from tests.unit.test_target_features import _world
+from tests.unit.test_targeting_features import _world
 
 # A small model of the production shape (fewer trees, so the tests stay quick).
 PARAMS = {"n_estimators": 100, "learning_rate": 0.05, "min_child_samples": 20, "n_jobs": 1}

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sqlalchemy import String, create_engine, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from countermark.core.settings import TLP_LEVELS
+from countermark.core.marking import TLP_LEVELS
 from countermark.orgs.visibility import PUBLIC, SYSTEM, Principal, can_see, visible_clause
 
 ORG_IDS = st.integers(min_value=1, max_value=6)

@@ -29,9 +29,10 @@ from countermark.cases.service import (
 )
 from countermark.core.clock import utcnow
 from countermark.core.errors import Forbidden, InvalidInput, NotFound
+from countermark.core.http.deps import DbSession, app_context
+from countermark.orgs.deps import require_scope
 from countermark.orgs.models import Organisation
 from countermark.orgs.visibility import Principal, visible
-from countermark.web.deps import DbSession, app_context, require_scope
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require_scope("read"))]

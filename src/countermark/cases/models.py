@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
-from countermark.orgs.models import MarkedMixin
+from countermark.core.marking import MarkedMixin
 
 LINK_TYPES = ("shipment", "listing", "account", "right", "recordal", "alert")
 

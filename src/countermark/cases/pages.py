@@ -17,10 +17,12 @@ from countermark.cases.notices import NEXT_STATUSES, NOTICE_KINDS
 from countermark.cases.service import get_case, record_decision, roles_of
 from countermark.core.clock import utcnow
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
+from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.params import RecordId
+from countermark.core.http.templating import render
+from countermark.orgs.deps import check_csrf
+from countermark.orgs.viewer import PageViewer, Viewer
 from countermark.orgs.visibility import visible
-from countermark.web.deps import DbSession, app_context, check_csrf
-from countermark.web.pages.common import PageViewer, RecordId, Viewer
-from countermark.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 # The largest evidence file the page accepts (the API's limit); a larger one re-renders the page.

@@ -18,8 +18,9 @@ from countermark.codes.models import CloneAlert, CodeBatch, CodeScan, ConsumerRe
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.codes.verify import VerificationResult
 from countermark.core.errors import NotFound
+from countermark.core.http.deps import DbSession, app_context
+from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal, visible
-from countermark.web.deps import DbSession, app_context, require_scope
 
 router = APIRouter(prefix="/api/v1/codes", tags=["product codes"])
 Reader = Annotated[Principal, Depends(require_scope("read"))]

@@ -21,11 +21,13 @@ from countermark.codes.models import (
     ProductCode,
 )
 from countermark.core.errors import Forbidden
+from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.params import RecordId
+from countermark.core.http.templating import render
+from countermark.orgs.deps import check_csrf
+from countermark.orgs.viewer import PageViewer
 from countermark.orgs.visibility import visible
 from countermark.rights.models import Product
-from countermark.web.deps import DbSession, app_context, check_csrf
-from countermark.web.pages.common import PageViewer, RecordId
-from countermark.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(intel_router)

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from countermark.codes import cluster_cases, matching
 from countermark.codes.models import ConsumerReport, ReportMatch
 from countermark.core.errors import NotFound
+from countermark.core.http.deps import DbSession, app_context
+from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal, visible
-from countermark.web.deps import DbSession, app_context, require_scope
 
 router = APIRouter()  # included under /api/v1/codes by codes.api
 Reader = Annotated[Principal, Depends(require_scope("read"))]

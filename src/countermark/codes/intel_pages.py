@@ -10,10 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 from countermark.codes import cluster_cases, matching
 from countermark.codes.intel_api import visible_report
 from countermark.core.errors import Forbidden, NotFound
+from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.params import RecordId
+from countermark.core.http.templating import render
+from countermark.orgs.deps import check_csrf
+from countermark.orgs.viewer import PageViewer
 from countermark.rights.models import Product
-from countermark.web.deps import DbSession, app_context, check_csrf
-from countermark.web.pages.common import PageViewer, RecordId
-from countermark.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 ClusterKey = Annotated[str, Path(pattern="^[0-9a-f]{20}$")]

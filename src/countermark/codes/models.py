@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
-from countermark.orgs.models import MarkedMixin
+from countermark.core.marking import MarkedMixin
 
 CODE_STATES = ("issued", "commissioned", "shipped", "received", "sold", "destroyed", "decommissioned")
 BATCH_STATUSES = ("queued", "running", "done", "failed")

@@ -18,8 +18,8 @@ from countermark.codes.models import CodeBatch
 from countermark.codes.signed import resolver_path
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.core.errors import InvalidInput
-from countermark.web.deps import DbSession, app_context
-from countermark.web.templating import render
+from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.templating import render
 
 router = APIRouter(include_in_schema=False)
 router.include_router(console_router)

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from countermark.codes.models import RateLimitWindow
 from countermark.codes.service import instance_secret, key_dir
 from countermark.core.errors import CountermarkError
-from countermark.web.deps import app_context
+from countermark.core.http.deps import app_context
 
 log = logging.getLogger(__name__)
 CLEANUP_EVERY = 200  # hits between deletions of stale windows, per process

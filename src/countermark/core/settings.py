@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-TLP_LEVELS = ("RED", "AMBER+STRICT", "AMBER", "GREEN", "CLEAR")
+from countermark.core.marking import TLP_LEVELS  # noqa: F401  (re-exported for settings readers)
 
 
 class Settings(BaseSettings):

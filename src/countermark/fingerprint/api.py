@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.fingerprint import content, http, lookup, service
 from countermark.fingerprint.models import FingerprintBank, FingerprintEntry
 from countermark.fingerprint.schemas import (
@@ -25,9 +26,9 @@ from countermark.fingerprint.schemas import (
     LookupOut,
     SignalOut,
 )
+from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal
-from countermark.web.deps import DbSession, app_context, client_origin, require_scope
 from countermark.web.search import blob_is_visible
 
 router = APIRouter(prefix="/api/v1/fingerprint", tags=["fingerprint"])

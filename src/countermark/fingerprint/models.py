@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
-from countermark.orgs.models import MarkedMixin
+from countermark.core.marking import MarkedMixin
 
 BANK_PURPOSES = ("genuine", "infringing")
 # Who may match against a bank without reading it: only its readers, its sharing group, or everyone.

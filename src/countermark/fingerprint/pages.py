@@ -8,13 +8,15 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.params import RecordId
+from countermark.core.http.templating import render
 from countermark.fingerprint import http, lookup, service
 from countermark.fingerprint.content import MAX_UPLOAD_BYTES
+from countermark.orgs.deps import check_csrf
+from countermark.orgs.viewer import PageViewer
 from countermark.orgs.visibility import visible
 from countermark.rights.models import Product, Right
-from countermark.web.deps import DbSession, app_context, check_csrf
-from countermark.web.pages.common import PageViewer, RecordId
-from countermark.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
 from countermark.core.errors import Conflict, InvalidInput, NotFound
-from countermark.core.settings import TLP_LEVELS
+from countermark.core.marking import TLP_LEVELS
 from countermark.core.storage import store_blob as core_store_blob
 from countermark.fingerprint import audio, files, geometric, pdq, text, video
 from countermark.fingerprint.access import can_read_bank, memberships_of

@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from countermark.core.errors import InvalidInput
+from countermark.core.http.deps import DbSession, app_context
 from countermark.ingest.kinds import KINDS
 from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
+from countermark.orgs.deps import require_scope
 from countermark.orgs.models import Organisation
 from countermark.orgs.visibility import Principal
-from countermark.web.deps import DbSession, app_context, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["ingestion"])
 MAX_RECORDS = 5000

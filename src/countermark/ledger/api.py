@@ -10,11 +10,12 @@ from pydantic import BaseModel
 
 from countermark.core.context import AppContext
 from countermark.core.errors import NotFound
+from countermark.core.http.deps import DbSession, app_context
 from countermark.ledger import service
 from countermark.ledger.entries import timestamp
 from countermark.ledger.keys import key_paths, load_verifier
+from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal
-from countermark.web.deps import DbSession, app_context, require_scope
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 Reader = Annotated[Principal, Depends(require_scope("read"))]

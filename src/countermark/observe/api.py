@@ -9,23 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput
-from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
+from countermark.core.http.deps import DbSession
+from countermark.observe.models import Account, Identifier, Listing, ListingImage
 from countermark.observe.schemas import AccountOut, ListingOut
+from countermark.observe.service import identifiers_seen_in
 from countermark.observe.visibility import visible_sightings
+from countermark.orgs.deps import require_scope
+from countermark.orgs.resources import ResourceSpec, add_resource_routes
 from countermark.orgs.visibility import Principal, visible
-from countermark.web.deps import DbSession, require_scope
-from countermark.web.resources import ResourceSpec, add_resource_routes
-
-
-def identifiers_payload(session: Session, subject_type: str, subject_id: int) -> list[dict[str, str]]:
-    """The identifiers seen in one record, for its detail view."""
-    rows = session.execute(
-        select(Identifier.kind, Identifier.value, IdentifierSighting.field, IdentifierSighting.raw)
-        .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
-        .where(IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id)
-        .order_by(Identifier.kind, Identifier.value)
-    )
-    return [{"kind": k, "value": v, "field": f, "raw": r} for k, v, f, r in rows]
 
 
 def _account_detail(session: Session, account: Account, principal: Principal) -> dict[str, Any]:
@@ -35,7 +26,7 @@ def _account_detail(session: Session, account: Account, principal: Principal) ->
         )
     )
     return {
-        "identifiers": identifiers_payload(session, "account", account.id),
+        "identifiers": identifiers_seen_in(session, "account", account.id),
         "listing_count": listings or 0,
     }
 
@@ -53,7 +44,7 @@ def _listing_detail(session: Session, listing: Listing, principal: Principal) ->
     return {
         "images": list(images),
         "account": account,
-        "identifiers": identifiers_payload(session, "listing", listing.id),
+        "identifiers": identifiers_seen_in(session, "listing", listing.id),
     }
 
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
+from countermark.core.marking import MarkedMixin
 from countermark.core.records import IngestedMixin
 from countermark.observe.identifiers import IdentifierKind
-from countermark.orgs.models import MarkedMixin
 
 IDENTIFIER_KINDS = tuple(get_args(IdentifierKind))
 

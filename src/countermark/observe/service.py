@@ -175,3 +175,14 @@ def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
         sightings += sightings_in_text("snapshot", page, region=region)
     record_sightings(ctx, subject_type="listing", subject_id=listing.id, sightings=sightings)
     return outcome
+
+
+def identifiers_seen_in(session: Session, subject_type: str, subject_id: int) -> list[dict[str, str]]:
+    """The identifiers seen in one record, for its detail view."""
+    rows = session.execute(
+        select(Identifier.kind, Identifier.value, IdentifierSighting.field, IdentifierSighting.raw)
+        .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
+        .where(IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id)
+        .order_by(Identifier.kind, Identifier.value)
+    )
+    return [{"kind": k, "value": v, "field": f, "raw": r} for k, v, f, r in rows]

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from countermark.core.errors import Forbidden, InvalidInput, NotFound
+from countermark.core.http.deps import DbSession, client_origin
 from countermark.observe.models import Account, Listing
 from countermark.orgs.auth import create_api_token, list_api_tokens, revoke_api_token, set_password
+from countermark.orgs.deps import require_scope
 from countermark.orgs.models import AuditEntry, Organisation, SharingGroup, SharingGroupMember, User
 from countermark.orgs.schemas_api import (
     MarkingIn,
@@ -27,7 +29,6 @@ from countermark.orgs.service import create_organisation, create_user, record_au
 from countermark.orgs.visibility import Principal
 from countermark.rights.models import AuthorisedSeller, Product, Recordal, Right
 from countermark.targeting.models import Shipment
-from countermark.web.deps import DbSession, client_origin, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["organisations and access"])
 READ, WRITE, ADMIN = (Depends(require_scope(s)) for s in ("read", "write", "admin"))

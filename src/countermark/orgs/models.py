@@ -1,4 +1,4 @@
-"""Organisations, users, sharing groups, the marking mixin and the append-only audit table."""
+"""Organisations, users, sharing groups, sign-in sessions, API tokens and the append-only audit table."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Mapper, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
@@ -63,22 +63,6 @@ class SharingGroupMember(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("sharing_groups.id", ondelete="CASCADE"))
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-
-
-class MarkedMixin:
-    """Owner, TLP 2.0 marking and optional sharing group of a shareable record."""
-
-    tlp: Mapped[str] = mapped_column(String(16), default="AMBER")
-
-    @declared_attr
-    @classmethod
-    def owner_org_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("organisations.id"), index=True)
-
-    @declared_attr
-    @classmethod
-    def sharing_group_id(cls) -> Mapped[int | None]:
-        return mapped_column(ForeignKey("sharing_groups.id"), nullable=True)
 
 
 class AuditEntry(Base):

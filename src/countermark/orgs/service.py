@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import Conflict, InvalidInput, NotFound
-from countermark.core.settings import TLP_LEVELS
+from countermark.core.marking import TLP_LEVELS
 from countermark.orgs.models import ORG_KINDS, ROLES, AuditEntry, Organisation, User
 
 

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from countermark.orgs.resources import ResourceSpec, resource_router
 from countermark.orgs.visibility import Principal, visible
 from countermark.rights.models import AuthorisedSeller, Product, ProductImage, ProductRight, Recordal, Right
 from countermark.rights.schemas import AuthorisedSellerOut, ProductOut, RecordalOut, RightOut
-from countermark.web.resources import ResourceSpec, resource_router
 
 
 def _product_detail(session: Session, product: Product, principal: Principal) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from countermark.core.db import Base
+from countermark.core.marking import MarkedMixin
 from countermark.core.records import IngestedMixin
-from countermark.orgs.models import MarkedMixin
 
 RIGHT_KINDS = ("trademark", "copyright", "design", "patent")
 

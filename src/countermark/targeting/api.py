@@ -6,15 +6,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from countermark.observe.api import identifiers_payload
+from countermark.observe.service import identifiers_seen_in
+from countermark.orgs.resources import ResourceSpec, resource_router
 from countermark.orgs.visibility import Principal
 from countermark.targeting.models import Shipment
 from countermark.targeting.schemas import ShipmentOut
-from countermark.web.resources import ResourceSpec, resource_router
 
 
 def _shipment_detail(session: Session, shipment: Shipment, principal: Principal) -> dict[str, Any]:
-    return {"identifiers": identifiers_payload(session, "shipment", shipment.id)}
+    return {"identifiers": identifiers_seen_in(session, "shipment", shipment.id)}
 
 
 SHIPMENTS = ResourceSpec(

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
+from countermark.core.marking import MarkedMixin
 from countermark.core.records import IngestedMixin
-from countermark.orgs.models import MarkedMixin
 
 TRANSPORT_MODES = ("post", "express", "air", "sea", "road", "rail", "other")
 

@@ -14,6 +14,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from countermark.core.errors import Forbidden, InvalidInput
+from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.http.params import RecordId
+from countermark.core.http.templating import environment, render, request_locale, translations
+from countermark.orgs.deps import check_csrf
+from countermark.orgs.viewer import PageViewer, Viewer
 from countermark.orgs.visibility import visible, visible_clause
 from countermark.targeting.charts import rate_line_chart
 from countermark.targeting.models import InspectionResult, Shipment, TargetingDecision
@@ -29,9 +34,6 @@ from countermark.targeting.scoring_api import (
     visible_shipments,
 )
 from countermark.targeting.service import save_rule
-from countermark.web.deps import DbSession, check_csrf, client_origin
-from countermark.web.pages.common import PageViewer, RecordId, Viewer
-from countermark.web.templating import environment, render, request_locale, translations
 
 router = APIRouter(include_in_schema=False)
 

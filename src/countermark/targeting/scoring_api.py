@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session
 
 from countermark.core.clock import utcnow
 from countermark.core.errors import Forbidden, InvalidInput, NotFound
+from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.http.params import RecordId
+from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, visible
 from countermark.targeting.calibration import LaneCutoffs, cutoffs_from_hit_rates, cutoffs_from_shares
@@ -28,8 +31,6 @@ from countermark.targeting.schemas import RuleIn
 from countermark.targeting.scoring import TargetingModel
 from countermark.targeting.selection import Capacity
 from countermark.targeting.service import save_rule, shipment_key
-from countermark.web.deps import DbSession, client_origin, require_scope
-from countermark.web.pages.common import RecordId
 
 MAX_BATCH = 5000
 MAX_ID = 2_147_483_647

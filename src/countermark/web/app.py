@@ -11,11 +11,11 @@ from fastapi.staticfiles import StaticFiles
 import countermark
 from countermark.cases.scheduler import scheduler_lifespan
 from countermark.core.context import AppContext, build_context
+from countermark.core.http.errors import install_error_handlers
 from countermark.core.settings import Settings
-from countermark.web.errors import install_error_handlers
 from countermark.web.routers import API_ROUTERS, PAGE_ROUTERS
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "core" / "http" / "static"
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:

@@ -17,10 +17,12 @@ API_ROUTERS = (
 )
 
 PAGE_ROUTERS = (
-    "countermark.web.pages.auth",
-    "countermark.web.pages.main",
-    "countermark.web.pages.records",
-    "countermark.web.pages.admin",
+    "countermark.orgs.pages",
+    "countermark.web.dashboard",
+    "countermark.rights.pages",
+    "countermark.observe.pages",
+    "countermark.targeting.shipment_pages",
+    "countermark.orgs.admin_pages",
     "countermark.fingerprint.pages",
     "countermark.cases.pages",
     "countermark.codes.pages",

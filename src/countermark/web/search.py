@@ -10,14 +10,15 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.http.deps import DbSession, app_context
 from countermark.core.models import Blob
 from countermark.observe.identifiers import normalise_identifier
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
 from countermark.observe.visibility import SUBJECT_MODELS
+from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal, visible, visible_clause
 from countermark.rights.models import Product, ProductImage, Right
 from countermark.targeting.models import Shipment
-from countermark.web.deps import DbSession, app_context, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 SEARCH_KINDS = ("email", "phone", "iban", "crypto_wallet", "messaging_handle", "payment_account", "domain")

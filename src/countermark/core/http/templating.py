@@ -75,7 +75,7 @@ def _format_number(value: int | float | Decimal | None, locale: str, digits: int
 
 def request_locale(request: Request) -> str:
     """The locale of a request: ?lang=, then the cookie, then the signed-in user's, then English."""
-    from countermark.web.deps import LOCALE_COOKIE
+    from countermark.core.http.deps import LOCALE_COOKIE
 
     for candidate in (request.query_params.get("lang"), request.cookies.get(LOCALE_COOKIE)):
         if candidate in LOCALES:
@@ -100,7 +100,7 @@ def render(
     }
     response = HTMLResponse(page.render(values), status_code=status_code)
     if request.query_params.get("lang") in LOCALES:
-        from countermark.web.deps import LOCALE_COOKIE
+        from countermark.core.http.deps import LOCALE_COOKIE
 
         response.set_cookie(LOCALE_COOKIE, locale, max_age=365 * 86400, httponly=True, samesite="lax")
     return response

@@ -14,17 +14,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, func, or_
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.http.params import PAGE_SIZE, clean_text
+from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
-from countermark.orgs.visibility import Principal, visible
-from countermark.web.deps import DbSession, client_origin, require_scope
+from countermark.orgs.visibility import Principal, visible, visible_clause
 
 MAX_LIMIT = 200
 RESERVED_PARAMS = frozenset({"limit", "cursor", "sort", "q"})
@@ -264,3 +267,50 @@ def resource_router(prefix: str, tag: str, specs: Sequence[ResourceSpec]) -> API
     for spec in specs:
         add_resource_routes(router, spec)
     return router
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list: the rows, the filters in force and the link to the next page."""
+
+    rows: list[Any]
+    params: dict[str, str]
+    next_url: str | None
+    limit: int
+
+
+def list_page(request: Request, session: Session, spec: ResourceSpec, principal: Principal) -> ListPage:
+    """The visible rows of a list page, filtered by the query string; bad values give 422, never 500."""
+    query_params = request.query_params
+    params: dict[str, str] = {}
+    for key in (*spec.filters, "q", "sort"):
+        value = clean_text(query_params.get(key), what=key)
+        if value:
+            params[key] = value
+    raw_limit = query_params.get("limit") or str(PAGE_SIZE)
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be a number between 1 and {MAX_LIMIT}")
+    limit = int(raw_limit)
+    cursor = clean_text(query_params.get("cursor"), what="cursor") or None
+    query, sort = list_query(spec, principal, params)
+    rows, next_cursor = paginate(session, spec, query, sort, limit=limit, cursor=cursor)
+    next_url = None
+    if next_cursor:
+        next_url = f"{request.url.path}?{urlencode({**params, 'limit': limit, 'cursor': next_cursor})}"
+    return ListPage(rows=rows, params=params, next_url=next_url, limit=limit)
+
+
+def choices(session: Session, model: Any, column_name: str, principal: Principal, *,
+            limit: int = 100) -> list[str]:
+    """The distinct non-empty values of a column among the visible rows, for a filter's drop-down."""
+    column = getattr(model, column_name)
+    query = (
+        select(column).distinct().where(visible_clause(model, principal), column.is_not(None))
+        .order_by(column).limit(limit)
+    )
+    return [str(value) for value in session.scalars(query) if value not in (None, "")]
+
+
+def count_visible(session: Session, model: Any, principal: Principal) -> int:
+    """How many rows of a marked table the principal may see."""
+    return session.scalar(select(func.count()).select_from(visible(model, principal).subquery())) or 0

@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from countermark.core.clock import utcnow
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
+from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.http.params import RecordId
+from countermark.core.http.templating import LOCALES, render
 from countermark.orgs.auth import SCOPES, create_api_token, list_api_tokens, revoke_api_token, set_password
+from countermark.orgs.deps import check_csrf
 from countermark.orgs.models import ROLES, Organisation, SharingGroup, SharingGroupMember, User
 from countermark.orgs.service import create_user, record_audit
-from countermark.web.deps import DbSession, check_csrf, client_origin
-from countermark.web.pages.common import PageViewer, RecordId, Viewer
-from countermark.web.templating import LOCALES, render
+from countermark.orgs.viewer import PageViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
 TOKEN_LIFETIMES = (30, 90, 365)

@@ -28,7 +28,7 @@ def _render(request: Request, status: int, code: str, message: str, detail: obje
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
-    from countermark.web.templating import render
+    from countermark.core.http.templating import render
 
     return render(
         request, "error.html", {"status": status, "code": code, "message": message}, status_code=status

@@ -1,4 +1,4 @@
-"""List and detail pages of rights, recordals, products, listings, accounts and shipments."""
+"""List and detail pages of rights, recordals and products."""
 
 from __future__ import annotations
 
@@ -8,20 +8,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from countermark.observe.api import ACCOUNTS, LISTINGS, identifiers_payload
-from countermark.observe.models import Account, Listing, ListingImage
+from countermark.core.http.deps import DbSession
+from countermark.core.http.params import RecordId
+from countermark.core.http.templating import render
+from countermark.orgs.resources import choices, get_visible_or_404, list_page
+from countermark.orgs.viewer import PageViewer
 from countermark.orgs.visibility import visible
 from countermark.rights.api import PRODUCTS, RECORDALS, RIGHTS
 from countermark.rights.models import Product, ProductImage, ProductRight, Recordal, Right
-from countermark.targeting.api import SHIPMENTS
-from countermark.targeting.models import Shipment
-from countermark.web.deps import DbSession
-from countermark.web.pages.common import PageViewer, RecordId, choices, list_page
-from countermark.web.resources import get_visible_or_404
-from countermark.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
 
 def _page(request: Request, template: str, viewer: PageViewer, active: str, **values: Any) -> Response:
     return render(request, template, {"viewer": viewer, "active": active, **values})
@@ -105,63 +101,3 @@ def product_page(record_id: RecordId, request: Request, session: DbSession, view
         .where(ProductRight.product_id == product.id).order_by(Right.name)
     ).all()
     return _page(request, "product.html", viewer, "products", product=product, images=images, rights=rights)
-
-
-@router.get("/listings")
-def listings_page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
-    """Listings the viewer may see, filtered by platform, language and origin, newest first."""
-    page = list_page(request, session, LISTINGS, viewer.principal)
-    options = {name: choices(session, Listing, name, viewer.principal)
-               for name in ("platform", "language", "ships_from")}
-    return _page(request, "listings.html", viewer, "listings", page=page, options=options)
-
-
-@router.get("/listings/{record_id}")
-def listing_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
-    """One listing: its images, seller account, identifiers and the saved page, shown sandboxed."""
-    listing = get_visible_or_404(session, LISTINGS, viewer.principal, record_id)
-    images = session.scalars(
-        select(ListingImage.blob_sha256).where(ListingImage.listing_id == listing.id)
-        .order_by(ListingImage.position)
-    ).all()
-    account = session.scalar(visible(Account, viewer.principal).where(Account.id == listing.account_id)) \
-        if listing.account_id is not None else None
-    return _page(request, "listing.html", viewer, "listings", listing=listing, images=images, account=account,
-                 identifiers=identifiers_payload(session, "listing", listing.id))
-
-
-@router.get("/accounts")
-def accounts_page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
-    """Seller accounts the viewer may see."""
-    page = list_page(request, session, ACCOUNTS, viewer.principal)
-    options = {name: choices(session, Account, name, viewer.principal) for name in ("platform", "country")}
-    return _page(request, "accounts.html", viewer, "accounts", page=page, options=options)
-
-
-@router.get("/accounts/{record_id}")
-def account_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
-    """One seller account with its identifiers and the listings of it the viewer may see."""
-    account = get_visible_or_404(session, ACCOUNTS, viewer.principal, record_id)
-    listings = session.scalars(
-        visible(Listing, viewer.principal).where(Listing.account_id == account.id)
-        .order_by(Listing.observed_at.desc()).limit(100)
-    ).all()
-    return _page(request, "account.html", viewer, "accounts", account=account, listings=listings,
-                 identifiers=identifiers_payload(session, "account", account.id))
-
-
-@router.get("/shipments")
-def shipments_page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
-    """Declarations and consignments the viewer may see, newest first."""
-    page = list_page(request, session, SHIPMENTS, viewer.principal)
-    options = {name: choices(session, Shipment, name, viewer.principal)
-               for name in ("kind", "transport_mode", "origin_country", "office")}
-    return _page(request, "shipments.html", viewer, "shipments", page=page, options=options)
-
-
-@router.get("/shipments/{record_id}")
-def shipment_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
-    """One shipment with its parties, route, goods and the identifiers found in it."""
-    shipment = get_visible_or_404(session, SHIPMENTS, viewer.principal, record_id)
-    return _page(request, "shipment.html", viewer, "shipments", shipment=shipment,
-                 identifiers=identifiers_payload(session, "shipment", shipment.id))

@@ -1,17 +1,15 @@
-"""Request dependencies: one transaction per request, the principal, scope checks, CSRF."""
+"""Who is asking: the principal of a request (token, session cookie or the public), scope checks, CSRF."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
-from countermark.core.context import AppContext
-from countermark.core.db import unit_of_work
 from countermark.core.errors import Forbidden
+from countermark.core.http.deps import SESSION_COOKIE, DbSession
 from countermark.orgs.auth import (
     NotAuthenticated,
     principal_for_user,
@@ -20,30 +18,6 @@ from countermark.orgs.auth import (
 )
 from countermark.orgs.models import WebSession
 from countermark.orgs.visibility import PUBLIC, Principal
-
-SESSION_COOKIE = "cm_session"
-LOGIN_CSRF_COOKIE = "cm_login_csrf"
-LOCALE_COOKIE = "cm_locale"
-
-
-def app_context(request: Request) -> AppContext:
-    """The application context the app factory built."""
-    ctx: AppContext = request.app.state.ctx
-    return ctx
-
-
-def db_session(request: Request) -> Iterator[Session]:
-    """A session whose transaction commits when the request succeeds and rolls back when it fails."""
-    with unit_of_work(app_context(request).sessions) as session:
-        yield session
-
-
-DbSession = Annotated[Session, Depends(db_session)]
-
-
-def client_origin(request: Request) -> str | None:
-    """The client address, for the audit trail and throttling."""
-    return request.client.host if request.client else None
 
 
 def current_web_session(request: Request, session: DbSession) -> WebSession | None:

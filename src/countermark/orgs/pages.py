@@ -8,6 +8,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from countermark.core.errors import Forbidden, InvalidInput
+from countermark.core.http.deps import (
+    LOCALE_COOKIE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    DbSession,
+    client_origin,
+)
+from countermark.core.http.params import local_path
+from countermark.core.http.templating import LOCALES, render
 from countermark.orgs.auth import (
     NotAuthenticated,
     TooManyAttempts,
@@ -15,20 +24,9 @@ from countermark.orgs.auth import (
     end_web_session,
     start_web_session,
 )
+from countermark.orgs.deps import CurrentPrincipal, check_csrf, current_web_session
 from countermark.orgs.models import User
 from countermark.orgs.service import record_audit
-from countermark.web.deps import (
-    LOCALE_COOKIE,
-    LOGIN_CSRF_COOKIE,
-    SESSION_COOKIE,
-    CurrentPrincipal,
-    DbSession,
-    check_csrf,
-    client_origin,
-    current_web_session,
-)
-from countermark.web.pages.common import local_path
-from countermark.web.templating import LOCALES, render
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,16 +10,18 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from countermark.core.http.charts import observations_chart
+from countermark.core.http.deps import DbSession
+from countermark.core.http.params import clean_text
+from countermark.core.http.templating import environment, render, request_locale, translations
 from countermark.observe.models import Account, Listing
 from countermark.orgs.models import AuditEntry
+from countermark.orgs.resources import count_visible
+from countermark.orgs.viewer import PageViewer
 from countermark.orgs.visibility import Principal, visible_clause
 from countermark.rights.models import Product, Recordal, Right
 from countermark.targeting.models import Shipment
-from countermark.web.charts import observations_chart
-from countermark.web.deps import DbSession
-from countermark.web.pages.common import PageViewer, clean_text, count_visible
 from countermark.web.search import search_everything
-from countermark.web.templating import environment, render, request_locale, translations
 
 router = APIRouter(include_in_schema=False)
 MIN_SEARCH = 2

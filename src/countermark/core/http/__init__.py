@@ -1,0 +1,1 @@
+"""The HTTP plumbing every router needs: request dependencies, error handlers, templating, charts."""

@@ -1,0 +1,34 @@
+"""TLP 2.0 markings and the columns every shareable record carries: owner, marking, sharing group.
+
+The rule that decides who may see a marked record lives in `countermark.orgs.visibility`; the one that
+decides who may change it in `countermark.orgs.ownership`. This module only describes the marking, so
+that every capability's tables can carry it without depending on the organisations package.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+Tlp = Literal["RED", "AMBER+STRICT", "AMBER", "GREEN", "CLEAR"]
+# From the most restricted to the least.
+TLP_LEVELS: tuple[Tlp, ...] = get_args(Tlp)
+TLP_PATTERN = "^(RED|AMBER\\+STRICT|AMBER|GREEN|CLEAR)$"
+
+
+class MarkedMixin:
+    """Owner, TLP 2.0 marking and optional sharing group of a shareable record."""
+
+    tlp: Mapped[str] = mapped_column(String(16), default="AMBER")
+
+    @declared_attr
+    @classmethod
+    def owner_org_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("organisations.id"), index=True)
+
+    @declared_attr
+    @classmethod
+    def sharing_group_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("sharing_groups.id"), nullable=True)
