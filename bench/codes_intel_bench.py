@@ -20,9 +20,9 @@ from countermark.codes import matching, reports
 from countermark.codes.throttle import DatabaseCounter, MemoryCounter, RateLimiter, RedisCounter
 from countermark.core.context import AppContext, build_context
 from countermark.core.db import unit_of_work
+from countermark.core.ingestion import IngestContext
 from countermark.core.migrate import upgrade
 from countermark.core.settings import Settings
-from countermark.ingest.base import IngestContext
 from countermark.observe.schemas import ListingIn
 from countermark.observe.service import ingest_listing
 from countermark.orgs.service import create_organisation

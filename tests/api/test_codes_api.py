@@ -16,7 +16,7 @@ from countermark.codes import pages, throttle
 from countermark.codes.models import RateLimitWindow
 from countermark.core.context import AppContext, build_context
 from countermark.core.db import unit_of_work
-from countermark.ingest.base import IngestContext
+from countermark.core.ingestion import IngestContext
 from countermark.observe.models import Listing
 from countermark.observe.schemas import ListingIn
 from countermark.observe.service import ingest_listing

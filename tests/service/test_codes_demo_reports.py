@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from countermark.codes.models import CloneAlert, ConsumerReport
-from countermark.codes.pipeline import DEMO_ANALYST, DEMO_CONFIRM_SCORE, run_authentication
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.demo.codes import DEMO_ANALYST, DEMO_CONFIRM_SCORE, run_authentication
+from countermark.demo.world import load_world
 from countermark.eval.codes import evaluate_report_matching, report_truth
-from countermark.ingest.world import load_world
 from countermark.observe.models import Listing
 from countermark.sim import build_world
 from countermark.sim.reports import REPORTS_FILE

@@ -18,9 +18,9 @@ from countermark.codes.models import CloneAlert, ClusterCase, ConsumerReport
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import NotFound
+from countermark.core.ingestion import IngestContext
 from countermark.fingerprint.registry import forget_matchers
 from countermark.fingerprint.service import add_image, create_bank
-from countermark.ingest.base import IngestContext
 from countermark.observe.models import IdentifierSighting, Listing
 from countermark.observe.schemas import AccountIn, ListingIn
 from countermark.observe.service import ingest_account, ingest_listing
@@ -359,7 +359,7 @@ def test_a_cluster_sold_through_a_listing_opens_a_test_purchase_linked_to_it(
 
 
 def test_a_re_encoded_listing_photo_in_a_report_finds_the_listing(store: AppContext, tmp_path: Path) -> None:
-    from countermark.fingerprint.pipeline import match_listing_images
+    from countermark.demo.genuine_banks import match_listing_images
 
     forget_matchers()
     world = _world(store, tmp_path)

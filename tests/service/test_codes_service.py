@@ -308,7 +308,7 @@ def test_reports_reach_the_holder_with_photos_rewards_and_hot_spots(store: AppCo
 
 
 def test_the_demo_pipeline_detects_synthetic_clones_without_reading_the_truth(store: AppContext) -> None:
-    from countermark.codes.pipeline import run_authentication
+    from countermark.demo.codes import run_authentication
     from countermark.eval.codes import evaluate_clones, scan_truth
 
     org = make_org(store)

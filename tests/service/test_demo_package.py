@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from countermark.cases.intake import open_from_shipment
-from countermark.cases.package_pipeline import export_demo_package, tamper_one_byte
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.demo.evidence_package import export_demo_package, tamper_one_byte
 from countermark.ledger.package import verify_package
 from countermark.orgs.visibility import SYSTEM
 from countermark.targeting.models import Shipment

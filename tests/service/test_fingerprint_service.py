@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict, InvalidInput
+from countermark.demo.genuine_banks import match_listing_images
 from countermark.fingerprint import audio, lookup, mediatools, pdq, service, video
 from countermark.fingerprint.models import ImageHash
-from countermark.fingerprint.pipeline import match_listing_images
 from countermark.fingerprint.registry import DESCRIPTORS_FILE, LiveMatcher, forget_matchers, live_matcher
 from countermark.observe.models import Listing, ListingImage
 from countermark.orgs.models import Organisation

@@ -257,7 +257,7 @@ def test_api_serves_the_checkpoint_and_proofs_that_verify_to_signed_readers(
 
 
 def test_the_rights_pipeline_records_each_right_version_once(store: AppContext, tmp_path: Path) -> None:
-    from countermark.ledger.pipeline import record_rights
+    from countermark.demo.ledger import record_rights
     from tests.service.helpers import ingest, make_org, write_jsonl
 
     org_id = make_org(store)

@@ -18,7 +18,7 @@ def test_migrations_reach_the_head_revision(migrated_store: AppContext) -> None:
 
 
 def test_models_and_migrations_agree(migrated_store: AppContext) -> None:
-    assert model_differences(migrated_store.engine) == []
+    assert model_differences(migrated_store.engine, metadata()) == []
 
 
 def test_every_model_table_is_created_by_the_migrations(migrated_store: AppContext) -> None:

@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput
+from countermark.ingest.pipeline import ingest_file
 from countermark.targeting.calibration import Calibration
 from countermark.targeting.engine import (
     retrain,
     score_declaration,
     select_for_day,
 )
-from countermark.targeting.inspections import ingest_inspections_file
 from countermark.targeting.loaded import lane_cutoffs, loaded_scorer, recent_lane_shares
 from countermark.targeting.models import InspectionResult, TargetingDecision, TargetingModelVersion
 from countermark.targeting.schemas import RuleIn, ShipmentIn
@@ -88,16 +88,16 @@ def test_inspection_results_are_recorded_and_bad_rows_rejected_with_reasons(
     ]
     path = write_jsonl(tmp_path / "r.jsonl", rows)
     with unit_of_work(store.sessions) as session:
-        report = ingest_inspections_file(
-            session=session, blobs=store.blobs, path=path, owner_org_id=org_id, actor="t"
+        report = ingest_file(
+            session=session, blobs=store.blobs, kind="inspections", path=path, owner_org_id=org_id, actor="t"
         )
     assert (report.stored, report.rejected) == (3, 2)
     reasons = (tmp_path / "r.jsonl.rejects.jsonl").read_text()
     assert "is not stored" in reasons
     assert "needs found = true" in reasons
     with unit_of_work(store.sessions) as session:
-        again = ingest_inspections_file(
-            session=session, blobs=store.blobs, path=path, owner_org_id=org_id, actor="t"
+        again = ingest_file(
+            session=session, blobs=store.blobs, kind="inspections", path=path, owner_org_id=org_id, actor="t"
         )
         assert again.unchanged == 3
         assert session.scalar(select(func.count()).select_from(InspectionResult)) == 3
@@ -110,7 +110,7 @@ def test_retraining_uses_recorded_results_and_the_new_model_scores(store: AppCon
         retrain(session=session, owner_org_id=org_id, actor="t")
     path = write_jsonl(tmp_path / "r.jsonl", _results(range(160)))
     with unit_of_work(store.sessions) as session:
-        ingest_inspections_file(session=session, blobs=store.blobs, path=path, owner_org_id=org_id, actor="t")
+        _record(store, session, path, org_id)
         version = retrain(session=session, owner_org_id=org_id, actor="t", params=PARAMS)
     assert (version.training_rows, version.positives) == (160, 40)
     with unit_of_work(store.sessions) as session:
@@ -140,7 +140,7 @@ def test_selection_respects_capacity_records_reasons_and_rules_force_red(
     path = write_jsonl(tmp_path / "r.jsonl", _results(range(160)))
     day = START + timedelta(days=19)
     with unit_of_work(store.sessions) as session:
-        ingest_inspections_file(session=session, blobs=store.blobs, path=path, owner_org_id=org_id, actor="t")
+        _record(store, session, path, org_id)
         retrain(session=session, owner_org_id=org_id, actor="t", params=PARAMS)
         save_rule(
             session=session,
@@ -194,7 +194,7 @@ def test_single_score_cutoffs_follow_the_recent_capacity_on_calibrated_scores(
     org_id = _load(store, tmp_path)
     path = write_jsonl(tmp_path / "r.jsonl", _results(range(160)))
     with unit_of_work(store.sessions) as session:
-        ingest_inspections_file(session=session, blobs=store.blobs, path=path, owner_org_id=org_id, actor="t")
+        _record(store, session, path, org_id)
         retrain(session=session, owner_org_id=org_id, actor="t", params=PARAMS)
         assert recent_lane_shares(session=session, owner_org_id=org_id) is None
         for offset in (18, 19):
@@ -222,7 +222,9 @@ def test_single_score_cutoffs_follow_the_recent_capacity_on_calibrated_scores(
 
 
 def _record(store: AppContext, session: Any, path: Path, org_id: int) -> None:
-    ingest_inspections_file(session=session, blobs=store.blobs, path=path, owner_org_id=org_id, actor="t")
+    ingest_file(
+        session=session, blobs=store.blobs, kind="inspections", path=path, owner_org_id=org_id, actor="t"
+    )
 
 
 def test_ad_hoc_scores_keep_serving_while_a_changed_history_is_rebuilt(

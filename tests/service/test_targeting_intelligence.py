@@ -11,7 +11,7 @@ from countermark.cases.intake import open_from_listing
 from countermark.cases.models import Case
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.ingest.base import IngestContext
+from countermark.core.ingestion import IngestContext
 from countermark.observe.models import Listing
 from countermark.observe.schemas import ListingIn
 from countermark.observe.service import ingest_listing

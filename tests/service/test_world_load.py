@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.demo.world import load_world
 from countermark.eval.run import evaluate
-from countermark.ingest.world import load_world
 from countermark.observe.models import Listing
 from countermark.sim import build_world
 

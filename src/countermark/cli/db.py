@@ -6,6 +6,7 @@ import typer
 
 from countermark.cli.common import app_context, console, err_console
 from countermark.core.migrate import current_revision, head_revision, model_differences, upgrade
+from countermark.tables import metadata
 
 app = typer.Typer(help="Create and upgrade the database schema.", no_args_is_help=True)
 
@@ -30,7 +31,7 @@ def check_command() -> None:
                 f"[red]database at {current or 'empty'}, latest is {head}[/red]: run countermark db upgrade"
             )
             raise typer.Exit(1)
-        differences = model_differences(ctx.engine)
+        differences = model_differences(ctx.engine, metadata())
         if differences:
             for difference in differences:
                 err_console.print(f"  {difference}")

@@ -15,13 +15,13 @@ from countermark.cli.common import app_context, console, progress_bar
 from countermark.cli.world import default_world_dir, print_figures
 from countermark.core.db import unit_of_work
 from countermark.core.migrate import upgrade
+from countermark.demo.steps import registered_pipelines
+from countermark.demo.world import load_world
 from countermark.ingest.pipeline import IngestReport
-from countermark.ingest.world import load_world
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
 from countermark.orgs.auth import set_password
 from countermark.orgs.models import Organisation, User
 from countermark.orgs.service import create_user
-from countermark.pipelines import registered_pipelines
 from countermark.rights.models import Product, Recordal, Right
 from countermark.targeting.models import Shipment
 

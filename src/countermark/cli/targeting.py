@@ -149,12 +149,11 @@ def inspect_command(
     org: str = ORG,
 ) -> None:
     """Record inspection results from a file (bad rows are written beside it with reasons)."""
-    from countermark.targeting.inspections import ingest_inspections_file
-
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         owner = get_organisation_by_name_or_raise(session=session, name=org)
-        report = ingest_inspections_file(
-            session=session, blobs=ctx.blobs, path=file, owner_org_id=owner.id, actor="cli"
+        report = ingest_file(
+            session=session, blobs=ctx.blobs, kind="inspections", path=file, owner_org_id=owner.id,
+            actor="cli",
         )
     console.print(report.summary())
 
@@ -218,7 +217,6 @@ def kcs_load_command(
     org: str = ORG,
 ) -> None:
     """Load a Korean customs split: declarations as shipments, Fraud labels as inspection results."""
-    from countermark.targeting.inspections import ingest_inspections_file
     from countermark.targeting.kcs import write_ingestible
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
@@ -236,8 +234,9 @@ def kcs_load_command(
             )
         console.print(report.summary())
         console.print(
-            ingest_inspections_file(
-                session=session, blobs=ctx.blobs, path=inspections, owner_org_id=owner.id, actor="cli"
+            ingest_file(
+                session=session, blobs=ctx.blobs, kind="inspections", path=inspections,
+                owner_org_id=owner.id, actor="cli",
             ).summary()
         )
 

@@ -30,10 +30,10 @@ from countermark.codes.photo_similarity import near_duplicates
 from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.errors import CountermarkError
+from countermark.core.ingestion import IngestContext
 from countermark.fingerprint import pdq
 from countermark.fingerprint.lookup import lookup_image
 from countermark.fingerprint.models import ImageHash
-from countermark.ingest.base import IngestContext
 from countermark.observe.identifiers import normalise_identifier
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
 from countermark.observe.service import record_sightings, sightings_in_text

@@ -7,10 +7,12 @@ that every capability's tables can carry it without depending on the organisatio
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from countermark.core.db import Base
 
 Tlp = Literal["RED", "AMBER+STRICT", "AMBER", "GREEN", "CLEAR"]
 # From the most restricted to the least.
@@ -32,3 +34,13 @@ class MarkedMixin:
     @classmethod
     def sharing_group_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("sharing_groups.id"), nullable=True)
+
+
+def marked_models() -> dict[str, Any]:
+    """Every marked table the process has loaded, by table name (the app factory loads them all)."""
+    found = {
+        mapper.class_.__tablename__: mapper.class_
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, MarkedMixin)
+    }
+    return dict(sorted(found.items()))

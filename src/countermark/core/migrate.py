@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -42,12 +42,11 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
-def model_differences(engine: Engine) -> list[Any]:
-    """Differences between the models and the migrated database; empty when they agree."""
-    from countermark.tables import metadata
-
+def model_differences(engine: Engine, metadata: MetaData) -> list[Any]:
+    """Differences between the models (the complete metadata, from `countermark.tables`) and the migrated
+    database; empty when they agree."""
     with engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "render_as_batch": engine.dialect.name == "sqlite"}
         )
-        return list(compare_metadata(context, metadata()))
+        return list(compare_metadata(context, metadata))

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from countermark.ingest.base import IngestContext, Outcome
+from countermark.core.ingestion import IngestContext, Outcome
 from countermark.observe.schemas import AccountIn, ListingIn
 from countermark.observe.service import ingest_account, ingest_listing
 from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn

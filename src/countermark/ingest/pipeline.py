@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput
+from countermark.core.ingestion import IngestContext, RowRejected
 from countermark.core.marking import TLP_LEVELS
-from countermark.ingest.base import IngestContext, RowRejected
 from countermark.ingest.kinds import KINDS, KindSpec
 from countermark.ingest.readers import RawRow, count_rows, detect_format, load_mapping, read_csv, read_jsonl
 from countermark.orgs.service import record_audit

@@ -1,20 +1,16 @@
-"""REST routes of accounts, listings and identifiers."""
+"""REST routes of accounts and listings (identifiers are looked up across capabilities in `web.search`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from countermark.core.errors import InvalidInput
-from countermark.core.http.deps import DbSession
-from countermark.observe.models import Account, Identifier, Listing, ListingImage
+from countermark.observe.models import Account, Listing, ListingImage
 from countermark.observe.schemas import AccountOut, ListingOut
 from countermark.observe.service import identifiers_seen_in
-from countermark.observe.visibility import visible_sightings
-from countermark.orgs.deps import require_scope
 from countermark.orgs.resources import ResourceSpec, add_resource_routes
 from countermark.orgs.visibility import Principal, visible
 
@@ -78,41 +74,3 @@ LISTINGS = ResourceSpec(
 router = APIRouter(prefix="/api/v1", tags=["observations"])
 add_resource_routes(router, ACCOUNTS)
 add_resource_routes(router, LISTINGS)
-
-
-@router.get("/identifiers", summary="Find an identifier and the records you may see it in")
-def find_identifier(
-    session: DbSession,
-    kind: str | None = None,
-    value: str | None = None,
-    q: str | None = None,
-    limit: int = 50,
-    principal: Principal = Depends(require_scope("read")),
-) -> dict[str, Any]:
-    """Identifiers matching a kind and value (or containing q), each with its visible sightings."""
-    if not (value or q):
-        raise InvalidInput("give value= (exact, normalised) or q= (contained text)")
-    if not 1 <= limit <= 200:
-        raise InvalidInput("limit must be between 1 and 200")
-    query = select(Identifier)
-    if kind:
-        query = query.where(Identifier.kind == kind)
-    if value:
-        query = query.where(Identifier.value == value)
-    if q:
-        query = query.where(func.lower(Identifier.value).like(f"%{q.lower()}%"))
-    items = []
-    for identifier in session.scalars(query.order_by(Identifier.id).limit(limit * 4)):
-        sightings = visible_sightings(session, identifier.id, principal)
-        if sightings:
-            items.append(
-                {
-                    "id": identifier.id,
-                    "kind": identifier.kind,
-                    "value": identifier.value,
-                    "sightings": sightings,
-                }
-            )
-        if len(items) >= limit:
-            break
-    return {"items": items}

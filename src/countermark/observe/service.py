@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from countermark.ingest.base import IngestContext, Outcome, store_file, store_image, upsert_versioned
+from countermark.core.ingestion import IngestContext, Outcome, store_file, store_image, upsert_versioned
 from countermark.observe.identifiers import FoundIdentifier, extract_identifiers, normalise_identifier
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
 from countermark.observe.schemas import AccountIn, ListingIn

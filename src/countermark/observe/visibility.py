@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -9,15 +10,20 @@ from sqlalchemy.orm import Session
 
 from countermark.observe.models import Account, IdentifierSighting, Listing
 from countermark.orgs.visibility import Principal, visible_clause
-from countermark.targeting.models import Shipment
 
-SUBJECT_MODELS: dict[str, Any] = {"account": Account, "listing": Listing, "shipment": Shipment}
+OWN_SUBJECTS: dict[str, Any] = {"account": Account, "listing": Listing}
 
 
-def visible_sightings(session: Session, identifier_id: int, principal: Principal) -> list[dict[str, Any]]:
-    """The sightings of an identifier in records the principal may see."""
+def visible_sightings(
+    session: Session, identifier_id: int, principal: Principal, subjects: Mapping[str, Any] = OWN_SUBJECTS
+) -> list[dict[str, Any]]:
+    """The sightings of an identifier in records the principal may see.
+
+    `subjects` maps each subject type to its marked table; other capabilities' records (shipments) are
+    added by the caller that composes them.
+    """
     result = []
-    for subject_type, model in SUBJECT_MODELS.items():
+    for subject_type, model in subjects.items():
         rows = session.execute(
             select(IdentifierSighting.subject_id, IdentifierSighting.field, IdentifierSighting.raw)
             .join(model, model.id == IdentifierSighting.subject_id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from countermark.core.errors import Forbidden, InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, client_origin
-from countermark.observe.models import Account, Listing
+from countermark.core.marking import marked_models
 from countermark.orgs.auth import create_api_token, list_api_tokens, revoke_api_token, set_password
 from countermark.orgs.deps import require_scope
 from countermark.orgs.models import AuditEntry, Organisation, SharingGroup, SharingGroupMember, User
@@ -27,20 +27,9 @@ from countermark.orgs.schemas_api import (
 )
 from countermark.orgs.service import create_organisation, create_user, record_audit
 from countermark.orgs.visibility import Principal
-from countermark.rights.models import AuthorisedSeller, Product, Recordal, Right
-from countermark.targeting.models import Shipment
 
 router = APIRouter(prefix="/api/v1", tags=["organisations and access"])
 READ, WRITE, ADMIN = (Depends(require_scope(s)) for s in ("read", "write", "admin"))
-MARKED_MODELS: dict[str, Any] = {
-    "rights": Right,
-    "recordals": Recordal,
-    "products": Product,
-    "authorised_sellers": AuthorisedSeller,
-    "accounts": Account,
-    "listings": Listing,
-    "shipments": Shipment,
-}
 
 
 def _user(session: DbSession, principal: Principal) -> User:
@@ -187,9 +176,10 @@ def put_marking(
     session: DbSession,
     principal: Principal = WRITE,
 ) -> dict[str, Any]:
-    model = MARKED_MODELS.get(resource)
+    marked = marked_models()
+    model = marked.get(resource)
     if model is None:
-        raise InvalidInput(f"unknown resource {resource!r}: use one of {', '.join(MARKED_MODELS)}")
+        raise InvalidInput(f"unknown resource {resource!r}: use one of {', '.join(marked)}")
     row = session.get(model, record_id)
     if row is None or (row.owner_org_id != principal.org_id and not principal.is_system):
         raise NotFound(f"no {resource.rstrip('s')} {record_id} of yours")

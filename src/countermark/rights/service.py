@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from countermark.ingest.base import IngestContext, Outcome, RowRejected, store_image, upsert_versioned
+from countermark.core.ingestion import IngestContext, Outcome, RowRejected, store_image, upsert_versioned
 from countermark.rights.models import AuthorisedSeller, Product, ProductImage, ProductRight, Recordal, Right
 from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn
 

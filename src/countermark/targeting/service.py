@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from countermark.ingest.base import IngestContext, Outcome, RowRejected, upsert_versioned
+from countermark.core.ingestion import IngestContext, Outcome, RowRejected, upsert_versioned
 from countermark.observe.service import record_sightings, sighting_of_value, sightings_in_text
 from countermark.orgs.service import record_audit
 from countermark.targeting.frames import KEY, History, declaration_frame, declaration_row, result_frame

@@ -13,6 +13,7 @@ from countermark.cases.scheduler import scheduler_lifespan
 from countermark.core.context import AppContext, build_context
 from countermark.core.http.errors import install_error_handlers
 from countermark.core.settings import Settings
+from countermark.tables import metadata as _all_tables  # noqa: F401  (every table, for marked_models())
 from countermark.web.routers import API_ROUTERS, PAGE_ROUTERS
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "core" / "http" / "static"

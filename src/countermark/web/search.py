@@ -14,13 +14,15 @@ from countermark.core.http.deps import DbSession, app_context
 from countermark.core.models import Blob
 from countermark.observe.identifiers import normalise_identifier
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
-from countermark.observe.visibility import SUBJECT_MODELS
+from countermark.observe.visibility import OWN_SUBJECTS, visible_sightings
 from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal, visible, visible_clause
 from countermark.rights.models import Product, ProductImage, Right
 from countermark.targeting.models import Shipment
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
+# Every kind of record an identifier is extracted from, by subject type.
+SUBJECT_MODELS: dict[str, Any] = {**OWN_SUBJECTS, "shipment": Shipment}
 SEARCH_KINDS = ("email", "phone", "iban", "crypto_wallet", "messaging_handle", "payment_account", "domain")
 
 SEARCHABLE: dict[str, tuple[Any, tuple[str, ...], str]] = {
@@ -131,3 +133,41 @@ def get_blob(
             "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
         )
     return Response(data, media_type=meta.media_type, headers=headers)
+
+
+@router.get("/identifiers", summary="Find an identifier and the records you may see it in")
+def find_identifier(
+    session: DbSession,
+    kind: str | None = None,
+    value: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    principal: Principal = Depends(require_scope("read")),
+) -> dict[str, Any]:
+    """Identifiers matching a kind and value (or containing q), each with its visible sightings."""
+    if not (value or q):
+        raise InvalidInput("give value= (exact, normalised) or q= (contained text)")
+    if not 1 <= limit <= 200:
+        raise InvalidInput("limit must be between 1 and 200")
+    query = select(Identifier)
+    if kind:
+        query = query.where(Identifier.kind == kind)
+    if value:
+        query = query.where(Identifier.value == value)
+    if q:
+        query = query.where(func.lower(Identifier.value).like(f"%{q.lower()}%"))
+    items = []
+    for identifier in session.scalars(query.order_by(Identifier.id).limit(limit * 4)):
+        sightings = visible_sightings(session, identifier.id, principal, SUBJECT_MODELS)
+        if sightings:
+            items.append(
+                {
+                    "id": identifier.id,
+                    "kind": identifier.kind,
+                    "value": identifier.value,
+                    "sightings": sightings,
+                }
+            )
+        if len(items) >= limit:
+            break
+    return {"items": items}

@@ -1,4 +1,4 @@
-"""The batch pipelines the demo runs after ingestion, in order; each capability registers its own.
+"""The steps the demo runs after ingestion, in order; each composes capabilities' service functions.
 
 A pipeline takes the application context and an open session (the caller owns the transaction) and
 returns a one-line summary of what it did.
@@ -28,28 +28,28 @@ def registered_pipelines() -> list[Pipeline]:
     """Every pipeline that exists, in the order the demo runs them."""
     # Imports are local so that a capability's heavy dependencies load only when its pipeline runs.
     pipelines: list[Pipeline] = []
-    from countermark.fingerprint.pipeline import build_genuine_banks, match_listing_images
+    from countermark.demo.genuine_banks import build_genuine_banks, match_listing_images
 
     pipelines += [
         Pipeline("genuine image banks", build_genuine_banks),
         Pipeline("match listing images", match_listing_images),
     ]
-    from countermark.targeting.pipeline import run_targeting
+    from countermark.demo.targeting import run_targeting
 
     pipelines.append(Pipeline("shipment targeting", run_targeting))
-    from countermark.codes.pipeline import run_authentication
+    from countermark.demo.codes import run_authentication
 
     pipelines.append(Pipeline("product codes and clones", run_authentication))
-    from countermark.ledger.pipeline import record_rights
+    from countermark.demo.ledger import record_rights
 
     pipelines.append(Pipeline("ledger: record rights", record_rights))
-    from countermark.cases.pipeline import run_cases
+    from countermark.demo.border_cases import run_cases
 
     pipelines.append(Pipeline("border cases and deadlines", run_cases))
     from countermark.cases.relisting import check_relistings
 
     pipelines.append(Pipeline("relisted takedowns", check_relistings))
-    from countermark.cases.package_pipeline import export_demo_package
+    from countermark.demo.evidence_package import export_demo_package
 
     pipelines.append(Pipeline("evidence package", export_demo_package))
     return pipelines

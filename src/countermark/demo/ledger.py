@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
+from countermark.demo.steps import StepProgress
 from countermark.ledger import service
 from countermark.ledger.keys import load_or_create_signer
 from countermark.ledger.models import LedgerEntry
 from countermark.ledger.service import EntryIn
-from countermark.pipelines import StepProgress
 
 BATCH = 1000
 
