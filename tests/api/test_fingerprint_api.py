@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from countermark.fingerprint import content, mediatools
-from countermark.fingerprint.registry import forget_matchers
 from tests.api.conftest import Actors
 from tests.unit.test_fingerprint_media import make_sounds, make_videos
 
@@ -43,13 +41,6 @@ def reencoded(data: bytes, quality: int = 40) -> bytes:
     buf = io.BytesIO()
     Image.open(io.BytesIO(data)).save(buf, "JPEG", quality=quality)
     return buf.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_matchers() -> Iterator[None]:
-    forget_matchers()
-    yield
-    forget_matchers()
 
 
 def make_bank(client: TestClient, actors: Actors, org: str = "brand", **fields: Any) -> dict[str, Any]:

@@ -13,10 +13,9 @@ from sqlalchemy import select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.core.marking import TLP_LEVELS
+from countermark.core.marking import TLP_LEVELS, marked_models
 from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
-from countermark.orgs.api import MARKED_MODELS
 from countermark.orgs.models import SharingGroup, SharingGroupMember
 from tests.api.conftest import ORGS, Actors
 
@@ -122,7 +121,7 @@ def seeded(store: AppContext, actors: Actors) -> dict[str, dict[str, int]]:
                     tlp=tlp,
                 )
                 assert report.stored == 1, report.rejects
-            model = MARKED_MODELS[kind]
+            model = marked_models()[kind]
             rows = session.scalars(select(model).where(model.source == "iso")).all()
             for row in rows:
                 if row.external_id.endswith("-g"):
@@ -203,6 +202,11 @@ def test_only_the_owner_may_change_a_marking(
     allowed = client.put(
         f"/api/v1/markings/listings/{record_id}", json={"tlp": "RED"}, headers=actors.headers("police")
     )
-    assert denied.status_code == 404
+    hidden_id = seeded["listings"][_key("listings", "RED", False)]
+    unseen = client.put(
+        f"/api/v1/markings/listings/{hidden_id}", json={"tlp": "CLEAR"}, headers=actors.headers("brand")
+    )
+    assert denied.status_code == 403  # the brand sees the GREEN listing but does not own it
+    assert unseen.status_code == 404  # a RED listing of another organisation is not there for the brand
     assert allowed.status_code == 200
     assert client.get(f"/api/v1/listings/{record_id}", headers=actors.headers("brand")).status_code == 404

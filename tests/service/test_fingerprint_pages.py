@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi.testclient import TestClient
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.fingerprint import service
-from countermark.fingerprint.registry import forget_matchers
 from countermark.orgs.auth import set_password
 from countermark.orgs.service import create_organisation, create_user
 from countermark.web.app import create_app
@@ -20,13 +17,6 @@ from tests.api.test_fingerprint_api import photo, reencoded
 HTML = {"accept": "text/html,application/xhtml+xml"}
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_matchers() -> Iterator[None]:
-    forget_matchers()
-    yield
-    forget_matchers()
 
 
 def _people(store: AppContext) -> dict[str, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,13 +41,6 @@ def _jpeg(img: Image.Image, quality: int = 85) -> bytes:
     buf = io.BytesIO()
     img.convert("RGB").save(buf, "JPEG", quality=quality)
     return buf.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_matchers() -> Iterator[None]:
-    forget_matchers()
-    yield
-    forget_matchers()
 
 
 def _orgs(store: AppContext) -> tuple[int, int, int]:
@@ -222,7 +214,7 @@ def test_saved_indexes_are_reloaded_without_reading_the_pictures_again(
         entry = service.add_image(ctx=store, session=session, bank=bank, data=_photo(8))
         live_matcher(store, session).save()
     assert (store.settings.data_dir / "indexes" / DESCRIPTORS_FILE).exists()
-    forget_matchers()
+    forget_matchers(store)
 
     def no_picture(self: LiveMatcher, entry_id: int) -> None:
         raise AssertionError(f"entry {entry_id} was read again instead of loaded")

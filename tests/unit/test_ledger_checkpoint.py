@@ -132,14 +132,14 @@ def test_an_inconsistent_checkpoint_is_refused() -> None:
 
 
 def test_the_signing_key_file_is_private_and_loads_back(tmp_path: Path) -> None:
-    signer = create_signing_key(data_dir=tmp_path, name=ORIGIN)
-    private, public = key_paths(tmp_path)
+    signer = create_signing_key(key_dir=tmp_path / "ledger", name=ORIGIN)
+    private, public = key_paths(tmp_path / "ledger")
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
-    assert load_signer(data_dir=tmp_path) == signer
-    assert load_verifier(data_dir=tmp_path) == signer.verifier()
+    assert load_signer(key_dir=tmp_path / "ledger") == signer
+    assert load_verifier(key_dir=tmp_path / "ledger") == signer.verifier()
     assert "PRIVATE" not in public.read_text() and signer.seed.hex() not in repr(signer)
     with pytest.raises(Conflict):
-        create_signing_key(data_dir=tmp_path, name=ORIGIN)
+        create_signing_key(key_dir=tmp_path / "ledger", name=ORIGIN)
     os.chmod(private, 0o644)
     with pytest.raises(InvalidInput, match="chmod 600"):
-        load_signer(data_dir=tmp_path)
+        load_signer(key_dir=tmp_path / "ledger")

@@ -45,7 +45,7 @@ def issue_command(
             label=label,
         )
         service.issue_batch(
-            session=session, directory=service.key_dir(ctx.settings), batch=batch, progress=update
+            session=session, directory=ctx.settings.keys_dir, batch=batch, progress=update
         )
         console.print(
             f"batch {batch.id}: {batch.issued_count} codes for GTIN {batch.gtin}, key {batch.key_id}"
@@ -76,7 +76,7 @@ def verify_command(
                 session=session,
                 uri=uri,
                 keys=service.public_keys(session=session),
-                salt=service.scanner_salt(service.key_dir(ctx.settings)),
+                salt=service.scanner_salt(ctx.settings.keys_dir),
                 channel="cli",
             )
     console.print(f"{result.verdict.value}" + (" (offline)" if result.offline else ""))
@@ -125,7 +125,7 @@ def keys_create(org: str = ORG) -> None:
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         owner = get_organisation_by_name_or_raise(session=session, name=org)
         key = service.create_signing_key(
-            session=session, directory=service.key_dir(ctx.settings), org_id=owner.id, actor="cli"
+            session=session, directory=ctx.settings.keys_dir, org_id=owner.id, actor="cli"
         )
         console.print(f"key {key.key_id} created for {org}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 
 import typer
 from rich.console import Console
@@ -12,16 +13,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from countermark.core.context import AppContext, build_context
 from countermark.core.errors import CountermarkError
 from countermark.core.migrate import current_revision, head_revision
+from countermark.core.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+@cache
+def cli_settings() -> Settings:
+    """The settings of this command, read from the environment once."""
+    return Settings()
 
 
 @contextmanager
 def app_context(*, require_schema: bool = True) -> Iterator[AppContext]:
     """The application context for one command; user errors end the command with a clear message."""
     try:
-        ctx = build_context()
+        ctx = build_context(cli_settings())
     except CountermarkError as exc:
         err_console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from None

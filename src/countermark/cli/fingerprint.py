@@ -11,6 +11,7 @@ import typer
 from countermark.cli.common import app_context, console, progress_bar
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput
+from countermark.core.marking import DEFAULT_TLP
 from countermark.fingerprint import service
 from countermark.orgs.service import get_organisation_by_name_or_raise
 
@@ -31,7 +32,7 @@ def create_bank(
     name: str,
     org: str = typer.Option(..., help="Owning organisation"),
     purpose: str = typer.Option("genuine", help="genuine or infringing"),
-    tlp: str = typer.Option("AMBER"),
+    tlp: str = typer.Option(DEFAULT_TLP),
     match_scope: str = typer.Option("readers", help="readers, sharing_group, everyone"),
 ) -> None:
     """Create a bank owned by an organisation."""

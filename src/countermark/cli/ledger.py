@@ -9,9 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from countermark.cli.common import app_context, console, err_console
+from countermark.cli.common import app_context, cli_settings, console, err_console
 from countermark.core.db import unit_of_work
-from countermark.core.settings import Settings
 
 app = typer.Typer(
     help="Tamper-evident ledger: checkpoints, proofs, verification, evidence packages.", no_args_is_help=True
@@ -25,9 +24,9 @@ def keygen_command(
     """Create the log's Ed25519 signing key under the data directory (mode 0600)."""
     from countermark.ledger.keys import create_signing_key, key_paths
 
-    data_dir = Settings().data_dir
-    signer = create_signing_key(data_dir=data_dir, name=origin)
-    private, public = key_paths(data_dir)
+    key_dir = cli_settings().ledger_dir
+    signer = create_signing_key(key_dir=key_dir, name=origin)
+    private, public = key_paths(key_dir)
     console.print(f"signing key: {private} (keep it secret, back it up)\npublic key:  {public}")
     console.print(signer.verifier().encode())
 
@@ -40,7 +39,7 @@ def checkpoint_command() -> None:
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         checkpoint = service.sign_checkpoint(
-            session=session, signer=load_signer(data_dir=ctx.settings.data_dir)
+            session=session, signer=load_signer(key_dir=ctx.settings.ledger_dir)
         )
         typer.echo(checkpoint.note, nl=False)  # plain text: a note must not be re-wrapped
 
@@ -74,7 +73,7 @@ def export_command(
             blobs=ctx.blobs,
             entry_ids=entry_ids,
             destination=out,
-            verifier=load_verifier(data_dir=ctx.settings.data_dir),
+            verifier=load_verifier(key_dir=ctx.settings.ledger_dir),
             title=title,
         )
     console.print(
@@ -95,8 +94,8 @@ def verify_command(
     from countermark.ledger.keys import key_paths, load_verifier
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
-        has_key = key_paths(ctx.settings.data_dir)[1].exists()
-        verifier = load_verifier(data_dir=ctx.settings.data_dir) if has_key else None
+        has_key = key_paths(ctx.settings.ledger_dir)[1].exists()
+        verifier = load_verifier(key_dir=ctx.settings.ledger_dir) if has_key else None
         report = service.verify_store(session=session, verifier=verifier)
     console.print(
         f"{report.entries_checked} entries, {report.checkpoints_checked} checkpoints checked; "

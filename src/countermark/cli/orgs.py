@@ -19,12 +19,18 @@ def create_command(
     name: str = typer.Argument(..., help="Unique name."),
     kind: str = typer.Option(..., help=f"One of {', '.join(ORG_KINDS)}."),
     country: str = typer.Option(..., help="ISO 3166-1 alpha-2 code."),
-    default_tlp: str = typer.Option("AMBER", help="Marking given to its records by default."),
+    default_tlp: str | None = typer.Option(
+        None, help="Marking given to its records by default (default: COUNTERMARK_DEFAULT_TLP)."
+    ),
 ) -> None:
     """Create an organisation."""
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         org = create_organisation(
-            session=session, name=name, kind=kind, country=country, default_tlp=default_tlp
+            session=session,
+            name=name,
+            kind=kind,
+            country=country,
+            default_tlp=default_tlp or ctx.settings.default_tlp,
         )
         console.print(f"created organisation {org.id}: {org.name} ({org.kind}, {org.country})")
 

@@ -6,8 +6,7 @@ import os
 
 import typer
 
-from countermark.cli.common import console
-from countermark.core.settings import Settings
+from countermark.cli.common import cli_settings, console
 
 
 def serve_command(
@@ -20,7 +19,7 @@ def serve_command(
     """Serve the web interface and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
 
-    settings = Settings()
+    settings = cli_settings()
     if workers is None:
         workers = 1 if settings.is_sqlite else 2 * (os.cpu_count() or 1)
     if settings.is_sqlite and workers > 1:

@@ -221,7 +221,7 @@ def kcs_load_command(
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         owner = get_organisation_by_name_or_raise(session=session, name=org)
-        shipments, inspections = write_ingestible(file, ctx.settings.data_dir / "kcs")
+        shipments, inspections = write_ingestible(file, ctx.settings.kcs_dir)
         with progress_bar("declarations") as update:
             report = ingest_file(
                 session=session,

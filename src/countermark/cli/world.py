@@ -9,9 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from countermark.cli.common import app_context, console, progress_bar
+from countermark.cli.common import app_context, cli_settings, console, progress_bar
 from countermark.core.db import unit_of_work
-from countermark.core.settings import Settings
 
 app = typer.Typer(
     help="The synthetic world: brands, platforms, networks, shipments and their truth.", no_args_is_help=True
@@ -22,7 +21,7 @@ SCALES = ("small", "medium", "large")
 
 def default_world_dir() -> Path:
     """Where the demo builds its world: <data_dir>/world."""
-    return Settings().data_dir / "world"
+    return cli_settings().world_dir
 
 
 @app.command("build")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from countermark.core.blobs import BlobStore, LocalBlobStore
 from countermark.core.db import make_engine, make_sessionmaker
 from countermark.core.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -20,6 +25,24 @@ class AppContext:
     engine: Engine
     sessions: sessionmaker[Session]
     blobs: BlobStore
+    # State a capability keeps for this store while the process runs (match indexes, loaded models),
+    # by name; it lives and dies with the context, never in module globals.
+    caches: dict[str, Any] = field(default_factory=dict)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def cached(self, name: str, build: Callable[[], T]) -> T:
+        """The cached value under a name, built once (under the context's lock) when first asked for."""
+        with self.cache_lock:
+            if name not in self.caches:
+                self.caches[name] = build()
+            value: T = self.caches[name]
+            return value
+
+    def forget(self, prefix: str = "") -> None:
+        """Drop the cached values whose names start with the prefix (all of them by default)."""
+        with self.cache_lock:
+            for name in [n for n in self.caches if n.startswith(prefix)]:
+                del self.caches[name]
 
     def close(self) -> None:
         """Release the engine's connections."""

@@ -18,12 +18,15 @@ Tlp = Literal["RED", "AMBER+STRICT", "AMBER", "GREEN", "CLEAR"]
 # From the most restricted to the least.
 TLP_LEVELS: tuple[Tlp, ...] = get_args(Tlp)
 TLP_PATTERN = "^(RED|AMBER\\+STRICT|AMBER|GREEN|CLEAR)$"
+# The marking of a record when nothing else names one: what the owner shares only with named recipients.
+# Deployments set their own with COUNTERMARK_DEFAULT_TLP, which new organisations take as their default.
+DEFAULT_TLP: Tlp = "AMBER"
 
 
 class MarkedMixin:
     """Owner, TLP 2.0 marking and optional sharing group of a shareable record."""
 
-    tlp: Mapped[str] = mapped_column(String(16), default="AMBER")
+    tlp: Mapped[str] = mapped_column(String(16), default=DEFAULT_TLP)
 
     @declared_attr
     @classmethod

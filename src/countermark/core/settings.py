@@ -1,13 +1,17 @@
-"""One settings object, read from COUNTERMARK_* environment variables."""
+"""One settings object, read from COUNTERMARK_* environment variables; the home of every directory too.
+
+Nothing else reads the environment or joins a path under the data directory: a setting or a folder is
+added here, and `countermark settings` lists it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from countermark.core.marking import TLP_LEVELS  # noqa: F401  (re-exported for settings readers)
+from countermark.core.marking import Tlp
 
 
 class Settings(BaseSettings):
@@ -17,7 +21,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         default=Path("countermark-data"),
-        description="Directory for the embedded database, blobs, the synthetic world and reports.",
+        description="Embedded database, blobs, keys, indexes, the synthetic world and reports.",
     )
     database_url: str | None = Field(
         default=None,
@@ -30,9 +34,12 @@ class Settings(BaseSettings):
         default=None,
         description="Directory of the content-addressed blob store. Empty: <data_dir>/blobs.",
     )
-    default_tlp: str = Field(
+    default_tlp: Tlp = Field(
         default="AMBER",
-        description="TLP 2.0 marking given to ingested records when the command names none.",
+        description=(
+            "TLP 2.0 marking of what an organisation stores when neither the command, the request nor the "
+            "organisation's own default names one (new organisations start with it)."
+        ),
     )
     sql_echo: bool = Field(default=False, description="Log every SQL statement (debugging).")
     redis_url: str | None = Field(
@@ -49,6 +56,19 @@ class Settings(BaseSettings):
             "Empty: a random one made once in <data_dir>/keys/ratelimit.pepper."
         ),
     )
+    tick_seconds: float = Field(
+        default=300.0,
+        description=(
+            "Seconds between the server's runs of the case scheduler (`countermark cases tick`); "
+            "0 disables it."
+        ),
+    )
+
+    @field_validator("tick_seconds")
+    @classmethod
+    def _no_negative_interval(cls, value: float) -> float:
+        # NaN and negatives disable the scheduler, as 0 does.
+        return value if value > 0 and value == value else 0.0
 
     def resolved_database_url(self) -> str:
         """The database URL in force, defaulting to the embedded SQLite file."""
@@ -64,6 +84,49 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """Whether the store is the embedded SQLite database."""
         return self.resolved_database_url().startswith("sqlite")
+
+    # Every directory under the data directory, named once.
+    @property
+    def keys_dir(self) -> Path:
+        """Private signing keys of product codes, the scanner salt and the rate-limit pepper."""
+        return self.data_dir / "keys"
+
+    @property
+    def ledger_dir(self) -> Path:
+        """The ledger's checkpoint signing key (private and public)."""
+        return self.data_dir / "ledger"
+
+    @property
+    def index_dir(self) -> Path:
+        """Persisted fingerprint match indexes."""
+        return self.data_dir / "indexes"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Evidence packages written for export."""
+        return self.data_dir / "evidence"
+
+    @property
+    def world_dir(self) -> Path:
+        """The synthetic world the demo builds and ingests (its truth is kept apart inside it)."""
+        return self.data_dir / "world"
+
+    @property
+    def kcs_dir(self) -> Path:
+        """Ingestible files converted from the Korean customs data set."""
+        return self.data_dir / "kcs"
+
+    def directories(self) -> dict[str, Path]:
+        """Every directory the settings name, for `countermark settings`."""
+        return {
+            "blobs": self.resolved_blob_dir(),
+            "keys": self.keys_dir,
+            "ledger": self.ledger_dir,
+            "indexes": self.index_dir,
+            "evidence": self.evidence_dir,
+            "world": self.world_dir,
+            "kcs": self.kcs_dir,
+        }
 
 
 def settings_help() -> list[tuple[str, str, str]]:

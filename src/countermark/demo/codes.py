@@ -63,7 +63,7 @@ def _demo_products(session: Session) -> list[Product]:
 
 def submit_world_reports(ctx: AppContext, session: Session, rows: list[dict[str, Any]]) -> tuple[int, int]:
     """Submit the world's reports through the public path (its validation); skip those already stored."""
-    photo_dir = ctx.settings.data_dir / "world" / PHOTOS_DIR
+    photo_dir = ctx.settings.world_dir / PHOTOS_DIR
     stored = rejected = 0
     for row in rows:
         reporter = reporter_of(str(row.get("external_id", "")))
@@ -122,7 +122,7 @@ def run_authentication(ctx: AppContext, session: Session, progress: Callable[[in
     if not products:
         return "no product with a valid GTIN: nothing to authenticate"
     org_id = products[0].owner_org_id
-    directory = service.key_dir(ctx.settings)
+    directory = ctx.settings.keys_dir
     if (
         session.scalar(
             select(SigningKey.id).where(SigningKey.owner_org_id == org_id, SigningKey.status == "active")
@@ -149,7 +149,7 @@ def run_authentication(ctx: AppContext, session: Session, progress: Callable[[in
         service.issue_batch(session=session, directory=directory, batch=batch)
         uris += [uri for _, uri in service.batch_codes(session=session, batch=batch)]
     progress(1, 4)
-    world_dir = ctx.settings.data_dir / "world"
+    world_dir = ctx.settings.world_dir
     manifest = world_dir / "world.json"
     seed = int(json.loads(manifest.read_text(encoding="utf-8")).get("seed", 0)) if manifest.is_file() else 0
     histories = generate_histories(seed, uris)

@@ -63,19 +63,19 @@ def export_demo_package(ctx: AppContext, session: Session, progress: Callable[[i
         return "no case to package"
     _declaration_evidence(session, ctx, case)
     progress(1, 4)
-    ledger.sign_checkpoint(session=session, signer=load_or_create_signer(data_dir=ctx.settings.data_dir))
+    ledger.sign_checkpoint(session=session, signer=load_or_create_signer(key_dir=ctx.settings.ledger_dir))
     evidence_ids = session.scalars(select(EvidenceItem.id).where(EvidenceItem.case_id == case.id)).all()
     entries = ledger.entries_for_subject(session=session, subject_type="case", subject_id=case.id)
     for evidence_id in evidence_ids:
         entries += ledger.entries_for_subject(
             session=session, subject_type="case_evidence", subject_id=evidence_id
         )
-    out_dir = ctx.settings.data_dir / "evidence"
+    out_dir = ctx.settings.evidence_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     package = out_dir / f"case-{case.id}.zip"
     export_package(
         session=session, blobs=ctx.blobs, entry_ids=sorted(e.id for e in entries), destination=package,
-        verifier=load_verifier(data_dir=ctx.settings.data_dir), title=f"Case {case.id}: {case.title}",
+        verifier=load_verifier(key_dir=ctx.settings.ledger_dir), title=f"Case {case.id}: {case.title}",
     )  # fmt: skip
     progress(2, 4)
     report = verify_package(package)

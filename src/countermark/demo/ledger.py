@@ -36,7 +36,7 @@ def record_rights(ctx: AppContext, session: Session, progress: StepProgress) -> 
         service.append_many(session=session, entries=pending[start : start + BATCH])
         progress(min(start + BATCH, len(pending)), len(pending))
     checkpoint = service.sign_checkpoint(
-        session=session, signer=load_or_create_signer(data_dir=ctx.settings.data_dir)
+        session=session, signer=load_or_create_signer(key_dir=ctx.settings.ledger_dir)
     )
     return (
         f"{len(pending)} right versions recorded ({len(recorded)} already); "

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput
-from countermark.detect.baseline import naive_flags
+from countermark.detect.baseline import ListingText, naive_flags
 from countermark.eval.codes import evaluate_clones, evaluate_report_matching, report_truth, scan_truth
 from countermark.eval.fingerprint import evaluate_fingerprint
 from countermark.eval.metrics import binary_scores, precision_recall_f1
 from countermark.eval.targeting import evaluate_targeting
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
+from countermark.rights.models import Product
 from countermark.targeting.models import Shipment
 
 # Kinds the world plants deliberately; other kinds (URLs, domains) also come from page furniture.
@@ -85,7 +87,20 @@ def evaluate_identifiers(session: Session, truth: dict[str, Any]) -> dict[str, f
 
 def evaluate_naive_detector(session: Session, truth: dict[str, Any]) -> dict[str, float]:
     """How the naive keyword-and-price baseline does on the listings (low figures mean a hard world)."""
-    flags = {_key(*key): flagged for key, flagged in naive_flags(session=session).items()}
+    floors = {
+        brand: Decimal(lowest)
+        for brand, lowest in session.execute(
+            select(Product.brand, func.min(Product.price_min)).group_by(Product.brand)
+        )
+        if lowest is not None
+    }
+    listings = [
+        ListingText(_key(source, external_id), title, description, price)
+        for source, external_id, title, description, price in session.execute(
+            select(Listing.source, Listing.external_id, Listing.title, Listing.description, Listing.price)
+        )
+    ]
+    flags = {str(key): flagged for key, flagged in naive_flags(listings, floors).items()}
     labels = {key: bool(item["infringing"]) for key, item in truth.get("listings", {}).items()}
     return binary_scores(flags, labels)
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from countermark.orgs.models import SharingGroupMember
-from countermark.orgs.visibility import Principal, can_see
+from countermark.orgs.visibility import Principal, can_see, group_ids_of
 
 
 class MarkedBank(Protocol):
@@ -50,6 +48,4 @@ def can_match_bank(principal_org_id: int, bank: MarkedBank, memberships: Collect
 
 def memberships_of(*, session: Session, org_id: int) -> set[int]:
     """Ids of the sharing groups the organisation belongs to."""
-    return set(
-        session.scalars(select(SharingGroupMember.group_id).where(SharingGroupMember.org_id == org_id))
-    )
+    return set(group_ids_of(session, org_id))

@@ -26,10 +26,11 @@ from countermark.fingerprint.schemas import (
     LookupOut,
     SignalOut,
 )
+from countermark.observe import service as observe_service
 from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal
-from countermark.web.search import blob_is_visible
+from countermark.rights import service as rights_service
 
 router = APIRouter(prefix="/api/v1/fingerprint", tags=["fingerprint"])
 Reader = Annotated[Principal, Depends(require_scope("read"))]
@@ -265,7 +266,10 @@ def bulk_add(bank_id: int, body: BulkIn, request: Request, session: DbSession, p
     entries: list[FingerprintEntry] = []
     problems: list[str] = []
     for item in body.items:
-        if not blob_is_visible(session, principal, item.sha256):
+        if not (
+            rights_service.blob_is_visible(session=session, principal=principal, digest=item.sha256)
+            or observe_service.blob_is_visible(session=session, principal=principal, digest=item.sha256)
+        ):
             problems.append(f"{item.sha256[:12]}: no stored file that you may see")
             continue
         data = app_context(request).blobs.get(item.sha256)

@@ -120,17 +120,3 @@ def verify(
     other = Verification(inliers, matches, mirrored=True)
     return other if other.inliers > best.inliers else best
 
-
-def serialise_features(features: OrbFeatures) -> bytes:
-    """ORB features as bytes, for the feature cache."""
-    desc = features.descriptors if features.descriptors is not None else np.zeros((0, 32), np.uint8)
-    header = np.array([len(features.points)], dtype=np.int32).tobytes()
-    return header + features.points.astype(np.float32).tobytes() + desc.astype(np.uint8).tobytes()
-
-
-def deserialise_features(data: bytes) -> OrbFeatures:
-    """ORB features from serialise_features' bytes."""
-    count = int(np.frombuffer(data[:4], dtype=np.int32)[0])
-    points = np.frombuffer(data[4 : 4 + count * 8], dtype=np.float32).reshape(-1, 2).copy()
-    desc = np.frombuffer(data[4 + count * 8 :], dtype=np.uint8).reshape(-1, 32).copy()
-    return OrbFeatures(points, desc if len(desc) else None)

@@ -187,7 +187,9 @@ def _matchable_rows(
     return [(e, b) for e, b in rows if can_match_bank(principal_org_id, b, memberships)]
 
 
-def lookup_video_signal(*, session: Session, principal_org_id: int, signal: str) -> list[MatchOut]:
+def lookup_video_signal(
+    *, ctx: AppContext, session: Session, principal_org_id: int, signal: str
+) -> list[MatchOut]:
     """Banked videos sharing enough frames with a video signal, marking-aware.
 
     Candidates come from the frame index (every entry with two frames near query frames), then the shares
@@ -196,7 +198,7 @@ def lookup_video_signal(*, session: Session, principal_org_id: int, signal: str)
     query = video.from_signal(signal)
     found: list[Found] = []
     measures: dict[int, dict[str, float]] = {}
-    candidates = media_indexes(session).video.candidates(query)
+    candidates = media_indexes(ctx, session).video.candidates(query)
     for entry, bank in _matchable_rows(session, principal_org_id, "video", candidates):
         result = video.compare_frames(query, video.from_signal(entry.signal))
         if result.is_match:
@@ -210,7 +212,9 @@ def lookup_video_signal(*, session: Session, principal_org_id: int, signal: str)
     return _with_measures(_visible(session, principal_org_id, _best_first(found)), found, measures)
 
 
-def lookup_audio_signal(*, session: Session, principal_org_id: int, signal: str) -> list[MatchOut]:
+def lookup_audio_signal(
+    *, ctx: AppContext, session: Session, principal_org_id: int, signal: str
+) -> list[MatchOut]:
     """Banked sounds within the bit error rate threshold at their best alignment, marking-aware.
 
     Candidates come from the inverted index of sub-fingerprint values (values shared at one offset), then
@@ -219,7 +223,7 @@ def lookup_audio_signal(*, session: Session, principal_org_id: int, signal: str)
     query = audio.from_signal(signal)
     found: list[Found] = []
     measures: dict[int, dict[str, float]] = {}
-    candidates = media_indexes(session).audio.candidates(query)
+    candidates = media_indexes(ctx, session).audio.candidates(query)
     for entry, bank in _matchable_rows(session, principal_org_id, "audio", candidates):
         result = audio.best_alignment(query, audio.from_signal(entry.signal))
         if result.is_match:
@@ -243,18 +247,6 @@ def _with_measures(
 ) -> list[MatchOut]:
     """Matches with their signal's measures (shares of frames, bit error rate), in the order of `found`."""
     return [m.model_copy(update={"measures": measures[f[3].id]}) for m, f in zip(matches, found, strict=True)]
-
-
-def lookup_video(*, session: Session, principal_org_id: int, data: bytes) -> list[MatchOut]:
-    """Matches of a suspect video file, marking-aware."""
-    signal = video.video_signal(data)
-    return lookup_video_signal(session=session, principal_org_id=principal_org_id, signal=signal)
-
-
-def lookup_audio(*, session: Session, principal_org_id: int, data: bytes) -> list[MatchOut]:
-    """Matches of a suspect sound (or a video's soundtrack), marking-aware."""
-    signal = audio.audio_signal(data)
-    return lookup_audio_signal(session=session, principal_org_id=principal_org_id, signal=signal)
 
 
 def compare(*, signal_type: str, a: str, b: str) -> tuple[float, bool]:
@@ -319,9 +311,9 @@ def lookup_signal(
     if signal_type == "pdq":
         return lookup_pdq(ctx=ctx, session=session, principal_org_id=org, pdq_hex=signal.strip().lower())
     if signal_type == "video":
-        return lookup_video_signal(session=session, principal_org_id=org, signal=signal)
+        return lookup_video_signal(ctx=ctx, session=session, principal_org_id=org, signal=signal)
     if signal_type == "audio":
-        return lookup_audio_signal(session=session, principal_org_id=org, signal=signal)
+        return lookup_audio_signal(ctx=ctx, session=session, principal_org_id=org, signal=signal)
     if signal_type == "text":
         return lookup_text(session=session, principal_org_id=org, content=signal)
     raise InvalidInput(f"signal_type must be one of {', '.join(SIGNAL_LOOKUPS)}, not {signal_type!r}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from countermark.core.context import AppContext
 from countermark.core.errors import InvalidInput
 from countermark.fingerprint import audio, video
 from countermark.fingerprint.media_index import AudioIndex, VideoIndex
@@ -55,21 +56,12 @@ class MediaIndexes:
             self.indexed += 1
 
 
-_LOCK = threading.Lock()
-_INDEXES: dict[str, MediaIndexes] = {}
+CACHE_NAME = "fingerprint.media_indexes"
 
 
-def media_indexes(session: Session) -> MediaIndexes:
-    """The process's video and audio indexes for this database, synchronised before use."""
-    key = session.get_bind().engine.url.render_as_string(hide_password=True)
-    with _LOCK:
-        indexes = _INDEXES.setdefault(key, MediaIndexes())
+def media_indexes(ctx: AppContext, session: Session) -> MediaIndexes:
+    """The store's video and audio indexes (kept on the application context), synchronised before use."""
+    indexes = ctx.cached(CACHE_NAME, MediaIndexes)
     with indexes.lock:
         indexes.sync(session)
     return indexes
-
-
-def forget_media_indexes() -> None:
-    """Drop every cached media index (tests, and after a restore of the database)."""
-    with _LOCK:
-        _INDEXES.clear()

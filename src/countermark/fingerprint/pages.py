@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.params import RecordId
@@ -15,8 +14,7 @@ from countermark.fingerprint import http, lookup, service
 from countermark.fingerprint.content import MAX_UPLOAD_BYTES
 from countermark.orgs.deps import check_csrf
 from countermark.orgs.viewer import PageViewer
-from countermark.orgs.visibility import visible
-from countermark.rights.models import Product, Right
+from countermark.rights import service as rights_service
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,18 +61,10 @@ def check_item(
     kind, signals, matches = lookup.lookup_upload(ctx=ctx, session=session, principal_org_id=org, data=data)
     right_ids = {m.right_id for m in matches if m.right_id is not None}
     product_ids = {m.product_id for m in matches if m.product_id is not None}
-    rights = {
-        r.id: r for r in session.scalars(visible(Right, viewer.principal).where(Right.id.in_(right_ids)))
-    }
-    products = {
-        p.id: p
-        for p in session.scalars(visible(Product, viewer.principal).where(Product.id.in_(product_ids)))
-    }
+    rights = rights_service.visible_rights(session=session, principal=viewer.principal, ids=right_ids)
+    products = rights_service.visible_products(session=session, principal=viewer.principal, ids=product_ids)
     # The right or product concerned is named even when its record is not visible: the match says which.
-    names = {
-        rid: name
-        for rid, name in session.execute(select(Right.id, Right.name).where(Right.id.in_(right_ids)))
-    }
+    names = rights_service.right_names(session=session, ids=right_ids)
     result = {"kind": kind, "signals": signals, "matches": matches, "filename": file.filename if file else ""}
     return _page(
         request,

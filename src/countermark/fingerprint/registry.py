@@ -18,7 +18,6 @@ from countermark.fingerprint.descriptors import DescriptorIndex
 from countermark.fingerprint.imaging import open_image
 from countermark.fingerprint.index import DEFAULT_KIND, BinaryIndex
 from countermark.fingerprint.matcher import ImageMatcher
-from countermark.fingerprint.media_registry import forget_media_indexes
 from countermark.fingerprint.models import FingerprintEntry
 from countermark.fingerprint.pdq import PdqHash
 
@@ -36,6 +35,7 @@ class LiveMatcher:
     entry_blob: dict[int, str] = field(default_factory=dict)
     last_id: int = 0
     live_count: int = -1
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def features(self, entry_id: int) -> geometric.OrbFeatures | None:
         """ORB features of an entry's source picture (read once, at enrolment; then held by the index)."""
@@ -116,27 +116,24 @@ def _load_saved(live: LiveMatcher, session: Session) -> None:
             live.matcher.flat.add(entry_id)
 
 
-_LOCK = threading.Lock()
-_MATCHERS: dict[str, LiveMatcher] = {}
+CACHE_NAME = "fingerprint.matcher"
 
 
 def live_matcher(ctx: AppContext, session: Session) -> LiveMatcher:
-    """The process's matcher for this store, synchronised with the database before use."""
-    key = f"{ctx.settings.resolved_database_url()}|{ctx.settings.data_dir.resolve()}"
-    with _LOCK:
-        live = _MATCHERS.get(key)
-        if live is None:
-            index_dir = ctx.settings.data_dir / "indexes"
-            live = LiveMatcher(ImageMatcher(), ctx.blobs, index_dir)
-            live.matcher.features = live.features
-            _load_saved(live, session)
-            _MATCHERS[key] = live
-        live.sync(session)
+    """The store's matcher (kept on the application context), synchronised with the database before use."""
+
+    def build() -> LiveMatcher:
+        live = LiveMatcher(ImageMatcher(), ctx.blobs, ctx.settings.index_dir)
+        live.matcher.features = live.features
+        _load_saved(live, session)
         return live
 
+    live = ctx.cached(CACHE_NAME, build)
+    with live.lock:
+        live.sync(session)
+    return live
 
-def forget_matchers() -> None:
-    """Drop every cached matcher (tests, and after a restore of the database)."""
-    with _LOCK:
-        _MATCHERS.clear()
-    forget_media_indexes()
+
+def forget_matchers(ctx: AppContext) -> None:
+    """Drop the store's loaded matcher and media indexes (tests, and after a restore of the database)."""
+    ctx.forget("fingerprint.")

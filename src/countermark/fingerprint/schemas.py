@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from countermark.core.marking import DEFAULT_TLP, Tlp
+
 
 class BankIn(BaseModel):
     """A bank to create."""
@@ -11,7 +13,7 @@ class BankIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     purpose: str = Field(pattern="^(genuine|infringing)$")
     description: str | None = None
-    tlp: str = "AMBER"
+    tlp: Tlp = DEFAULT_TLP
     sharing_group_id: int | None = None
     match_scope: str = Field(default="readers", pattern="^(readers|sharing_group|everyone)$")
 

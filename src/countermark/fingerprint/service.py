@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
 from countermark.core.errors import Conflict, InvalidInput, NotFound
-from countermark.core.marking import TLP_LEVELS
+from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
 from countermark.core.storage import store_blob as core_store_blob
 from countermark.fingerprint import audio, files, geometric, pdq, text, video
 from countermark.fingerprint.access import can_read_bank, memberships_of
@@ -39,7 +37,7 @@ def create_bank(
     owner_org_id: int,
     name: str,
     purpose: str,
-    tlp: str = "AMBER",
+    tlp: str = DEFAULT_TLP,
     sharing_group_id: int | None = None,
     match_scope: str = "readers",
     description: str | None = None,
@@ -312,44 +310,3 @@ def add_media(
     session.flush()
     return entry
 
-
-@dataclass(frozen=True)
-class ImageItem:
-    """One picture to enrol in bulk."""
-
-    data: bytes
-    product_id: int | None = None
-    right_id: int | None = None
-    label: str | None = None
-
-
-def bulk_add_images(
-    *,
-    ctx: AppContext,
-    session: Session,
-    bank: FingerprintBank,
-    items: Iterable[ImageItem],
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[list[FingerprintEntry], list[str]]:
-    """Enrol many pictures; the entries, and one reason per picture that could not be enrolled."""
-    batch = list(items)
-    entries: list[FingerprintEntry] = []
-    problems: list[str] = []
-    for done, item in enumerate(batch, start=1):
-        try:
-            entries.append(
-                add_image(
-                    ctx=ctx,
-                    session=session,
-                    bank=bank,
-                    data=item.data,
-                    product_id=item.product_id,
-                    right_id=item.right_id,
-                    label=item.label,
-                )
-            )
-        except InvalidInput as exc:
-            problems.append(f"{item.label or f'item {done}'}: {exc.message}")
-        if progress is not None:
-            progress(done, len(batch))
-    return entries, problems

@@ -12,7 +12,7 @@ from countermark.ingest.kinds import KINDS
 from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
 from countermark.orgs.deps import require_scope
-from countermark.orgs.models import Organisation
+from countermark.orgs.service import organisation_summary
 from countermark.orgs.visibility import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["ingestion"])
@@ -36,7 +36,7 @@ def ingest_records(
         raise InvalidInput(f"send at most {MAX_RECORDS} records a request")
     if principal.org_id is None:
         raise InvalidInput("records need an owning organisation: use a user's token")
-    org = session.get(Organisation, principal.org_id)
+    org = organisation_summary(session=session, org_id=principal.org_id)
     rows = [
         RawRow(
             index,
@@ -54,7 +54,7 @@ def ingest_records(
         owner_org_id=principal.org_id,
         actor=principal.email,
         label=f"api:{principal.email}",
-        tlp=tlp or (org.default_tlp if org else "AMBER"),
+        tlp=tlp or (org.default_tlp if org else app_context(request).settings.default_tlp),
         source=source,
     )
     return {

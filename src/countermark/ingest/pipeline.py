@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput
 from countermark.core.ingestion import IngestContext, RowRejected
-from countermark.core.marking import TLP_LEVELS
+from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
 from countermark.ingest.kinds import KINDS, KindSpec
 from countermark.ingest.readers import RawRow, count_rows, detect_format, load_mapping, read_csv, read_jsonl
 from countermark.orgs.service import record_audit
@@ -91,7 +91,7 @@ def ingest_rows(
     owner_org_id: int,
     actor: str,
     label: str,
-    tlp: str = "AMBER",
+    tlp: str = DEFAULT_TLP,
     source: str | None = None,
     base_dir: Path | None = None,
     progress: Progress | None = None,
@@ -133,7 +133,7 @@ def ingest_file(
     path: Path,
     owner_org_id: int,
     actor: str,
-    tlp: str = "AMBER",
+    tlp: str = DEFAULT_TLP,
     source: str | None = None,
     fmt: str | None = None,
     mapping_path: Path | None = None,

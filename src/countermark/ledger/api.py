@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from countermark.core.context import AppContext
 from countermark.core.errors import NotFound
@@ -14,6 +13,7 @@ from countermark.core.http.deps import DbSession, app_context
 from countermark.ledger import service
 from countermark.ledger.entries import timestamp
 from countermark.ledger.keys import key_paths, load_verifier
+from countermark.ledger.schemas import CheckpointOut, ConsistencyOut, EntryOut, InclusionOut
 from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal
 
@@ -21,52 +21,6 @@ router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 Reader = Annotated[Principal, Depends(require_scope("read"))]
 
 
-class CheckpointOut(BaseModel):
-    """The latest signed tree head and the key that signed it."""
-
-    size: int
-    root_hash: str
-    origin: str
-    note: str
-    signed_at: str
-    public_key: str | None
-
-
-class EntryOut(BaseModel):
-    """A ledger entry: hashes, ids, kinds and times only."""
-
-    id: int
-    seq: int
-    kind: str
-    subject_type: str
-    subject_id: str
-    content_hash: str
-    metadata: dict[str, Any]
-    recorded_at: str
-    entry_hash: str
-    leaf_hash: str
-
-
-class InclusionOut(BaseModel):
-    """An entry with its RFC 9162 inclusion proof (hex hashes, leaf end first)."""
-
-    entry: EntryOut
-    leaf_index: int
-    tree_size: int
-    leaf_hash: str
-    root_hash: str
-    proof: list[str]
-    checkpoint: str | None
-
-
-class ConsistencyOut(BaseModel):
-    """An RFC 9162 consistency proof between two tree sizes (hex hashes)."""
-
-    first: int
-    second: int
-    first_root: str
-    second_root: str
-    proof: list[str]
 
 
 @router.get("/checkpoint", response_model=CheckpointOut)
@@ -77,14 +31,14 @@ def get_checkpoint(
     checkpoint = service.latest_checkpoint(session=session)
     if checkpoint is None:
         raise NotFound("no checkpoint is signed yet")
-    has_key = key_paths(ctx.settings.data_dir)[1].exists()
+    has_key = key_paths(ctx.settings.ledger_dir)[1].exists()
     return CheckpointOut(
         size=checkpoint.size,
         root_hash=checkpoint.root_hash,
         origin=checkpoint.origin,
         note=checkpoint.note,
         signed_at=timestamp(checkpoint.signed_at),
-        public_key=load_verifier(data_dir=ctx.settings.data_dir).encode() if has_key else None,
+        public_key=load_verifier(key_dir=ctx.settings.ledger_dir).encode() if has_key else None,
     )
 
 

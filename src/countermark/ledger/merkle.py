@@ -88,15 +88,6 @@ def _subtree(levels: Levels, start: int, end: int) -> bytes:
     return levels[height][start >> height]
 
 
-def _check_size(levels: Levels, size: int | None) -> int:
-    full = len(levels[0])
-    if size is None:
-        return full
-    if size != full:
-        raise ValueError(f"these levels describe a tree of {full} leaves, not {size}")
-    return size
-
-
 def inclusion_proof_from_levels(levels: Levels, index: int) -> list[bytes]:
     """The audit path of leaf `index` in the tree the levels describe, leaf end first."""
     size = len(levels[0])

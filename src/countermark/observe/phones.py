@@ -88,7 +88,3 @@ def find_phones(text: str, region: str | None) -> Iterator[tuple[str, int, int]]
             continue
         yield _e164(match.number), start, end
 
-
-def digits_of(raw: str) -> str:
-    """Only the ASCII digits of raw, in order."""
-    return "".join(_DIGITS_RE.findall(raw))

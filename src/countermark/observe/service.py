@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from countermark.core.ingestion import IngestContext, Outcome, store_file, store_image, upsert_versioned
 from countermark.observe.identifiers import FoundIdentifier, extract_identifiers, normalise_identifier
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
 from countermark.observe.schemas import AccountIn, ListingIn
+from countermark.orgs.visibility import Principal, visible
 
 # Snapshots can be large; identifiers past this point are almost always boilerplate (footers, scripts).
 SNAPSHOT_SCAN_LIMIT = 200_000
@@ -186,3 +187,16 @@ def identifiers_seen_in(session: Session, subject_type: str, subject_id: int) ->
         .order_by(Identifier.kind, Identifier.value)
     )
     return [{"kind": k, "value": v, "field": f, "raw": r} for k, v, f, r in rows]
+
+
+def blob_is_visible(*, session: Session, principal: Principal, digest: str) -> bool:
+    """Whether a blob is an image or the saved page of a listing the principal may see."""
+    checks = (
+        exists(
+            visible(Listing, principal)
+            .join(ListingImage, ListingImage.listing_id == Listing.id)
+            .where(ListingImage.blob_sha256 == digest)
+        ),
+        exists(visible(Listing, principal).where(Listing.snapshot_sha256 == digest)),
+    )
+    return any(session.scalar(select(check)) for check in checks)

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
-from countermark.core.errors import Forbidden, InvalidInput, NotFound
-from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.errors import Forbidden, InvalidInput
+from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.marking import marked_models
 from countermark.orgs.auth import create_api_token, list_api_tokens, revoke_api_token, set_password
 from countermark.orgs.deps import require_scope
@@ -26,7 +26,7 @@ from countermark.orgs.schemas_api import (
     UserOut,
 )
 from countermark.orgs.service import create_organisation, create_user, record_audit
-from countermark.orgs.visibility import Principal
+from countermark.orgs.visibility import Principal, require_owner
 
 router = APIRouter(prefix="/api/v1", tags=["organisations and access"])
 READ, WRITE, ADMIN = (Depends(require_scope(s)) for s in ("read", "write", "admin"))
@@ -67,7 +67,7 @@ def post_organisation(
         name=body.name,
         kind=body.kind,
         country=body.country,
-        default_tlp=body.default_tlp,
+        default_tlp=body.default_tlp or app_context(request).settings.default_tlp,
         actor=principal.email,
     )
 
@@ -180,9 +180,7 @@ def put_marking(
     model = marked.get(resource)
     if model is None:
         raise InvalidInput(f"unknown resource {resource!r}: use one of {', '.join(marked)}")
-    row = session.get(model, record_id)
-    if row is None or (row.owner_org_id != principal.org_id and not principal.is_system):
-        raise NotFound(f"no {resource.rstrip('s')} {record_id} of yours")
+    row = require_owner(session.get(model, record_id), principal, what=f"{resource} record {record_id}")
     if body.sharing_group_id is not None and body.sharing_group_id not in principal.group_ids:
         group = session.get(SharingGroup, body.sharing_group_id)
         if group is None or group.owner_org_id != principal.org_id:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
+from countermark.core.marking import DEFAULT_TLP
 
 ORG_KINDS = ("customs", "police", "rights_holder", "platform", "other")
 ROLES = ("admin", "analyst", "officer", "viewer")
@@ -24,7 +25,7 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     country: Mapped[str] = mapped_column(String(2))
-    default_tlp: Mapped[str] = mapped_column(String(16), default="AMBER")
+    default_tlp: Mapped[str] = mapped_column(String(16), default=DEFAULT_TLP)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from countermark.core.marking import Tlp
+
 
 class OrganisationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -24,7 +26,7 @@ class OrganisationIn(BaseModel):
     name: str = Field(min_length=2, max_length=200)
     kind: Literal["customs", "police", "rights_holder", "platform", "other"]
     country: str = Field(min_length=2, max_length=2)
-    default_tlp: Literal["RED", "AMBER+STRICT", "AMBER", "GREEN", "CLEAR"] = "AMBER"
+    default_tlp: Tlp | None = Field(None, description="Default: the instance's COUNTERMARK_DEFAULT_TLP.")
 
 
 class UserOut(BaseModel):
@@ -90,5 +92,5 @@ class SharingGroupOut(BaseModel):
 class MarkingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tlp: Literal["RED", "AMBER+STRICT", "AMBER", "GREEN", "CLEAR"]
+    tlp: Tlp
     sharing_group_id: int | None = None

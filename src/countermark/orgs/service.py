@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import Conflict, InvalidInput, NotFound
-from countermark.core.marking import TLP_LEVELS
+from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
 from countermark.orgs.models import ORG_KINDS, ROLES, AuditEntry, Organisation, User
 
 
@@ -27,7 +29,13 @@ def get_organisation_by_name_or_raise(*, session: Session, name: str) -> Organis
 
 
 def create_organisation(
-    *, session: Session, name: str, kind: str, country: str, default_tlp: str = "AMBER", actor: str = "system"
+    *,
+    session: Session,
+    name: str,
+    kind: str,
+    country: str,
+    default_tlp: str = DEFAULT_TLP,
+    actor: str = "system",
 ) -> Organisation:
     """Create an organisation; Conflict when the name is taken."""
     if kind not in ORG_KINDS:
@@ -121,3 +129,31 @@ def record_audit(
 def list_audit(*, session: Session, limit: int = 100) -> list[AuditEntry]:
     """The most recent audit entries, newest first."""
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class OrganisationSummary:
+    """What other capabilities may know of an organisation."""
+
+    id: int
+    name: str
+    kind: str
+    country: str
+    default_tlp: str
+
+
+def organisation_summary(*, session: Session, org_id: int | None) -> OrganisationSummary | None:
+    """The organisation's name, kind, country and default marking; None if there is none."""
+    org = session.get(Organisation, org_id) if org_id else None
+    if org is None:
+        return None
+    return OrganisationSummary(org.id, org.name, org.kind, org.country, org.default_tlp)
+
+
+def organisation_names(*, session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The names of these organisations, by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted)))
+    return dict(rows.tuples())

@@ -1,4 +1,4 @@
-"""Who may see a marked record: the one rule, as a pure function and as the SQL clause every query uses.
+"""Who may see a marked record and who may change it: the two rules every read and every write goes through.
 
 The rule, for a principal acting for organisation O:
 - the owning organisation always sees its records;
@@ -7,18 +7,24 @@ The rule, for a principal acting for organisation O:
 - AMBER, AMBER+STRICT and RED records are visible beyond the owner only to the organisations of the
   record's sharing group (the named recipients); without a group they stay with the owner.
 A system principal (the command line, batch jobs) sees everything.
+
+Changing a record is narrower than seeing it: only its owning organisation (or the system) may, and
+`require_owner` is the one place that says so. A record one may not see is answered as absent, so a write
+never tells another organisation that a record exists.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
+from countermark.core.errors import Forbidden, NotFound
 from countermark.orgs.models import SharingGroupMember
 
 COMMUNITY_LEVELS = frozenset({"GREEN", "CLEAR"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -78,3 +84,26 @@ def group_ids_of(session: Any, org_id: int) -> frozenset[int]:
     """The sharing groups an organisation belongs to."""
     rows = session.scalars(select(SharingGroupMember.group_id).where(SharingGroupMember.org_id == org_id))
     return frozenset(rows)
+
+
+def owns(principal: Principal, owner_org_id: int) -> bool:
+    """Whether the principal acts for the record's owner (or is the system)."""
+    return principal.is_system or (principal.org_id is not None and principal.org_id == owner_org_id)
+
+
+def require_owner(row: T | None, principal: Principal, *, what: str) -> T:
+    """The marked row, if the principal's organisation owns it: the rule every write follows.
+
+    A missing row or one the principal may not see is a 404 (the same answer, so nothing leaks); a row it
+    may see but does not own is a 403 with the reason.
+    """
+    if row is None or not can_see(
+        principal,
+        owner_org_id=row.owner_org_id,  # type: ignore[attr-defined]
+        tlp=row.tlp,  # type: ignore[attr-defined]
+        sharing_group_id=row.sharing_group_id,  # type: ignore[attr-defined]
+    ):
+        raise NotFound(f"no {what} that you may see")
+    if not owns(principal, row.owner_org_id):  # type: ignore[attr-defined]
+        raise Forbidden(f"only the organisation that owns the {what} may change it")
+    return row

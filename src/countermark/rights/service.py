@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from collections.abc import Iterable
+
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from countermark.core.ingestion import IngestContext, Outcome, RowRejected, store_image, upsert_versioned
+from countermark.orgs.visibility import Principal, visible
 from countermark.rights.models import AuthorisedSeller, Product, ProductImage, ProductRight, Recordal, Right
 from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn
 
@@ -126,3 +129,46 @@ def ingest_authorised_seller(ctx: IngestContext, record: AuthorisedSellerIn) -> 
         fields=("brand", "name", "platform", "handle", "domain", "countries", "valid_until"),
     )
     return outcome
+
+
+def blob_is_visible(*, session: Session, principal: Principal, digest: str) -> bool:
+    """Whether a blob is a reference image of a product the principal may see."""
+    return bool(
+        session.scalar(
+            select(
+                exists(
+                    visible(Product, principal)
+                    .join(ProductImage, ProductImage.product_id == Product.id)
+                    .where(ProductImage.blob_sha256 == digest)
+                )
+            )
+        )
+    )
+
+
+# Read surface for other capabilities: they never query the rights tables themselves.
+
+
+def visible_rights(*, session: Session, principal: Principal, ids: Iterable[int]) -> dict[int, Right]:
+    """The rights among these ids that the principal may see, by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {r.id: r for r in session.scalars(visible(Right, principal).where(Right.id.in_(wanted)))}
+
+
+def visible_products(*, session: Session, principal: Principal, ids: Iterable[int]) -> dict[int, Product]:
+    """The products among these ids that the principal may see, by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {p.id: p for p in session.scalars(visible(Product, principal).where(Product.id.in_(wanted)))}
+
+
+def right_names(*, session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The names of these rights, visible or not: a match against a bank may name the right it protects
+    without showing the record."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Right.id, Right.name).where(Right.id.in_(wanted))).tuples())

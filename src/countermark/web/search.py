@@ -6,18 +6,20 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.models import Blob
+from countermark.observe import service as observe_service
 from countermark.observe.identifiers import normalise_identifier
-from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
+from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
 from countermark.observe.visibility import OWN_SUBJECTS, visible_sightings
 from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal, visible, visible_clause
-from countermark.rights.models import Product, ProductImage, Right
+from countermark.rights import service as rights_service
+from countermark.rights.models import Product, Right
 from countermark.targeting.models import Shipment
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -94,20 +96,9 @@ def search(
 
 def blob_is_visible(session: Session, principal: Principal, digest: str) -> bool:
     """Whether a blob belongs to a product or listing (image or snapshot) that the principal may see."""
-    checks = [
-        exists(
-            visible(Product, principal)
-            .join(ProductImage, ProductImage.product_id == Product.id)
-            .where(ProductImage.blob_sha256 == digest)
-        ),
-        exists(
-            visible(Listing, principal)
-            .join(ListingImage, ListingImage.listing_id == Listing.id)
-            .where(ListingImage.blob_sha256 == digest)
-        ),
-        exists(visible(Listing, principal).where(Listing.snapshot_sha256 == digest)),
-    ]
-    return any(session.scalar(select(check)) for check in checks)
+    return rights_service.blob_is_visible(
+        session=session, principal=principal, digest=digest
+    ) or observe_service.blob_is_visible(session=session, principal=principal, digest=digest)
 
 
 @router.get(
