@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from countermark.codes import matching, reports
+from countermark.codes import matching_service, report_service
 from countermark.codes.throttle import DatabaseCounter, MemoryCounter, RateLimiter, RedisCounter
 from countermark.core.context import AppContext, build_context
 from countermark.core.db import unit_of_work
@@ -104,11 +104,11 @@ def reports_per_second(ctx: AppContext, seconds: float) -> float:
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         with unit_of_work(ctx.sessions) as session:
-            row = reports.submit_report(
+            row = report_service.submit_report(
                 session=session,
                 blobs=ctx.blobs,
                 reporter=None,
-                report=reports.ReportInput(
+                report=report_service.ReportInput(
                     code_uri=None,
                     gtin="09506000134352",
                     bought_at_kind="website",
@@ -120,7 +120,7 @@ def reports_per_second(ctx: AppContext, seconds: float) -> float:
                     contact=None,
                 ),
             )
-            matching.match_report(ctx=ctx, session=session, report=row, actor="bench")
+            matching_service.match_report(ctx=ctx, session=session, report=row, actor="bench")
         done += 1
     return done / (time.perf_counter() - start)
 

@@ -24,7 +24,7 @@ from countermark.core.db import unit_of_work
 from countermark.core.migrate import upgrade
 from countermark.core.settings import Settings
 from countermark.demo.world import read_manifest
-from countermark.ingest.pipeline import ingest_file
+from countermark.ingest.service import ingest_file
 from countermark.orgs.service import ensure_organisation, get_organisation_by_name_or_raise
 from countermark.sim import build_world
 

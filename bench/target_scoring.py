@@ -25,23 +25,24 @@ import pandas as pd  # type: ignore[import-untyped]
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
+from countermark.cases.outcome_service import provide_case_outcomes
 from countermark.core.blobs import LocalBlobStore
 from countermark.core.context import AppContext, build_context
 from countermark.core.db import unit_of_work
 from countermark.core.migrate import upgrade
 from countermark.core.settings import Settings
 from countermark.eval.targeting import load_kcs
-from countermark.orgs.auth import create_api_token
+from countermark.orgs.auth_service import create_api_token
 from countermark.orgs.service import create_organisation, create_user
 from countermark.targeting.batch import ScoringJob, run_duckdb, write_declarations
-from countermark.targeting.engine import retrain
+from countermark.targeting.engine_service import retrain
 from countermark.targeting.frames import KEY, History
 from countermark.targeting.kcs import read_kcs
-from countermark.targeting.loaded import loaded_scorer
 from countermark.targeting.models import InspectionResult, Shipment
 from countermark.targeting.predictor import compiler_available
 from countermark.targeting.rules import Rule
 from countermark.targeting.schemas import ShipmentIn
+from countermark.targeting.scorer_service import loaded_scorer
 from countermark.targeting.scoring import train
 from countermark.web.app import create_app
 
@@ -70,6 +71,7 @@ def batch_rate(job: ScoringJob, big: pd.DataFrame, tmp: Path) -> tuple[int, floa
 def _store(tmp: Path, database_url: str | None) -> AppContext:
     settings = Settings(data_dir=tmp / "data", database_url=database_url or f"sqlite:///{tmp / 'bench.db'}")
     ctx = build_context(settings, blobs=LocalBlobStore(tmp / "blobs"))
+    provide_case_outcomes(ctx)
     upgrade(ctx.engine)
     return ctx
 
@@ -131,7 +133,7 @@ def api_latency(ctx: AppContext, requests: int) -> dict[str, float]:
     figures["retrain_s"] = time.perf_counter() - started
     started = time.perf_counter()
     with unit_of_work(ctx.sessions) as session:
-        loaded_scorer(session=session, owner_org_id=org_id)
+        loaded_scorer(ctx=ctx, session=session, owner_org_id=org_id)
     figures["load_s"] = time.perf_counter() - started
     headers = {"Authorization": f"Bearer {token}"}
     timings = []

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.orgs.auth import create_api_token
+from countermark.orgs.auth_service import create_api_token
 from countermark.orgs.service import create_organisation, create_user
 from countermark.web.app import create_app
 

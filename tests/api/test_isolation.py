@@ -14,8 +14,8 @@ from sqlalchemy import select
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.marking import TLP_LEVELS, marked_models
-from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
+from countermark.ingest.service import ingest_rows
 from countermark.orgs.models import SharingGroup, SharingGroupMember
 from tests.api.conftest import ORGS, Actors
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
+from countermark.ingest.service import ingest_rows
 from countermark.orgs.models import AuditEntry
 from countermark.targeting.models import InspectionResult, Shipment
 from tests.api.conftest import Actors

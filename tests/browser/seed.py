@@ -12,9 +12,9 @@ from PIL import Image, ImageDraw
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.migrate import upgrade
-from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
-from countermark.orgs.auth import set_password
+from countermark.ingest.service import ingest_rows
+from countermark.orgs.auth_service import set_password
 from countermark.orgs.models import SharingGroup, SharingGroupMember
 from countermark.orgs.service import create_organisation, create_user
 

@@ -35,7 +35,7 @@ def add_product(ctx: AppContext, org_id: int, gtin: str = "09506000134352", name
 
 def issue_codes(ctx: AppContext, org_id: int, product_id: int, quantity: int = 5) -> tuple[int, list[str]]:
     """A signing key (if none) and a fully issued batch; the batch id and the code URIs."""
-    keys = service.key_dir(ctx.settings)
+    keys = ctx.settings.keys_dir
     principal = Principal(org_id=org_id, scopes=frozenset({"read", "write", "admin"}))
     with unit_of_work(ctx.sessions) as session:
         if not [k for k in service.list_signing_keys(session=session, org_id=org_id) if k.status == "active"]:
@@ -62,4 +62,4 @@ def batch_of(ctx: AppContext, batch_id: int) -> CodeBatch:
 
 def key_files(ctx: AppContext) -> list[Path]:
     """The private key files written under the data directory."""
-    return sorted(service.key_dir(ctx.settings).rglob("*.key"))
+    return sorted(ctx.settings.keys_dir.rglob("*.key"))

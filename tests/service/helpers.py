@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.ingest.pipeline import IngestReport, ingest_file
+from countermark.ingest.service import IngestReport, ingest_file
 from countermark.orgs.service import create_organisation
 
 

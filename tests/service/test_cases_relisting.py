@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from countermark.cases.intake import open_from_listing
+from countermark.cases.intake_service import open_from_listing
 from countermark.cases.models import Case, CaseLink, Notice
-from countermark.cases.relisting import check_relistings
+from countermark.cases.relisting_service import check_relistings
 from countermark.cases.service import record_decision
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work

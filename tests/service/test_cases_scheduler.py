@@ -7,14 +7,16 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from countermark.cases.models import CaseEvent
-from countermark.cases.scheduler import DEFAULT_TICK_SECONDS, TickRunner, tick_interval
+from countermark.cases.scheduler import TickRunner
 from countermark.cases.service import open_case
 from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.core.settings import Settings
 from countermark.orgs.service import create_organisation
 
 
@@ -46,7 +48,7 @@ def test_the_running_app_applies_a_lapsed_deadline_without_anyone_calling_tick(
     from countermark.web.app import create_app
 
     case_id = _lapsed_case(store)
-    monkeypatch.setenv("COUNTERMARK_TICK_SECONDS", "0.05")
+    monkeypatch.setattr(store.settings, "tick_seconds", 0.05)
     app = create_app(context=store)
     with TestClient(app):
         runner = app.state.tick_runner
@@ -63,7 +65,7 @@ def test_an_interval_of_zero_starts_nothing(store: AppContext, monkeypatch: pyte
     from countermark.web.app import create_app
 
     case_id = _lapsed_case(store)
-    monkeypatch.setenv("COUNTERMARK_TICK_SECONDS", "0")
+    monkeypatch.setattr(store.settings, "tick_seconds", 0.0)
     app = create_app(context=store)
     with TestClient(app):
         assert app.state.tick_runner is None
@@ -71,12 +73,14 @@ def test_an_interval_of_zero_starts_nothing(store: AppContext, monkeypatch: pyte
     assert _events(store, case_id) == 1
 
 
-def test_the_interval_comes_from_the_environment() -> None:
-    assert tick_interval({}) == DEFAULT_TICK_SECONDS
-    assert tick_interval({"COUNTERMARK_TICK_SECONDS": "12.5"}) == 12.5
-    assert tick_interval({"COUNTERMARK_TICK_SECONDS": "0"}) == 0
-    assert tick_interval({"COUNTERMARK_TICK_SECONDS": "-3"}) == 0
-    assert tick_interval({"COUNTERMARK_TICK_SECONDS": "soon"}) == DEFAULT_TICK_SECONDS
+def test_the_interval_comes_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().tick_seconds == 300
+    for raw, expected in (("12.5", 12.5), ("0", 0), ("-3", 0), ("nan", 0)):
+        monkeypatch.setenv("COUNTERMARK_TICK_SECONDS", raw)
+        assert Settings().tick_seconds == expected
+    monkeypatch.setenv("COUNTERMARK_TICK_SECONDS", "soon")
+    with pytest.raises(ValidationError, match="tick_seconds"):
+        Settings()
 
 
 def test_a_failing_run_is_logged_and_the_next_one_goes_ahead(caplog: pytest.LogCaptureFixture) -> None:

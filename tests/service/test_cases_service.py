@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from countermark.cases.evidence import add_evidence, custody_of
-from countermark.cases.intake import open_from_listing, open_from_shipment, relisted
+from countermark.cases.evidence_service import add_evidence, custody_of
+from countermark.cases.intake_service import open_from_listing, open_from_shipment, relisted
 from countermark.cases.models import Case, CaseEvent, CaseRecordIsAppendOnly, CaseTask, Notice
 from countermark.cases.service import events_of, open_case, record_decision, tick
 from countermark.core.blobs import LocalBlobStore

@@ -82,3 +82,31 @@ def test_settings_lists_every_variable_with_help(data_dir: Path) -> None:
     assert result.exit_code == 0
     for variable in ("COUNTERMARK_DATA_DIR", "COUNTERMARK_DATABASE_URL", "COUNTERMARK_BLOB_DIR"):
         assert variable in result.output
+
+
+def test_the_default_marking_of_new_organisations_comes_from_the_settings(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    monkeypatch.setenv("COUNTERMARK_DEFAULT_TLP", "GREEN")
+    create = ["org", "create", "--kind", "rights_holder", "--country", "FR"]
+    assert runner.invoke(app, [*create, "Open Brand"]).exit_code == 0
+    assert runner.invoke(app, [*create, "Closed Brand", "--default-tlp", "RED"]).exit_code == 0
+    listed = runner.invoke(app, ["org", "list"]).output
+    assert "Open Brand" in listed and "GREEN" in listed
+    assert "Closed Brand" in listed and "RED" in listed
+    monkeypatch.setenv("COUNTERMARK_DEFAULT_TLP", "PURPLE")
+    refused = runner.invoke(app, ["org", "list"])
+    assert refused.exit_code == 2
+    assert "COUNTERMARK_DEFAULT_TLP" in refused.output
+
+
+def test_settings_lists_every_folder_under_the_data_directory(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # long temporary paths stay on one line
+    result = runner.invoke(app, ["settings"])
+    assert result.exit_code == 0, result.output
+    for folder in ("blobs", "keys", "ledger", "indexes", "evidence", "world", "kcs"):
+        assert str(data_dir / folder) in result.output
+    assert "COUNTERMARK_TICK_SECONDS" in result.output and "COUNTERMARK_DEFAULT_TLP" in result.output

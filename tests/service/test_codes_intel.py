@@ -13,13 +13,13 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from countermark.cases.models import Case, CaseLink, EvidenceItem
-from countermark.codes import cluster_cases, history, matching, reports, service
+from countermark.codes import cluster_case_service, history_service, matching_service, report_service, service
 from countermark.codes.models import CloneAlert, ClusterCase, ConsumerReport
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import NotFound
 from countermark.core.ingestion import IngestContext
-from countermark.fingerprint.registry import forget_matchers
+from countermark.fingerprint.matcher_service import forget_matchers
 from countermark.fingerprint.service import add_image, create_bank
 from countermark.observe.models import IdentifierSighting, Listing
 from countermark.observe.schemas import AccountIn, ListingIn
@@ -137,20 +137,20 @@ def _report(store: AppContext, uri: str, **fields: object) -> int:
     }
     values.update(fields)
     with unit_of_work(store.sessions) as session:
-        row = reports.submit_report(
+        row = report_service.submit_report(
             session=session,
             blobs=store.blobs,
-            report=reports.ReportInput(**values),
+            report=report_service.ReportInput(**values),
             reporter=None,  # type: ignore[arg-type]
         )
-        matching.match_report(ctx=store, session=session, report=row, actor="test")
+        matching_service.match_report(ctx=store, session=session, report=row, actor="test")
         return row.id
 
 
 def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_see(
     store: AppContext, tmp_path: Path
 ) -> None:
-    forget_matchers()
+    forget_matchers(store)
     world = _world(store, tmp_path)
     _, uris = issue_codes(store, world["brand"], world["product"], quantity=2)
     report_id = _report(
@@ -162,7 +162,7 @@ def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_se
     )
     brand = Principal(org_id=world["brand"])
     with unit_of_work(store.sessions) as session:
-        found = matching.matches_of(session=session, principal=brand, report_id=report_id)
+        found = matching_service.matches_of(session=session, principal=brand, report_id=report_id)
         by_record = {(m.subject_type, m.subject_id): m for m in found}
         listing = by_record[("listing", world["listing"])]
         assert listing.kind == "listing" and listing.strength >= 0.9
@@ -174,7 +174,7 @@ def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_se
         shipment = [m for m in found if m.subject_type == "shipment"]
         assert len(shipment) == 1 and shipment[0].kind == "thread"
         assert ("listing", world["hidden"]) not in by_record  # the stranger's AMBER listing stays hidden
-        threads = matching.threads_of(found)
+        threads = matching_service.threads_of(found)
         mail = next(t for t in threads if t["value"] == SELLER_MAIL)
         assert {m.subject_type for m in mail["members"]} == {"listing", "shipment"}
         sightings = session.scalars(
@@ -184,20 +184,20 @@ def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_se
         ).all()
         assert {s.field for s in sightings} >= {"description", "url"}
         assert (
-            matching.matches_of(
+            matching_service.matches_of(
                 session=session, principal=Principal(org_id=world["stranger"]), report_id=report_id
             )
             == []
         )
     again = _report(store, uris[1], description=f"same seller {SELLER_MAIL}")
     with unit_of_work(store.sessions) as session:
-        second = matching.matches_of(session=session, principal=brand, report_id=again)
+        second = matching_service.matches_of(session=session, principal=brand, report_id=again)
         assert ("report", report_id) in {(m.subject_type, m.subject_id) for m in second}
         first = session.get(ConsumerReport, report_id)
         assert first is not None
-        before = len(matching.matches_of(session=session, principal=brand, report_id=report_id))
-        matching.match_report(ctx=store, session=session, report=first, actor="test")
-        after = matching.matches_of(session=session, principal=brand, report_id=report_id)
+        before = len(matching_service.matches_of(session=session, principal=brand, report_id=report_id))
+        matching_service.match_report(ctx=store, session=session, report=first, actor="test")
+        after = matching_service.matches_of(session=session, principal=brand, report_id=report_id)
         assert len(after) == before + 1  # now also threaded to the second report, nothing duplicated
         assert session.scalars(select(AuditEntry).where(AuditEntry.action == "codes.report.match")).first()
 
@@ -205,7 +205,7 @@ def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_se
 def test_report_photos_match_the_holders_bank_and_the_listing_showing_them(
     store: AppContext, tmp_path: Path
 ) -> None:
-    forget_matchers()
+    forget_matchers(store)
     world = _world(store, tmp_path)
     reference = _photo(3)
     with unit_of_work(store.sessions) as session:
@@ -230,14 +230,14 @@ def test_report_photos_match_the_holders_bank_and_the_listing_showing_them(
         "photos": (reference, (tmp_path / "listing.jpg").read_bytes()),
     }
     with unit_of_work(store.sessions) as session:
-        row = reports.submit_report(
+        row = report_service.submit_report(
             session=session,
             blobs=store.blobs,
-            report=reports.ReportInput(**values),
+            report=report_service.ReportInput(**values),
             reporter=None,  # type: ignore[arg-type]
         )
-        matching.match_report(ctx=store, session=session, report=row, actor="test")
-        found = matching.matches_of(
+        matching_service.match_report(ctx=store, session=session, report=row, actor="test")
+        found = matching_service.matches_of(
             session=session, principal=Principal(org_id=world["brand"]), report_id=row.id
         )
         kinds = {(m.kind, m.subject_type) for m in found}
@@ -265,7 +265,7 @@ def _copied(store: AppContext, org: int, count: int) -> tuple[int, list[str]]:
                     at=T0 + timedelta(hours=hours, minutes=n),
                 )
     with unit_of_work(store.sessions) as session:
-        history.detect_clones(session=session, owner_org_id=org)
+        history_service.detect_clones(session=session, owner_org_id=org)
     return batch_id, uris
 
 
@@ -277,31 +277,31 @@ def test_a_confirmed_cluster_opens_one_case_with_its_serials_and_scans_as_eviden
     with unit_of_work(store.sessions) as session:
         alerts = session.scalars(select(CloneAlert).order_by(CloneAlert.id)).all()
         assert len(alerts) == 3
-        history.decide_alert(
+        history_service.decide_alert(
             session=session, principal=brand, alert_id=alerts[0].id, decision="confirmed", actor="a"
         )
         assert (
-            cluster_cases.open_cases_for_confirmed_clusters(
+            cluster_case_service.open_cases_for_confirmed_clusters(
                 session=session, blobs=store.blobs, org_id=org, actor="a"
             )
             == []
         )  # one confirmation is not enough
-        history.decide_alert(
+        history_service.decide_alert(
             session=session, principal=brand, alert_id=alerts[1].id, decision="confirmed", actor="a"
         )
-        opened = cluster_cases.open_cases_for_confirmed_clusters(
+        opened = cluster_case_service.open_cases_for_confirmed_clusters(
             session=session, blobs=store.blobs, org_id=org, actor="a"
         )
         assert len(opened) == 1 and opened[0].trigger == "confirmed"
         key = opened[0].cluster_key
     with unit_of_work(store.sessions) as session:
         assert (
-            cluster_cases.open_cases_for_confirmed_clusters(
+            cluster_case_service.open_cases_for_confirmed_clusters(
                 session=session, blobs=store.blobs, org_id=org, actor="a"
             )
             == []
         )
-        row, new = cluster_cases.open_cluster_case(
+        row, new = cluster_case_service.open_cluster_case(
             session=session, blobs=store.blobs, principal=brand, key=key, actor="b"
         )
         assert not new and row.case_id == opened[0].case_id
@@ -312,12 +312,12 @@ def test_a_confirmed_cluster_opens_one_case_with_its_serials_and_scans_as_eviden
         document = json.loads(store.blobs.get(evidence[0].blob_sha256))
         assert len(document["codes"]) == 3 and len(document["scans"]) == 6
         assert {c["alert_status"] for c in document["codes"]} == {"confirmed", "open"}
-        view = cluster_cases.view_cluster(session=session, principal=brand, key=key)
+        view = cluster_case_service.view_cluster(session=session, principal=brand, key=key)
         assert view.case is not None and view.confirmed == 2
     with unit_of_work(store.sessions) as session:
         stranger = Principal(org_id=other, scopes=frozenset({"read", "write"}))
         with pytest.raises(NotFound):
-            cluster_cases.open_cluster_case(
+            cluster_case_service.open_cluster_case(
                 session=session, blobs=store.blobs, principal=stranger, key=key, actor="x"
             )
 
@@ -325,7 +325,7 @@ def test_a_confirmed_cluster_opens_one_case_with_its_serials_and_scans_as_eviden
 def test_a_cluster_sold_through_a_listing_opens_a_test_purchase_linked_to_it(
     store: AppContext, tmp_path: Path
 ) -> None:
-    forget_matchers()
+    forget_matchers(store)
     world = _world(store, tmp_path)
     _, uris = issue_codes(store, world["brand"], world["product"], quantity=2)
     for n, uri in enumerate(uris):
@@ -344,11 +344,11 @@ def test_a_cluster_sold_through_a_listing_opens_a_test_purchase_linked_to_it(
         _report(store, uri, shop="luxdeals88", url=LISTING_URL)
     brand = Principal(org_id=world["brand"], scopes=frozenset({"read", "write"}))
     with unit_of_work(store.sessions) as session:
-        history.detect_clones(session=session, owner_org_id=world["brand"])
-        clusters = history.clusters_of_fakes(session=session, principal=brand)
+        history_service.detect_clones(session=session, owner_org_id=world["brand"])
+        clusters = history_service.clusters_of_fakes(session=session, principal=brand)
         assert len(clusters) == 1
-        key = cluster_cases.cluster_key(clusters[0])
-        row, new = cluster_cases.open_cluster_case(
+        key = cluster_case_service.cluster_key(clusters[0])
+        row, new = cluster_case_service.open_cluster_case(
             session=session, blobs=store.blobs, principal=brand, key=key, actor="analyst"
         )
         assert new and row.trigger == "person"
@@ -361,7 +361,7 @@ def test_a_cluster_sold_through_a_listing_opens_a_test_purchase_linked_to_it(
 def test_a_re_encoded_listing_photo_in_a_report_finds_the_listing(store: AppContext, tmp_path: Path) -> None:
     from countermark.demo.genuine_banks import match_listing_images
 
-    forget_matchers()
+    forget_matchers(store)
     world = _world(store, tmp_path)
     original = Image.open(io.BytesIO(_photo(11)))
     (tmp_path / "other.png").write_bytes(_photo(11))
@@ -395,14 +395,14 @@ def test_a_re_encoded_listing_photo_in_a_report_finds_the_listing(store: AppCont
         "photos": (buffer.getvalue(), _photo(99)),
     }
     with unit_of_work(store.sessions) as session:
-        row = reports.submit_report(
+        row = report_service.submit_report(
             session=session,
             blobs=store.blobs,
-            report=reports.ReportInput(**values),  # type: ignore[arg-type]
+            report=report_service.ReportInput(**values),  # type: ignore[arg-type]
             reporter=None,
         )
-        matching.match_report(ctx=store, session=session, report=row, actor="test")
-        found = matching.matches_of(
+        matching_service.match_report(ctx=store, session=session, report=row, actor="test")
+        found = matching_service.matches_of(
             session=session, principal=Principal(org_id=world["brand"]), report_id=row.id
         )
         near = [m for m in found if m.subject_type == "listing"]

@@ -82,7 +82,7 @@ def test_the_holder_sees_a_reports_matches_and_opens_a_clusters_case_by_form(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from countermark.codes import history, matching, reports, service
+    from countermark.codes import history_service, matching_service, report_service, service
 
     app, ctx, seeded, product_id = site
     with unit_of_work(ctx.sessions) as session:
@@ -102,11 +102,11 @@ def test_the_holder_sees_a_reports_matches_and_opens_a_clusters_case_by_form(
                     device=f"page-{n}-{hours}",
                     at=start + timedelta(hours=hours, minutes=n),
                 )
-        history.detect_clones(session=session, owner_org_id=org_id)
-        report = reports.submit_report(
+        history_service.detect_clones(session=session, owner_org_id=org_id)
+        report = report_service.submit_report(
             session=session,
             blobs=ctx.blobs,
-            report=reports.ReportInput(
+            report=report_service.ReportInput(
                 code_uri=uris[0],
                 gtin=None,
                 bought_at_kind="market",
@@ -119,13 +119,13 @@ def test_the_holder_sees_a_reports_matches_and_opens_a_clusters_case_by_form(
             ),
             reporter=None,
         )
-        matching.match_report(ctx=ctx, session=session, report=report, actor="test")
+        matching_service.match_report(ctx=ctx, session=session, report=report, actor="test")
         report_id = report.id
         for n in range(3):  # three located reports within a few km: a hot spot on the map
-            reports.submit_report(
+            report_service.submit_report(
                 session=session,
                 blobs=ctx.blobs,
-                report=reports.ReportInput(
+                report=report_service.ReportInput(
                     code_uri=None,
                     gtin="4006381333931",
                     bought_at_kind="market",

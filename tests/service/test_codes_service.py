@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from countermark.codes import history, reports, service
-from countermark.codes.jobs import run_issue_job
+from countermark.codes import history_service, report_service, service
+from countermark.codes.issuing_service import run_issue_job
 from countermark.codes.models import CloneAlert, CodeScan, ProductCode
 from countermark.codes.verify import Verdict
 from countermark.core.context import AppContext
@@ -44,7 +44,7 @@ def _event(
 def _verify(ctx: AppContext, uri: str, **kwargs: object) -> tuple[Verdict, CodeScan | None]:
     with unit_of_work(ctx.sessions) as session:
         keys = service.public_keys(session=session)
-        salt = service.scanner_salt(service.key_dir(ctx.settings))
+        salt = service.scanner_salt(ctx.settings.keys_dir)
         result, scan = service.verify_and_record(session=session, uri=uri, keys=keys, salt=salt, **kwargs)  # type: ignore[arg-type]
         return result.verdict, scan
 
@@ -75,7 +75,7 @@ def test_issuing_job_runs_in_chunks_and_records_progress(store: AppContext) -> N
             actor="t",
         )
         batch_id = batch.id
-    run_issue_job(store.sessions, service.key_dir(store.settings), batch_id, chunk=10)
+    run_issue_job(store.sessions, store.settings.keys_dir, batch_id, chunk=10)
     batch = batch_of(store, batch_id)
     assert service.batch_progress(batch) == {
         "id": batch_id,
@@ -102,7 +102,7 @@ def test_a_lost_private_key_fails_the_job_with_a_reason(store: AppContext) -> No
             resolver=RESOLVER,
             actor="t",
         ).id
-    run_issue_job(store.sessions, service.key_dir(store.settings), batch_id)
+    run_issue_job(store.sessions, store.settings.keys_dir, batch_id)
     batch = batch_of(store, batch_id)
     assert batch.status == "failed" and batch.error and "private key" in batch.error
 
@@ -146,7 +146,7 @@ def test_rotation_keeps_old_codes_valid_and_revocation_stops_them(store: AppCont
     with unit_of_work(store.sessions) as session:
         old = service.list_signing_keys(session=session, org_id=org)[0].key_id
         service.create_signing_key(
-            session=session, directory=service.key_dir(store.settings), org_id=org, actor="t"
+            session=session, directory=store.settings.keys_dir, org_id=org, actor="t"
         )
     assert _verify(store, uris[0])[0] is Verdict.GENUINE
     with unit_of_work(store.sessions) as session:
@@ -172,9 +172,15 @@ def test_epcis_moves_code_states_and_is_idempotent(store: AppContext) -> None:
         },
     }
     with unit_of_work(store.sessions) as session:
-        report = history.ingest_epcis(session=session, document=document, owner_org_id=org, actor="t")
-        again = history.ingest_epcis(session=session, document=document, owner_org_id=org, actor="t")
-        foreign = history.ingest_epcis(session=session, document=document, owner_org_id=other, actor="t")
+        report = history_service.ingest_epcis(
+            session=session, document=document, owner_org_id=org, actor="t"
+        )
+        again = history_service.ingest_epcis(
+            session=session, document=document, owner_org_id=org, actor="t"
+        )
+        foreign = history_service.ingest_epcis(
+            session=session, document=document, owner_org_id=other, actor="t"
+        )
     assert (report.stored, len(report.rejected)) == (3, 1)
     assert (again.stored, again.unchanged) == (0, 3)
     assert foreign.stored == 0 and "not a code you issued" in foreign.rejected[-1]["reason"]
@@ -187,12 +193,14 @@ def test_a_copied_code_raises_an_alert_that_a_person_confirms(store: AppContext)
     _, uris = issue_codes(store, org, add_product(store, org), quantity=2)
     document = [_event(u, "commissioning", "active", T0) for u in uris]
     with unit_of_work(store.sessions) as session:
-        history.ingest_epcis(session=session, document=document, owner_org_id=org, actor="t")
+        history_service.ingest_epcis(
+            session=session, document=document, owner_org_id=org, actor="t"
+        )
     _verify(store, uris[0], at=T0 + timedelta(days=5), lat=48.85, lon=2.35, device="a")
     _verify(store, uris[0], at=T0 + timedelta(days=5, hours=2), lat=6.52, lon=3.38, device="b")
     _verify(store, uris[1], at=T0 + timedelta(days=5), lat=48.85, lon=2.35, device="c")
     with unit_of_work(store.sessions) as session:
-        counts = history.detect_clones(session=session)
+        counts = history_service.detect_clones(session=session)
         alerts = session.scalars(select(CloneAlert)).all()
         assert counts == {"assessed": 2, "opened": 1, "updated": 0} and len(alerts) == 1
         assert "km/h" in alerts[0].reasons[0]
@@ -200,14 +208,14 @@ def test_a_copied_code_raises_an_alert_that_a_person_confirms(store: AppContext)
     assert _verify(store, uris[0])[0] is Verdict.SUSPECTED_CLONE
     with unit_of_work(store.sessions) as session:
         with pytest.raises(NotFound):
-            history.decide_alert(
+            history_service.decide_alert(
                 session=session,
                 principal=Principal(org_id=org + 99),
                 alert_id=alert_id,
                 decision="dismissed",
                 actor="x",
             )
-        history.decide_alert(
+        history_service.decide_alert(
             session=session,
             principal=Principal(org_id=org),
             alert_id=alert_id,
@@ -215,7 +223,7 @@ def test_a_copied_code_raises_an_alert_that_a_person_confirms(store: AppContext)
             actor="claire",
             note="the buyer's phone clock was wrong",
         )
-        assert history.detect_clones(session=session)["opened"] == 0
+        assert history_service.detect_clones(session=session)["opened"] == 0
     assert _verify(store, uris[0])[0] is Verdict.GENUINE
 
 
@@ -241,15 +249,15 @@ def test_reports_reach_the_holder_with_photos_rewards_and_hot_spots(store: AppCo
     _, uris = issue_codes(store, org, add_product(store, org), quantity=1)
     principal = Principal(org_id=org, scopes=frozenset({"read", "write"}))
     with unit_of_work(store.sessions) as session:
-        reports.create_reward_scheme(
+        report_service.create_reward_scheme(
             session=session, principal=principal, name="Fake finder", amount=20, currency="eur", actor="t"
         )
         for i in range(4):
-            row = reports.submit_report(
+            row = report_service.submit_report(
                 session=session,
                 blobs=store.blobs,
                 reporter="h",
-                report=reports.ReportInput(
+                report=report_service.ReportInput(
                     code_uri=uris[0] if i == 0 else None,
                     gtin=None if i == 0 else "9506000134352",
                     bought_at_kind="market",
@@ -263,19 +271,19 @@ def test_reports_reach_the_holder_with_photos_rewards_and_hot_spots(store: AppCo
                 ),
             )
             assert row.owner_org_id == org and row.reward_status == "eligible"
-        spots = reports.report_hot_spots(session=session, principal=principal)
+        spots = report_service.report_hot_spots(session=session, principal=principal)
         assert len(spots) == 1 and len(spots[0].report_ids) == 4
-        assert reports.report_hot_spots(session=session, principal=Principal(org_id=org + 99)) == []
-        paid = reports.set_reward_status(
+        assert report_service.report_hot_spots(session=session, principal=Principal(org_id=org + 99)) == []
+        paid = report_service.set_reward_status(
             session=session, principal=principal, report_id=row.id, status="paid", actor="t"
         )
         assert paid.reward_status == "paid"
         with pytest.raises(InvalidInput, match="image"):
-            reports.submit_report(
+            report_service.submit_report(
                 session=session,
                 blobs=store.blobs,
                 reporter=None,
-                report=reports.ReportInput(
+                report=report_service.ReportInput(
                     code_uri=None,
                     gtin="9506000134352",
                     bought_at_kind="shop",
@@ -289,11 +297,11 @@ def test_reports_reach_the_holder_with_photos_rewards_and_hot_spots(store: AppCo
                 ),
             )
         with pytest.raises(InvalidInput, match="not recorded"):
-            reports.submit_report(
+            report_service.submit_report(
                 session=session,
                 blobs=store.blobs,
                 reporter=None,
-                report=reports.ReportInput(
+                report=report_service.ReportInput(
                     code_uri=None,
                     gtin="05012345678900",
                     bought_at_kind="shop",

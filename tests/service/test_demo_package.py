@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from countermark.cases.intake import open_from_shipment
+from countermark.cases.intake_service import open_from_shipment
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.demo.evidence_package import export_demo_package, tamper_one_byte

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.fingerprint import service
-from countermark.orgs.auth import set_password
+from countermark.orgs.auth_service import set_password
 from countermark.orgs.service import create_organisation, create_user
 from countermark.web.app import create_app
 from tests.api.test_fingerprint_api import photo, reencoded

@@ -16,9 +16,14 @@ from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict, InvalidInput
 from countermark.demo.genuine_banks import match_listing_images
-from countermark.fingerprint import audio, lookup, mediatools, pdq, service, video
+from countermark.fingerprint import audio, lookup_service, mediatools, pdq, service, video
+from countermark.fingerprint.matcher_service import (
+    DESCRIPTORS_FILE,
+    LiveMatcher,
+    forget_matchers,
+    live_matcher,
+)
 from countermark.fingerprint.models import ImageHash
-from countermark.fingerprint.registry import DESCRIPTORS_FILE, LiveMatcher, forget_matchers, live_matcher
 from countermark.observe.models import Listing, ListingImage
 from countermark.orgs.models import Organisation
 from tests.unit.test_fingerprint_media import make_sounds, make_videos
@@ -137,9 +142,9 @@ def test_listing_images_are_hashed_once_and_matches_stored_by_listing(store: App
             listings.append(listing.id)
         summary = match_listing_images(store, session, lambda done, total: None)
         assert "3 hashed" in summary and "1 unreadable" in summary
-        matches = lookup.matches_of_listing(session=session, listing_id=listings[0])
+        matches = lookup_service.matches_of_listing(session=session, listing_id=listings[0])
         assert [m.entry_id for m in matches] == [entry.id]
-        assert lookup.matches_of_listing(session=session, listing_id=listings[1]) == []
+        assert lookup_service.matches_of_listing(session=session, listing_id=listings[1]) == []
         assert len(session.scalars(select(ImageHash)).all()) == 3
         assert "0 hashed" in match_listing_images(store, session, lambda done, total: None)
 
@@ -156,7 +161,7 @@ def test_video_and_audio_entries_are_found_through_the_index_and_not_once_disabl
     copies = {"video": video.video_signal(clips["copy"]), "audio": audio.audio_signal(tunes["copy"])}
 
     def find(session: Session, kind: str) -> list[int | None]:
-        found = lookup.lookup_signal(
+        found = lookup_service.lookup_signal(
             ctx=store, session=session, principal_org_id=holder, signal_type=kind, signal=copies[kind]
         )
         return [m.entry_id for m in found]
@@ -167,7 +172,7 @@ def test_video_and_audio_entries_are_found_through_the_index_and_not_once_disabl
             ctx=store, session=session, bank=bank, data=clips["unrelated"], kind="video"
         )
         assert find(session, "video") == []
-        # Added after the index was built: found by the next lookup.
+        # Added after the index was built: found by the next lookup_service.
         entries = {
             "video": service.add_media(
                 ctx=store, session=session, bank=bank, data=clips["original"], kind="video"

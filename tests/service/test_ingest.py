@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.ingest.kinds import KINDS
+from countermark.observe.identifier_service import identifiers_of
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
-from countermark.observe.service import identifiers_of
 from countermark.orgs.models import AuditEntry
 from countermark.rights.models import AuthorisedSeller, Product, ProductImage, ProductRight, Recordal, Right
 from countermark.targeting.models import InspectionResult, Shipment

@@ -12,7 +12,8 @@ from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.ledger import service
 from countermark.ledger.checkpoint import Signer
-from countermark.ledger.package import CHECKPOINT, MANIFEST, export_package, verify_package
+from countermark.ledger.package import CHECKPOINT, MANIFEST, verify_package
+from countermark.ledger.package_service import export_package
 
 FILES = [b"photo of seized handbag", b"screenshot of listing 4411", b"customs detention report"]
 

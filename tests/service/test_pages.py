@@ -89,7 +89,7 @@ def listing_id(ctx: AppContext, external_id: str) -> int:
 
 PAGES = ["/", "/rights", "/rights/1", "/recordals", "/recordals/1", "/products", "/products/1",
          "/listings", "/listings/1", "/accounts", "/accounts/1", "/shipments", "/search", "/search?q=aurel",
-         "/tokens", "/admin"]
+         "/tokens", "/admin", "/password"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -178,6 +178,7 @@ def test_repeated_failures_are_throttled_with_a_message_in_the_users_language(ap
     response = sign_in(client, seeded.outsider, seeded.password)
     assert response.status_code == 429
     assert "Trop de connexions échouées" in response.text
+    assert 0 < int(response.headers["retry-after"]) <= 15 * 60
 
 
 def test_sign_out_ends_the_session(app: FastAPI, seeded: Seeded) -> None:
@@ -247,6 +248,11 @@ def test_blobs_of_records_you_may_not_see_are_not_served(app: FastAPI, site: Any
     ("/admin/users", {"email": "new@aurel.example", "display_name": "N", "role": "viewer",
                       "password": "long enough password"}),
     ("/admin/users/2/role", {"role": "admin"}),
+    ("/admin/users/2/password", {}),
+    ("/admin/users/2/disable", {}),
+    ("/admin/users/2/enable", {}),
+    ("/password", {"current_password": "x", "new_password": "long enough password",
+                   "confirm_password": "long enough password"}),
     ("/language", {"lang": "fr"}),
     ("/logout", {}),
 ])

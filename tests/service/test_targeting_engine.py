@@ -12,19 +12,20 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from countermark.cases.outcome_service import provide_case_outcomes
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput
-from countermark.ingest.pipeline import ingest_file
+from countermark.ingest.service import ingest_file
 from countermark.targeting.calibration import Calibration
-from countermark.targeting.engine import (
+from countermark.targeting.engine_service import (
     retrain,
     score_declaration,
     select_for_day,
 )
-from countermark.targeting.loaded import lane_cutoffs, loaded_scorer, recent_lane_shares
 from countermark.targeting.models import InspectionResult, TargetingDecision, TargetingModelVersion
 from countermark.targeting.schemas import RuleIn, ShipmentIn
+from countermark.targeting.scorer_service import lane_cutoffs, loaded_scorer, recent_lane_shares
 from countermark.targeting.selection import Capacity
 from countermark.targeting.service import save_rule
 from tests.service.helpers import ingest, make_org, write_jsonl
@@ -69,6 +70,7 @@ def _results(ids: range) -> list[dict[str, Any]]:
 
 
 def _load(store: AppContext, tmp_path: Path) -> int:
+    provide_case_outcomes(store)  # as the app and the command line do
     rng = random.Random(1)
     org_id = make_org(store, "Customs")
     ingest(
@@ -115,6 +117,7 @@ def test_retraining_uses_recorded_results_and_the_new_model_scores(store: AppCon
     assert (version.training_rows, version.positives) == (160, 40)
     with unit_of_work(store.sessions) as session:
         risky = score_declaration(
+            ctx=store,
             session=session,
             owner_org_id=org_id,
             declaration=ShipmentIn.model_validate(
@@ -122,6 +125,7 @@ def test_retraining_uses_recorded_results_and_the_new_model_scores(store: AppCon
             ),
         )
         honest = score_declaration(
+            ctx=store,
             session=session,
             owner_org_id=org_id,
             declaration=ShipmentIn.model_validate(
@@ -154,6 +158,7 @@ def test_selection_respects_capacity_records_reasons_and_rules_force_red(
             ),
         )
         decisions = select_for_day(
+            ctx=store,
             session=session,
             owner_org_id=org_id,
             day=day,
@@ -199,6 +204,7 @@ def test_single_score_cutoffs_follow_the_recent_capacity_on_calibrated_scores(
         assert recent_lane_shares(session=session, owner_org_id=org_id) is None
         for offset in (18, 19):
             select_for_day(
+                ctx=store,
                 session=session,
                 owner_org_id=org_id,
                 day=START + timedelta(days=offset),
@@ -209,7 +215,7 @@ def test_single_score_cutoffs_follow_the_recent_capacity_on_calibrated_scores(
             pytest.approx(0.2),
             pytest.approx(0.3),
         )
-        scorer = loaded_scorer(session=session, owner_org_id=org_id)
+        scorer = loaded_scorer(ctx=store, session=session, owner_org_id=org_id)
         assert scorer.model is not None
         # 160 results are too few to calibrate (the basis says so); give the model a known calibration.
         assert "fixed thresholds" in scorer.cutoffs.basis
@@ -235,30 +241,30 @@ def test_ad_hoc_scores_keep_serving_while_a_changed_history_is_rebuilt(
     with unit_of_work(store.sessions) as session:
         _record(store, session, first, org_id)
     with unit_of_work(store.sessions) as session:
-        before = loaded_scorer(session=session, owner_org_id=org_id)
+        before = loaded_scorer(ctx=store, session=session, owner_org_id=org_id)
         assert before.model is None
     second = write_jsonl(tmp_path / "r2.jsonl", _results(range(100, 160)))
     with unit_of_work(store.sessions) as session:
         _record(store, session, second, org_id)
         retrain(session=session, owner_org_id=org_id, actor="t", params=PARAMS)
     with unit_of_work(store.sessions) as session:
-        stale = loaded_scorer(session=session, owner_org_id=org_id, fresh=False)
+        stale = loaded_scorer(ctx=store, session=session, owner_org_id=org_id, fresh=False)
     # The new model is in force at once; the old history index serves until the new one is built.
     assert stale.model is not None and stale.index is before.index
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with unit_of_work(store.sessions) as session:
-            rebuilt = loaded_scorer(session=session, owner_org_id=org_id, fresh=False)
+            rebuilt = loaded_scorer(ctx=store, session=session, owner_org_id=org_id, fresh=False)
         if rebuilt.index is not before.index:
             break
         time.sleep(0.1)
     assert rebuilt.index is not before.index and rebuilt.model is not None
     with unit_of_work(store.sessions) as session:
-        current = loaded_scorer(session=session, owner_org_id=org_id)
+        current = loaded_scorer(ctx=store, session=session, owner_org_id=org_id)
     assert current.history_stamp == rebuilt.history_stamp
     # Batch callers never accept a stale index: a new result makes them wait for the rebuild.
     third = write_jsonl(tmp_path / "r3.jsonl", _results(range(160, 170)))
     with unit_of_work(store.sessions) as session:
         _record(store, session, third, org_id)
     with unit_of_work(store.sessions) as session:
-        assert loaded_scorer(session=session, owner_org_id=org_id).index is not rebuilt.index
+        assert loaded_scorer(ctx=store, session=session, owner_org_id=org_id).index is not rebuilt.index

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from countermark.cases.intake import open_from_listing
+from countermark.cases.intake_service import open_from_listing
 from countermark.cases.models import Case
+from countermark.cases.outcome_service import StoredCaseOutcomes, provide_case_outcomes
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.ingestion import IngestContext
@@ -16,9 +17,9 @@ from countermark.observe.models import Listing
 from countermark.observe.schemas import ListingIn
 from countermark.observe.service import ingest_listing
 from countermark.orgs.visibility import Principal
-from countermark.targeting.engine import score_declarations
+from countermark.targeting.engine_service import score_declarations
 from countermark.targeting.frames import declaration_row, row_columns
-from countermark.targeting.intelligence import confirmed_infringer_flags
+from countermark.targeting.intelligence_service import confirmed_infringer_flags
 from countermark.targeting.models import Shipment
 from countermark.targeting.schemas import ShipmentIn
 from countermark.targeting.service import ingest_shipment, shipment_key
@@ -30,6 +31,7 @@ OTHER_PHONE = "+86 139 1111 2222"
 
 
 def _world(store: AppContext, tmp_path: Path) -> dict[str, int]:
+    provide_case_outcomes(store)  # as the app and the command line do
     customs = make_org(store, "Douane", "customs", "FR")
     platform = make_org(store, "Market", "platform", "IE")
     stranger = make_org(store, "Other customs", "customs", "DE")
@@ -99,7 +101,7 @@ def _score(store: AppContext, org_id: int) -> dict[str, tuple[float, list[str]]]
             )
             for s in shipments
         ]
-        scored = score_declarations(session=session, owner_org_id=org_id, frame=row_columns(rows))
+        scored = score_declarations(ctx=store, session=session, owner_org_id=org_id, frame=row_columns(rows))
         return {
             s.external_id: (
                 float(scored["intel_score"].iloc[i]),
@@ -115,7 +117,10 @@ def test_a_confirmed_case_flags_the_consignor_who_shares_the_sellers_phone(
     orgs = _world(store, tmp_path)
     # While the cases are open nothing is confirmed: no intelligence.
     with unit_of_work(store.sessions) as session:
-        assert confirmed_infringer_flags(session=session, owner_org_id=orgs["customs"]) == []
+        flags = confirmed_infringer_flags(
+            session=session, owner_org_id=orgs["customs"], outcomes=StoredCaseOutcomes()
+        )
+        assert flags == []
     assert all(score == 0.0 for score, _ in _score(store, orgs["customs"]).values())
     with unit_of_work(store.sessions) as session:
         for case in session.scalars(select(Case)):

@@ -16,7 +16,7 @@ from countermark.core.db import unit_of_work
 from countermark.core.settings import Settings
 from countermark.orgs.models import User
 from countermark.targeting.charts import rate_line_chart
-from countermark.targeting.engine import select_for_day
+from countermark.targeting.engine_service import select_for_day
 from countermark.targeting.models import Shipment
 from countermark.targeting.pages import weekly_performance
 from countermark.targeting.schemas import RuleIn
@@ -45,15 +45,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, Se
         blobs=LocalBlobStore(tmp / "blobs"),
     )
     seeded = seed_store(ctx, tmp)
+    app = create_app(context=ctx)  # plugs the case outcomes into the context, which selecting needs
     with unit_of_work(ctx.sessions) as session:
         org_id = session.scalar(select(User.org_id).where(User.email == seeded.customs_analyst))
         assert org_id is not None
         save_rule(session=session, owner_org_id=org_id, rule=RULE, actor="test")
-        select_for_day(session=session, owner_org_id=org_id, day=date(2025, 3, 11), capacity=Capacity(red=1))
+        day, capacity = date(2025, 3, 11), Capacity(red=1)
+        select_for_day(ctx=ctx, session=session, owner_org_id=org_id, day=day, capacity=capacity)
         shipment_id = session.scalar(select(Shipment.id).where(Shipment.external_id == "S-1"))
         assert shipment_id is not None
     try:
-        yield create_app(context=ctx), seeded, shipment_id
+        yield app, seeded, shipment_id
     finally:
         ctx.close()
 

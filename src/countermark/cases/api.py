@@ -6,32 +6,29 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from countermark.cases.evidence import add_evidence, custody_of
-from countermark.cases.intake import open_from_listing, open_from_shipment
-from countermark.cases.models import Case, CaseLink, CaseTask, EvidenceItem, Notice
+from countermark.cases.detail_service import case_detail, case_fields, notice_payload
+from countermark.cases.evidence_service import add_evidence
+from countermark.cases.intake_service import open_from_listing, open_from_shipment
+from countermark.cases.models import Case, Notice
 from countermark.cases.notice_service import (
     facts_for_case,
     generate_notice,
-    notice_history,
     set_notice_status,
 )
+from countermark.cases.schemas import CaseOpen, DecisionIn, NoticeIn, StatusIn
 from countermark.cases.service import (
-    events_of,
     get_case,
     open_case,
     record_decision,
     roles_of,
-    state_of,
 )
 from countermark.core.clock import utcnow
 from countermark.core.errors import Forbidden, InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context
 from countermark.orgs.deps import require_scope
-from countermark.orgs.models import Organisation
+from countermark.orgs.service import organisation_summary
 from countermark.orgs.visibility import Principal, visible
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -40,164 +37,12 @@ Writer = Annotated[Principal, Depends(require_scope("write"))]
 MAX_EVIDENCE_BYTES = 25 * 1024 * 1024
 
 
-class CaseOpen(BaseModel):
-    """A case to open: by hand under a procedure, or from a shipment or a listing."""
-
-    title: str | None = Field(None, max_length=300)
-    procedure: str | None = Field(None, max_length=64)
-    shipment_id: int | None = Field(None, ge=1, le=2_147_483_647)
-    listing_id: int | None = Field(None, ge=1, le=2_147_483_647)
-    country: str | None = Field(None, min_length=2, max_length=2)
-    perishable: bool = False
-    rights_holder_org_id: int | None = Field(None, ge=1, le=2_147_483_647)
-    tlp: str = Field("AMBER", pattern="^(RED|AMBER\\+STRICT|AMBER|GREEN|CLEAR)$")
 
 
-class DecisionIn(BaseModel):
-    """A decision on the case's current step."""
-
-    decision: str = Field(..., min_length=1, max_length=64)
-    role: str | None = Field(None, max_length=32)
-    note: str | None = Field(None, max_length=2000)
 
 
-class NoticeIn(BaseModel):
-    """A notice to build from the case; missing URLs and right details come from the case's links."""
-
-    kind: str = Field(..., pattern="^(dsa|dmca|lumen|marketplace)$")
-    reason_code: str = Field("9052", max_length=8)
-    notifier_name: str = Field(..., min_length=1, max_length=300)
-    notifier_email: str = Field(..., min_length=3, max_length=254)
-    explanation: str = Field(..., max_length=5000)
-    good_faith: bool = False
-    accurate_under_penalty: bool = False
-    signature: str | None = Field(None, max_length=300)
-    notifier_address: str | None = Field(None, max_length=500)
-    notifier_phone: str | None = Field(None, max_length=50)
-    infringing_urls: list[str] | None = Field(None, max_length=100)
-    right_kind: str | None = Field(None, pattern="^(trademark|copyright|design|patent)$")
-    right_name: str | None = Field(None, max_length=300)
-    countries: list[str] | None = Field(None, max_length=50)
 
 
-class StatusIn(BaseModel):
-    """A notice's new status."""
-
-    status: str = Field(..., max_length=16)
-    note: str | None = Field(None, max_length=2000)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def case_summary(case: Case) -> dict[str, Any]:
-    """The fields of a case shown in lists."""
-    return {
-        "id": case.id,
-        "reference": case.reference,
-        "title": case.title,
-        "jurisdiction": case.jurisdiction,
-        "procedure": case.procedure,
-        "step": case.step,
-        "status": case.status,
-        "outcome": case.outcome,
-        "due_at": _iso(case.due_at),
-        "overdue_since": _iso(case.overdue_since),
-        "country": case.country,
-        "opened_at": _iso(case.opened_at),
-        "tlp": case.tlp,
-    }
-
-
-def case_detail(session: Session, principal: Principal, case: Case) -> dict[str, Any]:
-    """A case with its timeline, tasks, links, evidence (with custody), notices and allowed decisions."""
-    state = state_of(session=session, case=case)
-    evidence = session.scalars(
-        visible(EvidenceItem, principal).where(EvidenceItem.case_id == case.id).order_by(EvidenceItem.id)
-    ).all()
-    notices = session.scalars(
-        visible(Notice, principal).where(Notice.case_id == case.id).order_by(Notice.id)
-    ).all()
-    tasks = session.scalars(select(CaseTask).where(CaseTask.case_id == case.id).order_by(CaseTask.id)).all()
-    links = session.scalars(select(CaseLink).where(CaseLink.case_id == case.id).order_by(CaseLink.id)).all()
-    deadline = state.step.deadline
-    return {
-        **case_summary(case),
-        "step_title": state.step.title,
-        "deadline": None
-        if deadline is None
-        else {
-            "count": deadline.days(perishable=case.perishable),
-            "unit": deadline.unit,
-            "article": deadline.article,
-            "confirmed": deadline.confirmed,
-            "on_lapse": state.lapse.effect if state.lapse else None,
-        },
-        "allowed": {role: list(names) for role, names in state.allowed().items()},
-        "timeline": [
-            {
-                "seq": e.seq,
-                "at": _iso(e.at),
-                "kind": e.kind,
-                "procedure": e.procedure,
-                "step": e.step,
-                "decision": e.decision,
-                "role": e.role,
-                "effect": e.effect,
-                "actor": e.actor,
-                "note": e.note,
-                "content_hash": e.content_hash,
-            }
-            for e in events_of(session=session, case=case)
-        ],
-        "tasks": [
-            {
-                "id": t.id,
-                "role": t.role,
-                "title": t.title,
-                "step": t.step,
-                "due_at": _iso(t.due_at),
-                "status": t.status,
-            }
-            for t in tasks
-        ],
-        "links": [{"type": link.subject_type, "id": link.subject_id, "note": link.note} for link in links],
-        "evidence": [
-            {
-                "id": e.id,
-                "sha256": e.blob_sha256,
-                "description": e.description,
-                "source": e.source,
-                "derived_from": e.derived_from,
-                "added_by": e.added_by,
-                "added_at": _iso(e.added_at),
-                "custody": [
-                    {"at": _iso(c.at), "action": c.action, "actor": c.actor}
-                    for c in custody_of(session=session, evidence=e)
-                ],
-            }
-            for e in evidence
-        ],
-        "notices": [notice_payload(session, n) for n in notices],
-    }
-
-
-def notice_payload(session: Session, notice: Notice) -> dict[str, Any]:
-    """A notice with its body and status history."""
-    return {
-        "id": notice.id,
-        "kind": notice.kind,
-        "status": notice.status,
-        "platform": notice.platform,
-        "target_url": notice.target_url,
-        "body": notice.body,
-        "content_hash": notice.content_hash,
-        "history": [
-            {"at": _iso(h.at), "status": h.status, "actor": h.actor}
-            for h in notice_history(session=session, notice=notice)
-        ],
-    }
 
 
 def role_for(session: Session, principal: Principal, requested: str | None) -> str:
@@ -206,7 +51,7 @@ def role_for(session: Session, principal: Principal, requested: str | None) -> s
         if not requested:
             raise InvalidInput("name the role the decision is taken in")
         return requested
-    org = session.get(Organisation, principal.org_id) if principal.org_id else None
+    org = organisation_summary(session=session, org_id=principal.org_id)
     roles = roles_of(org.kind if org else None)
     if not roles:
         raise Forbidden("your organisation takes no part in case decisions")
@@ -237,13 +82,14 @@ def list_cases(
             raise InvalidInput("give due_before with a timezone, e.g. 2025-05-05T00:00:00Z")
         query = query.where(Case.due_at.is_not(None), Case.due_at < due_before)
     rows = session.scalars(query.order_by(Case.due_at.is_(None), Case.due_at, Case.id).limit(limit)).all()
-    return {"items": [case_summary(c) for c in rows]}
+    return {"items": [case_fields(c) for c in rows]}
 
 
 @router.get("/{case_id}", summary="One case with its timeline")
 def get_case_route(case_id: int, session: DbSession, principal: Reader) -> dict[str, Any]:
     """The case, if visible; 404 otherwise."""
-    return case_detail(session, principal, get_case(session=session, principal=principal, case_id=case_id))
+    case = get_case(session=session, principal=principal, case_id=case_id)
+    return case_detail(session=session, principal=principal, case=case)
 
 
 @router.post("", status_code=201, summary="Open a case")
@@ -289,7 +135,7 @@ def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> di
             rights_holder_org_id=body.rights_holder_org_id,
             tlp=body.tlp,
         )
-    return case_detail(session, principal, case)
+    return case_detail(session=session, principal=principal, case=case)
 
 
 @router.post("/{case_id}/decisions", status_code=201, summary="Record a decision")
@@ -307,7 +153,7 @@ def decide_route(case_id: int, body: DecisionIn, session: DbSession, principal: 
         org_id=principal.org_id,
         note=body.note,
     )
-    return case_detail(session, principal, case)
+    return case_detail(session=session, principal=principal, case=case)
 
 
 @router.post("/{case_id}/evidence", status_code=201, summary="Add an evidence file")
@@ -349,7 +195,7 @@ def notices_route(case_id: int, session: DbSession, principal: Reader) -> dict[s
     rows = session.scalars(
         visible(Notice, principal).where(Notice.case_id == case.id).order_by(Notice.id)
     ).all()
-    return {"items": [notice_payload(session, n) for n in rows]}
+    return {"items": [notice_payload(session=session, notice=n) for n in rows]}
 
 
 @router.post("/{case_id}/notices", status_code=201, summary="Generate a notice")
@@ -370,7 +216,7 @@ def generate_notice_route(
         at=utcnow(),
         reason_code=body.reason_code,
     )
-    return notice_payload(session, notice)
+    return notice_payload(session=session, notice=notice)
 
 
 @router.post("/{case_id}/notices/{notice_id}/status", summary="Record a notice's new status")
@@ -387,4 +233,4 @@ def notice_status_route(
     set_notice_status(
         session=session, notice=notice, status=body.status, actor=principal.email, at=utcnow(), note=body.note
     )
-    return notice_payload(session, notice)
+    return notice_payload(session=session, notice=notice)

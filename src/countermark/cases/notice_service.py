@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from countermark.cases.models import Case, CaseLink, Notice, NoticeStatusChange
 from countermark.cases.notices import NoticeFacts, build_notice, check_status_change
 from countermark.cases.service import content_hash, record_in_ledger
-from countermark.observe.models import Listing
+from countermark.observe.service import listing_facts
 from countermark.orgs.service import record_audit
-from countermark.orgs.visibility import Principal, visible
-from countermark.rights.models import Right
+from countermark.orgs.visibility import Principal
+from countermark.rights.service import visible_rights
 
 
 def facts_for_case(*, session: Session, principal: Principal, case: Case, **statements: Any) -> NoticeFacts:
@@ -23,8 +23,8 @@ def facts_for_case(*, session: Session, principal: Principal, case: Case, **stat
     links = session.scalars(select(CaseLink).where(CaseLink.case_id == case.id)).all()
     listing_ids = [link.subject_id for link in links if link.subject_type == "listing"]
     right_ids = [link.subject_id for link in links if link.subject_type == "right"]
-    listings = session.scalars(visible(Listing, principal).where(Listing.id.in_(listing_ids))).all()
-    right = session.scalar(visible(Right, principal).where(Right.id.in_(right_ids))) if right_ids else None
+    listings = list(listing_facts(session=session, principal=principal, ids=listing_ids).values())
+    right = next(iter(visible_rights(session=session, principal=principal, ids=right_ids).values()), None)
     values: dict[str, Any] = {
         "infringing_urls": tuple(listing.url for listing in listings),
         "platform": listings[0].platform if listings else "",

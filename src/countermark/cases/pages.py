@@ -9,8 +9,9 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from countermark.cases.api import MAX_EVIDENCE_BYTES, case_detail
-from countermark.cases.evidence import add_evidence
+from countermark.cases.api import MAX_EVIDENCE_BYTES
+from countermark.cases.detail_service import case_detail
+from countermark.cases.evidence_service import add_evidence
 from countermark.cases.models import Case, Notice
 from countermark.cases.notice_service import facts_for_case, generate_notice, set_notice_status
 from countermark.cases.notices import NEXT_STATUSES, NOTICE_KINDS
@@ -20,8 +21,7 @@ from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, N
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
-from countermark.orgs.deps import check_csrf
-from countermark.orgs.viewer import PageViewer, Viewer
+from countermark.orgs.deps import PageViewer, Viewer, check_csrf
 from countermark.orgs.visibility import visible
 
 router = APIRouter(include_in_schema=False)
@@ -61,7 +61,7 @@ def _case_page(
     form: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    detail = case_detail(session, viewer.principal, case)
+    detail = case_detail(session=session, principal=viewer.principal, case=case)
     org_kind = viewer.organisation.kind if viewer.organisation else None
     mine = {role: names for role, names in detail["allowed"].items() if role in roles_of(org_kind)}
     level, days = urgency(case.due_at, utcnow())

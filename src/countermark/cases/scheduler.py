@@ -1,15 +1,15 @@
 """The server's scheduler: a daemon thread that applies lapsed deadlines every few minutes.
 
-`COUNTERMARK_TICK_SECONDS` sets the interval (default 300; 0 disables it). Each run is `tick(...)` in its
-own transaction; an error is logged and the next run goes ahead, so the server never falls over with it.
+`Settings.tick_seconds` (COUNTERMARK_TICK_SECONDS) sets the interval (default 300; 0 disables it). Each run
+is `tick(...)` in its own transaction; an error is logged and the next run goes ahead, so the server never
+falls over with it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -21,24 +21,7 @@ from countermark.core.db import unit_of_work
 
 log = logging.getLogger("countermark.cases.scheduler")
 
-TICK_SECONDS_VARIABLE = "COUNTERMARK_TICK_SECONDS"
-DEFAULT_TICK_SECONDS = 300.0
 STOP_TIMEOUT_SECONDS = 30.0
-
-
-def tick_interval(environ: Mapping[str, str] | None = None) -> float:
-    """Seconds between runs from the environment; 0 (or less) disables the scheduler."""
-    raw = (os.environ if environ is None else environ).get(TICK_SECONDS_VARIABLE, "").strip()
-    if not raw:
-        return DEFAULT_TICK_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        log.warning(
-            "%s=%r is not a number: using %s seconds", TICK_SECONDS_VARIABLE, raw, DEFAULT_TICK_SECONDS
-        )
-        return DEFAULT_TICK_SECONDS
-    return value if value > 0 and value == value else 0.0  # NaN and negatives disable
 
 
 def run_tick(ctx: AppContext) -> TickReport:
@@ -91,10 +74,10 @@ class TickRunner:
 @asynccontextmanager
 async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the scheduler with the server (unless disabled) and stop it cleanly on shutdown."""
-    interval = tick_interval()
+    ctx: AppContext = app.state.ctx
+    interval = ctx.settings.tick_seconds
     runner: TickRunner | None = None
     if interval > 0:
-        ctx: AppContext = app.state.ctx
         runner = TickRunner(lambda: run_tick(ctx), interval)
         runner.start()
         log.info("the case scheduler runs every %s seconds", interval)

@@ -23,6 +23,7 @@ from countermark.cases.packs import PackSet, default_packs
 from countermark.cases.workflow import CaseState, Event, Transition, advance, decide, replay
 from countermark.core.blobs import sha256_hex
 from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.marking import DEFAULT_TLP
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import SYSTEM, Principal, visible
 
@@ -227,7 +228,7 @@ def open_case(
     timezone: str | None = None,
     perishable: bool = False,
     rights_holder_org_id: int | None = None,
-    tlp: str = "AMBER",
+    tlp: str = DEFAULT_TLP,
     sharing_group_id: int | None = None,
     links: Iterable[tuple[str, int]] = (),
     packs: PackSet | None = None,
@@ -429,3 +430,23 @@ def cases_linked_to(
             .distinct()
         )
     )
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """What another capability may show of a case: its reference, title, procedure, step and status."""
+
+    id: int
+    reference: str
+    title: str
+    procedure: str
+    step: str
+    status: str
+
+
+def case_summary(*, session: Session, principal: Principal, case_id: int) -> CaseSummary | None:
+    """The case, if the principal may see it; None otherwise (the same for absent and not theirs)."""
+    case = session.scalar(visible(Case, principal).where(Case.id == case_id))
+    if case is None:
+        return None
+    return CaseSummary(case.id, case.reference, case.title, case.procedure, case.step, case.status)

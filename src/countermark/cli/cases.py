@@ -38,7 +38,7 @@ def open_command(
     at: str | None = typer.Option(None, help="When the case opens (ISO time with zone; default now)."),
 ) -> None:
     """Open a case by hand, from a shipment or from a listing."""
-    from countermark.cases.intake import open_from_listing, open_from_shipment
+    from countermark.cases.intake_service import open_from_listing, open_from_shipment
     from countermark.cases.service import open_case
     from countermark.core.db import unit_of_work
     from countermark.orgs.service import get_organisation_by_name_or_raise
@@ -147,13 +147,13 @@ def list_command(open_only: bool = typer.Option(True, "--open/--all")) -> None:
 @app.command("show")
 def show_command(case_id: int = typer.Argument(...)) -> None:
     """A case with its timeline, tasks and allowed decisions, as JSON."""
-    from countermark.cases.api import case_detail
+    from countermark.cases.detail_service import case_detail
     from countermark.cases.service import get_case
     from countermark.orgs.visibility import SYSTEM
 
     with app_context() as ctx, ctx.sessions() as session:
         case = get_case(session=session, principal=SYSTEM, case_id=case_id)
-        console.print_json(json.dumps(case_detail(session, SYSTEM, case)))
+        console.print_json(json.dumps(case_detail(session=session, principal=SYSTEM, case=case)))
 
 
 @app.command("notice")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -19,10 +19,18 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-@cache
 def cli_settings() -> Settings:
-    """The settings of this command, read from the environment once."""
-    return Settings()
+    """The settings in force for a command, read from the environment (the one place the CLI does it).
+
+    A variable with a value it cannot take ends the command with the variable's name and the reason.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            variable = "COUNTERMARK_" + "_".join(str(p) for p in error["loc"]).upper()
+            err_console.print(f"[red]error:[/red] {variable}: {error['msg']}")
+        raise typer.Exit(2) from None
 
 
 @contextmanager
@@ -33,6 +41,11 @@ def app_context(*, require_schema: bool = True) -> Iterator[AppContext]:
     except CountermarkError as exc:
         err_console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from None
+    from countermark.cases.outcome_service import (
+        provide_case_outcomes,  # (imported here: commands start fast)
+    )
+
+    provide_case_outcomes(ctx)  # targeting's intelligence reads the confirmed cases (targeting/outcomes.py)
     try:
         if require_schema and current_revision(ctx.engine) != head_revision():
             err_console.print(

@@ -1,4 +1,4 @@
-"""`countermark demo`: build the world, ingest it through the ordinary path, run the pipelines, summarise."""
+"""`countermark demo`: build the world, ingest it through the ordinary path, run every step, summarise."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from countermark.cli.common import app_context, console, progress_bar
 from countermark.cli.world import default_world_dir, print_figures
 from countermark.core.db import unit_of_work
 from countermark.core.migrate import upgrade
-from countermark.demo.steps import registered_pipelines
+from countermark.demo.steps import demo_steps
 from countermark.demo.world import load_world
-from countermark.ingest.pipeline import IngestReport
+from countermark.ingest.service import IngestReport
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
-from countermark.orgs.auth import set_password
+from countermark.orgs.auth_service import set_password
 from countermark.orgs.models import Organisation, User
 from countermark.orgs.service import create_user
 from countermark.rights.models import Product, Recordal, Right
@@ -109,7 +109,7 @@ def demo_command(
     serve: bool = typer.Option(True, help="Serve the web interface at the end."),
     port: int = typer.Option(8000, help="Port of the web interface."),
 ) -> None:
-    """Run the whole job on the embedded store: world, ingestion, pipelines, evaluation."""
+    """Run the whole job on the embedded store: world, ingestion, every step, evaluation."""
     from countermark.eval.run import evaluate
     from countermark.sim import build_world
 
@@ -138,10 +138,10 @@ def demo_command(
                 progress=lambda kind, done, total: update(done, total),
             )
         _print_reports(reports)
-        for pipeline in registered_pipelines():
-            with unit_of_work(ctx.sessions) as session, progress_bar(pipeline.name) as update:
-                summary = pipeline.run(ctx, session, update)
-            console.print(f"[bold]{pipeline.name}[/bold]: {summary}")
+        for step in demo_steps():
+            with unit_of_work(ctx.sessions) as session, progress_bar(step.name) as update:
+                summary = step.run(ctx, session, update)
+            console.print(f"[bold]{step.name}[/bold]: {summary}")
         with unit_of_work(ctx.sessions) as session:
             counts = _store_counts(session)
             shared = _shared_identifiers(session)

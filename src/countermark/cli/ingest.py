@@ -11,7 +11,7 @@ from countermark.cli.common import app_context, console, progress_bar
 from countermark.core.db import unit_of_work
 from countermark.ingest.docs import schema_markdown
 from countermark.ingest.kinds import KINDS
-from countermark.ingest.pipeline import ingest_file
+from countermark.ingest.service import ingest_file
 from countermark.orgs.service import get_organisation_by_name_or_raise
 
 

@@ -65,7 +65,7 @@ def export_command(
 ) -> None:
     """Write an evidence package: files, entries, inclusion proofs, signed checkpoint, public key."""
     from countermark.ledger.keys import load_verifier
-    from countermark.ledger.package import export_package
+    from countermark.ledger.package_service import export_package
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         summary = export_package(

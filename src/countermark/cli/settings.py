@@ -19,7 +19,6 @@ def settings_command() -> None:
         table.add_row(variable, "" if value is None else str(value), description)
     console.print(table)
     console.print(f"database in force: {current.resolved_database_url()}")
-    folders = Table("directory", "path", title="Directories (all under the data directory unless set)")
+    console.print("directories (under the data directory unless set):")
     for name, path in current.directories().items():
-        folders.add_row(name, str(path))
-    console.print(folders)
+        console.print(f"  {name}: {path}", soft_wrap=True, highlight=False)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from countermark.cli.common import app_context, console, progress_bar
 from countermark.core.db import unit_of_work
-from countermark.ingest.pipeline import ingest_file
+from countermark.ingest.service import ingest_file
 from countermark.orgs.service import get_organisation_by_name_or_raise
 
 app = typer.Typer(
@@ -39,7 +39,7 @@ def _latest_day(session: object, org_id: int) -> date:
 @app.command("retrain")
 def retrain_command(org: str = ORG, actor: str = typer.Option("cli")) -> None:
     """Train a new model on every recorded inspection result and make it active."""
-    from countermark.targeting.engine import retrain
+    from countermark.targeting.engine_service import retrain
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         owner = get_organisation_by_name_or_raise(session=session, name=org)
@@ -61,7 +61,7 @@ def select_command(
     show: int = typer.Option(20, help="How many selected declarations to print."),
 ) -> None:
     """Choose red and yellow lanes within capacity and record each decision with its reasons."""
-    from countermark.targeting.engine import select_for_day
+    from countermark.targeting.engine_service import select_for_day
     from countermark.targeting.models import Shipment
     from countermark.targeting.selection import Capacity
 
@@ -70,7 +70,7 @@ def select_command(
         owner = get_organisation_by_name_or_raise(session=session, name=org)
         chosen = date.fromisoformat(day) if day else _latest_day(session, owner.id)
         decisions = select_for_day(
-            session=session, owner_org_id=owner.id, day=chosen, capacity=capacity, actor="cli"
+            ctx=ctx, session=session, owner_org_id=owner.id, day=chosen, capacity=capacity, actor="cli"
         )
         table = Table("lane", "declaration", "score", "reasons", title=f"Targeting list {chosen}")
         for decision in [d for d in decisions if d.lane != "green"][:show]:
@@ -93,7 +93,7 @@ def score_command(
     top: int = typer.Option(20, help="How many to print."),
 ) -> None:
     """Score a day's declarations without recording anything; prints the riskiest with reasons."""
-    from countermark.targeting.engine import score_declarations
+    from countermark.targeting.engine_service import score_declarations
     from countermark.targeting.frames import DATE, KEY
     from countermark.targeting.service import load_history
 
@@ -102,7 +102,7 @@ def score_command(
         chosen = date.fromisoformat(day) if day else _latest_day(session, owner.id)
         frame = load_history(session=session, owner_org_id=owner.id).declarations
         frame = frame[frame[DATE].dt.date == chosen].reset_index(drop=True)
-        scored = score_declarations(session=session, owner_org_id=owner.id, frame=frame)
+        scored = score_declarations(ctx=ctx, session=session, owner_org_id=owner.id, frame=frame)
         table = Table("declaration", "score", "model", "rules", "intel", "reasons")
         for _, row in scored.sort_values("score", ascending=False).head(top).iterrows():
             table.add_row(

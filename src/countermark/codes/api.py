@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
-from countermark.codes import cluster_cases, history, reports, service
+from countermark.codes import cluster_case_service, history_service, report_service, service
 from countermark.codes.intel_api import router as intel_router
-from countermark.codes.jobs import run_issue_job
+from countermark.codes.issuing_service import run_issue_job
 from countermark.codes.models import CloneAlert, CodeBatch, CodeScan, ConsumerReport
+from countermark.codes.schemas import BatchIn, DecisionIn, RewardIn
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.codes.verify import VerificationResult
 from countermark.core.errors import NotFound
@@ -30,29 +30,10 @@ VERIFY_LIMIT = (120, 60.0)
 router.include_router(intel_router)
 
 
-class BatchIn(BaseModel):
-    """A batch to issue."""
-
-    product_id: int = Field(ge=1, le=2_147_483_647)
-    quantity: int = Field(ge=1, le=service.MAX_BATCH)
-    label: str | None = Field(default=None, max_length=200)
-    resolver: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9.-]+(:\d{1,5})?$")
 
 
-class DecisionIn(BaseModel):
-    """A person's decision on a clone alert."""
-
-    decision: str = Field(pattern="^(confirmed|dismissed|open)$")
-    note: str | None = Field(default=None, max_length=1000)
 
 
-class RewardIn(BaseModel):
-    """A reward scheme."""
-
-    name: str = Field(min_length=1, max_length=200)
-    amount: int = Field(ge=0, le=1_000_000)
-    currency: str = Field(default="EUR", pattern="^[A-Za-z]{3}$")
-    description: str | None = Field(default=None, max_length=2000)
 
 
 def verdict_payload(result: VerificationResult) -> dict[str, Any]:
@@ -84,7 +65,7 @@ def verify(
         session=session,
         uri=uri,
         keys=service.public_keys(session=session),
-        salt=service.scanner_salt(service.key_dir(ctx.settings)),
+        salt=service.scanner_salt(ctx.settings.keys_dir),
         lat=lat,
         lon=lon,
         device=device_fingerprint(request),
@@ -118,7 +99,7 @@ def list_keys(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
 @router.post("/keys", status_code=201)
 def create_key(request: Request, session: DbSession, principal: Admin) -> dict[str, Any]:
     """A new signing key; the previous active key is retired (its codes still verify)."""
-    directory = service.key_dir(app_context(request).settings)
+    directory = app_context(request).settings.keys_dir
     return _key(
         service.create_signing_key(
             session=session, directory=directory, org_id=principal.org_id or -1, actor=principal.email
@@ -172,7 +153,7 @@ def create_batch(
         label=body.label,
     )
     session.commit()
-    tasks.add_task(run_issue_job, ctx.sessions, service.key_dir(ctx.settings), batch.id)
+    tasks.add_task(run_issue_job, ctx.sessions, ctx.settings.keys_dir, batch.id)
     return _batch(batch)
 
 
@@ -217,7 +198,7 @@ def batch_codes(
 @router.post("/events")
 def ingest_events(session: DbSession, principal: Writer, document: Annotated[Any, Body()]) -> dict[str, Any]:
     """Store an EPCIS 2.0 document's events about your codes; rejected events come back with reasons."""
-    return history.ingest_epcis(
+    return history_service.ingest_epcis(
         session=session, document=document, owner_org_id=principal.org_id or -1, actor=principal.email
     ).as_dict()
 
@@ -247,7 +228,7 @@ def list_scans(
 @router.post("/detect")
 def detect(session: DbSession, principal: Writer) -> dict[str, int]:
     """Assess your scanned codes and open clone alerts."""
-    return history.detect_clones(session=session, owner_org_id=principal.org_id or -1)
+    return history_service.detect_clones(session=session, owner_org_id=principal.org_id or -1)
 
 
 @router.get("/alerts")
@@ -272,7 +253,7 @@ def decide(
     request: Request, alert_id: int, body: DecisionIn, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
     """Confirm or dismiss a clone alert; a cluster with enough confirmed alerts opens its case."""
-    alert = history.decide_alert(
+    alert = history_service.decide_alert(
         session=session,
         principal=principal,
         alert_id=alert_id,
@@ -282,7 +263,7 @@ def decide(
     )
     opened = []
     if alert.status == "confirmed":
-        opened = cluster_cases.open_cases_for_confirmed_clusters(
+        opened = cluster_case_service.open_cases_for_confirmed_clusters(
             session=session,
             blobs=app_context(request).blobs,
             org_id=alert.owner_org_id,
@@ -295,11 +276,11 @@ def decide(
 def clusters(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
     """Fake clusters: flagged codes of one batch, region and seller, close in time."""
     found = []
-    for c in history.clusters_of_fakes(session=session, principal=principal):
-        case = cluster_cases.find_cluster_case(session=session, principal=principal, cluster=c)
+    for c in history_service.clusters_of_fakes(session=session, principal=principal):
+        case = cluster_case_service.find_cluster_case(session=session, principal=principal, cluster=c)
         found.append(
             {
-                "key": cluster_cases.cluster_key(c),
+                "key": cluster_case_service.cluster_key(c),
                 "batch_id": c.batch_id,
                 "region": c.region,
                 "seller": c.seller,
@@ -345,7 +326,7 @@ def reward(
     status: Annotated[str, Body(embed=True, max_length=16)],
 ) -> dict[str, Any]:
     """Move a report's reward along: eligible, approved, paid or refused."""
-    row = reports.set_reward_status(
+    row = report_service.set_reward_status(
         session=session, principal=principal, report_id=report_id, status=status, actor=principal.email
     )
     return {"id": row.id, "reward_status": row.reward_status}
@@ -354,7 +335,7 @@ def reward(
 @router.post("/rewards", status_code=201)
 def create_reward(body: RewardIn, session: DbSession, principal: Writer) -> dict[str, Any]:
     """Offer a reward for useful reports of fakes of your products."""
-    scheme = reports.create_reward_scheme(
+    scheme = report_service.create_reward_scheme(
         session=session,
         principal=principal,
         name=body.name,
@@ -373,5 +354,5 @@ def hotspots(
     """Hot spots of consumer reports you may see."""
     return [
         {"lat": s.lat, "lon": s.lon, "radius_km": s.radius_km, "reports": s.report_ids}
-        for s in reports.report_hot_spots(session=session, principal=principal, eps_km=radius_km)
+        for s in report_service.report_hot_spots(session=session, principal=principal, eps_km=radius_km)
     ]

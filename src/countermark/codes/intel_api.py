@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from countermark.codes import cluster_cases, matching
+from countermark.codes import cluster_case_service, matching_service
 from countermark.codes.models import ConsumerReport, ReportMatch
 from countermark.core.errors import NotFound
 from countermark.core.http.deps import DbSession, app_context
 from countermark.orgs.deps import require_scope
-from countermark.orgs.visibility import Principal, visible
+from countermark.orgs.visibility import Principal, require_owner, visible
 
 router = APIRouter()  # included under /api/v1/codes by codes.api
 Reader = Annotated[Principal, Depends(require_scope("read"))]
@@ -45,7 +45,7 @@ def match_payload(match: ReportMatch) -> dict[str, Any]:
 
 def report_payload(session: DbSession, principal: Principal, row: ConsumerReport) -> dict[str, Any]:
     """A report with its matches and the identifier threads it joins."""
-    matches = matching.matches_of(session=session, principal=principal, report_id=row.id)
+    matches = matching_service.matches_of(session=session, principal=principal, report_id=row.id)
     return {
         "id": row.id,
         "product_id": row.product_id,
@@ -70,7 +70,7 @@ def report_payload(session: DbSession, principal: Principal, row: ConsumerReport
                     {"type": m.subject_type, "id": m.subject_id, "label": m.label} for m in t["members"]
                 ],
             }
-            for t in matching.threads_of(matches)
+            for t in matching_service.threads_of(matches)
         ],
     }
 
@@ -86,14 +86,13 @@ def rematch_report(
     request: Request, report_id: ReportId, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
     """Match the report again (after new listings, rights or bank entries arrived); only its holder may."""
-    row = visible_report(session, principal, report_id)
-    if row.owner_org_id != principal.org_id:
-        raise NotFound("no such report of your organisation")
-    matching.match_report(ctx=app_context(request), session=session, report=row, actor=principal.email)
+    row = require_owner(visible_report(session, principal, report_id), principal, what="report")
+    ctx = app_context(request)
+    matching_service.match_report(ctx=ctx, session=session, report=row, actor=principal.email)
     return report_payload(session, principal, row)
 
 
-def cluster_payload(view: cluster_cases.ClusterView) -> dict[str, Any]:
+def cluster_payload(view: cluster_case_service.ClusterView) -> dict[str, Any]:
     """A fake cluster with its codes, confirmation count and case."""
     cluster = view.cluster
     return {
@@ -116,7 +115,7 @@ def cluster_payload(view: cluster_cases.ClusterView) -> dict[str, Any]:
 @router.get("/clusters/{key}")
 def get_cluster(key: ClusterKey, session: DbSession, principal: Reader) -> dict[str, Any]:
     """One fake cluster, with its case if one was opened."""
-    return cluster_payload(cluster_cases.view_cluster(session=session, principal=principal, key=key))
+    return cluster_payload(cluster_case_service.view_cluster(session=session, principal=principal, key=key))
 
 
 @router.post("/clusters/{key}/case")
@@ -124,7 +123,7 @@ def open_cluster_case(
     request: Request, key: ClusterKey, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
     """Open the cluster's case (once: asking again returns the same case)."""
-    row, new = cluster_cases.open_cluster_case(
+    row, new = cluster_case_service.open_cluster_case(
         session=session, blobs=app_context(request).blobs, principal=principal, key=key, actor=principal.email
     )
     return {"key": key, "case_id": row.case_id, "opened": new, "trigger": row.trigger}

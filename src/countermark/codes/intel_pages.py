@@ -7,15 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from countermark.codes import cluster_cases, matching
+from countermark.codes import cluster_case_service, matching_service
 from countermark.codes.intel_api import visible_report
-from countermark.core.errors import Forbidden, NotFound
+from countermark.core.errors import Forbidden
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
-from countermark.orgs.deps import check_csrf
-from countermark.orgs.viewer import PageViewer
-from countermark.rights.models import Product
+from countermark.orgs.deps import PageViewer, check_csrf
+from countermark.orgs.visibility import owns, require_owner
+from countermark.rights.service import product_summaries
 
 router = APIRouter(include_in_schema=False)
 ClusterKey = Annotated[str, Path(pattern="^[0-9a-f]{20}$")]
@@ -47,8 +47,12 @@ def _writer(viewer: Any, csrf_token: str | None) -> None:
 def report_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
     """A consumer report: what was reported, and the listings, accounts, rights and threads it matches."""
     report = visible_report(session, viewer.principal, record_id)
-    matches = matching.matches_of(session=session, principal=viewer.principal, report_id=report.id)
-    product = session.get(Product, report.product_id) if report.product_id else None
+    matches = matching_service.matches_of(session=session, principal=viewer.principal, report_id=report.id)
+    product = (
+        product_summaries(session=session, ids=[report.product_id]).get(report.product_id)
+        if report.product_id
+        else None
+    )
     return render(
         request,
         "codes_report_detail.html",
@@ -58,9 +62,9 @@ def report_page(record_id: RecordId, request: Request, session: DbSession, viewe
             "report": report,
             "product": product,
             "matches": matches,
-            "threads": matching.threads_of(matches),
+            "threads": matching_service.threads_of(matches),
             "link": record_link,
-            "owner": report.owner_org_id == viewer.principal.org_id,
+            "owner": owns(viewer.principal, report.owner_org_id),
         },
     )
 
@@ -75,10 +79,10 @@ def rematch_report(
 ) -> Response:
     """Match the report again against today's listings, rights and banks."""
     _writer(viewer, csrf_token)
-    report = visible_report(session, viewer.principal, record_id)
-    if report.owner_org_id != viewer.principal.org_id:
-        raise NotFound("no such report of your organisation")
-    matching.match_report(
+    report = require_owner(
+        visible_report(session, viewer.principal, record_id), viewer.principal, what="report"
+    )
+    matching_service.match_report(
         ctx=app_context(request), session=session, report=report, actor=viewer.principal.email
     )
     return RedirectResponse(f"/codes/reports/{report.id}", status_code=303)
@@ -87,9 +91,9 @@ def rematch_report(
 @router.get("/codes/clusters/{key}")
 def cluster_page(key: ClusterKey, request: Request, session: DbSession, viewer: PageViewer) -> Response:
     """A fake cluster: its copied serials, scans and reports, and its case (or a button to open one)."""
-    view = cluster_cases.view_cluster(session=session, principal=viewer.principal, key=key)
+    view = cluster_case_service.view_cluster(session=session, principal=viewer.principal, key=key)
     case = (
-        cluster_cases.case_of(session=session, principal=viewer.principal, row=view.case)
+        cluster_case_service.case_of(session=session, principal=viewer.principal, row=view.case)
         if view.case
         else None
     )
@@ -101,7 +105,7 @@ def cluster_page(key: ClusterKey, request: Request, session: DbSession, viewer: 
             "active": "codes",
             "view": view,
             "case": case,
-            "confirmed_min": cluster_cases.CONFIRMED_MIN,
+            "confirmed_min": cluster_case_service.CONFIRMED_MIN,
         },
     )
 
@@ -116,7 +120,7 @@ def open_case(
 ) -> Response:
     """Open the cluster's case (or find the one already opened) and show the cluster."""
     _writer(viewer, csrf_token)
-    cluster_cases.open_cluster_case(
+    cluster_case_service.open_cluster_case(
         session=session,
         blobs=app_context(request).blobs,
         principal=viewer.principal,

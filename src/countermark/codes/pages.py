@@ -12,13 +12,14 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from countermark.codes import matching, reports, service
-from countermark.codes.console import router as console_router
+from countermark.codes import matching_service, report_service, service
+from countermark.codes.console_pages import router as console_router
 from countermark.codes.models import CodeBatch
 from countermark.codes.signed import resolver_path
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.core.errors import InvalidInput
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.security import tokens_match
 from countermark.core.http.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,13 +39,13 @@ def _form_token(salt: bytes, issued: int) -> str:
 def _form_age(salt: bytes, token: str | None) -> float:
     """Seconds since the form was served; raises InvalidInput when the token was not ours."""
     issued_text, _, _ = (token or "").partition(".")
-    if not issued_text.isdigit() or not hmac.compare_digest(_form_token(salt, int(issued_text)), token or ""):
+    if not issued_text.isdigit() or not tokens_match(_form_token(salt, int(issued_text)), token):
         raise InvalidInput("the form expired: reload the page and try again")
     return time.time() - int(issued_text)
 
 
 def _salt(request: Request) -> bytes:
-    return service.scanner_salt(service.key_dir(app_context(request).settings))
+    return service.scanner_salt(app_context(request).settings.keys_dir)
 
 
 def _public_info(session: Session, gtin: str, serial: str) -> dict[str, str]:
@@ -98,8 +99,8 @@ def report_form(
             "code": code or "",
             "gtin": gtin or "",
             "token": _form_token(_salt(request), int(time.time())),
-            "kinds": reports.BOUGHT_AT,
-            "max_mb": reports.MAX_PHOTO_BYTES // 2**20,
+            "kinds": report_service.BOUGHT_AT,
+            "max_mb": report_service.MAX_PHOTO_BYTES // 2**20,
             "done": False,
             "error": None,
         },
@@ -111,12 +112,12 @@ async def _read_photos(files: list[UploadFile]) -> tuple[bytes, ...]:
     for upload in files:
         if not upload.filename:
             continue
-        data = await upload.read(reports.MAX_PHOTO_BYTES + 1)
-        if len(data) > reports.MAX_PHOTO_BYTES:
-            raise InvalidInput(f"a photo may be at most {reports.MAX_PHOTO_BYTES // 2**20} MB")
+        data = await upload.read(report_service.MAX_PHOTO_BYTES + 1)
+        if len(data) > report_service.MAX_PHOTO_BYTES:
+            raise InvalidInput(f"a photo may be at most {report_service.MAX_PHOTO_BYTES // 2**20} MB")
         photos.append(data)
-        if len(photos) > reports.MAX_PHOTOS:
-            raise InvalidInput(f"at most {reports.MAX_PHOTOS} photos")
+        if len(photos) > report_service.MAX_PHOTOS:
+            raise InvalidInput(f"at most {report_service.MAX_PHOTOS} photos")
     return tuple(photos)
 
 
@@ -158,13 +159,13 @@ async def submit_report(
         "code": code or "",
         "gtin": gtin or "",
         "token": _form_token(salt, int(time.time())),
-        "kinds": reports.BOUGHT_AT,
-        "max_mb": reports.MAX_PHOTO_BYTES // 2**20,
+        "kinds": report_service.BOUGHT_AT,
+        "max_mb": report_service.MAX_PHOTO_BYTES // 2**20,
         "error": None,
     }
     if website:  # the honeypot: people never see this field, so whoever fills it is a robot
         return render(request, "codes_report.html", {**context, "done": True})
-    data = reports.ReportInput(
+    data = report_service.ReportInput(
         code_uri=code or None,
         gtin=gtin or None,
         bought_at_kind=bought_at,
@@ -177,12 +178,12 @@ async def submit_report(
         photos=await _read_photos(photos or []),
     )
     ctx = app_context(request)
-    row = reports.submit_report(
+    row = report_service.submit_report(
         session=session, blobs=ctx.blobs, report=data, reporter=service.scanner_hash(salt, address)
     )
     try:
         with session.begin_nested():
-            matching.match_report(ctx=ctx, session=session, report=row, actor="public")
+            matching_service.match_report(ctx=ctx, session=session, report=row, actor="public")
     except Exception:  # the report is kept either way; the pipeline's pass matches it again later
         log.exception("consumer report %s could not be matched now", row.id)
     return render(request, "codes_report.html", {**context, "done": True})

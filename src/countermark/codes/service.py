@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,19 +36,13 @@ from countermark.codes.signed import (
 from countermark.codes.verify import CodeState, VerificationResult, verify_code, verify_uri
 from countermark.core.clock import utcnow
 from countermark.core.errors import Conflict, InvalidInput, NotFound
-from countermark.core.settings import Settings
-from countermark.orgs.models import Organisation
-from countermark.orgs.service import record_audit
-from countermark.orgs.visibility import Principal, visible
-from countermark.rights.models import Product
+from countermark.core.marking import DEFAULT_TLP
+from countermark.orgs.service import organisation_names, organisation_summary, record_audit
+from countermark.orgs.visibility import Principal, require_owner
+from countermark.rights.service import product_for_gtin, visible_products
 
 MAX_BATCH = 100_000
 COORDINATE_DIGITS = 2  # 0.01° ≈ 1.1 km: where a scan happened, never where a person lives
-
-
-def key_dir(settings: Settings) -> Path:
-    """The directory of private signing keys (and the scanner salt) under the data directory."""
-    return settings.data_dir / "keys"
 
 
 def instance_secret(path: Path) -> bytes:
@@ -85,7 +79,7 @@ def coarse(value: float | None, bound: float) -> float | None:
 
 def create_signing_key(*, session: Session, directory: Path, org_id: int, actor: str) -> SigningKey:
     """A new active key for the organisation; the previous active key is retired (rotation)."""
-    if session.get(Organisation, org_id) is None:
+    if organisation_summary(session=session, org_id=org_id) is None:
         raise NotFound("no such organisation")
     private_key = generate_private_key()
     key_id = new_key_id()
@@ -146,26 +140,26 @@ def list_signing_keys(*, session: Session, org_id: int | None = None) -> list[Si
     return list(session.scalars(query))
 
 
+def _keys_with_owners(session: Session) -> list[tuple[SigningKey, str]]:
+    """Every key of the instance, oldest first, with the name of the organisation that holds it."""
+    keys = list(session.scalars(select(SigningKey).order_by(SigningKey.id)))
+    names = organisation_names(session=session, ids=[key.owner_org_id for key in keys])
+    return [(key, names[key.owner_org_id]) for key in keys if key.owner_org_id in names]
+
+
 def public_keys(*, session: Session) -> dict[str, PublicKeyInfo]:
     """Every key of the instance as verifiers see it, by key id."""
-    rows = session.execute(
-        select(SigningKey, Organisation.name).join(Organisation, Organisation.id == SigningKey.owner_org_id)
-    )
     return {
         key.key_id: PublicKeyInfo(
             key.key_id, name, public_key_from_text(key.public_key), key.status, key.revoked_at
         )
-        for key, name in rows
+        for key, name in _keys_with_owners(session)
     }
 
 
 def export_keys(*, session: Session) -> str:
     """The public key list as JSON, for offline verifiers."""
-    rows = session.execute(
-        select(SigningKey, Organisation.name)
-        .join(Organisation, Organisation.id == SigningKey.owner_org_id)
-        .order_by(SigningKey.id)
-    )
+    rows = _keys_with_owners(session)
     return export_public_keys(
         [
             {
@@ -197,9 +191,11 @@ def create_batch(
         raise InvalidInput("codes are issued by an organisation")
     if not 1 <= quantity <= MAX_BATCH:
         raise InvalidInput(f"a batch holds 1 to {MAX_BATCH} codes")
-    product = session.scalar(visible(Product, principal).where(Product.id == product_id))
-    if product is None or product.owner_org_id != principal.org_id:
-        raise NotFound("no such product of your organisation")
+    product = require_owner(
+        visible_products(session=session, principal=principal, ids=[product_id]).get(product_id),
+        principal,
+        what="product",
+    )
     if not product.gtin:
         raise InvalidInput("this product has no GTIN: record one before issuing codes")
     try:
@@ -322,16 +318,6 @@ def code_state(*, session: Session, code: ProductCode | None) -> CodeState | Non
     )
 
 
-def product_for_gtin(*, session: Session, gtin: str) -> Product | None:
-    """The genuine product recorded under a GTIN (the first, if several organisations recorded it)."""
-    return session.scalar(
-        select(Product)
-        .where(Product.gtin.in_((gtin, gtin.lstrip("0"), gtin[1:])))
-        .order_by(Product.id)
-        .limit(1)
-    )
-
-
 def verify_and_record(
     *,
     session: Session,
@@ -386,7 +372,7 @@ def record_scan(
     """Store one scan (coarse place, hashed device); None when nobody here owns the code or product."""
     if code is None:
         return None
-    owner, tlp, group = None, "AMBER", None
+    owner, tlp, group = None, str(DEFAULT_TLP), None
     if code_row is not None:
         owner, tlp, group = code_row.owner_org_id, code_row.tlp, code_row.sharing_group_id
     else:
@@ -440,8 +426,3 @@ def batch_progress(batch: CodeBatch) -> dict[str, object]:
         "percent": percent,
         "error": batch.error,
     }
-
-
-def count_codes(*, session: Session, principal: Principal) -> int:
-    """How many codes the principal may see."""
-    return session.scalar(select(func.count()).select_from(visible(ProductCode, principal).subquery())) or 0

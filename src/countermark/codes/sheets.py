@@ -26,11 +26,6 @@ def qr_png(uri: str, *, scale: int = 4) -> bytes:
     return buffer.getvalue()
 
 
-def qr_version(uri: str) -> int:
-    """The QR version the URI needs at error level M."""
-    return int(segno.make(uri, error="m", micro=False).version)
-
-
 def _pages(items: Sequence[tuple[str, str]]) -> list[Image.Image]:
     cell_w = (PAGE_PX[0] - 2 * MARGIN) // COLUMNS
     cell_h = (PAGE_PX[1] - 2 * MARGIN) // ROWS

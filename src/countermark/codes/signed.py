@@ -85,11 +85,6 @@ def random_serial(length: int = SERIAL_LENGTH) -> str:
     return "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(length))
 
 
-def key_id_hex(raw: bytes) -> str:
-    """A key id as 6 lower-case hex digits."""
-    return raw.hex()
-
-
 def signed_message(gtin: str, serial: str, key_id: str) -> bytes:
     """The canonical bytes that are signed: prefix, GTIN-14, serial and key id, unit-separated."""
     return b"\x1f".join(

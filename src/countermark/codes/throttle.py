@@ -26,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from countermark.codes.models import RateLimitWindow
-from countermark.codes.service import instance_secret, key_dir
+from countermark.codes.service import instance_secret
 from countermark.core.errors import CountermarkError
 from countermark.core.http.deps import app_context
 
@@ -226,7 +226,7 @@ def limiter(request: Request) -> RateLimiter:
     if not hasattr(state, "codes_rate_limiter"):
         ctx = app_context(request)
         state.codes_rate_limiter = build_limiter(
-            ctx.engine, key_dir(ctx.settings), ctx.settings.redis_url, ctx.settings.rate_limit_pepper
+            ctx.engine, ctx.settings.keys_dir, ctx.settings.redis_url, ctx.settings.rate_limit_pepper
         )
     found: RateLimiter = state.codes_rate_limiter
     return found

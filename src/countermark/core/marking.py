@@ -42,7 +42,7 @@ class MarkedMixin:
 def marked_models() -> dict[str, Any]:
     """Every marked table the process has loaded, by table name (the app factory loads them all)."""
     found = {
-        mapper.class_.__tablename__: mapper.class_
+        str(getattr(mapper.class_, "__tablename__")): mapper.class_  # noqa: B009  (declared on every table)
         for mapper in Base.registry.mappers
         if issubclass(mapper.class_, MarkedMixin)
     }

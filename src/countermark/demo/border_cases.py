@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from countermark.cases.intake import open_from_shipment
+from countermark.cases.intake_service import open_from_shipment
 from countermark.cases.models import CaseLink
 from countermark.cases.service import tick
 from countermark.core.context import AppContext

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from countermark.codes import cluster_cases, history, matching, service
+from countermark.codes import cluster_case_service, history_service, matching_service, service
 from countermark.codes.models import CloneAlert, CodeBatch, ConsumerReport, SigningKey
-from countermark.codes.reports import ReportInput, submit_report
+from countermark.codes.report_service import ReportInput, submit_report
 from countermark.codes.signed import CodeError, normalise_gtin
 from countermark.core.context import AppContext
 from countermark.core.errors import CountermarkError
@@ -105,7 +105,7 @@ def confirm_strong_alerts(session: Session, principal: Principal) -> int:
         )
     ).all()
     for alert in alerts:
-        history.decide_alert(
+        history_service.decide_alert(
             session=session,
             principal=principal,
             alert_id=alert.id,
@@ -154,31 +154,31 @@ def run_authentication(ctx: AppContext, session: Session, progress: Callable[[in
     seed = int(json.loads(manifest.read_text(encoding="utf-8")).get("seed", 0)) if manifest.is_file() else 0
     histories = generate_histories(seed, uris)
     write_histories(world_dir, histories, seed=seed)
-    events = history.ingest_epcis(
+    events = history_service.ingest_epcis(
         session=session,
         document=json.loads((world_dir / EPCIS_FILE).read_text("utf-8")),
         owner_org_id=org_id,
         actor="demo",
     )
     progress(2, 4)
-    scans = history.ingest_scan_rows(
+    scans = history_service.ingest_scan_rows(
         session=session,
-        rows=history.read_jsonl((world_dir / SCANS_FILE).read_text("utf-8")),
+        rows=history_service.read_jsonl((world_dir / SCANS_FILE).read_text("utf-8")),
         keys=service.public_keys(session=session),
         salt=service.scanner_salt(directory),
         source="world-scans",
         actor="demo",
     )
     progress(3, 4)
-    counts = history.detect_clones(session=session, owner_org_id=org_id)
+    counts = history_service.detect_clones(session=session, owner_org_id=org_id)
     gtins = {p.external_id: normalise_gtin(p.gtin or "") for p in products}
     write_reports(world_dir, generate_reports(world_dir, seed, gtins, histories), seed=seed)
     submitted, refused = submit_world_reports(
-        ctx, session, history.read_jsonl((world_dir / REPORTS_FILE).read_text("utf-8"))
+        ctx, session, history_service.read_jsonl((world_dir / REPORTS_FILE).read_text("utf-8"))
     )
     confirmed = confirm_strong_alerts(session, principal)
-    matched = matching.match_pending_reports(ctx=ctx, session=session)
-    cases = cluster_cases.open_cases_for_confirmed_clusters(
+    matched = matching_service.match_pending_reports(ctx=ctx, session=session)
+    cases = cluster_case_service.open_cases_for_confirmed_clusters(
         session=session, blobs=ctx.blobs, org_id=org_id, actor="demo"
     )
     progress(4, 4)

@@ -12,12 +12,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from countermark.cases.evidence import add_evidence
+from countermark.cases.evidence_service import add_evidence
 from countermark.cases.models import Case, CaseLink, EvidenceItem
 from countermark.core.context import AppContext
 from countermark.ledger import service as ledger
 from countermark.ledger.keys import load_or_create_signer, load_verifier
-from countermark.ledger.package import export_package, verify_package
+from countermark.ledger.package import verify_package
+from countermark.ledger.package_service import export_package
 from countermark.targeting.models import Shipment
 from countermark.targeting.schemas import ShipmentOut
 

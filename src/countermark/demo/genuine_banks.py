@@ -12,10 +12,10 @@ from countermark.core.context import AppContext
 from countermark.core.errors import CountermarkError
 from countermark.fingerprint import pdq
 from countermark.fingerprint.imaging import open_image
-from countermark.fingerprint.lookup import match_image_signals
+from countermark.fingerprint.lookup_service import match_image_signals
 from countermark.fingerprint.matcher import query_signals
+from countermark.fingerprint.matcher_service import live_matcher
 from countermark.fingerprint.models import FingerprintEntry, ImageHash, ListingImageMatch
-from countermark.fingerprint.registry import live_matcher
 from countermark.fingerprint.service import add_image, create_bank, get_bank_by_name
 from countermark.observe.models import ListingImage
 from countermark.rights.models import Product, ProductImage, ProductRight

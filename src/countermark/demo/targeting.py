@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
 from countermark.core.errors import InvalidInput
-from countermark.targeting.engine import retrain, select_for_day
+from countermark.targeting.engine_service import retrain, select_for_day
 from countermark.targeting.models import InspectionResult, Shipment
 from countermark.targeting.selection import Capacity
 
@@ -48,7 +48,9 @@ def run_targeting(ctx: AppContext, session: Session, progress: Callable[[int, in
         or 0
     )
     capacity = Capacity(red=max(1, round(count * RED_SHARE)), yellow=round(count * YELLOW_SHARE))
-    decisions = select_for_day(session=session, owner_org_id=org_id, day=day, capacity=capacity, actor="demo")
+    decisions = select_for_day(
+        ctx=ctx, session=session, owner_org_id=org_id, day=day, capacity=capacity, actor="demo"
+    )
     red = sum(d.lane == "red" for d in decisions)
     yellow = sum(d.lane == "yellow" for d in decisions)
     progress(3, 3)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput
-from countermark.ingest.pipeline import IngestReport, ingest_file
+from countermark.ingest.service import IngestReport, ingest_file
 from countermark.orgs.service import ensure_organisation, get_organisation_by_name_or_raise
 
 StepProgress = Callable[[str, int, int], None]

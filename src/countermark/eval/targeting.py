@@ -10,13 +10,13 @@ import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from countermark.cases.outcome_service import StoredCaseOutcomes
 from countermark.targeting.backtest import precision_at, recall_at, value_at
-from countermark.targeting.engine import score_declarations
 from countermark.targeting.features import HistoryIndex
 from countermark.targeting.frames import DATE, KEY, History, declaration_frame, declaration_row, result_frame
 from countermark.targeting.kcs import read_kcs
-from countermark.targeting.loaded import loaded_scorer
 from countermark.targeting.models import Shipment
+from countermark.targeting.scorer_service import load_scorer
 from countermark.targeting.scoring import train
 from countermark.targeting.service import load_history
 
@@ -56,9 +56,13 @@ def evaluate_targeting(session: Session, truth: dict[str, Any]) -> dict[str, flo
     last = history.declarations[DATE].max()
     recent = history.declarations[history.declarations[DATE] > last - pd.Timedelta(days=WINDOW_DAYS)]
     recent = recent[recent[KEY].isin(list(labels_by_key))].reset_index(drop=True)
-    if recent.empty or loaded_scorer(session=session, owner_org_id=int(owner[0])).model is None:
+    if recent.empty:
         return {"evaluated": 0.0}
-    scored = score_declarations(session=session, owner_org_id=int(owner[0]), frame=recent, explain=0)
+    # Built here, with the confirmed cases' intelligence: the evaluation runs without an application context.
+    scorer = load_scorer(session=session, owner_org_id=int(owner[0]), outcomes=StoredCaseOutcomes())
+    if scorer.model is None:
+        return {"evaluated": 0.0}
+    scored = scorer.assess(recent, explain=0)
     labels = recent[KEY].map(labels_by_key).astype(float).to_numpy()
     units = recent["quantity"].fillna(1.0).to_numpy()
     return ranking_figures(scored["score"].to_numpy(), labels, units)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Protocol
 
-from sqlalchemy.orm import Session
-
-from countermark.orgs.visibility import Principal, can_see, group_ids_of
+from countermark.orgs.visibility import Principal, can_see
 
 
 class MarkedBank(Protocol):
@@ -44,8 +42,3 @@ def can_match_bank(principal_org_id: int, bank: MarkedBank, memberships: Collect
     if bank.match_scope == "sharing_group":
         return bank.sharing_group_id is not None and bank.sharing_group_id in memberships
     return False
-
-
-def memberships_of(*, session: Session, org_id: int) -> set[int]:
-    """Ids of the sharing groups the organisation belongs to."""
-    return set(group_ids_of(session, org_id))

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context, client_origin
-from countermark.fingerprint import content, http, lookup, service
+from countermark.fingerprint import content, deps, lookup_service, service
 from countermark.fingerprint.models import FingerprintBank, FingerprintEntry
 from countermark.fingerprint.schemas import (
     BankIn,
@@ -93,7 +93,7 @@ def _audit(
 @router.post("/hash", summary="The signals of an uploaded file")
 def hash_upload(principal: Reader, file: Upload = None, kind: Kind = "auto") -> HashOut:
     """What the upload is (image, video, audio, file) and its signals, each with its match rule."""
-    data = http.read_upload(file)
+    data = deps.read_upload(file)
     found_kind, signals = content.signals_of(data, kind)
     return HashOut(kind=found_kind, size=len(data), signals=_signals(signals))
 
@@ -109,17 +109,17 @@ def lookup_content(
     signal: Annotated[str | None, Form(max_length=2_000_000)] = None,
 ) -> LookupOut:
     """Matches in the banks the organisation may match; banks it may only match show no entry details."""
-    org = http.org_of(principal)
+    org = deps.org_of(principal)
     ctx = app_context(request)
     if file is not None:
-        data = http.read_upload(file)
-        found_kind, signals, matches = lookup.lookup_upload(
+        data = deps.read_upload(file)
+        found_kind, signals, matches = lookup_service.lookup_upload(
             ctx=ctx, session=session, principal_org_id=org, data=data, kind=kind
         )
         return LookupOut(kind=found_kind, signals=_signals(signals), matches=matches)
     if not signal_type or not signal:
         raise InvalidInput("send a file, or a signal_type (pdq, video, audio, text) and its signal")
-    matches = lookup.lookup_signal(
+    matches = lookup_service.lookup_signal(
         ctx=ctx, session=session, principal_org_id=org, signal_type=signal_type, signal=signal
     )
     return LookupOut(kind="signal", signals=[], matches=matches)
@@ -132,8 +132,8 @@ def compare_uploads(
     b: Annotated[UploadFile | None, File()] = None,
 ) -> CompareOut:
     """Distance or similarity of two uploads for every signal type they share, with thresholds."""
-    kind_a, signals_a = content.signals_of(http.read_upload(a, field="a"))
-    kind_b, signals_b = content.signals_of(http.read_upload(b, field="b"))
+    kind_a, signals_a = content.signals_of(deps.read_upload(a, field="a"))
+    kind_b, signals_b = content.signals_of(deps.read_upload(b, field="b"))
     theirs = {s.signal_type: s for s in signals_b}
     measures = {
         "pdq": "Hamming distance",
@@ -147,7 +147,7 @@ def compare_uploads(
         other = theirs.get(mine.signal_type)
         if other is None:
             continue
-        value, is_match = lookup.compare(signal_type=mine.signal_type, a=mine.signal, b=other.signal)
+        value, is_match = lookup_service.compare(signal_type=mine.signal_type, a=mine.signal, b=other.signal)
         out.append(
             ComparisonOut(
                 signal_type=mine.signal_type,
@@ -166,14 +166,14 @@ def compare_uploads(
 @router.get("/banks", summary="Banks your organisation may read")
 def list_banks(session: DbSession, principal: Reader) -> list[BankOut]:
     """Banks the organisation may read, with their number of entries."""
-    org = http.org_of(principal)
-    return [http.bank_out(b, n) for b, n in service.list_banks(session=session, principal_org_id=org)]
+    org = deps.org_of(principal)
+    return [deps.bank_out(b, n) for b, n in service.list_banks(session=session, principal_org_id=org)]
 
 
 @router.post("/banks", status_code=201, summary="Create a bank")
 def create_bank(body: BankIn, request: Request, session: DbSession, principal: Writer) -> BankOut:
     """A new bank owned by your organisation (a sharing group must be one your organisation is in)."""
-    org = http.org_of(principal)
+    org = deps.org_of(principal)
     if body.sharing_group_id is not None and body.sharing_group_id not in principal.group_ids:
         raise InvalidInput(f"your organisation is not in sharing group {body.sharing_group_id}")
     bank = service.create_bank(
@@ -187,14 +187,14 @@ def create_bank(body: BankIn, request: Request, session: DbSession, principal: W
         description=body.description,
     )
     _audit(request, session, principal, "create", "fingerprint_bank", bank.id, name=bank.name)
-    return http.bank_out(bank, 0)
+    return deps.bank_out(bank, 0)
 
 
 @router.get("/banks/{bank_id}", summary="One bank")
 def get_bank(bank_id: int, session: DbSession, principal: Reader) -> BankOut:
     """A bank the organisation may read (the same 404 when absent or not readable)."""
-    bank = http.readable_bank(session, principal, bank_id)
-    return http.bank_out(bank, len(http.bank_entries(session, bank, limit=1_000_000)))
+    bank = deps.readable_bank(session, principal, bank_id)
+    return deps.bank_out(bank, len(deps.bank_entries(session, bank, limit=1_000_000)))
 
 
 @router.get("/banks/{bank_id}/entries", summary="Entries of a bank")
@@ -204,8 +204,8 @@ def list_entries(
     """Entries of a readable bank in id order; page with ?after=<last id>."""
     if not 1 <= limit <= 500:
         raise InvalidInput("limit must be between 1 and 500")
-    bank = http.readable_bank(session, principal, bank_id)
-    return [entry_out(e) for e in http.bank_entries(session, bank, limit=limit, after=after)]
+    bank = deps.readable_bank(session, principal, bank_id)
+    return [entry_out(e) for e in deps.bank_entries(session, bank, limit=limit, after=after)]
 
 
 @router.post("/banks/{bank_id}/entries", status_code=201, summary="Enrol one upload")
@@ -221,8 +221,8 @@ def add_entry(
     label: Annotated[str | None, Form(max_length=300)] = None,
 ) -> list[EntryOut]:
     """Enrol a picture, video, sound or file in a bank your organisation owns (idempotent)."""
-    bank = http.owned_bank(session, principal, bank_id)
-    data = http.read_upload(file)
+    bank = deps.owned_bank(session, principal, bank_id)
+    data = deps.read_upload(file)
     entries = _enrol(request, session, bank, data, kind, product_id, right_id, label or file_label(file))
     for entry in entries:
         _audit(request, session, principal, "create", "fingerprint_entry", entry.id, bank_id=bank.id)
@@ -262,7 +262,7 @@ def _enrol(
 @router.post("/banks/{bank_id}/entries/bulk", status_code=201, summary="Enrol stored blobs")
 def bulk_add(bank_id: int, body: BulkIn, request: Request, session: DbSession, principal: Writer) -> BulkOut:
     """Enrol blobs already stored (each must belong to a record you may see); one reason per failure."""
-    bank = http.owned_bank(session, principal, bank_id)
+    bank = deps.owned_bank(session, principal, bank_id)
     entries: list[FingerprintEntry] = []
     problems: list[str] = []
     for item in body.items:
@@ -287,9 +287,9 @@ def zip_add(
     bank_id: int, request: Request, session: DbSession, principal: Writer, file: Upload = None
 ) -> BulkOut:
     """Enrol every file of an uploaded zip (at most 20 MB unpacked each); one reason per failure."""
-    bank = http.owned_bank(session, principal, bank_id)
+    bank = deps.owned_bank(session, principal, bank_id)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(http.read_upload(file)))
+        archive = zipfile.ZipFile(io.BytesIO(deps.read_upload(file)))
         members = [m for m in archive.infolist() if not m.is_dir()]
     except (zipfile.BadZipFile, OSError) as exc:
         raise InvalidInput(f"not a readable zip file: {exc}") from None
@@ -315,12 +315,12 @@ def set_bank_enabled(
     bank_id: int, body: EnabledIn, request: Request, session: DbSession, principal: Writer
 ) -> BankOut:
     """Switch a bank your organisation owns on or off; it stops or starts matching at once."""
-    http.owned_bank(session, principal, bank_id)
+    deps.owned_bank(session, principal, bank_id)
     bank = service.set_bank_enabled(
         ctx=app_context(request), session=session, bank_id=bank_id, enabled=body.enabled
     )
     _audit(request, session, principal, "enable" if body.enabled else "disable", "fingerprint_bank", bank.id)
-    return http.bank_out(bank, len(http.bank_entries(session, bank, limit=1_000_000)))
+    return deps.bank_out(bank, len(deps.bank_entries(session, bank, limit=1_000_000)))
 
 
 @router.put("/entries/{entry_id}/enabled", summary="Enable or disable an entry")
@@ -328,8 +328,8 @@ def set_entry_enabled(
     entry_id: int, body: EnabledIn, request: Request, session: DbSession, principal: Writer
 ) -> EntryOut:
     """Switch one entry of a bank your organisation owns on or off."""
-    entry = http.readable_entry(session, principal, entry_id)
-    http.owned_bank(session, principal, entry.bank_id)
+    entry = deps.readable_entry(session, principal, entry_id)
+    deps.owned_bank(session, principal, entry.bank_id)
     entry = service.set_entry_enabled(
         ctx=app_context(request), session=session, entry_id=entry_id, enabled=body.enabled
     )
@@ -341,7 +341,7 @@ def set_entry_enabled(
 @router.get("/entries/{entry_id}/image", summary="The picture of an entry", response_class=Response)
 def entry_image(entry_id: int, request: Request, session: DbSession, principal: Reader) -> Response:
     """The enrolled picture, for readers of its bank (the same 404 otherwise)."""
-    entry = http.readable_entry(session, principal, entry_id)
+    entry = deps.readable_entry(session, principal, entry_id)
     if entry.signal_type != "pdq" or entry.blob_sha256 is None:
         raise NotFound(f"fingerprint entry {entry_id} has no picture")
     data = app_context(request).blobs.get(entry.blob_sha256)

@@ -10,10 +10,9 @@ from fastapi.responses import Response
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
-from countermark.fingerprint import http, lookup, service
+from countermark.fingerprint import deps, lookup_service, service
 from countermark.fingerprint.content import MAX_UPLOAD_BYTES
-from countermark.orgs.deps import check_csrf
-from countermark.orgs.viewer import PageViewer
+from countermark.orgs.deps import PageViewer, check_csrf
 from countermark.rights import service as rights_service
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +25,7 @@ def _page(request: Request, template: str, viewer: PageViewer, **values: Any) ->
 @router.get("/fingerprint")
 def banks_page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
     """The banks the viewer's organisation may read, with their number of entries."""
-    org = http.org_of(viewer.principal)
+    org = deps.org_of(viewer.principal)
     banks = service.list_banks(session=session, principal_org_id=org)
     return _page(request, "fingerprint_banks.html", viewer, banks=banks)
 
@@ -34,8 +33,8 @@ def banks_page(request: Request, session: DbSession, viewer: PageViewer) -> Resp
 @router.get("/fingerprint/banks/{record_id}")
 def bank_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
     """One readable bank with its entries and their pictures (the same 404 when not readable)."""
-    bank = http.readable_bank(session, viewer.principal, record_id)
-    entries = http.bank_entries(session, bank, limit=200)
+    bank = deps.readable_bank(session, viewer.principal, record_id)
+    entries = deps.bank_entries(session, bank, limit=200)
     return _page(request, "fingerprint_bank.html", viewer, bank=bank, entries=entries)
 
 
@@ -55,10 +54,12 @@ def check_item(
 ) -> Response:
     """Matches of the uploaded item, side by side with the enrolled content the viewer may see."""
     check_csrf(viewer.web_session, csrf_token)
-    data = http.read_upload(file)
-    org = http.org_of(viewer.principal)
+    data = deps.read_upload(file)
+    org = deps.org_of(viewer.principal)
     ctx = app_context(request)
-    kind, signals, matches = lookup.lookup_upload(ctx=ctx, session=session, principal_org_id=org, data=data)
+    kind, signals, matches = lookup_service.lookup_upload(
+        ctx=ctx, session=session, principal_org_id=org, data=data
+    )
     right_ids = {m.right_id for m in matches if m.right_id is not None}
     product_ids = {m.product_id for m in matches if m.product_id is not None}
     rights = rights_service.visible_rights(session=session, principal=viewer.principal, ids=right_ids)

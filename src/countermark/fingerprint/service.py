@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,23 +13,26 @@ from countermark.core.errors import Conflict, InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
 from countermark.core.storage import store_blob as core_store_blob
 from countermark.fingerprint import audio, files, geometric, pdq, text, video
-from countermark.fingerprint.access import can_read_bank, memberships_of
+from countermark.fingerprint.access import can_read_bank
 from countermark.fingerprint.imaging import open_image
 
 # Lookups live in lookup.py; these names stay importable from here for the command line.
-from countermark.fingerprint.lookup import compare as compare
-from countermark.fingerprint.lookup import lookup_file as lookup_file
-from countermark.fingerprint.lookup import lookup_image as lookup_image
-from countermark.fingerprint.lookup import lookup_pdq as lookup_pdq
-from countermark.fingerprint.lookup import lookup_text as lookup_text
+from countermark.fingerprint.lookup_service import compare as compare
+from countermark.fingerprint.lookup_service import lookup_file as lookup_file
+from countermark.fingerprint.lookup_service import lookup_image as lookup_image
+from countermark.fingerprint.lookup_service import lookup_pdq as lookup_pdq
+from countermark.fingerprint.lookup_service import lookup_text as lookup_text
+from countermark.fingerprint.matcher_service import live_matcher
 from countermark.fingerprint.models import (
     BANK_PURPOSES,
     MATCH_SCOPES,
     FingerprintBank,
     FingerprintEntry,
+    ImageHash,
+    ListingImageMatch,
     signal_digest,
 )
-from countermark.fingerprint.registry import live_matcher
+from countermark.orgs.service import group_ids_of
 
 
 def create_bank(
@@ -84,7 +88,7 @@ def get_bank_or_raise(*, session: Session, bank_id: int) -> FingerprintBank:
 
 def list_banks(*, session: Session, principal_org_id: int) -> list[tuple[FingerprintBank, int]]:
     """Banks the organisation may read, with their number of entries."""
-    memberships = memberships_of(session=session, org_id=principal_org_id)
+    memberships = set(group_ids_of(session, principal_org_id))
     counts: dict[int, int] = {
         bank_id: count
         for bank_id, count in session.execute(
@@ -310,3 +314,23 @@ def add_media(
     session.flush()
     return entry
 
+
+def pdq_hashes(*, session: Session, exclude: list[str], limit: int) -> list[tuple[str, str]]:
+    """(digest, PDQ hex) of up to `limit` hashed images other than these: candidates for a near-duplicate
+    search (every image hashed so far, listing pictures among them)."""
+    rows = session.execute(
+        select(ImageHash.blob_sha256, ImageHash.pdq)
+        .where(ImageHash.pdq.is_not(None), ImageHash.blob_sha256.not_in(exclude))
+        .limit(limit)
+    ).all()
+    return [(digest, value) for digest, value in rows if value]
+
+
+def listings_sharing_matches(*, session: Session, listing_ids: Iterable[int]) -> set[int]:
+    """Listings whose images matched a bank entry that an image of these listings matched (these included)."""
+    wanted = sorted(set(listing_ids))
+    if not wanted:
+        return set()
+    entries = select(ListingImageMatch.entry_id).where(ListingImageMatch.listing_id.in_(wanted))
+    shared = ListingImageMatch.entry_id.in_(entries.scalar_subquery())
+    return set(session.scalars(select(ListingImageMatch.listing_id).where(shared)))

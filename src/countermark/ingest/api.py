@@ -9,8 +9,8 @@ from fastapi import APIRouter, Body, Depends, Request
 from countermark.core.errors import InvalidInput
 from countermark.core.http.deps import DbSession, app_context
 from countermark.ingest.kinds import KINDS
-from countermark.ingest.pipeline import ingest_rows
 from countermark.ingest.readers import RawRow
+from countermark.ingest.service import ingest_rows
 from countermark.orgs.deps import require_scope
 from countermark.orgs.service import organisation_summary
 from countermark.orgs.visibility import Principal

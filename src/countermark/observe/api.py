@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from countermark.observe.identifier_service import identifiers_seen_in
 from countermark.observe.models import Account, Listing, ListingImage
 from countermark.observe.schemas import AccountOut, ListingOut
-from countermark.observe.service import identifiers_seen_in
 from countermark.orgs.resources import ResourceSpec, add_resource_routes
 from countermark.orgs.visibility import Principal, visible
 

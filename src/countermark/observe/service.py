@@ -1,102 +1,23 @@
-"""Storing accounts and listings, and the identifiers extracted from every observation."""
+"""Storing accounts and listings (with the identifiers extracted from them), and what other capabilities
+may read of them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from countermark.core.ingestion import IngestContext, Outcome, store_file, store_image, upsert_versioned
-from countermark.observe.identifiers import FoundIdentifier, extract_identifiers, normalise_identifier
-from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
+from countermark.observe.identifier_service import record_sightings, sightings_in_text
+from countermark.observe.models import Account, Listing, ListingImage
 from countermark.observe.schemas import AccountIn, ListingIn
-from countermark.orgs.visibility import Principal, visible
+from countermark.orgs.visibility import Principal, visible, visible_clause
 
 # Snapshots can be large; identifiers past this point are almost always boilerplate (footers, scripts).
 SNAPSHOT_SCAN_LIMIT = 200_000
-
-
-@dataclass(frozen=True, slots=True)
-class Sighting:
-    """An identifier found in one field of a record."""
-
-    field: str
-    found: FoundIdentifier
-
-
-def sightings_in_text(field: str, text: str | None, *, region: str | None) -> list[Sighting]:
-    """Identifiers extracted from free text, tagged with the field they came from."""
-    if not text:
-        return []
-    return [Sighting(field, found) for found in extract_identifiers(text, default_region=region)]
-
-
-def sighting_of_value(field: str, kind: str, raw: str | None, *, region: str | None = None) -> list[Sighting]:
-    """The identifier of a structured field (a name, an address), if it normalises."""
-    if not raw:
-        return []
-    value = normalise_identifier(kind, raw, default_region=region)
-    if not value:
-        return []
-    return [Sighting(field, FoundIdentifier(kind=kind, value=value, raw=raw, start=-1, end=-1))]
-
-
-def _identifier_id(ctx: IngestContext, kind: str, value: str) -> int:
-    key = ("identifier", f"{kind}\x00{value}")
-    cached = ctx.cache.get(key)
-    if cached is not None:
-        return int(cached)
-    identifier_id = ctx.session.scalar(
-        select(Identifier.id).where(Identifier.kind == kind, Identifier.value == value)
-    )
-    if identifier_id is None:
-        identifier = Identifier(kind=kind, value=value)
-        ctx.session.add(identifier)
-        ctx.session.flush()
-        identifier_id = identifier.id
-    ctx.cache[key] = identifier_id
-    return identifier_id
-
-
-def record_sightings(
-    ctx: IngestContext, *, subject_type: str, subject_id: int, sightings: Iterable[Sighting]
-) -> int:
-    """Replace the subject's identifier sightings with these; the number recorded."""
-    ctx.session.execute(
-        delete(IdentifierSighting).where(
-            IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id
-        )
-    )
-    seen: set[tuple[int, str]] = set()
-    for sighting in sightings:
-        identifier_id = _identifier_id(ctx, sighting.found.kind, sighting.found.value[:1000])
-        if (identifier_id, sighting.field) in seen:
-            continue
-        seen.add((identifier_id, sighting.field))
-        ctx.session.add(
-            IdentifierSighting(
-                identifier_id=identifier_id,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                field=sighting.field,
-                raw=sighting.found.raw[:1000],
-            )
-        )
-    ctx.session.flush()
-    return len(seen)
-
-
-def identifiers_of(*, session: Session, subject_type: str, subject_id: int) -> list[tuple[str, str, str]]:
-    """(kind, value, field) of every identifier seen in the record."""
-    rows = session.execute(
-        select(Identifier.kind, Identifier.value, IdentifierSighting.field)
-        .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
-        .where(IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id)
-        .order_by(Identifier.kind, Identifier.value)
-    )
-    return [(kind, value, field) for kind, value, field in rows]
 
 
 def find_account(*, session: Session, platform: str, handle: str) -> Account | None:
@@ -178,17 +99,6 @@ def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
     return outcome
 
 
-def identifiers_seen_in(session: Session, subject_type: str, subject_id: int) -> list[dict[str, str]]:
-    """The identifiers seen in one record, for its detail view."""
-    rows = session.execute(
-        select(Identifier.kind, Identifier.value, IdentifierSighting.field, IdentifierSighting.raw)
-        .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
-        .where(IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id)
-        .order_by(Identifier.kind, Identifier.value)
-    )
-    return [{"kind": k, "value": v, "field": f, "raw": r} for k, v, f, r in rows]
-
-
 def blob_is_visible(*, session: Session, principal: Principal, digest: str) -> bool:
     """Whether a blob is an image or the saved page of a listing the principal may see."""
     checks = (
@@ -200,3 +110,155 @@ def blob_is_visible(*, session: Session, principal: Principal, digest: str) -> b
         exists(visible(Listing, principal).where(Listing.snapshot_sha256 == digest)),
     )
     return any(session.scalar(select(check)) for check in checks)
+
+
+@dataclass(frozen=True)
+class ListingSummary:
+    """What another capability may show of a listing: where it is, what it offers and who sells it."""
+
+    id: int
+    platform: str
+    url: str
+    title: str
+    seller_handle: str | None
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """What another capability may show of a seller account."""
+
+    id: int
+    platform: str
+    handle: str
+    display_name: str | None
+
+
+def _listing_summary(listing: Listing) -> ListingSummary:
+    return ListingSummary(listing.id, listing.platform, listing.url, listing.title, listing.seller_handle)
+
+
+def _account_summary(account: Account) -> AccountSummary:
+    return AccountSummary(account.id, account.platform, account.handle, account.display_name)
+
+
+def visible_listing_summaries(
+    *, session: Session, principal: Principal, ids: Iterable[int]
+) -> dict[int, ListingSummary]:
+    """The listings among these ids that the principal may see, by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(visible(Listing, principal).where(Listing.id.in_(wanted)))
+    return {listing.id: _listing_summary(listing) for listing in rows}
+
+
+def visible_account_summaries(
+    *, session: Session, principal: Principal, ids: Iterable[int]
+) -> dict[int, AccountSummary]:
+    """The accounts among these ids that the principal may see, by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(visible(Account, principal).where(Account.id.in_(wanted)))
+    return {account.id: _account_summary(account) for account in rows}
+
+
+def listings_by_address(
+    *, session: Session, principal: Principal, host: str, fragment: str, limit: int
+) -> list[ListingSummary]:
+    """Up to `limit` visible listings whose address contains the host (any case) and the fragment (as is)."""
+    rows = session.scalars(
+        visible(Listing, principal)
+        .where(func.lower(Listing.url).contains(host.lower()))
+        .where(Listing.url.contains(fragment))
+        .limit(limit)
+    )
+    return [_listing_summary(listing) for listing in rows]
+
+
+def accounts_by_handle(
+    *, session: Session, principal: Principal, handles: Iterable[str], names: Iterable[str], limit: int
+) -> list[AccountSummary]:
+    """Up to `limit` visible accounts whose handle or display name, lower-cased, is one of these."""
+    rows = session.scalars(
+        visible(Account, principal)
+        .where(
+            func.lower(Account.handle).in_(list(handles)) | func.lower(Account.display_name).in_(list(names))
+        )
+        .limit(limit)
+    )
+    return [_account_summary(account) for account in rows]
+
+
+def listings_by_seller(
+    *, session: Session, principal: Principal, handles: Iterable[str], limit: int
+) -> list[ListingSummary]:
+    """Up to `limit` visible listings whose seller handle, lower-cased, is one of these."""
+    rows = session.scalars(
+        visible(Listing, principal).where(func.lower(Listing.seller_handle).in_(list(handles))).limit(limit)
+    )
+    return [_listing_summary(listing) for listing in rows]
+
+
+def listings_showing(
+    *, session: Session, principal: Principal, digests: Iterable[str]
+) -> list[tuple[ListingSummary, str]]:
+    """(listing, digest) for every picture among these blobs that a visible listing shows."""
+    shown = session.execute(
+        select(ListingImage.listing_id, ListingImage.blob_sha256).where(
+            ListingImage.blob_sha256.in_(list(digests))
+        )
+    ).all()
+    listings = visible_listing_summaries(
+        session=session, principal=principal, ids=[listing_id for listing_id, _ in shown]
+    )
+    return [(listings[listing_id], digest) for listing_id, digest in shown if listing_id in listings]
+
+
+@dataclass(frozen=True)
+class ListingFacts:
+    """What a case is opened and followed from: a listing's place, offer, seller account, owner and time."""
+
+    id: int
+    platform: str
+    url: str
+    title: str
+    account_id: int | None
+    observed_at: datetime
+    owner_org_id: int
+    tlp: str
+
+
+def listing_facts(*, session: Session, principal: Principal, ids: Iterable[int]) -> dict[int, ListingFacts]:
+    """The listings among these ids that the principal may see, by id (in id order)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = select(
+        Listing.id, Listing.platform, Listing.url, Listing.title, Listing.account_id, Listing.observed_at
+    ).add_columns(Listing.owner_org_id, Listing.tlp)
+    query = query.where(visible_clause(Listing, principal), Listing.id.in_(wanted)).order_by(Listing.id)
+    return {row[0]: ListingFacts(*row) for row in session.execute(query)}
+
+
+def same_offer_listings(
+    *, session: Session, listing_ids: Iterable[int], observed_after: datetime | None = None
+) -> set[int]:
+    """Other listings offering what these do: the same URL, or the same seller and title on one platform.
+
+    Only those observed after a time, when one is given. Visible or not: the caller checks what it shows.
+    """
+    wanted = sorted(set(listing_ids))
+    columns = (Listing.url, Listing.platform, Listing.seller_handle, Listing.title)
+    listings = session.execute(select(*columns).where(Listing.id.in_(wanted))).all() if wanted else []
+    if not listings:
+        return set()
+    same = [Listing.url.in_({url for url, *_ in listings})] + [
+        and_(Listing.platform == platform, Listing.seller_handle == handle, Listing.title == title)
+        for _, platform, handle, title in listings
+        if handle
+    ]
+    query = select(Listing.id).where(Listing.id.not_in(wanted), or_(*same))
+    if observed_after is not None:
+        query = query.where(Listing.observed_at > observed_after)
+    return set(session.scalars(query))

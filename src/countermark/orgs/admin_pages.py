@@ -7,15 +7,21 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from countermark.core.clock import utcnow
-from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
+from countermark.core.errors import CountermarkError, Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, client_origin
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import LOCALES, render
-from countermark.orgs.auth import SCOPES, create_api_token, list_api_tokens, revoke_api_token, set_password
-from countermark.orgs.deps import check_csrf
+from countermark.orgs.auth_service import (
+    SCOPES,
+    create_api_token,
+    list_api_tokens,
+    revoke_api_token,
+    set_password,
+)
+from countermark.orgs.deps import PageViewer, Viewer, check_csrf
 from countermark.orgs.models import ROLES, Organisation, SharingGroup, SharingGroupMember, User
 from countermark.orgs.service import create_user, record_audit
-from countermark.orgs.viewer import PageViewer, Viewer
+from countermark.orgs.users_service import Reset, disable_user, enable_user, member_for_admin, reset_password
 
 router = APIRouter(include_in_schema=False)
 TOKEN_LIFETIMES = (30, 90, 365)
@@ -34,7 +40,8 @@ def _user_of(viewer: Viewer) -> User:
 
 
 def _admin_page(request: Request, session: DbSession, viewer: Viewer, *, error: str | None = None,
-                form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+                form: dict[str, str] | None = None, reset: Reset | None = None,
+                status_code: int = 200) -> Response:
     org_id = viewer.principal.org_id
     users = session.scalars(select(User).where(User.org_id == org_id).order_by(User.email)).all()
     organisations = session.scalars(select(Organisation).order_by(Organisation.name)).all()
@@ -42,10 +49,12 @@ def _admin_page(request: Request, session: DbSession, viewer: Viewer, *, error: 
         select(SharingGroup).join(SharingGroupMember, SharingGroupMember.group_id == SharingGroup.id)
         .where(SharingGroupMember.org_id == org_id).order_by(SharingGroup.name)
     ).all()
-    return render(request, "admin.html", {
+    response = render(request, "admin.html", {
         "viewer": viewer, "active": "admin", "users": users, "organisations": organisations, "groups": groups,
-        "roles": ROLES, "error": error, "form": form or {},
+        "roles": ROLES, "error": error, "form": form or {}, "reset": reset,
     }, status_code=status_code)
+    response.headers["cache-control"] = "no-store"  # a generated password is on the page once
+    return response
 
 
 @router.get("/admin")
@@ -87,11 +96,7 @@ def change_role(
     """Change the role of a user of the administrator's organisation (never the administrator's own)."""
     check_csrf(viewer.web_session, csrf_token)
     admin = _admin(viewer)
-    user = session.get(User, user_id)
-    if user is None or user.org_id != admin.principal.org_id:
-        raise NotFound(f"no user {user_id} in your organisation")
-    if user.id == admin.principal.user_id:
-        raise Forbidden("you cannot change your own role: ask another administrator")
+    user = member_for_admin(session=session, principal=admin.principal, user_id=user_id)
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role[:20]!r}: use one of {', '.join(ROLES)}")
     if user.role != role:
@@ -100,6 +105,40 @@ def change_role(
                      detail={"role": [user.role, role]})
         user.role = role
     return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/password")
+def reset_user_password(user_id: RecordId, request: Request, session: DbSession, viewer: PageViewer,
+                        csrf_token: str = Form("")) -> Response:
+    """Give a user of the administrator's organisation a generated password, shown once; sessions end."""
+    check_csrf(viewer.web_session, csrf_token)
+    admin = _admin(viewer)
+    user = member_for_admin(session=session, principal=admin.principal, user_id=user_id)
+    reset = reset_password(session=session, user=user, actor=admin.principal.email,
+                           origin=client_origin(request))
+    return _admin_page(request, session, admin, reset=reset)
+
+
+@router.post("/admin/users/{user_id}/disable")
+def disable_member(user_id: RecordId, request: Request, session: DbSession, viewer: PageViewer,
+                   csrf_token: str = Form("")) -> Response:
+    """Disable a user of the administrator's organisation: sessions end and tokens are revoked at once."""
+    check_csrf(viewer.web_session, csrf_token)
+    admin = _admin(viewer)
+    user = member_for_admin(session=session, principal=admin.principal, user_id=user_id)
+    disable_user(session=session, user=user, actor=admin.principal.email, origin=client_origin(request))
+    return RedirectResponse("/admin?disabled=1", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/enable")
+def enable_member(user_id: RecordId, request: Request, session: DbSession, viewer: PageViewer,
+                  csrf_token: str = Form("")) -> Response:
+    """Let a disabled user of the administrator's organisation sign in again."""
+    check_csrf(viewer.web_session, csrf_token)
+    admin = _admin(viewer)
+    user = member_for_admin(session=session, principal=admin.principal, user_id=user_id)
+    enable_user(session=session, user=user, actor=admin.principal.email, origin=client_origin(request))
+    return RedirectResponse("/admin?enabled=1", status_code=303)
 
 
 def _tokens_page(request: Request, session: DbSession, viewer: Viewer, *, created: str | None = None,
@@ -130,13 +169,10 @@ def create_token(
     check_csrf(viewer.web_session, csrf_token)
     user = _user_of(viewer)
     try:
-        held = viewer.principal.scopes
-        if not set(scopes) <= held:
-            raise Forbidden(f"you can grant only scopes you have: {', '.join(sorted(held))}")
         days = int(expires_in_days) if expires_in_days.isdigit() and len(expires_in_days) < 6 else -1
         with session.begin_nested():
             raw, _ = create_api_token(session=session, user=user, name=name, scopes=scopes,
-                                      expires_in_days=days)
+                                      expires_in_days=days, held=viewer.principal.scopes)
     except CountermarkError as exc:
         return _tokens_page(request, session, viewer, error=exc.message, status_code=exc.status)
     return _tokens_page(request, session, viewer, created=raw, status_code=201)
@@ -147,5 +183,5 @@ def revoke_token(token_id: RecordId, request: Request, session: DbSession, viewe
                  csrf_token: str = Form("")) -> Response:
     """Revoke one of the viewer's tokens."""
     check_csrf(viewer.web_session, csrf_token)
-    revoke_api_token(session=session, user=_user_of(viewer), token_id=token_id)
+    revoke_api_token(session=session, user=_user_of(viewer), token_id=token_id, origin=client_origin(request))
     return RedirectResponse("/tokens", status_code=303)

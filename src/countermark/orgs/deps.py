@@ -1,22 +1,30 @@
-"""Who is asking: the principal of a request (token, session cookie or the public), scope checks, CSRF."""
+"""Who is asking: the principal of a request (token, session cookie or the public), scope checks, CSRF,
+and the signed-in viewer of a page.
+
+A session cookie is sent by the browser whoever made the page that triggers the request, so a cookie
+becomes a principal for an API write only with the session's CSRF token in the `X-CSRF-Token` header
+(`core.http.security`); forms post it as their `csrf_token` field, checked by `check_csrf`. Bearer tokens
+are never sent by a browser on its own, so they need no CSRF token.
+"""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from countermark.core.errors import Forbidden
 from countermark.core.http.deps import SESSION_COOKIE, DbSession
-from countermark.orgs.auth import (
+from countermark.core.http.security import require_csrf_header, tokens_match
+from countermark.orgs.auth_service import (
     NotAuthenticated,
     principal_for_user,
     principal_from_api_token,
     web_session_of,
 )
-from countermark.orgs.models import WebSession
+from countermark.orgs.models import Organisation, User, WebSession
 from countermark.orgs.visibility import PUBLIC, Principal
 
 
@@ -30,7 +38,7 @@ def current_web_session(request: Request, session: DbSession) -> WebSession | No
 
 
 def current_principal(request: Request, session: DbSession) -> Principal:
-    """Who is asking: a bearer token, a session cookie, or the public."""
+    """Who is asking: a bearer token, a session cookie (with the CSRF header on API writes), or the public."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -45,6 +53,7 @@ def current_principal(request: Request, session: DbSession) -> Principal:
         raw_cookie = request.cookies.get(SESSION_COOKIE)
         found = web_session_of(session=session, raw=raw_cookie) if raw_cookie else None
         if found is not None:
+            require_csrf_header(request, found[0].csrf_token)
             principal = principal_for_user(session=session, user=found[1])
     request.state.principal = principal
     return principal
@@ -76,5 +85,35 @@ def require_scope(scope: str) -> Callable[[Principal], Principal]:
 
 def check_csrf(web_session: WebSession | None, submitted: str | None) -> None:
     """Refuse a form post whose CSRF token does not match the session's."""
-    if web_session is None or not submitted or not secrets.compare_digest(web_session.csrf_token, submitted):
+    if web_session is None or not tokens_match(web_session.csrf_token, submitted):
         raise Forbidden("the form expired or did not come from this site: reload the page and try again")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person looking at a page: principal, user, organisation and browser session."""
+
+    principal: Principal
+    user: User | None
+    organisation: Organisation | None
+    web_session: WebSession | None
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the viewer may administer their organisation."""
+        return "admin" in self.principal.scopes
+
+
+def signed_in_viewer(request: Request, session: DbSession, principal: CurrentPrincipal) -> Viewer:
+    """The viewer of a page; signed-out browsers are sent to the sign-in page by the error handler."""
+    if principal.is_public:
+        raise NotAuthenticated("sign in to see this page")
+    web_session = current_web_session(request, session)
+    if web_session is not None:
+        request.state.csrf_token = web_session.csrf_token
+    user = session.get(User, principal.user_id) if principal.user_id else None
+    organisation = session.get(Organisation, principal.org_id) if principal.org_id else None
+    return Viewer(principal=principal, user=user, organisation=organisation, web_session=web_session)
+
+
+PageViewer = Annotated[Viewer, Depends(signed_in_viewer)]

@@ -30,7 +30,12 @@ class Organisation(Base):
 
 
 class User(Base):
-    """A person who signs in, belonging to one organisation with one role."""
+    """A person who signs in, belonging to one organisation with one role.
+
+    A disabled user (`disabled_at` set) keeps their history but cannot sign in, and their sessions and
+    tokens are refused; users are disabled rather than deleted so the audit trail and the records they
+    touched keep naming them.
+    """
 
     __tablename__ = "users"
 
@@ -42,6 +47,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
 
 
 class SharingGroup(Base):
@@ -128,12 +135,12 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
-    """One sign-in attempt, for throttling repeated failures by account and by address."""
+    """One password check (sign-in or password change), for throttling failures per account and address."""
 
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    origin: Mapped[str | None] = mapped_column(String(200))
+    origin: Mapped[str | None] = mapped_column(String(200), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     succeeded: Mapped[bool] = mapped_column(default=False)

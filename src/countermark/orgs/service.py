@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import Conflict, InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
-from countermark.orgs.models import ORG_KINDS, ROLES, AuditEntry, Organisation, User
+from countermark.orgs.models import ORG_KINDS, ROLES, AuditEntry, Organisation, SharingGroupMember, User
 
 
 def get_organisation_by_name(*, session: Session, name: str) -> Organisation | None:
@@ -80,14 +81,32 @@ def create_user(
     role: str = "viewer",
     actor: str = "system",
 ) -> User:
-    """Create a user in an organisation (passwords come with the web issue)."""
+    """Create a user in an organisation (the caller sets the password); Conflict when the e-mail is taken.
+
+    An e-mail address signs one person in, so it is unique on the instance. The refusal is the same
+    whoever holds the address, the creator's organisation or another, and names neither: an
+    administrator learns only that the address cannot be used, never that another organisation has it or
+    which one (as GitHub answers "invalid or already taken"). Accepting and notifying the holder instead
+    would need mail, which the instance does not send, and a user belongs to one organisation only.
+    """
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
-    if session.scalar(select(User).where(User.email == email.lower())) is not None:
-        raise Conflict(f"a user with e-mail {email!r} already exists")
-    user = User(org_id=org_id, email=email.lower(), display_name=display_name, role=role)
-    session.add(user)
-    session.flush()
+    email = email.strip().lower()
+    if not email or len(email) > 254 or "@" not in email or any(ord(ch) <= 32 for ch in email):
+        raise InvalidInput("give an e-mail address of at most 254 characters")
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200 or any(ord(ch) < 32 for ch in display_name):
+        raise InvalidInput("give a name of 1 to 200 characters, without control characters")
+    taken = Conflict("this e-mail address cannot be used for a new user: choose another")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise taken
+    user = User(org_id=org_id, email=email, display_name=display_name, role=role)
+    try:
+        with session.begin_nested():  # another request may take the address between the check and here
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        raise taken from None
     record_audit(
         session=session,
         actor=actor,
@@ -156,4 +175,10 @@ def organisation_names(*, session: Session, ids: Iterable[int]) -> dict[int, str
     if not wanted:
         return {}
     rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted)))
-    return dict(rows.tuples())
+    return {org_id: name for org_id, name in rows}
+
+
+def group_ids_of(session: Session, org_id: int) -> frozenset[int]:
+    """The sharing groups an organisation belongs to."""
+    rows = session.scalars(select(SharingGroupMember.group_id).where(SharingGroupMember.org_id == org_id))
+    return frozenset(rows)

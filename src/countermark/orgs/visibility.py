@@ -21,7 +21,6 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from countermark.core.errors import Forbidden, NotFound
-from countermark.orgs.models import SharingGroupMember
 
 COMMUNITY_LEVELS = frozenset({"GREEN", "CLEAR"})
 T = TypeVar("T")
@@ -78,12 +77,6 @@ def visible_clause(model: Any, principal: Principal) -> ColumnElement[bool]:
 def visible(model: Any, principal: Principal) -> Select[Any]:
     """A SELECT of the model restricted to what the principal may see: the start of every marked query."""
     return select(model).where(visible_clause(model, principal))
-
-
-def group_ids_of(session: Any, org_id: int) -> frozenset[int]:
-    """The sharing groups an organisation belongs to."""
-    rows = session.scalars(select(SharingGroupMember.group_id).where(SharingGroupMember.org_id == org_id))
-    return frozenset(rows)
 
 
 def owns(principal: Principal, owner_org_id: int) -> bool:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from countermark.core.http.deps import DbSession
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
+from countermark.orgs.deps import PageViewer
 from countermark.orgs.resources import choices, get_visible_or_404, list_page
-from countermark.orgs.viewer import PageViewer
 from countermark.orgs.visibility import visible
 from countermark.rights.api import PRODUCTS, RECORDALS, RIGHTS
 from countermark.rights.models import Product, ProductImage, ProductRight, Recordal, Right

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
@@ -171,4 +172,101 @@ def right_names(*, session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return dict(session.execute(select(Right.id, Right.name).where(Right.id.in_(wanted))).tuples())
+    rows = session.execute(select(Right.id, Right.name).where(Right.id.in_(wanted)))
+    return {right_id: name for right_id, name in rows}
+
+
+@dataclass(frozen=True)
+class RightSummary:
+    """What another capability may show of a right: its kind, name, brand and registration."""
+
+    id: int
+    kind: str
+    name: str
+    brand: str | None
+    office: str
+    registration_number: str
+
+
+def _right_summary(right: Right) -> RightSummary:
+    return RightSummary(
+        right.id, right.kind, right.name, right.brand, right.office, right.registration_number
+    )
+
+
+def right_summaries(*, session: Session, principal: Principal, ids: Iterable[int]) -> dict[int, RightSummary]:
+    """The rights among these ids that the principal may see, summarised, by id."""
+    rights = visible_rights(session=session, principal=principal, ids=ids)
+    return {right_id: _right_summary(right) for right_id, right in rights.items()}
+
+
+def rights_of_product(*, session: Session, principal: Principal, product_id: int) -> list[RightSummary]:
+    """The rights protecting a product (its product–right links) that the principal may see."""
+    rows = session.scalars(
+        visible(Right, principal)
+        .join(ProductRight, ProductRight.right_id == Right.id)
+        .where(ProductRight.product_id == product_id)
+    )
+    return [_right_summary(right) for right in rows]
+
+
+def rights_with_brand(*, session: Session, principal: Principal, limit: int) -> list[RightSummary]:
+    """Up to `limit` rights naming a brand that the principal may see: what a text may mention."""
+    rows = session.scalars(visible(Right, principal).where(Right.brand.is_not(None)).limit(limit))
+    return [_right_summary(right) for right in rows]
+
+
+@dataclass(frozen=True)
+class ProductSummary:
+    """What another capability may know of a product: its names, GTIN, and owner and marking to inherit."""
+
+    id: int
+    brand: str
+    name: str
+    gtin: str | None
+    owner_org_id: int
+    tlp: str
+    sharing_group_id: int | None
+
+
+def _product_summary(product: Product) -> ProductSummary:
+    return ProductSummary(
+        product.id,
+        product.brand,
+        product.name,
+        product.gtin,
+        product.owner_org_id,
+        product.tlp,
+        product.sharing_group_id,
+    )
+
+
+def product_summaries(*, session: Session, ids: Iterable[int]) -> dict[int, ProductSummary]:
+    """These products, visible or not, by id: a product code or a consumer report names its genuine
+    product whoever reads it (verification is public)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {p.id: _product_summary(p) for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+
+
+def product_for_gtin(*, session: Session, gtin: str) -> ProductSummary | None:
+    """The genuine product recorded under a GTIN-14 (the first, if several organisations recorded it)."""
+    product = session.scalar(
+        select(Product)
+        .where(Product.gtin.in_((gtin, gtin.lstrip("0"), gtin[1:])))
+        .order_by(Product.id)
+        .limit(1)
+    )
+    return _product_summary(product) if product is not None else None
+
+
+def products_with_gtin(*, session: Session, owner_org_id: int, limit: int) -> list[ProductSummary]:
+    """The organisation's own products that carry a GTIN, by name: those it may issue codes for."""
+    rows = session.scalars(
+        select(Product)
+        .where(Product.owner_org_id == owner_org_id, Product.gtin.is_not(None))
+        .order_by(Product.name)
+        .limit(limit)
+    )
+    return [_product_summary(product) for product in rows]

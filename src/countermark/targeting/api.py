@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from countermark.observe.service import identifiers_seen_in
+from countermark.observe.identifier_service import identifiers_seen_in
 from countermark.orgs.resources import ResourceSpec, resource_router
 from countermark.orgs.visibility import Principal
 from countermark.targeting.models import Shipment

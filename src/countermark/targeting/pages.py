@@ -14,17 +14,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from countermark.core.errors import Forbidden, InvalidInput
-from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import environment, render, request_locale, translations
-from countermark.orgs.deps import check_csrf
-from countermark.orgs.viewer import PageViewer, Viewer
+from countermark.orgs.deps import PageViewer, Viewer, check_csrf
 from countermark.orgs.visibility import visible, visible_clause
 from countermark.targeting.charts import rate_line_chart
 from countermark.targeting.models import InspectionResult, Shipment, TargetingDecision
-from countermark.targeting.schemas import RuleIn
+from countermark.targeting.schemas import InspectionEntry, RuleIn
 from countermark.targeting.scoring_api import (
-    InspectionEntry,
     decisions_of_day,
     latest_selection_day,
     org_of,
@@ -107,7 +105,7 @@ def _declaration(
     status_code: int = 200,
 ) -> Response:
     shipment = visible_shipments(session, viewer.principal, [record_id])[0]
-    scored = score_shipments(session, viewer.principal, [shipment])[0]
+    scored = score_shipments(app_context(request), session, viewer.principal, [shipment])[0]
     decision = session.scalar(
         select(TargetingDecision)
         .where(TargetingDecision.shipment_id == shipment.id)

@@ -107,3 +107,114 @@ class RuleIn(BaseModel):
     lane: Literal["red", "yellow"] = "red"
     weight: float = Field(default=0.5, gt=0, le=1)
     active: bool = True
+
+
+class ScoreOut(BaseModel):
+    """A declaration's combined risk, its three contributions, a suggested lane and every reason."""
+
+    shipment_id: int
+    shipment: str
+    score: float
+    lane: str
+    model_score: float | None = Field(
+        description="Calibrated probability that an examination finds something."
+    )
+    rule_score: float
+    intel_score: float
+    reasons: list[dict[str, Any]]
+    lane_basis: str = Field(description="What the suggested lane's cut-offs rest on.")
+
+
+class LanePolicyIn(BaseModel):
+    """Optional cut-offs of the suggested lane: shares of declarations, or target hit rates (not both)."""
+
+    red_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    yellow_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    red_rate: float | None = Field(default=None, gt=0.0, le=1.0)
+    yellow_rate: float | None = Field(default=None, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LanePolicyIn:
+        shares = self.red_share is not None or self.yellow_share is not None
+        rates = self.red_rate is not None or self.yellow_rate is not None
+        if shares and rates:
+            raise ValueError("give lane shares or target hit rates, not both")
+        if rates and (self.red_rate is None or self.yellow_rate is None):
+            raise ValueError("target hit rates need both red_rate and yellow_rate")
+        return self
+
+
+class SelectIn(BaseModel):
+    """The day to select and its inspection capacity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: date
+    red: int = Field(ge=0, le=100_000)
+    yellow: int = Field(default=0, ge=0, le=100_000)
+    exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
+    exploration: Literal["random", "uncertainty"] = "random"
+
+
+class DecisionOut(BaseModel):
+    """A shipment's lane on a selection day with its score and reasons."""
+
+    shipment_id: int
+    shipment: str
+    selected_on: date
+    lane: str
+    score: float
+    model_score: float | None
+    exploration: bool
+    reasons: list[dict[str, Any]]
+
+
+class RuleOut(BaseModel):
+    """A stored rule profile."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    expression: str
+    reason: str
+    instruction: str
+    lane: str
+    weight: float
+    active: bool
+    created_by: str
+
+
+class InspectionEntry(BaseModel):
+    """What an examination found, as an officer enters it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    inspected_on: date | None = Field(default=None, description="Defaults to today.")
+    lane: Literal["red", "yellow", "blue"] = "red"
+    found: bool
+    severity: int = Field(default=0, ge=0, le=2, description="0 none, 1 fraud, 2 critical.")
+    finding: str | None = Field(default=None, max_length=200)
+    officer: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _severity_needs_finding(self) -> InspectionEntry:
+        if self.severity > 0 and not self.found:
+            raise ValueError("a severity above 0 needs found = true")
+        return self
+
+
+class InspectionOut(BaseModel):
+    """A recorded inspection result."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shipment_id: int
+    inspected_on: date
+    lane: str
+    found: bool
+    severity: int
+    finding: str | None
+    officer: str | None

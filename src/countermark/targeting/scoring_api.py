@@ -7,27 +7,37 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Body, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from countermark.core.clock import utcnow
+from countermark.core.context import AppContext
 from countermark.core.errors import Forbidden, InvalidInput, NotFound
-from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.params import RecordId
 from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, visible
 from countermark.targeting.calibration import LaneCutoffs, cutoffs_from_hit_rates, cutoffs_from_shares
-from countermark.targeting.engine import score_declarations, select_for_day
+from countermark.targeting.engine_service import select_for_day
 from countermark.targeting.frames import declaration_row, row_columns
-from countermark.targeting.loaded import loaded_scorer
 from countermark.targeting.models import InspectionResult, RuleProfile, Shipment, TargetingDecision
-from countermark.targeting.schemas import RuleIn
+from countermark.targeting.schemas import (
+    DecisionOut,
+    InspectionEntry,
+    InspectionOut,
+    LanePolicyIn,
+    RuleIn,
+    RuleOut,
+    ScoreOut,
+    SelectIn,
+)
+from countermark.targeting.scorer_service import loaded_scorer
 from countermark.targeting.scoring import TargetingModel
 from countermark.targeting.selection import Capacity
 from countermark.targeting.service import save_rule, shipment_key
@@ -41,100 +51,16 @@ _FIELDS = tuple(c.name for c in Shipment.__table__.columns if c.name not in ("id
 ShipmentId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class ScoreOut(BaseModel):
-    """A declaration's combined risk, its three contributions, a suggested lane and every reason."""
-
-    shipment_id: int
-    shipment: str
-    score: float
-    lane: str
-    model_score: float | None = Field(
-        description="Calibrated probability that an examination finds something."
-    )
-    rule_score: float
-    intel_score: float
-    reasons: list[dict[str, Any]]
-    lane_basis: str = Field(description="What the suggested lane's cut-offs rest on.")
 
 
-class LanePolicyIn(BaseModel):
-    """Optional cut-offs of the suggested lane: shares of declarations, or target hit rates (not both)."""
-
-    red_share: float | None = Field(default=None, ge=0.0, le=1.0)
-    yellow_share: float | None = Field(default=None, ge=0.0, le=1.0)
-    red_rate: float | None = Field(default=None, gt=0.0, le=1.0)
-    yellow_rate: float | None = Field(default=None, gt=0.0, le=1.0)
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> LanePolicyIn:
-        shares = self.red_share is not None or self.yellow_share is not None
-        rates = self.red_rate is not None or self.yellow_rate is not None
-        if shares and rates:
-            raise ValueError("give lane shares or target hit rates, not both")
-        if rates and (self.red_rate is None or self.yellow_rate is None):
-            raise ValueError("target hit rates need both red_rate and yellow_rate")
-        return self
 
 
-class SelectIn(BaseModel):
-    """The day to select and its inspection capacity."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    day: date
-    red: int = Field(ge=0, le=100_000)
-    yellow: int = Field(default=0, ge=0, le=100_000)
-    exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
-    exploration: Literal["random", "uncertainty"] = "random"
 
 
-class DecisionOut(BaseModel):
-    """A shipment's lane on a selection day with its score and reasons."""
-
-    shipment_id: int
-    shipment: str
-    selected_on: date
-    lane: str
-    score: float
-    model_score: float | None
-    exploration: bool
-    reasons: list[dict[str, Any]]
 
 
-class RuleOut(BaseModel):
-    """A stored rule profile."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    name: str
-    expression: str
-    reason: str
-    instruction: str
-    lane: str
-    weight: float
-    active: bool
-    created_by: str
 
 
-class InspectionEntry(BaseModel):
-    """What an examination found, as an officer enters it."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    inspected_on: date | None = Field(default=None, description="Defaults to today.")
-    lane: Literal["red", "yellow", "blue"] = "red"
-    found: bool
-    severity: int = Field(default=0, ge=0, le=2, description="0 none, 1 fraud, 2 critical.")
-    finding: str | None = Field(default=None, max_length=200)
-    officer: str | None = Field(default=None, max_length=200)
-    notes: str | None = Field(default=None, max_length=5000)
-
-    @model_validator(mode="after")
-    def _severity_needs_finding(self) -> InspectionEntry:
-        if self.severity > 0 and not self.found:
-            raise ValueError("a severity above 0 needs found = true")
-        return self
 
 
 class InspectionCreate(InspectionEntry):
@@ -143,19 +69,6 @@ class InspectionCreate(InspectionEntry):
     shipment_id: ShipmentId
 
 
-class InspectionOut(BaseModel):
-    """A recorded inspection result."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    shipment_id: int
-    inspected_on: date
-    lane: str
-    found: bool
-    severity: int
-    finding: str | None
-    officer: str | None
 
 
 def org_of(principal: Principal) -> int:
@@ -194,7 +107,11 @@ def policy_cutoffs(
 
 
 def score_shipments(
-    session: Session, principal: Principal, shipments: Sequence[Shipment], policy: LanePolicyIn | None = None
+    ctx: AppContext,
+    session: Session,
+    principal: Principal,
+    shipments: Sequence[Shipment],
+    policy: LanePolicyIn | None = None,
 ) -> list[ScoreOut]:
     """Score stored shipments with the principal's organisation's model, rules and intelligence."""
     if not shipments:
@@ -205,8 +122,8 @@ def score_shipments(
         for s in shipments
     ]
     # Ad hoc scores do not wait for the history index to be rebuilt after each new result or declaration.
-    scored = score_declarations(session=session, owner_org_id=org_id, frame=row_columns(rows), fresh=False)
-    scorer = loaded_scorer(session=session, owner_org_id=org_id, fresh=False)
+    scorer = loaded_scorer(ctx=ctx, session=session, owner_org_id=org_id, fresh=False)
+    scored = scorer.assess(row_columns(rows))
     cutoffs = policy_cutoffs(scorer.cutoffs, scorer.model, policy)
     out = []
     parts = {name: scored[name].to_numpy() for name in ("score", "rule_lane", "model_score", "rule_score")}
@@ -318,6 +235,7 @@ writer = Depends(require_scope("write"))
 @router.post("/score/{shipment_id}", summary="Score one declaration")
 def score_one(
     shipment_id: RecordId,
+    request: Request,
     session: DbSession,
     policy: Annotated[LanePolicyIn, Query()],
     principal: Principal = reader,
@@ -328,18 +246,20 @@ def score_one(
     `red_share`/`yellow_share` or `red_rate`/`yellow_rate` given.
     """
     shipments = visible_shipments(session, principal, [shipment_id])
-    return score_shipments(session, principal, shipments, policy)[0]
+    return score_shipments(app_context(request), session, principal, shipments, policy)[0]
 
 
 @router.post("/score", summary="Score a batch of declarations")
 def score_batch(
+    request: Request,
     session: DbSession,
     ids: Annotated[list[ShipmentId], Body(min_length=1, max_length=MAX_BATCH)],
     policy: Annotated[LanePolicyIn, Query()],
     principal: Principal = reader,
 ) -> list[ScoreOut]:
     """Scores of up to 5000 visible shipments, in the order given (duplicates once)."""
-    return score_shipments(session, principal, visible_shipments(session, principal, ids), policy)
+    shipments = visible_shipments(session, principal, ids)
+    return score_shipments(app_context(request), session, principal, shipments, policy)
 
 
 @router.get("/selection", summary="The day's targeting decisions")
@@ -363,6 +283,7 @@ def select_day(
         exploration=body.exploration,
     )
     select_for_day(
+        ctx=app_context(request),
         session=session,
         owner_org_id=org_of(principal),
         day=body.day,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.ingestion import IngestContext, Outcome, RowRejected, upsert_versioned
-from countermark.observe.service import record_sightings, sighting_of_value, sightings_in_text
+from countermark.observe.identifier_service import record_sightings, sighting_of_value, sightings_in_text
 from countermark.orgs.service import record_audit
+from countermark.orgs.visibility import Principal, visible
 from countermark.targeting.frames import KEY, History, declaration_frame, declaration_row, result_frame
 from countermark.targeting.models import InspectionResult, RuleProfile, Shipment
 from countermark.targeting.rules import Rule
@@ -144,3 +149,47 @@ def load_history(*, session: Session, owner_org_id: int | None = None) -> Histor
         for source, ext, on, found, severity in session.execute(results_query)
     ]
     return History(declaration_frame(rows), result_frame(results))
+
+
+@dataclass(frozen=True)
+class ShipmentSummary:
+    """What another capability may show of a shipment: its reference and how it travels."""
+
+    id: int
+    external_id: str
+    transport_mode: str
+
+
+def visible_shipment_summaries(
+    *, session: Session, principal: Principal, ids: Iterable[int]
+) -> dict[int, ShipmentSummary]:
+    """The shipments among these ids that the principal may see, by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(visible(Shipment, principal).where(Shipment.id.in_(wanted)))
+    return {s.id: ShipmentSummary(s.id, s.external_id, s.transport_mode) for s in rows}
+
+
+@dataclass(frozen=True)
+class ShipmentFacts:
+    """What a border case is opened from: a shipment's kind, office, transport, size, owner and marking."""
+
+    id: int
+    kind: str
+    external_id: str
+    office: str | None
+    transport_mode: str
+    quantity: int | None
+    gross_mass_kg: Decimal | None
+    owner_org_id: int
+    tlp: str
+
+
+def shipment_facts(*, session: Session, principal: Principal, shipment_id: int) -> ShipmentFacts | None:
+    """The facts of a shipment the principal may see; None otherwise (the same for absent and not theirs)."""
+    s = session.scalar(visible(Shipment, principal).where(Shipment.id == shipment_id))
+    if s is None:
+        return None
+    how = (s.kind, s.external_id, s.office, s.transport_mode, s.quantity, s.gross_mass_kg)
+    return ShipmentFacts(s.id, *how, s.owner_org_id, s.tlp)

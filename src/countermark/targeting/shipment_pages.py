@@ -10,9 +10,9 @@ from fastapi.responses import Response
 from countermark.core.http.deps import DbSession
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
-from countermark.observe.service import identifiers_seen_in
+from countermark.observe.identifier_service import identifiers_seen_in
+from countermark.orgs.deps import PageViewer
 from countermark.orgs.resources import choices, get_visible_or_404, list_page
-from countermark.orgs.viewer import PageViewer
 from countermark.targeting.api import SHIPMENTS
 from countermark.targeting.models import Shipment
 

@@ -1,4 +1,5 @@
-"""The app factory: `create_app(settings)` builds the engine, the routers and the error handlers."""
+"""The app factory: `create_app(settings)` builds the engine, the routers, the error handlers and the
+security headers."""
 
 from __future__ import annotations
 
@@ -9,19 +10,24 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import countermark
+from countermark.cases.outcome_service import provide_case_outcomes
 from countermark.cases.scheduler import scheduler_lifespan
 from countermark.core.context import AppContext, build_context
 from countermark.core.http.errors import install_error_handlers
+from countermark.core.http.security import install_security_headers
 from countermark.core.settings import Settings
 from countermark.tables import metadata as _all_tables  # noqa: F401  (every table, for marked_models())
 from countermark.web.routers import API_ROUTERS, PAGE_ROUTERS
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "core" / "http" / "static"
+# Stored images and saved pages (web/search.py): the listing page shows a saved page in a sandboxed frame.
+SAME_ORIGIN_FRAMES = ("/api/v1/blobs/",)
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
     """A FastAPI app on the given settings (or an existing context); nothing connects before a request."""
     ctx = context or build_context(settings)
+    provide_case_outcomes(ctx)  # targeting's intelligence reads the confirmed cases (targeting/outcomes.py)
     app = FastAPI(
         title="Countermark API",
         version=countermark.__version__,
@@ -34,6 +40,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    install_security_headers(app, same_origin_frames=SAME_ORIGIN_FRAMES)
     for module_name in (*API_ROUTERS, *PAGE_ROUTERS):
         module = importlib.import_module(module_name)
         app.include_router(module.router)

@@ -15,9 +15,9 @@ from countermark.core.http.deps import DbSession
 from countermark.core.http.params import clean_text
 from countermark.core.http.templating import environment, render, request_locale, translations
 from countermark.observe.models import Account, Listing
+from countermark.orgs.deps import PageViewer
 from countermark.orgs.models import AuditEntry
 from countermark.orgs.resources import count_visible
-from countermark.orgs.viewer import PageViewer
 from countermark.orgs.visibility import Principal, visible_clause
 from countermark.rights.models import Product, Recordal, Right
 from countermark.targeting.models import Shipment

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.models import Blob
+from countermark.observe import identifier_service
 from countermark.observe import service as observe_service
 from countermark.observe.identifiers import normalise_identifier
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
-from countermark.observe.visibility import OWN_SUBJECTS, visible_sightings
 from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal, visible, visible_clause
 from countermark.rights import service as rights_service
@@ -24,7 +24,7 @@ from countermark.targeting.models import Shipment
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 # Every kind of record an identifier is extracted from, by subject type.
-SUBJECT_MODELS: dict[str, Any] = {**OWN_SUBJECTS, "shipment": Shipment}
+SUBJECT_MODELS: dict[str, Any] = {**identifier_service.OWN_SUBJECTS, "shipment": Shipment}
 SEARCH_KINDS = ("email", "phone", "iban", "crypto_wallet", "messaging_handle", "payment_account", "domain")
 
 SEARCHABLE: dict[str, tuple[Any, tuple[str, ...], str]] = {
@@ -149,7 +149,7 @@ def find_identifier(
         query = query.where(func.lower(Identifier.value).like(f"%{q.lower()}%"))
     items = []
     for identifier in session.scalars(query.order_by(Identifier.id).limit(limit * 4)):
-        sightings = visible_sightings(session, identifier.id, principal, SUBJECT_MODELS)
+        sightings = identifier_service.visible_sightings(session, identifier.id, principal, SUBJECT_MODELS)
         if sightings:
             items.append(
                 {

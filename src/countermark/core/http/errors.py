@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from countermark.core.errors import CountermarkError
+from countermark.core.http.security import secure_headers
 
 log = logging.getLogger("countermark.web")
 
@@ -62,4 +63,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
-        return _render(request, 500, "internal_error", "something went wrong on our side; it has been logged")
+        message = "something went wrong on our side; it has been logged"
+        response = _render(request, 500, "internal_error", message)
+        # This handler answers outside the app's middleware (Starlette's outermost layer): secure it here.
+        secure_headers(response.headers)
+        return response

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from countermark.codes.mentions import (
@@ -32,27 +32,44 @@ from countermark.core.context import AppContext
 from countermark.core.errors import CountermarkError
 from countermark.core.ingestion import IngestContext
 from countermark.fingerprint import pdq
-from countermark.fingerprint.lookup import lookup_image
-from countermark.fingerprint.models import ImageHash
+from countermark.fingerprint.lookup_service import lookup_image
+from countermark.fingerprint.service import pdq_hashes
+from countermark.observe.identifier_service import (
+    record_sightings,
+    records_sharing_identifiers,
+    sightings_in_text,
+)
 from countermark.observe.identifiers import normalise_identifier
-from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
-from countermark.observe.service import record_sightings, sightings_in_text
+from countermark.observe.service import (
+    AccountSummary,
+    ListingSummary,
+    accounts_by_handle,
+    listings_by_address,
+    listings_by_seller,
+    listings_showing,
+    visible_account_summaries,
+    visible_listing_summaries,
+)
 from countermark.observe.weblinks import registrable_domain
-from countermark.orgs.service import record_audit
-from countermark.orgs.visibility import Principal, group_ids_of, visible
-from countermark.rights.models import Product, ProductRight, Right
-from countermark.targeting.models import Shipment
+from countermark.orgs.service import group_ids_of, record_audit
+from countermark.orgs.visibility import Principal, visible, visible_clause
+from countermark.rights.service import (
+    RightSummary,
+    product_summaries,
+    right_summaries,
+    rights_of_product,
+    rights_with_brand,
+)
+from countermark.targeting.service import visible_shipment_summaries
 
 log = logging.getLogger(__name__)
 SUBJECT_TYPE = "report"
-THREAD_TYPES: dict[str, Any] = {
-    "listing": Listing,
-    "account": Account,
-    "shipment": Shipment,
-    SUBJECT_TYPE: ConsumerReport,
-}
+# The records an identifier thread joins a report to.
+THREAD_TYPES = ("listing", "account", "shipment", SUBJECT_TYPE)
 MAX_PHOTO_CANDIDATES = 200_000  # listing pictures compared by PDQ, a scan: beyond this, index them
 MAX_THREAD_MEMBERS = 50  # per identifier: a very common value (a marketplace's domain) is not a thread
+MAX_NAMED = 20  # listings or accounts a report's address or shop name may point at, per query
+MAX_BRANDS = 2000  # rights whose brand a report's text is searched for
 
 
 def principal_of(session: Session, report: ConsumerReport) -> Principal:
@@ -61,16 +78,12 @@ def principal_of(session: Session, report: ConsumerReport) -> Principal:
     return Principal(org_id=org, scopes=frozenset({"read"}), group_ids=group_ids_of(session, org))
 
 
-def _label(subject_type: str, row: Any) -> str:
-    if isinstance(row, Listing):
-        return f"listing {row.id} on {row.platform}: {row.title}"[:300]
-    if isinstance(row, Account):
-        return f"account {row.handle} on {row.platform}"[:300]
-    if isinstance(row, Shipment):
-        return f"shipment {row.external_id} ({row.transport_mode})"[:300]
-    if isinstance(row, ConsumerReport):
-        return f"consumer report {row.id}"
-    return f"{subject_type} {getattr(row, 'id', '')}"
+def _listing_label(listing: ListingSummary) -> str:
+    return f"listing {listing.id} on {listing.platform}: {listing.title}"[:300]
+
+
+def _account_label(account: AccountSummary) -> str:
+    return f"account {account.handle} on {account.platform}"[:300]
 
 
 def record_report_identifiers(*, ctx: AppContext, session: Session, report: ConsumerReport) -> int:
@@ -89,90 +102,73 @@ def record_report_identifiers(*, ctx: AppContext, session: Session, report: Cons
     return record_sightings(ingest, subject_type=SUBJECT_TYPE, subject_id=report.id, sightings=sightings)
 
 
-def _visible_rows(
+def _visible_labels(
     session: Session, principal: Principal, subject_type: str, ids: Iterable[int]
-) -> dict[int, Any]:
-    model = THREAD_TYPES[subject_type]
+) -> dict[int, str]:
+    """The labels of the records of one thread type among these ids that the principal may see."""
+    if subject_type == "listing":
+        listings = visible_listing_summaries(session=session, principal=principal, ids=ids)
+        return {i: _listing_label(listing) for i, listing in listings.items()}
+    if subject_type == "account":
+        accounts = visible_account_summaries(session=session, principal=principal, ids=ids)
+        return {i: _account_label(account) for i, account in accounts.items()}
+    if subject_type == "shipment":
+        shipments = visible_shipment_summaries(session=session, principal=principal, ids=ids)
+        return {i: f"shipment {s.external_id} ({s.transport_mode})"[:300] for i, s in shipments.items()}
     wanted = sorted(set(ids))
-    if not wanted:
+    if subject_type != SUBJECT_TYPE or not wanted:
         return {}
-    return {row.id: row for row in session.scalars(visible(model, principal).where(model.id.in_(wanted)))}
+    reports = session.scalars(
+        select(ConsumerReport.id).where(
+            visible_clause(ConsumerReport, principal), ConsumerReport.id.in_(wanted)
+        )
+    )
+    return {report_id: f"consumer report {report_id}" for report_id in reports}
 
 
 def identifier_threads(*, session: Session, report: ConsumerReport) -> list[Match]:
     """Listings, accounts, shipments and other reports sharing an identifier with the report."""
-    own = list(
-        session.execute(
-            select(Identifier.id, Identifier.kind, Identifier.value, IdentifierSighting.field)
-            .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
-            .where(
-                IdentifierSighting.subject_type == SUBJECT_TYPE, IdentifierSighting.subject_id == report.id
-            )
-        )
+    members = records_sharing_identifiers(
+        session=session,
+        subject_type=SUBJECT_TYPE,
+        subject_id=report.id,
+        member_types=THREAD_TYPES,
+        max_members=MAX_THREAD_MEMBERS,
     )
-    if not own:
+    if not members:
         return []
-    by_id = {identifier_id: (kind, value, field) for identifier_id, kind, value, field in own}
-    # A value many records share (a marketplace's domain) is not a thread: leave it out before loading it.
-    specific = list(
-        session.scalars(
-            select(IdentifierSighting.identifier_id)
-            .where(
-                IdentifierSighting.identifier_id.in_(list(by_id)),
-                IdentifierSighting.subject_type.in_(list(THREAD_TYPES)),
-            )
-            .group_by(IdentifierSighting.identifier_id)
-            .having(func.count() <= MAX_THREAD_MEMBERS + 1)
-        )
-    )
-    others = session.execute(
-        select(
-            IdentifierSighting.identifier_id,
-            IdentifierSighting.subject_type,
-            IdentifierSighting.subject_id,
-            IdentifierSighting.field,
-        ).where(
-            IdentifierSighting.identifier_id.in_(specific),
-            IdentifierSighting.subject_type.in_(list(THREAD_TYPES)),
-        )
-    )
-    members: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
-    for identifier_id, subject_type, subject_id, field in others:
-        if subject_type == SUBJECT_TYPE and subject_id == report.id:
-            continue
-        members[identifier_id].append((subject_type, subject_id, field))
     principal = principal_of(session, report)
     wanted: dict[str, set[int]] = defaultdict(set)
-    for rows in members.values():
-        for subject_type, subject_id, _ in rows:
-            wanted[subject_type].add(subject_id)
-    seen = {kind: _visible_rows(session, principal, kind, ids) for kind, ids in wanted.items()}
+    for member in members:
+        wanted[member.subject_type].add(member.subject_id)
+    seen = {kind: _visible_labels(session, principal, kind, ids) for kind, ids in wanted.items()}
     found = []
-    for identifier_id, rows in members.items():
-        kind, value, own_field = by_id[identifier_id]
-        for subject_type, subject_id, field in rows:
-            row = seen.get(subject_type, {}).get(subject_id)
-            if row is None:
-                continue
-            same_page = kind == "url" and subject_type == "listing" and field == "url" and own_field == "url"
-            words = KIND_WORDS.get(kind, kind)
-            reason = (
-                f"the address given in the report is this listing's address ({value})"
-                if same_page
-                else f"the report's {own_field} gives the {words} {value}, also seen in the {field} of this "
-                f"{subject_type.replace('_', ' ')}"
+    for member in members:
+        label = seen.get(member.subject_type, {}).get(member.subject_id)
+        if label is None:
+            continue
+        kind, value, field, own_field = member.kind, member.value, member.field, member.own_field
+        same_page = (
+            kind == "url" and member.subject_type == "listing" and field == "url" and own_field == "url"
+        )
+        words = KIND_WORDS.get(kind, kind)
+        reason = (
+            f"the address given in the report is this listing's address ({value})"
+            if same_page
+            else f"the report's {own_field} gives the {words} {value}, also seen in the {field} of this "
+            f"{member.subject_type.replace('_', ' ')}"
+        )
+        found.append(
+            Match(
+                kind="listing" if same_page else "thread",
+                subject_type=member.subject_type,
+                subject_id=member.subject_id,
+                label=label,
+                reason=reason[:500],
+                strength=1.0 if same_page else IDENTIFIER_STRENGTH.get(kind, 0.5),
+                detail={"identifier": kind, "value": value[:300], "field": field},
             )
-            found.append(
-                Match(
-                    kind="listing" if same_page else "thread",
-                    subject_type=subject_type,
-                    subject_id=subject_id,
-                    label=_label(subject_type, row),
-                    reason=reason[:500],
-                    strength=1.0 if same_page else IDENTIFIER_STRENGTH.get(kind, 0.5),
-                    detail={"identifier": kind, "value": value[:300], "field": field},
-                )
-            )
+        )
     return found
 
 
@@ -189,11 +185,12 @@ def listings_by_item(*, session: Session, report: ConsumerReport) -> list[Match]
     if not domain or not tokens:
         return []
     found = []
-    query = visible(Listing, principal_of(session, report)).where(
-        func.lower(Listing.url).contains(domain.lower())
-    )
+    principal = principal_of(session, report)
     for token in tokens:
-        for listing in session.scalars(query.where(Listing.url.contains(token)).limit(20)):
+        listings = listings_by_address(
+            session=session, principal=principal, host=domain, fragment=token, limit=MAX_NAMED
+        )
+        for listing in listings:
             listing_parts = urlsplit(normalise_identifier("url", listing.url) or "")
             if token not in item_tokens(listing_parts.path):
                 continue
@@ -202,7 +199,7 @@ def listings_by_item(*, session: Session, report: ConsumerReport) -> list[Match]
                     kind="listing",
                     subject_type="listing",
                     subject_id=listing.id,
-                    label=_label("listing", listing),
+                    label=_listing_label(listing),
                     reason=f"the report's address names item {token} on {domain}, as this listing's does",
                     strength=0.8,
                     detail={"item": token, "domain": domain},
@@ -218,13 +215,12 @@ def accounts_by_shop(*, session: Session, report: ConsumerReport) -> list[Match]
         return []
     principal = principal_of(session, report)
     found = []
-    accounts = session.scalars(
-        visible(Account, principal)
-        .where(
-            func.lower(Account.handle).in_(handles)
-            | func.lower(Account.display_name).in_([(report.shop or "").strip().lower()])
-        )
-        .limit(20)
+    accounts = accounts_by_handle(
+        session=session,
+        principal=principal,
+        handles=handles,
+        names=[(report.shop or "").strip().lower()],
+        limit=MAX_NAMED,
     )
     for account in accounts:
         exact = account.handle.lower() in handles
@@ -233,23 +229,21 @@ def accounts_by_shop(*, session: Session, report: ConsumerReport) -> list[Match]
                 kind="account",
                 subject_type="account",
                 subject_id=account.id,
-                label=_label("account", account),
+                label=_account_label(account),
                 reason=f"the reporter bought from “{report.shop}”, the {'handle' if exact else 'name'} of "
                 f"this account on {account.platform}",
                 strength=0.7 if exact else 0.5,
                 detail={"shop": report.shop},
             )
         )
-    listings = session.scalars(
-        visible(Listing, principal).where(func.lower(Listing.seller_handle).in_(handles)).limit(20)
-    )
+    listings = listings_by_seller(session=session, principal=principal, handles=handles, limit=MAX_NAMED)
     for listing in listings:
         found.append(
             Match(
                 kind="listing",
                 subject_type="listing",
                 subject_id=listing.id,
-                label=_label("listing", listing),
+                label=_listing_label(listing),
                 reason=f"this listing's seller is “{listing.seller_handle}”, the shop the reporter names",
                 strength=0.6,
                 detail={"shop": report.shop},
@@ -258,7 +252,7 @@ def accounts_by_shop(*, session: Session, report: ConsumerReport) -> list[Match]
     return found
 
 
-def _right_match(right: Right, reason: str, strength: float, **detail: Any) -> Match:
+def _right_match(right: RightSummary, reason: str, strength: float, **detail: Any) -> Match:
     return Match(
         kind="right",
         subject_type="right",
@@ -274,7 +268,11 @@ def rights_of_report(*, session: Session, report: ConsumerReport) -> list[Match]
     """The rights behind the reported product (by its code or GTIN), and brands the report names."""
     principal = principal_of(session, report)
     found = []
-    product = session.get(Product, report.product_id) if report.product_id else None
+    product = (
+        product_summaries(session=session, ids=[report.product_id]).get(report.product_id)
+        if report.product_id
+        else None
+    )
     if product is not None:
         how = "the scanned code" if report.code_id else f"GTIN {report.gtin}"
         found.append(
@@ -288,16 +286,11 @@ def rights_of_report(*, session: Session, report: ConsumerReport) -> list[Match]
                 detail={"gtin": report.gtin},
             )
         )
-        rights = session.scalars(
-            visible(Right, principal)
-            .join(ProductRight, ProductRight.right_id == Right.id)
-            .where(ProductRight.product_id == product.id)
-        )
-        for right in rights:
+        for right in rights_of_product(session=session, principal=principal, product_id=product.id):
             found.append(_right_match(right, f"{how} is of {product.name}, protected by this right", 0.9))
     text = " ".join(part for part in (report.description, report.shop, report.url) if part)
     if text:
-        for right in session.scalars(visible(Right, principal).where(Right.brand.is_not(None)).limit(2000)):
+        for right in rights_with_brand(session=session, principal=principal, limit=MAX_BRANDS):
             if right.brand and mentioned(right.brand, text):
                 found.append(
                     _right_match(right, f"the report names the brand {right.brand}", 0.5, brand=right.brand)
@@ -331,35 +324,27 @@ def photo_matches(*, ctx: AppContext, session: Session, report: ConsumerReport) 
                 )
             )
             if hit.right_id is not None:
-                right = session.scalar(
-                    visible(Right, principal_of(session, report)).where(Right.id == hit.right_id)
-                )
+                right = right_summaries(
+                    session=session, principal=principal_of(session, report), ids=[hit.right_id]
+                ).get(hit.right_id)
                 if right is not None:
                     found.append(
                         _right_match(right, f"photo {position} matches a reference image of this right", 0.8)
                     )
-    same = session.execute(
-        select(ListingImage.listing_id, ListingImage.blob_sha256).where(
-            ListingImage.blob_sha256.in_(list(report.photos))
-        )
-    ).all()
     found += similar_listing_photos(ctx=ctx, session=session, report=report)
-    listings = _visible_rows(
-        session, principal_of(session, report), "listing", [listing_id for listing_id, _ in same]
-    )
-    for listing_id, digest in same:
-        if listing_id in listings:
-            found.append(
-                Match(
-                    kind="listing",
-                    subject_type="listing",
-                    subject_id=listing_id,
-                    label=_label("listing", listings[listing_id]),
-                    reason="a photo of the report is the very picture shown in this listing",
-                    strength=1.0,
-                    detail={"photo": digest},
-                )
+    same = listings_showing(session=session, principal=principal_of(session, report), digests=report.photos)
+    for listing, digest in same:
+        found.append(
+            Match(
+                kind="listing",
+                subject_type="listing",
+                subject_id=listing.id,
+                label=_listing_label(listing),
+                reason="a photo of the report is the very picture shown in this listing",
+                strength=1.0,
+                detail={"photo": digest},
             )
+        )
     return found
 
 
@@ -367,14 +352,9 @@ def similar_listing_photos(*, ctx: AppContext, session: Session, report: Consume
     """Listings showing a near-duplicate of a report photo (PDQ within the match threshold, another file)."""
     if not report.photos:
         return []
-    hashes = session.execute(
-        select(ImageHash.blob_sha256, ImageHash.pdq)
-        .where(ImageHash.pdq.is_not(None), ImageHash.blob_sha256.not_in(list(report.photos)))
-        .limit(MAX_PHOTO_CANDIDATES)
-    ).all()
-    if not hashes:
+    candidates = pdq_hashes(session=session, exclude=list(report.photos), limit=MAX_PHOTO_CANDIDATES)
+    if not candidates:
         return []
-    candidates = [(digest, value) for digest, value in hashes if value]
     close: dict[str, tuple[int, int]] = {}
     for position, digest in enumerate(report.photos, start=1):
         try:
@@ -388,28 +368,22 @@ def similar_listing_photos(*, ctx: AppContext, session: Session, report: Consume
                 close[other] = (position, distance)
     if not close:
         return []
-    shown = session.execute(
-        select(ListingImage.listing_id, ListingImage.blob_sha256).where(
-            ListingImage.blob_sha256.in_(list(close))
-        )
-    ).all()
-    listings = _visible_rows(session, principal_of(session, report), "listing", [i for i, _ in shown])
+    shown = listings_showing(session=session, principal=principal_of(session, report), digests=list(close))
     found = []
-    for listing_id, digest in shown:
-        if listing_id in listings:
-            position, distance = close[digest]
-            found.append(
-                Match(
-                    kind="listing",
-                    subject_type="listing",
-                    subject_id=listing_id,
-                    label=_label("listing", listings[listing_id]),
-                    reason=f"photo {position} is a near-duplicate of a picture in this listing "
-                    f"(PDQ distance {distance} of 256 bits)",
-                    strength=0.85,
-                    detail={"photo": digest, "pdq_distance": distance},
-                )
+    for listing, digest in shown:
+        position, distance = close[digest]
+        found.append(
+            Match(
+                kind="listing",
+                subject_type="listing",
+                subject_id=listing.id,
+                label=_listing_label(listing),
+                reason=f"photo {position} is a near-duplicate of a picture in this listing "
+                f"(PDQ distance {distance} of 256 bits)",
+                strength=0.85,
+                detail={"photo": digest, "pdq_distance": distance},
             )
+        )
     return found
 
 

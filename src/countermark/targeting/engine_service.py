@@ -10,18 +10,19 @@ import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from countermark.core.context import AppContext
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.orgs.service import record_audit
-from countermark.targeting.assess import FlaggedParty, assess
-from countermark.targeting.frames import DATE, KEY, History, declaration_row, labels_for, row_columns
+from countermark.targeting.assess import FlaggedParty
+from countermark.targeting.frames import DATE, KEY, declaration_row, labels_for, row_columns
 from countermark.targeting.history import Columns
-from countermark.targeting.loaded import loaded_scorer
 from countermark.targeting.models import (
     Shipment,
     TargetingDecision,
     TargetingModelVersion,
 )
 from countermark.targeting.schemas import ShipmentIn
+from countermark.targeting.scorer_service import loaded_scorer
 from countermark.targeting.scoring import train
 from countermark.targeting.selection import Capacity, select_lanes
 from countermark.targeting.service import load_history, shipment_key
@@ -68,6 +69,7 @@ def retrain(
 
 def score_declarations(
     *,
+    ctx: AppContext,
     session: Session,
     owner_org_id: int,
     frame: pd.DataFrame | Columns,
@@ -79,26 +81,25 @@ def score_declarations(
 
     `fresh=False` accepts a history index a few seconds old rather than wait for a rebuild (see loaded.py).
     """
-    scorer = loaded_scorer(session=session, owner_org_id=owner_org_id, fresh=fresh)
-    return assess(
-        frame,
-        model=scorer.model,
-        index=scorer.index,
-        rules=scorer.rules,
-        flagged=(*flagged, *scorer.flags),
-        explain=explain,
-    )
+    scorer = loaded_scorer(ctx=ctx, session=session, owner_org_id=owner_org_id, fresh=fresh)
+    return scorer.assess(frame, flagged=flagged, explain=explain)
 
 
 def score_declaration(
-    *, session: Session, owner_org_id: int, declaration: ShipmentIn, flagged: Collection[FlaggedParty] = ()
+    *,
+    ctx: AppContext,
+    session: Session,
+    owner_org_id: int,
+    declaration: ShipmentIn,
+    flagged: Collection[FlaggedParty] = (),
 ) -> dict[str, Any]:
     """Score one declaration, stored or not, with the loaded model: score, parts and reasons."""
     key = shipment_key(declaration.source or "api", declaration.external_id)
     columns = row_columns([declaration_row(declaration.model_dump(), key=key)])
-    row = score_declarations(session=session, owner_org_id=owner_org_id, frame=columns, flagged=flagged).iloc[
-        0
-    ]
+    scored = score_declarations(
+        ctx=ctx, session=session, owner_org_id=owner_org_id, frame=columns, flagged=flagged
+    )
+    row = scored.iloc[0]
     return {
         "shipment": key,
         "score": float(row["score"]),
@@ -111,6 +112,7 @@ def score_declaration(
 
 def select_for_day(
     *,
+    ctx: AppContext,
     session: Session,
     owner_org_id: int,
     day: date,
@@ -129,9 +131,9 @@ def select_for_day(
         raise NotFound(f"no declarations dated {day.isoformat()}")
     history = load_history(session=session, owner_org_id=owner_org_id)
     frame = history.declarations[history.declarations[KEY].isin(list(shipments))].reset_index(drop=True)
-    scored = score_declarations(session=session, owner_org_id=owner_org_id, frame=frame, flagged=flagged)
+    scorer = loaded_scorer(ctx=ctx, session=session, owner_org_id=owner_org_id)
+    scored = scorer.assess(frame, flagged=flagged)
     lanes = select_lanes(scored, capacity)
-    scorer = loaded_scorer(session=session, owner_org_id=owner_org_id)
     decisions = []
     for position, row in scored.iterrows():
         shipment = shipments[row[KEY]]
@@ -163,8 +165,3 @@ def select_for_day(
         detail={"declarations": len(decisions), "red": capacity.red, "yellow": capacity.yellow},
     )
     return sorted(decisions, key=lambda d: -d.score)
-
-
-def history_for(*, session: Session, owner_org_id: int) -> History:
-    """The organisation's declarations and results as frames (for backtests and exports)."""
-    return load_history(session=session, owner_org_id=owner_org_id)

@@ -6,12 +6,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from countermark.codes import cluster_cases, history, reports, service, sheets
+from countermark.codes import cluster_case_service, history_service, report_service, service, sheets
 from countermark.codes.api import visible_batch
 from countermark.codes.intel_pages import router as intel_router
-from countermark.codes.jobs import run_issue_job
+from countermark.codes.issuing_service import run_issue_job
 from countermark.codes.models import (
     REWARD_STATUSES,
     CloneAlert,
@@ -24,10 +23,9 @@ from countermark.core.errors import Forbidden
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
-from countermark.orgs.deps import check_csrf
-from countermark.orgs.viewer import PageViewer
+from countermark.orgs.deps import PageViewer, check_csrf
 from countermark.orgs.visibility import visible
-from countermark.rights.models import Product
+from countermark.rights.service import products_with_gtin
 
 router = APIRouter(include_in_schema=False)
 router.include_router(intel_router)
@@ -51,12 +49,7 @@ def batches_page(request: Request, session: DbSession, viewer: PageViewer) -> Re
     batches = session.scalars(
         visible(CodeBatch, viewer.principal).order_by(CodeBatch.id.desc()).limit(200)
     ).all()
-    products = session.scalars(
-        select(Product)
-        .where(Product.owner_org_id == org, Product.gtin.is_not(None))
-        .order_by(Product.name)
-        .limit(500)
-    ).all()
+    products = products_with_gtin(session=session, owner_org_id=org, limit=500)
     keys = service.list_signing_keys(session=session, org_id=org)
     return _page(
         request,
@@ -79,7 +72,7 @@ def rotate_key(
         raise Forbidden("only an administrator creates signing keys")
     service.create_signing_key(
         session=session,
-        directory=service.key_dir(app_context(request).settings),
+        directory=app_context(request).settings.keys_dir,
         org_id=viewer.principal.org_id or -1,
         actor=viewer.principal.email,
     )
@@ -110,7 +103,7 @@ def issue_batch(
         label=label or None,
     )
     session.commit()
-    tasks.add_task(run_issue_job, ctx.sessions, service.key_dir(ctx.settings), batch.id)
+    tasks.add_task(run_issue_job, ctx.sessions, ctx.settings.keys_dir, batch.id)
     return RedirectResponse(f"/codes/batches/{batch.id}", status_code=303)
 
 
@@ -187,9 +180,9 @@ def alerts_page(request: Request, session: DbSession, viewer: PageViewer) -> Res
             visible(ProductCode, viewer.principal).where(ProductCode.id.in_([a.code_id for a in alerts]))
         )
     }
-    clusters = history.clusters_of_fakes(session=session, principal=viewer.principal)
+    clusters = history_service.clusters_of_fakes(session=session, principal=viewer.principal)
     cases = [
-        cluster_cases.find_cluster_case(session=session, principal=viewer.principal, cluster=c)
+        cluster_case_service.find_cluster_case(session=session, principal=viewer.principal, cluster=c)
         for c in clusters
     ]
     return _page(
@@ -199,7 +192,7 @@ def alerts_page(request: Request, session: DbSession, viewer: PageViewer) -> Res
         alerts=alerts,
         codes=codes,
         clusters=clusters,
-        cluster_keys=[cluster_cases.cluster_key(c) for c in clusters],
+        cluster_keys=[cluster_case_service.cluster_key(c) for c in clusters],
         cluster_cases=[row.case_id if row else None for row in cases],
     )
 
@@ -216,7 +209,7 @@ def decide_alert(
 ) -> Response:
     """Confirm or dismiss one alert."""
     _writer(viewer, csrf_token)
-    alert = history.decide_alert(
+    alert = history_service.decide_alert(
         session=session,
         principal=viewer.principal,
         alert_id=record_id,
@@ -225,7 +218,7 @@ def decide_alert(
         note=note,
     )
     if alert.status == "confirmed":
-        cluster_cases.open_cases_for_confirmed_clusters(
+        cluster_case_service.open_cases_for_confirmed_clusters(
             session=session,
             blobs=app_context(request).blobs,
             org_id=alert.owner_org_id,
@@ -240,7 +233,7 @@ def reports_page(request: Request, session: DbSession, viewer: PageViewer) -> Re
     rows = session.scalars(
         visible(ConsumerReport, viewer.principal).order_by(ConsumerReport.id.desc()).limit(300)
     ).all()
-    spots = reports.report_hot_spots(session=session, principal=viewer.principal)
+    spots = report_service.report_hot_spots(session=session, principal=viewer.principal)
     scale = MAP_SIZE[0] / 360  # pixels per degree
     spot_marks = [
         {**point, "r": round(max(6.0, spot.radius_km / 111 * scale * 4), 1), "n": len(spot.report_ids)}
@@ -269,7 +262,7 @@ def reward_report(
 ) -> Response:
     """Change a report's reward status."""
     _writer(viewer, csrf_token)
-    reports.set_reward_status(
+    report_service.set_reward_status(
         session=session,
         principal=viewer.principal,
         report_id=record_id,

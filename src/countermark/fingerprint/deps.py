@@ -7,10 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
-from countermark.fingerprint.access import can_read_bank, memberships_of
+from countermark.fingerprint.access import can_read_bank
 from countermark.fingerprint.content import MAX_UPLOAD_BYTES
 from countermark.fingerprint.models import FingerprintBank, FingerprintEntry
 from countermark.fingerprint.schemas import BankOut
+from countermark.orgs.service import group_ids_of
 from countermark.orgs.visibility import Principal
 
 
@@ -43,7 +44,7 @@ def org_of(principal: Principal) -> int:
 def readable_bank(session: Session, principal: Principal, bank_id: int) -> FingerprintBank:
     """The bank if the principal's organisation may read it; the same 404 when absent or not readable."""
     bank = session.get(FingerprintBank, bank_id)
-    memberships = memberships_of(session=session, org_id=org_of(principal))
+    memberships = set(group_ids_of(session, org_of(principal)))
     if bank is None or not can_read_bank(org_of(principal), bank, memberships):
         raise NotFound(f"no fingerprint bank {bank_id} that you may read")
     return bank

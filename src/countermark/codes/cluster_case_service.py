@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from countermark.cases.evidence import add_evidence
-from countermark.cases.models import Case
-from countermark.cases.service import open_case
+from countermark.cases.evidence_service import add_evidence
+from countermark.cases.service import CaseSummary, case_summary, open_case
 from countermark.codes.clusters import FakeCluster
-from countermark.codes.history import clusters_of_fakes
+from countermark.codes.history_service import clusters_of_fakes
 from countermark.codes.models import (
     CloneAlert,
     ClusterCase,
@@ -32,12 +31,11 @@ from countermark.codes.models import (
 )
 from countermark.core.blobs import BlobStore
 from countermark.core.clock import utcnow
-from countermark.core.errors import NotFound
+from countermark.core.errors import Forbidden, NotFound
 from countermark.core.models import Blob
-from countermark.orgs.models import Organisation
-from countermark.orgs.service import record_audit
-from countermark.orgs.visibility import Principal, group_ids_of, visible
-from countermark.rights.models import Product, ProductRight, Right
+from countermark.orgs.service import group_ids_of, organisation_summary, record_audit
+from countermark.orgs.visibility import Principal, require_owner, visible
+from countermark.rights.service import product_summaries, rights_of_product
 
 CONFIRMED_MIN = 2
 MAX_EVIDENCE_PHOTOS = 20
@@ -166,7 +164,7 @@ def _evidence_document(view: ClusterView) -> dict[str, Any]:
 
 
 def _country(session: Session, org_id: int) -> str:
-    org = session.get(Organisation, org_id)
+    org = organisation_summary(session=session, org_id=org_id)
     return org.country if org is not None and org.country else "FR"
 
 
@@ -175,23 +173,16 @@ def open_cluster_case(
 ) -> tuple[ClusterCase, bool]:
     """The cluster's case, opened now with its serials, scans and photos as evidence; (row, newly opened)."""
     view = view_cluster(session=session, principal=principal, key=key)
-    batch = session.get(CodeBatch, view.cluster.batch_id)
-    if batch is None or principal.org_id is None or batch.owner_org_id != principal.org_id:
-        raise NotFound("no such fake cluster of your organisation")
+    batch = require_owner(session.get(CodeBatch, view.cluster.batch_id), principal, what="code batch")
     if view.case is not None:
         return view.case, False
     owner, at = batch.owner_org_id, utcnow()
-    product = session.get(Product, batch.product_id)
+    product = product_summaries(session=session, ids=[batch.product_id]).get(batch.product_id)
     name = f"{product.brand} {product.name}" if product else f"GTIN {batch.gtin}"
     links = [("listing", i) for i in view.listing_ids] + [("account", i) for i in view.account_ids]
     links += [
-        ("right", right_id)
-        for right_id in session.scalars(
-            visible(Right, principal)
-            .join(ProductRight, ProductRight.right_id == Right.id)
-            .where(ProductRight.product_id == batch.product_id)
-            .with_only_columns(Right.id)
-        )
+        ("right", right.id)
+        for right in rights_of_product(session=session, principal=principal, product_id=batch.product_id)
     ]
     procedure = "test_purchase" if view.listing_ids else "investigation"
     case = open_case(
@@ -291,14 +282,13 @@ def open_cases_for_confirmed_clusters(
                 actor=actor,
                 trigger="confirmed",
             )
-        except NotFound:  # a cluster of a batch the organisation can see but does not own
+        except (NotFound, Forbidden):  # a cluster of a batch the organisation can see but does not own
             continue
         if new:
             opened.append(row)
     return opened
 
 
-def case_of(*, session: Session, principal: Principal, row: ClusterCase) -> Case | None:
+def case_of(*, session: Session, principal: Principal, row: ClusterCase) -> CaseSummary | None:
     """The cluster's case, if the principal may see it."""
-    found: Case | None = session.scalar(visible(Case, principal).where(Case.id == row.case_id))
-    return found
+    return case_summary(session=session, principal=principal, case_id=row.case_id)

@@ -11,13 +11,15 @@ from sqlalchemy.orm import Session
 
 from countermark.codes.clusters import HotSpot, ReportPoint, hot_spots
 from countermark.codes.models import REWARD_STATUSES, ConsumerReport, RewardScheme
-from countermark.codes.service import coarse, find_code, product_for_gtin
+from countermark.codes.service import coarse, find_code
 from countermark.codes.signed import CodeError, normalise_gtin, parse_uri
 from countermark.core.blobs import BlobStore
-from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.errors import InvalidInput
+from countermark.core.marking import DEFAULT_TLP
 from countermark.core.storage import store_blob
 from countermark.orgs.service import record_audit
-from countermark.orgs.visibility import Principal, visible, visible_clause
+from countermark.orgs.visibility import Principal, require_owner, visible, visible_clause
+from countermark.rights.service import product_for_gtin
 
 BOUGHT_AT = ("shop", "market", "website", "listing", "social", "other")
 MAX_PHOTOS = 3
@@ -118,7 +120,7 @@ def submit_report(
         reward_status="eligible" if scheme else "none",
         reward_scheme_id=scheme.id if scheme else None,
         owner_org_id=owner,
-        tlp="AMBER",
+        tlp=DEFAULT_TLP,
     )
     session.add(row)
     session.flush()
@@ -139,11 +141,10 @@ def set_reward_status(
     """Move a report's reward along (eligible, approved, paid, refused); only the owner may."""
     if status not in REWARD_STATUSES:
         raise InvalidInput(f"reward status must be one of {', '.join(REWARD_STATUSES)}")
-    row: ConsumerReport | None = session.scalar(
+    found: ConsumerReport | None = session.scalar(
         visible(ConsumerReport, principal).where(ConsumerReport.id == report_id)
     )
-    if row is None or row.owner_org_id != principal.org_id:
-        raise NotFound("no such report of your organisation")
+    row = require_owner(found, principal, what="report")
     row.reward_status, row.status = status, "reviewed"
     record_audit(
         session=session,
@@ -178,7 +179,7 @@ def create_reward_scheme(
         amount=amount,
         currency=currency.upper(),
         owner_org_id=principal.org_id,
-        tlp="AMBER",
+        tlp=DEFAULT_TLP,
     )
     session.add(scheme)
     session.flush()

@@ -19,9 +19,9 @@ from countermark.codes.keys import PublicKeyInfo
 from countermark.codes.models import CloneAlert, CodeScan, ConsumerReport, ProductCode, SupplyEvent
 from countermark.codes.service import verify_and_record
 from countermark.core.clock import utcnow
-from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.errors import InvalidInput
 from countermark.orgs.service import record_audit
-from countermark.orgs.visibility import Principal, visible
+from countermark.orgs.visibility import Principal, require_owner, visible
 
 STATE_BY_STEP = {
     "commissioning": "commissioned",
@@ -256,9 +256,8 @@ def decide_alert(
     """A person confirms or dismisses a clone alert (or reopens it); only its owner decides."""
     if decision not in DECISIONS:
         raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}")
-    alert: CloneAlert | None = session.scalar(visible(CloneAlert, principal).where(CloneAlert.id == alert_id))
-    if alert is None or alert.owner_org_id != principal.org_id:
-        raise NotFound("no such clone alert of your organisation")
+    found: CloneAlert | None = session.scalar(visible(CloneAlert, principal).where(CloneAlert.id == alert_id))
+    alert = require_owner(found, principal, what="clone alert")
     alert.status, alert.decided_by, alert.decided_at = decision, actor, utcnow()
     alert.note = (note or "")[:1000] or None
     record_audit(

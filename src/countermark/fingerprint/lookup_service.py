@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 from countermark.core.context import AppContext
 from countermark.core.errors import InvalidInput
 from countermark.fingerprint import audio, content, files, pdq, text, video
-from countermark.fingerprint.access import can_match_bank, can_read_bank, memberships_of
+from countermark.fingerprint.access import can_match_bank, can_read_bank
 from countermark.fingerprint.imaging import open_image
 from countermark.fingerprint.matcher import ImageMatch, QuerySignals, query_signals
-from countermark.fingerprint.media_registry import media_indexes
+from countermark.fingerprint.matcher_service import live_matcher
+from countermark.fingerprint.media_index_service import media_indexes
 from countermark.fingerprint.models import FingerprintBank, FingerprintEntry, ListingImageMatch, signal_digest
-from countermark.fingerprint.registry import live_matcher
 from countermark.fingerprint.schemas import MatchOut
+from countermark.orgs.service import group_ids_of
 
 Found = tuple[str, int, float, FingerprintEntry, FingerprintBank]
 
@@ -139,7 +140,7 @@ def _visible(
     principal_org_id: int,
     found: list[Found],
 ) -> list[MatchOut]:
-    memberships = memberships_of(session=session, org_id=principal_org_id)
+    memberships = set(group_ids_of(session, principal_org_id))
     out = []
     for stage, dist, score, entry, bank in found:
         if not can_match_bank(principal_org_id, bank, memberships):
@@ -172,7 +173,7 @@ def _matchable_rows(
     """Enabled candidate entries of one signal type in enabled banks the organisation may match against."""
     if not candidates:
         return []
-    memberships = memberships_of(session=session, org_id=principal_org_id)
+    memberships = set(group_ids_of(session, principal_org_id))
     rows = session.execute(
         select(FingerprintEntry, FingerprintBank)
         .join(FingerprintBank, FingerprintBank.id == FingerprintEntry.bank_id)

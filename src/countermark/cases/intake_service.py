@@ -6,16 +6,16 @@ from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.cases.models import Case, CaseLink, Notice, NoticeStatusChange
 from countermark.cases.service import cases_linked_to, link_case, open_case, reopen
 from countermark.core.errors import InvalidInput, NotFound
-from countermark.observe.models import Listing
-from countermark.orgs.models import Organisation
+from countermark.observe.service import listing_facts, same_offer_listings
+from countermark.orgs.service import organisation_summary
 from countermark.orgs.visibility import SYSTEM, Principal, visible
-from countermark.targeting.models import Shipment
+from countermark.targeting.service import ShipmentFacts, shipment_facts
 
 EU_MEMBER_STATES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()  # noqa: SIM905
@@ -23,7 +23,7 @@ EU_MEMBER_STATES = frozenset(
 SMALL_CONSIGNMENT_MODES = ("post", "express")
 
 
-def office_country(shipment: Shipment, fallback: str) -> str:
+def office_country(shipment: ShipmentFacts, fallback: str) -> str:
     """The country of the customs office (its reference starts with the ISO code), else the fallback."""
     office = (shipment.office or "").strip()
     prefix = office[:2]
@@ -37,7 +37,7 @@ def office_country(shipment: Shipment, fallback: str) -> str:
     return fallback
 
 
-def is_small_consignment(shipment: Shipment) -> bool:
+def is_small_consignment(shipment: ShipmentFacts) -> bool:
     """Post or express, with at most 3 units or under 2 kg gross (Regulation 608/2013, Art. 2(19))."""
     if shipment.transport_mode not in SMALL_CONSIGNMENT_MODES:
         return False
@@ -46,7 +46,7 @@ def is_small_consignment(shipment: Shipment) -> bool:
     return few_units or light
 
 
-def procedure_for_shipment(shipment: Shipment, country: str) -> str:
+def procedure_for_shipment(shipment: ShipmentFacts, country: str) -> str:
     """The border procedure that applies to a detained shipment in the office's country."""
     if country == "US":
         return "us_detention"
@@ -58,7 +58,7 @@ def procedure_for_shipment(shipment: Shipment, country: str) -> str:
 
 
 def _org_country(session: Session, org_id: int | None) -> str:
-    org = session.get(Organisation, org_id) if org_id else None
+    org = organisation_summary(session=session, org_id=org_id)
     return org.country if org else "FR"
 
 
@@ -74,7 +74,7 @@ def open_from_shipment(
     perishable: bool = False,
 ) -> Case:
     """Open a border case for a shipment the principal may see, under the procedure of its office."""
-    shipment = session.scalar(visible(Shipment, principal).where(Shipment.id == shipment_id))
+    shipment = shipment_facts(session=session, principal=principal, shipment_id=shipment_id)
     if shipment is None:
         raise NotFound(f"no shipment {shipment_id} that you may see")
     owner = principal.org_id or shipment.owner_org_id
@@ -107,7 +107,7 @@ def open_from_listing(
     rights_holder_org_id: int | None = None,
 ) -> Case:
     """Open an online case for a listing the principal may see."""
-    listing = session.scalar(visible(Listing, principal).where(Listing.id == listing_id))
+    listing = listing_facts(session=session, principal=principal, ids=[listing_id]).get(listing_id)
     if listing is None:
         raise NotFound(f"no listing {listing_id} that you may see")
     if procedure not in ("notice_and_takedown", "test_purchase", "platform_disclosure"):
@@ -140,25 +140,10 @@ def relisted(
     principal: Principal = SYSTEM,
 ) -> list[Case]:
     """Reopen the closed cases of a listing that reappeared (same URL, same seller and title, or a match)."""
-    listing = session.scalar(visible(Listing, principal).where(Listing.id == listing_id))
+    listing = listing_facts(session=session, principal=principal, ids=[listing_id]).get(listing_id)
     if listing is None:
         raise NotFound(f"no listing {listing_id} that you may see")
-    same_seller = (
-        and_(
-            Listing.platform == listing.platform,
-            Listing.seller_handle == listing.seller_handle,
-            Listing.title == listing.title,
-        )
-        if listing.seller_handle
-        else None
-    )
-    earlier = select(Listing.id).where(
-        Listing.id != listing.id,
-        or_(Listing.url == listing.url, same_seller)
-        if same_seller is not None
-        else Listing.url == listing.url,
-    )
-    earlier_ids = list(session.scalars(earlier))
+    earlier_ids = same_offer_listings(session=session, listing_ids=[listing.id])
     candidates = {
         c.id: c
         for c in cases_linked_to(

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from countermark.cases.intake import relisted
+from countermark.cases.intake_service import relisted
 from countermark.cases.models import Case, CaseLink
 from countermark.core.context import AppContext
-from countermark.fingerprint.lookup import matches_of_listing
-from countermark.fingerprint.models import ListingImageMatch
-from countermark.observe.models import Listing
+from countermark.fingerprint.service import listings_sharing_matches
+from countermark.observe.service import listing_facts, same_offer_listings
+from countermark.orgs.visibility import SYSTEM
 
 TAKEDOWN_PROCEDURES = ("notice_and_takedown",)
 ACTOR = "relisting check"
@@ -29,35 +29,17 @@ def relisting_candidates(session: Session, case: Case) -> tuple[set[int], set[in
             select(CaseLink.subject_id).where(CaseLink.case_id == case.id, CaseLink.subject_type == "listing")
         )
     )
-    listings = list(session.scalars(select(Listing).where(Listing.id.in_(linked)))) if linked else []
+    listings = listing_facts(session=session, principal=SYSTEM, ids=linked)
     if not listings:
         return set(), set()
-    newest = max(listing.observed_at for listing in listings)
-    same: list[ColumnElement[bool]] = [Listing.url.in_({listing.url for listing in listings})]
-    same += [
-        and_(
-            Listing.platform == listing.platform,
-            Listing.seller_handle == listing.seller_handle,
-            Listing.title == listing.title,
-        )
-        for listing in listings
-        if listing.seller_handle
-    ]
-    newer = and_(Listing.observed_at > newest, Listing.id.not_in(linked))
-    by_identity = set(session.scalars(select(Listing.id).where(newer, or_(*same))))
-    entries = {
-        m.entry_id for listing in listings for m in matches_of_listing(session=session, listing_id=listing.id)
+    newest = max(listing.observed_at for listing in listings.values())
+    by_identity = same_offer_listings(session=session, listing_ids=listings, observed_after=newest)
+    matching = listings_sharing_matches(session=session, listing_ids=listings) - linked
+    by_image = {
+        listing.id
+        for listing in listing_facts(session=session, principal=SYSTEM, ids=matching).values()
+        if listing.observed_at > newest
     }
-    by_image: set[int] = set()
-    if entries:
-        by_image = set(
-            session.scalars(
-                select(ListingImageMatch.listing_id)
-                .join(Listing, Listing.id == ListingImageMatch.listing_id)
-                .where(ListingImageMatch.entry_id.in_(entries), newer)
-                .distinct()
-            )
-        )
     return by_identity, by_image - by_identity
 
 
@@ -76,7 +58,7 @@ def check_relistings(ctx: AppContext, session: Session, progress: Callable[[int,
         for listing_id in sorted(by_identity | by_image):
             if case.status != "closed":
                 break
-            listing = session.get(Listing, listing_id)
+            listing = listing_facts(session=session, principal=SYSTEM, ids=[listing_id]).get(listing_id)
             if listing is None:
                 continue
             at = max(listing.observed_at, case.step_entered_at)

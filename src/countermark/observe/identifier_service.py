@@ -1,0 +1,261 @@
+"""Identifiers of observed records: recorded at ingest (sightings), and read by other capabilities
+(which records share an identifier, where one was seen, what the principal may see of it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from countermark.core.ingestion import IngestContext
+from countermark.observe.identifiers import FoundIdentifier, extract_identifiers, normalise_identifier
+from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
+from countermark.orgs.visibility import Principal, visible_clause
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """An identifier found in one field of a record."""
+
+    field: str
+    found: FoundIdentifier
+
+
+def sightings_in_text(field: str, text: str | None, *, region: str | None) -> list[Sighting]:
+    """Identifiers extracted from free text, tagged with the field they came from."""
+    if not text:
+        return []
+    return [Sighting(field, found) for found in extract_identifiers(text, default_region=region)]
+
+
+def sighting_of_value(field: str, kind: str, raw: str | None, *, region: str | None = None) -> list[Sighting]:
+    """The identifier of a structured field (a name, an address), if it normalises."""
+    if not raw:
+        return []
+    value = normalise_identifier(kind, raw, default_region=region)
+    if not value:
+        return []
+    return [Sighting(field, FoundIdentifier(kind=kind, value=value, raw=raw, start=-1, end=-1))]
+
+
+def _identifier_id(ctx: IngestContext, kind: str, value: str) -> int:
+    key = ("identifier", f"{kind}\x00{value}")
+    cached = ctx.cache.get(key)
+    if cached is not None:
+        return int(cached)
+    identifier_id = ctx.session.scalar(
+        select(Identifier.id).where(Identifier.kind == kind, Identifier.value == value)
+    )
+    if identifier_id is None:
+        identifier = Identifier(kind=kind, value=value)
+        ctx.session.add(identifier)
+        ctx.session.flush()
+        identifier_id = identifier.id
+    ctx.cache[key] = identifier_id
+    return identifier_id
+
+
+def record_sightings(
+    ctx: IngestContext, *, subject_type: str, subject_id: int, sightings: Iterable[Sighting]
+) -> int:
+    """Replace the subject's identifier sightings with these; the number recorded."""
+    ctx.session.execute(
+        delete(IdentifierSighting).where(
+            IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id
+        )
+    )
+    seen: set[tuple[int, str]] = set()
+    for sighting in sightings:
+        identifier_id = _identifier_id(ctx, sighting.found.kind, sighting.found.value[:1000])
+        if (identifier_id, sighting.field) in seen:
+            continue
+        seen.add((identifier_id, sighting.field))
+        ctx.session.add(
+            IdentifierSighting(
+                identifier_id=identifier_id,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                field=sighting.field,
+                raw=sighting.found.raw[:1000],
+            )
+        )
+    ctx.session.flush()
+    return len(seen)
+
+
+def identifiers_of(*, session: Session, subject_type: str, subject_id: int) -> list[tuple[str, str, str]]:
+    """(kind, value, field) of every identifier seen in the record."""
+    rows = session.execute(
+        select(Identifier.kind, Identifier.value, IdentifierSighting.field)
+        .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
+        .where(IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id)
+        .order_by(Identifier.kind, Identifier.value)
+    )
+    return [(kind, value, field) for kind, value, field in rows]
+
+
+def identifiers_seen_in(session: Session, subject_type: str, subject_id: int) -> list[dict[str, str]]:
+    """The identifiers seen in one record, for its detail view."""
+    rows = session.execute(
+        select(Identifier.kind, Identifier.value, IdentifierSighting.field, IdentifierSighting.raw)
+        .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
+        .where(IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id)
+        .order_by(Identifier.kind, Identifier.value)
+    )
+    return [{"kind": k, "value": v, "field": f, "raw": r} for k, v, f, r in rows]
+
+
+@dataclass(frozen=True)
+class ThreadMember:
+    """A record sharing an identifier with a subject: the identifier, the subject's field that shows it,
+    and the record with its own field."""
+
+    kind: str
+    value: str
+    own_field: str
+    subject_type: str
+    subject_id: int
+    field: str
+
+
+def records_sharing_identifiers(
+    *, session: Session, subject_type: str, subject_id: int, member_types: Iterable[str], max_members: int
+) -> list[ThreadMember]:
+    """Records of these types sharing an identifier with the subject, grouped by identifier.
+
+    Visible or not: the caller keeps those its principal may see. A value more than `max_members` other
+    records share (a marketplace's domain) is not a thread and is left out before its records are read.
+    """
+    own = list(
+        session.execute(
+            select(Identifier.id, Identifier.kind, Identifier.value, IdentifierSighting.field)
+            .join(IdentifierSighting, IdentifierSighting.identifier_id == Identifier.id)
+            .where(
+                IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id
+            )
+        )
+    )
+    if not own:
+        return []
+    by_id = {identifier_id: (kind, value, field) for identifier_id, kind, value, field in own}
+    types = list(member_types)
+    specific = list(
+        session.scalars(
+            select(IdentifierSighting.identifier_id)
+            .where(
+                IdentifierSighting.identifier_id.in_(list(by_id)), IdentifierSighting.subject_type.in_(types)
+            )
+            .group_by(IdentifierSighting.identifier_id)
+            .having(func.count() <= max_members + 1)
+        )
+    )
+    others = session.execute(
+        select(
+            IdentifierSighting.identifier_id,
+            IdentifierSighting.subject_type,
+            IdentifierSighting.subject_id,
+            IdentifierSighting.field,
+        ).where(IdentifierSighting.identifier_id.in_(specific), IdentifierSighting.subject_type.in_(types))
+    )
+    members: dict[int, list[ThreadMember]] = {}
+    for identifier_id, other_type, other_id, field in others:
+        if other_type == subject_type and other_id == subject_id:
+            continue
+        kind, value, own_field = by_id[identifier_id]
+        member = ThreadMember(kind, value, own_field, other_type, other_id, field)
+        members.setdefault(identifier_id, []).append(member)
+    return [member for group in members.values() for member in group]
+
+
+@dataclass(frozen=True)
+class SightingFact:
+    """One identifier seen in one field of one record."""
+
+    identifier_id: int
+    kind: str
+    value: str
+    subject_type: str
+    subject_id: int
+    field: str
+
+
+def _sighting_facts(session: Session, *conditions: ColumnElement[bool]) -> list[SightingFact]:
+    query = select(IdentifierSighting.identifier_id, Identifier.kind, Identifier.value).add_columns(
+        IdentifierSighting.subject_type, IdentifierSighting.subject_id, IdentifierSighting.field
+    )
+    query = query.join(Identifier, Identifier.id == IdentifierSighting.identifier_id)
+    query = query.where(*conditions).order_by(IdentifierSighting.id)
+    return [SightingFact(*row) for row in session.execute(query)]
+
+
+def sightings_on_records(
+    *, session: Session, subjects: Iterable[tuple[str, int]], kinds: Iterable[str]
+) -> list[SightingFact]:
+    """The identifiers of these kinds seen on these records (subject type, subject id)."""
+    keys = list(subjects)
+    on_records = tuple_(IdentifierSighting.subject_type, IdentifierSighting.subject_id).in_(keys)
+    return _sighting_facts(session, on_records, Identifier.kind.in_(list(kinds))) if keys else []
+
+
+def sightings_of_identifiers(
+    *, session: Session, identifier_ids: Iterable[int], subject_type: str, field_prefixes: Iterable[str]
+) -> list[SightingFact]:
+    """Where these identifiers were seen on records of one type, in fields starting with given prefixes."""
+    wanted = sorted(set(identifier_ids))
+    fields = [IdentifierSighting.field.like(f"{prefix}%") for prefix in field_prefixes]
+    if not wanted or not fields:
+        return []
+    of_type = IdentifierSighting.subject_type == subject_type
+    return _sighting_facts(session, IdentifierSighting.identifier_id.in_(wanted), of_type, or_(*fields))
+
+
+def identifiers_seen_more_than(*, session: Session, identifier_ids: Iterable[int], times: int) -> set[int]:
+    """The identifiers among these with more than `times` sightings (too common to tie parties together)."""
+    query = (
+        select(IdentifierSighting.identifier_id)
+        .where(IdentifierSighting.identifier_id.in_(sorted(set(identifier_ids))))
+        .group_by(IdentifierSighting.identifier_id)
+        .having(func.count() > times)
+    )
+    return set(session.scalars(query))
+
+
+_LATEST_SIGHTING = select(func.max(IdentifierSighting.id))
+
+
+def latest_sighting_id(*, session: Session) -> int | None:
+    """The id of the newest sighting: a cheap sign (an index look-up) that identifiers were newly seen."""
+    return session.scalar(_LATEST_SIGHTING)
+
+
+# Identifiers are not marked themselves: they are visible through the records they were seen in.
+OWN_SUBJECTS: dict[str, Any] = {"account": Account, "listing": Listing}
+
+
+def visible_sightings(
+    session: Session, identifier_id: int, principal: Principal, subjects: Mapping[str, Any] = OWN_SUBJECTS
+) -> list[dict[str, Any]]:
+    """The sightings of an identifier in records the principal may see.
+
+    `subjects` maps each subject type to its marked table; other capabilities' records (shipments) are
+    added by the caller that composes them.
+    """
+    result = []
+    for subject_type, model in subjects.items():
+        rows = session.execute(
+            select(IdentifierSighting.subject_id, IdentifierSighting.field, IdentifierSighting.raw)
+            .join(model, model.id == IdentifierSighting.subject_id)
+            .where(
+                IdentifierSighting.identifier_id == identifier_id,
+                IdentifierSighting.subject_type == subject_type,
+                visible_clause(model, principal),
+            )
+            .order_by(IdentifierSighting.subject_id)
+        )
+        result += [
+            {"subject_type": subject_type, "subject_id": sid, "field": f, "raw": r} for sid, f, r in rows
+        ]
+    return result

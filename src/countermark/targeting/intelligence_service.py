@@ -1,0 +1,132 @@
+"""Intelligence for targeting: parties tied to an infringer that a case has confirmed.
+
+A case whose procedure ended in destruction, confiscation, forfeiture, exclusion, takedown, proceedings
+or prosecution confirms that what it is about infringed (which outcomes confirm is the cases capability's
+call: targeting reads them through `outcomes.CaseOutcomes`). Its seller accounts, listings and shipments
+carry identifiers (phones, e-mails, names, addresses, wallets…) extracted at ingest. A declaration whose
+consignor or consignee shares one of those identifiers, or is the consignor or consignee of a shipment in
+such a case, is flagged, with the identifier and the case in the reason. Only cases and records the
+targeting organisation may see count; identifiers seen on very many records (a marketplace's domain, a
+courier's address) are not threads. The linking capability will add whole networks to the same flags.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from countermark.observe.identifier_service import (
+    identifiers_seen_more_than,
+    sightings_of_identifiers,
+    sightings_on_records,
+)
+from countermark.observe.service import listing_facts
+from countermark.orgs.service import group_ids_of
+from countermark.orgs.visibility import SYSTEM, Principal, visible
+from countermark.targeting.assess import FlaggedParty
+from countermark.targeting.models import Shipment
+from countermark.targeting.outcomes import CaseOutcomes, ConfirmedSubject
+
+# Kinds that name one party; a bare country or a marketplace URL is not a thread between parties.
+THREAD_KINDS = frozenset(
+    {
+        "email",
+        "phone",
+        "name",
+        "postal_address",
+        "iban",
+        "crypto_wallet",
+        "messaging_handle",
+        "payment_account",
+    }
+)
+MAX_THREAD_MEMBERS = 50
+MAX_CASES = 5000
+SUBJECT_TYPES = ("listing", "account", "shipment")
+# Which declaration columns (frames.declaration_row) a shipment's party fields feed.
+_PARTY_COLUMNS = {
+    "consignor": (("consignor", "consignor_name"), ("consignor_address", "consignor_address")),
+    "consignee": (("importer", "consignee_name"), ("consignee", "consignee_address")),
+}
+
+
+def _confirmed_subjects(
+    session: Session, principal: Principal, outcomes: CaseOutcomes
+) -> dict[tuple[str, int], ConfirmedSubject]:
+    """The listings, accounts and shipments of confirmed cases the organisation may see (newest case wins)."""
+    found: dict[tuple[str, int], ConfirmedSubject] = {}
+    for subject in outcomes.confirmed_subjects(
+        session=session, principal=principal, subject_types=SUBJECT_TYPES, max_cases=MAX_CASES
+    ):
+        found.setdefault((subject.subject_type, subject.subject_id), subject)
+    listing_ids = [subject_id for (kind, subject_id) in found if kind == "listing"]
+    # A listing's seller account is the seller the case confirmed (visible to the case's reader or not).
+    for listing in listing_facts(session=session, principal=SYSTEM, ids=listing_ids).values():
+        if listing.account_id is not None:
+            found.setdefault(("account", listing.account_id), found[("listing", listing.id)])
+    return found
+
+
+def _shipment_flags(shipment: Shipment, side: str, reason: str) -> list[FlaggedParty]:
+    flags = []
+    for column, attribute in _PARTY_COLUMNS[side]:
+        value = getattr(shipment, attribute)
+        if value:
+            flags.append(FlaggedParty(column, value, reason))
+    return flags
+
+
+def confirmed_infringer_flags(
+    *, session: Session, owner_org_id: int, outcomes: CaseOutcomes
+) -> list[FlaggedParty]:
+    """Flags for the parties the organisation's confirmed cases point at, each with its reason."""
+    principal = Principal(
+        org_id=owner_org_id, scopes=frozenset({"read"}), group_ids=group_ids_of(session, owner_org_id)
+    )
+    subjects = _confirmed_subjects(session, principal, outcomes)
+    if not subjects:
+        return []
+    flags: list[FlaggedParty] = []
+    shipment_ids = [subject_id for (kind, subject_id) in subjects if kind == "shipment"]
+    visible_shipments = visible(Shipment, principal)
+    for shipment in session.scalars(visible_shipments.where(Shipment.id.in_(shipment_ids))):
+        case = subjects[("shipment", shipment.id)]
+        reason = (
+            f"party to shipment {shipment.external_id}, confirmed infringing in case "
+            f"{case.reference} ({case.outcome})"
+        )
+        flags += _shipment_flags(shipment, "consignor", reason)
+    # Identifiers of the confirmed records that also appear on shipment parties.
+    origin: dict[int, ConfirmedSubject] = {}
+    for sighting in sightings_on_records(session=session, subjects=list(subjects), kinds=THREAD_KINDS):
+        origin.setdefault(sighting.identifier_id, subjects[(sighting.subject_type, sighting.subject_id)])
+    if not origin:
+        return flags
+    common = identifiers_seen_more_than(session=session, identifier_ids=origin, times=MAX_THREAD_MEMBERS)
+    threads = sightings_of_identifiers(
+        session=session,
+        identifier_ids=[i for i in origin if i not in common],
+        subject_type="shipment",
+        field_prefixes=("consignor", "consignee"),
+    )
+    parties = {
+        shipment.id: shipment
+        for shipment in session.scalars(
+            visible_shipments.where(Shipment.id.in_({sighting.subject_id for sighting in threads}))
+        )
+    }
+    seen: set[tuple[str, str]] = set()
+    for sighting in threads:
+        shipment = parties.get(sighting.subject_id)
+        if shipment is None:
+            continue
+        side = "consignor" if sighting.field.startswith("consignor") else "consignee"
+        case = origin[sighting.identifier_id]
+        reason = (
+            f"{sighting.kind.replace('_', ' ')} {sighting.value} is also on a record confirmed infringing in "
+            f"case {case.reference} ({case.outcome})"
+        )
+        for flag in _shipment_flags(shipment, side, reason):
+            if (flag.field, flag.value) not in seen:
+                seen.add((flag.field, flag.value))
+                flags.append(flag)
+    return flags
