@@ -7,85 +7,44 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from countermark.core.blobs import LocalBlobStore
-from countermark.core.context import build_context
-from countermark.core.settings import Settings
-from countermark.web.app import create_app
+from tests.browser.harness import NEEDS_CHROMIUM, chromium_browser, new_page, served, sign_in, store_in
 from tests.browser.seed import Seeded, seed_store
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = os.environ.get("COUNTERMARK_SCREENSHOTS")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="no Chromium at /usr/bin/chromium (apt-get install chromium)"),
+    NEEDS_CHROMIUM,
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seeded]]:
     """The app on a seeded SQLite store, served by uvicorn in a thread on a free local port."""
-    import uvicorn
-
     tmp = tmp_path_factory.mktemp("browser")
-    settings = Settings(data_dir=tmp / "data", database_url=f"sqlite:///{tmp / 'countermark.db'}")
-    ctx = build_context(settings, blobs=LocalBlobStore(tmp / "blobs"))
-    seeded = seed_store(ctx, tmp)
-    port = _free_port()
-    config = uvicorn.Config(create_app(context=ctx), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", seeded
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        ctx.close()
+    with store_in(tmp) as ctx:
+        seeded = seed_store(ctx, tmp)
+        with served(ctx) as base:
+            yield base, seeded
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
-    tab = context.new_page()
-    try:
+    with new_page(chromium) as tab:
         yield tab
-    finally:
-        context.close()
 
 
 def shoot(page: Any, name: str, *, full_page: bool = True) -> None:
@@ -93,14 +52,6 @@ def shoot(page: Any, name: str, *, full_page: bool = True) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=full_page)
-
-
-def sign_in(page: Any, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_an_analyst_signs_in_browses_every_page_and_signs_out(page: Any, server: tuple[str, Seeded]) -> None:

@@ -6,23 +6,18 @@ signed-in officer's browser. Both must fail; the pages must still render under t
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from countermark.core.blobs import LocalBlobStore
-from countermark.core.context import build_context
-from countermark.core.settings import Settings
-from countermark.web.app import create_app
+from tests.browser.harness import NEEDS_CHROMIUM, chromium_browser, new_page, served, sign_in, store_in
 from tests.browser.seed import Seeded, seed_store
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, sign_in
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium"),
+    NEEDS_CHROMIUM,
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
@@ -45,47 +40,23 @@ ATTACK = """<!doctype html><html><head><title>Cute cats</title></head><body>
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seeded]]:
     """The app on a seeded SQLite store, served by uvicorn in a thread on a free local port."""
-    import uvicorn
-
     tmp = tmp_path_factory.mktemp("hardening")
-    settings = Settings(data_dir=tmp / "data", database_url=f"sqlite:///{tmp / 'countermark.db'}")
-    ctx = build_context(settings, blobs=LocalBlobStore(tmp / "blobs"))
-    seeded = seed_store(ctx, tmp)
-    config = uvicorn.Config(create_app(context=ctx), host="127.0.0.1", port=0, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    port = uv.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", seeded
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        ctx.close()
+    with store_in(tmp) as ctx:
+        seeded = seed_store(ctx, tmp)
+        with served(ctx) as base:
+            yield base, seeded
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with new_page(chromium) as tab:
+        yield tab
 
 
 @pytest.fixture

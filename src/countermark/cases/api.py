@@ -27,6 +27,7 @@ from countermark.cases.service import (
 from countermark.core.clock import utcnow
 from countermark.core.errors import Forbidden, InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.params import RecordId
 from countermark.orgs.deps import require_scope
 from countermark.orgs.service import organisation_summary
 from countermark.orgs.visibility import Principal, visible
@@ -86,7 +87,7 @@ def list_cases(
 
 
 @router.get("/{case_id}", summary="One case with its timeline")
-def get_case_route(case_id: int, session: DbSession, principal: Reader) -> dict[str, Any]:
+def get_case_route(case_id: RecordId, session: DbSession, principal: Reader) -> dict[str, Any]:
     """The case, if visible; 404 otherwise."""
     case = get_case(session=session, principal=principal, case_id=case_id)
     return case_detail(session=session, principal=principal, case=case)
@@ -139,7 +140,9 @@ def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> di
 
 
 @router.post("/{case_id}/decisions", status_code=201, summary="Record a decision")
-def decide_route(case_id: int, body: DecisionIn, session: DbSession, principal: Writer) -> dict[str, Any]:
+def decide_route(
+    case_id: RecordId, body: DecisionIn, session: DbSession, principal: Writer
+) -> dict[str, Any]:
     """Record a decision in the principal's role; refused out of turn, for another role, or after a lapse."""
     case = get_case(session=session, principal=principal, case_id=case_id)
     role = role_for(session, principal, body.role)
@@ -158,7 +161,7 @@ def decide_route(case_id: int, body: DecisionIn, session: DbSession, principal: 
 
 @router.post("/{case_id}/evidence", status_code=201, summary="Add an evidence file")
 async def evidence_route(
-    case_id: int,
+    case_id: RecordId,
     request: Request,
     session: DbSession,
     principal: Writer,
@@ -189,7 +192,7 @@ async def evidence_route(
 
 
 @router.get("/{case_id}/notices", summary="Notices of a case")
-def notices_route(case_id: int, session: DbSession, principal: Reader) -> dict[str, Any]:
+def notices_route(case_id: RecordId, session: DbSession, principal: Reader) -> dict[str, Any]:
     """The case's visible notices with their status history."""
     case = get_case(session=session, principal=principal, case_id=case_id)
     rows = session.scalars(
@@ -200,7 +203,7 @@ def notices_route(case_id: int, session: DbSession, principal: Reader) -> dict[s
 
 @router.post("/{case_id}/notices", status_code=201, summary="Generate a notice")
 def generate_notice_route(
-    case_id: int, body: NoticeIn, session: DbSession, principal: Writer
+    case_id: RecordId, body: NoticeIn, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
     """Build and store a notice; 422 lists the required elements that are missing."""
     case = get_case(session=session, principal=principal, case_id=case_id)
@@ -221,7 +224,7 @@ def generate_notice_route(
 
 @router.post("/{case_id}/notices/{notice_id}/status", summary="Record a notice's new status")
 def notice_status_route(
-    case_id: int, notice_id: int, body: StatusIn, session: DbSession, principal: Writer
+    case_id: RecordId, notice_id: RecordId, body: StatusIn, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
     """Move a notice along its life: sent, acknowledged, actioned, refused, counter-notice, relisted."""
     case = get_case(session=session, principal=principal, case_id=case_id)

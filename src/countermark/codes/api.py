@@ -19,6 +19,7 @@ from countermark.codes.throttle import client_address, device_fingerprint, limit
 from countermark.codes.verify import VerificationResult
 from countermark.core.errors import NotFound
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.params import RecordId
 from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal, visible
 
@@ -157,7 +158,7 @@ def create_batch(
     return _batch(batch)
 
 
-def visible_batch(session: DbSession, principal: Principal, batch_id: int) -> CodeBatch:
+def visible_batch(session: DbSession, principal: Principal, batch_id: RecordId) -> CodeBatch:
     """A batch the principal may see, or the same 404 whether absent or not theirs."""
     batch: CodeBatch | None = session.scalar(visible(CodeBatch, principal).where(CodeBatch.id == batch_id))
     if batch is None:
@@ -175,14 +176,14 @@ def list_batches(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
 
 
 @router.get("/batches/{batch_id}")
-def get_batch(batch_id: int, session: DbSession, principal: Reader) -> dict[str, Any]:
+def get_batch(batch_id: RecordId, session: DbSession, principal: Reader) -> dict[str, Any]:
     """One batch with its issuing progress."""
     return _batch(visible_batch(session, principal, batch_id))
 
 
 @router.get("/batches/{batch_id}/codes")
 def batch_codes(
-    batch_id: int,
+    batch_id: RecordId,
     session: DbSession,
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=service.MAX_BATCH)] = 1000,
@@ -250,7 +251,7 @@ def list_alerts(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
 
 @router.post("/alerts/{alert_id}")
 def decide(
-    request: Request, alert_id: int, body: DecisionIn, session: DbSession, principal: Writer
+    request: Request, alert_id: RecordId, body: DecisionIn, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
     """Confirm or dismiss a clone alert; a cluster with enough confirmed alerts opens its case."""
     alert = history_service.decide_alert(
@@ -320,7 +321,7 @@ def list_reports(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
 
 @router.post("/reports/{report_id}/reward")
 def reward(
-    report_id: int,
+    report_id: RecordId,
     session: DbSession,
     principal: Writer,
     status: Annotated[str, Body(embed=True, max_length=16)],

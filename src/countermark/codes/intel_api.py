@@ -10,17 +10,18 @@ from countermark.codes import cluster_case_service, matching_service
 from countermark.codes.models import ConsumerReport, ReportMatch
 from countermark.core.errors import NotFound
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.params import RecordId
 from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal, require_owner, visible
 
 router = APIRouter()  # included under /api/v1/codes by codes.api
 Reader = Annotated[Principal, Depends(require_scope("read"))]
 Writer = Annotated[Principal, Depends(require_scope("write"))]
-ReportId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ReportId = RecordId
 ClusterKey = Annotated[str, Path(pattern="^[0-9a-f]{20}$")]
 
 
-def visible_report(session: DbSession, principal: Principal, report_id: int) -> ConsumerReport:
+def visible_report(session: DbSession, principal: Principal, report_id: RecordId) -> ConsumerReport:
     """A report the principal may see, or the same 404 whether absent or not theirs."""
     row: ConsumerReport | None = session.scalar(
         visible(ConsumerReport, principal).where(ConsumerReport.id == report_id)

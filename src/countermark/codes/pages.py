@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from countermark.codes import matching_service, report_service, service
 from countermark.codes.console_pages import router as console_router
@@ -19,8 +20,10 @@ from countermark.codes.signed import resolver_path
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.core.errors import InvalidInput
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.heavy import commit_before_waiting, run_heavy
 from countermark.core.http.security import tokens_match
 from countermark.core.http.templating import render
+from countermark.fingerprint.imaging import check_pixel_budget
 
 router = APIRouter(include_in_schema=False)
 router.include_router(console_router)
@@ -148,13 +151,13 @@ async def submit_report(
     contact: Annotated[str | None, Form(max_length=254)] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    """Store a report; bots that fill the hidden field or post too fast are refused or ignored."""
+    """Store a report; bots that fill the hidden field or post too fast are refused or ignored.
+
+    The throttle and the form's checks run in the ordinary thread pool; storing the photos and matching
+    them (decoding, hashing) in a heavy worker within the request's pixel budget: never on the event loop.
+    """
     address = client_address(request)
-    limiter(request).hit("report", address, limit=REPORT_LIMIT[0], window=REPORT_LIMIT[1])
-    salt = _salt(request)
-    age = _form_age(salt, token)
-    if age < MIN_FILL_SECONDS or age > MAX_FORM_AGE:
-        raise InvalidInput("the form was sent too quickly or too late: reload the page and try again")
+    salt = await run_in_threadpool(_admit, request, address, token)
     context = {
         "code": code or "",
         "gtin": gtin or "",
@@ -177,13 +180,33 @@ async def submit_report(
         contact=contact,
         photos=await _read_photos(photos or []),
     )
+    await commit_before_waiting(session)
+    await run_heavy(request, _store_and_match, request, session, data, service.scanner_hash(salt, address))
+    return render(request, "codes_report.html", {**context, "done": True})
+
+
+def _admit(request: Request, address: str, token: str | None) -> bytes:
+    """Count the report against the address's limit and check the form's age; the scanner salt."""
+    limiter(request).hit("report", address, limit=REPORT_LIMIT[0], window=REPORT_LIMIT[1])
+    salt = _salt(request)
+    age = _form_age(salt, token)
+    if age < MIN_FILL_SECONDS or age > MAX_FORM_AGE:
+        raise InvalidInput("the form was sent too quickly or too late: reload the page and try again")
+    return salt
+
+
+def _store_and_match(
+    request: Request, session: Session, data: report_service.ReportInput, reporter: str | None
+) -> None:
+    """Store the report and match it now (heavy: its photos are decoded and hashed), within the budget."""
+    check_pixel_budget(data.photos)
     ctx = app_context(request)
-    row = report_service.submit_report(
-        session=session, blobs=ctx.blobs, report=data, reporter=service.scanner_hash(salt, address)
-    )
+    row = report_service.submit_report(session=session, blobs=ctx.blobs, report=data, reporter=reporter)
+    # The report is kept whatever matching does, and SQLite's one write lock is not held while the photos
+    # are decoded and compared (matching writes only at its end).
+    session.commit()
     try:
         with session.begin_nested():
             matching_service.match_report(ctx=ctx, session=session, report=row, actor="public")
     except Exception:  # the report is kept either way; the pipeline's pass matches it again later
         log.exception("consumer report %s could not be matched now", row.id)
-    return render(request, "codes_report.html", {**context, "done": True})

@@ -25,6 +25,10 @@ BOUGHT_AT = ("shop", "market", "website", "listing", "social", "other")
 MAX_PHOTOS = 3
 MAX_PHOTO_BYTES = 5 * 2**20
 MAX_TEXT = 2000
+MAX_REPORT_ID = 2_147_483_647
+# Hot spots: reports closer than 100 m are one place anyway; beyond 500 km a "spot" is a continent.
+MIN_HOT_SPOT_RADIUS_KM = 0.1
+MAX_HOT_SPOT_RADIUS_KM = 500.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,8 @@ def set_reward_status(
     """Move a report's reward along (eligible, approved, paid, refused); only the owner may."""
     if status not in REWARD_STATUSES:
         raise InvalidInput(f"reward status must be one of {', '.join(REWARD_STATUSES)}")
+    if not 1 <= report_id <= MAX_REPORT_ID:  # ids are 32-bit; a larger one must not reach the driver
+        raise InvalidInput(f"report id must be between 1 and {MAX_REPORT_ID}")
     found: ConsumerReport | None = session.scalar(
         visible(ConsumerReport, principal).where(ConsumerReport.id == report_id)
     )
@@ -197,7 +203,15 @@ def create_reward_scheme(
 def report_hot_spots(
     *, session: Session, principal: Principal, eps_km: float = 25.0, min_points: int = 3
 ) -> list[HotSpot]:
-    """Hot spots of the located reports the principal may see."""
+    """Hot spots of the located reports the principal may see, within `eps_km` of each other.
+
+    The radius is bounded here, where the grid is built: a subnormal radius (5e-324) would make cells of
+    zero degrees and divide by zero, a huge one a single cell that compares every pair.
+    """
+    if not MIN_HOT_SPOT_RADIUS_KM <= eps_km <= MAX_HOT_SPOT_RADIUS_KM:
+        raise InvalidInput(
+            f"the hot spot radius must be between {MIN_HOT_SPOT_RADIUS_KM} and {MAX_HOT_SPOT_RADIUS_KM} km"
+        )
     rows = session.execute(
         select(ConsumerReport.id, ConsumerReport.lat, ConsumerReport.lon).where(
             visible_clause(ConsumerReport, principal),

@@ -1,15 +1,65 @@
-"""Field validators shared by the ingestion schemas: countries, currencies, GTINs, HS codes."""
+"""Field validators shared by the ingestion schemas: countries, currencies, GTINs, HS codes, and the
+checks every ingested value passes (text that can be stored, JSON of bounded depth and size)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 _COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries) | {"EU", "XK"}
 _CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+# Free-form JSON (shipment attributes...) is kept as sent: bound it so it can be stored, indexed and shown.
+MAX_JSON_DEPTH = 8
+MAX_JSON_BYTES = 65_536
+# Anything deeper than this is refused before any other check walks it (no recursion on attacker input).
+_MAX_WALK_DEPTH = 64
+
+
+def encodable(text: str) -> str:
+    """The text if it can be encoded as UTF-8 (no lone surrogate, which JSON's \\ud800 escape can carry)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"text cannot be encoded as UTF-8 (a lone surrogate at character {exc.start}): send valid Unicode"
+        ) from None
+    return text
+
+
+def _json_depth(value: Any, *, limit: int) -> int:
+    """The nesting depth of a JSON-like value (0 for a scalar), checking every string is encodable.
+
+    Iterative, and stops at `limit` levels, so a value nested thousands deep costs nothing to refuse.
+    """
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            encodable(item)
+        elif isinstance(item, (dict, list, tuple)):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > limit:
+                raise ValueError(f"the value is nested more than {limit} levels deep")
+            if isinstance(item, dict):
+                stack.extend((key, depth) for key in item)
+                stack.extend((child, depth) for child in item.values())
+            else:
+                stack.extend((child, depth) for child in item)
+    return deepest
+
+
+def _bounded_json(value: dict[str, Any]) -> dict[str, Any]:
+    _json_depth(value, limit=MAX_JSON_DEPTH)
+    size = len(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8"))
+    if size > MAX_JSON_BYTES:
+        raise ValueError(f"the value is too large: {size} bytes of JSON, at most {MAX_JSON_BYTES}")
+    return value
 
 
 def gs1_check_digit(body: str) -> int:
@@ -61,13 +111,27 @@ Gtin = Annotated[str, AfterValidator(_gtin)]
 HsCode = Annotated[str, AfterValidator(_hs_code)]
 UtcDatetime = Annotated[datetime, AfterValidator(_aware)]
 Text300 = Annotated[str, Field(min_length=1, max_length=300)]
+# A free-form JSON object (nested at most MAX_JSON_DEPTH levels, at most MAX_JSON_BYTES once serialised).
+JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded_json)]
 
 
-class RecordIn(BaseModel):
+class TextIn(BaseModel):
+    """Base of every schema whose values are stored: text that cannot be encoded is refused (422) here,
+    in any field and at any depth, instead of failing in the database driver (a 500)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        if isinstance(value, (str, dict, list, tuple)):
+            _json_depth(value, limit=_MAX_WALK_DEPTH)
+        return value
+
+
+class RecordIn(TextIn):
     """Fields every ingested record has: its source, its id there and its version."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     source: str = Field(default="", max_length=100, description="Feed or system the record comes from.")
     external_id: str = Field(min_length=1, max_length=200, description="The record's id in its source.")
-    version: int = Field(default=1, ge=1, description="Higher versions replace lower ones.")
+    version: int = Field(default=1, ge=1, le=2_147_483_647, description="Higher versions replace lower ones.")

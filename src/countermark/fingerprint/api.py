@@ -8,10 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context, client_origin
-from countermark.fingerprint import content, deps, lookup_service, service
+from countermark.core.http.heavy import commit_before_waiting, run_heavy
+from countermark.core.http.params import QueryId, RecordId
+from countermark.fingerprint import content, deps, lookup_service, mediatools, service
+from countermark.fingerprint.imaging import check_pixel_budget
 from countermark.fingerprint.models import FingerprintBank, FingerprintEntry
 from countermark.fingerprint.schemas import (
     BankIn,
@@ -91,15 +95,23 @@ def _audit(
 
 
 @router.post("/hash", summary="The signals of an uploaded file")
-def hash_upload(principal: Reader, file: Upload = None, kind: Kind = "auto") -> HashOut:
+async def hash_upload(
+    request: Request, session: DbSession, principal: Reader, file: Upload = None, kind: Kind = "auto"
+) -> HashOut:
     """What the upload is (image, video, audio, file) and its signals, each with its match rule."""
-    data = deps.read_upload(file)
-    found_kind, signals = content.signals_of(data, kind)
-    return HashOut(kind=found_kind, size=len(data), signals=_signals(signals))
+
+    def work() -> HashOut:
+        data = deps.read_upload(file)
+        check_pixel_budget([data])
+        found_kind, signals = content.signals_of(data, kind)
+        return HashOut(kind=found_kind, size=len(data), signals=_signals(signals))
+
+    await commit_before_waiting(session)  # the token's bookkeeping
+    return await run_heavy(request, work)
 
 
 @router.post("/lookup", summary="Matches of an upload or a signal")
-def lookup_content(
+async def lookup_content(
     request: Request,
     session: DbSession,
     principal: Reader,
@@ -111,29 +123,45 @@ def lookup_content(
     """Matches in the banks the organisation may match; banks it may only match show no entry details."""
     org = deps.org_of(principal)
     ctx = app_context(request)
-    if file is not None:
-        data = deps.read_upload(file)
-        found_kind, signals, matches = lookup_service.lookup_upload(
-            ctx=ctx, session=session, principal_org_id=org, data=data, kind=kind
-        )
-        return LookupOut(kind=found_kind, signals=_signals(signals), matches=matches)
-    if not signal_type or not signal:
+    if file is None and not (signal_type and signal):
         raise InvalidInput("send a file, or a signal_type (pdq, video, audio, text) and its signal")
-    matches = lookup_service.lookup_signal(
-        ctx=ctx, session=session, principal_org_id=org, signal_type=signal_type, signal=signal
-    )
-    return LookupOut(kind="signal", signals=[], matches=matches)
+
+    def work() -> LookupOut:
+        if file is not None:
+            data = deps.read_upload(file)
+            check_pixel_budget([data])
+            found_kind, signals, matches = lookup_service.lookup_upload(
+                ctx=ctx, session=session, principal_org_id=org, data=data, kind=kind
+            )
+            return LookupOut(kind=found_kind, signals=_signals(signals), matches=matches)
+        matches = lookup_service.lookup_signal(
+            ctx=ctx, session=session, principal_org_id=org, signal_type=str(signal_type), signal=str(signal)
+        )
+        return LookupOut(kind="signal", signals=[], matches=matches)
+
+    await commit_before_waiting(session)
+    return await run_heavy(request, work)
 
 
 @router.post("/compare", summary="Two uploads compared signal by signal")
-def compare_uploads(
+async def compare_uploads(
+    request: Request,
+    session: DbSession,
     principal: Reader,
     a: Annotated[UploadFile | None, File()] = None,
     b: Annotated[UploadFile | None, File()] = None,
 ) -> CompareOut:
     """Distance or similarity of two uploads for every signal type they share, with thresholds."""
-    kind_a, signals_a = content.signals_of(deps.read_upload(a, field="a"))
-    kind_b, signals_b = content.signals_of(deps.read_upload(b, field="b"))
+    await commit_before_waiting(session)  # the token's bookkeeping
+    return await run_heavy(request, _compare, a, b)
+
+
+def _compare(a: UploadFile | None, b: UploadFile | None) -> CompareOut:
+    """The comparison of two uploads, in a heavy worker."""
+    data_a, data_b = deps.read_upload(a, field="a"), deps.read_upload(b, field="b")
+    check_pixel_budget([data_a, data_b])
+    kind_a, signals_a = content.signals_of(data_a)
+    kind_b, signals_b = content.signals_of(data_b)
     theirs = {s.signal_type: s for s in signals_b}
     measures = {
         "pdq": "Hamming distance",
@@ -191,7 +219,7 @@ def create_bank(body: BankIn, request: Request, session: DbSession, principal: W
 
 
 @router.get("/banks/{bank_id}", summary="One bank")
-def get_bank(bank_id: int, session: DbSession, principal: Reader) -> BankOut:
+def get_bank(bank_id: RecordId, session: DbSession, principal: Reader) -> BankOut:
     """A bank the organisation may read (the same 404 when absent or not readable)."""
     bank = deps.readable_bank(session, principal, bank_id)
     return deps.bank_out(bank, len(deps.bank_entries(session, bank, limit=1_000_000)))
@@ -199,7 +227,7 @@ def get_bank(bank_id: int, session: DbSession, principal: Reader) -> BankOut:
 
 @router.get("/banks/{bank_id}/entries", summary="Entries of a bank")
 def list_entries(
-    bank_id: int, session: DbSession, principal: Reader, after: int = 0, limit: int = 100
+    bank_id: RecordId, session: DbSession, principal: Reader, after: QueryId = 0, limit: int = 100
 ) -> list[EntryOut]:
     """Entries of a readable bank in id order; page with ?after=<last id>."""
     if not 1 <= limit <= 500:
@@ -209,8 +237,8 @@ def list_entries(
 
 
 @router.post("/banks/{bank_id}/entries", status_code=201, summary="Enrol one upload")
-def add_entry(
-    bank_id: int,
+async def add_entry(
+    bank_id: RecordId,
     request: Request,
     session: DbSession,
     principal: Writer,
@@ -221,12 +249,18 @@ def add_entry(
     label: Annotated[str | None, Form(max_length=300)] = None,
 ) -> list[EntryOut]:
     """Enrol a picture, video, sound or file in a bank your organisation owns (idempotent)."""
-    bank = deps.owned_bank(session, principal, bank_id)
-    data = deps.read_upload(file)
-    entries = _enrol(request, session, bank, data, kind, product_id, right_id, label or file_label(file))
-    for entry in entries:
-        _audit(request, session, principal, "create", "fingerprint_entry", entry.id, bank_id=bank.id)
-    return [entry_out(e) for e in entries]
+
+    def work() -> list[EntryOut]:
+        bank = deps.owned_bank(session, principal, bank_id)
+        data = deps.read_upload(file)
+        check_pixel_budget([data])
+        entries = _enrol(request, session, bank, data, kind, product_id, right_id, label or file_label(file))
+        for entry in entries:
+            _audit(request, session, principal, "create", "fingerprint_entry", entry.id, bank_id=bank.id)
+        return [entry_out(e) for e in entries]
+
+    await commit_before_waiting(session)
+    return await run_heavy(request, work)
 
 
 def file_label(upload: UploadFile | None) -> str | None:
@@ -236,7 +270,7 @@ def file_label(upload: UploadFile | None) -> str | None:
 
 def _enrol(
     request: Request,
-    session: DbSession,
+    session: Session,
     bank: FingerprintBank,
     data: bytes,
     kind: str,
@@ -248,6 +282,8 @@ def _enrol(
     content.check_size(data)
     if kind == "auto":
         kind = content.detect_kind(data)
+    elif kind in ("video", "audio"):
+        mediatools.check_container(data, kind)  # before any tool is looked for
     about = {"product_id": product_id, "right_id": right_id, "label": label}
     common = {"ctx": ctx, "session": session, "bank": bank, "data": data}
     if kind == "image":
@@ -260,8 +296,18 @@ def _enrol(
 
 
 @router.post("/banks/{bank_id}/entries/bulk", status_code=201, summary="Enrol stored blobs")
-def bulk_add(bank_id: int, body: BulkIn, request: Request, session: DbSession, principal: Writer) -> BulkOut:
+async def bulk_add(
+    bank_id: RecordId, body: BulkIn, request: Request, session: DbSession, principal: Writer
+) -> BulkOut:
     """Enrol blobs already stored (each must belong to a record you may see); one reason per failure."""
+    await commit_before_waiting(session)
+    return await run_heavy(request, _bulk_add, bank_id, body, request, session, principal)
+
+
+def _bulk_add(
+    bank_id: RecordId, body: BulkIn, request: Request, session: Session, principal: Principal
+) -> BulkOut:
+    """The bulk enrolment, in a heavy worker (each picture within the decoding limit of one)."""
     bank = deps.owned_bank(session, principal, bank_id)
     entries: list[FingerprintEntry] = []
     problems: list[str] = []
@@ -283,10 +329,18 @@ def bulk_add(bank_id: int, body: BulkIn, request: Request, session: DbSession, p
 
 
 @router.post("/banks/{bank_id}/entries/zip", status_code=201, summary="Enrol the files of a zip")
-def zip_add(
-    bank_id: int, request: Request, session: DbSession, principal: Writer, file: Upload = None
+async def zip_add(
+    bank_id: RecordId, request: Request, session: DbSession, principal: Writer, file: Upload = None
 ) -> BulkOut:
     """Enrol every file of an uploaded zip (at most 20 MB unpacked each); one reason per failure."""
+    await commit_before_waiting(session)
+    return await run_heavy(request, _zip_add, bank_id, request, session, principal, file)
+
+
+def _zip_add(
+    bank_id: RecordId, request: Request, session: Session, principal: Principal, file: UploadFile | None
+) -> BulkOut:
+    """The zip enrolment, in a heavy worker (each picture within the decoding limit of one)."""
     bank = deps.owned_bank(session, principal, bank_id)
     try:
         archive = zipfile.ZipFile(io.BytesIO(deps.read_upload(file)))
@@ -312,7 +366,7 @@ def zip_add(
 
 @router.put("/banks/{bank_id}/enabled", summary="Enable or disable a bank")
 def set_bank_enabled(
-    bank_id: int, body: EnabledIn, request: Request, session: DbSession, principal: Writer
+    bank_id: RecordId, body: EnabledIn, request: Request, session: DbSession, principal: Writer
 ) -> BankOut:
     """Switch a bank your organisation owns on or off; it stops or starts matching at once."""
     deps.owned_bank(session, principal, bank_id)
@@ -325,7 +379,7 @@ def set_bank_enabled(
 
 @router.put("/entries/{entry_id}/enabled", summary="Enable or disable an entry")
 def set_entry_enabled(
-    entry_id: int, body: EnabledIn, request: Request, session: DbSession, principal: Writer
+    entry_id: RecordId, body: EnabledIn, request: Request, session: DbSession, principal: Writer
 ) -> EntryOut:
     """Switch one entry of a bank your organisation owns on or off."""
     entry = deps.readable_entry(session, principal, entry_id)
@@ -339,7 +393,7 @@ def set_entry_enabled(
 
 
 @router.get("/entries/{entry_id}/image", summary="The picture of an entry", response_class=Response)
-def entry_image(entry_id: int, request: Request, session: DbSession, principal: Reader) -> Response:
+def entry_image(entry_id: RecordId, request: Request, session: DbSession, principal: Reader) -> Response:
     """The enrolled picture, for readers of its bank (the same 404 otherwise)."""
     entry = deps.readable_entry(session, principal, entry_id)
     if entry.signal_type != "pdq" or entry.blob_sha256 is None:

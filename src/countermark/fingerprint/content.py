@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from countermark.core.errors import InvalidInput
 from countermark.fingerprint import audio, files, mediatools, pdq, video
-from countermark.fingerprint.imaging import open_image
+from countermark.fingerprint.imaging import TooManyPixels, open_image
 
 KINDS = ("auto", "image", "video", "audio", "file")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -49,10 +49,14 @@ def check_size(data: bytes) -> None:
 
 def detect_kind(data: bytes) -> str:
     """image, video, audio, or file (anything else, matched by SHA-256 and TLSH)."""
-    with contextlib.suppress(InvalidInput):
+    try:
         open_image(data, max_side=64)
         return "image"
-    if not mediatools.available("ffprobe"):
+    except TooManyPixels:
+        raise
+    except InvalidInput:
+        pass
+    if mediatools.container_of(data) is None or not mediatools.available("ffprobe"):
         return "file"
     streams = mediatools.stream_kinds(data)
     if "video" in streams:
@@ -75,6 +79,9 @@ def signals_of(data: bytes, kind: str = "auto") -> tuple[str, list[Signal]]:
     if kind == "image":
         whole = pdq.hash_image(data)
         return kind, [_signal("pdq", whole.hex, whole.quality)]
+    if kind in ("video", "audio"):
+        # Recognised before any tool is looked for: a text posted as a video is refused whatever is installed.
+        mediatools.check_container(data, kind)
     if kind == "video":
         out = [_signal("video", video.video_signal(data))]
         # A video's soundtrack is matched too, when it has one long enough and fpcalc is installed.

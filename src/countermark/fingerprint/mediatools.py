@@ -81,6 +81,55 @@ def ffmpeg_input(path: Path) -> list[str]:
             "-protocol_whitelist", PROTOCOLS, "-i", str(path)]  # fmt: skip
 
 
+# What each allowed container can carry, recognised by its first bytes before any tool is asked: an upload
+# that is none of them is refused as not a video or sound whatever is installed.
+VIDEO_CONTAINERS = ("MP4/MOV", "Matroska/WebM", "AVI", "FLV", "MPEG-TS", "MPEG-PS", "Ogg", "ASF", "GIF")
+AUDIO_CONTAINERS = ("WAV", "MP3", "FLAC", "AAC")
+ISO_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
+
+
+def container_of(data: bytes) -> str | None:
+    """The name of the media container the bytes start with, among those ffmpeg may open; None otherwise."""
+    head = data[:16]
+    if head[4:8] in ISO_BOXES:
+        return "MP4/MOV"
+    if head.startswith(b"RIFF") and head[8:12] in (b"AVI ", b"WAVE"):
+        return "AVI" if head[8:12] == b"AVI " else "WAV"
+    signatures = {
+        b"\x1a\x45\xdf\xa3": "Matroska/WebM",
+        b"FLV\x01": "FLV",
+        b"\x00\x00\x01\xba": "MPEG-PS",
+        b"\x00\x00\x01\xb3": "MPEG-PS",
+        b"OggS": "Ogg",
+        b"\x30\x26\xb2\x75\x8e\x66\xcf\x11": "ASF",
+        b"GIF87a": "GIF",
+        b"GIF89a": "GIF",
+        b"fLaC": "FLAC",
+        b"ID3": "MP3",
+    }
+    for magic, name in signatures.items():
+        if head.startswith(magic):
+            return name
+    if len(data) >= 376 and data[0] == data[188] == data[376] == 0x47:  # MPEG-TS: a sync byte every 188
+        return "MPEG-TS"
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+        return "AAC"  # ADTS frame header
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        return "MP3"  # an MPEG audio frame header
+    return None
+
+
+def check_container(data: bytes, kind: str) -> None:
+    """InvalidInput unless the bytes start like a container that can hold this kind ("video", "audio")."""
+    found = container_of(data)
+    allowed = VIDEO_CONTAINERS if kind == "video" else VIDEO_CONTAINERS + AUDIO_CONTAINERS
+    if found is None:
+        raise InvalidInput(f"not a {kind} file: its first bytes are none of the formats accepted "
+                           f"({', '.join(allowed)})")  # fmt: skip
+    if found not in allowed:
+        raise InvalidInput(f"not a {kind} file: it is {found} audio")
+
+
 def stream_kinds(data: bytes) -> set[str]:
     """The kinds of stream in a media file ("video", "audio"); empty when ffprobe cannot read it."""
     with upload_file(data) as path:

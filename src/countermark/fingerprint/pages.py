@@ -6,12 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.heavy import commit_before_waiting, run_heavy
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
 from countermark.fingerprint import deps, lookup_service, service
 from countermark.fingerprint.content import MAX_UPLOAD_BYTES
+from countermark.fingerprint.imaging import check_pixel_budget
 from countermark.orgs.deps import PageViewer, check_csrf
 from countermark.rights import service as rights_service
 
@@ -45,7 +48,7 @@ def check_form(request: Request, viewer: PageViewer) -> Response:
 
 
 @router.post("/fingerprint/check")
-def check_item(
+async def check_item(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
@@ -54,7 +57,15 @@ def check_item(
 ) -> Response:
     """Matches of the uploaded item, side by side with the enrolled content the viewer may see."""
     check_csrf(viewer.web_session, csrf_token)
+    await commit_before_waiting(session)
+    values = await run_heavy(request, _check, request, session, viewer, file)
+    return _page(request, "fingerprint_check.html", viewer, **values, limit_mb=MAX_UPLOAD_BYTES // 2**20)
+
+
+def _check(request: Request, session: Session, viewer: PageViewer, file: UploadFile | None) -> dict[str, Any]:
+    """The matches of an uploaded item with the rights and products they name, in a heavy worker."""
     data = deps.read_upload(file)
+    check_pixel_budget([data])
     org = deps.org_of(viewer.principal)
     ctx = app_context(request)
     kind, signals, matches = lookup_service.lookup_upload(
@@ -67,13 +78,4 @@ def check_item(
     # The right or product concerned is named even when its record is not visible: the match says which.
     names = rights_service.right_names(session=session, ids=right_ids)
     result = {"kind": kind, "signals": signals, "matches": matches, "filename": file.filename if file else ""}
-    return _page(
-        request,
-        "fingerprint_check.html",
-        viewer,
-        result=result,
-        rights=rights,
-        products=products,
-        right_names=names,
-        limit_mb=MAX_UPLOAD_BYTES // 2**20,
-    )
+    return {"result": result, "rights": rights, "products": products, "right_names": names}

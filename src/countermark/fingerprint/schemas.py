@@ -14,7 +14,7 @@ class BankIn(BaseModel):
     purpose: str = Field(pattern="^(genuine|infringing)$")
     description: str | None = None
     tlp: Tlp = DEFAULT_TLP
-    sharing_group_id: int | None = None
+    sharing_group_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     match_scope: str = Field(default="readers", pattern="^(readers|sharing_group|everyone)$")
 
 
@@ -118,8 +118,8 @@ class BulkItem(BaseModel):
     """A stored blob to enrol, with what it concerns."""
 
     sha256: str = Field(pattern="^[0-9a-f]{64}$")
-    product_id: int | None = None
-    right_id: int | None = None
+    product_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    right_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
     label: str | None = Field(default=None, max_length=300)
 
 

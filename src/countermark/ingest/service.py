@@ -164,13 +164,42 @@ def ingest_file(
     return report
 
 
+def _echo(row: RawRow) -> Any:
+    """The rejected record as it came, if it can be written back as JSON (UTF-8, bounded depth); its raw
+    text otherwise (a lone surrogate or deep nesting is exactly what gets a record rejected)."""
+    if not row.data:
+        return row.raw
+    try:
+        json.dumps(row.data, ensure_ascii=False).encode("utf-8")
+        writable = _depth(row.data) <= MAX_ECHO_DEPTH
+    except (ValueError, TypeError, UnicodeEncodeError, RecursionError):
+        writable = False
+    if writable:
+        return row.data
+    return row.raw.encode("utf-8", "backslashreplace").decode("utf-8") if row.raw else None
+
+
+MAX_ECHO_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a JSON value (iteratively: the value may be very deep)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            todo.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def _ingest_row(
     spec: KindSpec, ctx: IngestContext, row: RawRow, report: IngestReport, *, default_source: str
 ) -> None:
     def reject(reasons: list[str]) -> None:
         report.rejected += 1
         report.rejects.append(
-            {"line": row.line, "errors": reasons, "record": row.data if row.data else row.raw}
+            {"line": row.line, "errors": reasons, "record": _echo(row)}
         )
 
     if row.data is None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from countermark.core.context import AppContext
 from countermark.core.errors import NotFound
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.params import MAX_ID, RecordId
 from countermark.ledger import service
 from countermark.ledger.entries import timestamp
 from countermark.ledger.keys import key_paths, load_verifier
@@ -19,8 +20,6 @@ from countermark.orgs.visibility import Principal
 
 router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
 Reader = Annotated[Principal, Depends(require_scope("read"))]
-
-
 
 
 @router.get("/checkpoint", response_model=CheckpointOut)
@@ -44,10 +43,12 @@ def get_checkpoint(
 
 @router.get("/entries/{entry_id}/proof", response_model=InclusionOut)
 def get_inclusion_proof(
-    entry_id: int,
+    entry_id: RecordId,
     session: DbSession,
     principal: Reader,
-    tree_size: Annotated[int | None, Query(ge=1, description="default: the latest checkpoint")] = None,
+    tree_size: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="default: the latest checkpoint")
+    ] = None,
 ) -> InclusionOut:
     """The entry and its inclusion proof in the latest checkpoint (or the tree of `tree_size` leaves)."""
     entry = service.get_entry_or_raise(session=session, entry_id=entry_id)
@@ -72,8 +73,8 @@ def get_inclusion_proof(
 def get_consistency_proof(
     session: DbSession,
     principal: Reader,
-    first: Annotated[int, Query(ge=0)],
-    second: Annotated[int | None, Query(ge=0, description="default: the whole log")] = None,
+    first: Annotated[int, Query(ge=0, le=MAX_ID)],
+    second: Annotated[int | None, Query(ge=0, le=MAX_ID, description="default: the whole log")] = None,
 ) -> ConsistencyOut:
     """The consistency proof from the tree of `first` leaves to the tree of `second` leaves."""
     return ConsistencyOut(**asdict(service.consistency_proof(session=session, first=first, second=second)))

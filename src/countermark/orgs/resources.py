@@ -13,24 +13,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import BigInteger, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, client_origin
-from countermark.core.http.params import PAGE_SIZE, clean_text
+from countermark.core.http.params import MAX_ID, PAGE_SIZE, RecordId, bounded_int, clean_text
+from countermark.core.validation import encodable
 from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, visible, visible_clause
 
 MAX_LIMIT = 200
 RESERVED_PARAMS = frozenset({"limit", "cursor", "sort", "q"})
+MAX_PARAM_LENGTH = 2000
+# Integer columns are 32-bit on PostgreSQL; BigInteger ones still must fit SQLite's 64-bit integers.
+INT32 = (-MAX_ID - 1, MAX_ID)
+INT64 = (-(2**63), 2**63 - 1)
 
 
 class Page(BaseModel):
@@ -64,6 +69,12 @@ def _coerce(column: Any, raw: Any) -> Any:
     python_type = column.type.python_type
     if raw is None:
         return None
+    if python_type is int:
+        low, high = INT64 if isinstance(column.type, BigInteger) else INT32
+        return bounded_int(raw, what=column.key, low=low, high=high)
+    if not isinstance(raw, str) or "\x00" in raw or not _encodes(raw):
+        # A cursor's value is ours but can be forged: no NUL (PostgreSQL refuses it), only encodable text.
+        raise InvalidInput(f"not a valid value for {column.key}")
     try:
         if python_type is datetime:
             return datetime.fromisoformat(raw)
@@ -76,6 +87,24 @@ def _coerce(column: Any, raw: Any) -> Any:
         return python_type(raw)
     except (ValueError, TypeError, InvalidOperation):
         raise InvalidInput(f"{raw!r} is not a valid value for {column.key}") from None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        encodable(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_param(name: str, value: str) -> None:
+    """A query value the database can take: bounded, no control characters, encodable text."""
+    if len(value) > MAX_PARAM_LENGTH:
+        raise InvalidInput(f"{name} is too long: at most {MAX_PARAM_LENGTH} characters")
+    if any(ord(ch) < 32 for ch in value):
+        raise InvalidInput(f"{name} contains control characters")
+    if not _encodes(value):
+        raise InvalidInput(f"{name} is not valid text: it cannot be encoded as UTF-8")
 
 
 def _encode_cursor(sort: str, value: Any, row_id: int) -> str:
@@ -91,8 +120,10 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[str, int]:
         cursor_sort, value, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
         raise InvalidInput("the cursor is not valid: use the next_cursor of the previous page") from None
-    if cursor_sort != sort or not isinstance(row_id, int):
+    if cursor_sort != sort or not isinstance(row_id, int) or isinstance(row_id, bool):
         raise InvalidInput("the cursor belongs to another sort order: start again without a cursor")
+    if not 0 <= row_id <= MAX_ID or not isinstance(value, str):
+        raise InvalidInput("the cursor is not valid: use the next_cursor of the previous page")
     return value, row_id
 
 
@@ -102,6 +133,8 @@ def list_query(spec: ResourceSpec, principal: Principal, params: dict[str, str])
     unknown = sorted(set(params) - RESERVED_PARAMS - set(filters))
     if unknown:
         raise InvalidInput(f"unknown parameter(s) {', '.join(unknown)}; filters here: {', '.join(filters)}")
+    for name, value in params.items():
+        _check_param(name, value)
     query = visible(spec.model, principal)
     for param, column_name in filters.items():
         if param in params:
@@ -204,8 +237,8 @@ def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
         request: Request,
         session: DbSession,
         principal: Principal = reader,
-        limit: int = 50,
-        cursor: str | None = None,
+        limit: int = PAGE_SIZE,  # checked by paginate (1..MAX_LIMIT), whose message says what to send
+        cursor: Annotated[str | None, Query(max_length=MAX_PARAM_LENGTH)] = None,
     ) -> Page:
         query, sort = list_query(spec, principal, dict(request.query_params))
         rows, next_cursor = paginate(session, spec, query, sort, limit=limit, cursor=cursor)
@@ -253,7 +286,9 @@ def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
         )
 
     @router.get(f"/{spec.name}/{{record_id}}", summary=f"One of the {spec.name}", name=f"get_{spec.name}")
-    def detail_route(record_id: int, session: DbSession, principal: Principal = reader) -> dict[str, Any]:
+    def detail_route(
+        record_id: RecordId, session: DbSession, principal: Principal = reader
+    ) -> dict[str, Any]:
         row = get_visible_or_404(session, spec, principal, record_id)
         body = out.model_validate(row).model_dump(mode="json")
         if spec.detail is not None:

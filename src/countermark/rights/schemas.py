@@ -22,7 +22,7 @@ class RightIn(RecordIn):
     registration_number: str = Field(min_length=1, max_length=100)
     office: str = Field(min_length=2, max_length=32, description="EUIPO, INPI, USPTO, CNIPA, WIPO...")
     jurisdictions: list[CountryCode] = Field(min_length=1)
-    nice_classes: list[int] = Field(default_factory=list)
+    nice_classes: list[int] = Field(default_factory=list, max_length=45)
     filed_on: date | None = None
     valid_from: date | None = None
     valid_until: date | None = None

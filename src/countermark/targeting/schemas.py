@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from countermark.core.validation import CountryCode, CurrencyCode, HsCode, RecordIn
+from countermark.core.validation import CountryCode, CurrencyCode, HsCode, JsonObject, RecordIn, TextIn
 from countermark.orgs.schemas import MarkedOut
 
 
@@ -32,14 +32,15 @@ class ShipmentIn(RecordIn):
     hs_code: HsCode | None = None
     origin_country: CountryCode | None = None
     departure_country: CountryCode | None = None
-    quantity: int | None = Field(default=None, ge=0)
+    quantity: int | None = Field(default=None, ge=0, le=2_147_483_647)
     gross_mass_kg: Decimal | None = Field(default=None, ge=0)
     declared_value: Decimal | None = Field(default=None, ge=0)
     currency: CurrencyCode | None = None
     description: str | None = None
-    attributes: dict[str, Any] = Field(
+    attributes: JsonObject = Field(
         default_factory=dict,
-        description="Further declared fields kept as they are (import type, tax type...).",
+        description="Further declared fields kept as they are (import type, tax type...); at most 8 levels "
+        "deep and 64 KiB of JSON.",
     )
 
     @model_validator(mode="after")
@@ -95,7 +96,7 @@ class InspectionIn(RecordIn):
         return self
 
 
-class RuleIn(BaseModel):
+class RuleIn(TextIn):
     """An analyst's rule profile as entered."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -185,7 +186,7 @@ class RuleOut(BaseModel):
     created_by: str
 
 
-class InspectionEntry(BaseModel):
+class InspectionEntry(TextIn):
     """What an examination found, as an officer enters it."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -13,7 +14,7 @@ import countermark
 from countermark.cases.outcome_service import provide_case_outcomes
 from countermark.cases.scheduler import scheduler_lifespan
 from countermark.core.context import AppContext, build_context
-from countermark.core.http.errors import install_error_handlers
+from countermark.core.http.errors import document_error_responses, install_error_handlers
 from countermark.core.http.security import install_security_headers
 from countermark.core.settings import Settings
 from countermark.tables import metadata as _all_tables  # noqa: F401  (every table, for marked_models())
@@ -45,4 +46,16 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
         module = importlib.import_module(module_name)
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    _describe_errors_in_openapi(app)
     return app
+
+
+def _describe_errors_in_openapi(app: FastAPI) -> None:
+    """Make `app.openapi()` document the error body the handlers really send (`core.http.errors`)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_error_responses(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,8 +1,10 @@
-"""One handler turns every error into JSON (API) or a page (browser), never a bare 500."""
+"""One handler turns every error into JSON (API) or a page (browser), never a bare 500; and the OpenAPI
+document says so: every API operation lists the error statuses with the body the handler sends."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -14,6 +16,34 @@ from countermark.core.errors import CountermarkError
 from countermark.core.http.security import secure_headers
 
 log = logging.getLogger("countermark.web")
+
+# The body of every API error, as `_render` writes it (and `CountermarkError.to_dict`).
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "description": "An error: its HTTP status, a stable code and a message a user can act on.",
+    "required": ["status", "code", "message"],
+    "properties": {
+        "status": {"type": "integer", "description": "The HTTP status, repeated."},
+        "code": {"type": "string", "description": "Stable code: invalid_input, not_found, forbidden..."},
+        "message": {"type": "string", "description": "What went wrong and what to do about it."},
+        "detail": {
+            "description": "More about the error when there is more: for invalid_input, a list of "
+            "{where, problem}."
+        },
+    },
+}
+# The statuses an API operation may answer besides its own: the generic set every route can give.
+ERROR_STATUSES = {
+    "400": "The request cannot be read (malformed body or form).",
+    "401": "No valid bearer token or session.",
+    "403": "The token's scope, the user's role or the record's owner does not allow it.",
+    "404": "No such record, or none you may see.",
+    "409": "It conflicts with the current state (a duplicate, a record in another state).",
+    "413": "The body or an upload is too large.",
+    "422": "The input is not valid; `detail` lists where and why.",
+    "429": "Too many requests: wait and try again.",
+}
 
 
 def _wants_json(request: Request) -> bool:
@@ -36,12 +66,38 @@ def _render(request: Request, status: int, code: str, message: str, detail: obje
     )
 
 
+def document_error_responses(document: dict[str, Any], *, prefix: str = "/api/") -> dict[str, Any]:
+    """The OpenAPI document with the `Error` schema as the body of every error status of every operation
+    under `prefix` (replacing FastAPI's default 422 body, which this app never sends)."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in document.get("paths", {}).items():
+        if not path.startswith(prefix):
+            continue
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, description in ERROR_STATUSES.items():
+                given = responses.get(status, {}).get("description")
+                own = given if given and given != "Validation Error" else description  # FastAPI's default
+                responses[status] = {"description": own, "content": body}
+    return document
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on the app."""
 
     @app.exception_handler(CountermarkError)
     async def countermark_error(request: Request, exc: CountermarkError) -> Response:
-        return _render(request, exc.status, exc.code, exc.message, exc.detail)
+        response = _render(request, exc.status, exc.code, exc.message, exc.detail)
+        # An error that says when to try again (busy, throttled) says it in the standard header too.
+        if isinstance(exc.detail, dict) and isinstance(exc.detail.get("retry_after"), int | float):
+            response.headers["retry-after"] = str(max(1, round(exc.detail["retry_after"])))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -1,17 +1,42 @@
-"""Checks on what arrives in a URL: record ids in range, bounded query text, redirects to this site only."""
+"""Checks on what arrives in a URL: ids and counts in range, bounded query text, redirects to this site only.
+
+Every integer that reaches a query must fit the database: ids are 32-bit on PostgreSQL and SQLite cannot
+bind anything above 2^63, so an unbounded `int` parameter turns `/listings/99999999999999999999` into a
+500. Routes declare ids with `RecordId` (path) or `QueryId` (query), other whole numbers with
+`QueryCount`, and code that parses integers by hand uses `bounded_int`.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 
 from countermark.core.errors import InvalidInput
 
 PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 200
 # Primary keys are 32-bit integers on PostgreSQL; larger ids cannot exist and must not reach the driver.
-RecordId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+MAX_ID = 2_147_483_647
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="a record id (1 to 2^31-1)")]
+# An id in the query string (`?after=`, a filter): 0 allowed, as "from the start".
+QueryId = Annotated[int, Query(ge=0, le=MAX_ID, description="a record id (0 to 2^31-1)")]
+# A count or size in the query string (tree sizes, offsets): the same 32-bit range.
+QueryCount = Annotated[int, Query(ge=0, le=MAX_ID)]
+
+
+def bounded_int(raw: object, *, what: str, low: int = 0, high: int = MAX_ID) -> int:
+    """An integer parsed from text or JSON, checked into [low, high]: a 422 otherwise, not a driver error."""
+    if isinstance(raw, bool):
+        raise InvalidInput(f"{what} must be a whole number")
+    try:
+        value = int(str(raw).strip()) if not isinstance(raw, int) else raw
+    except ValueError:
+        shown = str(raw)[:40]
+        raise InvalidInput(f"{shown!r} is not a valid value for {what}: a whole number is expected") from None
+    if not low <= value <= high:
+        raise InvalidInput(f"{what} must be between {low} and {high}")
+    return value
 
 
 def local_path(target: str | None, default: str = "/") -> str:

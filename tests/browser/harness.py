@@ -1,0 +1,90 @@
+"""What every browser test shares: Debian's Chromium, a seeded store, and the app served by uvicorn."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from countermark.core.blobs import LocalBlobStore
+from countermark.core.context import AppContext, build_context
+from countermark.core.settings import Settings
+from countermark.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium (apt-get install chromium)"
+)
+
+
+@contextmanager
+def store_in(tmp: Path) -> Iterator[AppContext]:
+    """A context on a fresh SQLite store and blob folder under tmp (the caller seeds and migrates it)."""
+    settings = Settings(data_dir=tmp / "data", database_url=f"sqlite:///{tmp / 'countermark.db'}")
+    ctx = build_context(settings, blobs=LocalBlobStore(tmp / "blobs"))
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@contextmanager
+def served(ctx: AppContext) -> Iterator[str]:
+    """The app on this context, served by uvicorn in a thread on a free port of 127.0.0.1; its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(context=ctx), host="127.0.0.1", port=0, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def new_page(browser: Any, *, width: int = 1280, height: int = 860) -> Iterator[Any]:
+    """A tab in a fresh browser context (its own cookies), in British English."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def sign_in(page: Any, base: str, email: str, password: str) -> None:
+    """Sign in through the form, as a person would."""
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
