@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from countermark.cli import common
 from countermark.cli.main import app
 from tests.service.helpers import RIGHT, write_jsonl
 
@@ -19,6 +20,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COUNTERMARK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("COUNTERMARK_DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
+    # The CLI's consoles took their width when first imported (80 columns in a test worker): widen them.
+    monkeypatch.setattr(common.console, "width", 200)
+    monkeypatch.setattr(common.err_console, "width", 200)
     return tmp_path / "data"
 
 

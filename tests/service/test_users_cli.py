@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from countermark.cli import common
 from countermark.cli.main import app
 from countermark.core.blobs import LocalBlobStore
 from countermark.core.context import build_context
@@ -29,6 +30,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COUNTERMARK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("COUNTERMARK_DATABASE_URL", raising=False)
     monkeypatch.setenv("COLUMNS", "200")
+    # The CLI's consoles took their width when first imported (80 columns in a test worker): widen them.
+    monkeypatch.setattr(common.console, "width", 200)
+    monkeypatch.setattr(common.err_console, "width", 200)
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert (
         runner.invoke(app, ["org", "create", "DGDDI", "--kind", "customs", "--country", "FR"]).exit_code == 0
