@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.harness import NEEDS_CHROMIUM, chromium_browser, new_page, served, sign_in, store_in
+from tests.browser.harness import NEEDS_CHROMIUM, served, sign_in, store_in
 from tests.browser.seed import Seeded, seed_store
 
 SCREENSHOTS = os.environ.get("COUNTERMARK_SCREENSHOTS")
@@ -33,18 +33,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seed
         seeded = seed_store(ctx, tmp)
         with served(ctx) as base:
             yield base, seeded
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with chromium_browser() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    with new_page(chromium) as tab:
-        yield tab
 
 
 def shoot(page: Any, name: str, *, full_page: bool = True) -> None:

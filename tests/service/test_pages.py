@@ -16,14 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 import countermark
-from countermark.core.blobs import LocalBlobStore
-from countermark.core.context import AppContext, build_context
+from countermark.core.context import AppContext
 from countermark.core.http.charts import bucket_counts, observations_chart
 from countermark.core.http.deps import LOCALE_COOKIE, SESSION_COOKIE
 from countermark.core.http.templating import TEMPLATES_DIR, TRANSLATIONS_DIR
-from countermark.core.settings import Settings
 from countermark.observe.models import Listing
 from countermark.web.app import create_app
+from tests.browser.harness import store_in
 from tests.browser.seed import Seeded, seed_store
 
 HTML = {"accept": "text/html,application/xhtml+xml"}
@@ -35,13 +34,8 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, AppContext, Seeded]]:
     """The app on a seeded SQLite store, shared by the tests of this module."""
     tmp = tmp_path_factory.mktemp("pages")
-    settings = Settings(data_dir=tmp / "data", database_url=f"sqlite:///{tmp / 'countermark.db'}")
-    ctx = build_context(settings, blobs=LocalBlobStore(tmp / "blobs"))
-    seeded = seed_store(ctx, tmp)
-    try:
-        yield create_app(context=ctx), ctx, seeded
-    finally:
-        ctx.close()
+    with store_in(tmp) as ctx:
+        yield create_app(context=ctx), ctx, seed_store(ctx, tmp)
 
 
 @pytest.fixture
