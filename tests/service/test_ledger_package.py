@@ -31,7 +31,13 @@ def package(store: AppContext, tmp_path: Path) -> Path:
     digests = [store.blobs.put(data) for data in FILES]
     with unit_of_work(store.sessions) as session:
         service.append(
-            session=session, kind="right", subject_type="right", subject_id=1, content_hash="a" * 64
+            session=session,
+            kind="right",
+            subject_type="right",
+            subject_id=1,
+            content_hash="a" * 64,
+            owner_org_id=None,
+            tlp="RED",
         )
         ids = [
             service.append(
@@ -40,6 +46,8 @@ def package(store: AppContext, tmp_path: Path) -> Path:
                 subject_type="blob",
                 subject_id=d,
                 content_hash=d,
+                owner_org_id=None,
+                tlp="RED",
                 metadata={"case_id": 12},
             ).id
             for d in digests

@@ -14,6 +14,7 @@ from countermark.core.errors import InvalidInput
 from countermark.ledger import merkle, service
 from countermark.ledger.checkpoint import InconsistentCheckpoint, Signer, verify_checkpoint
 from countermark.ledger.service import EntryIn
+from countermark.orgs.visibility import SYSTEM
 from tests.conftest import _context
 
 
@@ -21,10 +22,18 @@ def _digest(label: str) -> str:
     return hashlib.sha256(label.encode()).hexdigest()
 
 
-def _append(ctx: AppContext, count: int, *, start: int = 0) -> list[int]:
+def _append(ctx: AppContext, count: int, *, start: int = 0, owner_org_id: int | None = None) -> list[int]:
     with unit_of_work(ctx.sessions) as session:
         entries = [
-            EntryIn("evidence", "blob", str(start + i), _digest(f"file {start + i}"), {"case_id": start + i})
+            EntryIn(
+                "evidence",
+                "blob",
+                str(start + i),
+                _digest(f"file {start + i}"),
+                {"case_id": start + i},
+                owner_org_id=owner_org_id,
+                tlp="AMBER",
+            )
             for i in range(count)
         ]
         return [e.id for e in service.append_many(session=session, entries=entries)]
@@ -38,13 +47,19 @@ def signer() -> Signer:
 def test_appended_entries_are_consecutive_leaves_whose_proofs_verify(store: AppContext) -> None:
     with unit_of_work(store.sessions) as session:
         first = service.append(
-            session=session, kind="right", subject_type="right", subject_id=7, content_hash=_digest("r7")
+            session=session,
+            kind="right",
+            subject_type="right",
+            subject_id=7,
+            content_hash=_digest("r7"),
+            owner_org_id=None,
+            tlp="RED",
         )
     ids = [first.id, *_append(store, 6)]
     with unit_of_work(store.sessions) as session:
         assert service.tree_size(session=session) == 7
         for index, entry_id in enumerate(ids):
-            proof = service.inclusion_proof(session=session, entry_id=entry_id)
+            proof = service.inclusion_proof(session=session, principal=SYSTEM, entry_id=entry_id)
             assert proof.leaf_index == index and proof.tree_size == 7
             assert merkle.verify_inclusion(
                 bytes.fromhex(proof.leaf_hash),
@@ -54,7 +69,10 @@ def test_appended_entries_are_consecutive_leaves_whose_proofs_verify(store: AppC
                 bytes.fromhex(proof.root_hash),
             )
         root = merkle.root_hash(service.leaf_hashes(session=session))
-        assert service.inclusion_proof(session=session, entry_id=ids[2]).root_hash == root.hex()
+        assert (
+            service.inclusion_proof(session=session, principal=SYSTEM, entry_id=ids[2]).root_hash
+            == root.hex()
+        )
 
 
 def test_consistency_proofs_between_past_and_present_sizes_verify(store: AppContext) -> None:
@@ -79,6 +97,8 @@ def test_metadata_with_personal_data_is_refused(store: AppContext) -> None:
             subject_type="case",
             subject_id=1,
             content_hash=_digest("x"),
+            owner_org_id=None,
+            tlp="RED",
             metadata={"officer": "jean.dupont@douane.example"},
         )
     with unit_of_work(store.sessions) as session:
@@ -126,7 +146,7 @@ def test_rewriting_an_entry_and_its_hashes_together_breaks_the_signed_root(
     ids = _append(store, 4)
     with unit_of_work(store.sessions) as session:
         service.sign_checkpoint(session=session, signer=signer)
-        victim = service.get_entry_or_raise(session=session, entry_id=ids[1])
+        victim = service.get_entry_or_raise(session=session, principal=SYSTEM, entry_id=ids[1])
         from countermark.ledger.entries import canonical_entry, entry_hashes
 
         forged = entry_hashes(
@@ -215,7 +235,7 @@ def test_a_restarted_context_continues_the_same_tree(
         ids = _append(restarted, 2, start=5)
         with unit_of_work(restarted.sessions) as session:
             checkpoint = service.sign_checkpoint(session=session, signer=signer)
-            proof = service.inclusion_proof(session=session, entry_id=ids[-1])
+            proof = service.inclusion_proof(session=session, principal=SYSTEM, entry_id=ids[-1])
             report = service.verify_store(session=session, verifier=signer.verifier())
     finally:
         restarted.close()
@@ -231,11 +251,12 @@ def test_api_serves_the_checkpoint_and_proofs_that_verify_to_signed_readers(
     from countermark.web.app import create_app
     from tests.api.conftest import Actors, make_actor
 
-    ids = _append(store, 5)
-    with unit_of_work(store.sessions) as session:
-        service.sign_checkpoint(session=session, signer=signer)
     actors = Actors()
     make_actor(store, "customs", "DGDDI", "customs", "FR", actors, scopes=("read",))
+    make_actor(store, "brand", "Aurel", "rights_holder", "FR", actors, scopes=("read",))
+    ids = _append(store, 5, owner_org_id=actors.org_ids["customs"])
+    with unit_of_work(store.sessions) as session:
+        service.sign_checkpoint(session=session, signer=signer)
     with TestClient(create_app(context=store), raise_server_exceptions=False) as client:
         assert client.get("/api/v1/ledger/checkpoint").status_code == 401
         headers = actors.headers("customs")
@@ -252,6 +273,11 @@ def test_api_serves_the_checkpoint_and_proofs_that_verify_to_signed_readers(
         consistency = client.get("/api/v1/ledger/consistency?first=2", headers=headers).json()
         assert consistency["second_root"] == checkpoint.root_hash.hex()
         assert client.get("/api/v1/ledger/entries/999/proof", headers=headers).status_code == 404
+        # Another organisation gets the public checkpoint and consistency proofs, never the entries.
+        other = actors.headers("brand")
+        assert client.get("/api/v1/ledger/checkpoint", headers=other).json()["note"] == note
+        assert client.get("/api/v1/ledger/consistency?first=2", headers=other).json() == consistency
+        assert client.get(f"/api/v1/ledger/entries/{ids[3]}/proof", headers=other).status_code == 404
         assert client.get("/api/v1/ledger/consistency?first=9", headers=headers).status_code == 422
         assert client.get("/api/v1/ledger/consistency?first=x", headers=headers).status_code == 422
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from sqlalchemy.orm import Session
 
+from countermark.cases.access_service import can_write, require_notice_owner, writable_case
 from countermark.cases.detail_service import case_detail, case_fields, notice_payload
 from countermark.cases.evidence_service import add_evidence
 from countermark.cases.intake_service import open_from_listing, open_from_shipment
@@ -18,47 +18,18 @@ from countermark.cases.notice_service import (
     set_notice_status,
 )
 from countermark.cases.schemas import CaseOpen, DecisionIn, NoticeIn, StatusIn
-from countermark.cases.service import (
-    get_case,
-    open_case,
-    record_decision,
-    roles_of,
-)
+from countermark.cases.service import get_case, open_case, record_decision
 from countermark.core.clock import utcnow
-from countermark.core.errors import Forbidden, InvalidInput, NotFound
+from countermark.core.errors import Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.params import RecordId
 from countermark.orgs.deps import require_scope
-from countermark.orgs.service import organisation_summary
 from countermark.orgs.visibility import Principal, visible
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 Reader = Annotated[Principal, Depends(require_scope("read"))]
 Writer = Annotated[Principal, Depends(require_scope("write"))]
 MAX_EVIDENCE_BYTES = 25 * 1024 * 1024
-
-
-
-
-
-
-
-
-
-
-def role_for(session: Session, principal: Principal, requested: str | None) -> str:
-    """The workflow role the principal acts in; the system (command line) may name any role."""
-    if principal.is_system:
-        if not requested:
-            raise InvalidInput("name the role the decision is taken in")
-        return requested
-    org = organisation_summary(session=session, org_id=principal.org_id)
-    roles = roles_of(org.kind if org else None)
-    if not roles:
-        raise Forbidden("your organisation takes no part in case decisions")
-    if requested and requested not in roles:
-        raise Forbidden(f"your organisation acts as {', '.join(roles)}, not {requested}")
-    return requested or roles[0]
 
 
 @router.get("", summary="List cases, soonest deadline first")
@@ -98,6 +69,8 @@ def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> di
     """Open a case by hand, from a shipment or from a listing."""
     if principal.org_id is None:
         raise Forbidden("cases belong to an organisation: use a user's token")
+    if not can_write(principal):
+        raise Forbidden("a read-only user or token never opens a case")
     now, actor = utcnow(), principal.email
     holder = body.rights_holder_org_id
     if body.shipment_id:
@@ -143,9 +116,10 @@ def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> di
 def decide_route(
     case_id: RecordId, body: DecisionIn, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
-    """Record a decision in the principal's role; refused out of turn, for another role, or after a lapse."""
-    case = get_case(session=session, principal=principal, case_id=case_id)
-    role = role_for(session, principal, body.role)
+    """Record a decision in the principal's role on the case; refused to non-participants, out of turn, for
+    another role, or after a lapse."""
+    part = writable_case(session=session, principal=principal, case_id=case_id)
+    case, role = part.case, part.role_for(body.role)
     record_decision(
         session=session,
         case=case,
@@ -170,8 +144,8 @@ async def evidence_route(
     source: Annotated[str, Form(max_length=200)],
     derived_from: Annotated[str | None, Form(max_length=500)] = None,
 ) -> dict[str, Any]:
-    """Store an uploaded file by digest as evidence, starting its chain of custody."""
-    case = get_case(session=session, principal=principal, case_id=case_id)
+    """Store an uploaded file by digest as evidence of a case you take part in; its custody starts."""
+    case = writable_case(session=session, principal=principal, case_id=case_id).case
     data = await file.read(MAX_EVIDENCE_BYTES + 1)
     if len(data) > MAX_EVIDENCE_BYTES:
         raise InvalidInput("the file is larger than 25 MB")
@@ -205,8 +179,8 @@ def notices_route(case_id: RecordId, session: DbSession, principal: Reader) -> d
 def generate_notice_route(
     case_id: RecordId, body: NoticeIn, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
-    """Build and store a notice; 422 lists the required elements that are missing."""
-    case = get_case(session=session, principal=principal, case_id=case_id)
+    """Build and store a notice of a case you take part in; 422 lists the missing required elements."""
+    case = writable_case(session=session, principal=principal, case_id=case_id).case
     statements = body.model_dump(exclude={"kind", "reason_code"})
     facts = facts_for_case(session=session, principal=principal, case=case, **statements)
     notice = generate_notice(
@@ -226,13 +200,9 @@ def generate_notice_route(
 def notice_status_route(
     case_id: RecordId, notice_id: RecordId, body: StatusIn, session: DbSession, principal: Writer
 ) -> dict[str, Any]:
-    """Move a notice along its life: sent, acknowledged, actioned, refused, counter-notice, relisted."""
-    case = get_case(session=session, principal=principal, case_id=case_id)
-    notice = session.scalar(
-        visible(Notice, principal).where(Notice.id == notice_id, Notice.case_id == case.id)
-    )
-    if notice is None:
-        raise NotFound(f"no notice {notice_id} of this case that you may see")
+    """Move your notice along its life: sent, acknowledged, actioned, refused, counter-notice, relisted."""
+    case = writable_case(session=session, principal=principal, case_id=case_id).case
+    notice = require_notice_owner(session=session, principal=principal, case=case, notice_id=notice_id)
     set_notice_status(
         session=session, notice=notice, status=body.status, actor=principal.email, at=utcnow(), note=body.note
     )

@@ -79,6 +79,7 @@ def add_evidence(
         subject_id=str(item.id),
         content_hash=digest,
         metadata={"case_id": case.id, "evidence_id": item.id},
+        marked_like=item,
     )
     return item
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, UniqueConstraint, event, inspect, select
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from countermark.core.clock import utcnow
@@ -172,3 +172,32 @@ def _refuse(mapper: Mapper[Any], connection: Any, target: Any) -> None:
 for _model in (CaseEvent, CustodyEntry, NoticeStatusChange):
     event.listen(_model, "before_update", _refuse)
     event.listen(_model, "before_delete", _refuse)
+
+
+# The ledger subject type of each marked record of a case (what `service.record_in_ledger` appends).
+LEDGER_SUBJECTS: dict[type[Base], str] = {Case: "case", EvidenceItem: "case_evidence", Notice: "case_notice"}
+
+
+def _ledger_follows(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    """When a case, evidence item or notice is re-marked, its ledger entries follow in the same flush, so
+    an entry never tells more than its record. Re-marking a case re-marks the entries of its evidence and
+    notices too: those records are read only through their case, their entries directly by id."""
+    state = inspect(target)
+    if not (state.attrs.tlp.history.has_changes() or state.attrs.sharing_group_id.history.has_changes()):
+        return
+    try:
+        from countermark.ledger.service import follow_marking
+    except ImportError:  # the ledger is a separate capability; cases work without it
+        return
+    subjects = [(LEDGER_SUBJECTS[type(target)], str(target.id))]
+    if isinstance(target, Case):
+        for model in (EvidenceItem, Notice):
+            ids = connection.scalars(select(model.id).where(model.case_id == target.id))
+            subjects += [(LEDGER_SUBJECTS[model], str(i)) for i in ids]
+    follow_marking(
+        connection=connection, subjects=subjects, tlp=target.tlp, sharing_group_id=target.sharing_group_id
+    )
+
+
+for _marked in LEDGER_SUBJECTS:
+    event.listen(_marked, "after_update", _ledger_follows)

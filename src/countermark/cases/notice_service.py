@@ -83,6 +83,7 @@ def generate_notice(
         subject_id=str(notice.id),
         content_hash=digest,
         metadata={"case_id": case.id, "notice_kind": kind},
+        marked_like=notice,
     )
     record_audit(
         session=session,

@@ -9,15 +9,16 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from countermark.cases.access_service import can_write, case_roles, require_notice_owner, writable_case
 from countermark.cases.api import MAX_EVIDENCE_BYTES
 from countermark.cases.detail_service import case_detail
 from countermark.cases.evidence_service import add_evidence
-from countermark.cases.models import Case, Notice
+from countermark.cases.models import Case
 from countermark.cases.notice_service import facts_for_case, generate_notice, set_notice_status
 from countermark.cases.notices import NEXT_STATUSES, NOTICE_KINDS
-from countermark.cases.service import get_case, record_decision, roles_of
+from countermark.cases.service import get_case, record_decision
 from countermark.core.clock import utcnow
-from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
+from countermark.core.errors import CountermarkError, Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
@@ -62,8 +63,10 @@ def _case_page(
     status_code: int = 200,
 ) -> Response:
     detail = case_detail(session=session, principal=viewer.principal, case=case)
-    org_kind = viewer.organisation.kind if viewer.organisation else None
-    mine = {role: names for role, names in detail["allowed"].items() if role in roles_of(org_kind)}
+    # Forms only for who may use them: a participant of the case (owner or rights holder), in its roles.
+    roles = case_roles(session=session, principal=viewer.principal, case=case)
+    writer = roles is not None and can_write(viewer.principal)
+    mine = {role: names for role, names in detail["allowed"].items() if writer and role in (roles or ())}
     level, days = urgency(case.due_at, utcnow())
     defaults = {
         "notifier_name": viewer.user.display_name if viewer.user else "",
@@ -84,7 +87,7 @@ def _case_page(
             "form": {**defaults, **(form or {})},
             "notice_kinds": NOTICE_KINDS,
             "next_statuses": NEXT_STATUSES,
-            "can_write": "write" in viewer.principal.scopes,
+            "can_write": writer,
             "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
         },
         status_code=status_code,
@@ -117,15 +120,13 @@ def decide_page(
 ) -> Response:
     """Record a decision from the case page's form."""
     _writer(viewer, csrf_token, "recording a decision")
-    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
-    org_kind = viewer.organisation.kind if viewer.organisation else None
-    if role not in roles_of(org_kind):
-        raise Forbidden("your organisation does not take decisions in this role")
+    part = writable_case(session=session, principal=viewer.principal, case_id=record_id)
+    case = part.case
     record_decision(
         session=session,
         case=case,
         decision=decision,
-        role=role,
+        role=part.role_for(role or None),
         at=utcnow(),
         actor=viewer.principal.email,
         org_id=viewer.principal.org_id,
@@ -147,7 +148,7 @@ def evidence_page(
 ) -> Response:
     """Store an uploaded evidence file from the case page; a refusal re-renders the page with its reason."""
     _writer(viewer, csrf_token, "adding evidence")
-    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
+    case = writable_case(session=session, principal=viewer.principal, case_id=record_id).case
     form = {"description": description[:1000], "source": source[:200]}
     try:
         if file is None or not file.filename:
@@ -199,7 +200,7 @@ def notice_page(
 ) -> Response:
     """Generate a notice of the chosen kind from the case; a refusal re-renders the page with its reason."""
     _writer(viewer, csrf_token, "generating a notice")
-    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
+    case = writable_case(session=session, principal=viewer.principal, case_id=record_id).case
     statements: dict[str, Any] = {
         "notifier_name": notifier_name.strip()[:300],
         "notifier_email": notifier_email.strip()[:254],
@@ -245,12 +246,8 @@ def notice_status_page(
 ) -> Response:
     """Move a notice to its next status from the case page."""
     _writer(viewer, csrf_token, "updating a notice")
-    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
-    notice = session.scalar(
-        visible(Notice, viewer.principal).where(Notice.id == notice_id, Notice.case_id == case.id)
-    )
-    if notice is None:
-        raise NotFound(f"no notice {notice_id} of this case that you may see")
+    case = writable_case(session=session, principal=viewer.principal, case_id=record_id).case
+    notice = require_notice_owner(session=session, principal=viewer.principal, case=case, notice_id=notice_id)
     try:
         set_notice_status(
             session=session,

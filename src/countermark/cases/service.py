@@ -18,13 +18,15 @@ from countermark.cases.models import (
     CaseEvent,
     CaseLink,
     CaseTask,
+    EvidenceItem,
+    Notice,
 )
 from countermark.cases.packs import PackSet, default_packs
 from countermark.cases.workflow import CaseState, Event, Transition, advance, decide, replay
 from countermark.core.blobs import sha256_hex
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP
-from countermark.orgs.service import record_audit
+from countermark.orgs.service import organisation_summary, record_audit
 from countermark.orgs.visibility import SYSTEM, Principal, visible
 
 ROLES_BY_ORG_KIND = {
@@ -48,8 +50,11 @@ def record_in_ledger(
     subject_id: str,
     content_hash: str,
     metadata: dict[str, Any],
+    marked_like: Case | EvidenceItem | Notice,
 ) -> int | None:
-    """Append to the tamper-evident ledger; None when the ledger module is not installed."""
+    """Append to the tamper-evident ledger, owned and marked like the record the entry describes (so the
+    entry, its metadata and its proof are shown only to whom may see that record); None when the ledger
+    module is not installed."""
     try:
         from countermark.ledger.service import append
     except ImportError:  # the ledger is a separate capability; cases work without it
@@ -61,6 +66,9 @@ def record_in_ledger(
         subject_id=subject_id,
         content_hash=content_hash,
         metadata=metadata,
+        owner_org_id=marked_like.owner_org_id,
+        tlp=marked_like.tlp,
+        sharing_group_id=marked_like.sharing_group_id,
     )
     return int(entry.id)
 
@@ -155,6 +163,7 @@ def _append_event(
         subject_id=str(case.id),
         content_hash=row.content_hash,
         metadata=metadata,
+        marked_like=case,
     )
     return row
 
@@ -242,6 +251,10 @@ def open_case(
         )
     if not title.strip() or len(title) > 300:
         raise InvalidInput("a case needs a title of at most 300 characters")
+    # The rights holder takes part in the case (it may change it): name an organisation that exists.
+    named = rights_holder_org_id is not None and rights_holder_org_id != owner_org_id
+    if named and organisation_summary(session=session, org_id=rights_holder_org_id) is None:
+        raise InvalidInput(f"no organisation {rights_holder_org_id} to name as the case's rights holder")
     pack = packs.pack_of(procedure)
     case = Case(
         reference=_next_reference(session, at),

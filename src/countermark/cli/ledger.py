@@ -51,9 +51,12 @@ def proof_command(
 ) -> None:
     """Print the inclusion proof of an entry as JSON."""
     from countermark.ledger import service
+    from countermark.orgs.visibility import SYSTEM
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
-        proof = service.inclusion_proof(session=session, entry_id=entry_id, tree_size=tree_size)
+        proof = service.inclusion_proof(
+            session=session, principal=SYSTEM, entry_id=entry_id, tree_size=tree_size
+        )
         console.print_json(json.dumps(asdict(proof)))
 
 

@@ -25,11 +25,29 @@ def record_rights(ctx: AppContext, session: Session, progress: StepProgress) -> 
     )
     recorded = {(subject_id, content_hash) for subject_id, content_hash in recorded_rows}
     rights = session.execute(
-        select(Right.id, Right.kind, Right.version, Right.content_hash).order_by(Right.id)
+        select(
+            Right.id,
+            Right.kind,
+            Right.version,
+            Right.content_hash,
+            Right.owner_org_id,
+            Right.tlp,
+            Right.sharing_group_id,
+        ).order_by(Right.id)
     )
+    # Each entry is owned and marked like its right, so only who may see the right sees its entry.
     pending = [
-        EntryIn("right", "right", str(right_id), content_hash, {"right_kind": kind, "version": version})
-        for right_id, kind, version, content_hash in rights
+        EntryIn(
+            "right",
+            "right",
+            str(right_id),
+            content_hash,
+            {"right_kind": kind, "version": version},
+            owner_org_id=owner_org_id,
+            tlp=tlp,
+            sharing_group_id=sharing_group_id,
+        )
+        for right_id, kind, version, content_hash, owner_org_id, tlp, sharing_group_id in rights
         if (str(right_id), content_hash) not in recorded
     ]
     for start in range(0, len(pending), BATCH):

@@ -1,4 +1,9 @@
-"""Ledger API: the latest signed checkpoint, inclusion proofs of entries and consistency proofs."""
+"""Ledger API: the latest signed checkpoint, inclusion proofs of entries and consistency proofs.
+
+Checkpoints and consistency proofs are sizes and hashes of the whole log: they say nothing about any
+entry, so every signed-in principal gets them. An entry and its inclusion proof are served only to whom
+may see the record the entry describes (its owner and marking); to anyone else the entry does not exist.
+"""
 
 from __future__ import annotations
 
@@ -50,9 +55,12 @@ def get_inclusion_proof(
         int | None, Query(ge=1, le=MAX_ID, description="default: the latest checkpoint")
     ] = None,
 ) -> InclusionOut:
-    """The entry and its inclusion proof in the latest checkpoint (or the tree of `tree_size` leaves)."""
-    entry = service.get_entry_or_raise(session=session, entry_id=entry_id)
-    proof = asdict(service.inclusion_proof(session=session, entry_id=entry_id, tree_size=tree_size))
+    """The entry and its inclusion proof in the latest checkpoint (or the tree of `tree_size` leaves),
+    if you may see the record it describes; 404 otherwise, as for an id that does not exist."""
+    entry = service.get_entry_or_raise(session=session, principal=principal, entry_id=entry_id)
+    proof = asdict(
+        service.inclusion_proof(session=session, principal=principal, entry_id=entry_id, tree_size=tree_size)
+    )
     proof.pop("entry_id")
     entry_out = EntryOut(
         id=entry.id,

@@ -2,6 +2,9 @@
 
 Keyword-only functions that never commit: the caller owns the transaction, so an entry is recorded in the
 same transaction as the action it attests.
+
+Every entry carries the owner and marking of the record it describes; reading an entry or its proof
+goes through `orgs.visibility` like any marked record (unseen and absent are the same 404).
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session
 
 from countermark.core.clock import utcnow
 from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.marking import TLP_LEVELS
 from countermark.ledger import merkle
 from countermark.ledger.checkpoint import (
     Checkpoint,
@@ -33,7 +37,8 @@ from countermark.ledger.entries import (
     check_metadata,
     entry_hashes,
 )
-from countermark.ledger.models import LedgerCheckpoint, LedgerEntry
+from countermark.ledger.models import ENTRY_DEFAULT_TLP, LedgerCheckpoint, LedgerEntry
+from countermark.orgs.visibility import Principal, visible
 
 # One key for PostgreSQL's transaction-scoped advisory lock, so concurrent appends take turns.
 _APPEND_LOCK = 0x4C454447
@@ -41,13 +46,17 @@ _APPEND_LOCK = 0x4C454447
 
 @dataclass(frozen=True)
 class EntryIn:
-    """One entry to append: what kind, about which subject, the hash of its content, hash-only metadata."""
+    """One entry to append: what kind, about which subject, the hash of its content, hash-only metadata,
+    and the owner and marking of the record it describes (by default: nobody's, RED, seen by the system)."""
 
     kind: str
     subject_type: str
     subject_id: str
     content_hash: str
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    owner_org_id: int | None = None
+    tlp: str = ENTRY_DEFAULT_TLP
+    sharing_group_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,12 +139,17 @@ def append_many(*, session: Session, entries: Sequence[EntryIn]) -> list[LedgerE
     for _, subject_type, subject_id, _, _ in checked:
         if not subject_type or len(subject_type) > 64 or not subject_id or len(subject_id) > 200:
             raise InvalidInput("a ledger entry names its subject: a type (≤64) and an id (≤200 characters)")
+    for e in entries:
+        if e.tlp not in TLP_LEVELS:
+            raise InvalidInput(f"a ledger entry is marked with a TLP level ({', '.join(TLP_LEVELS)})")
     _lock(session)
     last = session.scalar(select(func.max(LedgerEntry.seq)))
     seq = 0 if last is None else last + 1
     recorded_at = utcnow()
     rows = []
-    for kind, subject_type, subject_id, content_hash, metadata in checked:
+    for (kind, subject_type, subject_id, content_hash, metadata), marked in zip(
+        checked, entries, strict=True
+    ):
         canonical = canonical_entry(
             seq=seq,
             kind=kind,
@@ -157,6 +171,9 @@ def append_many(*, session: Session, entries: Sequence[EntryIn]) -> list[LedgerE
                 recorded_at=recorded_at,
                 entry_hash=entry_hash,
                 leaf_hash=leaf,
+                owner_org_id=marked.owner_org_id,
+                tlp=marked.tlp,
+                sharing_group_id=marked.sharing_group_id,
             )
         )
         seq += 1
@@ -172,11 +189,44 @@ def append(
     subject_type: str,
     subject_id: str | int,
     content_hash: str,
+    owner_org_id: int | None,
+    tlp: str,
+    sharing_group_id: int | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> LedgerEntry:
-    """Append one entry as the next leaf; flushed, not committed."""
-    entry = EntryIn(kind, subject_type, str(subject_id), content_hash, metadata or {})
+    """Append one entry as the next leaf, owned and marked like its record; flushed, not committed."""
+    entry = EntryIn(
+        kind, subject_type, str(subject_id), content_hash, metadata or {}, owner_org_id, tlp, sharing_group_id
+    )
     return append_many(session=session, entries=[entry])[0]
+
+
+def follow_marking(
+    *, connection: Connection, subjects: Sequence[tuple[str, str]], tlp: str, sharing_group_id: int | None
+) -> int:
+    """Give the entries about these (subject type, subject id) the marking their record now has; the
+    number of entries re-marked. The one change an entry accepts: its marking is access control, outside
+    the hashed bytes, and its content never changes. Called by the capability that owns the records, in
+    the flush that re-marks them, so an entry never says more than its record."""
+    if tlp not in TLP_LEVELS:
+        raise InvalidInput(f"a ledger entry is marked with a TLP level ({', '.join(TLP_LEVELS)})")
+    by_type: dict[str, list[str]] = {}
+    for subject_type, subject_id in subjects:
+        by_type.setdefault(subject_type, []).append(str(subject_id))
+    changed = 0
+    for subject_type, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            # A Core statement on the connection: the ORM's append-only guard stays on for everything else.
+            result = connection.execute(
+                update(LedgerEntry)
+                .where(
+                    LedgerEntry.subject_type == subject_type,
+                    LedgerEntry.subject_id.in_(ids[start : start + 500]),
+                )
+                .values(tlp=tlp, sharing_group_id=sharing_group_id)
+            )
+            changed += result.rowcount
+    return changed
 
 
 def entries_for_subject(*, session: Session, subject_type: str, subject_id: str | int) -> list[LedgerEntry]:
@@ -187,11 +237,13 @@ def entries_for_subject(*, session: Session, subject_type: str, subject_id: str 
     return list(session.scalars(query.order_by(LedgerEntry.seq)))
 
 
-def get_entry_or_raise(*, session: Session, entry_id: int) -> LedgerEntry:
-    """The entry with this id; NotFound otherwise."""
-    entry = session.get(LedgerEntry, entry_id)
+def get_entry_or_raise(*, session: Session, principal: Principal, entry_id: int) -> LedgerEntry:
+    """The entry with this id, if the principal may see it; NotFound otherwise (absent and unseen alike)."""
+    entry: LedgerEntry | None = session.scalar(
+        visible(LedgerEntry, principal).where(LedgerEntry.id == entry_id)
+    )
     if entry is None:
-        raise NotFound(f"no ledger entry {entry_id}")
+        raise NotFound(f"no ledger entry {entry_id} that you may see")
     return entry
 
 
@@ -215,9 +267,12 @@ def _leaves_for(session: Session, size: int) -> list[bytes]:
     return leaves
 
 
-def inclusion_proof(*, session: Session, entry_id: int, tree_size: int | None = None) -> InclusionProof:
-    """The inclusion proof of an entry; by default in the latest checkpoint that covers it, else the log."""
-    entry = get_entry_or_raise(session=session, entry_id=entry_id)
+def inclusion_proof(
+    *, session: Session, principal: Principal, entry_id: int, tree_size: int | None = None
+) -> InclusionProof:
+    """The inclusion proof of an entry the principal may see; by default in the latest checkpoint that
+    covers it, else the log. The proof's path holds only hashes of other leaves and subtrees."""
+    entry = get_entry_or_raise(session=session, principal=principal, entry_id=entry_id)
     checkpoint = latest_checkpoint(session=session)
     if tree_size is None:
         covered = checkpoint is not None and checkpoint.size > entry.seq
