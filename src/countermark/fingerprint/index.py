@@ -12,12 +12,14 @@ from numpy.typing import NDArray
 
 from countermark.core.errors import InvalidInput
 from countermark.fingerprint import mih
+from countermark.fingerprint.live_codes import LiveCodes
 
 INDEX_KINDS = ("mih", "flat", "multihash", "hash", "ivf")
 # Chosen by bench/fingerprint_lookup.py (docs/fingerprint.md): multi-index hashing in numpy is exact at
 # radius 31 like FAISS MultiHash 16x16 and ~80x faster at 10M hashes (1,400 vs 17 lookups/s).
 DEFAULT_KIND = "mih"
-# New codes wait in a small scanned buffer; past this many they are merged into the chunk tables.
+# New codes wait in a small scanned buffer; past this many they are merged into the chunk tables, in the
+# background (live_codes.py): a search never waits for a merge.
 MIH_BUFFER = mih.BRUTE_FORCE_BELOW
 
 
@@ -63,59 +65,6 @@ def to_codes(hashes: list[bytes]) -> NDArray[np.uint8]:
     return np.frombuffer(b"".join(hashes), dtype=np.uint8).reshape(len(hashes), -1)
 
 
-class _MihCodes:
-    """Multi-index hashing tables over the merged codes, plus a scanned buffer of recent additions."""
-
-    def __init__(self) -> None:
-        self.ids = np.zeros(0, dtype=np.int64)  # of the merged codes, row by row
-        self.table = mih.MultiIndexHash(np.zeros((0, mih.WORDS), dtype=np.uint64))
-        # Additions wait here (appended without copying the merged codes) until the next merge.
-        self.buffer_ids: list[NDArray[np.int64]] = []
-        self.buffer_words: list[NDArray[np.uint64]] = []
-        self.buffered = 0
-
-    @property
-    def ntotal(self) -> int:
-        return len(self.ids) + self.buffered
-
-    @property
-    def words(self) -> NDArray[np.uint64]:
-        """Every code, merged first then buffered."""
-        return np.concatenate([self.table.words, *self.buffer_words])
-
-    def all_ids(self) -> NDArray[np.int64]:
-        """Every id, in the order of `words`."""
-        return np.concatenate([self.ids, *self.buffer_ids])
-
-    def add(self, ids: NDArray[np.int64], codes: NDArray[np.uint8]) -> None:
-        self.buffer_ids.append(ids)
-        self.buffer_words.append(mih.as_words(codes).copy())
-        self.buffered += len(ids)
-        if self.buffered > MIH_BUFFER:
-            self.rebuild()
-
-    def rebuild(self, ids: NDArray[np.int64] | None = None, words: NDArray[np.uint64] | None = None) -> None:
-        """Merge the buffer into the tables (or load these codes), rebuilding the tables."""
-        if ids is None or words is None:
-            ids, words = self.all_ids(), self.words
-        self.table = mih.MultiIndexHash(words)
-        self.ids = ids
-        self.buffer_ids, self.buffer_words, self.buffered = [], [], 0
-
-    def search(self, queries: NDArray[np.uint8], radius: int) -> list[list[tuple[int, int]]]:
-        words = mih.as_words(queries)
-        out: list[list[tuple[int, int]]] = [[] for _ in range(len(words))]
-        q, rows, dist = self.table.search(words, radius)
-        for qi, row, d in zip(q.tolist(), rows.tolist(), dist.tolist(), strict=True):
-            out[qi].append((int(self.ids[row]), d))
-        if self.buffered:
-            buffer_ids = np.concatenate(self.buffer_ids)
-            bq, brows, bdist = mih.MultiIndexHash(np.concatenate(self.buffer_words)).search(words, radius)
-            for qi, row, d in zip(bq.tolist(), brows.tolist(), bdist.tolist(), strict=True):
-                out[qi].append((int(buffer_ids[row]), d))
-        return out
-
-
 class BinaryIndex:
     """A FAISS binary index keyed by entry id; disabled entries stop matching at once (live-id filter)."""
 
@@ -128,14 +77,14 @@ class BinaryIndex:
             )
         if kind == "mih" and bits != mih.BITS:
             raise InvalidInput(f"the mih index takes {mih.BITS}-bit codes")
-        self._mih = _MihCodes() if kind == "mih" else None
+        self._lock = threading.Lock()
+        self._mih = LiveCodes(self._lock, MIH_BUFFER) if kind == "mih" else None
         self._index: faiss.IndexBinary = faiss.IndexBinaryIDMap2(
             make_faiss_index("flat" if self._mih else kind, bits)
         )
         self._ids: set[int] = set()
         self._live: set[int] = set()
         self._codes: dict[int, bytes] = {}
-        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._live)
@@ -157,6 +106,18 @@ class BinaryIndex:
                     self._codes.update(fresh)
             self._live.update(entry_ids)
 
+    def wait_for_merge(self, timeout: float | None = None) -> bool:
+        """Wait until no background merge runs (a saved or measured index); False on timeout."""
+        if self._mih is None:
+            return True
+        with self._lock:
+            return self._mih.wait(timeout)
+
+    @property
+    def merging(self) -> bool:
+        """Whether the buffer is being merged into the tables in the background."""
+        return self._mih is not None and self._mih.merging
+
     def known_ids(self) -> set[int]:
         """Ids ever added, matching or not."""
         return set(self._ids)
@@ -176,9 +137,7 @@ class BinaryIndex:
             if not gone:
                 return
             if self._mih is not None:
-                ids, words = self._mih.all_ids(), self._mih.words
-                keep = ~np.isin(ids, np.array(gone, dtype=np.int64))
-                self._mih.rebuild(ids[keep], words[keep])
+                self._mih.forget(gone)
             elif set(self._codes) != self._ids:  # read back from a file: the codes are not at hand
                 self._live.difference_update(gone)
                 return
@@ -237,8 +196,9 @@ class BinaryIndex:
         tmp = path.with_suffix(".tmp")
         with self._lock:
             if self._mih is not None:
+                ids, words = self._mih.codes()
                 with tmp.open("wb") as out:
-                    np.savez(out, ids=self._mih.all_ids(), words=self._mih.words)
+                    np.savez(out, ids=ids, words=words)
             else:
                 faiss.write_index_binary(self._index, str(tmp))
             live = np.array(sorted(self._live), dtype=np.int64)
@@ -257,7 +217,8 @@ class BinaryIndex:
                     ids, words = saved["ids"].astype(np.int64), saved["words"].astype(np.uint64)
                 if words.ndim != 2 or words.shape[1] != mih.WORDS or len(ids) != len(words):
                     raise ValueError("ids and codes disagree")
-                index._mih.rebuild(ids, words)
+                with index._lock:
+                    index._mih.replace(ids, words)
                 index._ids = set(ids.tolist())
             else:
                 index._index = faiss.read_index_binary(str(path))

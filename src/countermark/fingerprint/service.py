@@ -212,7 +212,7 @@ def add_image(
     )
     session.add(entry)
     session.flush()
-    live_matcher(ctx, session).enrol(entry, features)
+    live_matcher(ctx, session).enrol(entry, features, session=session)
     return entry
 
 

@@ -1,4 +1,11 @@
-"""Targeting services: retrain, score (batch and single, model kept loaded) and select; never commit."""
+"""Targeting services: retrain, score (batch and single, model kept loaded) and select; never commit.
+
+Every call names the organisation it acts for (`owner_org_id`): its own declarations, inspection results,
+active model and active rules, never another's, even one shared with it (a shared rule or model can be
+read, not applied). An organisation with no active model and no active rule still scores: on the
+intelligence flags alone (confirmed infringers among the parties), with the fixed lane thresholds
+(`calibration.UNCALIBRATED`); there is no built-in default profile.
+"""
 
 from __future__ import annotations
 
@@ -141,7 +148,7 @@ def select_for_day(
             select(TargetingDecision).where(
                 TargetingDecision.shipment_id == shipment.id, TargetingDecision.selected_on == day
             )
-        ) or TargetingDecision(shipment_id=shipment.id, selected_on=day)
+        ) or TargetingDecision(shipment_id=shipment.id, selected_on=day, owner_org_id=owner_org_id)
         decision.model_id = scorer.model_id
         decision.score = float(row["score"])
         decision.model_score = None if pd.isna(row["model_score"]) else float(row["model_score"])

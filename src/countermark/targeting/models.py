@@ -65,14 +65,17 @@ class InspectionResult(IngestedMixin, MarkedMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
-class RuleProfile(Base):
-    """An analyst's risk rule: a safe expression, the reason shown to officers and what they must do."""
+class RuleProfile(MarkedMixin, Base):
+    """An analyst's risk rule: a safe expression, the reason shown to officers and what they must do.
+
+    Owned and marked: only the owning organisation's active rules score its declarations and only it may
+    change them; others see a rule only as its marking allows (orgs.visibility).
+    """
 
     __tablename__ = "rule_profiles"
     __table_args__ = (UniqueConstraint("owner_org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     expression: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
@@ -85,13 +88,12 @@ class RuleProfile(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class TargetingModelVersion(Base):
-    """A trained risk model kept in the registry; the newest active one scores."""
+class TargetingModelVersion(MarkedMixin, Base):
+    """A trained risk model kept in the registry; the owner's newest active one scores its declarations."""
 
     __tablename__ = "targeting_models"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     trained_through: Mapped[date | None]
     training_rows: Mapped[int]
     positives: Mapped[int]
@@ -102,8 +104,12 @@ class TargetingModelVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class TargetingDecision(Base):
-    """A shipment's score on a selection day, the lane chosen and every reason behind it."""
+class TargetingDecision(MarkedMixin, Base):
+    """A shipment's score on a selection day, the lane chosen and every reason behind it.
+
+    Owned by the organisation that selected (always the shipment's owner: a day's selection takes only
+    the organisation's own declarations) and marked, so that seeing a shipment does not show its lane.
+    """
 
     __tablename__ = "targeting_decisions"
     __table_args__ = (UniqueConstraint("shipment_id", "selected_on"),)

@@ -21,11 +21,11 @@ from countermark.orgs.deps import PageViewer, Viewer, check_csrf
 from countermark.orgs.visibility import visible, visible_clause
 from countermark.targeting.charts import rate_line_chart
 from countermark.targeting.models import InspectionResult, Shipment, TargetingDecision
+from countermark.targeting.registry_service import org_of
 from countermark.targeting.schemas import InspectionEntry, RuleIn
 from countermark.targeting.scoring_api import (
     decisions_of_day,
     latest_selection_day,
-    org_of,
     record_inspection,
     rules_of,
     score_shipments,
@@ -107,7 +107,7 @@ def _declaration(
     shipment = visible_shipments(session, viewer.principal, [record_id])[0]
     scored = score_shipments(app_context(request), session, viewer.principal, [shipment])[0]
     decision = session.scalar(
-        select(TargetingDecision)
+        visible(TargetingDecision, viewer.principal)
         .where(TargetingDecision.shipment_id == shipment.id)
         .order_by(TargetingDecision.selected_on.desc())
         .limit(1)
@@ -265,6 +265,7 @@ def performance_page(request: Request, session: DbSession, viewer: PageViewer) -
         set(
             session.scalars(
                 select(TargetingDecision.shipment_id).where(
+                    visible_clause(TargetingDecision, viewer.principal),
                     TargetingDecision.shipment_id.in_(ids),
                     TargetingDecision.lane.in_(("red", "yellow")),
                     TargetingDecision.exploration.is_(False),

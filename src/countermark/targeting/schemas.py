@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from countermark.core.marking import Tlp
 from countermark.core.validation import CountryCode, CurrencyCode, HsCode, JsonObject, RecordIn, TextIn
 from countermark.orgs.schemas import MarkedOut
 
@@ -108,6 +109,9 @@ class RuleIn(TextIn):
     lane: Literal["red", "yellow"] = "red"
     weight: float = Field(default=0.5, gt=0, le=1)
     active: bool = True
+    tlp: Tlp | None = Field(
+        default=None, description="Who else may read the rule (it scores only for its owner); default AMBER."
+    )
 
 
 class ScoreOut(BaseModel):
@@ -184,6 +188,54 @@ class RuleOut(BaseModel):
     weight: float
     active: bool
     created_by: str
+    tlp: str
+
+
+class ProfileOut(RuleOut):
+    """A stored rule profile with its owner and marking (the registry's list, detail and export)."""
+
+    owner_org_id: int
+    sharing_group_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ModelOut(BaseModel):
+    """A trained model in the registry: what it learnt from and how it measured (not its document)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    owner_org_id: int
+    tlp: str
+    sharing_group_id: int | None
+    trained_through: date | None
+    training_rows: int
+    positives: int
+    metrics: dict[str, Any]
+    active: bool
+    created_by: str
+    created_at: datetime
+
+
+class DecisionRecordOut(BaseModel):
+    """A stored targeting decision with its owner and marking."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    owner_org_id: int
+    tlp: str
+    sharing_group_id: int | None
+    shipment_id: int
+    selected_on: date
+    model_id: int | None
+    score: float
+    model_score: float | None
+    lane: str
+    exploration: bool
+    reasons: list[Any]
+    created_at: datetime
 
 
 class InspectionEntry(TextIn):

@@ -111,7 +111,7 @@ _LOOKUPS = _in_one_trip(
     ),
     select(func.max(RuleProfile.updated_at)).where(RuleProfile.owner_org_id == _ORG),
     select(func.count(RuleProfile.id)).where(RuleProfile.owner_org_id == _ORG),
-    select(func.max(TargetingDecision.id)),
+    select(func.max(TargetingDecision.id)).where(TargetingDecision.owner_org_id == _ORG),
     # …then the newest result and declaration (the history's index look-ups).
     select(func.max(InspectionResult.id)),
     select(func.max(Shipment.id)),
@@ -144,18 +144,15 @@ def recent_lane_shares(
 ) -> tuple[float, float] | None:
     """Shares of the declarations that went red and yellow over the last `days` days of selections."""
     last = session.scalar(
-        select(func.max(TargetingDecision.selected_on))
-        .join(Shipment, Shipment.id == TargetingDecision.shipment_id)
-        .where(Shipment.owner_org_id == owner_org_id)
+        select(func.max(TargetingDecision.selected_on)).where(TargetingDecision.owner_org_id == owner_org_id)
     )
     if last is None:
         return None
     counts = dict(
         session.execute(
             select(TargetingDecision.lane, func.count())
-            .join(Shipment, Shipment.id == TargetingDecision.shipment_id)
             .where(
-                Shipment.owner_org_id == owner_org_id,
+                TargetingDecision.owner_org_id == owner_org_id,
                 TargetingDecision.selected_on > last - timedelta(days=days),
             )
             .group_by(TargetingDecision.lane)
@@ -253,6 +250,8 @@ def loaded_scorer(
 
     With `fresh=False` a changed history does not make the caller wait: the index in memory serves
     (it lacks at most the last seconds' results) while a new one is built in the background.
+    Only the organisation's own active model and rules load; with neither it scores on the intelligence
+    flags alone, with the fixed thresholds (see engine_service).
     """
     scorers = ctx.cached(CACHE_NAME, _Scorers)
     outcomes = case_outcomes(ctx)

@@ -17,16 +17,18 @@ from sqlalchemy.orm import Session
 
 from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
-from countermark.core.errors import Forbidden, InvalidInput, NotFound
+from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.params import RecordId
 from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
-from countermark.orgs.visibility import Principal, visible
+from countermark.orgs.visibility import Principal, visible, visible_clause
 from countermark.targeting.calibration import LaneCutoffs, cutoffs_from_hit_rates, cutoffs_from_shares
 from countermark.targeting.engine_service import select_for_day
 from countermark.targeting.frames import declaration_row, row_columns
 from countermark.targeting.models import InspectionResult, RuleProfile, Shipment, TargetingDecision
+from countermark.targeting.registry_api import router as registry_router
+from countermark.targeting.registry_service import org_of
 from countermark.targeting.schemas import (
     DecisionOut,
     InspectionEntry,
@@ -51,31 +53,10 @@ _FIELDS = tuple(c.name for c in Shipment.__table__.columns if c.name not in ("id
 ShipmentId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-
-
-
-
-
-
-
-
-
-
-
-
 class InspectionCreate(InspectionEntry):
     """An inspection result of one shipment."""
 
     shipment_id: ShipmentId
-
-
-
-
-def org_of(principal: Principal) -> int:
-    """The principal's organisation, whose model and rules score."""
-    if principal.org_id is None:
-        raise Forbidden("targeting acts for an organisation: use a user's session or token")
-    return principal.org_id
 
 
 def visible_shipments(session: Session, principal: Principal, ids: Sequence[int]) -> list[Shipment]:
@@ -148,20 +129,24 @@ def score_shipments(
 
 
 def latest_selection_day(session: Session, principal: Principal) -> date | None:
-    """The most recent day with decisions on shipments the principal may see."""
-    query = visible(Shipment, principal).join(TargetingDecision, TargetingDecision.shipment_id == Shipment.id)
+    """The most recent day of the decisions the principal may see (on shipments it may see)."""
+    query = (
+        visible(Shipment, principal)
+        .join(TargetingDecision, TargetingDecision.shipment_id == Shipment.id)
+        .where(visible_clause(TargetingDecision, principal))
+    )
     day: date | None = session.scalar(query.with_only_columns(func.max(TargetingDecision.selected_on)))
     return day
 
 
 def decisions_of_day(session: Session, principal: Principal, day: date) -> list[DecisionOut]:
-    """The day's decisions on visible shipments: red, yellow, green, then highest score first."""
+    """The day's visible decisions on visible shipments: red, yellow, green, then highest score first."""
     lane_rank = case(LANE_ORDER, value=TargetingDecision.lane, else_=3)
     query = (
         visible(Shipment, principal)
         .join(TargetingDecision, TargetingDecision.shipment_id == Shipment.id)
         .add_columns(TargetingDecision)
-        .where(TargetingDecision.selected_on == day)
+        .where(TargetingDecision.selected_on == day, visible_clause(TargetingDecision, principal))
         .order_by(lane_rank, TargetingDecision.score.desc(), Shipment.id)
     )
     return [
@@ -180,7 +165,7 @@ def decisions_of_day(session: Session, principal: Principal, day: date) -> list[
 
 
 def rules_of(session: Session, principal: Principal) -> list[RuleProfile]:
-    """The organisation's rule profiles by name."""
+    """The organisation's own rule profiles by name (those that score its declarations)."""
     return list(
         session.scalars(
             select(RuleProfile)
@@ -315,3 +300,7 @@ def post_inspection(
     entry = InspectionEntry.model_validate(body.model_dump(exclude={"shipment_id"}))
     result = record_inspection(session, principal, shipment, entry, client_origin(request))
     return InspectionOut.model_validate(result)
+
+
+# The registry's list, detail, export and ownership-checked write routes, under the same prefix.
+router.include_router(registry_router)

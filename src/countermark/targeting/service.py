@@ -94,6 +94,8 @@ def save_rule(*, session: Session, owner_org_id: int, rule: RuleIn, actor: str) 
     ) or RuleProfile(owner_org_id=owner_org_id, name=rule.name, created_by=actor)
     for name in ("expression", "reason", "instruction", "lane", "weight", "active"):
         setattr(profile, name, getattr(rule, name))
+    if rule.tlp is not None:
+        profile.tlp = rule.tlp
     session.add(profile)
     session.flush()
     record_audit(
