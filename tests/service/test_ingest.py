@@ -195,6 +195,29 @@ CASES: dict[str, tuple[dict[str, Any], list[tuple[dict[str, Any], str]]]] = {
                 },
                 "unknown currency",
             ),
+            (
+                {
+                    "source": "t",
+                    "external_id": "L-5",
+                    "platform": "ShopMarket",
+                    "url": "https://x.example/",
+                    "title": "t",
+                    "observed_at": "2026-05-01T10:00:00Z",
+                    "description": "x" * 20_001,  # a 10 MB one made its page take 7 s (issue 12)
+                },
+                "description: String should have at most 20000 characters",
+            ),
+            (
+                {
+                    "source": "t",
+                    "external_id": "L-6",
+                    "platform": "ShopMarket",
+                    "url": "https://x.example/",
+                    "title": "t" * 1001,
+                    "observed_at": "2026-05-01T10:00:00Z",
+                },
+                "title: String should have at most 1000 characters",
+            ),
         ],
     ),
     "shipments": (
@@ -353,7 +376,14 @@ def test_records_of_another_organisation_are_not_overwritten(store: AppContext, 
     report = ingest(store, "rights", write_jsonl(tmp_path / "r2.jsonl", [{**RIGHT, "version": 5}]), other)
 
     assert report.rejected == 1
-    assert "owned by another organisation" in read_rejects(report)[0]["errors"][0]
+    # The refusal names no one and tells nothing of the stored record (issue 12, item 9).
+    reason = read_rejects(report)[0]["errors"][0]
+    assert reason == (
+        "right t:R-1 cannot be stored under this source and external_id: use a source of your own"
+    )
+    with unit_of_work(store.sessions) as session:
+        right = session.scalars(select(Right)).one()
+        assert (right.owner_org_id, right.version) == (owner, 1)
 
 
 def test_listing_ingest_links_seller_stores_images_snapshot_and_identifiers(

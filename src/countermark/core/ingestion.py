@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar
+from types import SimpleNamespace
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
+from countermark.core.clock import utcnow
 from countermark.core.storage import store_blob
 
 Outcome = Literal["stored", "updated", "unchanged"]
@@ -36,6 +39,83 @@ class IngestContext:
     owner_org_id: int
     tlp: str
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+    batch: Batch | None = None
+
+
+@dataclass(slots=True)
+class StoredVersion:
+    """What the version rule reads of a stored (or, within a batch, already decided) row."""
+
+    id: int
+    version: int
+    content_hash: str
+    owner_org_id: int
+
+
+DeferredWrite = Callable[["IngestContext", dict[Hashable, Any]], None]
+IdAllocator = Callable[[Session, Any, int, int], list[int]]
+RowInserter = Callable[[Session, Any, list[dict[str, Any]]], None]
+
+
+@dataclass
+class Batch:
+    """Rows of one batch decided in memory by the version rule and written together afterwards.
+
+    While `IngestContext.batch` is set, `upsert_versioned` reads what is stored for the batch's keys once
+    per table, decides each row against that and against the batch's earlier rows (so duplicates in a
+    file behave exactly as row by row), and queues the row with an id allocated in advance instead of
+    writing it. What a handler records after a row (identifier sightings) is queued with `defer`, keyed
+    by subject so that the last row of a subject wins, as when rows replace each other one by one.
+    The ingestion service writes the queues set-based (`ingest/bulk.py`).
+    """
+
+    keys: dict[str, set[str]]
+    allocate_ids: IdAllocator
+    insert_rows: RowInserter  # (session, table, rows): the fastest insert the database offers
+    remaining: int
+    known: dict[Any, dict[tuple[str, str], StoredVersion]] = field(default_factory=dict)
+    inserts: dict[Any, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    updates: dict[Any, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    deferred: dict[DeferredWrite, dict[Hashable, Any]] = field(default_factory=dict)
+    free_ids: dict[Any, list[int]] = field(default_factory=dict)
+
+    def defer(self, write: DeferredWrite, key: Hashable, item: Any) -> None:
+        """Queue an item for `write` (called once with every item, after the rows are written)."""
+        queue = self.deferred.setdefault(write, {})
+        queue.pop(key, None)  # a later row of the same subject replaces the earlier one, in order
+        queue[key] = item
+
+    def stored(self, session: Session, table: Any) -> dict[tuple[str, str], StoredVersion]:
+        """The stored versions of the batch's keys in this table, read once per batch."""
+        known = self.known.get(table)
+        if known is None:
+            known = {}
+            columns = (table.id, table.source, table.external_id, table.version, table.content_hash)
+            for source, external_ids in self.keys.items():
+                wanted = sorted(external_ids)
+                for start in range(0, len(wanted), KEY_CHUNK):
+                    query = select(*columns, table.owner_org_id).where(
+                        table.source == source, table.external_id.in_(wanted[start : start + KEY_CHUNK])
+                    )
+                    for row_id, src, ext, version, digest, owner in session.execute(query):
+                        known[(src, ext)] = StoredVersion(row_id, version, digest, owner)
+            self.known[table] = known
+        return known
+
+    def new_id(self, session: Session, table: Any, to_come: int) -> int:
+        """An id for a new row of the table, allocated in advance for the `to_come` rows of the batch
+        still to decide (`allocate_ids(session, table, count, above)`, above the ids handed out)."""
+        free = self.free_ids.setdefault(table, [])
+        if not free:
+            queued = self.inserts.get(table, {})
+            free.extend(reversed(self.allocate_ids(session, table, to_come, max(queued, default=0))))
+        row_id = free.pop()
+        if row_id in self.inserts.get(table, {}):
+            raise RuntimeError(f"id {row_id} of {table.__tablename__} allocated twice")
+        return row_id
+
+
+KEY_CHUNK = 1000
 
 
 class VersionedRow(Protocol):
@@ -55,6 +135,17 @@ def content_hash(record: BaseModel, extra: dict[str, Any] | None = None) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def key_unavailable(key: str) -> str:
+    """The reason a row whose key another organisation holds is refused.
+
+    Keys are unique on the instance (source + external_id), so the refusal itself cannot be made to look
+    like acceptance; it names no one: neither that the holder is another organisation nor which, nor
+    anything of the stored record (its version, marking or content), the way a taken e-mail address is
+    refused. A source of one's own (`--source`, or the `source` field) avoids the collision.
+    """
+    return f"{key} cannot be stored under this source and external_id: use a source of your own"
+
+
 def decide_version(
     existing: VersionedRow | None, *, version: int, digest: str, owner_org_id: int, key: str
 ) -> Literal["insert", "update", "unchanged"]:
@@ -62,7 +153,7 @@ def decide_version(
     if existing is None:
         return "insert"
     if existing.owner_org_id != owner_org_id:
-        raise RowRejected(f"{key} is already stored and owned by another organisation")
+        raise RowRejected(key_unavailable(key))
     if version > existing.version:
         return "update"
     if version < existing.version:
@@ -128,6 +219,9 @@ def upsert_versioned(
     external_id: str = getattr(record, "external_id")  # noqa: B009 - every RecordIn has it
     version: int = getattr(record, "version")  # noqa: B009
     table: Any = model
+    if ctx.batch is not None:
+        return _queue_versioned(ctx, ctx.batch, table, record, label=label, fields=fields, derived=derived,
+                                values=values)  # fmt: skip
     existing = ctx.session.scalar(
         select(table).where(table.source == ctx.source, table.external_id == external_id)
     )
@@ -150,3 +244,53 @@ def upsert_versioned(
     ctx.session.add(row)
     ctx.session.flush()
     return row, "stored" if existing is None else "updated"
+
+
+def _queue_versioned(
+    ctx: IngestContext,
+    batch: Batch,
+    table: Any,
+    record: BaseModel,
+    *,
+    label: str,
+    fields: tuple[str, ...],
+    derived: dict[str, Any] | None,
+    values: dict[str, Any] | None,
+) -> tuple[Any, Outcome]:
+    """`upsert_versioned` inside a batch: decide by the same rule, queue the write, return a stand-in row
+    (its `id` and column values as attributes) for what the handler records next."""
+    to_come, batch.remaining = batch.remaining, batch.remaining - 1  # this row and the batch's next
+    external_id: str = getattr(record, "external_id")  # noqa: B009
+    version: int = getattr(record, "version")  # noqa: B009
+    known = batch.stored(ctx.session, table)
+    existing = known.get((ctx.source, external_id))
+    digest = content_hash(record, derived)
+    decision = decide_version(
+        existing,
+        version=version,
+        digest=digest,
+        owner_org_id=ctx.owner_org_id,
+        key=f"{label} {ctx.source}:{external_id}",
+    )
+    if decision == "unchanged":
+        return None, "unchanged"
+    now = utcnow()
+    columns = {name: getattr(record, name) for name in fields}
+    columns.update(values or {})
+    columns.update(version=version, content_hash=digest, tlp=ctx.tlp, updated_at=now)
+    if existing is None:
+        row_id = batch.new_id(ctx.session, table, to_come)
+        columns.update(id=row_id, source=ctx.source, external_id=external_id, owner_org_id=ctx.owner_org_id)
+        columns["created_at"] = now
+        batch.inserts.setdefault(table, {})[row_id] = columns
+    else:
+        row_id = existing.id
+        queued = batch.inserts.get(table, {}).get(row_id)
+        if queued is not None:  # new in this batch: the insert carries the newer version
+            queued.update(columns)
+        else:
+            pending = batch.updates.setdefault(table, {}).setdefault(row_id, {})
+            pending.update(columns, id=row_id, owner_org_id=ctx.owner_org_id)
+    known[(ctx.source, external_id)] = StoredVersion(row_id, version, digest, ctx.owner_org_id)
+    stand_in = cast(Any, SimpleNamespace(**{**columns, "id": row_id}))
+    return stand_in, "stored" if existing is None else "updated"

@@ -10,6 +10,7 @@ from pydantic.fields import FieldInfo
 
 from countermark.ingest.kinds import KINDS
 from countermark.ingest.readers import LIST_SEPARATOR
+from countermark.ingest.service import BATCH_ROWS
 
 HEADER = f"""# Ingestion schemas
 
@@ -19,9 +20,16 @@ Every kind is ingested with `countermark ingest KIND FILE --org NAME`, from JSON
 line) or CSV (one row a line, with a header). In CSV, list fields are separated by `{LIST_SEPARATOR}` and a
 mapping file (`--map mapping.json`, an object `{{"field": "CSV header"}}`, where the field may be
 `attributes.<name>` for shipments) renames an administration's own columns. A record is identified by
-`source` + `external_id`: the same version again changes nothing, a higher version replaces it, and the
-same version with other content is rejected. Rejected rows are written beside the input as
+`source` + `external_id`: the same version again changes nothing, a higher version replaces it, a lower
+one is ignored, and the same version with other content is rejected. Keys are unique on the instance: a
+key another organisation holds is refused with a reason that names no one ("cannot be stored under this
+source and external_id: use a source of your own"). Rejected rows are written beside the input as
 `<file>.rejects.jsonl`, each with its line number and reasons; good rows are kept.
+
+Kinds marked *(batched)* are validated and decided {BATCH_ROWS:,} rows at a time and written set-based
+(PostgreSQL: COPY, and an UPDATE ... FROM a staging table for newer versions; SQLite: executemany), with
+the same counts, rejects and identifiers as row by row; a batch the database refuses is redone row by row
+so that only the rows at fault are rejected.
 """
 
 
@@ -56,8 +64,10 @@ def schema_markdown() -> str:
     """The whole reference as Markdown."""
     parts = [HEADER]
     for spec in KINDS.values():
+        batched = " *(batched)*" if spec.bulk else ""
         parts.append(
-            f"\n## `{spec.name}` — {spec.summary}\n\n| field | type | default | meaning |\n|---|---|---|---|"
+            f"\n## `{spec.name}` — {spec.summary}{batched}\n\n"
+            "| field | type | default | meaning |\n|---|---|---|---|"
         )
         for name, info in spec.schema.model_fields.items():
             description = (info.description or "").replace("|", "\\|")

@@ -27,6 +27,9 @@ class KindSpec:
     schema: type[BaseModel]
     store: Callable[[IngestContext, Any], Outcome]
     summary: str
+    # Stored in batches (ingest/bulk.py): the handler writes only through `upsert_versioned` and
+    # `record_sightings`, and refuses a row (RowRejected) only before queuing anything for it.
+    bulk: bool = False
 
     @property
     def fields(self) -> frozenset[str]:
@@ -55,7 +58,7 @@ KINDS: dict[str, KindSpec] = {
         KindSpec("authorised_sellers", AuthorisedSellerIn, ingest_authorised_seller, "authorised resellers"),
         KindSpec("accounts", AccountIn, ingest_account, "seller accounts, pages and shops"),
         KindSpec("listings", ListingIn, ingest_listing, "offers observed online"),
-        KindSpec("shipments", ShipmentIn, ingest_shipment, "declarations and consignments"),
+        KindSpec("shipments", ShipmentIn, ingest_shipment, "declarations and consignments", bulk=True),
         KindSpec("inspections", InspectionIn, ingest_inspection, "customs inspection results"),
     )
 }

@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-from sqlalchemy.exc import DataError, IntegrityError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput
-from countermark.core.ingestion import IngestContext, RowRejected
+from countermark.core.ingestion import Batch, IngestContext, Outcome, RowRejected
 from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
+from countermark.ingest.bulk import BatchRefused, allocate_ids, insert_rows, planned_each_time, write_batch
 from countermark.ingest.kinds import KINDS, KindSpec
 from countermark.ingest.readers import RawRow, count_rows, detect_format, load_mapping, read_csv, read_jsonl
 from countermark.orgs.service import record_audit
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
+BATCH_ROWS = 5000
+
+
+def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
+    chunk: list[RawRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @dataclass
@@ -96,8 +111,13 @@ def ingest_rows(
     base_dir: Path | None = None,
     progress: Progress | None = None,
     total: int = 0,
+    bulk: bool = True,
 ) -> IngestReport:
-    """Validate and store rows of one kind inside the caller's transaction; the report lists the rejects."""
+    """Validate and store rows of one kind inside the caller's transaction; the report lists the rejects.
+
+    Kinds that allow it (`KindSpec.bulk`) are stored in batches of `BATCH_ROWS` written set-based, with
+    the same counts and rejects as row by row (`bulk=False`, kept for comparison and for the others).
+    """
     spec = _check_options(kind, tlp)
     report = IngestReport(kind=kind, path=label)
     ctx = IngestContext(
@@ -108,11 +128,17 @@ def ingest_rows(
         owner_org_id=owner_org_id,
         tlp=tlp,
     )
-    for row in rows:
-        report.read += 1
-        _ingest_row(spec, ctx, row, report, default_source=source or label)
-        if progress:
-            progress(report.read, max(total, report.read))
+    if spec.bulk and bulk:
+        for chunk in _chunks(rows, BATCH_ROWS):
+            _ingest_batch(spec, ctx, chunk, report, default_source=source or label)
+            if progress:
+                progress(report.read, max(total, report.read))
+    else:
+        for row in rows:
+            report.read += 1
+            _ingest_row(spec, ctx, row, report, default_source=source or label)
+            if progress:
+                progress(report.read, max(total, report.read))
     record_audit(
         session=session,
         actor=actor,
@@ -138,6 +164,7 @@ def ingest_file(
     fmt: str | None = None,
     mapping_path: Path | None = None,
     progress: Progress | None = None,
+    bulk: bool = True,
 ) -> IngestReport:
     """Ingest one file of one kind inside the caller's transaction; rejected rows go beside the file."""
     spec = _check_options(kind, tlp)
@@ -158,6 +185,7 @@ def ingest_file(
         base_dir=path.parent.resolve(),
         progress=progress,
         total=count_rows(path),
+        bulk=bulk,
     )
     report.path = str(path)
     _write_rejects(path, report)
@@ -193,24 +221,30 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _ingest_row(
-    spec: KindSpec, ctx: IngestContext, row: RawRow, report: IngestReport, *, default_source: str
-) -> None:
-    def reject(reasons: list[str]) -> None:
-        report.rejected += 1
-        report.rejects.append(
-            {"line": row.line, "errors": reasons, "record": _echo(row)}
-        )
+def _reject(report: IngestReport, row: RawRow, reasons: list[str]) -> None:
+    report.rejected += 1
+    report.rejects.append({"line": row.line, "errors": reasons, "record": _echo(row)})
 
+
+def _validate(spec: KindSpec, row: RawRow) -> BaseModel | list[str]:
+    """The validated record, or the reasons it is rejected."""
     if row.data is None:
-        reject([row.error or "unreadable row"])
-        return
+        return [row.error or "unreadable row"]
     try:
-        record = spec.schema.model_validate(row.data)
+        return spec.schema.model_validate(row.data)
     except ValidationError as exc:
-        reject(_validation_reasons(exc))
-        return
-    ctx.source = getattr(record, "source", "") or default_source
+        return _validation_reasons(exc)
+
+
+def _source_of(record: BaseModel, default_source: str) -> str:
+    return getattr(record, "source", "") or default_source
+
+
+def _store_one(
+    spec: KindSpec, ctx: IngestContext, record: BaseModel, default_source: str
+) -> Outcome | list[str]:
+    """Store one validated record in its own savepoint: what happened, or the reasons it is rejected."""
+    ctx.source = _source_of(record, default_source)
     savepoint = ctx.session.begin_nested()
     try:
         outcome = spec.store(ctx, record)
@@ -218,14 +252,74 @@ def _ingest_row(
     except RowRejected as exc:
         savepoint.rollback()
         ctx.cache.clear()  # entries created inside the rolled-back savepoint are gone
-        reject([str(exc)])
-        return
+        return [str(exc)]
     except (IntegrityError, DataError) as exc:
         savepoint.rollback()
         ctx.cache.clear()
-        reject([f"the database refused the row: {str(exc.orig).splitlines()[0]}"])
-        return
-    setattr(report, outcome, getattr(report, outcome) + 1)
+        return [f"the database refused the row: {str(exc.orig).splitlines()[0]}"]
+    return outcome
+
+
+def _count(report: IngestReport, row: RawRow, result: Outcome | list[str]) -> None:
+    if isinstance(result, list):
+        _reject(report, row, result)
+    else:
+        setattr(report, result, getattr(report, result) + 1)
+
+
+def _ingest_row(
+    spec: KindSpec, ctx: IngestContext, row: RawRow, report: IngestReport, *, default_source: str
+) -> None:
+    checked = _validate(spec, row)
+    result = checked if isinstance(checked, list) else _store_one(spec, ctx, checked, default_source)
+    _count(report, row, result)
+
+
+def _ingest_batch(
+    spec: KindSpec, ctx: IngestContext, rows: list[RawRow], report: IngestReport, *, default_source: str
+) -> None:
+    """Validate a batch, decide every row in memory, write the batch set-based (ingest/bulk.py).
+
+    Counts and rejects are those of the row-by-row path, in the same order. A batch the database refuses
+    (a value PostgreSQL cannot store, another writer in between) is redone row by row, so the rows at
+    fault are rejected with the database's reason and the others kept.
+    """
+    report.read += len(rows)
+    checked = [_validate(spec, row) for row in rows]
+    records = [(index, record) for index, record in enumerate(checked) if not isinstance(record, list)]
+    keys: dict[str, set[str]] = {}
+    for _, record in records:
+        keys.setdefault(_source_of(record, default_source), set()).add(getattr(record, "external_id"))  # noqa: B009
+    results: dict[int, Outcome | list[str]] = {}
+    written = True
+    savepoint = ctx.session.begin_nested()
+    ctx.batch = Batch(keys=keys, allocate_ids=allocate_ids, insert_rows=insert_rows, remaining=len(records))
+    try:
+        with planned_each_time(ctx.session):
+            for index, record in records:
+                ctx.source = _source_of(record, default_source)
+                try:
+                    results[index] = spec.store(ctx, record)
+                except RowRejected as exc:  # refused before anything of it was queued (KindSpec.bulk)
+                    results[index] = [str(exc)]
+            write_batch(ctx, ctx.batch)
+        savepoint.commit()
+    except (BatchRefused, DBAPIError, UnicodeError) as exc:
+        savepoint.rollback()
+        ctx.cache.clear()
+        written = False
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        log.info("a batch of %d %s was refused (%s): redone row by row", len(rows), spec.name, reason)
+    finally:
+        ctx.batch = None
+    for index, row in enumerate(rows):
+        checked_row = checked[index]
+        if isinstance(checked_row, list):
+            _count(report, row, checked_row)
+        elif written:
+            _count(report, row, results[index])
+        else:
+            _count(report, row, _store_one(spec, ctx, checked_row, default_source))
 
 
 def _write_rejects(path: Path, report: IngestReport) -> None:

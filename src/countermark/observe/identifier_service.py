@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from countermark.core.clock import utcnow
 from countermark.core.ingestion import IngestContext
 from countermark.observe.identifiers import FoundIdentifier, extract_identifiers, normalise_identifier
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
@@ -24,10 +28,27 @@ class Sighting:
     found: FoundIdentifier
 
 
+# Parties recur across a feed (a sender, a courier, an address): short values are extracted once per
+# process. Both functions are pure; long texts (descriptions, pages) are not kept.
+SHORT_TEXT = 500
+
+
+@lru_cache(maxsize=100_000)
+def _found_in_short_text(text: str, region: str | None) -> tuple[FoundIdentifier, ...]:
+    return tuple(extract_identifiers(text, default_region=region))
+
+
+@lru_cache(maxsize=100_000)
+def _normalised_short_value(kind: str, raw: str, region: str | None) -> str | None:
+    return normalise_identifier(kind, raw, default_region=region)
+
+
 def sightings_in_text(field: str, text: str | None, *, region: str | None) -> list[Sighting]:
     """Identifiers extracted from free text, tagged with the field they came from."""
     if not text:
         return []
+    if len(text) <= SHORT_TEXT:
+        return [Sighting(field, found) for found in _found_in_short_text(text, region)]
     return [Sighting(field, found) for found in extract_identifiers(text, default_region=region)]
 
 
@@ -35,7 +56,10 @@ def sighting_of_value(field: str, kind: str, raw: str | None, *, region: str | N
     """The identifier of a structured field (a name, an address), if it normalises."""
     if not raw:
         return []
-    value = normalise_identifier(kind, raw, default_region=region)
+    if len(raw) <= SHORT_TEXT:
+        value = _normalised_short_value(kind, raw, region)
+    else:
+        value = normalise_identifier(kind, raw, default_region=region)
     if not value:
         return []
     return [Sighting(field, FoundIdentifier(kind=kind, value=value, raw=raw, start=-1, end=-1))]
@@ -61,7 +85,14 @@ def _identifier_id(ctx: IngestContext, kind: str, value: str) -> int:
 def record_sightings(
     ctx: IngestContext, *, subject_type: str, subject_id: int, sightings: Iterable[Sighting]
 ) -> int:
-    """Replace the subject's identifier sightings with these; the number recorded."""
+    """Replace the subject's identifier sightings with these; the number recorded.
+
+    Inside an ingestion batch (`ctx.batch`) they are queued and written with the batch's others at once.
+    """
+    if ctx.batch is not None:
+        kept = _distinct_sightings(sightings)
+        ctx.batch.defer(_write_sightings, (subject_type, subject_id), kept)
+        return len(kept)
     ctx.session.execute(
         delete(IdentifierSighting).where(
             IdentifierSighting.subject_type == subject_type, IdentifierSighting.subject_id == subject_id
@@ -84,6 +115,81 @@ def record_sightings(
         )
     ctx.session.flush()
     return len(seen)
+
+
+def _distinct_sightings(sightings: Iterable[Sighting]) -> list[tuple[str, str, str, str]]:
+    """(kind, value, field, raw) of each identifier once per field, as `record_sightings` keeps them."""
+    kept: dict[tuple[str, str, str], str] = {}
+    for sighting in sightings:
+        key = (sighting.found.kind, sighting.found.value[:1000], sighting.field)
+        kept.setdefault(key, sighting.found.raw[:1000])
+    return [(kind, value, field, raw) for (kind, value, field), raw in kept.items()]
+
+
+def _write_sightings(ctx: IngestContext, queued: dict[Any, Any]) -> None:
+    """Write a batch's queued sightings set-based: replace each subject's, creating missing identifiers."""
+    session, batch = ctx.session, ctx.batch
+    assert batch is not None  # called by the batch it was queued in
+    subjects: dict[str, list[int]] = {}
+    for subject_type, subject_id in queued:
+        subjects.setdefault(subject_type, []).append(subject_id)
+    for subject_type, ids in subjects.items():
+        for start in range(0, len(ids), 1000):
+            session.execute(
+                delete(IdentifierSighting).where(
+                    IdentifierSighting.subject_type == subject_type,
+                    IdentifierSighting.subject_id.in_(ids[start : start + 1000]),
+                )
+            )
+    wanted = {(kind, value) for kept in queued.values() for kind, value, _, _ in kept}
+    ids_by_key = _identifier_ids(ctx, wanted)
+    now = utcnow()
+    rows = [
+        {
+            "identifier_id": ids_by_key[(kind, value)],
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "field": field,
+            "raw": raw,
+            "seen_at": now,
+        }
+        for (subject_type, subject_id), kept in queued.items()
+        for kind, value, field, raw in kept
+    ]
+    batch.insert_rows(session, IdentifierSighting.__table__, rows)
+
+
+def _identifier_ids(ctx: IngestContext, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The ids of these (kind, value) identifiers, inserting those not stored yet."""
+    found: dict[tuple[str, str], int] = {}
+    for key in wanted:
+        cached = ctx.cache.get(("identifier", f"{key[0]}\x00{key[1]}"))
+        if cached is not None:
+            found[key] = int(cached)
+
+    def look_up(keys: list[tuple[str, str]]) -> None:
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in keys:
+            by_kind.setdefault(kind, []).append(value)
+        for kind, values in by_kind.items():
+            for start in range(0, len(values), 1000):
+                query = select(Identifier.id, Identifier.value).where(
+                    Identifier.kind == kind, Identifier.value.in_(values[start : start + 1000])
+                )
+                for identifier_id, value in ctx.session.execute(query):
+                    found[(kind, value)] = identifier_id
+                    ctx.cache[("identifier", f"{kind}\x00{value}")] = identifier_id
+
+    look_up(sorted(wanted - found.keys()))
+    missing = sorted(wanted - found.keys())
+    if missing:
+        dialect = ctx.session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = upsert(Identifier).on_conflict_do_nothing(index_elements=["kind", "value"])
+        now = utcnow()
+        ctx.session.execute(statement, [{"kind": k, "value": v, "first_seen": now} for k, v in missing])
+        look_up(missing)
+    return found
 
 
 def identifiers_of(*, session: Session, subject_type: str, subject_id: int) -> list[tuple[str, str, str]]:

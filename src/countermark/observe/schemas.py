@@ -33,7 +33,11 @@ class ListingIn(RecordIn):
     platform: str = Field(min_length=1, max_length=100)
     url: str = Field(min_length=1, max_length=2000)
     title: str = Field(min_length=1, max_length=1000)
-    description: str | None = None
+    description: str | None = Field(
+        default=None,
+        max_length=20_000,
+        description="The offer's text, at most 20,000 characters; identifiers are extracted from it.",
+    )
     language: str | None = Field(default=None, max_length=8)
     price: Decimal | None = Field(default=None, ge=0)
     currency: CurrencyCode | None = None

@@ -1,0 +1,80 @@
+"""Ingestion through the API (issue 12, item 9): listing text has a size limit, a key another organisation
+holds is refused without naming it, and shipments go through the batched path with the same report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Actors
+
+LISTING = {
+    "source": "feed",
+    "external_id": "L-1",
+    "platform": "ShopMarket",
+    "url": "https://shopmarket.example/1",
+    "title": "Aurel tote",
+    "observed_at": "2026-05-01T10:00:00Z",
+}
+SHIPMENT = {
+    "source": "dgddi",
+    "external_id": "D-1",
+    "declared_on": "2026-03-02",
+    "transport_mode": "post",
+    "consignor_name": "Bright Trading",
+    "consignor_contact": "sales@bright-trade.cn",
+}
+
+
+def _post(client: TestClient, actors: Actors, org: str, kind: str, records: list[Any]) -> dict[str, Any]:
+    response = client.post(f"/api/v1/ingest/{kind}", json=records, headers=actors.headers(org))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_listing_text_is_bounded_with_a_clear_reason(client: TestClient, actors: Actors) -> None:
+    records = [
+        {**LISTING, "description": "x" * 20_000},
+        {**LISTING, "external_id": "L-2", "description": "x" * 20_001},
+        {**LISTING, "external_id": "L-3", "title": "t" * 1_001},
+    ]
+    report = _post(client, actors, "platform", "listings", records)
+    assert (report["stored"], report["rejected"]) == (1, 2)
+    assert report["rejects"][0]["errors"] == ["description: String should have at most 20000 characters"]
+    assert report["rejects"][1]["errors"] == ["title: String should have at most 1000 characters"]
+    listing = client.get("/api/v1/listings", headers=actors.headers("platform")).json()
+    assert [len(item["description"]) for item in listing["items"]] == [20_000]
+
+
+def test_a_key_another_organisation_holds_is_refused_naming_no_one(
+    client: TestClient, actors: Actors
+) -> None:
+    _post(client, actors, "police", "shipments", [{**SHIPMENT, "description": "seized watches"}])
+    report = _post(client, actors, "customs", "shipments", [{**SHIPMENT, "version": 7}])
+    assert (report["stored"], report["updated"], report["rejected"]) == (0, 0, 1)
+    reason = report["rejects"][0]["errors"]
+    assert reason == [
+        "shipment dgddi:D-1 cannot be stored under this source and external_id: use a source of your own"
+    ]
+    text = str(report).lower()
+    assert "organisation" not in text and "c3n" not in text and "seized" not in text
+    # Under its own source the same external id is the customs' own record.
+    own = _post(client, actors, "customs", "shipments", [{**SHIPMENT, "source": "customs-export"}])
+    assert own["stored"] == 1
+
+
+def test_shipments_through_the_api_report_versions_and_duplicates(client: TestClient, actors: Actors) -> None:
+    records = [
+        SHIPMENT,
+        SHIPMENT,  # the same again: unchanged
+        {**SHIPMENT, "version": 2, "consignee_name": "M. Dupont"},  # newer: updated
+        {**SHIPMENT, "version": 2, "consignee_name": "Other"},  # same version, other content: rejected
+        {**SHIPMENT, "external_id": "D-2", "transport_mode": "teleport"},  # invalid
+    ]
+    report = _post(client, actors, "customs", "shipments", records)
+    counts = {k: report[k] for k in ("read", "stored", "updated", "unchanged", "rejected")}
+    assert counts == {"read": 5, "stored": 1, "updated": 1, "unchanged": 1, "rejected": 2}
+    assert [r["line"] for r in report["rejects"]] == [4, 5]
+    again = _post(client, actors, "customs", "shipments", records[2:3])
+    assert again["unchanged"] == 1
