@@ -13,8 +13,13 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int | None = typer.Option(
-        None, help="Worker processes (default: 1 on SQLite, which has one writer; 2 per core on PostgreSQL)."
+        None,
+        help=(
+            "Worker processes (default: 1 on SQLite, whose writes queue behind one writer; "
+            "2 per core on PostgreSQL)."
+        ),
     ),
+    access_log: bool = typer.Option(True, help="Log every request (uvicorn's access log)."),
 ) -> None:
     """Serve the web interface and the REST API (/api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
@@ -23,8 +28,8 @@ def serve_command(
     if workers is None:
         workers = 1 if settings.is_sqlite else 2 * (os.cpu_count() or 1)
     if settings.is_sqlite and workers > 1:
-        console.print("[yellow]SQLite has a single writer: serving with 1 worker[/yellow]")
-        workers = 1
+        # WAL lets the processes read in parallel; their writes wait their turn (busy timeout).
+        console.print(f"[yellow]SQLite: {workers} worker processes share one writer[/yellow]")
     console.print(
         f"serving on http://{host}:{port} with {workers} worker(s); store: {settings.resolved_database_url()}"
     )
@@ -35,5 +40,6 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log is not False,  # called from `countermark demo` the option is its default
         proxy_headers=False,
     )

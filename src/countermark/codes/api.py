@@ -14,6 +14,7 @@ from countermark.codes import cluster_case_service, history_service, report_serv
 from countermark.codes.intel_api import router as intel_router
 from countermark.codes.issuing_service import run_issue_job
 from countermark.codes.models import CloneAlert, CodeBatch, CodeScan, ConsumerReport
+from countermark.codes.scan_service import stored_keys
 from countermark.codes.schemas import BatchIn, DecisionIn, RewardIn
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.codes.verify import VerificationResult
@@ -59,14 +60,15 @@ def verify(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
 ) -> dict[str, Any]:
-    """Check a scanned code (public); the scan is kept with a ~1 km place and a hashed device."""
+    """Check a scanned code (public); the scan is kept with a ~1 km place and a hashed device, once an hour
+    per code, device, place and verdict."""
     limiter(request).hit("verify", client_address(request), limit=VERIFY_LIMIT[0], window=VERIFY_LIMIT[1])
     ctx = app_context(request)
     result, _ = service.verify_and_record(
         session=session,
         uri=uri,
-        keys=service.public_keys(session=session),
-        salt=service.scanner_salt(ctx.settings.keys_dir),
+        keys=stored_keys(session=session),
+        salt=ctx.cached("codes.scanner_salt", lambda: service.scanner_salt(ctx.settings.keys_dir)),
         lat=lat,
         lon=lon,
         device=device_fingerprint(request),

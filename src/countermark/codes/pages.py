@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from countermark.codes import matching_service, report_service, service
 from countermark.codes.console_pages import router as console_router
 from countermark.codes.models import CodeBatch
+from countermark.codes.scan_service import stored_keys
 from countermark.codes.signed import resolver_path
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.core.errors import InvalidInput
@@ -48,7 +49,8 @@ def _form_age(salt: bytes, token: str | None) -> float:
 
 
 def _salt(request: Request) -> bytes:
-    return service.scanner_salt(app_context(request).settings.keys_dir)
+    ctx = app_context(request)
+    return ctx.cached("codes.scanner_salt", lambda: service.scanner_salt(ctx.settings.keys_dir))
 
 
 def _public_info(session: Session, gtin: str, serial: str) -> dict[str, str]:
@@ -75,7 +77,7 @@ def code_page(
     result, _ = service.verify_and_record(
         session=session,
         uri=uri,
-        keys=service.public_keys(session=session),
+        keys=stored_keys(session=session),
         salt=_salt(request),
         lat=lat,
         lon=lon,

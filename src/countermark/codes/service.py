@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from countermark.codes.keys import (
     save_private_key,
 )
 from countermark.codes.models import CloneAlert, CodeBatch, CodeScan, ProductCode, SigningKey
+from countermark.codes.scan_service import repeated_scan
 from countermark.codes.signed import (
     CodeError,
     ParsedCode,
@@ -322,7 +323,7 @@ def verify_and_record(
     *,
     session: Session,
     uri: str,
-    keys: dict[str, PublicKeyInfo],
+    keys: Mapping[str, PublicKeyInfo],
     salt: bytes,
     at: datetime | None = None,
     lat: float | None = None,
@@ -369,7 +370,11 @@ def record_scan(
     source: str | None,
     external_id: str | None,
 ) -> CodeScan | None:
-    """Store one scan (coarse place, hashed device); None when nobody here owns the code or product."""
+    """Store one scan (coarse place, hashed device); None when nobody here owns the code or product.
+
+    A live scan repeating one already stored (same code, device, place and verdict within the hour) is
+    not stored again: the stored one is returned (see `scan_service`).
+    """
     if code is None:
         return None
     owner, tlp, group = None, str(DEFAULT_TLP), None
@@ -390,14 +395,29 @@ def record_scan(
         is not None
     ):
         return None
+    moment, device_hash = at or utcnow(), scanner_hash(salt, device)
+    place = (coarse(lat, 90), coarse(lon, 180))
+    if external_id is None and device_hash is not None:
+        repeated = repeated_scan(
+            session=session,
+            gtin=code.gtin,
+            serial=code.serial,
+            scanner=device_hash,
+            lat=place[0],
+            lon=place[1],
+            verdict=result.verdict.value,
+            at=moment,
+        )
+        if repeated is not None:
+            return repeated  # the same device, place and verdict within the hour: nothing new to keep
     scan = CodeScan(
         code_id=code_row.id if code_row else None,
         gtin=code.gtin,
         serial=code.serial,
-        scanned_at=at or utcnow(),
-        lat=coarse(lat, 90),
-        lon=coarse(lon, 180),
-        scanner_hash=scanner_hash(salt, device),
+        scanned_at=moment,
+        lat=place[0],
+        lon=place[1],
+        scanner_hash=device_hash,
         channel=channel,
         verdict=result.verdict.value,
         source=source,

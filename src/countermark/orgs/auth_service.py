@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, inspect, select, update
+from sqlalchemy.orm import InstanceState, ORMExecuteState, Session, sessionmaker
 
 from countermark.core.clock import utcnow
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
-from countermark.orgs.models import ApiToken, User, WebSession
+from countermark.orgs.models import ApiToken, SharingGroupMember, User, WebSession
 from countermark.orgs.service import group_ids_of, record_audit
 from countermark.orgs.visibility import Principal
 
@@ -33,6 +36,10 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000  # Argon2 takes any length; a bound keeps one request from hashing megabytes
 MAX_TOKEN_DAYS = 730
 TOKEN_PREFIX = "cm"
+LAST_USED_PRECISION = timedelta(minutes=1)  # how stale a token's last_used_at may be
+TOKEN_CACHE_SECONDS = 5.0  # how long another process's revocation may take to reach a worker
+CREDENTIAL_MODELS = (ApiToken, User, WebSession, SharingGroupMember)
+CHANGED_KEY = "countermark.credentials_changed"
 
 _hasher = PasswordHasher()
 
@@ -231,6 +238,10 @@ def api_token_of(*, session: Session, raw: str) -> ApiToken | None:
 
 def principal_from_api_token(*, session: Session, raw: str) -> Principal:
     """The principal of a bearer token; NotAuthenticated if unknown, expired, revoked or its user disabled."""
+    return _token_principal(session, raw)[0]
+
+
+def _token_principal(session: Session, raw: str) -> tuple[Principal, ApiToken]:
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise NotAuthenticated("malformed API token")
@@ -247,8 +258,108 @@ def principal_from_api_token(*, session: Session, raw: str) -> Principal:
         raise NotAuthenticated("the token's user no longer exists")
     if user.disabled_at is not None:
         raise NotAuthenticated("the token's user is disabled")
-    token.last_used_at = now
-    return principal_for_user(session=session, user=user, scopes=frozenset(token.scopes))
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        token.last_used_at = now  # a write per request would queue every reader behind one writer
+    return principal_for_user(session=session, user=user, scopes=frozenset(token.scopes)), token
+
+
+class TokenCache:
+    """Principals of recently verified bearer tokens, by the SHA-256 of the raw token, for a few seconds.
+
+    Verifying a token reads the token, its user and the organisation's sharing groups: three queries on
+    every API request. A principal is reused for `ttl` seconds at most, and never past its token's expiry.
+    Any change to tokens, users, sessions or sharing groups made through the sessions it watches (this
+    process) empties it at once; a change made by another process (a worker, the command line) takes
+    effect within `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float = TOKEN_CACHE_SECONDS, max_entries: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, datetime | None, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, raw: str) -> Principal | None:
+        """The principal of a token verified less than `ttl` seconds ago and not expired since, if any."""
+        key = _digest(raw)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            return None
+        until, expires_at, principal = entry
+        if time.monotonic() >= until or (expires_at is not None and expires_at <= utcnow()):
+            with self._lock:
+                self._entries.pop(key, None)
+            return None
+        return principal
+
+    def put(self, raw: str, principal: Principal, expires_at: datetime | None) -> None:
+        """Remember a verified token's principal."""
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                now = time.monotonic()
+                for stale in [k for k, (until, _, _) in self._entries.items() if until <= now]:
+                    del self._entries[stale]
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+            self._entries[_digest(raw)] = (time.monotonic() + self.ttl, expires_at, principal)
+
+    def clear(self) -> None:
+        """Forget every principal (a credential changed)."""
+        with self._lock:
+            self._entries.clear()
+
+    def watch(self, sessions: sessionmaker[Session]) -> TokenCache:
+        """Empty the cache whenever these sessions write tokens, users, sessions or sharing groups."""
+
+        # Emptied when the change is flushed and again when it commits, so that a request verifying the
+        # token in between (reading the state before the commit) cannot keep the old principal.
+        def changed(session: Session) -> None:
+            session.info[CHANGED_KEY] = True
+            self.clear()
+
+        def after_flush(session: Session, _context: object) -> None:
+            touched = (*session.new, *session.dirty, *session.deleted)
+            if any(_credential_change(instance) for instance in touched):
+                changed(session)
+
+        def on_execute(state: ORMExecuteState) -> None:
+            mapper = state.bind_mapper
+            writes = state.is_update or state.is_delete
+            if writes and mapper is not None and issubclass(mapper.class_, CREDENTIAL_MODELS):
+                changed(state.session)
+
+        def after_commit(session: Session) -> None:
+            if session.info.pop(CHANGED_KEY, False):
+                self.clear()
+
+        event.listen(sessions, "after_flush", after_flush)
+        event.listen(sessions, "do_orm_execute", on_execute)
+        event.listen(sessions, "after_commit", after_commit)
+        return self
+
+
+def _credential_change(instance: object) -> bool:
+    """Whether a flushed object changes who may act (a token's `last_used_at` alone does not)."""
+    if not isinstance(instance, CREDENTIAL_MODELS):
+        return False
+    state: InstanceState[Any] = inspect(instance)
+    if not isinstance(instance, ApiToken) or state.pending or state.deleted or state.was_deleted:
+        return True
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    return bool(changed - {"last_used_at"})
+
+
+def verified_token_principal(*, session: Session, raw: str, cache: TokenCache | None = None) -> Principal:
+    """`principal_from_api_token`, remembered in the cache when one is given."""
+    if cache is not None:
+        found = cache.get(raw)
+        if found is not None:
+            return found
+    principal, token = _token_principal(session, raw)
+    if cache is not None:
+        cache.put(raw, principal, token.expires_at)
+    return principal
 
 
 def list_api_tokens(*, session: Session, user_id: int) -> list[ApiToken]:

@@ -9,19 +9,22 @@ are never sent by a browser on its own, so they need no CSRF token.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from countermark.core.errors import Forbidden
-from countermark.core.http.deps import SESSION_COOKIE, DbSession
+from countermark.core.http.deps import SESSION_COOKIE, DbSession, app_context
 from countermark.core.http.security import require_csrf_header, tokens_match
 from countermark.orgs.auth_service import (
     NotAuthenticated,
+    TokenCache,
     principal_for_user,
-    principal_from_api_token,
+    verified_token_principal,
     web_session_of,
 )
 from countermark.orgs.models import Organisation, User, WebSession
@@ -37,8 +40,27 @@ def current_web_session(request: Request, session: DbSession) -> WebSession | No
     return found[0] if found else None
 
 
-def current_principal(request: Request, session: DbSession) -> Principal:
-    """Who is asking: a bearer token, a session cookie (with the CSRF header on API writes), or the public."""
+def token_cache(request: Request) -> TokenCache:
+    """The app's cache of verified bearer tokens (per process), emptied by credential changes."""
+    ctx = app_context(request)
+    return ctx.cached("orgs.token_cache", lambda: TokenCache().watch(ctx.sessions))
+
+
+def _cookie_principal(request: Request, session: Session) -> Principal:
+    raw_cookie = request.cookies.get(SESSION_COOKIE)
+    found = web_session_of(session=session, raw=raw_cookie) if raw_cookie else None
+    if found is None:
+        return PUBLIC
+    require_csrf_header(request, found[0].csrf_token)
+    return principal_for_user(session=session, user=found[1])
+
+
+async def current_principal(request: Request, session: DbSession) -> Principal:
+    """Who is asking: a bearer token, a session cookie (with the CSRF header on API writes), or the public.
+
+    Async so that a token verified a moment ago costs no thread hop and no query (`TokenCache`); the
+    database is read in the thread pool otherwise.
+    """
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
@@ -48,13 +70,15 @@ def current_principal(request: Request, session: DbSession) -> Principal:
         scheme, _, raw = authorization.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise NotAuthenticated("use 'Authorization: Bearer <token>'")
-        principal = principal_from_api_token(session=session, raw=raw.strip())
-    else:
-        raw_cookie = request.cookies.get(SESSION_COOKIE)
-        found = web_session_of(session=session, raw=raw_cookie) if raw_cookie else None
-        if found is not None:
-            require_csrf_header(request, found[0].csrf_token)
-            principal = principal_for_user(session=session, user=found[1])
+        cache = token_cache(request)
+        found = cache.get(raw.strip())
+        if found is None:
+            found = await run_in_threadpool(
+                verified_token_principal, session=session, raw=raw.strip(), cache=cache
+            )
+        principal = found
+    elif request.cookies.get(SESSION_COOKIE):
+        principal = await run_in_threadpool(_cookie_principal, request, session)
     request.state.principal = principal
     return principal
 
@@ -62,7 +86,7 @@ def current_principal(request: Request, session: DbSession) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def signed_in(principal: CurrentPrincipal) -> Principal:
+async def signed_in(principal: CurrentPrincipal) -> Principal:  # async: no I/O, no thread hop
     """The principal, who must be signed in."""
     if principal.is_public:
         raise NotAuthenticated("sign in, or send an API token as 'Authorization: Bearer <token>'")
@@ -72,10 +96,10 @@ def signed_in(principal: CurrentPrincipal) -> Principal:
 SignedIn = Annotated[Principal, Depends(signed_in)]
 
 
-def require_scope(scope: str) -> Callable[[Principal], Principal]:
+def require_scope(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     """A dependency that demands a scope (read, write, admin) of the signed-in principal."""
 
-    def check(principal: SignedIn) -> Principal:
+    async def check(principal: SignedIn) -> Principal:  # async: no I/O, no thread hop
         if scope not in principal.scopes:
             raise Forbidden(f"this needs the '{scope}' scope")
         return principal

@@ -17,7 +17,8 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import BigInteger, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -239,14 +240,13 @@ def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
         principal: Principal = reader,
         limit: int = PAGE_SIZE,  # checked by paginate (1..MAX_LIMIT), whose message says what to send
         cursor: Annotated[str | None, Query(max_length=MAX_PARAM_LENGTH)] = None,
-    ) -> Page:
+    ) -> Response:
         query, sort = list_query(spec, principal, dict(request.query_params))
         rows, next_cursor = paginate(session, spec, query, sort, limit=limit, cursor=cursor)
-        return Page(
-            items=[out.model_validate(row).model_dump(mode="json") for row in rows],
-            next_cursor=next_cursor,
-            limit=limit,
-        )
+        # Each row is validated once by its output schema and dumped as JSON types; answering with the
+        # response itself spares FastAPI validating the page again and walking it with jsonable_encoder.
+        items = [out.model_validate(row).model_dump(mode="json") for row in rows]
+        return JSONResponse({"items": items, "next_cursor": next_cursor, "limit": limit})
 
     @router.get(
         f"/{spec.name}/export.csv",
@@ -285,15 +285,18 @@ def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
             headers={"content-disposition": f'attachment; filename="{spec.name}.csv"'},
         )
 
-    @router.get(f"/{spec.name}/{{record_id}}", summary=f"One of the {spec.name}", name=f"get_{spec.name}")
-    def detail_route(
-        record_id: RecordId, session: DbSession, principal: Principal = reader
-    ) -> dict[str, Any]:
+    @router.get(
+        f"/{spec.name}/{{record_id}}",
+        summary=f"One of the {spec.name}",
+        name=f"get_{spec.name}",
+        response_model=dict[str, Any],
+    )
+    def detail_route(record_id: RecordId, session: DbSession, principal: Principal = reader) -> Response:
         row = get_visible_or_404(session, spec, principal, record_id)
         body = out.model_validate(row).model_dump(mode="json")
         if spec.detail is not None:
             body.update(spec.detail(session, row, principal))
-        return body
+        return JSONResponse(jsonable_encoder(body) if spec.detail is not None else body)
 
 
 def resource_router(prefix: str, tag: str, specs: Sequence[ResourceSpec]) -> APIRouter:
@@ -335,13 +338,17 @@ def list_page(request: Request, session: Session, spec: ResourceSpec, principal:
     return ListPage(rows=rows, params=params, next_url=next_url, limit=limit)
 
 
-def choices(session: Session, model: Any, column_name: str, principal: Principal, *,
-            limit: int = 100) -> list[str]:
+def choices(
+    session: Session, model: Any, column_name: str, principal: Principal, *, limit: int = 100
+) -> list[str]:
     """The distinct non-empty values of a column among the visible rows, for a filter's drop-down."""
     column = getattr(model, column_name)
     query = (
-        select(column).distinct().where(visible_clause(model, principal), column.is_not(None))
-        .order_by(column).limit(limit)
+        select(column)
+        .distinct()
+        .where(visible_clause(model, principal), column.is_not(None))
+        .order_by(column)
+        .limit(limit)
     )
     return [str(value) for value in session.scalars(query) if value not in (None, "")]
 
