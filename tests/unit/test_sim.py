@@ -140,8 +140,11 @@ def test_online_records_validate_and_resolve(world: World) -> None:
         assert all(f'src="../{i}"' in snapshot for i in listing["images"])
         assert "<script src" not in snapshot and "<link" not in snapshot
     languages = [x["language"] for x in world.listings.values()]
-    for language, share in (("en", 0.6), ("fr", 0.2), ("zh", 0.2)):
-        assert abs(languages.count(language) / len(languages) - share) < 0.08
+    # Five languages, mostly the platform's audience's: English leads, none is marginal.
+    shares = {language: languages.count(language) / len(languages) for language in set(languages)}
+    assert set(shares) == {"en", "fr", "de", "es", "zh"}
+    assert max(shares, key=lambda language: shares[language]) == "en"
+    assert all(share >= 0.05 for share in shares.values()), shares
 
 
 def test_shipments_csv_is_fully_mapped_and_validates(world: World) -> None:
@@ -226,10 +229,13 @@ def _identifiers_of(world: World, account_key: str) -> set[tuple[str, str]]:
 
 def test_networks_span_platforms_and_no_account_shows_all_their_identifiers(world: World) -> None:
     chained = 0
-    for network in world.truth["networks"]:
+    organised = [n for n in world.truth["networks"] if n["kind"] == "network"]
+    assert organised and all(n["size"] == len(n["accounts"]) for n in world.truth["networks"])
+    assert all(n["size"] == 1 for n in world.truth["networks"] if n["kind"] == "lone")
+    for network in organised:
         accounts = network["accounts"]
         platforms = {world.truth["accounts"][a]["platform"] for a in accounts}
-        assert len(accounts) >= 3 and len(platforms) >= 2
+        assert len(accounts) >= 2 and len(platforms) >= 2
         own = {(e["kind"], e["value"]) for e in network["identifiers"] if e["kind"] != "analytics_id"}
         held = {a: _identifiers_of(world, a) & own for a in accounts}
         assert all(held[a] != own for a in accounts)

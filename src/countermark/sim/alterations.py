@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 from countermark.sim.catalogue import RGB
+from countermark.sim.compositions import compose
 from countermark.sim.images import HOME_BACKGROUNDS, SIZE, STUDIO_BACKGROUNDS, add_grain, background, font
 
 ALTERATIONS = ("crop", "pad", "recompress", "overlay", "flip", "rotate", "colour_shift", "resize")
+# Compositions: a close-up crop, the product moved onto another background, several photos in one
+# collage, a photo of a screen showing the photo. They apply first; the edits above follow.
+COMPOSITIONS = ("closeup", "background_swap", "collage", "screen_photo")
+# What honest resellers do to the brand's photos before posting them: stamp and frame.
+RESELLER_OPS = ("overlay", "pad", "crop")
 
 
 @dataclass
@@ -23,11 +30,37 @@ class Alteration:
     quality: int = 90
 
 
-def choose_alterations(rng: random.Random, overlay_texts: list[str]) -> Alteration:
-    """One to four alterations, as counterfeiters apply them to stolen product photos."""
+def choose_alterations(
+    rng: random.Random,
+    overlay_texts: list[str],
+    others: list[str] | None = None,
+    pool: tuple[str, ...] = ALTERATIONS,
+    composition: float = 0.35,
+) -> Alteration:
+    """One to four alterations, as sellers apply them to product photos taken from elsewhere.
+
+    Args:
+        others: further photos of the product (for a collage); without them no collage is made.
+        pool: the edits to draw from; composition: the chance of one composition first.
+    """
     count = rng.choices([1, 2, 3, 4], weights=[5, 4, 2, 1])[0]
-    ops = sorted(rng.sample(ALTERATIONS, count), key=ALTERATIONS.index)
+    ops = sorted(rng.sample(pool, min(count, len(pool))), key=ALTERATIONS.index)
     alteration = Alteration(ops=ops)
+    if rng.random() < composition:
+        kinds = [c for c in COMPOSITIONS if c != "collage" or others]
+        chosen = rng.choice(kinds)
+        # A composition stands for most edits: keep at most one edit after it.
+        alteration.ops = [chosen, *ops[:1]]
+        ops = alteration.ops
+        if chosen == "closeup":
+            alteration.params["closeup"] = round(rng.uniform(0.45, 0.7), 3)
+        elif chosen == "background_swap":
+            alteration.params["background_swap"] = rng.choice(("home", "studio"))
+        elif chosen == "collage":
+            assert others is not None
+            alteration.params["collage"] = "|".join(rng.sample(others, min(len(others), rng.randint(1, 3))))
+        else:
+            alteration.params["screen_photo"] = round(rng.uniform(0.7, 0.85), 3)
     for op in ops:
         if op == "crop":
             alteration.params["crop"] = round(rng.uniform(0.05, 0.20), 3)
@@ -47,12 +80,19 @@ def choose_alterations(rng: random.Random, overlay_texts: list[str]) -> Alterati
     return alteration
 
 
-def apply_alterations(img: Image.Image, alteration: Alteration, seed: int) -> Image.Image:
-    """The photo after the alterations, in the order a seller would apply them."""
+def apply_alterations(
+    img: Image.Image,
+    alteration: Alteration,
+    seed: int,
+    load: Callable[[str], Image.Image] | None = None,
+) -> Image.Image:
+    """The photo after the alterations, in the order a seller would apply them (load opens collage parts)."""
     rng = random.Random(seed)
     out = img.convert("RGB")
     for op in alteration.ops:
-        if op == "crop":
+        if op in COMPOSITIONS:
+            out = compose(out, op, alteration.params[op], rng, load)
+        elif op == "crop":
             frac = float(alteration.params["crop"])
             w, h = out.size
             left = rng.uniform(0, frac) * w

@@ -12,8 +12,18 @@ from countermark.sim.identifiers import Identifier
 
 Role = Literal["counterfeiter", "honest", "authorised"]
 ListingCategory = Literal[
-    "counterfeit", "authorised", "second_hand", "compatible", "discount", "unrelated", "genuine_brand_store"
+    "counterfeit",
+    "authorised",
+    "second_hand",
+    "compatible",
+    "discount",
+    "unrelated",
+    "genuine_brand_store",
+    "grey_market",
+    "parody",
 ]
+# What an offer is, for the truth: fakes, parodies and dupes (legal or not), grey imports, genuine goods.
+ListingKind = Literal["counterfeit", "parody", "grey_market", "genuine", "compatible", "unrelated"]
 
 MarkForm = Literal["exact", "lookalike", "transliteration", "none"]
 
@@ -83,6 +93,11 @@ class SimAccount:
     brand: str | None = None
     home_country: str | None = None
     external_id: str = ""
+    # How the seller writes, prices and shoots (independent of the label) and which population it belongs to.
+    style: str = "casual_private"
+    kind: str = "private"
+    fake_share: float | None = None
+    operator: str | None = None
 
     def plant(self, identifier: Identifier, written: str, where: Literal["bio", "contacts"]) -> None:
         """Write an identifier into the bio or the contacts and remember it for the truth file."""
@@ -129,6 +144,7 @@ class SimListing:
     page_identifiers: list[Identifier] = field(default_factory=list)
     page_scripts: list[str] = field(default_factory=list)
     external_id: str = ""
+    kind: ListingKind = "genuine"
 
     @property
     def image_ops(self) -> list[str]:
@@ -151,3 +167,5 @@ class Network:
     shops: list[str] = field(default_factory=list)
     accounts: list[SimAccount] = field(default_factory=list)
     brands: list[str] = field(default_factory=list)
+    kind: str = "network"
+    signature: str = ""

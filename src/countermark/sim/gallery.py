@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import random
 from collections.abc import Callable
@@ -38,47 +39,56 @@ class Gallery:
         with Image.open(self.out_dir / ref.source) as img:
             return img.convert("RGB")
 
-    def render(self, ref: ImageRef) -> bytes:
-        """The JPEG bytes of one photo."""
+    def _load(self, source: str) -> Image.Image:
+        with Image.open(self.out_dir / source) as img:
+            return img.convert("RGB")
+
+    def pixels(self, ref: ImageRef) -> Image.Image:
+        """The photo as the seller made it, before the platform's upload pipeline."""
         rng = random.Random(ref.seed)
         if ref.kind == "genuine_copy":
-            roll = rng.random()
-            if roll < 0.45:
-                # The brand's own file, uploaded as it is: byte-identical to the reference photo.
-                assert ref.source is not None
-                return (self.out_dir / ref.source).read_bytes()
-            img = self._source(ref)
-            if roll < 0.8:
-                side = rng.choice([400, 480, 600, 640])
-                img = img.resize((side, side), Image.Resampling.BILINEAR)
-                ref.ops = ["resize"]
-            else:
-                ref.ops = ["recompress"]
-            return encode_jpeg(img, rng.randint(80, 88))
+            return self._source(ref)
         if ref.kind == "altered_genuine":
             alteration = Alteration(ops=ref.ops, params=ref.params, quality=ref.quality)
-            return encode_jpeg(apply_alterations(self._source(ref), alteration, ref.seed), ref.quality)
+            out = apply_alterations(self._source(ref), alteration, ref.seed, self._load)
+            if "recompress" in ref.ops:
+                # The seller saved it at a low quality before uploading; the platform re-encodes it again.
+                out = Image.open(io.BytesIO(encode_jpeg(out, int(ref.params["recompress"])))).convert("RGB")
+            return out
         if ref.kind in ("own_photo", "fake_own_photo"):
             assert ref.product is not None
             brand, product = self.products[ref.product]
             look = product_look(brand, product, str(ref.spec.get("logo", brand.name)))
             home = bool(ref.spec.get("home", 0))
+            # Backgrounds, framing and blur are drawn the same way whatever the object is.
             view = View(
                 background=rng.choice(HOME_BACKGROUNDS if home else STUDIO_BACKGROUNDS),
                 rotation=rng.uniform(-30, 30),
                 scale=rng.uniform(0.62, 0.9),
                 dx=rng.randint(-50, 50),
                 dy=rng.randint(-40, 40),
-                worn=ref.kind == "own_photo",
+                detail=rng.random() < 0.15,
+                worn=rng.random() < 0.5,
                 stripes=home and rng.random() < 0.5,
             )
-            return encode_jpeg(render_product(look, view, ref.seed), rng.randint(70, 88))
+            return render_product(look, view, ref.seed)
         if ref.kind == "accessory":
             category = CATEGORIES[str(ref.spec["category"])].key
-            return encode_jpeg(accessory_photo(category, COLOURS[int(ref.spec["colour"])][1], ref.seed), 85)
-        return encode_jpeg(
-            unrelated_photo(str(ref.spec["item"]), COLOURS[int(ref.spec["colour"])][1], ref.seed), 85
-        )
+            return accessory_photo(category, COLOURS[int(ref.spec["colour"])][1], ref.seed)
+        return unrelated_photo(str(ref.spec["item"]), COLOURS[int(ref.spec["colour"])][1], ref.seed)
+
+    def render(self, ref: ImageRef) -> bytes:
+        """The JPEG bytes of one photo as its platform stores it: resized and saved its way."""
+        img = self.pixels(ref)
+        side = int(ref.params.get("upload_side", 0)) or max(img.size)
+        quality = int(ref.params.get("upload_quality", 0)) or ref.quality
+        if max(img.size) > side:
+            scale = side / max(img.size)
+            img = img.resize(
+                (max(1, round(img.width * scale)), max(1, round(img.height * scale))),
+                Image.Resampling.BILINEAR,
+            )
+        return encode_jpeg(img, quality)
 
     def write_listing_images(
         self, listings: list[SimListing], progress: Callable[[str, int, int], None] | None = None

@@ -1,119 +1,67 @@
-"""Offers: counterfeit offers of the networks (re-posted across their accounts) and honest offers."""
+"""Offers: the counterfeit offers of networks and lone sellers, and the offers of everyone else.
+
+Words, prices and photos come from one pool shared by honest and infringing sellers and are drawn from the
+seller's style (`SimAccount.style`), never from whether the seller belongs to a network. The offer's own
+(in)fringement decides only what must differ: a fake's price band, a lookalike mark or replica words in some
+fakes, a seller's reason for selling a genuine item cheaply.
+"""
 
 from __future__ import annotations
 
-import random
-from decimal import ROUND_HALF_UP, Decimal
-
-from countermark.sim import identifiers as ids
-from countermark.sim import wording
-from countermark.sim.alterations import UNRELATED_KINDS, choose_alterations
-from countermark.sim.catalogue import COLOURS
+from countermark.sim import pricing, wording
 from countermark.sim.entities import (
     Brand,
-    ImageRef,
-    ListingCategory,
     MarkForm,
     Network,
     Product,
     SimAccount,
     SimListing,
 )
-from countermark.sim.platforms import PLATFORMS, Addresses, observed_at
-from countermark.sim.sellers import HonestSellers
-from countermark.sim.text import CONTACT_LABELS, LANGUAGES, UNRELATED_PRICES, lookalike
+from countermark.sim.honest_offers import HonestOffers
+from countermark.sim.offers import EU_SHIPPING, FX_TO_EUR, OfferBase, price_in, style_of
+from countermark.sim.text import lookalike
+from countermark.sim.wording_templates import PRICE_ON_REQUEST
 
-# Fixed conversion rates of the world (EUR per unit), so prices in other currencies stay comparable.
-FX_TO_EUR: dict[str, float] = {"EUR": 1.0, "USD": 0.92, "GBP": 1.17, "CNY": 0.128}
+__all__ = ["FX_TO_EUR", "ListingMaker", "OfferBase", "price_in"]
 
-_LANGUAGE_WEIGHTS = {
-    "Trendora": (0.3, 0.7, 0.0),
-    "Bazario": (0.45, 0.0, 0.55),
-    "ShadowBazaar": (1.0, 0.0, 0.0),
-}
-_DEFAULT_WEIGHTS = (0.68, 0.14, 0.18)
+CLEAN_FAKES = 0.35  # fakes written like an authorised retailer: the real EAN, no shipping line
+REPLICA_FAKES = 0.2  # of the other fakes, those that use replica words
 
 
-def price_in(eur: float, currency: str) -> Decimal:
-    """An amount in EUR expressed in a currency, rounded the way shops round (to x.99 or whole units)."""
-    amount = eur / FX_TO_EUR[currency]
-    if amount >= 20:
-        return Decimal(int(amount)) + Decimal("0.99") if amount < 1000 else Decimal(int(amount / 10) * 10)
-    return Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-class ListingMaker:
+class ListingMaker(HonestOffers):
     """Builds the offers of the world from its brands, networks and honest sellers."""
 
-    def __init__(self, rng: random.Random, addresses: Addresses, brands: list[Brand]) -> None:
-        """Keep the world's random source, URL builder and brands."""
-        self.rng = rng
-        self.addresses = addresses
-        self.brands = {b.name: b for b in brands}
-        self._posted: set[int] = set()
-
-    def _language(self, platform: str) -> str:
-        return self.rng.choices(LANGUAGES, weights=_LANGUAGE_WEIGHTS.get(platform, _DEFAULT_WEIGHTS))[0]
-
-    def _currency(self, platform: str, language: str) -> str:
-        if platform == "Bazario" and language == "zh" and self.rng.random() < 0.4:
-            return "CNY"
-        if platform == "web" and self.rng.random() < 0.15:
-            return "USD"
-        return PLATFORMS[platform].currency
-
-    def _genuine_refs(self, brand: Brand, product: Product, count: int) -> list[ImageRef]:
-        paths = self.rng.sample(product.image_paths, min(count, len(product.image_paths)))
-        return [
-            ImageRef(
-                kind="genuine_copy",
-                seed=self.rng.randrange(2**32),
-                product=product.external_id,
-                source=f"holders/{brand.slug}/{p}",
+    def _counterfeit_words(
+        self, account: SimAccount, brand: Brand, product: Product, language: str, form: MarkForm, ships: str
+    ) -> wording.Wording:
+        rng = self.rng
+        if rng.random() < CLEAN_FAKES:
+            # Copied from an authorised retailer's page: the exact mark, the product's real EAN, no origin.
+            return wording.branded(
+                rng,
+                style="brand_store" if rng.random() < 0.3 else "pro_reseller",
+                language=language,
+                brand=brand,
+                product=product,
+                form="exact",
+                ships_from=ships,
+                force=("ean",) if rng.random() < 0.3 else (),
+                drop=("ships_from", "delay", "trade"),
             )
-            for p in paths
-        ]
-
-    def _listing(
-        self,
-        account: SimAccount,
-        words: wording.Wording,
-        language: str,
-        eur: float | None,
-        ships_from: str | None,
-        images: list[ImageRef],
-        category: ListingCategory,
-        infringing: bool,
-        product: Product | None,
-        brand: str | None = None,
-    ) -> SimListing:
-        currency = self._currency(account.platform, language)
-        slug = "-".join(words.title.lower().split()[:4])
-        listing = SimListing(
-            account=account,
-            url=self.addresses.item_url(account.platform, account.handle, _ascii_slug(slug)),
-            title=words.title,
-            description=words.description,
+        if form == "transliteration" and language != "zh":
+            form = "lookalike"
+        replica = rng.random() < REPLICA_FAKES
+        return wording.branded(
+            rng,
+            style=style_of(account),
             language=language,
-            price=None if eur is None else price_in(eur, currency),
-            currency=None if eur is None else currency,
-            ships_from=ships_from,
-            observed_at=observed_at(self.rng),
-            images=images,
-            category=category,
-            infringing=infringing,
+            brand=brand,
             product=product,
-            mark_form=words.mark_form,
-            lookalike_mark=words.mark_form in ("lookalike", "transliteration"),
-            brand=brand or (product.brand if product else None),
+            form=form,
+            ships_from=ships,
+            force=("replica",) if replica else (),
+            pitch_from="replica" if replica and rng.random() < 0.6 else None,
         )
-        return listing
-
-    def _write_contact(self, listing: SimListing, identifier: ids.Identifier) -> None:
-        context = listing.ships_from if listing.ships_from == listing.account.country else None
-        label = self.rng.choice(CONTACT_LABELS[listing.language])
-        listing.description += f"\n{label} {ids.render(self.rng, identifier, context)}"
-        listing.planted.append(identifier)
 
     def network_listings(self, network: Network, offers: int) -> list[SimListing]:
         """The network's counterfeit offers, each posted by one to four of its accounts, same photos."""
@@ -125,36 +73,10 @@ class ListingMaker:
         for _ in range(offers):
             brand = self.brands[rng.choice(network.brands)]
             product = rng.choice(brand.products)
-            strategy = rng.choices(["altered", "own", "mixed"], weights=[0.68, 0.22, 0.10])[0]
-            images: list[ImageRef] = []
-            if strategy in ("altered", "mixed"):
-                for ref in self._genuine_refs(
-                    brand, product, rng.randint(1, 3) if strategy == "altered" else 1
-                ):
-                    alteration = choose_alterations(rng, overlay_texts)
-                    ref.kind, ref.ops, ref.params, ref.quality = (
-                        "altered_genuine",
-                        alteration.ops,
-                        alteration.params,
-                        alteration.quality,
-                    )
-                    images.append(ref)
-            if strategy in ("own", "mixed"):
-                logo = rng.choice([brand.name, brand.name, lookalike(rng, brand.name)])
-                for _ in range(rng.randint(1, 2)):
-                    images.append(
-                        ImageRef(
-                            kind="fake_own_photo",
-                            seed=rng.randrange(2**32),
-                            product=product.external_id,
-                            spec={"logo": logo, "home": rng.randint(0, 1)},
-                        )
-                    )
             forms: list[MarkForm] = ["exact", "lookalike", "transliteration", "none"]
-            form = rng.choices(forms, weights=[0.36, 0.3, 0.12, 0.22])[0]
-            replica = rng.random() < 0.4
-            ratio = rng.uniform(0.2, 0.45)
-            ships_from = network.base_country if rng.random() < 0.88 else rng.choice(["FR", "DE", "ES"])
+            form = rng.choices(forms, weights=[0.62, 0.18, 0.06, 0.14])[0]
+            ratio = pricing.counterfeit_ratio(rng)
+            ships_from = network.base_country if rng.random() < 0.85 else rng.choice(EU_SHIPPING)
             posters = rng.sample(
                 network.accounts,
                 min(len(network.accounts), rng.choices([1, 2, 3, 4], weights=[4, 3, 2, 1])[0]),
@@ -162,202 +84,88 @@ class ListingMaker:
             if unposted:
                 first = unposted.pop()
                 posters = [first, *[a for a in posters if a is not first]]
+            # The first poster shoots (or takes) the photos; the others repost them on their platforms.
+            images = self.photos.for_offer(
+                style_of(posters[0]), brand, product, infringing=True, overlay_texts=overlay_texts
+            )
             for account in posters:
-                language = self._language(account.platform)
-                account_form: MarkForm = form
-                if account_form == "transliteration" and language != "zh":
-                    account_form = "lookalike"
-                words = wording.counterfeit(rng, brand, product, language, account_form, replica, ships_from)
-                eur = product.price_mid * ratio * rng.uniform(0.92, 1.08)
+                language = self._language(account)
+                words = self._counterfeit_words(account, brand, product, language, form, ships_from)
+                eur: float | None = product.price_mid * ratio * rng.uniform(0.92, 1.08)
                 if account.platform == "Pixelgram" and rng.random() < 0.3:
-                    eur_or_none: float | None = None
-                    words.description += (
-                        "\n" + {"en": "DM for price", "fr": "Prix en MP", "zh": "私聊询价"}[language]
-                    )
-                else:
-                    eur_or_none = eur
+                    eur = None
+                    words.description += "\n" + PRICE_ON_REQUEST[language]
                 listing = self._listing(
-                    account, words, language, eur_or_none, ships_from, images, "counterfeit", True, product
+                    account,
+                    words,
+                    language,
+                    eur,
+                    ships_from,
+                    images,
+                    "counterfeit",
+                    True,
+                    product,
+                    kind="counterfeit",
                 )
                 self._add_network_contacts(listing, network)
                 listings.append(listing)
+        # Their other, ordinary offers carry the same contact lines as their fakes.
         for account in network.accounts:
-            if rng.random() < 0.3:
-                listings.append(self._unrelated(account, network.base_country))
+            if rng.random() < 0.45:
+                listing = self._unrelated(account, network.base_country)
+                if rng.random() < 0.6:
+                    self._add_network_contacts(listing, network)
+                listings.append(listing)
         return listings
 
     def _add_network_contacts(self, listing: SimListing, network: Network) -> None:
+        """Contact lines under a network offer: the account's own on its first offer (and now and then after),
+        seldom the network's shared ones (those are on the profile)."""
         account = listing.account
         rng = self.rng
         first = id(account) not in self._posted
         self._posted.add(id(account))
         for identifier in account.listing_identifiers:
-            if first or rng.random() < 0.6:
+            if first or rng.random() < 0.3:
                 self._write_contact(listing, identifier)
         for identifier in account.planted:
-            if identifier in network.identifiers and rng.random() < 0.25:
+            if identifier in network.identifiers and rng.random() < 0.1:
                 self._write_contact(listing, identifier)
         if account.platform == "web":
             self._add_shop_analytics(listing, network.analytics)
 
-    def _add_shop_analytics(self, listing: SimListing, analytics: list[ids.Identifier]) -> None:
-        ua, ga4, gtm = analytics
-        rng = random.Random(listing.account.handle)
-        chosen = [ua] + [a for a in (ga4, gtm) if rng.random() < 0.6]
-        view = rng.randint(1, 4)
-        lines = ["window.dataLayer = window.dataLayer || [];", "function gtag(){dataLayer.push(arguments);}"]
-        for identifier in chosen:
-            if identifier is ua:
-                lines.append(f"ga('create', '{ua.value}-{view}', 'auto'); ga('send', 'pageview');")
-            elif identifier is ga4:
-                lines.append(f"gtag('config', '{ga4.value}');")
-            else:
-                lines.append(
-                    "dataLayer.push({'gtm.start': 1751241600000, event: 'gtm.js', "
-                    f"container: '{gtm.value}'}});"
-                )
-        listing.page_scripts.append("\n".join(lines))
-        listing.page_identifiers.extend(chosen)
-
-    def _unrelated(self, account: SimAccount, ships_from: str | None) -> SimListing:
+    def parody_listings(self, account: SimAccount, brand_names: list[str], count: int) -> list[SimListing]:
+        """Parody and 'dupe' offers: a twisted mark says what it imitates; about half copy the logo itself
+        on the goods (those infringe), the others carry only the twist (labelled parodies, not fakes)."""
         rng = self.rng
-        kind = rng.choice(UNRELATED_KINDS)
-        colour_name, colour = rng.choice(COLOURS)
-        language = self._language(account.platform)
-        words = wording.unrelated(rng, kind, language, colour_name)
-        low, high = UNRELATED_PRICES[kind]
-        ref = ImageRef(
-            kind="unrelated",
-            seed=rng.randrange(2**32),
-            spec={"item": kind, "colour": COLOURS.index((colour_name, colour))},
-        )
-        listing = self._listing(
-            account, words, language, rng.uniform(low, high), ships_from, [ref], "unrelated", False, None
-        )
-        return listing
-
-    def honest_listings(
-        self, sellers: HonestSellers, analytics_of: dict[str, list[ids.Identifier]]
-    ) -> list[SimListing]:
-        """Offers of brand stores, resellers, outlets, private and accessory sellers, and everyone else."""
-        rng = self.rng
-        out: list[SimListing] = []
-        for brand_name, stores in sorted(sellers.brand_stores.items()):
-            brand = self.brands[brand_name]
-            for store in stores:
-                count = (
-                    len(brand.products) if store.platform == "web" else rng.randint(2, len(brand.products))
-                )
-                for product in rng.sample(brand.products, count):
-                    out.append(self._genuine_offer(store, brand, product, "genuine_brand_store", 1.0))
-        for brand_name, resellers in sorted(sellers.resellers.items()):
-            brand = self.brands[brand_name]
-            for reseller in resellers:
-                for product in rng.sample(brand.products, rng.randint(2, min(4, len(brand.products)))):
-                    out.append(
-                        self._genuine_offer(reseller, brand, product, "authorised", rng.uniform(0.9, 1.0))
-                    )
-        for outlet, brand_names in sellers.outlets:
-            for _ in range(rng.randint(2, 4)):
-                brand = self.brands[rng.choice(brand_names)]
-                out.append(
-                    self._genuine_offer(
-                        outlet, brand, rng.choice(brand.products), "discount", rng.uniform(0.5, 0.7)
-                    )
-                )
-        for person in sellers.private:
-            for _ in range(rng.randint(1, 2)):
-                out.append(
-                    self._second_hand(person)
-                    if rng.random() < 0.7
-                    else self._unrelated(person, person.country)
-                )
-        for shop in sellers.accessory:
-            for _ in range(rng.randint(3, 5)):
-                out.append(self._compatible(shop))
-        for seller in sellers.unrelated:
-            for _ in range(rng.randint(2, 5)):
-                out.append(self._unrelated(seller, seller.country))
-        for listing in out:
-            account = listing.account
-            if account.platform == "web" and account.handle in analytics_of:
-                self._add_shop_analytics(listing, analytics_of[account.handle])
+        out = []
+        for _ in range(count):
+            brand = self.brands[rng.choice(brand_names)]
+            product = rng.choice(brand.products)
+            infringing = rng.random() < 0.5
+            language = self._language(account)
+            words = wording.branded(
+                rng,
+                style="parody",
+                language=language,
+                brand=brand,
+                product=product,
+                form="lookalike" if rng.random() < 0.6 else "none",
+                ships_from=account.country,
+                force=("parody",),
+                pitch_from="parody" if rng.random() < 0.5 else None,
+            )
+            logo = brand.name if infringing else lookalike(rng, brand.name)
+            images = self.photos.for_offer(
+                style_of(account), brand, product, infringing=infringing, overlay_texts=["DUPE"], logo=logo
+            )
+            eur = product.price_mid * pricing.parody_ratio(rng)
+            listing = self._listing(
+                account, words, language, eur, account.country, images, "parody", infringing, product,
+                kind="parody",
+            )  # fmt: skip
+            self._add_own_contacts(listing)
+            out.append(listing)
         return out
 
-    def _genuine_offer(
-        self, account: SimAccount, brand: Brand, product: Product, category: ListingCategory, ratio: float
-    ) -> SimListing:
-        rng = self.rng
-        language = self._language(account.platform)
-        if category == "discount":
-            words = wording.discount(rng, brand, product, language, round((1 - ratio) * 100))
-        else:
-            words = wording.authorised(rng, brand, product, language, category == "genuine_brand_store")
-        price = float(product.price_min) + rng.random() * float(product.price_max - product.price_min)
-        ships_from = account.country if account.country in ("FR", "DE", "BE", "IT", "ES", "NL") else "FR"
-        images = self._genuine_refs(brand, product, rng.randint(1, 3))
-        return self._listing(
-            account, words, language, price * ratio, ships_from, images, category, False, product
-        )
-
-    def _second_hand(self, person: SimAccount) -> SimListing:
-        rng = self.rng
-        brand = self.brands[rng.choice(sorted(self.brands))]
-        product = rng.choice(brand.products)
-        language = self._language(person.platform)
-        words = wording.second_hand(rng, brand, product, language)
-        images = [
-            ImageRef(
-                kind="own_photo",
-                seed=rng.randrange(2**32),
-                product=product.external_id,
-                spec={"logo": brand.name, "home": 1},
-            )
-            for _ in range(rng.randint(1, 3))
-        ]
-        listing = self._listing(
-            person,
-            words,
-            language,
-            product.price_mid * rng.uniform(0.4, 0.7),
-            person.country,
-            images,
-            "second_hand",
-            False,
-            product,
-        )
-        for identifier in person.planted:
-            if identifier.kind == ids.PHONE and rng.random() < 0.4:
-                self._write_contact(listing, identifier)
-        return listing
-
-    def _compatible(self, shop: SimAccount) -> SimListing:
-        rng = self.rng
-        brand = self.brands[rng.choice(sorted(self.brands))]
-        product = rng.choice(brand.products)
-        language = self._language(shop.platform)
-        words = wording.compatible(rng, brand, product, language)
-        low, high = brand.category.accessory_price_eur
-        colour = rng.choice(COLOURS)
-        ref = ImageRef(
-            kind="accessory",
-            seed=rng.randrange(2**32),
-            spec={"category": brand.category.key, "colour": COLOURS.index(colour)},
-        )
-        return self._listing(
-            shop,
-            words,
-            language,
-            rng.uniform(low, high),
-            shop.country,
-            [ref],
-            "compatible",
-            False,
-            None,
-            brand.name,
-        )
-
-
-def _ascii_slug(text: str) -> str:
-    slug = "".join(ch for ch in text if ch.isascii() and (ch.isalnum() or ch == "-"))
-    return slug.strip("-") or "item"
+    # Everyone else -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import random
 
 from countermark.sim import identifiers as ids
 from countermark.sim.entities import Brand, Network, SimAccount
+from countermark.sim.fuzzy import LinkBook, link_fuzzily, rename, similar_handle, typo
 from countermark.sim.identifiers import Identifier
 from countermark.sim.platforms import MARKETPLACES, Addresses, joined_at, shop_domain, store_handle
 from countermark.sim.text import CN_GIVEN, CN_SURNAMES, lookalike
@@ -46,6 +47,15 @@ _INTROS = (
     "Grossiste, envoi dans le monde entier.",
     "New arrivals every week!",
     "Trusted seller since 2019, 5000+ happy customers.",
+)
+_NETWORK_STYLES = ("pro_reseller", "bulk_trader", "brand_store", "casual_private")
+_NETWORK_STYLE_WEIGHTS = (0.4, 0.3, 0.12, 0.18)
+_SIGNATURE_OPENERS = ("Warehouse in", "Ship from", "Our shop in", "Stock in", "Office:")
+_SIGNATURE_ENDS = (
+    "- 48h dispatch, wholesale welcome",
+    "- same day shipping, mixed orders OK",
+    "- 10 years experience, contact for catalogue",
+    "- dropshipping supported, ask for price list",
 )
 _BUILDINGS = (
     "Huaqiang Plaza",
@@ -158,6 +168,17 @@ def make_network(
     ]
     if rng.random() < 0.5:
         network.identifiers.append(ids.make_whatsapp(phones[0]))
+    # Large networks run more lines: one more phone, e-mail or handle for every account beyond seven.
+    for k in range(max(0, account_count + shop_count - 7)):
+        roll = k % 3
+        if roll == 0:
+            network.identifiers.append(ids.make_phone(rng, phone_country))
+        elif roll == 1:
+            network.identifiers.append(ids.make_email(rng, stem + rng.choice(["vip", "kf", "sales", "cs"])))
+        else:
+            network.identifiers.append(
+                ids.make_handle(rng, "telegram", stem + rng.choice(["_cs", "_b", "hk"]))
+            )
     network.analytics = list(ids.make_analytics(rng))
     kind = rng.choice(_COMPANY_KINDS)
     network.consignor_names = company_variants(rng, city, word, kind, base)
@@ -176,8 +197,22 @@ def make_network(
         )
     network.consignor_contacts = [phones[1], emails[0], ids.make_phone(rng, phone_country)]
     network.brands = sorted(b.name for b in rng.sample(brands, min(len(brands), rng.randint(2, 4))))
+    network.signature = (
+        f"{rng.choice(_SIGNATURE_OPENERS)} {rng.choice(districts)} {word} "
+        f"{rng.choice(_SIGNATURE_ENDS)} #{rng.randint(100, 999)}"
+    )
     _add_accounts(rng, network, brands, addresses, taken_handles, taken_domains, account_count, shop_count)
     return network
+
+
+def network_age(rng: random.Random, web: bool) -> int:
+    """Days since a network account opened: mostly young, some years old (bought or long-running)."""
+    roll = rng.random()
+    if roll < 0.5:
+        return rng.randint(30, 400 if not web else 300)
+    if roll < 0.82:
+        return rng.randint(300, 1500)
+    return rng.randint(1500, 3000)
 
 
 def _add_accounts(
@@ -193,15 +228,17 @@ def _add_accounts(
     platforms = [rng.choice(MARKETPLACES), rng.choice(["Pixelgram", "ShadowBazaar", "Bazario"])]
     while len(set(platforms)) < 2:
         platforms[1] = rng.choice(["Pixelgram", "ShadowBazaar"])
+    platforms = platforms[:account_count]
     platforms += [
         rng.choice([*MARKETPLACES, "Pixelgram", "Pixelgram", "ShadowBazaar"])
-        for _ in range(account_count - 2)
+        for _ in range(account_count - len(platforms))
     ]
     for platform in platforms:
         handle = store_handle(rng, taken_handles)
         display = handle.replace("_", " ").replace(".", " ").title()
         if platform == "ShadowBazaar":
             display = handle.upper()
+        days = network_age(rng, web=False)
         network.accounts.append(
             SimAccount(
                 platform=platform,
@@ -211,8 +248,10 @@ def _add_accounts(
                 country=network.base_country if platform != "ShadowBazaar" else None,
                 role="counterfeiter",
                 network=network.id,
-                joined_at=joined_at(rng, 20, 900),
-                bio_lines=[rng.choice(_INTROS)] if rng.random() < 0.7 else [],
+                joined_at=joined_at(rng, days, days),
+                bio_lines=[rng.choice(_INTROS)] if rng.random() < 0.6 else [],
+                style=rng.choices(_NETWORK_STYLES, weights=_NETWORK_STYLE_WEIGHTS)[0],
+                kind="network",
             )
         )
     by_name = {b.name: b for b in brands}
@@ -224,6 +263,7 @@ def _add_accounts(
         ]
         domain = shop_domain(rng, taken_domains, words)
         network.shops.append(domain)
+        days = network_age(rng, web=True)
         network.accounts.append(
             SimAccount(
                 platform="web",
@@ -233,48 +273,104 @@ def _add_accounts(
                 country=rng.choice([None, None, "FR", "GB", network.base_country]),
                 role="counterfeiter",
                 network=network.id,
-                joined_at=joined_at(rng, 10, 400),
+                joined_at=joined_at(rng, days, days),
                 brand=brand.name,
+                style=rng.choice(["brand_store", "brand_store", "pro_reseller", "bulk_trader"]),
+                kind="network",
             )
         )
 
 
-def assign_identifiers(rng: random.Random, network: Network) -> None:
-    """Spread the network's identifiers so that accounts link only in a chain, and none shows them all.
+def _place(rng: random.Random, account: SimAccount, identifier: Identifier) -> None:
+    """Write an identifier into the account's contacts or bio, or keep it for its offers."""
+    place = rng.choices(["contacts", "bio", "listings"], weights=[0.35, 0.3, 0.35])[0]
+    if account.platform == "ShadowBazaar" and identifier.kind in (ids.PHONE, ids.IBAN):
+        place = "listings"
+    if place == "listings":
+        account.listing_identifiers.append(identifier)
+        return
+    written = ids.render(rng, identifier, account.country)
+    account.plant(identifier, written, "contacts" if place == "contacts" else "bio")
 
-    Consecutive accounts (in a shuffled order) share one identifier each; every other identifier goes to a
-    single account. Account i and account i+2 therefore share nothing directly: they are linked only
-    through account i+1 (or through the analytics ids of the network's web shops, or reused photos), unless
-    one holds a WhatsApp handle and the other the same number as a phone.
+
+def assign_identifiers(
+    rng: random.Random,
+    network: Network,
+    addresses: Addresses,
+    taken_handles: set[str],
+    taken_domains: set[str],
+    book: LinkBook,
+    fuzzy_share: float = 0.3,
+) -> None:
+    """Spread the network's identifiers so that exact values link only part of it, in a chain.
+
+    About `fuzzy_share` of the marketplace and social accounts show no value the network shares: each is
+    tied to an account placed before it by fuzzy evidence only (an e-mail with a typo or on another
+    domain, the network's bio line, a similar handle), and some of those replace an account banned
+    earlier. The other accounts (and every web shop, which carry the network's analytics ids anyway)
+    share values in a chain: consecutive accounts share one identifier each, the rest go to one account,
+    and in larger networks a few values are shown by three or four accounts. One payment identifier is
+    kept back from every account, so no account shows the network's whole set.
     """
     order = list(network.accounts)
     rng.shuffle(order)
+    movable = [a for a in order[1:] if a.platform != "web"]
+    wanted = round(fuzzy_share * len(order) + rng.uniform(-0.5, 0.5))
+    fuzzy = set(map(id, rng.sample(movable, min(len(movable), max(0, wanted)))))
+    core = [a for a in order if id(a) not in fuzzy]
     pool = list(network.identifiers)
     rng.shuffle(pool)
-    # One payment identifier is kept back from every account (it appears nowhere online), so no account can
-    # show the network's whole set; phones and messaging handles are never kept back, because a WhatsApp
-    # handle also reveals its phone number.
+    # Phones and messaging handles are never kept back, because a WhatsApp handle also reveals its phone.
     withheld = next(i for i in pool if i.kind in (ids.IBAN, ids.CRYPTO, ids.PAYMENT))
     pool.remove(withheld)
-    links, rest = pool[: len(order) - 1], pool[len(order) - 1 :]
+    links, rest = pool[: len(core) - 1], pool[len(core) - 1 :]
     if not rest:
         raise ValueError("a network needs more identifiers than links between its accounts")
-    holdings: dict[int, list[Identifier]] = {i: [] for i in range(len(order))}
+    holdings: dict[int, list[Identifier]] = {i: [] for i in range(len(core))}
     for i, identifier in enumerate(links):
         holdings[i].append(identifier)
         holdings[i + 1].append(identifier)
     for identifier in rest:
-        holdings[rng.randrange(len(order))].append(identifier)
-    for i, account in enumerate(order):
+        holdings[rng.randrange(len(core))].append(identifier)
+    if len(core) >= 6:
+        for identifier in rng.sample(links, max(1, len(core) // 6)):
+            for i in rng.sample(range(len(core)), rng.randint(1, 2)):
+                if identifier not in holdings[i]:
+                    holdings[i].append(identifier)
+    holders: dict[Identifier, list[SimAccount]] = {}
+    for i, account in enumerate(core):
         for identifier in holdings[i]:
-            place = rng.choices(["contacts", "bio", "listings"], weights=[0.35, 0.3, 0.35])[0]
-            if account.platform == "ShadowBazaar" and identifier.kind in (ids.PHONE, ids.IBAN):
-                place = "listings"
-            if place == "listings":
-                account.listing_identifiers.append(identifier)
+            holders.setdefault(identifier, []).append(account)
+    for i, account in enumerate(core):
+        for identifier in holdings[i]:
+            others = [a for a in holders[identifier] if a is not account]
+            if identifier.kind == ids.EMAIL and others and rng.random() < 0.08:
+                # A slip when copying the network's address: the link becomes fuzzy.
+                slipped = typo(rng, identifier)
+                account.plant(slipped, ids.render(rng, slipped, account.country), "contacts")
+                for other in others:
+                    book.link(account, other, "fuzzy:email_typo")
                 continue
-            context = account.country
-            if identifier.kind == ids.EMAIL and rng.random() < 0.08:
-                identifier = ids.email_with_typo(rng, identifier)
-            written = ids.render(rng, identifier, context)
-            account.plant(identifier, written, "contacts" if place == "contacts" else "bio")
+            _place(rng, account, identifier)
+    placed = list(core)
+    for account in order:
+        if id(account) not in fuzzy:
+            continue
+        target = rng.choice(placed)
+        replacing = rng.random() < 0.3 and target.platform == account.platform
+        if replacing:
+            # The account replaces one the platform banned: a similar handle, the same bio, a recent start.
+            rename(account, addresses, similar_handle(rng, target.handle, taken_handles))
+            account.bio_lines = list(target.bio_lines)
+            account.joined_at = joined_at(rng, 30, 150)
+            target.joined_at = min(target.joined_at, joined_at(rng, 300, 1200))
+            book.link(account, target, "fuzzy:handle")
+            book.replaces.append((account, target))
+        else:
+            link_fuzzily(
+                rng, account, target, network.signature, addresses, taken_handles, taken_domains, book
+            )
+        # Its own line, shared with nobody.
+        own = ids.make_email(rng, account.handle.replace(".", "").replace("_", ""))
+        account.plant(own, ids.render(rng, own, account.country), "contacts")
+        placed.append(account)

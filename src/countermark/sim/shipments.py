@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from countermark.sim import identifiers as ids
+from countermark.sim.consignors import written_address, written_name
 from countermark.sim.entities import TODAY, Brand, Network, SimAccount
 from countermark.sim.networks import company_variants
 from countermark.sim.sellers import SharedContacts
@@ -60,8 +61,26 @@ _ECOMMERCE_GOODS = (
     ("640299", "slippers", 10, 0.5),
     ("330499", "face mask sheets", 6, 0.2),
     ("392410", "kitchen utensils", 5, 0.3),
+    # Ordinary goods under the headings counterfeiters also use to hide fakes.
+    ("630790", "textile articles", 5, 0.2),
+    ("340130", "soap", 4, 0.2),
+    ("491199", "stickers", 2, 0.05),
+    ("961610", "perfume atomiser", 3, 0.05),
+    ("911390", "watch straps", 6, 0.05),
+    ("851770", "phone parts", 8, 0.1),
+    ("330749", "room fragrance", 6, 0.3),
+    ("640590", "shoes", 15, 0.6),
+    # Cheap unbranded goods of the very headings the brands' products fall under.
+    ("640411", "trainers", 18, 0.7),
+    ("420221", "handbag", 15, 0.6),
+    ("910221", "quartz watch", 12, 0.15),
+    ("330300", "eau de toilette", 9, 0.3),
+    ("850440", "phone charger", 6, 0.15),
+    ("852349", "game card", 10, 0.05),
 )
 _CONSIGNEE_COUNTRIES = ("FR",) * 7 + ("DE", "BE", "IT", "ES", "NL")
+# Share of consignments naming the marketplace seller (the handle is on only a few e-commerce labels).
+SELLER_SHARE = 0.13
 
 
 @dataclass
@@ -102,6 +121,11 @@ class ShipmentMaker:
             if a.platform in ("ShopMarket", "Bazario") and a.country in ("CN", "HK") and a.role == "honest"
         ]
         self.network_names = {name for n in networks for name in n.consignor_names}
+        # Names the networks ship under; some honest senders bear the very same common person or
+        # company names.
+        self.network_people = sorted(
+            {name for n in networks if n.base_country in ("CN", "HK") for name in n.consignor_names}
+        )
         self.rows: list[tuple[dict[str, Any], ShipmentTruth]] = []
         self.consignees = [self._consignee() for _ in range(400)]
         self.honest_consignors = [self._honest_consignor() for _ in range(120)]
@@ -123,8 +147,18 @@ class ShipmentMaker:
     def _honest_consignor(self) -> tuple[str, str, str, str]:
         rng = self.rng
         country = rng.choice(("CN", "CN", "CN", "HK", "GB", "US", "TR", "CH"))
-        if country in ("CN", "HK"):
-            # Names in the networks' style (same words, sometimes the same city), but never one of theirs.
+        if country in ("CN", "HK") and self.network_people and rng.random() < 0.25:
+            # A sender whose common name is also one a network ships under.
+            name = rng.choice(self.network_people)
+            address = (
+                f"c/o {self.shared.forwarder_name}, {self.shared.forwarder_address}"
+                if rng.random() < 0.5
+                else f"No. {rng.randint(1, 300)} {rng.choice(['Bantian', 'Xixiang', 'Huangpu'])} Road, "
+                f"{rng.choice(['Shenzhen', 'Guangzhou', 'Putian'])}"
+            )
+            contact = ids.render(rng, ids.make_phone(rng, "CN"), None) if rng.random() < 0.5 else ""
+        elif country in ("CN", "HK"):
+            # Company names in the networks' style (same words, sometimes the same city), never theirs.
             name = ""
             while not name or name in self.network_names:
                 name = company_variants(
@@ -136,7 +170,7 @@ class ShipmentMaker:
                 )[0]
             address = (
                 f"c/o {self.shared.forwarder_name}, {self.shared.forwarder_address}"
-                if rng.random() < 0.3
+                if rng.random() < 0.5
                 else f"No. {rng.randint(1, 300)} {rng.choice(['Bantian', 'Xixiang', 'Huangpu'])} Road, "
                 f"{rng.choice(['Shenzhen', 'Guangzhou', 'Dongguan'])}"
             )
@@ -172,7 +206,7 @@ class ShipmentMaker:
             units -= 1
         mass = round(min(1.95, units * unit_mass * rng.uniform(1.0, 1.25) + 0.05), 2)
         sold_for = product.price_mid * rng.uniform(0.2, 0.45) * units
-        undervalued = rng.random() < 0.75
+        undervalued = rng.random() < 0.55
         value = sold_for * (rng.uniform(0.05, 0.4) if undervalued else rng.uniform(0.9, 1.1))
         misdeclared = rng.random() < 0.5
         hs_code = (
@@ -196,15 +230,15 @@ class ShipmentMaker:
             contact = ids.render(rng, chosen, None) if chosen.kind == ids.PHONE else chosen.value
             planted = chosen.planted()
         address = rng.choice(network.consignor_addresses)
-        if rng.random() < 0.12:
+        if rng.random() < 0.3:
             address = f"c/o {self.shared.forwarder_name}, {self.shared.forwarder_address}"
-        seller = rng.choice(network.accounts) if rng.random() < 0.35 else None
+        seller = rng.choice(network.accounts) if rng.random() < SELLER_SHARE else None
         record = self._consignment(
             mode,
             network.base_country,
             consignee,
-            rng.choice(network.consignor_names),
-            address,
+            written_name(rng, rng.choice(network.consignor_names)),
+            written_address(rng, address),
             contact,
             hs_code,
             units,
@@ -287,7 +321,9 @@ class ShipmentMaker:
         rng = self.rng
         consignor = rng.choice(self.honest_consignors)
         seller = (
-            rng.choice(self.marketplace_sellers) if self.marketplace_sellers and rng.random() < 0.3 else None
+            rng.choice(self.marketplace_sellers)
+            if self.marketplace_sellers and rng.random() < SELLER_SHARE
+            else None
         )
         if rng.random() < 0.15:
             brand = rng.choice(self.brands)
@@ -304,7 +340,9 @@ class ShipmentMaker:
                         "",
                         brand.category.hs_code,
                         1,
-                        round(brand.category.unit_mass_kg * 1.2 + 0.1, 2),
+                        round(
+                            brand.category.unit_mass_kg * rng.uniform(1.0, 1.6) + rng.uniform(0.05, 0.3), 2
+                        ),
                         product.price_mid,
                         brand.category.noun["en"],
                         None,
@@ -317,22 +355,27 @@ class ShipmentMaker:
         hs_code, noun, price, unit_mass = rng.choice(_ECOMMERCE_GOODS)
         units = rng.randint(1, 3)
         description = rng.choice(_GENERIC) if rng.random() < 0.25 else noun
+        # Gifts and cheap purchases are often declared far below what they cost, fakes or not.
+        undervalued = rng.random() < 0.2
+        worth = units * float(price) * rng.uniform(0.7, 1.4)
         self._add(
             self._consignment(
                 rng.choice(["post", "express"]),
                 consignor[2],
                 rng.choice(self.consignees),
-                consignor[0],
-                consignor[1],
+                written_name(rng, consignor[0]),
+                written_address(rng, consignor[1]),
                 consignor[3],
                 str(hs_code),
                 units,
-                round(min(1.9, units * float(unit_mass) + 0.05), 2),
-                units * float(price) * rng.uniform(0.7, 1.4),
+                round(
+                    min(1.95, units * float(unit_mass) * rng.uniform(0.6, 1.8) + rng.uniform(0.02, 0.3)), 2
+                ),
+                worth * (rng.uniform(0.1, 0.4) if undervalued else 1.0),
                 description,
                 seller,
             ),
-            ShipmentTruth(False, None, False, False, "ecommerce"),
+            ShipmentTruth(False, None, undervalued, False, "ecommerce"),
         )
 
     def trade_declaration(self, network: Network | None = None) -> None:
@@ -345,8 +388,8 @@ class ShipmentMaker:
             hs_code, description = rng.choice(brand.category.decoy_hs_codes), rng.choice(_GENERIC)
             value = units * brand.products[0].price_mid * rng.uniform(0.01, 0.04)
             consignor, address, country = (
-                rng.choice(network.consignor_names),
-                rng.choice(network.consignor_addresses),
+                written_name(rng, rng.choice(network.consignor_names)),
+                written_address(rng, rng.choice(network.consignor_addresses)),
                 network.base_country,
             )
             truth = ShipmentTruth(True, network.id, True, True, "counterfeit", brand.name, None)
@@ -415,12 +458,12 @@ class ShipmentMaker:
         """All shipments, sorted by date (ids follow that order, so they reveal nothing else)."""
         rng = self.rng
         weights = [len(n.accounts) for n in self.networks]
-        for _ in range(int(total * 0.22)):
+        for _ in range(int(total * 0.12)):
             self.counterfeit_consignment(rng.choices(self.networks, weights=weights)[0])
         for network in self.networks:
             if rng.random() < 0.4:
                 self.trade_declaration(network)
-        for _ in range(int(total * 0.43)):
+        for _ in range(int(total * 0.53)):
             self.honest_consignment()
         while len(self.rows) < total:
             self.trade_declaration()

@@ -8,9 +8,21 @@ from countermark.sim.entities import SimListing
 from countermark.sim.identifiers import Identifier
 from countermark.sim.platforms import PLATFORMS
 
-_SHIPS = {"en": "Ships from", "fr": "Expédié depuis", "zh": "发货地"}
-_SOLD_BY = {"en": "Sold by", "fr": "Vendu par", "zh": "卖家"}
-_PRICE_ON_REQUEST = {"en": "Price on request", "fr": "Prix sur demande", "zh": "价格面议"}
+_SHIPS = {
+    "en": "Ships from",
+    "fr": "Expédié depuis",
+    "de": "Versand aus",
+    "es": "Enviado desde",
+    "zh": "发货地",
+}
+_SOLD_BY = {"en": "Sold by", "fr": "Vendu par", "de": "Verkauft von", "es": "Vendido por", "zh": "卖家"}
+_PRICE_ON_REQUEST = {
+    "en": "Price on request",
+    "fr": "Prix sur demande",
+    "de": "Preis auf Anfrage",
+    "es": "Precio a consultar",
+    "zh": "价格面议",
+}
 
 
 def _shows_seller_bio(listing: SimListing) -> bool:
@@ -49,7 +61,7 @@ def render_snapshot(listing: SimListing) -> str:
         seller_box = "\n".join(f"      <p>{escape(line)}</p>" for line in lines)
     scripts = "\n".join(f"  <script>\n{script}\n  </script>" for script in listing.page_scripts)
     ships = (
-        f'    <div class="ships-from">{_SHIPS[lang]}: {escape(listing.ships_from)}</div>\n'
+        f'    <div class="ships-from">{_SHIPS.get(lang, _SHIPS["en"])}: {escape(listing.ships_from)}</div>\n'
         if listing.ships_from
         else ""
     )
@@ -69,7 +81,7 @@ def render_snapshot(listing: SimListing) -> str:
   <main class="item">
     <h1 class="item-title">{escape(listing.title)}</h1>
     <div class="price">{escape(price)}</div>
-    <div class="seller">{_SOLD_BY[lang]}:
+    <div class="seller">{_SOLD_BY.get(lang, _SOLD_BY["en"])}:
       <a href="{escape(account.profile_url)}">{escape(account.display_name)}</a>
       <span class="handle">@{escape(account.handle)}</span></div>
 {ships}    <div class="gallery">

@@ -1,11 +1,10 @@
-"""Vocabularies of the synthetic world in English, French and Chinese, and lookalike spellings of marks."""
+"""Vocabularies of the synthetic world (English, French, German, Spanish, Chinese) and lookalike marks."""
 
 from __future__ import annotations
 
 import random
 
-LANGUAGES = ("en", "fr", "zh")
-LANGUAGE_WEIGHTS = (0.6, 0.2, 0.2)
+LANGUAGES = ("en", "fr", "de", "es", "zh")
 
 # Replica vocabulary: what a naive detector looks for. Many fakes use none of it.
 REPLICA_WORDS: dict[str, tuple[str, ...]] = {
@@ -19,87 +18,68 @@ REPLICA_WORDS: dict[str, tuple[str, ...]] = {
         "super fake",
     ),
     "fr": ("réplique", "copie 1:1", "qualité miroir", "qualité AAA", "imitation parfaite"),
+    "de": ("Replika", "1:1 Kopie", "Spiegelqualität", "AAA Qualität"),
+    "es": ("réplica", "copia 1:1", "calidad espejo", "calidad AAA"),
     "zh": ("复刻", "高仿", "1:1原版", "顶级版本", "原单", "莆田货"),
 }
 
-# How counterfeiters present goods when they avoid replica words.
-PLAIN_FAKE_WORDS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "original, new with box",
-        "100% authentic",
-        "brand new, fast shipping",
-        "factory price",
-        "wholesale available",
-        "free shipping worldwide",
-        "limited stock",
-        "best price online",
-    ),
-    "fr": (
-        "neuf avec boîte",
-        "100% authentique",
-        "livraison rapide",
-        "prix usine",
-        "stock limité",
-        "livraison offerte",
-    ),
-    "zh": ("全新带盒", "正品保证", "工厂直销", "包邮", "现货秒发", "批发价"),
-}
-
-AUTHORISED_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("Official retailer", "Authorised dealer", "Genuine product with warranty", "Official store"),
-    "fr": ("Revendeur agréé", "Distributeur officiel", "Produit authentique, garantie constructeur"),
-    "zh": ("官方授权", "授权经销商", "官方旗舰店", "正品行货 全国联保"),
-}
-
-SECOND_HAND_WORDS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "used",
-        "pre-owned",
-        "worn twice",
-        "good condition",
-        "bought at the brand store, receipt available",
-        "not a replica, sold because it no longer fits",
-    ),
-    "fr": (
-        "d'occasion",
-        "très bon état",
-        "porté deux fois",
-        "acheté en boutique, facture disponible",
-        "pas une réplique, facture à l'appui",
-    ),
-    "zh": ("二手", "九成新", "自用闲置", "专柜购买 有小票", "只用过两次"),
-}
-
-DISCOUNT_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("outlet", "end of season sale", "clearance", "last sizes", "previous collection, genuine"),
-    "fr": ("déstockage", "soldes", "fin de série", "collection précédente, authentique", "prix outlet"),
-    "zh": ("清仓", "折扣", "断码特价", "过季款 正品", "奥莱价"),
-}
-
-COMPATIBLE_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("compatible with", "fits", "replacement for", "suitable for"),
-    "fr": ("compatible avec", "adapté pour", "remplacement pour"),
-    "zh": ("适用于", "兼容", "替换"),
-}
-
-# Some honest accessory sellers use replica-like wording innocently.
-COMPATIBLE_EXTRAS: dict[str, tuple[str, ...]] = {
-    "en": ("1:1 replacement part", "not affiliated with the brand", "third-party product"),
-    "fr": ("pièce de remplacement 1:1", "produit non officiel", "non affilié à la marque"),
-    "zh": ("1:1替换配件", "第三方产品", "非原厂"),
-}
-
-CONDITION_NEW: dict[str, str] = {"en": "new", "fr": "neuf", "zh": "全新"}
-
 UNRELATED_ITEMS: dict[str, dict[str, str]] = {
-    "mug": {"en": "ceramic coffee mug 350ml", "fr": "mug en céramique 350ml", "zh": "陶瓷咖啡杯 350ml"},
-    "lamp": {"en": "bedside table lamp", "fr": "lampe de chevet", "zh": "床头台灯"},
-    "tshirt": {"en": "cotton t-shirt, plain", "fr": "t-shirt en coton uni", "zh": "纯棉纯色T恤"},
-    "book": {"en": "paperback novel, like new", "fr": "roman de poche, comme neuf", "zh": "平装小说 九成新"},
-    "plant": {"en": "indoor plant in pot", "fr": "plante d'intérieur en pot", "zh": "室内盆栽"},
-    "chair": {"en": "wooden dining chair", "fr": "chaise en bois", "zh": "实木餐椅"},
-    "bottle": {"en": "insulated water bottle 750ml", "fr": "gourde isotherme 750ml", "zh": "保温水杯 750ml"},
-    "backpack": {"en": "school backpack", "fr": "sac à dos scolaire", "zh": "学生双肩包"},
+    "mug": {
+        "en": "ceramic coffee mug 350ml",
+        "fr": "mug en céramique 350ml",
+        "zh": "陶瓷咖啡杯 350ml",
+        "de": "Keramik-Kaffeebecher 350ml",
+        "es": "taza de cerámica 350ml",
+    },
+    "lamp": {
+        "en": "bedside table lamp",
+        "fr": "lampe de chevet",
+        "zh": "床头台灯",
+        "de": "Nachttischlampe",
+        "es": "lámpara de noche",
+    },
+    "tshirt": {
+        "en": "cotton t-shirt, plain",
+        "fr": "t-shirt en coton uni",
+        "zh": "纯棉纯色T恤",
+        "de": "Baumwoll-T-Shirt, uni",
+        "es": "camiseta de algodón lisa",
+    },
+    "book": {
+        "en": "paperback novel, like new",
+        "fr": "roman de poche, comme neuf",
+        "zh": "平装小说 九成新",
+        "de": "Taschenbuch-Roman, wie neu",
+        "es": "novela de bolsillo, como nueva",
+    },
+    "plant": {
+        "en": "indoor plant in pot",
+        "fr": "plante d'intérieur en pot",
+        "zh": "室内盆栽",
+        "de": "Zimmerpflanze im Topf",
+        "es": "planta de interior en maceta",
+    },
+    "chair": {
+        "en": "wooden dining chair",
+        "fr": "chaise en bois",
+        "zh": "实木餐椅",
+        "de": "Esszimmerstuhl aus Holz",
+        "es": "silla de comedor de madera",
+    },
+    "bottle": {
+        "en": "insulated water bottle 750ml",
+        "fr": "gourde isotherme 750ml",
+        "zh": "保温水杯 750ml",
+        "de": "Isolierflasche 750ml",
+        "es": "botella térmica 750ml",
+    },
+    "backpack": {
+        "en": "school backpack",
+        "fr": "sac à dos scolaire",
+        "zh": "学生双肩包",
+        "de": "Schulrucksack",
+        "es": "mochila escolar",
+    },
 }
 UNRELATED_PRICES: dict[str, tuple[int, int]] = {
     "mug": (6, 18),
@@ -115,34 +95,9 @@ UNRELATED_PRICES: dict[str, tuple[int, int]] = {
 CONTACT_LABELS: dict[str, tuple[str, ...]] = {
     "en": ("Contact:", "For orders:", "Wholesale:", "DM or", "Questions?", "Payment:"),
     "fr": ("Contact :", "Commandes :", "Paiement :", "Écrivez-nous :"),
+    "de": ("Kontakt:", "Bestellungen:", "Zahlung:", "Schreib uns:"),
+    "es": ("Contacto:", "Pedidos:", "Pago:", "Escríbenos:"),
     "zh": ("联系方式：", "下单请加", "批发咨询：", "付款方式："),
-}
-
-SHIPPING_LINES: dict[str, dict[str, str]] = {
-    "en": {
-        "CN": "Ships from China in 7-15 days",
-        "HK": "Ships from Hong Kong",
-        "TR": "Ships from Istanbul",
-        "FR": "Ships from France",
-        "DE": "Ships from Germany",
-        "default": "Fast shipping",
-    },
-    "fr": {
-        "CN": "Expédié de Chine sous 7 à 15 jours",
-        "HK": "Expédié de Hong Kong",
-        "TR": "Expédié d'Istanbul",
-        "FR": "Expédié de France",
-        "DE": "Expédié d'Allemagne",
-        "default": "Envoi rapide",
-    },
-    "zh": {
-        "CN": "国内发货 7-15天到",
-        "HK": "香港发货",
-        "TR": "土耳其发货",
-        "FR": "法国发货",
-        "DE": "德国发货",
-        "default": "快速发货",
-    },
 }
 
 FIRST_NAMES = (

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from countermark.sim.entities import ImageRef, Network, SimAccount, SimListing
+from countermark.sim.fuzzy import LinkBook
 from countermark.sim.identifiers import Identifier
+from countermark.sim.linkability import linkability
 from countermark.sim.shipments import ShipmentTruth
 from countermark.sim.snapshots import snapshot_identifiers
 
@@ -24,6 +26,20 @@ def normalised(found: list[Identifier]) -> list[dict[str, str]]:
     return [{"kind": kind, "value": value} for kind, value in sorted(entries)]
 
 
+def listing_kind(listing: SimListing) -> str:
+    """What an offer is: a counterfeit, a parody or dupe, a genuine grey import, genuine or other goods."""
+    if listing.account.kind == "parody" and listing.product is not None:
+        return "parody"
+    if listing.infringing:
+        return "counterfeit"
+    chosen = str(getattr(listing, "kind", "genuine"))
+    if listing.account.kind == "grey_market" and listing.product is not None:
+        return "grey_market"
+    if listing.category in ("compatible", "unrelated"):
+        return listing.category
+    return chosen if chosen not in ("counterfeit", "parody") else "genuine"
+
+
 def build_truth(
     accounts: list[SimAccount],
     listings: list[SimListing],
@@ -32,6 +48,7 @@ def build_truth(
     images: dict[str, ImageRef],
     shared: list[Identifier],
     fx_to_eur: dict[str, float],
+    book: LinkBook | None = None,
 ) -> dict[str, Any]:
     """The whole truth: labels of listings, accounts and shipments, networks and every planted identifier."""
     truth: dict[str, Any] = {
@@ -43,12 +60,20 @@ def build_truth(
         "snapshot_identifiers": {},
         "images": {},
     }
+    book = book or LinkBook()
+    replaces = {id(new): old for new, old in book.replaces}
     for account in accounts:
         truth["accounts"][key(account.external_id)] = {
             "network": account.network,
             "role": account.role,
             "platform": account.platform,
             "handle": account.handle,
+            "kind": account.kind,
+            "style": account.style,
+            "operator": account.operator,
+            "fake_share": account.fake_share,
+            "joined_at": account.joined_at.date().isoformat(),
+            "replaces": key(replaces[id(account)].external_id) if id(account) in replaces else None,
         }
         if account.planted:
             truth["planted_identifiers"]["accounts:" + key(account.external_id)] = normalised(account.planted)
@@ -64,6 +89,7 @@ def build_truth(
             "lookalike_mark": listing.lookalike_mark,
             "mark_form": listing.mark_form,
             "seller": key(listing.account.external_id),
+            "kind": listing_kind(listing),
         }
         if listing.planted:
             truth["planted_identifiers"]["listings:" + listing_key] = normalised(listing.planted)
@@ -93,6 +119,8 @@ def build_truth(
                 "consignor_names": network.consignor_names,
                 "consignor_addresses": network.consignor_addresses,
                 "identifiers": normalised(network.identifiers + network.analytics),
+                "size": len(network.accounts),
+                "kind": network.kind,
             }
         )
     for name in sorted(images):
@@ -105,7 +133,16 @@ def build_truth(
             "params": ref.params,
             "quality": ref.quality if ref.kind == "altered_genuine" else None,
         }
-    truth["shared_identifiers"] = normalised(shared)
+    hubs = [identifier for _, identifier in book.hubs]
+    truth["shared_identifiers"] = normalised(shared + hubs)
+    truth["hubs"] = [
+        {"role": role, **entry} for role, identifier in book.hubs for entry in normalised([identifier])
+    ]
+    truth["cross_network_identifiers"] = [
+        {"networks": [a, b], **normalised([identifier])[0]} for a, b, identifier in book.cross_network
+    ]
+    excluded = {(e["kind"], e["value"]) for e in truth["shared_identifiers"]}
+    truth["linkability"] = linkability(networks, listings, book, excluded, key, shipments)
     truth["fx_to_eur"] = fx_to_eur
     truth["summary"] = {
         "listings_infringing": sum(1 for x in listings if x.infringing),

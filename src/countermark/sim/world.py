@@ -27,17 +27,30 @@ from countermark.sim.brands import (
 )
 from countermark.sim.entities import TODAY, Network, SimAccount, SimListing
 from countermark.sim.export import MAPPING, to_csv
+from countermark.sim.fuzzy import LinkBook
 from countermark.sim.gallery import Gallery
+from countermark.sim.hubs import add_operator_twins, plant_hubs
 from countermark.sim.inspections import FILE as INSPECTIONS_FILE
 from countermark.sim.inspections import write_inspections
 from countermark.sim.listings import FX_TO_EUR, ListingMaker
 from countermark.sim.manifest import IngestKind, IngestStep, OrganisationSpec, WorldManifest
 from countermark.sim.networks import assign_identifiers, make_network
 from countermark.sim.platforms import PLATFORMS, Addresses
+from countermark.sim.population import (
+    add_grey_and_parody,
+    label_honest,
+    make_lone,
+    make_mixers,
+    network_offers,
+    network_sizes,
+    split_size,
+    stock_network,
+)
 from countermark.sim.sellers import add_noise_to_networks, make_honest_sellers, make_shared_contacts
 from countermark.sim.shipments import ShipmentMaker
 from countermark.sim.snapshots import render_snapshot
 from countermark.sim.truth import build_truth
+from countermark.sim.wording import add_intros
 from countermark.targeting.schemas import ShipmentIn
 
 Scale = Literal["small", "medium", "large"]
@@ -148,6 +161,30 @@ def _shop_analytics(rng: random.Random, accounts: list[SimAccount]) -> dict[str,
     return found
 
 
+def _stock_listings(
+    rng: random.Random,
+    maker: ListingMaker,
+    listings: list[SimListing],
+    mixers: list[tuple[SimAccount, list[str]]],
+    parody: list[tuple[SimAccount, list[str]]],
+) -> list[SimListing]:
+    """The fakes mixers slip into their genuine stock, and the parody and dupe sellers' offers.
+
+    A mixer's fakes are drawn so they make up its `fake_share` of its branded offers. A parody or dupe
+    offer (ListingMaker.parody_listings) infringes when the goods carry the brand's own logo; either way the
+    truth labels it a parody.
+    """
+    out: list[SimListing] = []
+    for number, (account, brands) in enumerate(mixers, start=1):
+        genuine = sum(1 for x in listings if x.account is account and x.product is not None)
+        share = account.fake_share or 0.2
+        fakes = max(1, round(genuine * share / (1 - share)))
+        out += maker.network_listings(stock_network(account, brands, number), fakes)
+    for account, brands in parody:
+        out += maker.parody_listings(account, brands, rng.randint(2, 5))
+    return out
+
+
 def build_world(
     out_dir: Path, *, seed: int = 7, scale: Scale = "small", progress: Progress | None = None
 ) -> WorldManifest:
@@ -156,7 +193,8 @@ def build_world(
     Args:
         out_dir: directory to write into; files and folders this function owns there are replaced.
         seed: the same seed and scale give byte-identical files.
-        scale: "small" (seconds), "medium" (about 5x) or "large" (about 25x).
+        scale: "small" (about 20 s on two cores), "medium" (about two minutes; five times the networks
+            and sellers, ten times the shipments) or "large" (about 25x small).
         progress: optional callback (stage, done, total).
 
     Returns:
@@ -200,19 +238,14 @@ def build_world(
     addresses = Addresses(online_rng)
     taken_handles: set[str] = set()
     taken_domains: set[str] = set()
+    book = LinkBook()
     networks: list[Network] = []
-    for number in range(1, spec.networks + 1):
+    for number, size in enumerate(network_sizes(online_rng, spec.networks), start=1):
+        account_count, shop_count = split_size(online_rng, size)
         network = make_network(
-            online_rng,
-            number,
-            brands,
-            addresses,
-            taken_handles,
-            taken_domains,
-            online_rng.randint(*spec.accounts_per_network),
-            online_rng.randint(*spec.shops_per_network),
+            online_rng, number, brands, addresses, taken_handles, taken_domains, account_count, shop_count
         )
-        assign_identifiers(online_rng, network)
+        assign_identifiers(online_rng, network, addresses, taken_handles, taken_domains, book)
         networks.append(network)
     report("networks", len(networks), len(networks))
     shared = make_shared_contacts(online_rng)
@@ -220,16 +253,33 @@ def build_world(
     sellers = make_honest_sellers(
         online_rng, brands, addresses, shared, taken_handles, taken_domains, spec.factor
     )
-    honest_accounts = sellers.all()
+    label_honest(online_rng, sellers)
+    add_operator_twins(online_rng, sellers, addresses, taken_handles, book)
+    _, parody = add_grey_and_parody(online_rng, sellers, brands, addresses, taken_handles)
+    mixers = make_mixers(online_rng, sellers, brands, addresses, taken_handles)
+    plant_hubs(online_rng, networks, sellers, book)
+    honest_accounts = sellers.all() + [account for account, _ in parody]
     maker = ListingMaker(stream("listings"), addresses, brands)
     listings: list[SimListing] = []
     for network in networks:
-        listings += maker.network_listings(network, online_rng.randint(*spec.offers_per_network))
+        listings += maker.network_listings(network, network_offers(online_rng, len(network.accounts)))
     listings += maker.honest_listings(sellers, _shop_analytics(online_rng, honest_accounts))
+    listings += _stock_listings(online_rng, maker, listings, mixers, parody)
+    # Lone counterfeiters: about a fifth of all infringing offers.
+    lone_target = 0.25 * sum(1 for x in listings if x.infringing)
+    lone_listings = 0
+    while lone_listings < lone_target:
+        lone = make_lone(online_rng, len(networks) + 1, brands, addresses, taken_handles)
+        offers = maker.network_listings(lone, online_rng.randint(2, 5))
+        lone_listings += sum(1 for x in offers if x.infringing)
+        listings += offers
+        networks.append(lone)
+    organised = [n for n in networks if n.kind == "network"]
 
     # Ids are assigned after shuffling, so neither order nor number says who is who.
     id_rng = stream("ids")
     accounts = [a for n in networks for a in n.accounts] + honest_accounts
+    add_intros(stream("bios"), accounts)
     id_rng.shuffle(accounts)
     for number, account in enumerate(accounts, start=1):
         account.external_id = f"A-{number:04d}"
@@ -292,7 +342,7 @@ def build_world(
         IngestStep(kind="listings", file="online/listings.jsonl", org=POLICE_ORG, tlp="GREEN"),
     ]
 
-    shipment_maker = ShipmentMaker(stream("shipments"), brands, networks, shared, honest_accounts)
+    shipment_maker = ShipmentMaker(stream("shipments"), brands, organised, shared, honest_accounts)
     shipments = shipment_maker.build(spec.shipments)
     for done, (row, _) in enumerate(shipments, start=1):
         ShipmentIn.model_validate(row)
@@ -317,7 +367,7 @@ def build_world(
     ingest.append(IngestStep(kind="inspections", file=INSPECTIONS_FILE, org=CUSTOMS_ORG, tlp="AMBER"))
 
     shared_ids = [*[i for v in shared.support.values() for i in v], *shared.forwarder]
-    truth = build_truth(accounts, listings, networks, shipments, gallery.written, shared_ids, FX_TO_EUR)
+    truth = build_truth(accounts, listings, networks, shipments, gallery.written, shared_ids, FX_TO_EUR, book)
     (out_dir / "truth").mkdir(parents=True, exist_ok=True)
     (out_dir / "truth" / "truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
