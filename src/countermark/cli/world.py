@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -28,13 +29,18 @@ def default_world_dir() -> Path:
 def build_command(
     out: Path | None = typer.Option(None, help="Output directory (default <data_dir>/world)."),
     seed: int = typer.Option(7, help="Random seed; the same seed gives the same world."),
-    scale: str = typer.Option("small", help=f"One of {', '.join(SCALES)}."),
+    scale: str = typer.Option(
+        "small",
+        "--size",
+        "--scale",
+        help=f"How big a world: one of {', '.join(SCALES)} (--scale is an alias).",
+    ),
 ) -> None:
     """Generate the synthetic world's files and its separate truth file."""
     from countermark.sim import build_world
 
     if scale not in SCALES:
-        raise typer.BadParameter(f"scale must be one of {', '.join(SCALES)}")
+        raise typer.BadParameter(f"size must be one of {', '.join(SCALES)}", param_hint="--size")
     target = out or default_world_dir()
     started = time.perf_counter()
     with progress_bar("building the world") as update:
@@ -59,13 +65,35 @@ def eval_command(
     kcs: Path | None = typer.Option(
         None, help="Also train and measure targeting on the Korean customs data set in this directory."
     ),
+    world_difficulty: bool = typer.Option(
+        False,
+        "--world-difficulty",
+        help="Also run the controls that a hard world must defeat (from its files).",
+    ),
+    size: str = typer.Option("medium", help="With --seeds: the size of the worlds to build."),
+    seeds: str | None = typer.Option(
+        None,
+        help="Build a world per seed (e.g. 7,8,9), report only their controls (implies --world-difficulty).",
+    ),
+    work_dir: Path | None = typer.Option(
+        None, help="With --seeds: where to build them (default: a temporary one)."
+    ),
 ) -> None:
     """Measure every pipeline against the world's ground truth (and, with --kcs, on the Korean data)."""
     from countermark.eval.run import evaluate
 
+    if seeds is not None:
+        from countermark.cli.difficulty import over_seeds
+
+        over_seeds(size, seeds, work_dir, as_json)
+        return
     truth_path = (world or default_world_dir()) / "truth" / "truth.json"
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
-        figures = evaluate(session, truth_path)
+        figures: dict[str, Any] = dict(evaluate(session, truth_path))
+    if world_difficulty:
+        from countermark.eval.world_difficulty import difficulty_of_world
+
+        figures["world_difficulty"] = difficulty_of_world(world or default_world_dir())
     if kcs is not None:
         from countermark.eval.targeting import evaluate_kcs
 
@@ -78,8 +106,13 @@ def eval_command(
     print_figures(figures)
 
 
-def print_figures(figures: dict[str, dict[str, float]]) -> None:
-    """Print the evaluation as one table."""
+def print_figures(figures: dict[str, Any]) -> None:
+    """Print the evaluation as one table (and the world's difficulty as another)."""
+    if "world_difficulty" in figures:
+        from countermark.cli.difficulty import print_difficulty
+
+        print_difficulty(figures["world_difficulty"])
+        figures = {k: v for k, v in figures.items() if k != "world_difficulty"}
     table = Table("pipeline", "metric", "value", title="Evaluation against the ground truth")
     for pipeline, metrics in figures.items():
         for index, (metric, value) in enumerate(metrics.items()):
