@@ -305,3 +305,18 @@ def test_base58check_and_iban_check_digits_match_published_examples() -> None:
     genesis = bytes.fromhex("0062e907b15cbf27d5425399ebf6f0fb50ebb88f18")
     assert base58check(genesis) == "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
     assert iban_check_digits("GB", "WEST12345698765432") == "82"
+
+
+def test_genuine_grey_market_parcels_look_like_fakes_under_the_brands_headings(world: World) -> None:
+    with (world.root / "customs" / "shipments.csv").open(encoding="utf-8", newline="") as handle:
+        by_id = {row["Declaration No"]: row for row in csv.DictReader(handle)}
+    truth = world.truth["shipments"]
+    grey = {k: t for k, t in truth.items() if t["kind"] == "grey_market"}
+    fakes = {k: t for k, t in truth.items() if t["infringing"] and t["kind"] == "counterfeit"}
+    assert grey and not any(t["infringing"] for t in grey.values())
+    grey_headings = {by_id[k.split(":", 1)[1]]["HS Code"][:4] for k in grey}
+    fake_headings = {by_id[k.split(":", 1)[1]]["HS Code"][:4] for k in fakes}
+    assert grey_headings & fake_headings  # the same headings: the heading alone cannot tell them apart
+    assert any(t["undervalued"] for t in grey.values())
+    origins = {by_id[k.split(":", 1)[1]]["Consignor Country"] for k in grey}
+    assert origins <= {"CN", "HK"}

@@ -11,76 +11,26 @@ from typing import Any
 from countermark.sim import identifiers as ids
 from countermark.sim.consignors import written_address, written_name
 from countermark.sim.entities import TODAY, Brand, Network, SimAccount
+from countermark.sim.goods import (
+    ECOMMERCE_GOODS,
+    EXPRESS,
+    EXPRESS_OFFICE,
+    GENERIC,
+    POST,
+    POSTAL_OFFICE,
+    TRADE_GOODS,
+    TRADE_OFFICES,
+)
 from countermark.sim.networks import company_variants
 from countermark.sim.sellers import SharedContacts
 from countermark.sim.text import CITIES, FIRST_NAMES, LAST_NAMES, STREETS, lookalike
 
-_POST = {
-    "CN": "China Post",
-    "HK": "Hongkong Post",
-    "TR": "PTT Kargo",
-    "GB": "Royal Mail",
-    "US": "USPS",
-    "DE": "Deutsche Post",
-    "JP": "Japan Post",
-    "CH": "Swiss Post",
-}
-_EXPRESS = (
-    "SkyBridge Express",
-    "RedLantern Logistics",
-    "EuroLink Parcel",
-    "Orient Air Courier",
-    "SwiftWing Express",
-)
-_POSTAL_OFFICE, _EXPRESS_OFFICE = "FR-Chilly-Mazarin Postal Centre", "FR-Roissy CDG Express Hub"
-_TRADE_OFFICES = {
-    "sea": ("FR-Le Havre Port", "FR-Marseille-Fos Port"),
-    "air": ("FR-Roissy CDG Fret", "FR-Lyon Saint-Exupéry"),
-    "road": ("FR-Saint-Julien-en-Genevois", "FR-Hendaye", "FR-Calais Tunnel"),
-}
-_GENERIC = ("gift", "sample", "personal items", "cadeau", "accessories", "goods", "parts", "clothing")
-_TRADE_GOODS = (
-    ("940360", "wooden furniture"),
-    ("848390", "transmission parts"),
-    ("610910", "cotton t-shirts"),
-    ("851762", "network equipment"),
-    ("392410", "plastic tableware"),
-    ("950300", "plastic toys, assorted"),
-    ("730890", "steel structures"),
-    ("691110", "porcelain tableware"),
-    ("940540", "LED lamps"),
-)
-_ECOMMERCE_GOODS = (
-    ("392690", "phone case", 3, 0.1),
-    ("854442", "usb cable", 2, 0.08),
-    ("610910", "t-shirt", 7, 0.2),
-    ("950300", "toy", 9, 0.4),
-    ("711719", "fashion jewellery", 4, 0.05),
-    ("851830", "earphones", 12, 0.15),
-    ("420292", "tote bag", 8, 0.3),
-    ("640299", "slippers", 10, 0.5),
-    ("330499", "face mask sheets", 6, 0.2),
-    ("392410", "kitchen utensils", 5, 0.3),
-    # Ordinary goods under the headings counterfeiters also use to hide fakes.
-    ("630790", "textile articles", 5, 0.2),
-    ("340130", "soap", 4, 0.2),
-    ("491199", "stickers", 2, 0.05),
-    ("961610", "perfume atomiser", 3, 0.05),
-    ("911390", "watch straps", 6, 0.05),
-    ("851770", "phone parts", 8, 0.1),
-    ("330749", "room fragrance", 6, 0.3),
-    ("640590", "shoes", 15, 0.6),
-    # Cheap unbranded goods of the very headings the brands' products fall under.
-    ("640411", "trainers", 18, 0.7),
-    ("420221", "handbag", 15, 0.6),
-    ("910221", "quartz watch", 12, 0.15),
-    ("330300", "eau de toilette", 9, 0.3),
-    ("850440", "phone charger", 6, 0.15),
-    ("852349", "game card", 10, 0.05),
-)
 _CONSIGNEE_COUNTRIES = ("FR",) * 7 + ("DE", "BE", "IT", "ES", "NL")
 # Share of consignments naming the marketplace seller (the handle is on only a few e-commerce labels).
 SELLER_SHARE = 0.13
+# Share of honest parcels from China or Hong Kong that carry genuine branded goods from a grey-market
+# reseller: declared under the brands' own headings, at 0.45-0.9 of the price, some undervalued.
+GREY_SHARE = 0.12
 
 
 @dataclass
@@ -216,7 +166,7 @@ class ShipmentMaker:
         )
         roll = rng.random()
         if roll < 0.6:
-            description = rng.choice(brand.category.generic_words + _GENERIC)
+            description = rng.choice(brand.category.generic_words + GENERIC)
         elif roll < 0.9:
             description = brand.category.noun["en"]
         else:
@@ -281,7 +231,7 @@ class ShipmentMaker:
         record: dict[str, Any] = {
             "kind": "consignment",
             "declared_on": self._date(),
-            "office": _POSTAL_OFFICE if mode == "post" else _EXPRESS_OFFICE,
+            "office": POSTAL_OFFICE if mode == "post" else EXPRESS_OFFICE,
             "transport_mode": mode,
             "consignor_name": consignor,
             "consignor_address": address,
@@ -291,8 +241,8 @@ class ShipmentMaker:
             "consignee_address": consignee[1],
             "consignee_country": consignee[2],
             "consignee_contact": consignee[3] or None,
-            "declarant": None if mode == "post" else rng.choice(_EXPRESS) + " Customs Services",
-            "courier": _POST.get(departure, "Postal operator") if mode == "post" else rng.choice(_EXPRESS),
+            "declarant": None if mode == "post" else rng.choice(EXPRESS) + " Customs Services",
+            "courier": POST.get(departure, "Postal operator") if mode == "post" else rng.choice(EXPRESS),
             "hs_code": hs_code,
             "origin_country": departure if departure != "HK" else rng.choice(["CN", "HK"]),
             "departure_country": departure,
@@ -328,7 +278,7 @@ class ShipmentMaker:
         if rng.random() < 0.15:
             brand = rng.choice(self.brands)
             product = rng.choice(brand.products)
-            if brand.seed.country in _POST and brand.seed.country not in ("CN", "HK"):
+            if brand.seed.country in POST and brand.seed.country not in ("CN", "HK"):
                 # A genuine item bought from the brand's own store abroad, declared at its price.
                 self._add(
                     self._consignment(
@@ -352,9 +302,12 @@ class ShipmentMaker:
                     ),
                 )
                 return
-        hs_code, noun, price, unit_mass = rng.choice(_ECOMMERCE_GOODS)
+        if consignor[2] in ("CN", "HK") and rng.random() < GREY_SHARE:
+            self.grey_market_consignment(consignor, seller)
+            return
+        hs_code, noun, price, unit_mass = rng.choice(ECOMMERCE_GOODS)
         units = rng.randint(1, 3)
-        description = rng.choice(_GENERIC) if rng.random() < 0.25 else noun
+        description = rng.choice(GENERIC) if rng.random() < 0.25 else noun
         # Gifts and cheap purchases are often declared far below what they cost, fakes or not.
         undervalued = rng.random() < 0.2
         worth = units * float(price) * rng.uniform(0.7, 1.4)
@@ -378,6 +331,44 @@ class ShipmentMaker:
             ShipmentTruth(False, None, undervalued, False, "ecommerce"),
         )
 
+    def grey_market_consignment(
+        self, consignor: tuple[str, str, str, str], seller: SimAccount | None
+    ) -> None:
+        """Genuine branded goods bought cheap from a grey-market reseller in China or Hong Kong: the same
+        headings, routes, price band and (sometimes) undervaluation as a parcel of fakes, nothing to seize."""
+        rng = self.rng
+        brand = rng.choice(self.brands)
+        product = rng.choice(brand.products)
+        units = rng.randint(1, 2)
+        unit_mass = brand.category.unit_mass_kg
+        mass = round(min(1.95, units * unit_mass * rng.uniform(1.0, 1.3) + 0.05), 2)
+        paid = product.price_mid * rng.uniform(0.45, 0.9) * units
+        undervalued = rng.random() < 0.4
+        roll = rng.random()
+        if roll < 0.4:
+            description = rng.choice(brand.category.generic_words + GENERIC)
+        elif roll < 0.8:
+            description = brand.category.noun["en"]
+        else:
+            description = f"{brand.name} {brand.category.noun['en']}"
+        self._add(
+            self._consignment(
+                rng.choice(["post", "post", "express"]),
+                consignor[2],
+                rng.choice(self.consignees),
+                written_name(rng, consignor[0]),
+                written_address(rng, consignor[1]),
+                consignor[3],
+                brand.category.hs_code[: rng.choice([4, 6])],
+                units,
+                mass,
+                paid * (rng.uniform(0.05, 0.4) if undervalued else rng.uniform(0.9, 1.1)),
+                description,
+                seller,
+            ),
+            ShipmentTruth(False, None, undervalued, False, "grey_market", brand.name, product.external_id),
+        )
+
     def trade_declaration(self, network: Network | None = None) -> None:
         """An ordinary trade declaration (a brand's distributor, other goods) or a network's bulk load."""
         rng = self.rng
@@ -385,7 +376,7 @@ class ShipmentMaker:
         if network is not None:
             brand = self.by_name[rng.choice(network.brands)]
             units = rng.randint(300, 3000)
-            hs_code, description = rng.choice(brand.category.decoy_hs_codes), rng.choice(_GENERIC)
+            hs_code, description = rng.choice(brand.category.decoy_hs_codes), rng.choice(GENERIC)
             value = units * brand.products[0].price_mid * rng.uniform(0.01, 0.04)
             consignor, address, country = (
                 written_name(rng, rng.choice(network.consignor_names)),
@@ -407,7 +398,7 @@ class ShipmentMaker:
             truth = ShipmentTruth(False, None, False, False, "trade", brand.name, None)
             mass = units * brand.category.unit_mass_kg
         else:
-            hs_code, description = rng.choice(_TRADE_GOODS)
+            hs_code, description = rng.choice(TRADE_GOODS)
             units = rng.randint(20, 5000)
             value = units * rng.uniform(2, 120)
             consignor, address, country = self._honest_consignor()[:3]
@@ -420,7 +411,7 @@ class ShipmentMaker:
             {
                 "kind": "declaration",
                 "declared_on": self._date(),
-                "office": rng.choice(_TRADE_OFFICES[mode]),
+                "office": rng.choice(TRADE_OFFICES[mode]),
                 "transport_mode": mode,
                 "consignor_name": consignor,
                 "consignor_address": address,
