@@ -192,3 +192,51 @@ def test_naming_an_organisation_that_does_not_exist_as_rights_holder_is_a_client
     body = {"procedure": "eu_standard", "title": "Bags", "rights_holder_org_id": 999999}
     response = client.post("/api/v1/cases", json=body, headers=actors.headers("customs"))
     assert response.status_code == 422 and "no organisation 999999" in response.json()["message"]
+
+
+def test_the_platform_a_takedown_case_names_takes_the_platforms_decisions_and_no_others(
+    client: TestClient, actors: Actors, store: AppContext
+) -> None:
+    platform_id = actors.org_ids["platform"]
+    case = _open(
+        client,
+        actors,
+        "brand",
+        procedure="notice_and_takedown",
+        title="Fake totes on ShopMarket",
+        tlp="GREEN",
+        platform_org_id=platform_id,
+    )
+    assert case["platform_org_id"] == platform_id
+    url = f"/api/v1/cases/{case['id']}/decisions"
+    # Out of turn: the notice is not sent yet, and sending it is the rights holder's decision.
+    early = client.post(url, json={"decision": "send_notice"}, headers=actors.headers("platform"))
+    assert early.status_code == 403 and "another role than 'platform'" in early.json()["message"]
+    sent = client.post(url, json={"decision": "send_notice"}, headers=actors.headers("brand"))
+    assert sent.status_code == 201, sent.text
+    # Customs sees the GREEN case but takes no part in it; the named platform acts as the platform.
+    other = client.post(url, json={"decision": "action_taken"}, headers=actors.headers("customs"))
+    assert other.status_code == 403
+    acted = client.post(url, json={"decision": "action_taken"}, headers=actors.headers("platform"))
+    assert acted.status_code == 201, acted.text
+    after = client.get(f"/api/v1/cases/{case['id']}", headers=actors.headers("brand")).json()
+    assert after["step"] == "actioned"
+    # The platform adds evidence as a participant (its own record of the takedown).
+    assert _evidence(client, actors.headers("platform"), case["id"], b"takedown log").status_code == 201
+
+
+def test_only_a_platform_organisation_is_named_as_a_cases_platform(
+    client: TestClient, actors: Actors
+) -> None:
+    for org_id in (actors.org_ids["customs"], 2_000_000):
+        refused = client.post(
+            "/api/v1/cases",
+            json={
+                "procedure": "notice_and_takedown",
+                "title": "Fake totes",
+                "platform_org_id": org_id,
+            },
+            headers=actors.headers("brand"),
+        )
+        assert refused.status_code == 422, refused.text
+        assert "platform organisation" in refused.json()["message"]

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import Engine, text
 
 from countermark.cases.evidence_service import add_evidence
-from countermark.cases.models import Case
 from countermark.cases.notice_service import generate_notice
 from countermark.cases.notices import NoticeFacts
 from countermark.cases.service import open_case, record_decision
@@ -120,25 +119,32 @@ def _raw_entry(engine: Engine, seq: int, subject_type: str, subject_id: str, con
         )  # fmt: skip
 
 
+def _raw_case(engine: Engine, reference: str, title: str, owner: int, tlp: str) -> int:
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO cases (reference, title, jurisdiction, procedure, step, status, country, "
+                "perishable, opened_at, step_entered_at, opened_by, updated_at, owner_org_id, tlp) "
+                "VALUES (:ref, :title, 'ANY', 'investigation', 'seized', 'open', 'FR', false, :at, :at, "
+                "'t', :at, :owner, :tlp)"
+            ),
+            {"ref": reference, "title": title, "at": AT, "owner": owner, "tlp": tlp},
+        )
+        found: int = connection.execute(
+            text("SELECT id FROM cases WHERE reference = :ref"), {"ref": reference}
+        ).scalar_one()
+    return found
+
+
 def test_the_migration_marks_existing_entries_from_their_records(database_url: str, tmp_path: Path) -> None:
     ctx = _context(database_url, tmp_path)
     try:
         upgrade(ctx.engine, "0010")
         with unit_of_work(ctx.sessions) as session:
             police = create_organisation(session=session, name="C3N", kind="police", country="FR").id
-            case = Case(
-                reference="CM-2026-000001", title="Ring", jurisdiction="ANY", procedure="investigation",
-                step="seized", country="FR", opened_at=AT, step_entered_at=AT, opened_by="t",
-                owner_org_id=police, tlp="RED",
-            )  # fmt: skip
-            green = Case(
-                reference="CM-2026-000002", title="Bags", jurisdiction="ANY", procedure="investigation",
-                step="seized", country="FR", opened_at=AT, step_entered_at=AT, opened_by="t",
-                owner_org_id=police, tlp="GREEN",
-            )  # fmt: skip
-            session.add_all([case, green])
-            session.flush()
-            red_id, green_id = case.id, green.id
+        # The cases table as it stood at 0010 (later revisions add columns the model already has).
+        red_id = _raw_case(ctx.engine, "CM-2026-000001", "Ring", police, "RED")
+        green_id = _raw_case(ctx.engine, "CM-2026-000002", "Bags", police, "GREEN")
         _raw_entry(ctx.engine, 0, "case", str(red_id), "opened")
         _raw_entry(ctx.engine, 1, "case", str(green_id), "opened")
         _raw_entry(ctx.engine, 2, "case", "999", "a case that is gone")

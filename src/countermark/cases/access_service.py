@@ -7,11 +7,13 @@ and anywhere else goes through `writable_case` (or `participation` for a case al
 - a case the principal may not see is absent: 404, the same answer as for an id that does not exist;
 - a read-only principal (the viewer role, or a token without the 'write' scope) never writes: 403;
 - a case it sees but does not take part in is refused: 403. The participants are the organisation that
-  owns the case and the case's rights holder organisation (`cases.rights_holder_org_id`);
+  owns the case, the case's rights holder organisation (`cases.rights_holder_org_id`) and, on an online
+  case, the platform organisation the takedown is asked of (`cases.platform_org_id`);
 - each participant decides only in its role: the owner in the roles of its organisation's kind
   (customs → customs officer, police → investigator, rights holder → rights holder, platform → platform),
-  the rights holder organisation as the rights holder; the rule packs (`cases/rulepacks`, replayed by
-  `cases/workflow.py`) then say which role takes which decision at which step.
+  the rights holder organisation as the rights holder, the platform organisation as the platform; the
+  rule packs (`cases/rulepacks`, replayed by `cases/workflow.py`) then say which role takes which
+  decision at which step.
 
 The system (the command line, the scheduler, the demo) acts in any role.
 """
@@ -61,13 +63,16 @@ def case_roles(*, session: Session, principal: Principal, case: Case) -> tuple[s
         return None
     owner = principal.org_id == case.owner_org_id
     holder = case.rights_holder_org_id is not None and principal.org_id == case.rights_holder_org_id
-    if not owner and not holder:
+    platform = case.platform_org_id is not None and principal.org_id == case.platform_org_id
+    if not owner and not holder and not platform:
         return None
     org = organisation_summary(session=session, org_id=principal.org_id)
     of_kind = roles_of(org.kind if org else None)
     if owner:
         return of_kind
-    return tuple(role for role in of_kind if role == "rights_holder")
+    named = {"rights_holder"} if holder else set()
+    named |= {"platform"} if platform else set()
+    return tuple(role for role in of_kind if role in named)
 
 
 def can_write(principal: Principal) -> bool:
@@ -84,7 +89,8 @@ def participation(*, session: Session, principal: Principal, case: Case) -> Part
     roles = case_roles(session=session, principal=principal, case=case)
     if roles is None:
         raise Forbidden(
-            "only the case's participants (the organisation that owns it and its rights holder) may change it"
+            "only the case's participants (the organisation that owns it, its rights holder and its platform)"
+            " may change it"
         )
     return Participation(case=case, roles=roles)
 

@@ -73,6 +73,8 @@ def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> di
         raise Forbidden("a read-only user or token never opens a case")
     now, actor = utcnow(), principal.email
     holder = body.rights_holder_org_id
+    if body.shipment_id and body.platform_org_id:
+        raise InvalidInput("a border case has no platform: platform_org_id goes with a listing or by hand")
     if body.shipment_id:
         case = open_from_shipment(
             session=session,
@@ -91,6 +93,7 @@ def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> di
             at=now,
             actor=actor,
             rights_holder_org_id=holder,
+            platform_org_id=body.platform_org_id,
             listing_id=body.listing_id,
             procedure=body.procedure or "notice_and_takedown",
         )
@@ -107,6 +110,7 @@ def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> di
             country=body.country,
             perishable=body.perishable,
             rights_holder_org_id=body.rights_holder_org_id,
+            platform_org_id=body.platform_org_id,
             tlp=body.tlp,
         )
     return case_detail(session=session, principal=principal, case=case)

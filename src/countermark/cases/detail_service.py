@@ -35,6 +35,8 @@ def case_fields(case: Case) -> dict[str, Any]:
         "country": case.country,
         "opened_at": _iso(case.opened_at),
         "tlp": case.tlp,
+        "rights_holder_org_id": case.rights_holder_org_id,
+        "platform_org_id": case.platform_org_id,
     }
 
 

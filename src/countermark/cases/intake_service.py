@@ -105,6 +105,7 @@ def open_from_listing(
     actor: str,
     procedure: str = "notice_and_takedown",
     rights_holder_org_id: int | None = None,
+    platform_org_id: int | None = None,
 ) -> Case:
     """Open an online case for a listing the principal may see."""
     listing = listing_facts(session=session, principal=principal, ids=[listing_id]).get(listing_id)
@@ -125,6 +126,7 @@ def open_from_listing(
         actor=actor,
         country=_org_country(session, owner),
         rights_holder_org_id=rights_holder_org_id or owner,
+        platform_org_id=platform_org_id,
         tlp=listing.tlp,
         links=links,
     )

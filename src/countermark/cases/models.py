@@ -34,6 +34,8 @@ class Case(MarkedMixin, Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     perishable: Mapped[bool] = mapped_column(default=False)
     rights_holder_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # The platform a takedown is asked of, when it uses Countermark: it takes the platform's decisions.
+    platform_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     opened_at: Mapped[datetime]
     step_entered_at: Mapped[datetime]
     due_at: Mapped[datetime | None]

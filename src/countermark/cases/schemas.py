@@ -17,6 +17,9 @@ class CaseOpen(BaseModel):
     country: str | None = Field(None, min_length=2, max_length=2)
     perishable: bool = False
     rights_holder_org_id: int | None = Field(None, ge=1, le=2_147_483_647)
+    platform_org_id: int | None = Field(
+        None, ge=1, le=2_147_483_647, description="The platform organisation that takes its decisions."
+    )
     tlp: Tlp = DEFAULT_TLP
 
 

@@ -169,7 +169,11 @@ def _append_event(
 
 
 def _task_org(case: Case, role: str) -> int | None:
-    return {"customs_officer": case.owner_org_id, "rights_holder": case.rights_holder_org_id}.get(role)
+    return {
+        "customs_officer": case.owner_org_id,
+        "rights_holder": case.rights_holder_org_id,
+        "platform": case.platform_org_id,
+    }.get(role)
 
 
 def _sync(session: Session, case: Case, state: CaseState, at: datetime) -> None:
@@ -237,6 +241,7 @@ def open_case(
     timezone: str | None = None,
     perishable: bool = False,
     rights_holder_org_id: int | None = None,
+    platform_org_id: int | None = None,
     tlp: str = DEFAULT_TLP,
     sharing_group_id: int | None = None,
     links: Iterable[tuple[str, int]] = (),
@@ -255,6 +260,11 @@ def open_case(
     named = rights_holder_org_id is not None and rights_holder_org_id != owner_org_id
     if named and organisation_summary(session=session, org_id=rights_holder_org_id) is None:
         raise InvalidInput(f"no organisation {rights_holder_org_id} to name as the case's rights holder")
+    # The platform takes part too (it takes the platform's decisions): name a platform organisation.
+    if platform_org_id is not None:
+        platform = organisation_summary(session=session, org_id=platform_org_id)
+        if platform is None or platform.kind != "platform":
+            raise InvalidInput(f"no platform organisation {platform_org_id} to name as the case's platform")
     pack = packs.pack_of(procedure)
     case = Case(
         reference=_next_reference(session, at),
@@ -268,6 +278,7 @@ def open_case(
         timezone=timezone,
         perishable=perishable,
         rights_holder_org_id=rights_holder_org_id,
+        platform_org_id=platform_org_id,
         opened_at=at,
         step_entered_at=at,
         opened_by=actor,

@@ -36,6 +36,9 @@ def open_command(
     listing: int | None = typer.Option(None, help="Open from this listing id."),
     country: str | None = typer.Option(None, help="Country whose holidays count (default: the pack's)."),
     at: str | None = typer.Option(None, help="When the case opens (ISO time with zone; default now)."),
+    platform: str | None = typer.Option(
+        None, "--platform", help="The platform organisation a takedown is asked of (it takes its decisions)."
+    ),
 ) -> None:
     """Open a case by hand, from a shipment or from a listing."""
     from countermark.cases.intake_service import open_from_listing, open_from_shipment
@@ -47,6 +50,11 @@ def open_command(
     moment = _when(at)
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         owner = get_organisation_by_name_or_raise(session=session, name=org)
+        platform_id = None
+        if platform:
+            platform_id = get_organisation_by_name_or_raise(session=session, name=platform).id
+        if shipment and platform_id:
+            raise typer.BadParameter("a border case has no platform: --platform needs --listing or --title")
         if shipment:
             case = open_from_shipment(
                 session=session,
@@ -58,7 +66,12 @@ def open_command(
             )
         elif listing:
             case = open_from_listing(
-                session=session, principal=SYSTEM, listing_id=listing, at=moment, actor="cli"
+                session=session,
+                principal=SYSTEM,
+                listing_id=listing,
+                at=moment,
+                actor="cli",
+                platform_org_id=platform_id,
             )
         elif procedure and title:
             case = open_case(
@@ -69,6 +82,7 @@ def open_command(
                 at=moment,
                 actor="cli",
                 country=country,
+                platform_org_id=platform_id,
             )
         else:
             raise typer.BadParameter("give --shipment, --listing, or --procedure with --title")
