@@ -47,6 +47,28 @@ def test_listing_text_is_bounded_with_a_clear_reason(client: TestClient, actors:
     assert [len(item["description"]) for item in listing["items"]] == [20_000]
 
 
+def test_free_text_and_lists_of_every_kind_are_bounded(client: TestClient, actors: Actors) -> None:
+    account = {"source": "feed", "platform": "ShopMarket", "handle": "seller"}
+    accounts = [
+        {**account, "external_id": "A-1", "bio": "b" * 5_000, "contacts": ["c" * 300] * 50},
+        {**account, "external_id": "A-2", "handle": "two", "bio": "b" * 5_001},
+        {**account, "external_id": "A-3", "handle": "three", "contacts": ["x@y.example"] * 51},
+        {**account, "external_id": "A-4", "handle": "four", "contacts": ["c" * 301]},
+    ]
+    report = _post(client, actors, "platform", "accounts", accounts)
+    assert (report["stored"], report["rejected"]) == (1, 3)
+    assert [r["errors"][0].split(":")[0] for r in report["rejects"]] == ["bio", "contacts", "contacts.0"]
+    images = {**LISTING, "external_id": "L-9", "images": ["a.jpg"] * 51}
+    assert _post(client, actors, "platform", "listings", [images])["rejected"] == 1
+    shipments = [
+        {**SHIPMENT, "external_id": "D-8", "description": "d" * 2_001},
+        {**SHIPMENT, "external_id": "D-9", "consignee_contact": "c" * 301},
+        {**SHIPMENT, "external_id": "D-10", "description": "d" * 2_000},
+    ]
+    report = _post(client, actors, "customs", "shipments", shipments)
+    assert (report["stored"], report["rejected"]) == (1, 2)
+
+
 def test_a_key_another_organisation_holds_is_refused_naming_no_one(
     client: TestClient, actors: Actors
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import Field, field_validator
 
@@ -19,10 +20,16 @@ class AccountIn(RecordIn):
     display_name: str | None = Field(default=None, max_length=300)
     profile_url: str | None = Field(default=None, max_length=2000)
     country: CountryCode | None = None
-    bio: str | None = Field(default=None, description="Free text; identifiers are extracted from it.")
-    contacts: list[str] = Field(
+    bio: str | None = Field(
+        default=None,
+        max_length=5000,
+        description="Free text, at most 5,000 characters; identifiers are extracted from it.",
+    )
+    contacts: list[Annotated[str, Field(max_length=300)]] = Field(
         default_factory=list,
-        description="Contacts as shown (e-mails, phones, handles, wallets); identifiers are extracted.",
+        max_length=50,
+        description="Contacts as shown (e-mails, phones, handles, wallets; at most 50 of 300 characters); "
+        "identifiers are extracted.",
     )
     joined_at: UtcDatetime | None = None
 
@@ -44,8 +51,14 @@ class ListingIn(RecordIn):
     seller: str | None = Field(default=None, max_length=200, description="Seller handle on the platform.")
     ships_from: CountryCode | None = None
     observed_at: UtcDatetime
-    images: list[str] = Field(default_factory=list, description="Image paths relative to the input file.")
-    snapshot: str | None = Field(default=None, description="Saved page (HTML) path relative to the input.")
+    images: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Image paths relative to the input file (at most 50).",
+    )
+    snapshot: str | None = Field(
+        default=None, max_length=500, description="Saved page (HTML) path relative to the input."
+    )
 
     @field_validator("url")
     @classmethod

@@ -23,11 +23,13 @@ class ShipmentIn(RecordIn):
     consignor_name: str | None = Field(default=None, max_length=300)
     consignor_address: str | None = Field(default=None, max_length=500)
     consignor_country: CountryCode | None = None
-    consignor_contact: str | None = Field(default=None, description="Phone or e-mail as declared.")
+    consignor_contact: str | None = Field(
+        default=None, max_length=300, description="Phone or e-mail as declared."
+    )
     consignee_name: str | None = Field(default=None, max_length=300)
     consignee_address: str | None = Field(default=None, max_length=500)
     consignee_country: CountryCode | None = None
-    consignee_contact: str | None = None
+    consignee_contact: str | None = Field(default=None, max_length=300)
     declarant: str | None = Field(default=None, max_length=200)
     courier: str | None = Field(default=None, max_length=200)
     hs_code: HsCode | None = None
@@ -37,7 +39,7 @@ class ShipmentIn(RecordIn):
     gross_mass_kg: Decimal | None = Field(default=None, ge=0)
     declared_value: Decimal | None = Field(default=None, ge=0)
     currency: CurrencyCode | None = None
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=2000)
     attributes: JsonObject = Field(
         default_factory=dict,
         description="Further declared fields kept as they are (import type, tax type...); at most 8 levels "
