@@ -205,3 +205,52 @@ def test_a_notice_status_is_updated_from_the_page(site: tuple[FastAPI, Seeded, i
         ).status_code
         == 404
     )
+
+
+def test_a_participant_that_did_not_issue_a_notice_sees_no_status_form(
+    site: tuple[FastAPI, Seeded, int],
+) -> None:
+    from countermark.cases.models import Case
+    from countermark.cases.notice_service import generate_notice
+    from countermark.cases.notices import NoticeFacts
+
+    app, seeded, _ = site
+    with unit_of_work(app.state.ctx.sessions) as session:
+        customs_org = session.scalar(select(User.org_id).where(User.email == seeded.customs_analyst))
+        brand_org = session.scalar(select(User.org_id).where(User.email == seeded.brand_admin))
+        assert customs_org is not None and brand_org is not None
+        case = open_case(
+            session=session,
+            owner_org_id=customs_org,
+            procedure="eu_standard",
+            title="Watches at Roissy",
+            at=utcnow(),
+            actor="test",
+            rights_holder_org_id=brand_org,
+            tlp="GREEN",
+        )
+        stored = session.get(Case, case.id)
+        assert stored is not None
+        facts = NoticeFacts(
+            notifier_name="Li Wei",
+            notifier_email=seeded.customs_analyst,
+            right_kind="trademark",
+            right_name="AUREL",
+            infringing_urls=("https://shop.example/w/1",),
+            explanation="Counterfeit watches bearing the AUREL mark.",
+            good_faith=True,
+        )
+        notice_id = generate_notice(
+            session=session, case=stored, kind="dsa", facts=facts, actor="t", org_id=customs_org, at=utcnow()
+        ).id
+        case_id = case.id
+    form = f'action="/cases/{case_id}/notices/{notice_id}/status"'
+    holder = signed_in(app, seeded.brand_admin, seeded.password)
+    page = holder.get(f"/cases/{case_id}")
+    assert page.status_code == 200 and form not in page.text  # a participant, but not the notice's issuer
+    token = csrf_of(page.text)
+    refused = holder.post(
+        f"/cases/{case_id}/notices/{notice_id}/status", data={"status": "sent", "csrf_token": token}
+    )
+    assert refused.status_code == 403
+    assert form in signed_in(app, seeded.customs_analyst, seeded.password).get(f"/cases/{case_id}").text

@@ -117,6 +117,7 @@ def notice_payload(*, session: Session, notice: Notice) -> dict[str, Any]:
     """A notice with its body and status history."""
     return {
         "id": notice.id,
+        "owner_org_id": notice.owner_org_id,
         "kind": notice.kind,
         "status": notice.status,
         "platform": notice.platform,

@@ -63,7 +63,8 @@ def _case_page(
     status_code: int = 200,
 ) -> Response:
     detail = case_detail(session=session, principal=viewer.principal, case=case)
-    # Forms only for who may use them: a participant of the case (owner or rights holder), in its roles.
+    # Forms only for who may use them: a participant of the case, in its roles; a notice's status form
+    # only for the organisation that issued it (the template compares the notice's owner).
     roles = case_roles(session=session, principal=viewer.principal, case=case)
     writer = roles is not None and can_write(viewer.principal)
     mine = {role: names for role, names in detail["allowed"].items() if writer and role in (roles or ())}
