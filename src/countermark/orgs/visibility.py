@@ -9,8 +9,10 @@ The rule, for a principal acting for organisation O:
 A system principal (the command line, batch jobs) sees everything.
 
 Changing a record is narrower than seeing it: only its owning organisation (or the system) may, and
-`require_owner` is the one place that says so. A record one may not see is answered as absent, so a write
-never tells another organisation that a record exists.
+`require_owner` says so for every record but a case. A case is changed by its participants (owner, rights
+holder and platform organisations, each in its workflow role), which `cases.access_service` decides on top
+of this module's visibility. A record one may not see is answered as absent, so a write never tells
+another organisation that a record exists.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def owns(principal: Principal, owner_org_id: int) -> bool:
 
 
 def require_owner(row: T | None, principal: Principal, *, what: str) -> T:
-    """The marked row, if the principal's organisation owns it: the rule every write follows.
+    """The marked row, if the principal's organisation owns it: the rule writes follow (cases add theirs).
 
     A missing row or one the principal may not see is a 404 (the same answer, so nothing leaks); a row it
     may see but does not own is a 403 with the reason.
