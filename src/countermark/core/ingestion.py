@@ -202,6 +202,22 @@ def store_file(ctx: IngestContext, relative: str, media_type: str) -> str:
     )
 
 
+def _decide(
+    ctx: IngestContext, existing: Any, record: BaseModel, derived: dict[str, Any] | None, *, label: str
+) -> tuple[str, Literal["insert", "update", "unchanged"]]:
+    """The record's content hash and what the version rule makes of it against the stored version."""
+    external_id: str = getattr(record, "external_id")  # noqa: B009 - every RecordIn has it
+    digest = content_hash(record, derived)
+    decision = decide_version(
+        existing,
+        version=getattr(record, "version"),  # noqa: B009
+        digest=digest,
+        owner_org_id=ctx.owner_org_id,
+        key=f"{label} {ctx.source}:{external_id}",
+    )
+    return digest, decision
+
+
 def upsert_versioned(
     ctx: IngestContext,
     model: type[RowT],
@@ -225,14 +241,7 @@ def upsert_versioned(
     existing = ctx.session.scalar(
         select(table).where(table.source == ctx.source, table.external_id == external_id)
     )
-    digest = content_hash(record, derived)
-    decision = decide_version(
-        existing,
-        version=version,
-        digest=digest,
-        owner_org_id=ctx.owner_org_id,
-        key=f"{label} {ctx.source}:{external_id}",
-    )
+    digest, decision = _decide(ctx, existing, record, derived, label=label)
     if decision == "unchanged":
         return existing, "unchanged"
     row: Any = existing or table(source=ctx.source, external_id=external_id, owner_org_id=ctx.owner_org_id)
@@ -264,14 +273,7 @@ def _queue_versioned(
     version: int = getattr(record, "version")  # noqa: B009
     known = batch.stored(ctx.session, table)
     existing = known.get((ctx.source, external_id))
-    digest = content_hash(record, derived)
-    decision = decide_version(
-        existing,
-        version=version,
-        digest=digest,
-        owner_org_id=ctx.owner_org_id,
-        key=f"{label} {ctx.source}:{external_id}",
-    )
+    digest, decision = _decide(ctx, existing, record, derived, label=label)
     if decision == "unchanged":
         return None, "unchanged"
     now = utcnow()

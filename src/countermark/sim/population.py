@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from countermark.sim import identifiers as ids
 from countermark.sim.brands import slugify
@@ -111,6 +112,37 @@ def _brand_choice(rng: random.Random, brands: list[Brand], most: int) -> list[st
     return sorted(b.name for b in rng.sample(brands, min(len(brands), rng.randint(1, most))))
 
 
+def _shop_account(
+    rng: random.Random,
+    addresses: Addresses,
+    taken_handles: set[str],
+    *,
+    platform: str,
+    country: str,
+    stem: str,
+    max_days: int,
+    bios: Sequence[str],
+    style: str | list[str],
+    kind: str,
+) -> SimAccount:
+    """An honest shop account of a special population (a style drawn from `style` when it is a list)."""
+    handle = store_handle(rng, taken_handles, stem)
+    return SimAccount(
+        platform=platform,
+        handle=handle,
+        display_name=handle.replace("_", " ").replace(".", " ").title(),
+        profile_url=addresses.profile_url(platform, handle),
+        country=country,
+        home_country=country,
+        role="honest",
+        network=None,
+        joined_at=joined_at(rng, 30, max_days),
+        bio_lines=[rng.choice(bios)],
+        style=rng.choice(style) if isinstance(style, list) else style,
+        kind=kind,
+    )
+
+
 def add_grey_and_parody(
     rng: random.Random,
     sellers: HonestSellers,
@@ -128,23 +160,13 @@ def add_grey_and_parody(
     for _ in range(max(2, round(base * 0.05))):
         country = rng.choice(["CN", "HK", "HK"])
         platform = rng.choice(["Bazario", "Bazario", "ShopMarket", "Pixelgram"])
-        handle = store_handle(
-            rng, taken_handles, rng.choice(["hk", "asia", "dutyfree", "global", "parallel"])
-        )
-        account = SimAccount(
-            platform=platform,
-            handle=handle,
-            display_name=handle.replace("_", " ").replace(".", " ").title(),
-            profile_url=addresses.profile_url(platform, handle),
-            country=country,
-            home_country=country,
-            role="honest",
-            network=None,
-            joined_at=joined_at(rng, 30, 3000),
-            bio_lines=[rng.choice(_GREY_BIOS)],
-            style=rng.choice(["grey_market", "grey_market", "bulk_trader", "pro_reseller"]),
+        stem = rng.choice(["hk", "asia", "dutyfree", "global", "parallel"])
+        account = _shop_account(
+            rng, addresses, taken_handles, platform=platform, country=country, stem=stem, max_days=3000,
+            bios=_GREY_BIOS, style=["grey_market", "grey_market", "bulk_trader", "pro_reseller"],
             kind="grey_market",
-        )
+        )  # fmt: skip
+        handle = account.handle
         email = ids.make_email(rng, handle.replace(".", ""))
         account.plant(email, ids.render(rng, email, country), "contacts")
         if rng.random() < 0.5:
@@ -156,22 +178,12 @@ def add_grey_and_parody(
     for _ in range(max(1, round(base * 0.03))):
         country = rng.choice(["FR", "GB", "US", "DE", "CN"])
         platform = rng.choice(["Pixelgram", "Trendora", "ShopMarket", "Bazario"])
-        handle = store_handle(rng, taken_handles, rng.choice(["dupe", "parody", "inspired", "twist", "fun"]))
-        account = SimAccount(
-            platform=platform,
-            handle=handle,
-            display_name=handle.replace("_", " ").replace(".", " ").title(),
-            profile_url=addresses.profile_url(platform, handle),
-            country=country,
-            home_country=country,
-            role="honest",
-            network=None,
-            joined_at=joined_at(rng, 30, 2500),
-            bio_lines=[rng.choice(_PARODY_BIOS)],
-            style="parody",
-            kind="parody",
-        )
-        email = ids.make_email(rng, handle.replace(".", ""), western=country != "CN")
+        stem = rng.choice(["dupe", "parody", "inspired", "twist", "fun"])
+        account = _shop_account(
+            rng, addresses, taken_handles, platform=platform, country=country, stem=stem, max_days=2500,
+            bios=_PARODY_BIOS, style="parody", kind="parody",
+        )  # fmt: skip
+        email = ids.make_email(rng, account.handle.replace(".", ""), western=country != "CN")
         account.plant(email, ids.render(rng, email, country), "contacts")
         parody.append((account, _brand_choice(rng, brands, 2)))
     return grey, parody
