@@ -1,0 +1,3 @@
+"""Tables of the detect capability."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the link capability."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the monitor capability."""
+
+from __future__ import annotations

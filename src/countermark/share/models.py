@@ -1,0 +1,3 @@
+"""Tables of the share capability."""
+
+from __future__ import annotations
