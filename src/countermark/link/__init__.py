@@ -1,1 +1,1 @@
-"""Network linking: the evidence graph of accounts, shops, domains and shipment parties, and the networks in it."""
+"""Network linking: the evidence graph of accounts, shops, domains and shipment parties; its networks."""
