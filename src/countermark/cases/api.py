@@ -17,7 +17,8 @@ from countermark.cases.notice_service import (
     generate_notice,
     set_notice_status,
 )
-from countermark.cases.schemas import CaseOpen, DecisionIn, NoticeIn, StatusIn
+from countermark.cases.platform_service import name_platform
+from countermark.cases.schemas import CaseOpen, DecisionIn, NoticeIn, PlatformIn, StatusIn
 from countermark.cases.service import get_case, open_case, record_decision
 from countermark.core.clock import utcnow
 from countermark.core.errors import Forbidden, InvalidInput
@@ -133,6 +134,19 @@ def decide_route(
         actor=principal.email,
         org_id=principal.org_id,
         note=body.note,
+    )
+    return case_detail(session=session, principal=principal, case=case)
+
+
+@router.put("/{case_id}/platform", summary="Name the platform an online case's takedown is asked of")
+def platform_route(
+    case_id: RecordId, body: PlatformIn, session: DbSession, principal: Writer
+) -> dict[str, Any]:
+    """Name or change the case's platform organisation, which then takes the platform's decisions; only
+    the case's owner may, and not on a border case."""
+    platform_org_id = body.platform_org_id
+    case = name_platform(
+        session=session, principal=principal, case_id=case_id, platform_org_id=platform_org_id, at=utcnow()
     )
     return case_detail(session=session, principal=principal, case=case)
 

@@ -16,6 +16,7 @@ from countermark.cases.evidence_service import add_evidence
 from countermark.cases.models import Case
 from countermark.cases.notice_service import facts_for_case, generate_notice, set_notice_status
 from countermark.cases.notices import NEXT_STATUSES, NOTICE_KINDS
+from countermark.cases.platform_service import name_platform, platform_choices
 from countermark.cases.service import get_case, record_decision
 from countermark.core.clock import utcnow
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput
@@ -23,6 +24,7 @@ from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
 from countermark.orgs.deps import PageViewer, Viewer, check_csrf
+from countermark.orgs.service import organisation_names
 from countermark.orgs.visibility import visible
 
 router = APIRouter(include_in_schema=False)
@@ -89,6 +91,12 @@ def _case_page(
             "notice_kinds": NOTICE_KINDS,
             "next_statuses": NEXT_STATUSES,
             "can_write": writer,
+            "platforms": platform_choices(session=session, principal=viewer.principal, case=case)
+            if writer
+            else [],
+            "platform_name": organisation_names(
+                session=session, ids=[case.platform_org_id] if case.platform_org_id else []
+            ).get(case.platform_org_id or 0),
             "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
         },
         status_code=status_code,
@@ -133,6 +141,32 @@ def decide_page(
         org_id=viewer.principal.org_id,
         note=note or None,
     )
+    return RedirectResponse(f"/cases/{case.id}", status_code=303)
+
+
+@router.post("/cases/{record_id}/platform")
+def platform_page(
+    record_id: RecordId,
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    csrf_token: str = Form(""),
+    platform_org_id: int = Form(0, ge=0, le=2_147_483_647),
+) -> Response:
+    """Name the platform an online case's takedown is asked of, from the case page."""
+    _writer(viewer, csrf_token, "naming the case's platform")
+    case = get_case(session=session, principal=viewer.principal, case_id=record_id)
+    try:
+        name_platform(
+            session=session,
+            principal=viewer.principal,
+            case_id=record_id,
+            platform_org_id=platform_org_id,
+            at=utcnow(),
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        return _case_page(request, session, viewer, case, error=exc.message, status_code=exc.status)
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 

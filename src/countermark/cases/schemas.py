@@ -55,3 +55,9 @@ class StatusIn(BaseModel):
 
     status: str = Field(..., max_length=16)
     note: str | None = Field(None, max_length=2000)
+
+
+class PlatformIn(BaseModel):
+    """The platform organisation an online case's takedown is asked of."""
+
+    platform_org_id: int = Field(..., ge=1, le=2_147_483_647)

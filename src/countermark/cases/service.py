@@ -22,7 +22,7 @@ from countermark.cases.models import (
     Notice,
 )
 from countermark.cases.packs import PackSet, default_packs
-from countermark.cases.workflow import CaseState, Event, Transition, advance, decide, replay
+from countermark.cases.workflow import STATE_EVENTS, CaseState, Event, Transition, advance, decide, replay
 from countermark.core.blobs import sha256_hex
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP
@@ -166,6 +166,15 @@ def _append_event(
         marked_like=case,
     )
     return row
+
+
+def record_note_event(
+    *, session: Session, case: Case, kind: str, at: datetime, actor: str, org_id: int | None, note: str
+) -> CaseEvent:
+    """Record something done to a case that does not move its workflow (it stays at its step)."""
+    assert kind not in STATE_EVENTS, "workflow events go through decide/lapse/reopen"
+    transition = Transition(kind=kind, at=at, procedure=case.procedure, step=case.step)
+    return _append_event(session, case, transition, actor=actor, org_id=org_id, note=note)
 
 
 def _task_org(case: Case, role: str) -> int | None:

@@ -169,6 +169,12 @@ def organisation_summary(*, session: Session, org_id: int | None) -> Organisatio
     return OrganisationSummary(org.id, org.name, org.kind, org.country, org.default_tlp)
 
 
+def organisations_of_kind(*, session: Session, kind: str) -> list[OrganisationSummary]:
+    """Every organisation of one kind (customs, police, rights_holder, platform), by name."""
+    rows = session.scalars(select(Organisation).where(Organisation.kind == kind).order_by(Organisation.name))
+    return [OrganisationSummary(o.id, o.name, o.kind, o.country, o.default_tlp) for o in rows]
+
+
 def organisation_names(*, session: Session, ids: Iterable[int]) -> dict[int, str]:
     """The names of these organisations, by id."""
     wanted = sorted(set(ids))
