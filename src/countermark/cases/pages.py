@@ -16,8 +16,10 @@ from countermark.cases.evidence_service import add_evidence
 from countermark.cases.models import Case
 from countermark.cases.notice_service import facts_for_case, generate_notice, set_notice_status
 from countermark.cases.notices import NEXT_STATUSES, NOTICE_KINDS
+from countermark.cases.packs import RulePackError, default_packs
 from countermark.cases.platform_service import name_platform, platform_choices
 from countermark.cases.service import get_case, record_decision
+from countermark.cases.wording import WORDS
 from countermark.core.clock import utcnow
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, app_context
@@ -50,8 +52,41 @@ def cases_page(request: Request, session: DbSession, viewer: PageViewer, status:
         query = query.where(Case.status == status)
     now = utcnow()
     rows = [(case, *urgency(case.due_at, now)) for case in session.scalars(query)]
-    values = {"viewer": viewer, "active": "cases", "rows": rows, "status": status}
-    return render(request, "case_list.html", values)
+    titles = {(c.procedure, c.step): _step_title(c.procedure, c.step) for c, _, _ in rows}
+    procedures = {c.procedure: _procedure_title(c.procedure) for c, _, _ in rows}
+    values = {"viewer": viewer, "active": "cases", "rows": rows, "status": status, "words": WORDS}
+    return render(request, "case_list.html", {**values, "titles": titles, "procedures": procedures})
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _step_title(procedure: str, step: str) -> str:
+    try:
+        return default_packs().procedure(procedure).step(step).title
+    except RulePackError:  # a step of a pack no longer shipped: its code is all there is
+        return f"{procedure}.{step}"
+
+
+def _procedure_title(procedure: str) -> str:
+    try:
+        return default_packs().procedure(procedure).title
+    except RulePackError:
+        return procedure
+
+
+def _with_times(detail: dict[str, Any]) -> dict[str, Any]:
+    """The detail with real times (the template formats them in the reader's locale) and step titles."""
+    for event in detail["timeline"]:
+        event["at_time"] = _time(event["at"])
+        event["step_title"] = _step_title(event["procedure"], event["step"])
+    for task in detail["tasks"]:
+        task["due_time"] = _time(task["due_at"])
+    for item in detail["evidence"]:
+        for entry in item["custody"]:
+            entry["at_time"] = _time(entry["at"])
+    return detail
 
 
 def _case_page(
@@ -64,7 +99,7 @@ def _case_page(
     form: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    detail = case_detail(session=session, principal=viewer.principal, case=case)
+    detail = _with_times(case_detail(session=session, principal=viewer.principal, case=case))
     # Forms only for who may use them: a participant of the case, in its roles; a notice's status form
     # only for the organisation that issued it (the template compares the notice's owner).
     roles = case_roles(session=session, principal=viewer.principal, case=case)
@@ -91,6 +126,8 @@ def _case_page(
             "notice_kinds": NOTICE_KINDS,
             "next_statuses": NEXT_STATUSES,
             "can_write": writer,
+            "words": WORDS,
+            "procedure_title": _procedure_title(case.procedure),
             "platforms": platform_choices(session=session, principal=viewer.principal, case=case)
             if writer
             else [],
