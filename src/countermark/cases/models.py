@@ -41,7 +41,7 @@ class Case(MarkedMixin, Base):
     due_at: Mapped[datetime | None]
     overdue_since: Mapped[datetime | None]
     opened_by: Mapped[str] = mapped_column(String(254))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
 
 class CaseLink(Base):

@@ -48,8 +48,12 @@ def create_organisation(
     if get_organisation_by_name(session=session, name=name) is not None:
         raise Conflict(f"an organisation named {name!r} already exists")
     org = Organisation(name=name, kind=kind, country=country.upper(), default_tlp=default_tlp)
-    session.add(org)
-    session.flush()
+    try:
+        with session.begin_nested():  # another request may take the name between the check and here
+            session.add(org)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"an organisation named {name!r} already exists") from None
     record_audit(
         session=session,
         actor=actor,
