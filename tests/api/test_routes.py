@@ -212,6 +212,19 @@ def test_admins_create_users_and_sharing_groups(client: TestClient, actors: Acto
     assert {"create"} <= {entry["action"] for entry in audit}
 
 
+def test_sharing_group_names_are_each_organisations_own(client: TestClient, actors: Actors) -> None:
+    """Issue #12: a name another organisation chose is neither refused nor revealed; one's own is a 409."""
+    body = {"name": "Operation Lantern", "member_org_ids": []}
+    first = client.post("/api/v1/sharing-groups", headers=actors.headers("customs"), json=body)
+    other = client.post("/api/v1/sharing-groups", headers=actors.headers("brand"), json=body)
+    again = client.post("/api/v1/sharing-groups", headers=actors.headers("brand"), json=body)
+    assert first.status_code == 201 and other.status_code == 201, (first.text, other.text)
+    assert first.json()["id"] != other.json()["id"]
+    assert again.status_code == 409 and "your organisation already has" in again.json()["message"]
+    listed = client.get("/api/v1/sharing-groups", headers=actors.headers("brand")).json()
+    assert [g["id"] for g in listed if g["name"] == "Operation Lantern"] == [other.json()["id"]]
+
+
 def test_exports_are_audited(client: TestClient, actors: Actors) -> None:
     client.get("/api/v1/listings/export.csv", headers=actors.headers("police"))
     audit = client.get("/api/v1/audit", headers=actors.headers("police")).json()

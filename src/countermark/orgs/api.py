@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from countermark.core.errors import CountermarkError, Forbidden, InvalidInput
+from countermark.core.errors import Conflict, CountermarkError, Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.params import RecordId
 from countermark.core.marking import marked_models
@@ -321,8 +321,12 @@ def post_group(body: SharingGroupIn, session: DbSession, principal: Principal = 
     if principal.org_id is None:
         raise Forbidden("a sharing group is owned by an organisation")
     name = _clean_name(body.name, "name")
-    if session.scalar(select(SharingGroup).where(SharingGroup.name == name)) is not None:
-        raise InvalidInput(f"a sharing group named {name!r} exists")
+    # Only the caller's own names count: another organisation's group of that name is none of its business.
+    mine = select(SharingGroup).where(
+        SharingGroup.owner_org_id == principal.org_id, SharingGroup.name == name
+    )
+    if session.scalar(mine) is not None:
+        raise Conflict(f"your organisation already has a sharing group named {name!r}")
     members = set(body.member_org_ids) | {principal.org_id}
     if not all(1 <= org_id <= MAX_ID for org_id in members):
         raise InvalidInput(

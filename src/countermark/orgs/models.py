@@ -55,9 +55,11 @@ class SharingGroup(Base):
     """A named set of organisations that may see records shared with the group."""
 
     __tablename__ = "sharing_groups"
+    # Names are unique per owning organisation: a global name would tell one organisation another's.
+    __table_args__ = (UniqueConstraint("owner_org_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
