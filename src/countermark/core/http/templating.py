@@ -18,6 +18,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from countermark.core.http.labels import label_of
+
 LOCALES = {"en": "English", "fr": "Français", "zh": "中文"}
 DEFAULT_LOCALE = "en"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -52,6 +54,8 @@ def environment(locale: str) -> Environment:
     env.filters["date"] = lambda value: _format_date(value, locale)
     env.filters["datetime"] = lambda value: _format_datetime(value, locale)
     env.filters["number"] = lambda value, digits=0: _format_number(value, locale, digits)
+    catalogue = translations(locale)
+    env.filters["label"] = lambda code: catalogue.gettext(label_of(code)) if code not in (None, "") else ""
     env.globals["LOCALES"] = LOCALES
     return env
 

@@ -1,0 +1,125 @@
+"""Words for the codes records carry, so that a page shows "rights holder" (or "titulaire du droit"), not
+`rights_holder`.
+
+Statuses, kinds, lanes and audit actions are stored and returned by the API as codes. Templates show them
+through the `label` filter (`{{ org.kind|label }}`), which looks the code up here and passes the English
+label through the page's catalogue; `tests/unit/test_code_labels.py` checks that every label is in the
+French and Chinese catalogues. A code without a label is shown humanised ("record_inspection" →
+"Record inspection") rather than raw, and the list grows as codes reach pages.
+"""
+
+from __future__ import annotations
+
+LABELS: dict[str, str] = {
+    # Organisation kinds and workflow roles.
+    "customs": "customs",
+    "police": "police",
+    "rights_holder": "rights holder",
+    "platform": "platform",
+    "other": "other",
+    # Kinds of rights.
+    "trademark": "trade mark",
+    "copyright": "copyright",
+    "design": "design",
+    "patent": "patent",
+    "registered": "registered",
+    "pending": "pending",
+    "expired": "expired",
+    # Targeting lanes.
+    "red": "red",
+    "yellow": "yellow",
+    "green": "green",
+    # Statuses.
+    "active": "active",
+    "retired": "retired",
+    "revoked": "revoked",
+    "queued": "queued",
+    "running": "running",
+    "done": "done",
+    "failed": "failed",
+    "open": "open",
+    "closed": "closed",
+    "new": "new",
+    "confirmed": "confirmed",
+    "dismissed": "dismissed",
+    "eligible": "eligible",
+    "paid": "paid",
+    "none": "none",
+    # Identifier kinds.
+    "email": "e-mail",
+    "phone": "phone",
+    "url": "URL",
+    "domain": "domain",
+    "payment_account": "payment account",
+    "iban": "IBAN",
+    "crypto_wallet": "crypto wallet",
+    "postal_address": "postal address",
+    "name": "name",
+    "analytics_id": "analytics ID",
+    "messaging_handle": "messaging handle",
+    # What a record is (search hits, audit subjects).
+    "listing": "listing",
+    "account": "account",
+    "shipment": "shipment",
+    "case": "case",
+    "product": "product",
+    "right": "right",
+    "recordal": "recordal",
+    "organisation": "organisation",
+    "user": "user",
+    "api_token": "API token",
+    "sharing_group": "sharing group",
+    "consumer_report": "consumer report",
+    "clone_alert": "clone alert",
+    "code_batch": "code batch",
+    "signing_key": "signing key",
+    "rule_profile": "risk profile",
+    "targeting_model": "risk model",
+    "inspection_result": "inspection result",
+    "fingerprint_entry": "fingerprint entry",
+    # Media kinds.
+    "image": "image",
+    "video": "video",
+    "audio": "audio",
+    "file": "file",
+    # Transport modes and declaration kinds.
+    "post": "post",
+    "express": "express courier",
+    "air": "air",
+    "sea": "sea",
+    "road": "road",
+    "rail": "rail",
+    # Audit actions.
+    "sign_in": "signed in",
+    "sign_out": "signed out",
+    "create": "created",
+    "update": "updated",
+    "export": "exported",
+    "ingest": "ingested",
+    "revoke": "revoked",
+    "disable": "disabled",
+    "enable": "enabled",
+    "change_password": "changed password",
+    "reset_password": "reset password",
+    "decide": "decided",
+    "mark": "marking changed",
+    "select": "selected",
+    "record_inspection": "recorded an inspection",
+    "save_rule": "saved a risk profile",
+    "activate_rule": "activated a risk profile",
+    "activate_model": "activated a risk model",
+    "retrain": "retrained",
+}
+
+
+def humanised(code: str) -> str:
+    """A code as words: 'record_inspection' → 'Record inspection'."""
+    return code.replace("_", " ").strip().capitalize()
+
+
+def label_of(code: object) -> str:
+    """The English label of a code ('' for none); the template filter translates it."""
+    if code is None or code == "":
+        return ""
+    text = str(code)
+    return LABELS.get(text) or humanised(text)
