@@ -10,6 +10,7 @@ from countermark.cli.ingest import ingest_command, kinds_command
 from countermark.cli.serve import serve_command
 from countermark.cli.settings import settings_command
 from countermark.cli.world import eval_command
+from countermark.cli.world_serve import serve_world_command
 
 app = typer.Typer(
     name="countermark",
@@ -21,6 +22,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(orgs.app, name="org")
 app.add_typer(users.app, name="user")
 app.add_typer(world.app, name="world")
+world.app.command("serve")(serve_world_command)
 app.add_typer(targeting.app, name="targeting")
 app.add_typer(fingerprint.app, name="fingerprint")
 app.add_typer(codes.app, name="codes")

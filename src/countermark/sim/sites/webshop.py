@@ -1,0 +1,132 @@
+"""Independent web shops (lookalike-domain shops among them), one Host each, all on one shop theme."""
+
+from __future__ import annotations
+
+import math
+
+from countermark.sim.sites.base import (
+    Request,
+    Response,
+    Site,
+    WorldState,
+    error,
+    esc,
+    html,
+    lines,
+    link,
+    price_tag,
+    price_text,
+    ref_attrs,
+    scripts,
+)
+from countermark.sim.sites.catalog import SiteAccount, SiteListing
+
+PAGE_SIZE = 12
+
+
+class WebShop(Site):
+    """A shop front (the seller's page) with its products in pages, product pages and a search."""
+
+    name = "web shop"
+    disallow = ("/cart", "/account/")
+
+    def __init__(self, host: str, world: WorldState, account: SiteAccount) -> None:
+        """A shop serving the account's offers under its own domain."""
+        super().__init__(host, world)
+        self.account = account
+        self.products = [x for x in world.catalog.on("web") if x.host == host]
+        self.by_item = {x.item: x for x in self.products}
+
+    def _layout(self, title: str, body: str, *, head: str = "", lang: str = "en") -> str:
+        shop = self.account
+        contact = "".join(f'<p class="contact">{esc(c)}</p>' for c in shop.contacts)
+        return (
+            f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f'<title>{esc(title)} – {esc(shop.display_name)}</title>\n{head}</head>\n<body class="webshop">\n'
+            f'<header><a class="shop-home" href="/">{esc(shop.display_name)}</a>\n'
+            '<form action="/search"><input name="q"></form> <a href="/cart">Cart</a> '
+            '<a href="/account/login">Account</a></header>\n'
+            f'<main>\n{body}\n</main>\n<footer>\n<div class="shop-about">{lines(shop.bio)}</div>\n'
+            f'<div class="contact">{contact}</div>\n</footer>\n</body>\n</html>\n'
+        )
+
+    def route(self, request: Request) -> Response:
+        """Shop front, search and product pages."""
+        path = request.path
+        if path == "/":
+            return self._front(request)
+        if path == "/search":
+            query = request.param("q").strip()
+            if not query:
+                return error(400, "search needs a query: ?q=words")
+            found = self.world.search(self.products, query)
+            cards = self._cards(found, "search")
+            return html(
+                self._layout(query, f'<h1>Search: {esc(query)}</h1>\n<div class="products">\n{cards}\n</div>')
+            )
+        if path.startswith("/products/"):
+            product = self.by_item.get(path[len("/products/") :])
+            if product is None:
+                return error(404, "no such product")
+            if not self.world.state(product).live:
+                return self.gone()
+            return self._product(product)
+        return error(404, "no such page")
+
+    def _cards(self, products: list[SiteListing], origin: str) -> str:
+        return "\n".join(
+            '<div class="product-card"><a class="product-link" href="'
+            + esc(self.tracked(f"/products/{x.item}", {"ref": origin}))
+            + f'">{esc(self.world.title(x))}</a> <span class="product-price">'
+            f"{esc(price_text(self.world.price(x), x.currency))}</span></div>"
+            for x in products
+        )
+
+    def _front(self, request: Request) -> Response:
+        page = request.int_param("page", 1, low=1, high=10**6)
+        if page is None:
+            return error(400, "page must be a number >= 1")
+        live = self.world.live(self.products)
+        pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+        shown = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        shop = self.account
+        country = f'<p class="country">{esc(shop.country)}</p>\n' if shop.country else ""
+        body = (
+            f'<section class="shop" data-account-ref="{esc(shop.external_id)}">\n'
+            f'<h1 class="shop-name">{esc(shop.display_name)}</h1>\n{country}'
+            f'<p class="since">Since {esc(shop.joined_at[:4])}</p>\n'
+            f'<div class="products">\n{self._cards(shown, "home")}\n</div>\n</section>'
+        )
+        if page < pages:
+            body += f'\n<a class="next" rel="next" href="{esc(link("/", {"page": page + 1}))}">Next page</a>'
+        return html(self._layout(shop.display_name, body))
+
+    def _product(self, product: SiteListing) -> Response:
+        world = self.world
+        title, price = world.title(product), world.price(product)
+        image = f"/img/{product.images[0]}" if product.images else ""
+        head = (
+            f'<meta property="og:title" content="{esc(title)}">\n'
+            '<meta property="og:type" content="product">\n'
+            f'<meta property="og:image" content="{esc(image)}">\n'
+        )
+        images = "\n".join(f'<img src="/img/{esc(n)}" alt="{esc(title)}">' for n in product.images)
+        ships = (
+            f'<p class="ships-from">Ships from {esc(product.ships_from)}</p>\n' if product.ships_from else ""
+        )
+        variant = (
+            f'<a class="variant" href="{esc(link(f"/products/{product.item}", {"variant": "default"}))}">'
+            "Default</a>\n"
+            if self.hostility.duplicates
+            else ""
+        )
+        body = (
+            f'<div class="product"{ref_attrs(product)}>\n<h1 class="product-title">{esc(title)}</h1>\n'
+            f'<div class="product-images">\n{images}\n</div>\n'
+            + price_tag("p", "product-price", price, product.currency)
+            + "\n"
+            f'{variant}{ships}<div class="product-description">{lines(product.description)}</div>\n'
+            f'<a class="add" href="/cart/add/{esc(product.item)}">Add to cart</a>\n</div>\n'
+            + scripts(product)
+        )
+        return html(self._layout(title, body, head=head, lang=product.language), delay=world.delay(product))
