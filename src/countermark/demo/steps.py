@@ -52,4 +52,7 @@ def demo_steps() -> list[Step]:
     from countermark.demo.evidence_package import export_demo_package
 
     steps.append(Step("evidence package", export_demo_package))
+    from countermark.demo.monitor import crawl_world
+
+    steps.append(Step("crawl the served world", crawl_world))
     return steps

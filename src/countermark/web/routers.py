@@ -14,6 +14,7 @@ API_ROUTERS = (
     "countermark.cases.api",
     "countermark.ledger.api",
     "countermark.targeting.scoring_api",
+    "countermark.monitor.api",
 )
 
 PAGE_ROUTERS = (
@@ -27,4 +28,5 @@ PAGE_ROUTERS = (
     "countermark.cases.pages",
     "countermark.codes.pages",
     "countermark.targeting.pages",
+    "countermark.monitor.pages",
 )

@@ -1,0 +1,280 @@
+"""The demo's crawl of the served synthetic world: one monitor source per platform, profiles written from
+the sites' published structure (docs/sites.md), the dark-web market through the SOCKS5 stand-in.
+
+The top floor composes here: it starts the served world (sim), adds the sources (monitor) and runs them.
+Listings and accounts are ingested with the world's own keys (`data-listing-ref`, `data-account-ref`
+under source `sim`) so the file-fed and the crawled demo speak of the same records.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from countermark.core.context import AppContext
+from countermark.core.db import unit_of_work
+from countermark.monitor.models import CrawlRun
+from countermark.monitor.run_service import create_run, finish
+from countermark.monitor.source_service import create_source
+
+WORLD_SOURCE = "sim"
+TRACKING = [(r"[?&](utm_source|utm_medium|utm_campaign|ref|xtor|igsh|variant)=[^&#]*", ""), (r"\?&", "?")]
+COMMON: dict[str, Any] = {
+    "listing_marker": "[data-listing-ref]",
+    "seller_marker": "[data-account-ref]",
+    "external_id": "[data-listing-ref]::attr(data-listing-ref)",
+    "seller": "[data-seller-handle]::attr(data-seller-handle)",
+    "seller_external_id": "[data-account-ref]::attr(data-account-ref)",
+    "price": "[data-amount]::attr(data-amount)",
+    "currency": "[data-currency]::attr(data-currency)",
+    "normalise": TRACKING,
+    "deny": [r"/cart", r"/checkout", r"/login", r"/account", r"/compte/", r"/admin/", r"/api/private/"],
+    "max_per_pattern": 400,
+}
+
+
+def _profile(**fields: Any) -> dict[str, Any]:
+    return {**COMMON, **fields}
+
+
+def world_sources(
+    hosts: dict[str, str],
+    shop_hosts: list[str],
+    http_proxy: str,
+    socks_proxy: str,
+    *,
+    concurrency: int = 8,
+    ingest_source: str | None = WORLD_SOURCE,
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, platform, configuration) of each source of the served world."""
+    polite = {"concurrency_per_host": concurrency, "backoff_seconds": 0.2, "max_wait_seconds": 5}
+    base = {"proxy": http_proxy, "politeness": polite, "ingest_source": ingest_source, "max_pages": 50_000}
+    shop = hosts["ShopMarket"]
+    bazario = hosts["Bazario"]
+    trendora = hosts["Trendora"]
+    pixelgram = hosts["Pixelgram"]
+    onion = hosts["ShadowBazaar"]
+    return [
+        (
+            "ShopMarket crawl",
+            "ShopMarket",
+            {
+                **base,
+                "start_urls": [f"http://{shop}/catalogue?page=1"],
+                "profile": _profile(
+                    title="h1.item-title::text",
+                    description=".description ::text",
+                    ships_from=".ships-from::text",
+                    images=".gallery img::attr(src)",
+                    seller_handle="h1.seller-name::text",
+                    seller_bio=".bio ::text",
+                    deny=[*COMMON["deny"], r"/catalogue\?page=\d{3,}", r"/search"],
+                ),
+            },
+        ),
+        (
+            "Bazario crawl",
+            "Bazario",
+            {
+                **base,
+                "start_urls": [f"http://{bazario}/list?offset=0&limit=100"],
+                "profile": _profile(
+                    title="h1.goods-title::text",
+                    description=".goods-desc ::text",
+                    ships_from=".ship-from::text",
+                    images=".goods-images img::attr(src)",
+                    seller_handle="h1.store-name::text",
+                    seller_bio=".bio ::text",
+                    normalise=[*TRACKING, (r"/m/goods/", "/goods/")],
+                    deny=[*COMMON["deny"], r"/search"],
+                ),
+            },
+        ),
+        (
+            "Trendora crawl",
+            "Trendora",
+            {
+                **base,
+                "start_urls": [f"http://{trendora}/annonces"],
+                "profile": _profile(
+                    title="h1.titre::text",
+                    description=".texte ::text",
+                    ships_from=".expedition::text",
+                    images=".photos img::attr(src)",
+                    seller_handle="h1.pseudo::text",
+                    seller_bio=".bio ::text",
+                    deny=[*COMMON["deny"], r"/agenda/", r"/recherche"],
+                ),
+            },
+        ),
+        (
+            "Pixelgram crawl",
+            "Pixelgram",
+            {
+                **base,
+                "start_urls": [f"http://{pixelgram}/explore"],
+                "profile": _profile(
+                    follow=["a::attr(href)", "[data-next]::attr(data-next)"],
+                    title="meta[property='og:title']::attr(content)",
+                    description=".caption ::text",
+                    ships_from=".ships-from::text",
+                    images="img.post-image::attr(src)",
+                    seller_handle="h1.display-name::text",
+                    seller_bio=".bio ::text",
+                    deny=[*COMMON["deny"], r"/search", r"/api/search"],
+                ),
+            },
+        ),
+        (
+            "Web shops crawl",
+            "web shop",
+            {
+                **base,
+                "start_urls": [f"http://{h}/" for h in shop_hosts],
+                "profile": _profile(
+                    title="h1.product-title::text",
+                    description=".product-description ::text",
+                    ships_from=".ships-from::text",
+                    images=".product-images img::attr(src)",
+                    seller_handle="h1.shop-name::text",
+                    seller_bio=".shop-about ::text",
+                    seller_contacts="footer .contact ::text",
+                    deny=[*COMMON["deny"], r"/search"],
+                ),
+            },
+        ),
+        (
+            "ShadowBazaar crawl",
+            "ShadowBazaar",
+            {
+                **base,
+                "proxy": socks_proxy,
+                "start_urls": [f"http://{onion}/"],
+                "profile": _profile(
+                    title="h2.thread-title::text",
+                    description=".op-body ::text",
+                    ships_from=".ships-from::text",
+                    images=".op-images img::attr(src)",
+                    seller_handle="h1.vendor-name::text",
+                    seller_bio=".bio ::text",
+                    deny=[*COMMON["deny"], r"/search"],
+                ),
+            },
+        ),
+    ]
+
+
+def add_world_sources(
+    ctx: AppContext,
+    *,
+    owner_org_id: int,
+    served: Any,
+    concurrency: int = 8,
+    ingest_source: str | None = WORLD_SOURCE,
+    tlp: str = "AMBER",
+) -> list[int]:
+    """Add (or find) the sources of the served world for the organisation; their ids."""
+    from sqlalchemy import select
+
+    from countermark.monitor.models import MonitorSource
+
+    ids = []
+    with unit_of_work(ctx.sessions) as session:
+        for name, platform, config in world_sources(
+            served.hosts,
+            served.shop_hosts,
+            served.http_proxy,
+            served.socks_proxy,
+            concurrency=concurrency,
+            ingest_source=ingest_source,
+        ):
+            found = session.scalar(
+                select(MonitorSource).where(
+                    MonitorSource.owner_org_id == owner_org_id, MonitorSource.name == name
+                )
+            )
+            if found is None:
+                found = create_source(
+                    session=session,
+                    owner_org_id=owner_org_id,
+                    name=name,
+                    platform=platform,
+                    config=config,
+                    actor="demo",
+                    frequency_minutes=1440,
+                    tlp=tlp,
+                )
+            else:
+                found.config = config  # the served world's ports change from one start to the next
+            ids.append(found.id)
+    return ids
+
+
+def crawl_sources(
+    ctx: AppContext,
+    source_ids: list[int],
+    *,
+    max_seconds: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[CrawlRun]:
+    """Crawl the sources at the same time (one crawler process each), then absorb each run."""
+    import subprocess
+
+    from countermark.monitor.run_service import crawl_counts, spawn_crawler
+
+    run_ids = [create_run(ctx, source_id, max_seconds=max_seconds) for source_id in source_ids]
+    with unit_of_work(ctx.sessions) as session:
+        works = [Path(session.get(CrawlRun, run_id).work_dir) for run_id in run_ids]  # type: ignore[union-attr]
+    processes: list[subprocess.Popen[bytes]] = [spawn_crawler(work / "main.job.json") for work in works]
+    while any(p.poll() is None for p in processes):
+        time.sleep(0.5)
+        if progress:
+            counts = [crawl_counts(work) for work in works]
+            done = sum(fetched for fetched, _ in counts)
+            progress(done, done + sum(pending for _, pending in counts))
+    return [
+        finish(ctx, run_id, actor="demo", ok=p.returncode == 0)
+        for run_id, p in zip(run_ids, processes, strict=True)
+    ]
+
+
+def crawl_world(ctx: AppContext, session: Session, progress: Callable[[int, int], None]) -> str:
+    """The demo step: serve the world, crawl every platform over HTTP (the market through SOCKS5).
+
+    The crawl keeps the world's keys (source `sim`) and the organisation that received the listings, so
+    each snapshot links to the listing the files brought in; where the files already hold a listing with
+    other content (the files' URLs are https, the served ones http), the version rule keeps the stored
+    one and the run counts the row as rejected with the reason. The evaluation compares what the crawl
+    found with what the sites served.
+    """
+    from countermark.demo.world import read_manifest
+    from countermark.orgs.service import get_organisation_by_name_or_raise
+    from countermark.sim.sites import serve_world
+
+    world_dir = Path(ctx.settings.world_dir)
+    step = next((s for s in read_manifest(world_dir)["ingest"] if s["kind"] == "listings"), None)
+    if step is None:
+        return "no online listings in this world: nothing to crawl"
+    owner = get_organisation_by_name_or_raise(session=session, name=step["org"])
+    session.commit()  # the crawl writes in its own transactions
+    started = time.perf_counter()
+    with serve_world(world_dir) as served:
+        ids = add_world_sources(
+            ctx, owner_org_id=owner.id, served=served, tlp=step.get("tlp") or owner.default_tlp
+        )
+        runs = crawl_sources(ctx, ids, max_seconds=DEMO_CRAWL_SECONDS, progress=progress)
+    pages = sum(run.pages for run in runs)
+    found = sum(run.listings_found for run in runs)
+    kept = sum(run.rejected for run in runs)
+    return (
+        f"{len(runs)} sources crawled in {time.perf_counter() - started:.0f} s: {pages} pages snapshotted, "
+        f"{found} listings and {sum(r.accounts_found for r in runs)} accounts found; {kept} rows differing "
+        "from the world's files kept as stored (see the runs' errors)"
+    )
+
+
+DEMO_CRAWL_SECONDS = 90.0

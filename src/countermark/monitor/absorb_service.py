@@ -1,0 +1,378 @@
+"""Take in what a crawl found: snapshots to the blob store, accounts and listings through the one
+ingestion path, listings that changed made a new version, listings whose page is gone recorded gone.
+
+Idempotent: absorbing the same crawl directory again (after a resume, or twice) stores nothing twice —
+snapshots are unique per run and fingerprint, and listings are keyed by (source, external id) with the
+version rule of every ingestion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from countermark.core.blobs import BlobStore
+from countermark.core.clock import utcnow
+from countermark.core.models import Blob
+from countermark.ingest.readers import RawRow
+from countermark.ingest.service import IngestReport, ingest_rows
+from countermark.monitor.frontier import Frontier, fingerprint
+from countermark.monitor.models import CrawledItem, CrawlRun, CrawlSnapshot, MonitorSource
+
+GONE_STATUSES = frozenset({404, 410})
+LISTING_FIELDS = ("url", "title", "description", "price", "currency", "seller", "ships_from", "language")
+ACCOUNT_FIELDS = ("handle", "display_name", "profile_url", "bio", "country", "contacts")
+
+
+def ingestion_source(source: MonitorSource) -> str:
+    """The ingestion `source` of a monitor source's listings and accounts: the one its configuration
+    names, else `monitor:<id>`, unique on the instance."""
+    named = source.config.get("ingest_source") if isinstance(source.config, dict) else None
+    return str(named) if named else f"monitor:{source.id}"
+
+
+@dataclass
+class AbsorbReport:
+    """What absorbing a crawl did."""
+
+    pages: int = 0
+    snapshots: int = 0
+    listings_found: int = 0
+    accounts_found: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    gone: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def read_fetches(work_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every fetch logged in the crawl's directory (all workers), by fingerprint; a refetch replaces."""
+    fetches: dict[str, dict[str, Any]] = {}
+    for path in sorted(work_dir.glob("*.frontier.sqlite")):
+        frontier = Frontier(path)
+        try:
+            for _, record in frontier.fetches():
+                fetches[fingerprint(record["requested"])] = record
+        finally:
+            frontier.close()
+    return fetches
+
+
+def _digest(values: dict[str, Any]) -> str:
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class BlobBatch:
+    """Blobs put in the store at once and their metadata rows inserted in one statement: a crawl keeps
+    thousands of small files, and a flush per blob (`core.storage.store_blob`) is most of its cost."""
+
+    def __init__(self, session: Session, blobs: BlobStore) -> None:
+        self.session, self.blobs = session, blobs
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def put(self, data: bytes, media_type: str) -> str:
+        """Store the bytes; their digest (the metadata row is written by `flush`)."""
+        digest = self.blobs.put(data)
+        self.rows.setdefault(
+            digest,
+            {
+                "sha256": digest,
+                "size": len(data),
+                "media_type": media_type[:100] or "application/octet-stream",
+            },
+        )
+        return digest
+
+    def flush(self) -> None:
+        """Insert the metadata rows not already there."""
+        wanted = sorted(self.rows)
+        known: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            known |= set(
+                self.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted[start : start + 500])))
+            )
+        now = utcnow()
+        missing = [{**self.rows[d], "created_at": now} for d in wanted if d not in known]
+        if missing:
+            self.session.execute(insert(Blob), missing)
+        self.rows.clear()
+
+
+def _store_snapshots(
+    session: Session,
+    blobs: BlobStore,
+    run: CrawlRun,
+    source: MonitorSource,
+    fetches: dict[str, dict[str, Any]],
+    report: AbsorbReport,
+) -> dict[str, str]:
+    """Store each fetch's WARC and page once per run; the page's digest by fingerprint."""
+    work = Path(run.work_dir)
+    done = set(session.scalars(select(CrawlSnapshot.fingerprint).where(CrawlSnapshot.run_id == run.id)))
+    batch = BlobBatch(session, blobs)
+    payloads: dict[str, str] = {}
+    snapshots: list[dict[str, Any]] = []
+    for fp, record in fetches.items():
+        if not record.get("warc"):
+            continue
+        body = record.get("body")
+        payload = None
+        if body and (work / body).is_file():
+            payload = batch.put(
+                (work / body).read_bytes(), record.get("media_type") or "application/octet-stream"
+            )
+            payloads[fp] = payload
+        if fp in done:
+            continue
+        warc = batch.put((work / record["warc"]).read_bytes(), "application/warc")
+        extras = {}
+        for key, media_type in (("screenshot", "image/png"), ("rendered_text", "text/plain; charset=utf-8")):
+            path = record.get(key)
+            if path and (work / path).is_file():
+                extras[key] = batch.put((work / path).read_bytes(), media_type)
+        listing = record.get("listing") or {}
+        snapshots.append(
+            {
+                "run_id": run.id,
+                "source_id": source.id,
+                "fingerprint": fp,
+                "url": record["url"][:2000],
+                "kind": (record.get("page_kind") or record["kind"])[:16],
+                "http_status": record["status"],
+                "fetched_at": datetime.fromisoformat(record["fetched_at"]),
+                "warc_sha256": warc,
+                "payload_sha256": payload,
+                "block_digest": record["block_digest"],
+                "payload_digest": record.get("payload_digest"),
+                "text_sha256": extras.get("rendered_text"),
+                "screenshot_sha256": extras.get("screenshot"),
+                "listing_source": ingestion_source(source) if listing else None,
+                "listing_external_id": listing.get("external_id"),
+                "owner_org_id": source.owner_org_id,
+                "tlp": source.tlp,
+                "sharing_group_id": source.sharing_group_id,
+            }
+        )
+    batch.flush()
+    if snapshots:
+        session.execute(insert(CrawlSnapshot), snapshots)
+    report.snapshots += len(snapshots)
+    return payloads
+
+
+def _version(
+    session: Session,
+    run: CrawlRun,
+    source: MonitorSource,
+    kind: str,
+    external_id: str,
+    url: str,
+    digest: str,
+    at: datetime,
+) -> tuple[int, datetime, str]:
+    """The version a found record gets (the same unless it changed), its observation time, and the word
+    for what happened: new, changed or unchanged."""
+    item = session.scalar(
+        select(CrawledItem).where(
+            CrawledItem.source_id == source.id,
+            CrawledItem.kind == kind,
+            CrawledItem.external_id == external_id,
+        )
+    )
+    if item is None:
+        item = CrawledItem(
+            source_id=source.id,
+            kind=kind,
+            external_id=external_id,
+            url=url[:2000],
+            digest=digest,
+            version=1,
+            observed_at=at,
+            first_seen=at,
+            last_seen=at,
+        )
+        session.add(item)
+        what = "new"
+    elif item.digest != digest:
+        item.version, item.digest, item.observed_at, item.url = item.version + 1, digest, at, url[:2000]
+        what = "changed"
+    else:
+        what = "unchanged"
+    item.last_seen = max(item.last_seen, at)
+    item.gone_at = None
+    item.last_run_id = run.id
+    return item.version, item.observed_at, what
+
+
+def _rows(rows: list[dict[str, Any]]) -> Iterator[RawRow]:
+    for line, data in enumerate(rows, start=1):
+        yield RawRow(line=line, data=data)
+
+
+def _absorb_accounts(
+    session: Session,
+    run: CrawlRun,
+    source: MonitorSource,
+    fetches: dict[str, dict[str, Any]],
+    report: AbsorbReport,
+) -> list[dict[str, Any]]:
+    latest: dict[str, tuple[dict[str, Any], datetime]] = {}
+    for record in fetches.values():
+        account = record.get("account")
+        if account:
+            key = account.get("external_id") or account["handle"]
+            latest[key] = (account, datetime.fromisoformat(record["fetched_at"]))
+    rows = []
+    for external_id, (account, at) in sorted(latest.items()):
+        values = {k: account.get(k) for k in ACCOUNT_FIELDS}
+        version, _, _ = _version(
+            session,
+            run,
+            source,
+            "account",
+            external_id,
+            account.get("profile_url") or account["handle"],
+            _digest(values),
+            at,
+        )
+        rows.append(
+            {
+                **{k: v for k, v in values.items() if v not in (None, "", [])},
+                "platform": source.platform,
+                "external_id": external_id,
+                "version": version,
+            }
+        )
+    report.accounts_found = len(rows)
+    return rows
+
+
+def _absorb_listings(
+    session: Session,
+    run: CrawlRun,
+    source: MonitorSource,
+    fetches: dict[str, dict[str, Any]],
+    payloads: dict[str, str],
+    report: AbsorbReport,
+) -> list[dict[str, Any]]:
+    latest: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for fp, record in fetches.items():
+        listing = record.get("listing")
+        if listing and record.get("body"):
+            latest[listing["external_id"]] = (listing, {**record, "fp": fp})
+    rows = []
+    for external_id, (listing, record) in sorted(latest.items()):
+        images = [(url, fingerprint(url)) for url in listing.get("image_urls", [])]
+        kept = [
+            (fetches[fp]["body"], payloads[fp])
+            for _, fp in images
+            if fp in payloads and fetches[fp].get("body")
+        ]
+        values = {k: listing.get(k) for k in LISTING_FIELDS}
+        at = datetime.fromisoformat(record["fetched_at"])
+        version, observed_at, what = _version(
+            session,
+            run,
+            source,
+            "listing",
+            external_id,
+            listing["url"],
+            _digest({**values, "images": [digest for _, digest in kept]}),
+            at,
+        )
+        setattr(report, what, getattr(report, what) + 1)
+        row = {k: v for k, v in values.items() if v not in (None, "")}
+        row.update(
+            platform=source.platform,
+            external_id=external_id,
+            version=version,
+            observed_at=observed_at.isoformat(),
+            images=[path for path, _ in kept],
+            snapshot=record["body"],
+        )
+        rows.append(row)
+    report.listings_found = len(rows)
+    return rows
+
+
+def _record_gone(
+    session: Session,
+    run: CrawlRun,
+    source: MonitorSource,
+    fetches: dict[str, dict[str, Any]],
+    report: AbsorbReport,
+) -> None:
+    """Listings whose page now answers 404 or 410 are gone, from the time of that fetch."""
+    gone_at = {
+        fp: datetime.fromisoformat(r["fetched_at"])
+        for fp, r in fetches.items()
+        if r["status"] in GONE_STATUSES
+    }
+    if not gone_at:
+        return
+    live = session.scalars(
+        select(CrawledItem).where(
+            CrawledItem.source_id == source.id, CrawledItem.kind == "listing", CrawledItem.gone_at.is_(None)
+        )
+    )
+    for item in live:
+        at = gone_at.get(fingerprint(item.url))
+        if at is not None and item.last_run_id != run.id:
+            item.gone_at = at
+            report.gone += 1
+
+
+def _ingest(
+    session: Session,
+    blobs: BlobStore,
+    run: CrawlRun,
+    source: MonitorSource,
+    kind: str,
+    rows: list[dict[str, Any]],
+    actor: str,
+) -> IngestReport:
+    """Rows through the one ingestion path, files (pages, images) read from the run's directory."""
+    return ingest_rows(
+        session=session,
+        blobs=blobs,
+        kind=kind,
+        rows=_rows(rows),
+        owner_org_id=source.owner_org_id,
+        actor=actor,
+        label=f"monitor run {run.id}",
+        tlp=source.tlp,
+        source=ingestion_source(source),
+        base_dir=Path(run.work_dir).resolve(),
+    )
+
+
+def absorb_run(
+    *, session: Session, blobs: BlobStore, run: CrawlRun, source: MonitorSource, actor: str
+) -> AbsorbReport:
+    """Store and ingest everything the crawl of `run` logged so far."""
+    report = AbsorbReport()
+    fetches = read_fetches(Path(run.work_dir))
+    report.pages = len(fetches)
+    report.errors = [f"{r['url']}: {r['error']}" for r in fetches.values() if r.get("error")][:200]
+    payloads = _store_snapshots(session, blobs, run, source, fetches, report)
+    accounts = _absorb_accounts(session, run, source, fetches, report)
+    done = _ingest(session, blobs, run, source, "accounts", accounts, actor)
+    listings = _absorb_listings(session, run, source, fetches, payloads, report)
+    stored = _ingest(session, blobs, run, source, "listings", listings, actor)
+    for ingest in (done, stored):
+        report.rejected += ingest.rejected
+        report.errors += [f"{ingest.kind} rejected: {'; '.join(r['errors'])}" for r in ingest.rejects][:100]
+    _record_gone(session, run, source, fetches, report)
+    session.flush()
+    return report

@@ -1,0 +1,166 @@
+"""The crawl's durable frontier and fetch log: one SQLite file per crawl (per worker with a Redis frontier).
+
+Each fetched page is recorded in one transaction together with the links it revealed and the fact that
+it is done, so a crawl killed at any instant (SIGKILL included) resumes with every URL either done with
+its fetch recorded, or still pending and fetched again: nothing lost. A page fetched twice (killed after
+the fetch but before its transaction) is recorded under the same fingerprint, and listings are keyed by
+their external id downstream: nothing doubled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from w3lib.url import canonicalize_url
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS urls (
+    fp TEXT PRIMARY KEY, url TEXT NOT NULL, kind TEXT NOT NULL, depth INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending', added_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_urls_state ON urls (state);
+CREATE TABLE IF NOT EXISTS patterns (pattern TEXT PRIMARY KEY, seen INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS fetches (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, fp TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL,
+    status INTEGER NOT NULL, record TEXT NOT NULL
+);
+"""
+
+
+def fingerprint(url: str) -> str:
+    """The SHA-256 of the canonical form of a URL (query keys sorted, fragment dropped)."""
+    return hashlib.sha256(canonicalize_url(url).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class FrontierEntry:
+    """A URL to fetch: its fingerprint, what it is expected to be, how many links from a seed."""
+
+    fp: str
+    url: str
+    kind: str
+    depth: int
+
+
+class Frontier:
+    """URLs to fetch and fetches done, in one SQLite file that survives the process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL: a committed transaction survives the process being killed (not a power cut, which a
+        # crawl can redo); FULL would cost an fsync per page.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the file."""
+        self.db.close()
+
+    def _add(
+        self, url: str, kind: str, depth: int, pattern: str | None, cap: int | None
+    ) -> FrontierEntry | None:
+        fp = fingerprint(url)
+        if self.db.execute("SELECT 1 FROM urls WHERE fp = ?", (fp,)).fetchone():
+            return None
+        if pattern is not None and cap is not None:
+            row = self.db.execute("SELECT seen FROM patterns WHERE pattern = ?", (pattern,)).fetchone()
+            if row and row[0] >= cap:
+                return None
+            self.db.execute(
+                "INSERT INTO patterns (pattern, seen) VALUES (?, 1) "
+                "ON CONFLICT (pattern) DO UPDATE SET seen = seen + 1",
+                (pattern,),
+            )
+        self.db.execute(
+            "INSERT INTO urls (fp, url, kind, depth, added_at) VALUES (?, ?, ?, ?, ?)",
+            (fp, url, kind, depth, time.time()),
+        )
+        return FrontierEntry(fp, url, kind, depth)
+
+    def seed(self, urls: list[tuple[str, str]]) -> list[FrontierEntry]:
+        """Add (url, kind) seeds not already known; the ones added."""
+        with self._transaction():
+            added = [self._add(url, kind, 0, None, None) for url, kind in urls]
+        return [entry for entry in added if entry is not None]
+
+    def pending(self) -> list[FrontierEntry]:
+        """Every URL not yet done, images first then oldest first (what a resumed crawl fetches)."""
+        rows = self.db.execute(
+            "SELECT fp, url, kind, depth FROM urls WHERE state = 'pending' "
+            "ORDER BY CASE kind WHEN 'image' THEN 0 ELSE 1 END, added_at"
+        ).fetchall()
+        return [FrontierEntry(*row) for row in rows]
+
+    def total(self) -> int:
+        """How many URLs the frontier holds, done or not."""
+        return int(self.db.execute("SELECT count(*) FROM urls").fetchone()[0])
+
+    def counts(self) -> dict[str, int]:
+        """URLs by state."""
+        return dict(self.db.execute("SELECT state, count(*) FROM urls GROUP BY state").fetchall())
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self.db = db
+
+        def __enter__(self) -> None:
+            self.db.execute("BEGIN IMMEDIATE")
+
+        def __exit__(self, kind: object, *_: object) -> None:
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+    def _transaction(self) -> Frontier._Tx:
+        return Frontier._Tx(self.db)
+
+    def complete(
+        self,
+        entry: FrontierEntry,
+        *,
+        status: int,
+        record: dict[str, Any],
+        links: list[tuple[str, str, str | None]],
+        cap: int,
+        limit: int,
+    ) -> list[FrontierEntry]:
+        """Record a fetch, add the (url, kind, pattern) links it revealed, mark it done: in one
+        transaction. The links newly added (within the crawl's page limit) are returned to schedule."""
+        added: list[FrontierEntry] = []
+        with self._transaction():
+            room = limit - self.total()
+            for url, kind, pattern in links:
+                if room <= 0 and kind != "image":
+                    continue
+                new = self._add(url, kind, entry.depth + 1, pattern, cap if kind != "image" else None)
+                if new is not None:
+                    added.append(new)
+                    room -= 1
+            self.log(entry.fp, entry.url, entry.kind, status, record)
+            self.db.execute("UPDATE urls SET state = 'done' WHERE fp = ?", (entry.fp,))
+        return added
+
+    def log(self, fp: str, url: str, kind: str, status: int, record: dict[str, Any]) -> None:
+        """Append a fetch to the log (inside the caller's transaction when there is one)."""
+        self.db.execute(
+            "INSERT INTO fetches (fp, url, kind, status, record) VALUES (?, ?, ?, ?, ?)",
+            (fp, url, kind, status, json.dumps(record, ensure_ascii=False)),
+        )
+
+    def fetches(self, after: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Fetches logged after a sequence number, oldest first, as (seq, record)."""
+        query = "SELECT seq, record FROM fetches WHERE seq > ? ORDER BY seq"
+        for seq, record in self.db.execute(query, (after,)).fetchall():
+            yield int(seq), json.loads(record)
+
+    def fetch_count(self) -> int:
+        """How many fetches are logged."""
+        return int(self.db.execute("SELECT count(*) FROM fetches").fetchone()[0])

@@ -1,0 +1,246 @@
+"""Crawl runs: start one for a source, run its crawler process(es), follow their progress, absorb what
+they found; resume a run whose crawler was killed; run every due source once.
+
+The crawler is a separate process (`monitor.crawl_process`) working in the run's directory under the
+data directory; the database is touched only here, in short transactions, so the server and the command
+line can watch a run's progress while it goes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from countermark.core.clock import utcnow
+from countermark.core.context import AppContext
+from countermark.core.db import unit_of_work
+from countermark.core.errors import InvalidInput, NotFound
+from countermark.monitor.absorb_service import absorb_run
+from countermark.monitor.config import SourceConfig
+from countermark.monitor.crawl_process import write_job
+from countermark.monitor.models import CrawledItem, CrawlRun, MonitorSource
+from countermark.monitor.source_service import due_sources, schedule_next
+from countermark.monitor.spider import CrawlJob
+
+Progress = Callable[[int, int], None]
+POLL_SECONDS = 0.5
+
+
+def runs_dir(ctx: AppContext) -> Path:
+    """Where crawl runs keep their frontier, WARC files and pages until (and after) they are absorbed."""
+    return ctx.settings.data_dir / "monitor" / "runs"
+
+
+def _known_urls(ctx: AppContext, source_id: int) -> list[str]:
+    """URLs of the source's listings still online: revisited every run, so one that vanished is seen gone."""
+    with unit_of_work(ctx.sessions) as session:
+        return list(
+            session.scalars(
+                select(CrawledItem.url)
+                .where(
+                    CrawledItem.source_id == source_id,
+                    CrawledItem.kind == "listing",
+                    CrawledItem.gone_at.is_(None),
+                )
+                .order_by(CrawledItem.id)
+            )
+        )
+
+
+def create_run(
+    ctx: AppContext,
+    source_id: int,
+    *,
+    max_seconds: float | None = None,
+    workers: int = 1,
+    extra_hosts: list[str] | None = None,
+) -> int:
+    """Record a new run of the source and write its crawler job(s); the run's id."""
+    known = _known_urls(ctx, source_id)
+    with unit_of_work(ctx.sessions) as session:
+        source = session.get(MonitorSource, source_id)
+        if source is None:
+            raise NotFound(f"no source {source_id}")
+        config = SourceConfig.model_validate(source.config)
+        if workers > 1 and config.frontier != "redis":
+            raise InvalidInput(
+                "several crawler processes need the source's frontier in Redis (frontier: redis)"
+            )
+        run = CrawlRun(source_id=source.id, status="running", work_dir="")
+        session.add(run)
+        session.flush()
+        work = runs_dir(ctx) / str(run.id)
+        run.work_dir = str(work)
+        seeds = [(url, "page") for url in config.seeds()] + [(url, "listing") for url in known]
+        redis_key = f"countermark:monitor:run:{run.id}" if config.frontier == "redis" else None
+        names = ["main"] if workers == 1 else [f"w{i}" for i in range(1, workers + 1)]
+        for name in names:
+            write_job(
+                CrawlJob(
+                    work_dir=str(work),
+                    config=source.config,
+                    seeds=seeds,
+                    worker=name,
+                    redis_key=redis_key,
+                    max_seconds=max_seconds,
+                    extra_hosts=extra_hosts or [],
+                )
+            )
+        return run.id
+
+
+def spawn_crawler(job_file: Path) -> subprocess.Popen[bytes]:
+    """Start a crawler process on a job file (its output goes to the worker's log in the run's directory)."""
+    log = job_file.with_name(job_file.name.replace(".job.json", ".stderr"))
+    with log.open("ab") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "countermark.monitor.crawl_process", str(job_file)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+
+
+def crawl_counts(work: Path) -> tuple[int, int]:
+    """(fetched, still to fetch) across the run's frontier files, read without disturbing the crawler."""
+    fetched = pending = 0
+    for path in work.glob("*.frontier.sqlite"):
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            try:
+                fetched += db.execute("SELECT count(*) FROM fetches").fetchone()[0]
+                pending += db.execute("SELECT count(*) FROM urls WHERE state = 'pending'").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.Error:
+            continue  # created but not yet initialised by the crawler
+    return fetched, pending
+
+
+def _set_progress(ctx: AppContext, run_id: int, fetched: int, pending: int) -> None:
+    with unit_of_work(ctx.sessions) as session:
+        run = session.get(CrawlRun, run_id)
+        if run is not None:
+            run.pages, run.pending = fetched, pending
+
+
+def _pid_file(work: Path) -> Path:
+    return work / "crawler.pids"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def crawl(ctx: AppContext, run_id: int, *, progress: Progress | None = None) -> bool:
+    """Run (or resume) the run's crawler processes to their end; whether all ended normally."""
+    with unit_of_work(ctx.sessions) as session:
+        run = session.get(CrawlRun, run_id)
+        if run is None:
+            raise NotFound(f"no crawl run {run_id}")
+        work = Path(run.work_dir)
+        run.status = "running"
+    processes = [spawn_crawler(job) for job in sorted(work.glob("*.job.json"))]
+    _pid_file(work).write_text(" ".join(str(p.pid) for p in processes), encoding="utf-8")
+    try:
+        while any(p.poll() is None for p in processes):
+            time.sleep(POLL_SECONDS)
+            fetched, pending = crawl_counts(work)
+            _set_progress(ctx, run_id, fetched, pending)
+            if progress:
+                progress(fetched, fetched + pending)
+    except BaseException:
+        for process in processes:  # an interrupted command takes its crawlers with it; the run resumes
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        raise
+    fetched, pending = crawl_counts(work)
+    _set_progress(ctx, run_id, fetched, pending)
+    return all(p.returncode == 0 for p in processes)
+
+
+def finish(ctx: AppContext, run_id: int, *, actor: str, ok: bool) -> CrawlRun:
+    """Absorb what the run found; mark it done (and the source's next crawl scheduled) or interrupted."""
+    with unit_of_work(ctx.sessions) as session:
+        run = session.get(CrawlRun, run_id)
+        assert run is not None
+        source = session.get(MonitorSource, run.source_id)
+        assert source is not None
+        report = absorb_run(session=session, blobs=ctx.blobs, run=run, source=source, actor=actor)
+        run.pages = report.pages
+        run.listings_found, run.accounts_found = report.listings_found, report.accounts_found
+        run.listings_new, run.listings_changed = report.new, report.changed
+        run.listings_unchanged, run.listings_gone = report.unchanged, report.gone
+        run.rejected, run.errors = report.rejected, report.errors
+        now = utcnow()
+        if ok:
+            run.status, run.finished_at = "done", now
+            run.message = (
+                f"{report.pages} pages; {report.listings_found} listings ({report.new} new, "
+                f"{report.changed} changed, {report.gone} gone); {report.accounts_found} accounts"
+            )
+            schedule_next(source, after=now)
+        else:
+            run.status = "interrupted"
+            run.message = "the crawler stopped before its end: `countermark monitor run` resumes it"
+        session.flush()
+        session.expunge(run)
+        return run
+
+
+def run_source(
+    ctx: AppContext,
+    source_id: int,
+    *,
+    actor: str,
+    progress: Progress | None = None,
+    max_seconds: float | None = None,
+    workers: int = 1,
+) -> CrawlRun:
+    """Crawl one source now, start to end."""
+    run_id = create_run(ctx, source_id, max_seconds=max_seconds, workers=workers)
+    ok = crawl(ctx, run_id, progress=progress)
+    return finish(ctx, run_id, actor=actor, ok=ok)
+
+
+def unfinished_runs(ctx: AppContext) -> list[int]:
+    """Runs interrupted, or marked running with no crawler process alive (its command was killed)."""
+    with unit_of_work(ctx.sessions) as session:
+        runs = list(session.scalars(select(CrawlRun).where(CrawlRun.status.in_(("running", "interrupted")))))
+        found = []
+        for run in runs:
+            pids = _pid_file(Path(run.work_dir))
+            alive = pids.is_file() and any(_alive(int(p)) for p in pids.read_text().split() if p.isdigit())
+            if run.status == "interrupted" or not alive:
+                found.append(run.id)
+        return found
+
+
+def resume_run(ctx: AppContext, run_id: int, *, actor: str, progress: Progress | None = None) -> CrawlRun:
+    """Start the crawler of an unfinished run again on its frontier, then absorb."""
+    ok = crawl(ctx, run_id, progress=progress)
+    return finish(ctx, run_id, actor=actor, ok=ok)
+
+
+def run_due(ctx: AppContext, *, actor: str, progress: Progress | None = None) -> list[CrawlRun]:
+    """Resume unfinished runs, then crawl every due source once: what `countermark monitor run` does."""
+    done = [resume_run(ctx, run_id, actor=actor, progress=progress) for run_id in unfinished_runs(ctx)]
+    resumed_sources = {run.source_id for run in done}
+    with unit_of_work(ctx.sessions) as session:
+        due = [s.id for s in due_sources(session=session) if s.id not in resumed_sources]
+    done += [run_source(ctx, source_id, actor=actor, progress=progress) for source_id in due]
+    return done
