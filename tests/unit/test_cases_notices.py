@@ -82,8 +82,12 @@ def test_a_dmca_notice_carries_elements_i_to_vi() -> None:
 def test_a_lumen_notice_names_parties_by_role_and_the_mark_registration() -> None:
     notice = lumen_notice(FACTS)["notice"]
     assert notice["type"] == "Counterfeit" and notice["mark_registration_number"] == "018000001"
-    assert {e["role"] for e in notice["entities"]} == {"sender", "principal", "recipient"}
-    assert notice["works"][0]["infringing_urls"] == [{"url": "https://shop.example/i/1"}]
+    # Lumen's API shape (issue 17): roles as entity_notice_roles_attributes, works as works_attributes.
+    roles = notice["entity_notice_roles_attributes"]
+    assert {r["name"] for r in roles} == {"sender", "principal", "recipient"}
+    assert notice["works_attributes"][0]["infringing_urls_attributes"] == [
+        {"url": "https://shop.example/i/1"}
+    ]
     assert lumen_notice(COPYRIGHT)["notice"]["type"] == "DMCA"
 
 

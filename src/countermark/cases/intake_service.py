@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.cases.models import Case, CaseLink, Notice, NoticeStatusChange
+from countermark.cases.notice_service import link_covering_rights
 from countermark.cases.service import cases_linked_to, link_case, open_case, reopen
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.observe.service import listing_facts, same_offer_listings
@@ -117,7 +118,7 @@ def open_from_listing(
         )
     owner = principal.org_id or listing.owner_org_id
     links = [("listing", listing.id)] + ([("account", listing.account_id)] if listing.account_id else [])
-    return open_case(
+    case = open_case(
         session=session,
         owner_org_id=owner,
         procedure=procedure,
@@ -130,6 +131,9 @@ def open_from_listing(
         tlp=listing.tlp,
         links=links,
     )
+    # The holder's rights covering the listed product, so that notices name the right from the start.
+    link_covering_rights(session=session, case=case)
+    return case
 
 
 def relisted(

@@ -287,7 +287,9 @@ def notice_page(
     try:
         if kind not in NOTICE_KINDS:
             raise InvalidInput(f"choose a notice type: {', '.join(NOTICE_KINDS)}")
-        facts = facts_for_case(session=session, principal=viewer.principal, case=case, **statements)
+        facts = facts_for_case(
+            session=session, principal=viewer.principal, case=case, kind=kind, **statements
+        )
         generate_notice(
             session=session,
             case=case,

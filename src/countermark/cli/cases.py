@@ -176,35 +176,73 @@ def notice_command(
     kind: str = typer.Option(..., help="dsa, dmca, lumen or marketplace."),
     notifier: str = typer.Option(..., help="The notifier's name."),
     email: str = typer.Option(..., help="The notifier's e-mail."),
-    explanation: str = typer.Option(..., help="Why the content is illegal."),
-    good_faith: bool = typer.Option(False, help="State the good-faith belief."),
+    explanation: str | None = typer.Option(
+        None, help="Why the content infringes which right; default: the one generated from the case."
+    ),
+    good_faith: bool = typer.Option(False, help="State the good-faith belief (DSA (d), DMCA (v))."),
+    accurate: bool = typer.Option(
+        False, "--accurate", help="DMCA (vi): state, under penalty of perjury, accuracy and authority to act."
+    ),
+    signature: str | None = typer.Option(
+        None, help="DMCA (i): the notifier's signature, e.g. /Jeanne Martin/."
+    ),
+    address: str | None = typer.Option(None, help="DMCA (iv): the notifier's postal address."),
+    phone: str | None = typer.Option(None, help="DMCA (iv): the notifier's telephone."),
+    right_kind: str | None = typer.Option(
+        None, help="The right's kind when the case links none: copyright, trademark, design or patent."
+    ),
+    work: str | None = typer.Option(
+        None, help="DMCA (ii): the copyrighted work, when the case links no right."
+    ),
+    original_url: list[str] = typer.Option([], help="Where the original work is (repeatable)."),
+    url: list[str] = typer.Option([], help="Infringing URLs, when the case links no listing (repeatable)."),
     reason_code: str = typer.Option("9052", help="Marketplace reason code."),
+    draft: bool = typer.Option(False, "--draft", help="Print the generated explanation and stop."),
 ) -> None:
-    """Build, validate and store a notice of a case."""
+    """Build, validate and store a notice of a case (DSA, DMCA, Lumen or marketplace) with every element."""
     from countermark.cases.notice_service import facts_for_case, generate_notice
     from countermark.cases.service import get_case
     from countermark.core.db import unit_of_work
+    from countermark.core.errors import CountermarkError
     from countermark.orgs.visibility import SYSTEM
 
+    if right_kind and right_kind not in ("copyright", "trademark", "design", "patent"):
+        raise typer.BadParameter("--right-kind is copyright, trademark, design or patent")
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         case = get_case(session=session, principal=SYSTEM, case_id=case_id)
         facts = facts_for_case(
             session=session,
             principal=SYSTEM,
             case=case,
+            kind=kind,
             notifier_name=notifier,
             notifier_email=email,
             explanation=explanation,
             good_faith=good_faith,
+            accurate_under_penalty=accurate,
+            signature=signature,
+            notifier_address=address,
+            notifier_phone=phone,
+            right_kind=right_kind,
+            right_name=work,
+            original_urls=original_url,
+            infringing_urls=url,
         )
-        notice = generate_notice(
-            session=session,
-            case=case,
-            kind=kind,
-            facts=facts,
-            actor="cli",
-            org_id=None,
-            at=datetime.now(UTC),
-            reason_code=reason_code,
-        )
+        if draft:
+            console.print(facts.explanation or "(the case links no right: write the explanation yourself)")
+            return
+        try:
+            notice = generate_notice(
+                session=session,
+                case=case,
+                kind=kind,
+                facts=facts,
+                actor="cli",
+                org_id=None,
+                at=datetime.now(UTC),
+                reason_code=reason_code,
+            )
+        except CountermarkError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from exc
         console.print_json(json.dumps(notice.body))

@@ -174,7 +174,10 @@ def _time(event: dict[str, Any]) -> tuple[datetime, str]:
         raise EpcisError(f"eventTime {raw!r} is not an ISO 8601 time") from exc
     if moment.tzinfo is None:
         raise EpcisError("eventTime must carry its offset or Z")
-    return moment.astimezone(UTC), offset
+    try:
+        return moment.astimezone(UTC), offset
+    except OverflowError as exc:
+        raise EpcisError(f"eventTime {raw!r} is out of range") from exc
 
 
 def _epcs(event: dict[str, Any], event_type: str) -> list[str]:

@@ -217,3 +217,54 @@ class RateLimitWindow(Base):
     client_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hits: Mapped[int] = mapped_column(default=0)
+
+
+class EpcisCapture(MarkedMixin, Base):
+    """One capture job of the EPCIS repository (REST binding `/capture/{captureID}`): what it stored."""
+
+    __tablename__ = "epcis_captures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[str] = mapped_column(String(36), unique=True)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    success: Mapped[bool] = mapped_column(default=False)
+    stored: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class EpcisEvent(MarkedMixin, Base):
+    """An EPCIS 2.0 event as captured (any type, any identifiers), indexed for the query interface."""
+
+    __tablename__ = "epcis_events"
+    __table_args__ = (
+        UniqueConstraint("owner_org_id", "event_id"),
+        Index("ix_epcis_events_event_time_id", "event_time", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(300))
+    event_type: Mapped[str] = mapped_column(String(32))
+    event_time: Mapped[datetime] = mapped_column()
+    record_time: Mapped[datetime] = mapped_column(index=True)
+    tz_offset: Mapped[str] = mapped_column(String(6))
+    action: Mapped[str | None] = mapped_column(String(16))
+    biz_step: Mapped[str | None] = mapped_column(String(300), index=True)
+    disposition: Mapped[str | None] = mapped_column(String(300))
+    read_point: Mapped[str | None] = mapped_column(String(500))
+    biz_location: Mapped[str | None] = mapped_column(String(500))
+    capture_id: Mapped[str] = mapped_column(String(36))
+    document: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EpcisEventEpc(Base):
+    """One identifier an EPCIS event names, and in which field: what `/epcs/{epc}/events` looks up."""
+
+    __tablename__ = "epcis_event_epcs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_row_id: Mapped[int] = mapped_column(ForeignKey("epcis_events.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    epc: Mapped[str] = mapped_column(String(500), index=True)

@@ -3,6 +3,7 @@
 A code is `https://{resolver}/01/{GTIN-14}/21/{serial}?8030={signature}`. AI 8030 (digital signature)
 is a GS1 data attribute, not a key qualifier, so GS1 Digital Link carries it in the query string. Its
 value is base64url (no padding) of a 3-byte key id followed by a 64-byte Ed25519 signature: 90 characters.
+docs/verify-codes.md specifies these bytes for outside verifiers, with test vectors that a test checks.
 """
 
 from __future__ import annotations

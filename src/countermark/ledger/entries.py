@@ -77,6 +77,52 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+ENTRY_FIELDS = (
+    "content_hash",
+    "format",
+    "kind",
+    "metadata",
+    "recorded_at",
+    "seq",
+    "subject_id",
+    "subject_type",
+)
+
+
+def entry_fields(
+    *,
+    seq: int,
+    kind: str,
+    subject_type: str,
+    subject_id: str,
+    content_hash: str,
+    metadata: Mapping[str, Any],
+    recorded_at: datetime | str,
+) -> dict[str, Any]:
+    """Exactly the fields a leaf commits to (ENTRY_FIELDS), `format` included: what a package shows."""
+    return {
+        "format": ENTRY_FORMAT,
+        "seq": seq,
+        "kind": kind,
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "content_hash": content_hash,
+        "metadata": dict(metadata),
+        "recorded_at": recorded_at if isinstance(recorded_at, str) else timestamp(recorded_at),
+    }
+
+
+def encode_entry(document: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of an entry's fields (docs/ledger.md, "An entry to the byte").
+
+    Refuses a document with a field more or less than ENTRY_FIELDS: what is shown is exactly what is
+    hashed, so nothing can be added beside the hashed fields and pass for part of them.
+    """
+    if sorted(document) != list(ENTRY_FIELDS):
+        raise InvalidInput(f"a ledger entry has exactly the fields {', '.join(ENTRY_FIELDS)}")
+    return json.dumps(dict(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def canonical_entry(
     *,
     seq: int,
@@ -88,17 +134,17 @@ def canonical_entry(
     recorded_at: datetime | str,
 ) -> bytes:
     """The bytes a leaf commits to: sorted, compact UTF-8 JSON of every field of the entry."""
-    document = {
-        "format": ENTRY_FORMAT,
-        "seq": seq,
-        "kind": kind,
-        "subject_type": subject_type,
-        "subject_id": subject_id,
-        "content_hash": content_hash,
-        "metadata": dict(metadata),
-        "recorded_at": recorded_at if isinstance(recorded_at, str) else timestamp(recorded_at),
-    }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return encode_entry(
+        entry_fields(
+            seq=seq,
+            kind=kind,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            content_hash=content_hash,
+            metadata=metadata,
+            recorded_at=recorded_at,
+        )
+    )
 
 
 def entry_hashes(canonical: bytes) -> tuple[str, str]:

@@ -14,10 +14,13 @@ from typing import Any
 from countermark.core.errors import InvalidInput
 from countermark.ledger import merkle
 from countermark.ledger.checkpoint import NoteError, Verifier, verify_checkpoint
-from countermark.ledger.entries import canonical_entry, timestamp
+from countermark.ledger.entries import ENTRY_FORMAT, encode_entry, entry_fields
 from countermark.ledger.models import LedgerEntry
 
-PACKAGE_FORMAT = "countermark-evidence-package/1"
+PACKAGE_FORMAT = "countermark-evidence-package/2"
+# Version 1 put the entry's database id inside "entry" and left "format" out, so an outsider could not
+# rebuild the leaf from the manifest alone; such packages still verify (the id dropped, format 1 added).
+LEGACY_PACKAGE_FORMAT = "countermark-evidence-package/1"
 MANIFEST, CHECKPOINT, PUBLIC_KEY, SUMMARY = (
     "manifest.json",
     "checkpoint.txt",
@@ -74,23 +77,30 @@ class PackageReport:
 
 
 def entry_document(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "seq": entry.seq,
-        "kind": entry.kind,
-        "subject_type": entry.subject_type,
-        "subject_id": entry.subject_id,
-        "content_hash": entry.content_hash,
-        "metadata": entry.meta,
-        "recorded_at": timestamp(entry.recorded_at),
-    }
+    """Exactly the hashed fields of an entry: the leaf is SHA-256(0x00 ‖ canonical JSON of this)."""
+    return entry_fields(
+        seq=entry.seq,
+        kind=entry.kind,
+        subject_type=entry.subject_type,
+        subject_id=entry.subject_id,
+        content_hash=entry.content_hash,
+        metadata=entry.meta,
+        recorded_at=entry.recorded_at,
+    )
+
+
+def manifest_entry_bytes(entry: dict[str, Any], package_format: str | None) -> bytes:
+    """The canonical bytes of a manifest item's entry, read from the manifest alone."""
+    if package_format == LEGACY_PACKAGE_FORMAT:
+        entry = {key: value for key, value in entry.items() if key != "id"} | {"format": ENTRY_FORMAT}
+    return encode_entry(entry)
 
 
 def summary_html(manifest: dict[str, Any], note: str, public_key: str) -> str:
     """A self-contained page describing the package and how to check it."""
     e = html.escape
     rows = "\n".join(
-        f"<tr><td>{e(str(item['entry']['id']))}</td><td>{e(item['entry']['kind'])}</td>"
+        f"<tr><td>{e(str(item.get('entry_id', '')))}</td><td>{e(item['entry']['kind'])}</td>"
         f"<td>{e(item['entry']['subject_type'])} {e(item['entry']['subject_id'])}</td>"
         f"<td>{e(item['entry']['recorded_at'])}</td><td>{e(item['file'] or '(not included)')}</td>"
         f"<td><code>{e(item['sha256'])}</code></td><td>{item['leaf_index']}</td></tr>"
@@ -112,7 +122,8 @@ td,th{{border:1px solid #999;padding:.3em .6em;text-align:left}}code,pre{{font-s
 <h2>Public key</h2><pre>{e(public_key)}</pre>
 <h2>How to check this package</h2>
 <p>Run <code>countermark ledger verify --package THIS.zip</code>, or by hand: the SHA-256 of each file
-equals its <code>sha256</code>; SHA-256(0x00 ‖ canonical entry JSON) equals its <code>leaf_hash</code>;
+equals its <code>sha256</code>; SHA-256(0x00 ‖ the canonical JSON of its <code>entry</code> object:
+keys sorted, no spaces, UTF-8) equals its <code>leaf_hash</code>;
 the RFC 9162 inclusion proof leads from that leaf to the checkpoint's root; the checkpoint's Ed25519
 signature (C2SP signed note) verifies with the public key, which you should compare with the one the
 ledger's operator publishes.</p></body></html>
@@ -137,7 +148,9 @@ def verify_package(path: Path, *, trusted_key: str | None = None) -> PackageRepo
                 report.problems.append("the package's public key is not the trusted key")
             root = _check_checkpoint(_read(archive, CHECKPOINT).decode(), key_text, manifest, report)
             for number, item in enumerate(manifest.get("items", [])):
-                report.items.append(_check_item(archive, number, item, root, report.tree_size))
+                report.items.append(
+                    _check_item(archive, number, item, root, report.tree_size, manifest.get("format"))
+                )
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
         report.problems.append(f"not a readable evidence package: {exc}")
     return report
@@ -162,12 +175,16 @@ def _check_checkpoint(
 
 
 def _check_item(
-    archive: zipfile.ZipFile, number: int, item: dict[str, Any], root: bytes | None, size: int | None
+    archive: zipfile.ZipFile,
+    number: int,
+    item: dict[str, Any],
+    root: bytes | None,
+    size: int | None,
+    package_format: str | None,
 ) -> ItemCheck:
     entry = item["entry"]
-    check = ItemCheck(
-        name=item.get("file") or f"item {number} (entry {entry.get('id')})", entry_id=entry.get("id")
-    )
+    entry_id = item.get("entry_id", entry.get("id"))
+    check = ItemCheck(name=item.get("file") or f"item {number} (entry {entry_id})", entry_id=entry_id)
     if item.get("file"):
         try:
             digest = hashlib.sha256(_read(archive, item["file"])).hexdigest()
@@ -178,15 +195,11 @@ def _check_item(
                 check.problems.append(f"the file's SHA-256 is {digest}, not {item['sha256']}: it was changed")
     if item["sha256"] != entry["content_hash"]:
         check.problems.append("the item's SHA-256 differs from the one its ledger entry records")
-    canonical = canonical_entry(
-        seq=entry["seq"],
-        kind=entry["kind"],
-        subject_type=entry["subject_type"],
-        subject_id=entry["subject_id"],
-        content_hash=entry["content_hash"],
-        metadata=entry["metadata"],
-        recorded_at=entry["recorded_at"],
-    )
+    try:
+        canonical = manifest_entry_bytes(entry, package_format)
+    except InvalidInput as exc:
+        check.problems.append(f"the entry cannot be rebuilt from the manifest: {exc.message}")
+        return check
     leaf = merkle.leaf_hash(canonical)
     if leaf.hex() != item["leaf_hash"] or entry["seq"] != item["leaf_index"]:
         check.problems.append("the ledger entry does not hash to its leaf: the entry was changed")

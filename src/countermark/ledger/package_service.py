@@ -75,6 +75,7 @@ def export_package(
                 {
                     "file": name,
                     "sha256": entry.content_hash,
+                    "entry_id": entry.id,
                     "entry": entry_document(entry),
                     "leaf_index": entry.seq,
                     "leaf_hash": entry.leaf_hash,

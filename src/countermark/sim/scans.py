@@ -16,6 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from countermark.codes import epcis_documents
+from countermark.codes.signed import parse_uri
+
 CITIES = {
     "Paris": (48.8566, 2.3522),
     "Lyon": (45.764, 4.8357),
@@ -38,7 +41,7 @@ SHOPS = ("Paris", "Milan", "Madrid", "Berlin", "London", "Marseille")
 CLONE_MARKETS = ("Lagos", "Bangkok", "Sao Paulo", "Dubai", "Istanbul", "Shenzhen")
 CLONE_KINDS = ("distant_cities", "market_stall", "after_destruction", "never_commissioned", "quiet")
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
-EPCIS_CONTEXT = ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"]
+EPCIS_CONTEXT = [epcis_documents.EPCIS_CONTEXT]  # the versioned context (EPCIS 2.0.0)
 EPCIS_FILE = "codes/epcis.json"
 SCANS_FILE = "codes/scans.jsonl"
 TRUTH_FILE = "truth/scans.json"
@@ -78,16 +81,16 @@ def _event(
     action: str = "OBSERVE",
 ) -> dict[str, Any]:
     lat, lon = _near(rng, city, 2.0)
-    return {
-        "type": "ObjectEvent",
-        "eventTime": at.isoformat().replace("+00:00", "Z"),
-        "eventTimeZoneOffset": "+01:00",
-        "action": action,
-        "epcList": [uri],
-        "bizStep": step,
-        "disposition": disposition,
-        "readPoint": {"id": f"geo:{lat},{lon}"},
-    }
+    code = parse_uri(uri)  # CBV 2.0: the constrained Digital Link, without the ?8030= data attribute
+    return epcis_documents.object_event(
+        epcs=[epcis_documents.constrained_sgtin(code.gtin, code.serial)],
+        at=at,
+        tz_offset="+01:00",
+        action=action,
+        biz_step=step,
+        disposition=disposition,
+        read_point=f"geo:{lat},{lon}",
+    )
 
 
 class _Writer:
@@ -123,7 +126,7 @@ def _genuine_life(w: _Writer, uri: str, begin: datetime, *, destroyed: bool = Fa
     w.out.events.append(_event(uri, at, "receiving", "sellable_accessible", shop, rng))
     at += timedelta(days=rng.uniform(1, 40))
     if destroyed:
-        w.out.events.append(_event(uri, at, "decommissioning", "destroyed", shop, rng, "DELETE"))
+        w.out.events.append(_event(uri, at, "destroying", "destroyed", shop, rng, "DELETE"))
         return at, shop
     w.out.events.append(_event(uri, at, "retail_selling", "retail_sold", shop, rng))
     return at, shop

@@ -15,6 +15,7 @@ API_ROUTERS = (
     "countermark.ledger.api",
     "countermark.targeting.scoring_api",
     "countermark.monitor.api",
+    "countermark.codes.epcis_api",
 )
 
 PAGE_ROUTERS = (
