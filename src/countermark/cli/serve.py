@@ -8,6 +8,15 @@ import typer
 
 from countermark.cli.common import cli_settings, console
 
+# uvicorn's supervisor kills a worker that does not answer its health check within this many seconds,
+# and a worker answers only once it has imported the command line and the app (~8 s of CPU each). Its
+# default (5 s) is shorter than that on a busy machine: with several workers starting together on loaded
+# cores it killed every worker before it started, forever (seen with 4 workers on 2 busy cores).
+WORKER_HEALTHCHECK_SECONDS = 300
+# Idle kept-alive connections are closed after this long (uvicorn's default is 5 s): a client that waits
+# longer between two requests than that, as loaded API clients and proxies do, reconnects for nothing.
+KEEP_ALIVE_SECONDS = 30
+
 
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -42,4 +51,6 @@ def serve_command(
         log_level="info",
         access_log=access_log is not False,  # called from `countermark demo` the option is its default
         proxy_headers=False,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
