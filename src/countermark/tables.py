@@ -14,6 +14,7 @@ from countermark.monitor import models as monitor_models  # noqa: F401
 from countermark.observe import models as observe_models
 from countermark.orgs import models as orgs_models
 from countermark.rights import models as rights_models
+from countermark.share import models as share_models  # noqa: F401
 from countermark.targeting import models as target_models
 
 MODEL_MODULES = (core_models, orgs_models, rights_models, observe_models, fingerprint_models, target_models)

@@ -17,6 +17,7 @@ from countermark.eval.codes import evaluate_clones, evaluate_report_matching, re
 from countermark.eval.fingerprint import evaluate_fingerprint
 from countermark.eval.metrics import binary_scores, precision_recall_f1
 from countermark.eval.monitor import evaluate_monitor
+from countermark.eval.share import evaluate_share
 from countermark.eval.targeting import evaluate_targeting
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
 from countermark.rights.models import Product
@@ -118,4 +119,5 @@ def evaluate(session: Session, truth_path: Path) -> dict[str, dict[str, float]]:
         "clone_detection_synthetic": evaluate_clones(session, scan_truth(truth_path)),
         "report_matching_synthetic": evaluate_report_matching(session, truth, report_truth(truth_path)),
         "monitor": evaluate_monitor(session, truth_path),
+        "share": evaluate_share(),
     }

@@ -16,6 +16,9 @@ API_ROUTERS = (
     "countermark.targeting.scoring_api",
     "countermark.monitor.api",
     "countermark.codes.epcis_api",
+    "countermark.share.taxii_api",
+    "countermark.share.psi_api",
+    "countermark.share.requests_api",
 )
 
 PAGE_ROUTERS = (
