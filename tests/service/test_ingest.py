@@ -368,22 +368,21 @@ def test_a_higher_version_replaces_and_a_same_version_with_other_content_is_reje
         assert len(session.scalars(select(ProductRight)).all()) == 1
 
 
-def test_records_of_another_organisation_are_not_overwritten(store: AppContext, tmp_path: Path) -> None:
+def test_records_of_another_organisation_are_not_overwritten_nor_revealed(
+    store: AppContext, tmp_path: Path
+) -> None:
     owner = make_org(store)
     other = make_org(store, name="Rival SARL")
     ingest(store, "rights", write_jsonl(tmp_path / "r.jsonl", [RIGHT]), owner)
 
     report = ingest(store, "rights", write_jsonl(tmp_path / "r2.jsonl", [{**RIGHT, "version": 5}]), other)
 
-    assert report.rejected == 1
-    # The refusal names no one and tells nothing of the stored record (issue 12, item 9).
-    reason = read_rejects(report)[0]["errors"][0]
-    assert reason == (
-        "right t:R-1 cannot be stored under this source and external_id: use a source of your own"
-    )
+    # One key space per organisation (issue 12, item 9): the other's same key is its own new record, and
+    # nothing in its report tells that the key exists elsewhere.
+    assert (report.stored, report.updated, report.rejected, report.rejects) == (1, 0, 0, [])
     with unit_of_work(store.sessions) as session:
-        right = session.scalars(select(Right)).one()
-        assert (right.owner_org_id, right.version) == (owner, 1)
+        rights = session.execute(select(Right.owner_org_id, Right.version).order_by(Right.id)).all()
+        assert [tuple(row) for row in rights] == [(owner, 1), (other, 5)]
 
 
 def test_listing_ingest_links_seller_stores_images_snapshot_and_identifiers(

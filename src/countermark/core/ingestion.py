@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
 from countermark.core.clock import utcnow
+from countermark.core.models import Blob
 from countermark.core.storage import store_blob
 
 Outcome = Literal["stored", "updated", "unchanged"]
@@ -26,6 +27,20 @@ RowT = TypeVar("RowT")
 
 class RowRejected(Exception):
     """A row that is well-formed but cannot be stored, with the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a kind computes of a validated record without the database, so that it can be computed in a
+    worker process (`KindSpec.prepare`, `ingest/parallel.py`): the content hash when no derived value
+    joins it, and the identifier sightings of its fields. A handler uses `IngestContext.prepared` when it
+    is set and computes the same itself otherwise."""
+
+    digest: str | None = None
+    sightings: tuple[Any, ...] = ()
+    # A saved page read beside the input: its SHA-256 and the sightings in it. The handler uses them only
+    # for the very bytes it stores (same digest).
+    page: tuple[str, tuple[Any, ...]] | None = None
 
 
 @dataclass
@@ -40,6 +55,7 @@ class IngestContext:
     tlp: str
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
     batch: Batch | None = None
+    prepared: Prepared | None = None  # of the record being stored, when computed ahead
 
 
 @dataclass(slots=True)
@@ -85,8 +101,8 @@ class Batch:
         queue.pop(key, None)  # a later row of the same subject replaces the earlier one, in order
         queue[key] = item
 
-    def stored(self, session: Session, table: Any) -> dict[tuple[str, str], StoredVersion]:
-        """The stored versions of the batch's keys in this table, read once per batch."""
+    def stored(self, session: Session, table: Any, owner_org_id: int) -> dict[tuple[str, str], StoredVersion]:
+        """The organisation's stored versions of the batch's keys in this table, read once per batch."""
         known = self.known.get(table)
         if known is None:
             known = {}
@@ -95,7 +111,9 @@ class Batch:
                 wanted = sorted(external_ids)
                 for start in range(0, len(wanted), KEY_CHUNK):
                     query = select(*columns, table.owner_org_id).where(
-                        table.source == source, table.external_id.in_(wanted[start : start + KEY_CHUNK])
+                        table.owner_org_id == owner_org_id,
+                        table.source == source,
+                        table.external_id.in_(wanted[start : start + KEY_CHUNK]),
                     )
                     for row_id, src, ext, version, digest, owner in session.execute(query):
                         known[(src, ext)] = StoredVersion(row_id, version, digest, owner)
@@ -135,25 +153,18 @@ def content_hash(record: BaseModel, extra: dict[str, Any] | None = None) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def key_unavailable(key: str) -> str:
-    """The reason a row whose key another organisation holds is refused.
-
-    Keys are unique on the instance (source + external_id), so the refusal itself cannot be made to look
-    like acceptance; it names no one: neither that the holder is another organisation nor which, nor
-    anything of the stored record (its version, marking or content), the way a taken e-mail address is
-    refused. A source of one's own (`--source`, or the `source` field) avoids the collision.
-    """
-    return f"{key} cannot be stored under this source and external_id: use a source of your own"
-
-
 def decide_version(
     existing: VersionedRow | None, *, version: int, digest: str, owner_org_id: int, key: str
 ) -> Literal["insert", "update", "unchanged"]:
-    """Apply the version rule: new → insert, higher → update, same content → unchanged, conflict → reject."""
+    """Apply the version rule: new → insert, higher → update, same content → unchanged, conflict → reject.
+
+    `existing` is the organisation's own record of the key: keys are unique per organisation, so another
+    organisation's record of the same key is never compared, and nothing here can tell that it exists.
+    """
     if existing is None:
         return "insert"
-    if existing.owner_org_id != owner_org_id:
-        raise RowRejected(key_unavailable(key))
+    if existing.owner_org_id != owner_org_id:  # a caller that looked the key up across organisations
+        raise RuntimeError(f"{key} was looked up in another organisation's key space")
     if version > existing.version:
         return "update"
     if version < existing.version:
@@ -167,39 +178,89 @@ def decide_version(
 
 
 def _resolve_path(ctx: IngestContext, relative: str) -> Path:
-    if ctx.base_dir is None:
+    return resolve_beside(ctx.base_dir, relative)
+
+
+def resolve_beside(base_dir: Path | None, relative: str) -> Path:
+    """The file a row refers to, beside the input and inside its folder; a rejection otherwise."""
+    if base_dir is None:
         raise RowRejected(f"{relative!r}: files can be referenced only when ingesting a file beside them")
-    path = (ctx.base_dir / relative).resolve()
-    if not path.is_relative_to(ctx.base_dir):
+    path = (base_dir / relative).resolve()
+    if not path.is_relative_to(base_dir):
         raise RowRejected(f"{relative!r} points outside the input's folder; keep referenced files beside it")
     if not path.is_file():
         raise RowRejected(f"file {relative!r} not found beside the input")
     return path
 
 
+def _store_blob(
+    ctx: IngestContext, data: bytes, media_type: str, width: int | None = None, height: int | None = None
+) -> str:
+    """Put bytes in the blob store with their metadata row: at once, or inside a batch queued (one
+    insert per digest, written with the batch's rows, `write_blob_rows`)."""
+    if ctx.batch is None:
+        return store_blob(
+            session=ctx.session, blobs=ctx.blobs, data=data, media_type=media_type, width=width, height=height
+        )
+    digest = ctx.blobs.put(data)
+    row = {"sha256": digest, "size": len(data), "media_type": media_type[:100] or "application/octet-stream",
+           "width": width, "height": height}  # fmt: skip
+    queue = ctx.batch.deferred.setdefault(write_blob_rows, {})
+    queue.setdefault(digest, row)
+    return digest
+
+
+def write_blob_rows(ctx: IngestContext, queued: dict[Hashable, Any]) -> None:
+    """Add the metadata rows of a batch's blobs that are not stored yet (the first row of each wins)."""
+    rows = list(queued.values())
+    if not rows:
+        return
+    digests = [row["sha256"] for row in rows]
+    stored: set[str] = set()
+    for start in range(0, len(digests), KEY_CHUNK):
+        chunk = digests[start : start + KEY_CHUNK]
+        stored.update(ctx.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(chunk))))
+    now = utcnow()
+    missing = [{**row, "created_at": now} for row in rows if row["sha256"] not in stored]
+    if ctx.batch is not None and missing:
+        ctx.batch.insert_rows(ctx.session, Blob.__table__, missing)
+
+
 def store_image(ctx: IngestContext, relative: str) -> str:
-    """Store an image file in the blob store and its metadata; the digest, or a rejection if unreadable."""
+    """Store an image file in the blob store and its metadata; the digest, or a rejection if unreadable.
+
+    The image is checked (its header read, `verify`), not decoded nor hashed perceptually: that is the
+    fingerprint step's work, on the blobs stored here. Inside a batch an image that several rows show is
+    read and checked once (the cache is cleared with any rollback, `ingest/service.py`)."""
+    key = ("image", relative)
+    if ctx.batch is not None and key in ctx.cache:
+        digest: str = ctx.cache[key]
+        return digest
     data = _resolve_path(ctx, relative).read_bytes()
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             media_type = Image.MIME.get(image.format or "", "application/octet-stream")
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except UnidentifiedImageError:  # its message names an in-memory object, not the file
+        raise RowRejected(f"{relative!r} is not a readable image: unknown image format") from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise RowRejected(f"{relative!r} is not a readable image: {exc}") from None
-    return store_blob(
-        session=ctx.session, blobs=ctx.blobs, data=data, media_type=media_type, width=width, height=height
-    )
+    digest = _store_blob(ctx, data, media_type, width, height)
+    if ctx.batch is not None:
+        ctx.cache[key] = digest
+    return digest
 
 
 def store_file(ctx: IngestContext, relative: str, media_type: str) -> str:
     """Store any file (a page snapshot, a document) in the blob store; its digest."""
-    return store_blob(
-        session=ctx.session,
-        blobs=ctx.blobs,
-        data=_resolve_path(ctx, relative).read_bytes(),
-        media_type=media_type,
-    )
+    return store_file_bytes(ctx, relative, media_type)[0]
+
+
+def store_file_bytes(ctx: IngestContext, relative: str, media_type: str) -> tuple[str, bytes]:
+    """Store any file in the blob store; its digest and its bytes (for a handler that reads it next)."""
+    data = _resolve_path(ctx, relative).read_bytes()
+    return _store_blob(ctx, data, media_type), data
 
 
 def _decide(
@@ -207,7 +268,8 @@ def _decide(
 ) -> tuple[str, Literal["insert", "update", "unchanged"]]:
     """The record's content hash and what the version rule makes of it against the stored version."""
     external_id: str = getattr(record, "external_id")  # noqa: B009 - every RecordIn has it
-    digest = content_hash(record, derived)
+    ahead = ctx.prepared.digest if ctx.prepared is not None and not derived else None
+    digest = ahead or content_hash(record, derived)
     decision = decide_version(
         existing,
         version=getattr(record, "version"),  # noqa: B009
@@ -228,7 +290,8 @@ def upsert_versioned(
     derived: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
 ) -> tuple[RowT | None, Outcome]:
-    """Insert or update the row of (source, external_id) by the version rule; the row and what happened.
+    """Insert or update the organisation's row of (source, external_id) by the version rule; the row and
+    what happened.
 
     `fields` are copied from the record; `values` are computed columns; `derived` joins the content hash.
     """
@@ -239,7 +302,11 @@ def upsert_versioned(
         return _queue_versioned(ctx, ctx.batch, table, record, label=label, fields=fields, derived=derived,
                                 values=values)  # fmt: skip
     existing = ctx.session.scalar(
-        select(table).where(table.source == ctx.source, table.external_id == external_id)
+        select(table).where(
+            table.owner_org_id == ctx.owner_org_id,
+            table.source == ctx.source,
+            table.external_id == external_id,
+        )
     )
     digest, decision = _decide(ctx, existing, record, derived, label=label)
     if decision == "unchanged":
@@ -271,7 +338,7 @@ def _queue_versioned(
     to_come, batch.remaining = batch.remaining, batch.remaining - 1  # this row and the batch's next
     external_id: str = getattr(record, "external_id")  # noqa: B009
     version: int = getattr(record, "version")  # noqa: B009
-    known = batch.stored(ctx.session, table)
+    known = batch.stored(ctx.session, table, ctx.owner_org_id)
     existing = known.get((ctx.source, external_id))
     digest, decision = _decide(ctx, existing, record, derived, label=label)
     if decision == "unchanged":

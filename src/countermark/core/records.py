@@ -11,7 +11,9 @@ from countermark.core.clock import utcnow
 
 
 class IngestedMixin:
-    """Identity of an ingested record: unique on (source, external_id), with a version and a content hash."""
+    """Identity of an ingested record: unique on (owner organisation, source, external_id), with a version
+    and a content hash. Each organisation has its own key space: another's same key is another record, and
+    no ingestion tells whether one exists (issue 12, item 9). `owner_org_id` comes from `MarkedMixin`."""
 
     source: Mapped[str] = mapped_column(String(100))
     external_id: Mapped[str] = mapped_column(String(200))
@@ -23,4 +25,4 @@ class IngestedMixin:
     @declared_attr.directive
     @classmethod
     def __table_args__(cls) -> tuple[UniqueConstraint, ...]:
-        return (UniqueConstraint("source", "external_id"),)
+        return (UniqueConstraint("owner_org_id", "source", "external_id"),)

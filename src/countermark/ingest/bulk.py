@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, Table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON, TypeDecorator
 
-from countermark.core.ingestion import Batch, IngestContext
+from countermark.core.ingestion import Batch, IngestContext, write_blob_rows
 
 
 class BatchRefused(Exception):
@@ -61,7 +61,12 @@ def planned_each_time(session: Session) -> Iterator[None]:
 
 
 def write_batch(ctx: IngestContext, batch: Batch) -> None:
-    """Write the batch's queued rows (new ones, then newer versions), then what handlers deferred."""
+    """Write the batch's queued rows (new ones, then newer versions), then what handlers deferred.
+
+    Blob metadata goes first: the rows refer to their blobs (a listing's saved page, its images)."""
+    blobs = batch.deferred.pop(write_blob_rows, None)
+    if blobs:
+        write_blob_rows(ctx, blobs)
     for model, rows in batch.inserts.items():
         if rows:
             insert_rows(ctx.session, model.__table__, list(rows.values()))

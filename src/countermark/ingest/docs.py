@@ -21,15 +21,18 @@ line) or CSV (one row a line, with a header). In CSV, list fields are separated 
 mapping file (`--map mapping.json`, an object `{{"field": "CSV header"}}`, where the field may be
 `attributes.<name>` for shipments) renames an administration's own columns. A record is identified by
 `source` + `external_id`: the same version again changes nothing, a higher version replaces it, a lower
-one is ignored, and the same version with other content is rejected. Keys are unique on the instance: a
-key another organisation holds is refused with a reason that names no one ("cannot be stored under this
-source and external_id: use a source of your own"). Rejected rows are written beside the input as
-`<file>.rejects.jsonl`, each with its line number and reasons; good rows are kept.
+one is ignored, and the same version with other content is rejected. Each organisation has its own key
+space: another organisation's record of the same key is another record, never compared, changed or
+revealed, and a row's references (a recordal's right and products, a product's rights, an inspection's
+shipment, a listing's seller account) are looked up among the organisation's own records only. Rejected
+rows are written beside the input as `<file>.rejects.jsonl`, each with its line number and reasons; good
+rows are kept.
 
 Kinds marked *(batched)* are validated and decided {BATCH_ROWS:,} rows at a time and written set-based
 (PostgreSQL: COPY, and an UPDATE ... FROM a staging table for newer versions; SQLite: executemany), with
 the same counts, rejects and identifiers as row by row; a batch the database refuses is redone row by row
-so that only the rows at fault are rejected.
+so that only the rows at fault are rejected. Listing images are stored by SHA-256 after a header check,
+not hashed: the fingerprint step hashes them.
 """
 
 

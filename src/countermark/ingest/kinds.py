@@ -6,17 +6,18 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from countermark.core.ingestion import IngestContext, Outcome
+from countermark.core.ingestion import IngestContext, Outcome, Prepared
 from countermark.observe.schemas import AccountIn, ListingIn
-from countermark.observe.service import ingest_account, ingest_listing
+from countermark.observe.service import ingest_account, ingest_listing, prepare_account, prepare_listing
 from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn
 from countermark.rights.service import ingest_authorised_seller, ingest_product, ingest_recordal, ingest_right
 from countermark.targeting.schemas import InspectionIn, ShipmentIn
-from countermark.targeting.service import ingest_inspection, ingest_shipment
+from countermark.targeting.service import ingest_inspection, ingest_shipment, prepare_shipment
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,14 @@ class KindSpec:
     schema: type[BaseModel]
     store: Callable[[IngestContext, Any], Outcome]
     summary: str
-    # Stored in batches (ingest/bulk.py): the handler writes only through `upsert_versioned` and
-    # `record_sightings`, and refuses a row (RowRejected) only before queuing anything for it.
+    # Stored in batches (ingest/bulk.py): the handler writes only through `upsert_versioned`,
+    # `record_sightings`, the blob helpers of core/ingestion.py and `Batch.defer`, and refuses a row
+    # (RowRejected) only before queuing a row or a sighting for it.
     bulk: bool = False
+    # What the handler computes without the database (a pure function of the validated record and the
+    # input's folder), computed with the validation in worker processes for large batches
+    # (ingest/parallel.py).
+    prepare: Callable[[Any, Path | None], Prepared] | None = None
 
     @property
     def fields(self) -> frozenset[str]:
@@ -56,9 +62,12 @@ KINDS: dict[str, KindSpec] = {
         KindSpec("recordals", RecordalIn, ingest_recordal, "customs applications for action"),
         KindSpec("products", ProductIn, ingest_product, "genuine products with reference images"),
         KindSpec("authorised_sellers", AuthorisedSellerIn, ingest_authorised_seller, "authorised resellers"),
-        KindSpec("accounts", AccountIn, ingest_account, "seller accounts, pages and shops"),
-        KindSpec("listings", ListingIn, ingest_listing, "offers observed online"),
-        KindSpec("shipments", ShipmentIn, ingest_shipment, "declarations and consignments", bulk=True),
+        KindSpec("accounts", AccountIn, ingest_account, "seller accounts, pages and shops", bulk=True,
+                 prepare=prepare_account),
+        KindSpec("listings", ListingIn, ingest_listing, "offers observed online", bulk=True,
+                 prepare=prepare_listing),
+        KindSpec("shipments", ShipmentIn, ingest_shipment, "declarations and consignments", bulk=True,
+                 prepare=prepare_shipment),
         KindSpec("inspections", InspectionIn, ingest_inspection, "customs inspection results"),
     )
 }

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from countermark.core.ingestion import Batch, IngestContext, Outcome, RowRejecte
 from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
 from countermark.ingest.bulk import BatchRefused, allocate_ids, insert_rows, planned_each_time, write_batch
 from countermark.ingest.kinds import KINDS, KindSpec
+from countermark.ingest.parallel import check_batch, validate
 from countermark.ingest.readers import RawRow, count_rows, detect_format, load_mapping, read_csv, read_jsonl
 from countermark.orgs.service import record_audit
 
@@ -59,14 +60,6 @@ class IngestReport:
             f"unchanged {self.unchanged}, rejected {self.rejected}"
         )
         return line + (f" (reasons in {self.rejects_path})" if self.rejects_path else "")
-
-
-def _validation_reasons(exc: ValidationError) -> list[str]:
-    reasons = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "record"
-        reasons.append(f"{where}: {error['msg']}")
-    return reasons
 
 
 def _rows(spec: KindSpec, path: Path, fmt: str, mapping: dict[str, str]) -> Any:
@@ -115,8 +108,12 @@ def ingest_rows(
 ) -> IngestReport:
     """Validate and store rows of one kind inside the caller's transaction; the report lists the rejects.
 
-    Kinds that allow it (`KindSpec.bulk`) are stored in batches of `BATCH_ROWS` written set-based, with
-    the same counts and rejects as row by row (`bulk=False`, kept for comparison and for the others).
+    Kinds that allow it (`KindSpec.bulk`: shipments, accounts, listings) are stored in batches of
+    `BATCH_ROWS` written set-based, with the same counts and rejects as row by row (`bulk=False`, kept for
+    comparison and for the others); batches of `parallel.PARALLEL_ROWS` rows or more, when it is set, are
+    validated in worker processes. A crawler passes its items here as dict rows (`RawRow(line, data)`),
+    a batch a call or an iterable of any length; keys are the owner organisation's own (another's same
+    key is another record).
     """
     spec = _check_options(kind, tlp)
     report = IngestReport(kind=kind, path=label)
@@ -228,12 +225,7 @@ def _reject(report: IngestReport, row: RawRow, reasons: list[str]) -> None:
 
 def _validate(spec: KindSpec, row: RawRow) -> BaseModel | list[str]:
     """The validated record, or the reasons it is rejected."""
-    if row.data is None:
-        return [row.error or "unreadable row"]
-    try:
-        return spec.schema.model_validate(row.data)
-    except ValidationError as exc:
-        return _validation_reasons(exc)
+    return validate(spec, row.data, row.error)
 
 
 def _source_of(record: BaseModel, default_source: str) -> str:
@@ -285,7 +277,8 @@ def _ingest_batch(
     fault are rejected with the database's reason and the others kept.
     """
     report.read += len(rows)
-    checked = [_validate(spec, row) for row in rows]
+    checked_and_prepared = check_batch(spec, rows, ctx.base_dir)
+    checked = [record for record, _ in checked_and_prepared]
     records = [(index, record) for index, record in enumerate(checked) if not isinstance(record, list)]
     keys: dict[str, set[str]] = {}
     for _, record in records:
@@ -298,10 +291,12 @@ def _ingest_batch(
         with planned_each_time(ctx.session):
             for index, record in records:
                 ctx.source = _source_of(record, default_source)
+                ctx.prepared = checked_and_prepared[index][1]
                 try:
                     results[index] = spec.store(ctx, record)
                 except RowRejected as exc:  # refused before anything of it was queued (KindSpec.bulk)
                     results[index] = [str(exc)]
+            ctx.prepared = None
             write_batch(ctx, ctx.batch)
         savepoint.commit()
     except (BatchRefused, DBAPIError, UnicodeError) as exc:
@@ -311,7 +306,7 @@ def _ingest_batch(
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         log.info("a batch of %d %s was refused (%s): redone row by row", len(rows), spec.name, reason)
     finally:
-        ctx.batch = None
+        ctx.batch, ctx.prepared = None, None
     for index, row in enumerate(rows):
         checked_row = checked[index]
         if isinstance(checked_row, list):

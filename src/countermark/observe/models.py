@@ -23,7 +23,7 @@ class Account(IngestedMixin, MarkedMixin, Base):
 
     __tablename__ = "accounts"
     __table_args__: tuple[UniqueConstraint | Index, ...] = (  # type: ignore[assignment]
-        UniqueConstraint("source", "external_id"),
+        UniqueConstraint("owner_org_id", "source", "external_id"),
         Index("ix_accounts_platform_handle", "platform", "handle"),
     )
 

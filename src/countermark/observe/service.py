@@ -3,15 +3,28 @@ may read of them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from countermark.core.ingestion import IngestContext, Outcome, store_file, store_image, upsert_versioned
-from countermark.observe.identifier_service import record_sightings, sightings_in_text
+from countermark.core.blobs import sha256_hex
+from countermark.core.ingestion import (
+    IngestContext,
+    Outcome,
+    Prepared,
+    RowRejected,
+    content_hash,
+    resolve_beside,
+    store_file_bytes,
+    store_image,
+    upsert_versioned,
+)
+from countermark.observe.identifier_service import Sighting, record_sightings, sightings_in_text
 from countermark.observe.models import Account, Listing, ListingImage
 from countermark.observe.schemas import AccountIn, ListingIn
 from countermark.orgs.visibility import Principal, visible, visible_clause
@@ -20,13 +33,29 @@ from countermark.orgs.visibility import Principal, visible, visible_clause
 SNAPSHOT_SCAN_LIMIT = 200_000
 
 
-def find_account(*, session: Session, platform: str, handle: str) -> Account | None:
-    """The account with this handle on this platform (the most recently stored if several sources have it)."""
+def find_account(*, session: Session, owner_org_id: int, platform: str, handle: str) -> Account | None:
+    """The organisation's account with this handle on this platform (the most recently stored if several
+    of its sources have it); another organisation's account is never found (keys are per organisation)."""
     return session.scalar(
         select(Account)
-        .where(Account.platform == platform, Account.handle == handle)
+        .where(Account.owner_org_id == owner_org_id, Account.platform == platform, Account.handle == handle)
         .order_by(Account.id.desc())
     )
+
+
+def account_sightings(record: AccountIn) -> list[Sighting]:
+    """The identifiers in an account's profile (pure: run ahead in a worker by `prepare_account`)."""
+    region = record.country
+    sightings = sightings_in_text("bio", record.bio, region=region)
+    sightings += sightings_in_text("profile_url", record.profile_url, region=region)
+    for contact in record.contacts:
+        sightings += sightings_in_text("contacts", contact, region=region)
+    return sightings
+
+
+def prepare_account(record: AccountIn, base_dir: Path | None = None) -> Prepared:
+    """What storing an account computes without the database: its content hash and sightings."""
+    return Prepared(content_hash(record), tuple(account_sightings(record)))
 
 
 def ingest_account(ctx: IngestContext, record: AccountIn) -> Outcome:
@@ -40,24 +69,79 @@ def ingest_account(ctx: IngestContext, record: AccountIn) -> Outcome:
     )
     if outcome == "unchanged" or account is None:
         return outcome
-    region = record.country
-    sightings = sightings_in_text("bio", record.bio, region=region)
-    sightings += sightings_in_text("profile_url", record.profile_url, region=region)
-    for contact in record.contacts:
-        sightings += sightings_in_text("contacts", contact, region=region)
+    sightings = list(ctx.prepared.sightings) if ctx.prepared else account_sightings(record)
     record_sightings(ctx, subject_type="account", subject_id=account.id, sightings=sightings)
     return outcome
 
 
+def listing_text_sightings(record: ListingIn) -> list[Sighting]:
+    """The identifiers in a listing's address, title and description (pure, see `prepare_listing`)."""
+    region = record.ships_from
+    sightings = sightings_in_text("url", record.url, region=region)
+    sightings += sightings_in_text("title", record.title, region=region)
+    sightings += sightings_in_text("description", record.description, region=region)
+    return sightings
+
+
+def _page_sightings(page: bytes, region: str | None) -> list[Sighting]:
+    text = page[:SNAPSHOT_SCAN_LIMIT].decode("utf-8", errors="replace")
+    return sightings_in_text("snapshot", text, region=region)
+
+
+def prepare_listing(record: ListingIn, base_dir: Path | None = None) -> Prepared:
+    """What storing a listing computes without the database: the sightings of its text and of its saved
+    page, read beside the input (its content hash includes its images' and page's digests, computed when
+    they are stored). A page that cannot be read here is left to the handler, which says why."""
+    page = None
+    if record.snapshot and base_dir is not None:
+        try:
+            data = resolve_beside(base_dir, record.snapshot).read_bytes()
+        except (RowRejected, OSError):
+            data = None
+        if data is not None:
+            page = (sha256_hex(data), tuple(_page_sightings(data, record.ships_from)))
+    return Prepared(None, tuple(listing_text_sightings(record)), page)
+
+
+def _seller_account_id(ctx: IngestContext, platform: str, handle: str) -> int | None:
+    """The id of the organisation's account of the seller; inside a batch, looked up once per seller."""
+    if ctx.batch is None:
+        account = find_account(session=ctx.session, owner_org_id=ctx.owner_org_id, platform=platform,
+                               handle=handle)  # fmt: skip
+        return account.id if account else None
+    key = ("seller", f"{platform}\x00{handle}")
+    if key not in ctx.cache:
+        account = find_account(session=ctx.session, owner_org_id=ctx.owner_org_id, platform=platform,
+                               handle=handle)  # fmt: skip
+        ctx.cache[key] = account.id if account else None
+    found: int | None = ctx.cache[key]
+    return found
+
+
+def _write_listing_images(ctx: IngestContext, queued: dict[Hashable, Any]) -> None:
+    """Replace the images of a batch's stored listings set-based (deferred by `ingest_listing`)."""
+    ids = [listing_id for listing_id in queued if isinstance(listing_id, int)]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        ctx.session.execute(delete(ListingImage).where(ListingImage.listing_id.in_(chunk)))
+    rows = [
+        {"listing_id": listing_id, "blob_sha256": sha, "position": position}
+        for listing_id, digests in queued.items()
+        for position, sha in enumerate(digests)
+    ]
+    if rows and ctx.batch is not None:
+        ctx.batch.insert_rows(ctx.session, ListingImage.__table__, rows)
+
+
 def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
-    """Insert or update one listing with its images, snapshot and identifiers."""
+    """Insert or update one listing with its images, snapshot and identifiers.
+
+    Images are stored by SHA-256 after a header check, not hashed: the fingerprint step hashes stored
+    blobs. Inside a batch (`KindSpec.bulk`) the seller's account is looked up once per seller, and the
+    images, blob rows and sightings are written with the batch's other rows."""
     image_digests = list(dict.fromkeys(store_image(ctx, path) for path in record.images))
-    snapshot = store_file(ctx, record.snapshot, "text/html") if record.snapshot else None
-    account = (
-        find_account(session=ctx.session, platform=record.platform, handle=record.seller)
-        if record.seller
-        else None
-    )
+    snapshot, page = store_file_bytes(ctx, record.snapshot, "text/html") if record.snapshot else (None, b"")
+    account_id = _seller_account_id(ctx, record.platform, record.seller) if record.seller else None
     listing, outcome = upsert_versioned(
         ctx,
         Listing,
@@ -75,26 +159,25 @@ def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
             "observed_at",
         ),
         derived={"images": image_digests, "snapshot": snapshot},
-        values={
-            "seller_handle": record.seller,
-            "account_id": account.id if account else None,
-            "snapshot_sha256": snapshot,
-        },
+        values={"seller_handle": record.seller, "account_id": account_id, "snapshot_sha256": snapshot},
     )
     if outcome == "unchanged" or listing is None:
         return outcome
-    ctx.session.execute(delete(ListingImage).where(ListingImage.listing_id == listing.id))
-    ctx.session.add_all(
-        ListingImage(listing_id=listing.id, blob_sha256=sha, position=position)
-        for position, sha in enumerate(image_digests)
-    )
-    region = record.ships_from
-    sightings = sightings_in_text("url", record.url, region=region)
-    sightings += sightings_in_text("title", record.title, region=region)
-    sightings += sightings_in_text("description", record.description, region=region)
+    if ctx.batch is not None:
+        ctx.batch.defer(_write_listing_images, listing.id, image_digests)
+    else:
+        ctx.session.execute(delete(ListingImage).where(ListingImage.listing_id == listing.id))
+        ctx.session.add_all(
+            ListingImage(listing_id=listing.id, blob_sha256=sha, position=position)
+            for position, sha in enumerate(image_digests)
+        )
+    sightings = list(ctx.prepared.sightings) if ctx.prepared else listing_text_sightings(record)
     if snapshot:
-        page = ctx.blobs.get(snapshot)[:SNAPSHOT_SCAN_LIMIT].decode("utf-8", errors="replace")
-        sightings += sightings_in_text("snapshot", page, region=region)
+        ahead = ctx.prepared.page if ctx.prepared else None
+        if ahead is not None and ahead[0] == snapshot:
+            sightings.extend(ahead[1])
+        else:
+            sightings += _page_sightings(page, record.ships_from)
     record_sightings(ctx, subject_type="listing", subject_id=listing.id, sightings=sightings)
     return outcome
 

@@ -65,7 +65,11 @@ def recordal_page(record_id: RecordId, request: Request, session: DbSession, vie
     covered = recordal.products_covered or []
     products = session.scalars(
         visible(Product, viewer.principal)
-        .where(Product.source == recordal.source, Product.external_id.in_([str(c) for c in covered]))
+        .where(
+            Product.owner_org_id == recordal.owner_org_id,  # keys are unique per organisation
+            Product.source == recordal.source,
+            Product.external_id.in_([str(c) for c in covered]),
+        )
         .order_by(Product.name)
     ).all() if covered else []
     return _page(request, "recordal.html", viewer, "recordals", recordal=recordal, right=right,

@@ -14,18 +14,33 @@ from countermark.rights.models import AuthorisedSeller, Product, ProductImage, P
 from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn
 
 
-def get_right_by_external_id(*, session: Session, source: str, external_id: str) -> Right | None:
-    """The right with this source and external id, if stored."""
-    return session.scalar(select(Right).where(Right.source == source, Right.external_id == external_id))
+def get_right_by_external_id(
+    *, session: Session, owner_org_id: int, source: str, external_id: str
+) -> Right | None:
+    """The organisation's right with this source and external id, if stored (keys are per organisation)."""
+    return session.scalar(
+        select(Right).where(
+            Right.owner_org_id == owner_org_id, Right.source == source, Right.external_id == external_id
+        )
+    )
 
 
-def get_product_by_external_id(*, session: Session, source: str, external_id: str) -> Product | None:
-    """The product with this source and external id, if stored."""
-    return session.scalar(select(Product).where(Product.source == source, Product.external_id == external_id))
+def get_product_by_external_id(
+    *, session: Session, owner_org_id: int, source: str, external_id: str
+) -> Product | None:
+    """The organisation's product with this source and external id, if stored (keys are per organisation)."""
+    return session.scalar(
+        select(Product).where(
+            Product.owner_org_id == owner_org_id, Product.source == source, Product.external_id == external_id
+        )
+    )
 
 
 def _require_right(ctx: IngestContext, external_id: str) -> Right:
-    right = get_right_by_external_id(session=ctx.session, source=ctx.source, external_id=external_id)
+    """The right a row refers to, among the ingesting organisation's own: another's is "not stored"."""
+    right = get_right_by_external_id(
+        session=ctx.session, owner_org_id=ctx.owner_org_id, source=ctx.source, external_id=external_id
+    )
     if right is None:
         raise RowRejected(f"right {external_id!r} is not stored under source {ctx.source!r}; ingest it first")
     return right
@@ -60,7 +75,10 @@ def ingest_recordal(ctx: IngestContext, record: RecordalIn) -> Outcome:
     """Insert or update one recordal (application for action)."""
     right = _require_right(ctx, record.right)
     for product_id in record.products_covered:
-        if get_product_by_external_id(session=ctx.session, source=ctx.source, external_id=product_id) is None:
+        product = get_product_by_external_id(
+            session=ctx.session, owner_org_id=ctx.owner_org_id, source=ctx.source, external_id=product_id
+        )
+        if product is None:
             raise RowRejected(
                 f"product {product_id!r} covered by the recordal is not stored; ingest it first"
             )

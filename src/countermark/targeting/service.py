@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from countermark.core.ingestion import IngestContext, Outcome, RowRejected, upsert_versioned
-from countermark.observe.identifier_service import record_sightings, sighting_of_value, sightings_in_text
+from countermark.core.ingestion import (
+    IngestContext,
+    Outcome,
+    Prepared,
+    RowRejected,
+    content_hash,
+    upsert_versioned,
+)
+from countermark.observe.identifier_service import (
+    Sighting,
+    record_sightings,
+    sighting_of_value,
+    sightings_in_text,
+)
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, visible
 from countermark.targeting.frames import KEY, History, declaration_frame, declaration_row, result_frame
@@ -52,6 +65,13 @@ def ingest_shipment(ctx: IngestContext, record: ShipmentIn) -> Outcome:
     )
     if outcome == "unchanged" or shipment is None:
         return outcome
+    sightings = list(ctx.prepared.sightings) if ctx.prepared else shipment_sightings(record)
+    record_sightings(ctx, subject_type="shipment", subject_id=shipment.id, sightings=sightings)
+    return outcome
+
+
+def shipment_sightings(record: ShipmentIn) -> list[Sighting]:
+    """The identifiers of a shipment's consignor and consignee (pure: run ahead by `prepare_shipment`)."""
     sightings = []
     for party in ("consignor", "consignee"):
         region = getattr(record, f"{party}_country")
@@ -60,15 +80,23 @@ def ingest_shipment(ctx: IngestContext, record: ShipmentIn) -> Outcome:
             f"{party}_address", "postal_address", getattr(record, f"{party}_address")
         )
         sightings += sightings_in_text(f"{party}_contact", getattr(record, f"{party}_contact"), region=region)
-    record_sightings(ctx, subject_type="shipment", subject_id=shipment.id, sightings=sightings)
-    return outcome
+    return sightings
+
+
+def prepare_shipment(record: ShipmentIn, base_dir: Path | None = None) -> Prepared:
+    """What storing a shipment computes without the database: its content hash and the parties'
+    identifiers, so that a back-fill computes them in worker processes (`ingest/parallel.py`)."""
+    return Prepared(content_hash(record), tuple(shipment_sightings(record)))
 
 
 def ingest_inspection(ctx: IngestContext, record: InspectionIn) -> Outcome:
     """Insert or update one inspection result of a stored shipment."""
+    # Only the organisation's own shipments: another's record of the key is "not stored" (issue 12).
     shipment_id = ctx.session.scalar(
         select(Shipment.id).where(
-            Shipment.source == record.shipment_source, Shipment.external_id == record.shipment_external_id
+            Shipment.owner_org_id == ctx.owner_org_id,
+            Shipment.source == record.shipment_source,
+            Shipment.external_id == record.shipment_external_id,
         )
     )
     if shipment_id is None:
