@@ -129,7 +129,9 @@ def _bound(
 ) -> list[tuple[Any, ...]]:
     """The rows' values as the driver receives them from the ORM (each column type's bind processing)."""
     dialect = session.get_bind().dialect
-    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    # The type as this dialect uses it: a TypeDecorator's generic impl would hand SQLite a datetime for
+    # its own adapter ('… 10:00:00+00:00'), which sorts apart from the ORM's '… 10:00:00.000000'.
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
     bound = []
     for row in rows:
         values = []
