@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from countermark.core.errors import InvalidInput
 from countermark.detect.baseline import ListingText, naive_flags
 from countermark.eval.codes import evaluate_clones, evaluate_report_matching, report_truth, scan_truth
+from countermark.eval.detect import detect_section
 from countermark.eval.fingerprint import evaluate_fingerprint
 from countermark.eval.metrics import binary_scores, precision_recall_f1
 from countermark.eval.monitor import evaluate_monitor
@@ -120,4 +121,5 @@ def evaluate(session: Session, truth_path: Path) -> dict[str, dict[str, float]]:
         "report_matching_synthetic": evaluate_report_matching(session, truth, report_truth(truth_path)),
         "monitor": evaluate_monitor(session, truth_path),
         "share": evaluate_share(),
+        "detect": detect_section(truth_path.parent.parent),
     }

@@ -19,6 +19,7 @@ API_ROUTERS = (
     "countermark.share.taxii_api",
     "countermark.share.psi_api",
     "countermark.share.requests_api",
+    "countermark.detect.api",
 )
 
 PAGE_ROUTERS = (

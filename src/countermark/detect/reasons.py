@@ -1,0 +1,162 @@
+"""Each signal as a sentence an officer can paste into a report, in English, French or Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from countermark.detect.rules import Decision
+from countermark.detect.signals import Signal
+
+LANGUAGES = ("en", "fr", "zh")
+
+SENTENCES: dict[str, dict[str, str]] = {
+    "mark_exact": {
+        "en": "The listing names the registered mark {mark}.",
+        "fr": "L'annonce cite la marque enregistrée {mark}.",
+        "zh": "该商品信息提及注册商标 {mark}。",
+    },
+    "mark_homoglyph": {
+        "en": "The listing writes the mark {mark} with look-alike letters of another script (“{text}”).",
+        "fr": "L'annonce écrit la marque {mark} avec des lettres d'un autre alphabet (« {text} »).",
+        "zh": "该商品信息用其他文字中形近的字母书写商标 {mark}（“{text}”）。",
+    },
+    "mark_leetspeak": {
+        "en": "The listing disguises the mark {mark} with digits or symbols (“{text}”).",
+        "fr": "L'annonce déguise la marque {mark} avec des chiffres ou des symboles (« {text} »).",
+        "zh": "该商品信息用数字或符号伪装商标 {mark}（“{text}”）。",
+    },
+    "mark_spacing": {
+        "en": "The listing splits or joins the mark {mark} to avoid searches (“{text}”).",
+        "fr": "L'annonce coupe ou colle la marque {mark} pour échapper aux recherches (« {text} »).",
+        "zh": "该商品信息拆分或拼接商标 {mark} 以规避搜索（“{text}”）。",
+    },
+    "mark_misspelling": {
+        "en": "The listing uses “{text}”, a misspelling of the mark {mark}.",
+        "fr": "L'annonce emploie « {text} », une variante orthographique de la marque {mark}.",
+        "zh": "该商品信息使用“{text}”，为商标 {mark} 的错拼。",
+    },
+    "mark_transliteration": {
+        "en": "The listing uses “{text}”, a Chinese transliteration of the mark {mark}.",
+        "fr": "L'annonce emploie « {text} », une translittération chinoise de la marque {mark}.",
+        "zh": "该商品信息使用“{text}”，为商标 {mark} 的中文音译。",
+    },
+    "mark_alias": {
+        "en": "The listing uses “{text}”, a name registered for the mark {mark}.",
+        "fr": "L'annonce emploie « {text} », un nom enregistré pour la marque {mark}.",
+        "zh": "该商品信息使用“{text}”，为商标 {mark} 的登记名称。",
+    },
+    "mark_in_photo": {
+        "en": "The photo shows the {mark} logo although the text does not name the brand.",
+        "fr": "La photo montre le logo {mark} alors que le texte ne nomme pas la marque.",
+        "zh": "图片显示 {mark} 标识，但文字未提及该品牌。",
+    },
+    "price_low": {
+        "en": "The price ({price} EUR) is less than half the lowest genuine price of {product} ({low} EUR).",
+        "fr": "Le prix ({price} EUR) est sous la moitié du plus bas prix d'origine de {product} ({low} EUR).",
+        "zh": "售价（{price} 欧元）不到 {product} 正品最低价（{low} 欧元）的一半。",
+    },
+    "photo_theft": {
+        "en": "A photo is the rights holder's own photo of {product}, used by a seller not authorised.",
+        "fr": "Une photo est celle du titulaire des droits de {product}, reprise par un vendeur tiers.",
+        "zh": "图片为权利人 {product} 的官方图片，而卖家未获授权。",
+    },
+    "seller_authorised": {
+        "en": "The seller {seller} is on the brand's list of authorised sellers.",
+        "fr": "Le vendeur {seller} figure sur la liste des vendeurs autorisés de la marque.",
+        "zh": "卖家 {seller} 在品牌授权经销商名单中。",
+    },
+    "shop_name_uses_mark": {
+        "en": "The shop name {seller} uses the mark {mark} without being authorised.",
+        "fr": "Le nom de boutique {seller} utilise la marque {mark} sans autorisation.",
+        "zh": "店铺名 {seller} 未经授权使用商标 {mark}。",
+    },
+    "replica_terms": {
+        "en": "The text uses replica vocabulary: {terms}.",
+        "fr": "Le texte emploie le vocabulaire de la copie : {terms}.",
+        "zh": "文字使用仿冒用语：{terms}。",
+    },
+    "coded_terms": {
+        "en": "The text uses coded terms of the replica trade: {terms}.",
+        "fr": "Le texte emploie des termes codés du commerce de copies : {terms}.",
+        "zh": "文字使用仿冒交易的暗语：{terms}。",
+    },
+    "piracy_terms": {
+        "en": "The text offers pirated digital content: {terms}.",
+        "fr": "Le texte propose des contenus numériques piratés : {terms}.",
+        "zh": "文字提供盗版数字内容：{terms}。",
+    },
+    "known_offer": {
+        "en": "The text repeats an offer already confirmed infringing (similarity {similarity}).",
+        "fr": "Le texte reprend une offre déjà confirmée contrefaisante (similarité {similarity}).",
+        "zh": "文字与已确认侵权的商品信息雷同（相似度 {similarity}）。",
+    },
+    "ships_from_other_country": {
+        "en": "The goods ship from {ships_from} while the seller declares {declared}.",
+        "fr": "Les produits sont expédiés de {ships_from} alors que le vendeur déclare {declared}.",
+        "zh": "商品从 {ships_from} 发货，而卖家申报所在地为 {declared}。",
+    },
+    "seller_history": {
+        "en": "The seller already has {count} confirmed infringing listings.",
+        "fr": "Le vendeur a déjà {count} annonces contrefaisantes confirmées.",
+        "zh": "该卖家已有 {count} 条确认侵权的商品信息。",
+    },
+    "seller_network": {
+        "en": "The seller belongs to a network of {size} linked accounts.",
+        "fr": "Le vendeur appartient à un réseau de {size} comptes liés.",
+        "zh": "该卖家属于一个由 {size} 个关联账户组成的网络。",
+    },
+    "allow_seller": {
+        "en": "No alert: {brand} lists {seller} as its own or authorised seller.",
+        "fr": "Pas d'alerte : {brand} déclare {seller} comme son vendeur ou un vendeur autorisé.",
+        "zh": "不报警：{brand} 将 {seller} 登记为自营或授权卖家。",
+    },
+    "allow_domain": {
+        "en": "No alert: {brand} lists the domain {domain} as its own.",
+        "fr": "Pas d'alerte : {brand} déclare le domaine {domain} comme le sien.",
+        "zh": "不报警：{brand} 将域名 {domain} 登记为自有域名。",
+    },
+    "deny_seller": {
+        "en": "Alert: {brand} has listed {seller} as a known infringer.",
+        "fr": "Alerte : {brand} a signalé {seller} comme contrefacteur connu.",
+        "zh": "报警：{brand} 已将 {seller} 列为已知侵权者。",
+    },
+    "deny_term": {
+        "en": "Alert: the text contains “{term}”, which {brand} has listed as infringing.",
+        "fr": "Alerte : le texte contient « {term} », que {brand} a déclaré contrefaisant.",
+        "zh": "报警：文字包含 {brand} 列为侵权的“{term}”。",
+    },
+    "score": {
+        "en": "The model puts the probability that this listing infringes at {probability}.",
+        "fr": "Le modèle estime à {probability} la probabilité que cette annonce soit contrefaisante.",
+        "zh": "模型估计该商品信息侵权的概率为 {probability}。",
+    },
+}
+
+
+def _language(language: str) -> str:
+    base = language.split("-")[0].casefold()
+    return base if base in LANGUAGES else "en"
+
+
+def sentence(name: str, values: Mapping[str, str], language: str = "en") -> str:
+    """The sentence of one signal or rule in the language (English when the language is not known)."""
+    templates = SENTENCES.get(name)
+    if templates is None:
+        return name
+    try:
+        return templates[_language(language)].format(**values)
+    except KeyError:
+        return templates["en"].format_map(dict.fromkeys(("mark", "text"), "?") | dict(values))
+
+
+def reasons(
+    signals: Sequence[Signal], decision: Decision, probability: float, language: str = "en"
+) -> list[str]:
+    """Why: the deciding rule (if any), the model's probability, then each signal strongest first."""
+    lines = []
+    if decision.rule is not None:
+        lines.append(sentence(decision.rule, decision.detail, language))
+    lines.append(sentence("score", {"probability": f"{probability:.2f}"}, language))
+    for signal in sorted(signals, key=lambda s: -abs(s.strength)):
+        lines.append(sentence(signal.name, signal.evidence, language))
+    return lines

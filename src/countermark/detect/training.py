@@ -1,0 +1,136 @@
+"""Fitting a detection model from labelled listings (analysts' verdicts) and measuring it on held-out sellers.
+
+Sellers are split in two: the model is fitted (and calibrated, inside `ListingScorer.fit`) on one part,
+measured on the other. LightGBM and a logistic regression are both fitted; the one with the higher
+held-out average precision is kept. The operating threshold is the lowest score that keeps the target
+precision on out-of-fold scores of the training sellers, never on the held-out ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.model_selection import GroupShuffleSplit  # type: ignore[import-untyped]
+
+from countermark.detect.engine import DetectionModel
+from countermark.detect.facts import References
+from countermark.detect.pipeline import operating_threshold
+from countermark.detect.rules import BrandRules
+from countermark.detect.scorer import ListingScorer, expected_calibration_error
+from countermark.detect.signals import FEATURES, Evidence
+
+TARGET_PRECISION = 0.98
+HELD_OUT_SHARE = 0.3
+MODELS = ("lightgbm", "logistic")
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row indices fitted on and held out, no seller on both sides."""
+
+    train: NDArray[np.int_]
+    held_out: NDArray[np.int_]
+
+
+def split_by_seller(labels: NDArray[np.bool_], groups: NDArray[np.str_], seed: int = 0) -> Split:
+    """A seller-grouped split with both classes on each side."""
+    for attempt in range(20):
+        splitter = GroupShuffleSplit(n_splits=1, test_size=HELD_OUT_SHARE, random_state=seed + attempt)
+        train, held_out = next(splitter.split(labels, labels, groups))
+        if (
+            labels[train].any()
+            and not labels[train].all()
+            and labels[held_out].any()
+            and not labels[held_out].all()
+        ):
+            return Split(train, held_out)
+    raise ValueError("too few sellers of each kind to hold some out: record more verdicts")
+
+
+def matrix(evidences: Sequence[Evidence]) -> NDArray[np.float64]:
+    """Feature rows in FEATURES order."""
+    return np.array([e.row() for e in evidences], dtype=float).reshape(len(evidences), len(FEATURES))
+
+
+def average_precision(scores: NDArray[np.float64], labels: NDArray[np.bool_]) -> float:
+    """Area under the step precision-recall curve (ties flagged together)."""
+    positives = int(labels.sum())
+    if not positives:
+        return math.nan
+    order = np.argsort(-scores, kind="stable")
+    area = recall_before = 0.0
+    hits = 0
+    for rank, index in enumerate(order):
+        hits += int(labels[index])
+        if rank + 1 < len(order) and scores[order[rank + 1]] == scores[index]:
+            continue
+        recall = hits / positives
+        area += (recall - recall_before) * hits / (rank + 1)
+        recall_before = recall
+    return area
+
+
+def precision_recall_at(
+    threshold: float, probabilities: NDArray[np.float64], labels: NDArray[np.bool_]
+) -> tuple[float, float]:
+    """Precision and recall of flagging every score at or above the threshold."""
+    flagged = probabilities >= threshold
+    hits = int((flagged & labels).sum())
+    precision = hits / int(flagged.sum()) if flagged.any() else 1.0
+    recall = hits / int(labels.sum()) if labels.any() else 1.0
+    return precision, recall
+
+
+def held_out_figures(
+    model: DetectionModel,
+    X: NDArray[np.float64],  # noqa: N803 - the scikit-learn name
+    labels: NDArray[np.bool_],
+) -> dict[str, float]:
+    """AP, precision and recall at the model's threshold, calibration error, on these rows."""
+    probabilities = model.scorer.predict_proba(X)[:, 1]
+    precision, recall = precision_recall_at(model.threshold, probabilities, labels)
+    return {
+        "ap": average_precision(probabilities, labels),
+        "precision": precision,
+        "recall": recall,
+        "calibration_error": expected_calibration_error(probabilities, labels),
+        "held_out": float(len(labels)),
+    }
+
+
+def fit_model(
+    X: NDArray[np.float64],  # noqa: N803 - the scikit-learn name
+    labels: NDArray[np.bool_],
+    groups: NDArray[np.str_],
+    split: Split,
+    references: References,
+    *,
+    rules: dict[str, BrandRules] | None = None,
+    target_precision: float = TARGET_PRECISION,
+    models: Sequence[str] = MODELS,
+    seed: int = 0,
+) -> DetectionModel:
+    """The best of the candidate models fitted on the split's training sellers, with its threshold and
+    held-out figures (and each candidate's held-out AP under `<model>_ap`)."""
+    train, held_out = split.train, split.held_out
+    candidates: dict[str, tuple[ListingScorer, float]] = {}
+    figures: dict[str, float] = {}
+    for name in models:
+        scorer = ListingScorer(model=name, random_state=seed).fit(X[train], labels[train], groups[train])  # type: ignore[arg-type]
+        ap = average_precision(scorer.predict_proba(X[held_out])[:, 1], labels[held_out])
+        candidates[name] = (scorer, ap)
+        figures[f"{name}_ap"] = ap
+    best = max(candidates, key=lambda n: -1.0 if math.isnan(candidates[n][1]) else candidates[n][1])
+    scorer = candidates[best][0]
+    threshold = operating_threshold(scorer, X[train], labels[train], groups[train], target_precision)
+    model = DetectionModel(scorer=scorer, threshold=threshold, references=references, rules=dict(rules or {}))
+    figures.update(held_out_figures(model, X[held_out], labels[held_out]))
+    figures["lightgbm_chosen"] = float(best == "lightgbm")
+    figures["threshold"] = threshold
+    figures["target_precision"] = target_precision
+    model.figures = figures
+    return model

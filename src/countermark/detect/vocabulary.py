@@ -1,0 +1,109 @@
+"""Replica, coded and piracy vocabulary per language, kept as editable data files (detect/vocab/*.json).
+
+Each file names its language and lists terms by group ("replica", "coded", "piracy") and the words that
+negate a term just before it ("not a copy" is a claim of authenticity, not an admission). Matching is on
+word boundaries for Latin-script terms and by substring for Chinese, case-insensitive.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from countermark.core.errors import InvalidInput
+
+VOCAB_DIR = Path(__file__).with_name("vocab")
+GROUPS = ("replica", "coded", "piracy")
+# Characters before a term inspected for a negation ("Auténtico, no es copia").
+NEGATION_WINDOW = 12
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    """One vocabulary term found in a text: its group, language, the term and where it starts."""
+
+    group: str
+    language: str
+    term: str
+    start: int
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _is_han(term: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in term)
+
+
+class Vocabulary:
+    """Compiled term lists of several languages; `find` returns every hit not negated just before it."""
+
+    def __init__(self, lists: Mapping[str, Mapping[str, Iterable[str]]]) -> None:
+        self.lists = {
+            lang: {g: sorted({_fold(t) for t in terms}) for g, terms in groups.items()}
+            for lang, groups in lists.items()
+        }
+        self._where: dict[str, tuple[str, str]] = {}
+        self._negations: list[str] = []
+        for language, groups in self.lists.items():
+            for group in GROUPS:
+                for term in groups.get(group, []):
+                    self._where.setdefault(term, (group, language))
+            self._negations.extend(groups.get("negations", []))
+        # One alternation, longest terms first, so one pass finds the longest term at each place.
+        ordered = sorted(self._where, key=len, reverse=True)
+        han = [re.escape(t) for t in ordered if _is_han(t)]
+        latin = [re.escape(t) for t in ordered if not _is_han(t)]
+        parts = ([r"(?<!\w)(?:" + "|".join(latin) + r")(?!\w)"] if latin else []) + (
+            ["(?:" + "|".join(han) + ")"] if han else []
+        )
+        self._pattern = re.compile("|".join(parts)) if parts else None
+        self._negation = (
+            re.compile(
+                "(?:" + "|".join(re.escape(n) for n in sorted(self._negations, key=len, reverse=True)) + ")"
+            )
+            if self._negations
+            else None
+        )
+
+    def find(self, text: str) -> list[TermHit]:
+        """Every term of every group found in the text, longest first at one place, negated ones left out."""
+        if self._pattern is None:
+            return []
+        folded = _fold(text)
+        hits: list[TermHit] = []
+        for found in self._pattern.finditer(folded):
+            start = found.start()
+            before = folded[max(0, start - NEGATION_WINDOW) : start]
+            if self._negation is not None and self._negation.search(before):
+                continue
+            group, language = self._where[found.group()]
+            hits.append(TermHit(group, language, found.group(), start))
+        return hits
+
+
+def load_vocabulary(directory: Path = VOCAB_DIR) -> Vocabulary:
+    """Read every `<language>.json` of the directory; InvalidInput naming the file that is malformed."""
+    lists: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(Path(directory).glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"cannot read the vocabulary {path.name}: {exc}") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("language"), str):
+            raise InvalidInput(f"{path.name}: a vocabulary is an object with a 'language' and term lists")
+        groups: dict[str, list[str]] = {}
+        for group in (*GROUPS, "negations"):
+            terms = data.get(group, [])
+            if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+                raise InvalidInput(f"{path.name}: '{group}' must be a list of non-empty strings")
+            groups[group] = terms
+        lists[data["language"]] = groups
+    if not lists:
+        raise InvalidInput(f"no vocabulary files in {directory}")
+    return Vocabulary(lists)

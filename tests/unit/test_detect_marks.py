@@ -1,0 +1,73 @@
+"""Mark mentions: exact, lookalikes that must match, and near words that must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from countermark.detect.marks import MarkFinder, allowed_distance, skeleton
+
+FINDER = MarkFinder(
+    {
+        "Kelondo": ["Kelondo"],
+        "Chronark": ["Chronark"],
+        "Lunavelle": ["Lunavelle"],
+        "Dermavelle": ["Dermavelle"],
+        "Stridon": ["Stridon"],
+        "Nike": ["Nike"],
+    },
+    aliases={"Kelondo": ["凯多"]},
+)
+
+
+def forms(text: str) -> set[tuple[str, str]]:
+    return {(m.brand, m.form) for m in FINDER.find(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "brand", "form"),
+    [
+        ("Kelondo Eau Claire EDT 100ml", "Kelondo", "exact"),
+        ("Parfum KELONDO neuf", "Kelondo", "exact"),
+        ("Кelondo perfume (Cyrillic К)", "Kelondo", "homoglyph"),
+        ("KΕLONDO Eau Claire (Greek Epsilon)", "Kelondo", "homoglyph"),
+        ("Chr0nark Pilot Field 38", "Chronark", "leetspeak"),
+        ("5tridon Apex Trail sneakers", "Stridon", "leetspeak"),
+        ("Sac L U N A V E L L E doré", "Lunavelle", "spacing"),
+        ("Montre Chr onark Heritage GMT", "Chronark", "spacing"),
+        ("C-hronark Lumen Diver 42 绿色手表", "Chronark", "spacing"),
+        ("全新未拆封 DermavelleClear Skin Toner", "Dermavelle", "spacing"),
+        ("Keelondo Eau Claire EDT 100ml perfume", "Kelondo", "misspelling"),
+        ("Zapatillas Stridn Apex", "Stridon", "misspelling"),
+        ("Tasche Lunavele Heloise", "Lunavelle", "misspelling"),
+        ("克罗纳克 Pilot Field 38 灰色手表", "Chronark", "transliteration"),
+        ("德玛维尔 Hydra Serum 30ml", "Dermavelle", "transliteration"),
+        ("凯多 Fleur Sauvage EDT 50ml 粉色香水", "Kelondo", "alias"),
+    ],
+)
+def test_lookalike_spellings_of_a_mark_are_found(text: str, brand: str, form: str) -> None:
+    assert (brand, form) in forms(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Strident red sneakers",  # two edits from Stridon: a word, not the mark
+        "Chronograph watch, steel",
+        "Like new lamp",  # 'like' is one edit from the short mark Nike: short marks allow no edit
+        "Lunar velvet bag",
+        "Dermatology serum 30ml",
+        "Kelowna souvenir mug",
+        "口袋 黑色护肤品 爆款",  # two pinyin consonants sound like too many words
+        "Plain cotton t-shirt",
+    ],
+)
+def test_near_words_are_not_taken_for_a_mark(text: str) -> None:
+    assert FINDER.find(text) == []
+
+
+def test_edit_distance_grows_with_the_marks_length() -> None:
+    assert [allowed_distance(n) for n in (3, 4, 5, 8, 9, 12)] == [0, 0, 1, 1, 2, 2]
+
+
+def test_skeleton_folds_homoglyphs_leetspeak_and_punctuation() -> None:
+    assert skeleton("Кel0n-do") == skeleton("Kelondo")
