@@ -6,6 +6,7 @@ import typer
 
 from countermark.cli import cases, codes, db, fingerprint, ledger, orgs, targeting, users, world
 from countermark.cli import detect as detect_cli
+from countermark.cli import link as link_cli
 from countermark.cli import monitor as monitor_cli
 from countermark.cli import share as share_cli
 from countermark.cli.demo import demo_command
@@ -31,9 +32,10 @@ app.add_typer(fingerprint.app, name="fingerprint")
 app.add_typer(codes.app, name="codes")
 app.add_typer(cases.app, name="cases")
 app.add_typer(ledger.app, name="ledger")
-app.add_typer(monitor_cli.app, name="monitor")
 app.add_typer(share_cli.app, name="share")
 app.add_typer(detect_cli.app, name="detect")
+app.add_typer(monitor_cli.app, name="monitor")
+app.add_typer(link_cli.app, name="link")
 app.command("ingest")(ingest_command)
 app.command("kinds")(kinds_command)
 app.command("demo")(demo_command)

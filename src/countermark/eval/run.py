@@ -16,6 +16,7 @@ from countermark.detect.baseline import ListingText, naive_flags
 from countermark.eval.codes import evaluate_clones, evaluate_report_matching, report_truth, scan_truth
 from countermark.eval.detect import detect_section
 from countermark.eval.fingerprint import evaluate_fingerprint
+from countermark.eval.link import evaluate_link
 from countermark.eval.metrics import binary_scores, precision_recall_f1
 from countermark.eval.monitor import evaluate_monitor
 from countermark.eval.share import evaluate_share
@@ -108,10 +109,15 @@ def evaluate_naive_detector(session: Session, truth: dict[str, Any]) -> dict[str
     return binary_scores(flags, labels)
 
 
-def evaluate(session: Session, truth_path: Path) -> dict[str, dict[str, float]]:
-    """Figures of every pipeline: {"pipeline": {"metric": value}}."""
+def evaluate(session: Session, truth_path: Path, *, heavy: bool = True) -> dict[str, dict[str, float]]:
+    """Figures of every pipeline: {"pipeline": {"metric": value}}.
+
+    `heavy=False` leaves out the sections that train or build their own stores (detection, linking,
+    sharing between two instances: minutes on two cores); the demo prints those apart, `countermark
+    eval` includes them.
+    """
     truth = load_truth(truth_path)
-    return {
+    figures: dict[str, dict[str, float]] = {
         "ingest": evaluate_ingest(session, truth),
         "identifier_extraction": evaluate_identifiers(session, truth),
         "baseline_keyword_price_detector": evaluate_naive_detector(session, truth),
@@ -120,6 +126,9 @@ def evaluate(session: Session, truth_path: Path) -> dict[str, dict[str, float]]:
         "clone_detection_synthetic": evaluate_clones(session, scan_truth(truth_path)),
         "report_matching_synthetic": evaluate_report_matching(session, truth, report_truth(truth_path)),
         "monitor": evaluate_monitor(session, truth_path),
-        "share": evaluate_share(),
-        "detect": detect_section(truth_path.parent.parent),
     }
+    if heavy:
+        figures["link"] = evaluate_link(truth_path, truth)
+        figures["detect"] = detect_section(truth_path.parent.parent)
+        figures["share"] = evaluate_share()
+    return figures

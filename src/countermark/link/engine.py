@@ -1,0 +1,298 @@
+"""The whole linking run over plain parties: exact links, hubs, fuzzy links, online-to-border, networks.
+
+Pure: parties in, a `LinkRun` out. The store's `link_service` and the evaluation feed it the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
+
+import pandas as pd  # type: ignore[import-untyped]
+
+from countermark.link import fuzzy
+from countermark.link.evidence import Hub, Link, Party, Value
+from countermark.link.hubs import detect_hubs, holders_of
+from countermark.link.networks import (
+    Cluster,
+    chains,
+    components,
+    cut_borrowed_values,
+    score,
+    stable_ids,
+    usable_links,
+)
+from countermark.link.photos import photo_values
+from countermark.link.resolve import Comparison, ResolutionModel, resolve
+
+WEAK_KINDS = frozenset({"photo"})  # values that tie two parties only when something else also does
+STAR_ABOVE = 8  # a value held by more parties than this links each holder to the first only
+
+CONSIGNOR_MODEL = ResolutionModel(
+    comparisons=(
+        Comparison("name", "jaro_winkler", term_frequency=True),
+        Comparison("address", "jaro_winkler", term_frequency=True),
+        Comparison("country", "exact"),
+        Comparison("contact", "exact", term_frequency=True),
+    ),
+    blocking=(("name_key",), ("address_key",), ("contact",)),
+    training_blocks=(("name_key",), ("address_key",)),
+    threshold=0.99,
+)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A group of parties of one operator, with its evidence."""
+
+    id: str
+    members: tuple[str, ...]
+    kinds: Mapping[str, int]
+    score: float
+    operator: (
+        bool  # a rights holder's own stores (authorised sellers): one operator, not a counterfeit network
+    )
+    links: tuple[Link, ...]
+    chains: Mapping[str, list[Link]]
+
+
+@dataclass
+class LinkRun:
+    """What a run found: hubs kept off the links, every link, the networks, and how long each step took."""
+
+    hubs: dict[Value, Hub]
+    links: list[Link]
+    networks: list[Network]
+    member_of: dict[str, str]
+    next_number: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def with_photo_values(parties: Sequence[Party], references: Sequence[str]) -> list[Party]:
+    """Parties with the photo groups they posted added to their values (rights holders' photos left out)."""
+    posted = {p.key: p.photos for p in parties if p.photos}
+    if not posted:
+        return list(parties)
+    found = photo_values(posted, references)
+    return [replace(p, values=p.values | found[p.key]) if p.key in found else p for p in parties]
+
+
+def exact_links(holders: Mapping[Value, list[Party]], hubs: Mapping[Value, Hub]) -> list[Link]:
+    """Parties that show one non-hub value (all pairs when few hold it, a star to the first otherwise)."""
+    links: list[Link] = []
+    for value, parties in holders.items():
+        keys = sorted({p.key for p in parties})
+        if len(keys) < 2 or value in hubs:
+            continue
+        detail = f"{value[0]} {value[1]}"
+        pairs = combinations(keys, 2) if len(keys) <= STAR_ABOVE else ((keys[0], k) for k in keys[1:])
+        # A shared photo may be a product shot many honest sellers also found: alone it is weak evidence.
+        strong = value[0] not in WEAK_KINDS
+        links.extend(Link(a, b, f"exact:{value[0]}", detail, strong=strong) for a, b in pairs)
+    return links
+
+
+def _fold(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9 ]+", " ", folded).strip()
+
+
+def _key_of(text: str, words: int) -> str | None:
+    tokens = [t for t in _fold(text).split() if len(t) > 2 and not t.isdigit()]
+    return " ".join(sorted(tokens)[:words]) or None
+
+
+def shipment_links(
+    shipments: Sequence[Party], hubs: Mapping[Value, Hub], *, progress: Callable[[str], None] | None = None
+) -> list[Link]:
+    """Consignments with one sender: Splink over consignor name, address, country and contact.
+
+    Only pairs at or above the model's threshold are kept; a forwarder's depot address or a name many
+    honest senders use weighs little through the term-frequency adjustment.
+    """
+    rows = []
+    for party in shipments:
+        contact = next(
+            (v for k, v in sorted(party.values) if k in ("phone", "email") and (k, v) not in hubs), None
+        )
+        rows.append(
+            {
+                "unique_id": party.key,
+                "name": _fold(party.name) or None,
+                "address": _fold(party.address) or None,
+                "country": party.country or None,
+                "contact": contact,
+                "name_key": _key_of(party.name, 2),
+                "address_key": _key_of(party.address, 3),
+            }
+        )
+    if len(rows) < 3:
+        return []
+    frame = pd.DataFrame(rows)
+    pairs = resolve([frame], CONSIGNOR_MODEL, progress=progress)
+    return [
+        Link(
+            p.left,
+            p.right,
+            "splink:consignor",
+            f"same sender, probability {p.probability:.3f}",
+            strong=True,
+            probability=p.probability,
+            contributions=dict(p.contributions),
+        )
+        for p in pairs
+    ]
+
+
+def seller_links(shipments: Sequence[Party], known: set[str]) -> list[Link]:
+    """A consignment naming its seller's account (marketplace and seller id) ties to that account."""
+    return [
+        Link(s.key, s.seller, "seller_id", f"seller id on the declaration: {s.seller}", strong=True)
+        for s in shipments
+        if s.seller and s.seller in known
+    ]
+
+
+def run_linking(
+    parties: Sequence[Party],
+    *,
+    hub_overrides: Mapping[Value, bool] | None = None,
+    previous: Mapping[str, str] | None = None,
+    next_number: int = 1,
+    marks: Sequence[str] = (),
+    references: Sequence[str] = (),
+    consignor_model: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> LinkRun:
+    """Link everything: the run an analyst starts, and the one the evaluation measures."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    parties = with_photo_values(parties, references)
+    online = [p for p in parties if p.kind != "shipment"]
+    shipments = [p for p in parties if p.kind == "shipment"]
+    holders = holders_of(parties)
+    hubs = detect_hubs(holders, hub_overrides)
+    links = exact_links(holders, hubs)
+    seconds["exact"] = time.perf_counter() - started
+    started = time.perf_counter()
+    links += fuzzy.email_links(online) + fuzzy.handle_links(online) + fuzzy.domain_family_links(online, marks)
+    links += fuzzy.line_links(online)
+    seconds["fuzzy"] = time.perf_counter() - started
+    started = time.perf_counter()
+    if shipments:
+        links += seller_links(shipments, {p.key for p in online})
+        if consignor_model:
+            links += shipment_links(shipments, hubs, progress=progress)
+    seconds["online_to_border"] = time.perf_counter() - started
+    started = time.perf_counter()
+    online_keys = {p.key for p in online}
+    online_links = [link for link in links if link.a in online_keys and link.b in online_keys]
+    clusters = attach_shipments(
+        [
+            piece
+            for cluster in components([p.key for p in online], usable_links(online_links))
+            for piece in cut_borrowed_values(cluster)
+        ],
+        [link for link in links if (link.a in online_keys) != (link.b in online_keys)],
+        online_keys,
+        [link for link in links if link.a not in online_keys and link.b not in online_keys],
+    )
+    networks, member_of, next_number = build_networks(parties, clusters, previous or {}, next_number)
+    seconds["networks"] = time.perf_counter() - started
+    return LinkRun(hubs, links, networks, member_of, next_number, seconds)
+
+
+def attach_shipments(
+    clusters: Sequence[Cluster], border: Sequence[Link], online: set[str], between: Sequence[Link] = ()
+) -> list[Cluster]:
+    """Consignments join the one network their seller id or contact ties them to; never a bridge.
+
+    Accounts are clustered on online evidence alone, so a parcel (or a forwarder's contact written on
+    one) cannot merge two networks. Consignments of one sender (`between`: a shared contact, Splink's
+    consignor match) form groups; a group tied to exactly one network joins it whole, so a parcel with
+    neither seller id nor contact follows its sender's other parcels. A group tied to several networks
+    falls back to each parcel's own ties, and a parcel tied to two networks joins neither.
+    """
+    home = {member: position for position, c in enumerate(clusters) for member in c.members}
+    ties: dict[str, list[Link]] = defaultdict(list)
+    for link in border:
+        shipment = link.b if link.a in online else link.a
+        ties[shipment].append(link)
+    parent: dict[str, str] = {}
+
+    def find(item: str) -> str:
+        parent.setdefault(item, item)
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    inside: dict[str, list[Link]] = defaultdict(list)
+    for link in between:
+        root_a, root_b = find(link.a), find(link.b)
+        if root_a != root_b:
+            parent[root_a] = root_b
+    for link in between:
+        inside[find(link.a)].append(link)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for shipment in {*ties, *parent}:
+        groups[find(shipment)].append(shipment)
+
+    def targets_of(shipments: Iterable[str]) -> set[int | None]:
+        return {
+            home.get(link.a if link.a in online else link.b) for s in shipments for link in ties.get(s, ())
+        }
+
+    joined: dict[int, tuple[list[str], list[Link]]] = {
+        i: (list(c.members), list(c.links)) for i, c in enumerate(clusters)
+    }
+    for root, shipments in groups.items():
+        targets = {t for t in targets_of(shipments) if t is not None}
+        if len(targets) == 1:
+            members, tied = joined[targets.pop()]
+            members.extend(shipments)
+            tied.extend(link for s in shipments for link in ties.get(s, ()))
+            tied.extend(inside.get(root, ()))
+            continue
+        for shipment in shipments:
+            own = targets_of([shipment])
+            if len(own) == 1 and None not in own:
+                members, tied = joined[own.pop()]  # type: ignore[index]
+                members.append(shipment)
+                tied.extend(ties[shipment])
+    return [Cluster(tuple(sorted(m)), tuple(t)) for m, t in joined.values()]
+
+
+def build_networks(
+    parties: Sequence[Party], clusters: Sequence[Cluster], previous: Mapping[str, str], next_number: int
+) -> tuple[list[Network], dict[str, str], int]:
+    """Networks with stable ids, members by kind, a score and each member's chain of evidence."""
+    by_key = {p.key: p for p in parties}
+    ids, next_number = stable_ids(clusters, previous, next_number)
+    networks: list[Network] = []
+    member_of: dict[str, str] = {}
+    for position, cluster in enumerate(clusters):
+        kinds: dict[str, int] = defaultdict(int)
+        for member in cluster.members:
+            kinds[by_key[member].kind] += 1
+        operator = any(by_key[m].authorised_for for m in cluster.members)
+        online_members = [m for m in cluster.members if by_key[m].kind != "shipment"]
+        root = online_members[0] if online_members else cluster.members[0]
+        network = Network(
+            id=ids[position],
+            members=cluster.members,
+            kinds=dict(kinds),
+            score=score(cluster),
+            operator=operator,
+            links=cluster.links,
+            chains=chains(cluster, root),
+        )
+        networks.append(network)
+        for member in cluster.members:
+            member_of[member] = network.id
+    return networks, member_of, next_number

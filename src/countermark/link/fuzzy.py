@@ -1,0 +1,173 @@
+"""Near-matches between accounts: e-mail slips, one local part on several domains, a recognisable handle,
+a reused bio line (MinHash), a family of shop domains.
+
+Each rule keeps only rare evidence: a local part, handle stem or line shown by more than `RARE` parties
+is boilerplate (or a hub) and ties nobody.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+from countermark.link.evidence import Link, Party
+from countermark.observe.identifiers import extract_identifiers
+
+RARE = 3
+MIN_LOCAL = 6
+MIN_STEM = 5
+MIN_LINE = 24
+GENERIC_LOCALS = frozenset(
+    {"service", "support", "info", "contact", "sales", "shop", "store", "admin", "order"}
+)
+_HANDLE_PREFIX = re.compile(r"^(the|real|new|official)[._-]?")
+_HANDLE_SUFFIX = re.compile(r"([._-]?(official|store|shop|new|eu|uk|fr|outlet|sale|online))+$")
+
+
+def _emails(party: Party) -> list[tuple[str, str]]:
+    return [tuple(v.split("@", 1)) for k, v in party.values if k == "email" and "@" in v]  # type: ignore[misc]
+
+
+def handle_stem(handle: str) -> str:
+    """What stays of a handle once numbers, separators and stock prefixes/suffixes are dropped."""
+    stem = (
+        handle.lower().split(".")[0]
+        if "." in handle and handle.count(".") == 1 and "/" not in handle
+        else handle.lower()
+    )
+    stem = _HANDLE_PREFIX.sub("", stem)
+    stem = re.sub(r"\d+$", "", stem)
+    stem = _HANDLE_SUFFIX.sub("", stem)
+    stem = re.sub(r"\d+$", "", stem)
+    return re.sub(r"[._\-\s]", "", stem)
+
+
+def normal_line(line: str) -> str:
+    """A bio line folded for comparison: case, accents, spacing and punctuation removed."""
+    folded = unicodedata.normalize("NFKD", line).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", " ", folded).strip()
+
+
+def _pairs_of_rare(groups: dict[str, set[str]]) -> Iterable[tuple[str, str, str]]:
+    for token, members in groups.items():
+        if 2 <= len(members) <= RARE:
+            for a, b in combinations(sorted(members), 2):
+                yield a, b, token
+
+
+def email_links(parties: Sequence[Party]) -> list[Link]:
+    """The same local part on another domain, and local parts one slip apart on one domain."""
+    by_local: dict[str, set[str]] = defaultdict(set)
+    by_domain: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for party in parties:
+        for local, domain in _emails(party):
+            if len(local) >= MIN_LOCAL and local not in GENERIC_LOCALS:
+                by_local[local].add(party.key)
+                by_domain[domain][local].add(party.key)
+    links = [
+        Link(a, b, "fuzzy:email_local", f"{local}@… on several domains", strong=False)
+        for a, b, local in _pairs_of_rare(by_local)
+    ]
+    for domain, locals_ in by_domain.items():
+        # Block on the first two characters or the last two: a single slip keeps one of them.
+        blocks: dict[str, set[str]] = defaultdict(set)
+        for local in locals_:
+            blocks["<" + local[:2]].add(local)
+            blocks[">" + local[-2:]].add(local)
+        seen: set[tuple[str, str]] = set()
+        for block in blocks.values():
+            if len(block) > 400:
+                continue
+            for x, y in combinations(sorted(block), 2):
+                if (x, y) in seen or abs(len(x) - len(y)) > 1:
+                    continue
+                seen.add((x, y))
+                if DamerauLevenshtein.distance(x, y) != 1 or x.rstrip("0123456789") == y.rstrip("0123456789"):
+                    continue
+                holders_x, holders_y = locals_[x], locals_[y]
+                if len(holders_x) > RARE or len(holders_y) > RARE:
+                    continue
+                for a in holders_x:
+                    for b in holders_y:
+                        if a != b:
+                            first, second = sorted((a, b))
+                            detail = f"{x}@{domain} ~ {y}@{domain}"
+                            links.append(Link(first, second, "fuzzy:email_typo", detail, strong=True))
+    return links
+
+
+def handle_links(parties: Sequence[Party]) -> list[Link]:
+    """Accounts whose handles share a rare stem (kicks_happy, kicks.happy2, thekickshappy)."""
+    by_stem: dict[str, set[str]] = defaultdict(set)
+    for party in parties:
+        if party.kind == "account" and party.handle:
+            stem = handle_stem(party.handle)
+            if len(stem) >= MIN_STEM:
+                by_stem[stem].add(party.key)
+    return [
+        Link(a, b, "fuzzy:handle", f"handle stem '{stem}'", strong=False)
+        for a, b, stem in _pairs_of_rare(by_stem)
+    ]
+
+
+def domain_family_links(parties: Sequence[Party], marks: Iterable[str] = ()) -> list[Link]:
+    """Web shops of one family: one first word of the domain label (kopex-outlet.top, kopex-sale3.shop)."""
+    by_head: dict[str, set[str]] = defaultdict(set)
+    # A registered mark's name heads the brand's own shops and many lookalikes of every network: no tie.
+    taken = {re.sub(r"[^a-z0-9]", "", m.lower()) for m in marks}
+    for party in parties:
+        if party.kind == "shop" and party.handle:
+            label = party.handle.lower().split(".")[0]
+            head = label.split("-")[0]
+            if "-" in label and len(head) >= 4 and head not in taken:
+                by_head[head].add(party.key)
+    return [
+        Link(a, b, "domain:family", f"shop domains of the '{head}-' family", strong=False)
+        for a, b, head in _pairs_of_rare(by_head)
+    ]
+
+
+def line_links(parties: Sequence[Party], threshold: float = 0.8) -> list[Link]:
+    """Bio lines reused by a few accounts, found by MinHash over word shingles (near-identical counts)."""
+    from datasketch import MinHash, MinHashLSH
+
+    lines: dict[str, set[str]] = defaultdict(set)
+    for party in parties:
+        for line in party.lines:
+            text = normal_line(line)
+            # A line carrying an identifier is evidence through that identifier (or a hub's): not as text.
+            if len(text) >= MIN_LINE and not extract_identifiers(line):
+                lines[text].add(party.key)
+    lsh = MinHashLSH(threshold=threshold, num_perm=64)
+    hashes: dict[str, MinHash] = {}
+    for index, text in enumerate(lines):
+        words = text.split()
+        shingles = {" ".join(words[i : i + 2]) for i in range(max(1, len(words) - 1))}
+        digest = MinHash(num_perm=64, seed=1)
+        for shingle in shingles:
+            digest.update(shingle.encode())
+        hashes[text] = digest
+        lsh.insert(str(index), digest)
+    keys = list(lines)
+    groups: dict[str, set[str]] = {}
+    for text, digest in hashes.items():
+        members: set[str] = set()
+        for found in lsh.query(digest):
+            members |= lines[keys[int(found)]]
+        groups[text] = members
+    links: list[Link] = []
+    seen: set[tuple[str, str]] = set()
+    for text, members in groups.items():
+        if 2 <= len(members) <= RARE:
+            for a, b in combinations(sorted(members), 2):
+                if (a, b) not in seen:
+                    seen.add((a, b))
+                    links.append(
+                        Link(a, b, "text:bio_line", f"reused line \u201c{text[:60]}\u201d", strong=True)
+                    )
+    return links

@@ -1,0 +1,69 @@
+"""Splink resolution on a small, made-up person list: trained weights, a probability and an explanation."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import shutil
+
+import pandas as pd  # type: ignore[import-untyped]
+import pytest
+
+from countermark.link.resolve import Backend, Comparison, ResolutionModel, resolve
+
+FIRST = ["anna", "bruno", "chen", "dmitri", "elena", "farid", "grace", "hugo", "ines", "jun", "karim", "lena"]
+LAST = ["martin", "wong", "schmidt", "rossi", "garcia", "novak", "kowalski", "dubois", "silva", "tanaka"]
+MODEL = ResolutionModel(
+    comparisons=(
+        Comparison("first", "jaro_winkler"),
+        Comparison("last", "jaro_winkler"),
+        Comparison("city", "exact"),
+        Comparison("phone", "levenshtein"),
+    ),
+    blocking=(("last",), ("phone",)),
+    training_blocks=(("city",), ("last",)),
+    threshold=0.9,
+)
+
+
+def _name(rng: random.Random, pool: list[str]) -> str:
+    return rng.choice(pool) + "".join(rng.choice("aeioulmnrst") for _ in range(3))
+
+
+def _people() -> pd.DataFrame:
+    rng = random.Random(3)
+    rows = []
+    for i in range(300):
+        person = {
+            "first": _name(rng, FIRST),
+            "last": _name(rng, LAST),
+            "city": rng.choice(["lyon", "lille", "paris", "nice"]),
+            "phone": f"06{rng.randrange(10**8):08d}",
+        }
+        rows.append({"unique_id": f"p{i}-a", **person})
+        if i % 3 == 0:
+            slipped = dict(person, first=person["first"][:-1] + "x", phone=person["phone"][:-1] + "9")
+            rows.append({"unique_id": f"p{i}-b", **slipped})
+    return pd.DataFrame(rows)
+
+
+def _check(backend: Backend) -> None:
+    pairs = resolve([_people()], MODEL, backend=backend)
+    found = {tuple(sorted((p.left, p.right))) for p in pairs}
+    true = {(f"p{i}-a", f"p{i}-b") for i in range(0, 300, 3)}
+    assert len(found & true) / len(true) > 0.9
+    assert len(found - true) <= 0.05 * len(found)
+    best = max(pairs, key=lambda p: p.probability)
+    assert 0.9 <= best.probability <= 1.0 and set(best.contributions) <= {"first", "last", "city", "phone"}
+
+
+def test_duckdb_finds_the_slipped_duplicates_and_explains_them() -> None:
+    _check("duckdb")
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
+    reason="the Spark backend needs pyspark and a Java runtime",
+)
+def test_the_same_model_on_spark_in_local_mode() -> None:
+    _check("spark")
