@@ -1,4 +1,4 @@
-"""The dashboard and the search across every kind of record."""
+"""The home page (the organisation's work queue, then counts, chart and activity) and the search."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from countermark.core.clock import utcnow
 from countermark.core.http.charts import observations_chart
 from countermark.core.http.deps import DbSession
 from countermark.core.http.params import clean_text
@@ -21,6 +22,8 @@ from countermark.orgs.resources import count_visible
 from countermark.orgs.visibility import Principal, visible_clause
 from countermark.rights.models import Product, Recordal, Right
 from countermark.targeting.models import Shipment
+from countermark.web import queue_pages  # noqa: F401 - registers the built-in work queues
+from countermark.web.queue import work_queue
 from countermark.web.search import search_everything
 
 router = APIRouter(include_in_schema=False)
@@ -44,8 +47,11 @@ def listings_per_day(session: Session, principal: Principal) -> dict[date, int]:
 
 @router.get("/")
 def dashboard(request: Request, session: DbSession, viewer: PageViewer) -> Response:
-    """Counts of what the viewer may see, the chart of observations and the organisation's recent activity."""
+    """What needs the viewer's organisation today (its work queue), then counts of what it may see, the chart
+    of observations and the organisation's recent activity."""
     principal = viewer.principal
+    kind = viewer.organisation.kind if viewer.organisation else None
+    queue = work_queue(session, principal, kind, utcnow())
     counts = {name: count_visible(session, model, principal) for name, model in COUNTED}
     activity = list(session.scalars(
         select(AuditEntry).where(AuditEntry.org_id == principal.org_id)
@@ -60,7 +66,7 @@ def dashboard(request: Request, session: DbSession, viewer: PageViewer) -> Respo
         date_label=env.filters["date"], number_label=env.filters["number"],
     )
     return render(request, "dashboard.html", {"viewer": viewer, "counts": counts, "activity": activity,
-                                              "chart": chart, "active": "dashboard"})
+                                              "chart": chart, "queue": queue, "active": "dashboard"})
 
 
 @router.get("/search")
