@@ -168,6 +168,45 @@ def test_a_dmca_notice_for_a_trademark_case_shows_the_refusal(site: tuple[FastAP
     assert incomplete.status_code == 422 and "lacks required elements" in incomplete.text
 
 
+def test_a_dmca_notice_from_the_page_names_the_work_typed_in_the_form(
+    site: tuple[FastAPI, Seeded, int],
+) -> None:
+    """Issue #17: the web form produces a DMCA notice with every element, the work and original included."""
+    from countermark.cases.models import Notice
+
+    app, seeded, case_id = site
+    client = signed_in(app, seeded.customs_analyst, seeded.password)
+    token = csrf_of(client.get(f"/cases/{case_id}").text)
+    form = {
+        "kind": "dmca",
+        "csrf_token": token,
+        "notifier_name": "Li Wei",
+        "notifier_email": seeded.customs_analyst,
+        "explanation": "The listing copies the catalogue photographs of the AUREL spring collection.",
+        "signature": "Li Wei",
+        "notifier_address": "1 rue de la Paix, 75002 Paris, France",
+        "notifier_phone": "+33 1 23 45 67 89",
+        "good_faith": "1",
+        "accurate_under_penalty": "1",
+        "work": "AUREL spring catalogue photographs",
+        "original_url": "https://aurel.example/catalogue/spring",
+        "infringing_url": "https://shop.example/i/1",
+    }
+    response = client.post(f"/cases/{case_id}/notices", data=form, follow_redirects=False)
+    assert response.status_code == 303, re.findall(r"role=\"alert\">([^<]*)", response.text)
+    with unit_of_work(app.state.ctx.sessions) as session:
+        notice = session.scalars(
+            select(Notice).where(Notice.case_id == case_id, Notice.kind == "dmca").order_by(Notice.id.desc())
+        ).first()
+        assert notice is not None
+        assert notice.body["work"] == {
+            "title": "AUREL spring catalogue photographs",
+            "original_urls": ["https://aurel.example/catalogue/spring"],
+        }
+        assert notice.body["infringing_material"] == ["https://shop.example/i/1"]
+        assert notice.body["signature"] == "Li Wei"
+
+
 def test_a_notice_status_is_updated_from_the_page(site: tuple[FastAPI, Seeded, int]) -> None:
     from countermark.cases.models import Case
     from countermark.cases.notice_service import generate_notice

@@ -52,7 +52,10 @@ def covering_rights(
         p for p in products if _names(titles, p.brand)
     ]
     for product in named:
-        product_name = product_name or f"{product.brand} {product.name}".strip()
+        # Product names often start with their brand already ("Stridon Aero Knit"): say it once.
+        branded = not product.brand or product.name.lower().startswith(product.brand.lower())
+        full_name = product.name if branded else f"{product.brand} {product.name}"
+        product_name = product_name or full_name.strip()
         found += [r.id for r in rights_of_product(session=session, principal=holder, product_id=product.id)]
     for right in rights_with_brand(session=session, principal=holder, limit=MAX_CANDIDATE_RIGHTS):
         if right.brand and _names(titles, right.brand):

@@ -269,6 +269,9 @@ def notice_page(
     notifier_phone: str = Form(""),
     good_faith: str = Form(""),
     accurate_under_penalty: str = Form(""),
+    work: str = Form(""),
+    original_url: str = Form(""),
+    infringing_url: str = Form(""),
 ) -> Response:
     """Generate a notice of the chosen kind from the case; a refusal re-renders the page with its reason."""
     _writer(viewer, csrf_token, "generating a notice")
@@ -283,7 +286,16 @@ def notice_page(
         "good_faith": bool(good_faith),
         "accurate_under_penalty": bool(accurate_under_penalty),
     }
-    form = {"kind": kind, **statements}
+    # Where the infringing content is, when the case links no listing (the notice checks it is a URL).
+    if infringing_url.strip():
+        statements["infringing_urls"] = (infringing_url.strip()[:2000],)
+    # A DMCA notice names the copyrighted work and where the original is; the case may link neither.
+    if kind == "dmca" and work.strip():
+        statements.update(right_kind="copyright", right_name=work.strip()[:300])
+    if kind == "dmca" and original_url.strip():
+        statements["original_urls"] = (original_url.strip()[:2000],)
+    typed = {"work": work[:300], "original_url": original_url[:2000], "infringing_url": infringing_url[:2000]}
+    form = {"kind": kind, **statements, **typed}
     try:
         if kind not in NOTICE_KINDS:
             raise InvalidInput(f"choose a notice type: {', '.join(NOTICE_KINDS)}")
