@@ -3,8 +3,9 @@
 Issue #18: the dashboard's recent-activity table spilled out of its panel at 1440 px and scrolled the page
 sideways at 1024 px; at 390 px the case timeline and the clone alerts overflowed. Tables may scroll inside
 their own box; the page itself never does. The walk covers every page the navigation links to and the
-first record of each list, as a rights holder and as a customs analyst, in French (longer words) and
-English. Set COUNTERMARK_SCREENSHOTS to keep a screenshot of each page at each width.
+first record of each list, as a rights holder and as a customs analyst, in French (longer words) at
+every width and in English at the narrowest. Set COUNTERMARK_SCREENSHOTS to keep a screenshot of each
+page at each width.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def test_no_page_scrolls_sideways_at_any_width(chromium: Any, server: tuple[str,
         assert len(paths) >= 10, paths
         for width in WIDTHS:
             tab.set_viewport_size({"width": width, "height": 900})
-            for lang in ("fr", "en"):
+            # French has the longest words at every width; English is checked where space is tightest.
+            for lang in ("fr", "en") if width == WIDTHS[0] else ("fr",):
                 for path in paths:
                     tab.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
                     overflow = tab.evaluate(OVERFLOW)

@@ -104,8 +104,12 @@ def test_two_crawler_processes_share_one_frontier_in_redis(store: AppContext) ->
     if reason:
         pytest.skip(reason)
     with TestSite(items=30) as site:
-        site.state.delay = 0.02
-        config = site_config(site, frontier="redis", redis_url=REDIS_URL)
+        # Slow enough pages (0.3 s, two at a time per process) that the second process, which may take
+        # seconds to start on a busy machine, joins before the first has emptied the frontier alone.
+        site.state.delay = 0.3
+        config = site_config(
+            site, frontier="redis", redis_url=REDIS_URL, politeness={"concurrency_per_host": 2}
+        )
         source_id = _source(store, config)
         run_id = create_run(store, source_id, workers=2)
         with unit_of_work(store.sessions) as session:

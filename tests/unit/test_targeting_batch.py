@@ -71,6 +71,9 @@ def test_spark_pandas_udf_scores_like_the_in_memory_engine(
     from pyspark.sql import SparkSession
 
     job, source, expected = _job(tmp_path)
+    leftover = SparkSession.getActiveSession()
+    if leftover is not None:  # another test's session would keep its own worker interpreter
+        leftover.stop()
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("countermark-test")
