@@ -228,3 +228,18 @@ def test_a_dmca_notice_from_the_command_line_with_every_element(
     ask = ["cases", "notice", str(case_id), "--kind", "dsa", "--notifier", "x", "--email", "a@b.example"]
     draft = runner.invoke(app, [*ask, "--draft"])
     assert draft.exit_code == 0 and "AUREL" in draft.output and "Clio tote" in draft.output
+
+
+def test_the_case_page_draft_is_the_generated_explanation_and_writes_nothing(demo_case: AppContext) -> None:
+    """The page prefills the form with the explanation generated from the case, for the notifier to edit;
+    showing the draft (link_rights=False) links nothing."""
+    from countermark.cases.models import CaseLink
+
+    with unit_of_work(demo_case.sessions) as session:
+        case = _case(session)
+        links = session.query(CaseLink).filter(CaseLink.case_id == case.id).count()
+        draft = facts_for_case(session=session, principal=SYSTEM, case=case, link_rights=False)
+        assert session.query(CaseLink).filter(CaseLink.case_id == case.id).count() == links
+        sent = facts_for_case(session=session, principal=SYSTEM, case=case, kind="dsa", **STATEMENTS)
+    assert draft.explanation and "AUREL" in draft.explanation
+    assert draft.explanation == sent.explanation

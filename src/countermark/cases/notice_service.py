@@ -109,14 +109,21 @@ def _chosen_right(rights: list[Any], wanted_kind: str | None, notice_kind: str |
 
 
 def facts_for_case(
-    *, session: Session, principal: Principal, case: Case, kind: str | None = None, **statements: Any
+    *,
+    session: Session,
+    principal: Principal,
+    case: Case,
+    kind: str | None = None,
+    link_rights: bool = True,
+    **statements: Any,
 ) -> NoticeFacts:
     """Notice facts from the notifier's statements, completed by the case's visible listings and right.
 
     The explanation, unless the notifier wrote one, is generated from the case: the right (and why it
     covers the listing), the product, the listings and the evidence kept.
     """
-    link_covering_rights(session=session, case=case)
+    if link_rights:  # a page only showing the draft (link_rights=False) writes nothing
+        link_covering_rights(session=session, case=case)
     links = session.scalars(select(CaseLink).where(CaseLink.case_id == case.id)).all()
     listing_ids = [link.subject_id for link in links if link.subject_type == "listing"]
     right_ids = [link.subject_id for link in links if link.subject_type == "right"]

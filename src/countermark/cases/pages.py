@@ -110,6 +110,9 @@ def _case_page(
         "notifier_name": viewer.user.display_name if viewer.user else "",
         "notifier_email": viewer.principal.email or "",
     }
+    if writer:  # the explanation generated from the case, for the notifier to edit before sending
+        draft = facts_for_case(session=session, principal=viewer.principal, case=case, link_rights=False)
+        defaults["explanation"] = draft.explanation
     return render(
         request,
         "case_detail.html",
