@@ -138,6 +138,9 @@ def _case_page(
                 session=session, ids=[case.platform_org_id] if case.platform_org_id else []
             ).get(case.platform_org_id or 0),
             "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+            "notice_checks": getattr(request.app.state, "notice_checks", lambda **_: {})(
+                session=session, notice_ids=[n["id"] for n in detail["notices"]]
+            ),
         },
         status_code=status_code,
     )

@@ -15,6 +15,7 @@ from countermark.cli.common import app_context, console, progress_bar
 from countermark.cli.world import default_world_dir, print_figures
 from countermark.core.db import unit_of_work
 from countermark.core.migrate import upgrade
+from countermark.demo.monitor import crawl_online
 from countermark.demo.steps import demo_steps
 from countermark.demo.world import load_world
 from countermark.ingest.service import IngestReport
@@ -136,6 +137,7 @@ def demo_command(
                 blobs=ctx.blobs,
                 world_dir=world_dir,
                 progress=lambda kind, done, total: update(done, total),
+                online=crawl_online(ctx),
             )
         _print_reports(reports)
         for step in demo_steps():

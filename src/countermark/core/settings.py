@@ -64,7 +64,15 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("tick_seconds")
+    monitor_seconds: float = Field(
+        default=0.0,
+        description=(
+            "Seconds between the server's runs of the due monitor sources (`countermark monitor run`), "
+            "one at a time across server workers; 0 (the default) leaves crawling to the command line."
+        ),
+    )
+
+    @field_validator("tick_seconds", "monitor_seconds")
     @classmethod
     def _no_negative_interval(cls, value: float) -> float:
         # NaN and negatives disable the scheduler, as 0 does.

@@ -2,8 +2,9 @@
 the sites' published structure (docs/sites.md), the dark-web market through the SOCKS5 stand-in.
 
 The top floor composes here: it starts the served world (sim), adds the sources (monitor) and runs them.
-Listings and accounts are ingested with the world's own keys (`data-listing-ref`, `data-account-ref`
-under source `sim`) so the file-fed and the crawled demo speak of the same records.
+The demo's online listings and sellers are what this crawl finds (`crawl_online`, in place of the world's
+files); they are ingested with the world's own keys (`data-listing-ref`, `data-account-ref` under source
+`sim`) so later steps and the evaluation speak of the same records as the world's truth.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.ingest.service import IngestReport
+from countermark.monitor.absorb_service import AbsorbReport
 from countermark.monitor.models import CrawlRun
-from countermark.monitor.run_service import create_run, finish
+from countermark.monitor.run_service import create_run, finish_with_report
 from countermark.monitor.source_service import create_source
 
 WORLD_SOURCE = "sim"
@@ -70,7 +73,11 @@ def world_sources(
                     description=".description ::text",
                     ships_from=".ships-from::text",
                     images=".gallery img::attr(src)",
-                    seller_handle="h1.seller-name::text",
+                    seller_handle="p.seller-handle::text",
+                    seller_name="h1.seller-name::text",
+                    seller_country=".country::text",
+                    seller_joined=".joined::text",
+                    seller_contacts="p.contact::text",
                     seller_bio=".bio ::text",
                     deny=[*COMMON["deny"], r"/catalogue\?page=\d{3,}", r"/search"],
                 ),
@@ -87,7 +94,11 @@ def world_sources(
                     description=".goods-desc ::text",
                     ships_from=".ship-from::text",
                     images=".goods-images img::attr(src)",
-                    seller_handle="h1.store-name::text",
+                    seller_handle="p.store-handle::text",
+                    seller_name="h1.store-name::text",
+                    seller_country=".country::text",
+                    seller_joined=".joined::text",
+                    seller_contacts="p.contact::text",
                     seller_bio=".bio ::text",
                     normalise=[*TRACKING, (r"/m/goods/", "/goods/")],
                     deny=[*COMMON["deny"], r"/search"],
@@ -105,7 +116,11 @@ def world_sources(
                     description=".texte ::text",
                     ships_from=".expedition::text",
                     images=".photos img::attr(src)",
-                    seller_handle="h1.pseudo::text",
+                    seller_handle="p.identifiant::text",
+                    seller_name="h1.pseudo::text",
+                    seller_country=".pays::text",
+                    seller_joined=".inscrit::text",
+                    seller_contacts="p.contact::text",
                     seller_bio=".bio ::text",
                     deny=[*COMMON["deny"], r"/agenda/", r"/recherche"],
                 ),
@@ -123,7 +138,11 @@ def world_sources(
                     description=".caption ::text",
                     ships_from=".ships-from::text",
                     images="img.post-image::attr(src)",
-                    seller_handle="h1.display-name::text",
+                    seller_handle="p.handle::text",
+                    seller_name="h1.display-name::text",
+                    seller_country=".country::text",
+                    seller_joined=".joined::text",
+                    seller_contacts="p.contact::text",
                     seller_bio=".bio ::text",
                     deny=[*COMMON["deny"], r"/search", r"/api/search"],
                 ),
@@ -131,7 +150,7 @@ def world_sources(
         ),
         (
             "Web shops crawl",
-            "web shop",
+            "web",
             {
                 **base,
                 "start_urls": [f"http://{h}/" for h in shop_hosts],
@@ -140,7 +159,9 @@ def world_sources(
                     description=".product-description ::text",
                     ships_from=".ships-from::text",
                     images=".product-images img::attr(src)",
-                    seller_handle="h1.shop-name::text",
+                    seller_name="h1.shop-name::text",
+                    seller_country=".country::text",
+                    seller_joined=".since::text",
                     seller_bio=".shop-about ::text",
                     seller_contacts="footer .contact ::text",
                     deny=[*COMMON["deny"], r"/search"],
@@ -159,7 +180,9 @@ def world_sources(
                     description=".op-body ::text",
                     ships_from=".ships-from::text",
                     images=".op-images img::attr(src)",
-                    seller_handle="h1.vendor-name::text",
+                    seller_name="h1.vendor-name::text",
+                    seller_joined=".joined::text",
+                    seller_contacts="p.contact::text",
                     seller_bio=".bio ::text",
                     deny=[*COMMON["deny"], r"/search"],
                 ),
@@ -220,7 +243,7 @@ def crawl_sources(
     *,
     max_seconds: float | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[CrawlRun]:
+) -> list[tuple[CrawlRun, AbsorbReport]]:
     """Crawl the sources at the same time (one crawler process each), then absorb each run."""
     import subprocess
 
@@ -237,43 +260,82 @@ def crawl_sources(
             done = sum(fetched for fetched, _ in counts)
             progress(done, done + sum(pending for _, pending in counts))
     return [
-        finish(ctx, run_id, actor="demo", ok=p.returncode == 0)
+        finish_with_report(ctx, run_id, actor="demo", ok=p.returncode == 0)
         for run_id, p in zip(run_ids, processes, strict=True)
     ]
 
 
-def crawl_world(ctx: AppContext, session: Session, progress: Callable[[int, int], None]) -> str:
-    """The demo step: serve the world, crawl every platform over HTTP (the market through SOCKS5).
-
-    The crawl keeps the world's keys (source `sim`) and the organisation that received the listings, so
-    each snapshot links to the listing the files brought in; where the files already hold a listing with
-    other content (the files' URLs are https, the served ones http), the version rule keeps the stored
-    one and the run counts the row as rejected with the reason. The evaluation compares what the crawl
-    found with what the sites served.
-    """
-    from countermark.demo.world import read_manifest
+def _crawl(
+    ctx: AppContext,
+    session: Session,
+    org: str,
+    tlp: str | None,
+    progress: Callable[[int, int], None] | None,
+    *,
+    advance: bool = False,
+) -> tuple[list[tuple[CrawlRun, AbsorbReport]], float]:
+    """Serve the world (one epoch on with `advance`), crawl every platform; the runs and the seconds."""
     from countermark.orgs.service import get_organisation_by_name_or_raise
     from countermark.sim.sites import serve_world
+
+    owner = get_organisation_by_name_or_raise(session=session, name=org)
+    owner_id, tlp = owner.id, tlp or owner.default_tlp
+    session.commit()  # the crawl writes in its own transactions
+    started = time.perf_counter()
+    with serve_world(Path(ctx.settings.world_dir)) as served:
+        if advance:
+            served.advance()
+        ids = add_world_sources(ctx, owner_org_id=owner_id, served=served, tlp=tlp)
+        runs = crawl_sources(ctx, ids, max_seconds=DEMO_CRAWL_SECONDS, progress=progress)
+    return runs, time.perf_counter() - started
+
+
+def crawl_online(
+    ctx: AppContext,
+) -> Callable[[Session, dict[str, Any], Callable[[int, int], None]], list[IngestReport]]:
+    """The demo's online feed (`load_world(online=...)`): the world's listings and sellers are what a crawl
+    of the served world over HTTP finds (the market through SOCKS5), not the world's files.
+
+    They are ingested with the world's keys (source `sim`, `data-listing-ref`/`data-account-ref`) for the
+    organisation of the manifest's listings step, so later steps and the evaluation find them as before.
+    """
+
+    def feed(
+        session: Session, step: dict[str, Any], progress: Callable[[int, int], None]
+    ) -> list[IngestReport]:
+        runs, _ = _crawl(ctx, session, step["org"], step.get("tlp"), progress)
+        reports: dict[str, IngestReport] = {}
+        for run, absorbed in runs:
+            for ingested in absorbed.ingested:
+                kind = f"{ingested.kind} (crawled)"
+                total = reports.setdefault(kind, IngestReport(kind=kind, path=f"crawl runs {run.id}…"))
+                for name in ("read", "stored", "updated", "unchanged", "rejected"):
+                    setattr(total, name, getattr(total, name) + getattr(ingested, name))
+                total.rejects += ingested.rejects
+        return list(reports.values())
+
+    return feed
+
+
+def crawl_world(ctx: AppContext, session: Session, progress: Callable[[int, int], None]) -> str:
+    """The demo step: the world moves one epoch on (prices change, listings go) and is crawled again.
+
+    The demo's listings came from the first crawl (`crawl_online`); this re-crawl revisits every known
+    listing, stores a new version of each that changed and records the ones gone, with the time.
+    """
+    from countermark.demo.world import read_manifest
 
     world_dir = Path(ctx.settings.world_dir)
     step = next((s for s in read_manifest(world_dir)["ingest"] if s["kind"] == "listings"), None)
     if step is None:
         return "no online listings in this world: nothing to crawl"
-    owner = get_organisation_by_name_or_raise(session=session, name=step["org"])
-    session.commit()  # the crawl writes in its own transactions
-    started = time.perf_counter()
-    with serve_world(world_dir) as served:
-        ids = add_world_sources(
-            ctx, owner_org_id=owner.id, served=served, tlp=step.get("tlp") or owner.default_tlp
-        )
-        runs = crawl_sources(ctx, ids, max_seconds=DEMO_CRAWL_SECONDS, progress=progress)
-    pages = sum(run.pages for run in runs)
-    found = sum(run.listings_found for run in runs)
-    kept = sum(run.rejected for run in runs)
+    runs, seconds = _crawl(ctx, session, step["org"], step.get("tlp"), progress, advance=True)
+    crawled = [run for run, _ in runs]
+    pages, found = sum(r.pages for r in crawled), sum(r.listings_found for r in crawled)
+    changed, gone = sum(r.listings_changed for r in crawled), sum(r.listings_gone for r in crawled)
     return (
-        f"{len(runs)} sources crawled in {time.perf_counter() - started:.0f} s: {pages} pages snapshotted, "
-        f"{found} listings and {sum(r.accounts_found for r in runs)} accounts found; {kept} rows differing "
-        "from the world's files kept as stored (see the runs' errors)"
+        f"{len(crawled)} sources re-crawled in {seconds:.0f} s one epoch on: {pages} pages snapshotted, "
+        f"{found} listings ({changed} changed, {gone} gone), {sum(r.rejected for r in crawled)} rows rejected"
     )
 
 

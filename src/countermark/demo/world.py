@@ -15,6 +15,10 @@ from countermark.ingest.service import IngestReport, ingest_file
 from countermark.orgs.service import ensure_organisation, get_organisation_by_name_or_raise
 
 StepProgress = Callable[[str, int, int], None]
+# Fetches the world's online listings (and their sellers) itself: given the open session and the manifest's
+# listings step, returns the ingestion reports of what it found (demo/monitor.py crawls the served world).
+OnlineFeed = Callable[[Session, dict[str, Any], Callable[[int, int], None]], list[IngestReport]]
+ONLINE_KINDS = ("accounts", "listings")
 
 
 def read_manifest(world_dir: Path) -> dict[str, Any]:
@@ -36,8 +40,13 @@ def load_world(
     world_dir: Path,
     actor: str = "demo",
     progress: StepProgress | None = None,
+    online: OnlineFeed | None = None,
 ) -> list[IngestReport]:
-    """Create the world's organisations and ingest each of its files in order."""
+    """Create the world's organisations and ingest each of its files in order.
+
+    With `online`, the world's online accounts and listings are not read from its files: `online` fetches
+    them (in the listings step's place) and what it found is what the store holds.
+    """
     manifest = read_manifest(world_dir)
     for org in manifest["organisations"]:
         ensure_organisation(
@@ -47,6 +56,15 @@ def load_world(
     for step in manifest["ingest"]:
         owner = get_organisation_by_name_or_raise(session=session, name=step["org"])
         kind = step["kind"]
+        if online is not None and kind in ONLINE_KINDS:
+            if kind == "listings":
+
+                def crawled(done: int, total: int) -> None:
+                    if progress:
+                        progress("listings", done, total)
+
+                reports += online(session, step, crawled)
+            continue
 
         def update(done: int, total: int, kind: str = kind) -> None:
             if progress:

@@ -1,6 +1,11 @@
 """Take in what a crawl found: snapshots to the blob store, accounts and listings through the one
 ingestion path, listings that changed made a new version, listings whose page is gone recorded gone.
 
+A crawl is one feed among others of the same keys (a partner's file may hold the listing already, under
+the same `source` and external id, numbered by its own count of versions): a row the version rule turns
+down as "the same version with other content" is what the crawl sees now of a record stored by another
+feed, so it is sent again one version higher and replaces it, as the newer observation it is.
+
 Idempotent: absorbing the same crawl directory again (after a resume, or twice) stores nothing twice —
 snapshots are unique per run and fingerprint, and listings are keyed by (source, external id) with the
 version rule of every ingestion.
@@ -10,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +36,8 @@ from countermark.monitor.models import CrawledItem, CrawlRun, CrawlSnapshot, Mon
 
 GONE_STATUSES = frozenset({404, 410})
 LISTING_FIELDS = ("url", "title", "description", "price", "currency", "seller", "ships_from", "language")
-ACCOUNT_FIELDS = ("handle", "display_name", "profile_url", "bio", "country", "contacts")
+ACCOUNT_FIELDS = ("handle", "display_name", "profile_url", "bio", "country", "contacts", "joined_at")
+CONFLICT = "already stored with different content"
 
 
 def ingestion_source(source: MonitorSource) -> str:
@@ -53,6 +61,7 @@ class AbsorbReport:
     gone: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    ingested: list[IngestReport] = field(default_factory=list)
 
 
 def read_fetches(work_dir: Path) -> dict[str, dict[str, Any]]:
@@ -180,16 +189,11 @@ def _version(
     url: str,
     digest: str,
     at: datetime,
+    known: dict[str, CrawledItem],
 ) -> tuple[int, datetime, str]:
     """The version a found record gets (the same unless it changed), its observation time, and the word
-    for what happened: new, changed or unchanged."""
-    item = session.scalar(
-        select(CrawledItem).where(
-            CrawledItem.source_id == source.id,
-            CrawledItem.kind == kind,
-            CrawledItem.external_id == external_id,
-        )
-    )
+    for what happened: new, changed or unchanged. `known`: the crawl's items by external id."""
+    item = known.get(external_id)
     if item is None:
         item = CrawledItem(
             source_id=source.id,
@@ -203,6 +207,7 @@ def _version(
             last_seen=at,
         )
         session.add(item)
+        known[external_id] = item
         what = "new"
     elif item.digest != digest:
         item.version, item.digest, item.observed_at, item.url = item.version + 1, digest, at, url[:2000]
@@ -213,6 +218,25 @@ def _version(
     item.gone_at = None
     item.last_run_id = run.id
     return item.version, item.observed_at, what
+
+
+def _known_items(
+    session: Session, source: MonitorSource, kind: str, external_ids: list[str]
+) -> dict[str, CrawledItem]:
+    """The crawl's items of these external ids, a query per 500 (not one per item)."""
+    known: dict[str, CrawledItem] = {}
+    for start in range(0, len(external_ids), 500):
+        known.update(
+            (item.external_id, item)
+            for item in session.scalars(
+                select(CrawledItem).where(
+                    CrawledItem.source_id == source.id,
+                    CrawledItem.kind == kind,
+                    CrawledItem.external_id.in_(external_ids[start : start + 500]),
+                )
+            )
+        )
+    return known
 
 
 def _rows(rows: list[dict[str, Any]]) -> Iterator[RawRow]:
@@ -234,6 +258,7 @@ def _absorb_accounts(
             key = account.get("external_id") or account["handle"]
             latest[key] = (account, datetime.fromisoformat(record["fetched_at"]))
     rows = []
+    known = _known_items(session, source, "account", sorted(latest))
     for external_id, (account, at) in sorted(latest.items()):
         values = {k: account.get(k) for k in ACCOUNT_FIELDS}
         version, _, _ = _version(
@@ -245,6 +270,7 @@ def _absorb_accounts(
             account.get("profile_url") or account["handle"],
             _digest(values),
             at,
+            known,
         )
         rows.append(
             {
@@ -258,6 +284,24 @@ def _absorb_accounts(
     return rows
 
 
+def _by_content(work: Path, body: str, digest: str | None) -> str:
+    """The page or image file under a name made of its content (`pages/<sha256>`, a hard link to the
+    fetch's file): the ingestion's record names its files, and a listing seen again, unchanged, through
+    another URL (a known URL revisited, an alias) must name the same ones or be a conflicting version."""
+    if not digest:
+        return body
+    target = Path("pages") / digest
+    if not (work / target).exists():
+        (work / "pages").mkdir(exist_ok=True)
+        try:
+            os.link(work / body, work / target)
+        except FileExistsError:
+            pass
+        except OSError:
+            shutil.copyfile(work / body, work / target)
+    return str(target)
+
+
 def _absorb_listings(
     session: Session,
     run: CrawlRun,
@@ -266,16 +310,18 @@ def _absorb_listings(
     payloads: dict[str, str],
     report: AbsorbReport,
 ) -> list[dict[str, Any]]:
+    work = Path(run.work_dir)
     latest: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     for fp, record in fetches.items():
         listing = record.get("listing")
         if listing and record.get("body"):
             latest[listing["external_id"]] = (listing, {**record, "fp": fp})
     rows = []
+    known = _known_items(session, source, "listing", sorted(latest))
     for external_id, (listing, record) in sorted(latest.items()):
         images = [(url, fingerprint(url)) for url in listing.get("image_urls", [])]
         kept = [
-            (fetches[fp]["body"], payloads[fp])
+            (_by_content(work, fetches[fp]["body"], payloads[fp]), payloads[fp])
             for _, fp in images
             if fp in payloads and fetches[fp].get("body")
         ]
@@ -290,6 +336,7 @@ def _absorb_listings(
             listing["url"],
             _digest({**values, "images": [digest for _, digest in kept]}),
             at,
+            known,
         )
         setattr(report, what, getattr(report, what) + 1)
         row = {k: v for k, v in values.items() if v not in (None, "")}
@@ -299,7 +346,7 @@ def _absorb_listings(
             version=version,
             observed_at=observed_at.isoformat(),
             images=[path for path, _ in kept],
-            snapshot=record["body"],
+            snapshot=_by_content(work, record["body"], payloads.get(record["fp"])),
         )
         rows.append(row)
     report.listings_found = len(rows)
@@ -342,19 +389,40 @@ def _ingest(
     rows: list[dict[str, Any]],
     actor: str,
 ) -> IngestReport:
-    """Rows through the one ingestion path, files (pages, images) read from the run's directory."""
-    return ingest_rows(
-        session=session,
-        blobs=blobs,
-        kind=kind,
-        rows=_rows(rows),
-        owner_org_id=source.owner_org_id,
-        actor=actor,
-        label=f"monitor run {run.id}",
-        tlp=source.tlp,
-        source=ingestion_source(source),
-        base_dir=Path(run.work_dir).resolve(),
-    )
+    """Rows through the one ingestion path, files (pages, images) read from the run's directory; rows
+    another feed stored at the same version with other content go again one version higher."""
+
+    def send(batch: list[dict[str, Any]]) -> IngestReport:
+        return ingest_rows(
+            session=session,
+            blobs=blobs,
+            kind=kind,
+            rows=_rows(batch),
+            owner_org_id=source.owner_org_id,
+            actor=actor,
+            label=f"monitor run {run.id}",
+            tlp=source.tlp,
+            source=ingestion_source(source),
+            base_dir=Path(run.work_dir).resolve(),
+        )
+
+    report = send(rows)
+    clashes = [r for r in report.rejects if any(CONFLICT in e for e in r["errors"])]
+    if not clashes:
+        return report
+    again = [{**rows[r["line"] - 1], "version": rows[r["line"] - 1]["version"] + 1} for r in clashes]
+    items = _known_items(session, source, kind.removesuffix("s"), [row["external_id"] for row in again])
+    for row in again:
+        item = items.get(row["external_id"])
+        if item is not None:
+            item.version = max(item.version, row["version"])
+    second = send(again)
+    report.rejects = [r for r in report.rejects if r not in clashes] + second.rejects
+    report.rejected += second.rejected - len(clashes)
+    report.stored += second.stored
+    report.updated += second.updated
+    report.unchanged += second.unchanged
+    return report
 
 
 def absorb_run(
@@ -370,6 +438,7 @@ def absorb_run(
     done = _ingest(session, blobs, run, source, "accounts", accounts, actor)
     listings = _absorb_listings(session, run, source, fetches, payloads, report)
     stored = _ingest(session, blobs, run, source, "listings", listings, actor)
+    report.ingested = [done, stored]
     for ingest in (done, stored):
         report.rejected += ingest.rejected
         report.errors += [f"{ingest.kind} rejected: {'; '.join(r['errors'])}" for r in ingest.rejects][:100]

@@ -71,6 +71,9 @@ class ExtractionProfile(BaseModel):
     seller_bio: str | None = None
     seller_country: str | None = None
     seller_contacts: str | None = None
+    seller_joined: str | None = Field(
+        default=None, description='CSS: the "member since" text (a date 2019-03-02, 2019-03 or 2019 in it).'
+    )
     # A crawler trap (an infinite calendar, endless filters) shows as one URL shape repeated: digits
     # masked, query keys sorted. Past this many URLs of one shape, more are not followed.
     max_per_pattern: int = Field(default=2000, ge=1, le=1_000_000)

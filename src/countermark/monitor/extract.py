@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -23,6 +24,8 @@ CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "CNY", "￥": "
 _NUMBER = re.compile(r"\d[\d\s.,']*")
 _CODE = re.compile(r"\b([A-Z]{3})\b")
 _DIGITS = re.compile(r"\d+")
+_DATE = re.compile(r"\b((?:19|20)\d{2})(?:-(\d{2}))?(?:-(\d{2}))?\b")
+_COUNTRY = re.compile(r"(?:^|\s)([A-Za-z]{2})\s*$")
 MAX_ID = 200
 
 
@@ -183,9 +186,21 @@ def _bounded_id(value: str) -> str:
 
 
 def _country(value: str | None) -> str | None:
-    if value and re.fullmatch(r"[A-Za-z]{2}", value.strip()):
-        return value.strip().upper()
-    return None
+    """A two-letter code shown alone or ending a phrase ("FR", "Based in FR")."""
+    found = _COUNTRY.search(value.strip()) if value else None
+    return found.group(1).upper() if found else None
+
+
+def parse_since(value: str | None) -> str | None:
+    """The first day of the date a page shows as "member since" (2019-03-02, 2019-03 or 2019), ISO UTC."""
+    found = _DATE.search(value) if value else None
+    if found is None:
+        return None
+    try:
+        day = date(int(found.group(1)), int(found.group(2) or 1), int(found.group(3) or 1))
+    except ValueError:
+        return None
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _listing(
@@ -221,7 +236,9 @@ def _listing(
 
 def _account(url: str, selector: Selector, profile: ExtractionProfile) -> dict[str, Any] | None:
     path_tail = [part for part in urlsplit(url).path.split("/") if part]
-    handle = _first(selector, profile.seller_handle) or (path_tail[-1] if path_tail else None)
+    # The handle shown ("@name"), else the page's last path segment, else (a shop's home) its host.
+    shown = (_first(selector, profile.seller_handle) or "").lstrip("@").strip()
+    handle = shown or (path_tail[-1] if path_tail else netloc(url).split(":")[0])
     if not handle:
         return None
     return {
@@ -232,6 +249,7 @@ def _account(url: str, selector: Selector, profile: ExtractionProfile) -> dict[s
         "bio": _first(selector, profile.seller_bio),
         "country": _country(_first(selector, profile.seller_country)),
         "contacts": [c[:300] for c in _all(selector, profile.seller_contacts)][:50],
+        "joined_at": parse_since(_first(selector, profile.seller_joined)),
     }
 
 

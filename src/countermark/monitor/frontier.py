@@ -60,7 +60,9 @@ class Frontier:
         # NORMAL: a committed transaction survives the process being killed (not a power cut, which a
         # crawl can redo); FULL would cost an fsync per page.
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._added = 0
         self.db.executescript(SCHEMA)
+        self._total = int(self.db.execute("SELECT count(*) FROM urls").fetchone()[0])
 
     def close(self) -> None:
         """Close the file."""
@@ -85,6 +87,7 @@ class Frontier:
             "INSERT INTO urls (fp, url, kind, depth, added_at) VALUES (?, ?, ?, ?, ?)",
             (fp, url, kind, depth, time.time()),
         )
+        self._added += 1
         return FrontierEntry(fp, url, kind, depth)
 
     def seed(self, urls: list[tuple[str, str]]) -> list[FrontierEntry]:
@@ -102,25 +105,29 @@ class Frontier:
         return [FrontierEntry(*row) for row in rows]
 
     def total(self) -> int:
-        """How many URLs the frontier holds, done or not."""
-        return int(self.db.execute("SELECT count(*) FROM urls").fetchone()[0])
+        """How many URLs the frontier holds, done or not (counted once, then kept: not a scan a page)."""
+        return self._total
 
     def counts(self) -> dict[str, int]:
         """URLs by state."""
         return dict(self.db.execute("SELECT state, count(*) FROM urls GROUP BY state").fetchall())
 
     class _Tx:
-        def __init__(self, db: sqlite3.Connection) -> None:
-            self.db = db
+        def __init__(self, frontier: Frontier) -> None:
+            self.frontier = frontier
+            self.db = frontier.db
 
         def __enter__(self) -> None:
             self.db.execute("BEGIN IMMEDIATE")
+            self.frontier._added = 0
 
         def __exit__(self, kind: object, *_: object) -> None:
             self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+            if kind is None:
+                self.frontier._total += self.frontier._added
 
     def _transaction(self) -> Frontier._Tx:
-        return Frontier._Tx(self.db)
+        return Frontier._Tx(self)
 
     def complete(
         self,

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -134,3 +135,23 @@ def latest_checks(*, session: Session, notice_ids: list[int]) -> dict[int, Notic
     for check in session.scalars(query):
         latest[check.notice_id] = check
     return latest
+
+
+def notice_check_results(*, session: Session, notice_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """For a page: each notice's latest re-crawl as plain values (outcome, HTTP status, time), by notice id.
+
+    The case page (cases, a lower floor that cannot import monitor) calls it through the function the web
+    floor hands it (`app.state.notice_checks`, set by `web.scheduler`); the notices are the ones the page
+    already shows, so it reveals nothing of a notice the viewer cannot see.
+    """
+    if not notice_ids:
+        return {}
+    return {
+        notice_id: {
+            "outcome": check.outcome,
+            "http_status": check.http_status,
+            "checked_at": check.checked_at,
+            "url": check.url,
+        }
+        for notice_id, check in latest_checks(session=session, notice_ids=notice_ids).items()
+    }

@@ -23,7 +23,7 @@ from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput, NotFound
-from countermark.monitor.absorb_service import absorb_run
+from countermark.monitor.absorb_service import AbsorbReport, absorb_run
 from countermark.monitor.config import SourceConfig
 from countermark.monitor.crawl_process import write_job
 from countermark.monitor.models import CrawledItem, CrawlRun, MonitorSource
@@ -175,6 +175,13 @@ def crawl(ctx: AppContext, run_id: int, *, progress: Progress | None = None) -> 
 
 def finish(ctx: AppContext, run_id: int, *, actor: str, ok: bool) -> CrawlRun:
     """Absorb what the run found; mark it done (and the source's next crawl scheduled) or interrupted."""
+    return finish_with_report(ctx, run_id, actor=actor, ok=ok)[0]
+
+
+def finish_with_report(
+    ctx: AppContext, run_id: int, *, actor: str, ok: bool
+) -> tuple[CrawlRun, AbsorbReport]:
+    """`finish`, with what absorbing did (its ingestion reports among it)."""
     with unit_of_work(ctx.sessions) as session:
         run = session.get(CrawlRun, run_id)
         assert run is not None
@@ -199,7 +206,7 @@ def finish(ctx: AppContext, run_id: int, *, actor: str, ok: bool) -> CrawlRun:
             run.message = "the crawler stopped before its end: `countermark monitor run` resumes it"
         session.flush()
         session.expunge(run)
-        return run
+        return run, report
 
 
 def run_source(

@@ -3,11 +3,13 @@
 Pure: bytes in, bytes out. Each fetch is one small gzipped WARC file (a request record then a response
 record, concurrent-to each other) so that it can be stored, attached to a case and verified on its own.
 The HTTP body in the response record is the body as delivered to the crawler (content coding undone), so
-the header fields describing the transfer are rewritten to match it.
+the header fields describing the transfer are rewritten to match it. Each record is one gzip member, as
+warcio writes them, compressed at level 1 (text) or stored (images and other packed bodies).
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +19,15 @@ from warcio.statusandheaders import StatusAndHeaders  # type: ignore[import-unty
 from warcio.warcwriter import WARCWriter  # type: ignore[import-untyped]
 
 _TRANSFER_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+# Bodies already compressed (images, archives, fonts) are stored in the gzip member as they are (level 0);
+# text at level 1. warcio's own writer compresses at level 9: the same cost on a JPEG for nothing saved,
+# and most of the cost of writing the WARC (profiled). Each record stays its own gzip member.
+_PACKED = ("image/", "video/", "audio/", "application/zip", "application/gzip", "font/")
+
+
+def _level(headers: list[tuple[str, str]]) -> int:
+    media = next((v.strip().lower() for k, v in headers if k.lower() == "content-type"), "")
+    return 0 if media.startswith(_PACKED) else 1
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ def write_fetch(
 ) -> WarcFetch:
     """A gzipped WARC file with the request and the response of one fetch."""
     buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=True)
+    writer = WARCWriter(buffer, gzip=False)
     headers = [(k, v) for k, v in response_headers if k.lower() not in _TRANSFER_HEADERS]
     headers.append(("Content-Length", str(len(body))))
     http_response = StatusAndHeaders(f"{status} {reason or 'OK'}", headers, protocol="HTTP/1.1")
@@ -66,10 +77,14 @@ def write_fetch(
     )
     record_id = str(response.rec_headers.get_header("WARC-Record-ID"))
     request.rec_headers.add_header("WARC-Concurrent-To", record_id)
-    writer.write_record(request)
-    writer.write_record(response)
+    members = []
+    for record in (request, response):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.write_record(record)
+        members.append(gzip.compress(buffer.getvalue(), compresslevel=_level(response_headers), mtime=0))
     return WarcFetch(
-        data=buffer.getvalue(),
+        data=b"".join(members),
         block_digest=str(response.rec_headers.get_header("WARC-Block-Digest")),
         payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
         record_id=record_id,

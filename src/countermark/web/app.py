@@ -12,13 +12,13 @@ from fastapi.staticfiles import StaticFiles
 
 import countermark
 from countermark.cases.outcome_service import provide_case_outcomes
-from countermark.cases.scheduler import scheduler_lifespan
 from countermark.core.context import AppContext, build_context
 from countermark.core.http.errors import document_error_responses, install_error_handlers
 from countermark.core.http.security import install_security_headers
 from countermark.core.settings import Settings
 from countermark.tables import metadata as _all_tables  # noqa: F401  (every table, for marked_models())
 from countermark.web.routers import API_ROUTERS, PAGE_ROUTERS
+from countermark.web.scheduler import scheduler_lifespan
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "core" / "http" / "static"
 # Stored images and saved pages (web/search.py): the listing page shows a saved page in a sandboxed frame.
