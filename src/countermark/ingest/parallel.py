@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from countermark.core.ingestion import Prepared
+from countermark.core.validation import row_validator
 from countermark.ingest.kinds import KINDS, KindSpec
 from countermark.ingest.readers import RawRow
 
@@ -54,7 +55,7 @@ def validate(spec: KindSpec, data: dict[str, Any] | None, error: str | None) -> 
     if data is None:
         return [error or "unreadable row"]
     try:
-        return spec.schema.model_validate(data)
+        return row_validator(spec.schema)(data)  # the schema's own checks, compiled once
     except ValidationError as exc:
         return validation_reasons(exc)
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput
-from countermark.core.ingestion import Batch, IngestContext, Outcome, RowRejected
+from countermark.core.ingestion import IngestContext, Outcome, RowRejected
 from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
-from countermark.ingest.bulk import BatchRefused, allocate_ids, insert_rows, planned_each_time, write_batch
+from countermark.ingest.bulk import BatchRefused, collection_paused, new_batch, planned_each_time, write_batch
 from countermark.ingest.kinds import KINDS, KindSpec
 from countermark.ingest.parallel import check_batch, validate
 from countermark.ingest.readers import RawRow, count_rows, detect_format, load_mapping, read_csv, read_jsonl
@@ -126,8 +126,13 @@ def ingest_rows(
         tlp=tlp,
     )
     if spec.bulk and bulk:
-        for chunk in _chunks(rows, BATCH_ROWS):
-            _ingest_batch(spec, ctx, chunk, report, default_source=source or label)
+        chunks = _chunks(rows, BATCH_ROWS)
+        while True:
+            with collection_paused():  # reading the rows too: they are the batch's containers
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                _ingest_batch(spec, ctx, chunk, report, default_source=source or label)
             if progress:
                 progress(report.read, max(total, report.read))
     else:
@@ -286,7 +291,7 @@ def _ingest_batch(
     results: dict[int, Outcome | list[str]] = {}
     written = True
     savepoint = ctx.session.begin_nested()
-    ctx.batch = Batch(keys=keys, allocate_ids=allocate_ids, insert_rows=insert_rows, remaining=len(records))
+    ctx.batch = new_batch(ctx.session, keys, len(records))
     try:
         with planned_each_time(ctx.session):
             for index, record in records:
