@@ -8,6 +8,7 @@ from countermark.cases import models as cases_models  # noqa: F401
 from countermark.codes import models as authenticate_models  # noqa: F401
 from countermark.core import models as core_models
 from countermark.core.db import Base
+from countermark.detect import models as detect_models  # noqa: F401
 from countermark.fingerprint import models as fingerprint_models
 from countermark.ledger import models as ledger_models  # noqa: F401
 from countermark.monitor import models as monitor_models  # noqa: F401

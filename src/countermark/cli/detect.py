@@ -31,52 +31,57 @@ def _fail(exc: CountermarkError) -> typer.Exit:
 
 @app.command("retrain")
 def retrain_command(
-    world: Path = typer.Option(
-        ...,
+    world: Path | None = typer.Option(
+        None,
         exists=True,
         file_okay=False,
-        help="A world built by `countermark world build`: its truth stands "
-        "for analysts' verdicts (the store's verdicts are not yet a training source).",
+        help="A world built by `countermark world build`: its truth stands for analysts' verdicts.",
     ),
+    verdicts: bool = typer.Option(True, help="Add the store's verdicts on alerts to the training data."),
     model: Path | None = typer.Option(None, help="Model file (default <data_dir>/detect/model.pkl)."),
     rules: Path | None = typer.Option(None, exists=True, dir_okay=False, help="Per-brand rules (JSON list)."),
     target_precision: float = typer.Option(0.98, min=0.5, max=1.0, help="Precision the threshold must keep."),
     seed: int = typer.Option(0, help="Seed of the seller split."),
+    rescore: bool = typer.Option(True, help="Score the stored listings again with the new model."),
 ) -> None:
-    """Refit the scorer, print the change in held-out precision and recall, and save the new model."""
+    """Refit the scorer on a world and/or the store's verdicts, print the change in held-out precision and
+    recall (sellers split), save the new model and score the stored listings again."""
     from countermark.detect.model_store import load_model, save_model
     from countermark.detect.rules import rules_from_json
-    from countermark.detect.training import fit_model, held_out_figures, matrix
-    from countermark.eval.detect import world_training_set
+    from countermark.detect.verdict_training import LabelledRows, combine, empty_rows
 
     target = _model_file(model)
     try:
-        brand_rules = rules_from_json(json.loads(rules.read_text(encoding="utf-8"))) if rules else {}
-        with progress_bar("hashing photos and reading signals") as update:
-            update(0, 1)
-            training = world_training_set(world, seed=seed)
-        split = training.split
-        features = matrix(training.evidences)
-        new = fit_model(
-            features,
-            training.labels,
-            training.groups,
-            split,
-            training.references,
-            rules=brand_rules,
-            target_precision=target_precision,
-            seed=seed,
-        )
-        previous: dict[str, float] | None = None
-        if target.exists():
-            try:
-                previous = held_out_figures(
-                    load_model(target), features[split.held_out], training.labels[split.held_out]
-                )
-            except CountermarkError:
-                previous = None
+        previous_model = load_model(target) if target.exists() else None
+    except CountermarkError:
+        previous_model = None
+    try:
+        brand_rules = rules_from_json(json.loads(rules.read_text(encoding="utf-8"))) if rules else None
+        rows, references = empty_rows(), None
+        if world is not None:
+            from countermark.detect.training import matrix
+            from countermark.eval.detect import world_training_set
+
+            with progress_bar("hashing photos and reading signals") as update:
+                update(0, 1)
+                training = world_training_set(world, seed=seed)
+            rows = LabelledRows(matrix(training.evidences), training.labels, training.groups.astype(str))
+            references = training.references
+        from_store = _verdict_rows() if verdicts else empty_rows()
+        rows = combine(rows, from_store)
+        if references is None:
+            if previous_model is None:
+                raise InvalidInput("no references to train with: give --world once, then verdicts suffice")
+            references = previous_model.references
+        if brand_rules is None:
+            brand_rules = dict(previous_model.rules) if previous_model else {}
+        new, previous = _fit(rows, references, brand_rules, target_precision, seed, previous_model)
     except (CountermarkError, ValueError) as exc:
         raise _fail(exc if isinstance(exc, CountermarkError) else InvalidInput(str(exc))) from None
+    console.print(
+        f"training rows: {len(rows)} ({len(from_store)} from verdicts: "
+        f"{int(from_store.labels.sum())} confirmed, {int((~from_store.labels).sum())} dismissed)"
+    )
     table = Table("held-out sellers", "previous model", "new model", "change")
     for name in ("ap", "precision", "recall", "calibration_error"):
         now = new.figures[name]
@@ -95,6 +100,73 @@ def retrain_command(
     )
     save_model(new, target)
     console.print(f"model saved to {target}")
+    if rescore:
+        _register_and_rescore(new)
+
+
+def _verdict_rows() -> Any:
+    from countermark.cli.common import app_context
+    from countermark.core.db import unit_of_work
+    from countermark.detect.verdict_training import verdict_rows
+
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        return verdict_rows(session=session)
+
+
+def _fit(rows: Any, references: Any, brand_rules: Any, target_precision: float, seed: int,
+         previous_model: Any) -> tuple[Any, dict[str, float] | None]:  # fmt: skip
+    from countermark.detect.training import fit_model, held_out_figures, split_by_seller
+
+    split = split_by_seller(rows.labels, rows.groups, seed)
+    new = fit_model(rows.X, rows.labels, rows.groups, split, references, rules=brand_rules,
+                    target_precision=target_precision, seed=seed)  # fmt: skip
+    previous = None
+    if previous_model is not None:
+        previous = held_out_figures(previous_model, rows.X[split.held_out], rows.labels[split.held_out])
+    return new, previous
+
+
+def _register_and_rescore(model: Any) -> None:
+    from countermark.cli.common import app_context
+    from countermark.core.db import unit_of_work
+    from countermark.detect.stored_service import register_model, score_stored_listings
+
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        record = register_model(session=session, blobs=ctx.blobs, model=model)
+        with progress_bar("scoring stored listings") as update:
+            report = score_stored_listings(session=session, blobs=ctx.blobs, progress=update)
+    console.print(
+        f"model {record.version[:12]} active: {report.scored} stored listings scored again, "
+        f"{report.alerts_opened} alerts opened, {report.alerts_cleared} cleared"
+    )
+
+
+@app.command("run")
+def run_command(
+    model: Path | None = typer.Option(
+        None,
+        help="Model file to make active first (default: the active one, else <data_dir>/detect/model.pkl).",
+    ),
+) -> None:
+    """Score the stored listings that are new or changed since their last score, and report the alerts."""
+    from countermark.cli.common import app_context
+    from countermark.core.db import unit_of_work
+    from countermark.detect.model_store import load_model
+    from countermark.detect.stored_service import active_model_record, register_model, score_stored_listings
+
+    try:
+        with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+            if model is not None or active_model_record(session=session) is None:
+                register_model(session=session, blobs=ctx.blobs, model=load_model(_model_file(model)))
+            with progress_bar("scoring stored listings") as update:
+                report = score_stored_listings(session=session, blobs=ctx.blobs, progress=update)
+    except CountermarkError as exc:
+        raise _fail(exc) from None
+    console.print(
+        f"{report.seen} stored listings, {report.scored} scored with model "
+        f"{(report.model_version or '')[:12]}: "
+        f"{report.alerts_opened} alerts opened, {report.alerts_cleared} cleared"
+    )
 
 
 def _photo_hasher(base: Path) -> Any:

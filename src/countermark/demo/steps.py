@@ -34,6 +34,9 @@ def demo_steps() -> list[Step]:
         Step("genuine image banks", build_genuine_banks),
         Step("match listing images", match_listing_images),
     ]
+    from countermark.demo.detect import run_detection  # listing detection (issue 15)
+
+    steps.append(Step("listing detection", run_detection))
     from countermark.demo.targeting import run_targeting
 
     steps.append(Step("shipment targeting", run_targeting))

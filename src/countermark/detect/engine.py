@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from countermark.detect.facts import ListingFacts, References, SellerFacts
-from countermark.detect.reasons import reasons
+from countermark.detect.reasons import reason_codes, reasons
 from countermark.detect.rules import BrandRules, decide
 from countermark.detect.scorer import ListingScorer
 from countermark.detect.signals import FEATURES, Detector, Evidence, add_seller_context
@@ -65,6 +65,10 @@ class ScoredListing:
     signals: list[dict[str, Any]]
     reasons: list[str]
     rule: str | None = None
+    # The same reasons as codes and values (`reasons.reason_codes`), to render later in any language.
+    reason_codes: list[dict[str, Any]] = field(default_factory=list)
+    # The feature row the scorer read, in the model's feature order (NaN as None).
+    features: tuple[float | None, ...] = ()
 
 
 def facts_from_record(record: ListingIn, photo_hashes: Sequence[str] = ()) -> ListingFacts:
@@ -113,7 +117,7 @@ def score(
     )
     probabilities = model.scorer.predict_proba(rows)[:, 1]
     results = []
-    for (facts, _), evidence, probability in zip(listings, evidences, probabilities, strict=True):
+    for (facts, _), evidence, probability, row in zip(listings, evidences, probabilities, rows, strict=True):
         decision = decide(
             float(probability),
             brand=evidence.brand,
@@ -135,6 +139,8 @@ def score(
                 signals=[{"name": s.name, "strength": s.strength, **s.evidence} for s in evidence.signals],
                 reasons=reasons(evidence.signals, decision, float(probability), language),
                 rule=decision.rule,
+                reason_codes=reason_codes(evidence.signals, decision, float(probability)),
+                features=tuple(None if math.isnan(v) else float(v) for v in row),
             )
         )
     return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from countermark.detect.rules import Decision
 from countermark.detect.signals import Signal
@@ -149,14 +150,32 @@ def sentence(name: str, values: Mapping[str, str], language: str = "en") -> str:
         return templates["en"].format_map(dict.fromkeys(("mark", "text"), "?") | dict(values))
 
 
+def reason_codes(signals: Sequence[Signal], decision: Decision, probability: float) -> list[dict[str, Any]]:
+    """Why, as codes and values: the deciding rule (if any), the model's probability, then each signal
+    strongest first (`render` turns them into sentences in a language)."""
+    codes: list[dict[str, Any]] = []
+    if decision.rule is not None:
+        codes.append({"code": decision.rule, "params": dict(decision.detail)})
+    codes.append({"code": "score", "params": {"probability": f"{probability:.2f}"}})
+    for signal in sorted(signals, key=lambda s: -abs(s.strength)):
+        codes.append({"code": signal.name, "params": {k: str(v) for k, v in signal.evidence.items()}})
+    return codes
+
+
+def render(codes: Sequence[Mapping[str, Any]], language: str = "en") -> list[str]:
+    """The sentences of stored reason codes in a language (English when the language is not known)."""
+    return [
+        sentence(
+            str(item.get("code", "")),
+            {str(k): str(v) for k, v in dict(item.get("params") or {}).items()},
+            language,
+        )
+        for item in codes
+    ]
+
+
 def reasons(
     signals: Sequence[Signal], decision: Decision, probability: float, language: str = "en"
 ) -> list[str]:
     """Why: the deciding rule (if any), the model's probability, then each signal strongest first."""
-    lines = []
-    if decision.rule is not None:
-        lines.append(sentence(decision.rule, decision.detail, language))
-    lines.append(sentence("score", {"probability": f"{probability:.2f}"}, language))
-    for signal in sorted(signals, key=lambda s: -abs(s.strength)):
-        lines.append(sentence(signal.name, signal.evidence, language))
-    return lines
+    return render(reason_codes(signals, decision, probability), language)

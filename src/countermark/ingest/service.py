@@ -17,6 +17,7 @@ from countermark.core.blobs import BlobStore
 from countermark.core.errors import InvalidInput
 from countermark.core.ingestion import IngestContext, Outcome, RowRejected
 from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
+from countermark.detect.ingest_hook import score_ingested_listings
 from countermark.ingest.bulk import BatchRefused, collection_paused, new_batch, planned_each_time, write_batch
 from countermark.ingest.kinds import KINDS, KindSpec
 from countermark.ingest.parallel import check_batch, validate
@@ -141,6 +142,8 @@ def ingest_rows(
             _ingest_row(spec, ctx, row, report, default_source=source or label)
             if progress:
                 progress(report.read, max(total, report.read))
+    if kind == "listings" and (report.stored or report.updated):  # listing detection scores them (issue 15)
+        score_ingested_listings(session=session, blobs=blobs, owner_org_id=owner_org_id)
     record_audit(
         session=session,
         actor=actor,

@@ -18,6 +18,7 @@ from countermark.codes import queue_service as code_queues
 from countermark.core.clock import utcnow
 from countermark.core.errors import NotFound
 from countermark.core.http.deps import DbSession
+from countermark.detect import alert_service as detect_alerts
 from countermark.orgs.deps import PageViewer
 from countermark.orgs.visibility import Principal
 from countermark.targeting import queue_service as targeting_queues
@@ -79,6 +80,15 @@ register(QueueSource("clone_alerts", N_("Clone alerts to decide"), "/codes/alert
                      kinds=frozenset({"rights_holder"})))
 register(QueueSource("notices", N_("Notices awaiting a platform's answer"), "/cases", _notices,
                      kinds=frozenset({"rights_holder", "police"})))
+
+
+def _detection_alerts(session: Session, principal: Principal, now: datetime) -> Backlog:
+    count, oldest, first = detect_alerts.new_alert_backlog(session=session, principal=principal)
+    return Backlog(count, oldest, _href("/alerts/{id}", first))
+
+
+register(QueueSource("detection_alerts", N_("Detection alerts to review"), "/alerts", _detection_alerts,
+                     kinds=frozenset({"rights_holder", "platform", "police", "other"})))
 
 
 @router.get("/queue/{key}/next")

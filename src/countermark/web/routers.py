@@ -20,6 +20,7 @@ API_ROUTERS = (
     "countermark.share.psi_api",
     "countermark.share.requests_api",
     "countermark.detect.api",
+    "countermark.detect.alerts_api",
 )
 
 PAGE_ROUTERS = (
@@ -36,4 +37,5 @@ PAGE_ROUTERS = (
     "countermark.monitor.pages",
     "countermark.codes.pages",
     "countermark.targeting.pages",
+    "countermark.detect.alert_pages",
 )

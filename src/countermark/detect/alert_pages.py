@@ -1,0 +1,187 @@
+"""The alert queue pages: `/alerts` (filters, order by score or uncertain first) and `/alerts/{id}` (the
+listing, its photo beside the matched genuine photo, each signal with its evidence, the snapshot, and
+confirm / dismiss forms with keyboard shortcuts served from `/alerts/keys.js`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from countermark.core.clock import utcnow
+from countermark.core.errors import Forbidden
+from countermark.core.http.deps import DbSession, app_context, client_origin
+from countermark.core.http.params import RecordId
+from countermark.core.http.templating import render, request_locale
+from countermark.detect.alert_keys import KEYS_JS
+from countermark.detect.alert_service import (
+    STATUSES,
+    AlertFilters,
+    facets,
+    get_alert,
+    give_verdict,
+    list_alerts,
+    neighbours,
+    verdicts_of,
+)
+from countermark.detect.reasons import LANGUAGES
+from countermark.detect.reasons import render as render_reasons
+from countermark.fingerprint.hash_reads import genuine_photo_matches
+from countermark.observe.listing_reads import stored_listings
+from countermark.orgs.deps import PageViewer, check_csrf
+from countermark.orgs.visibility import owns
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for a message translated later
+    """Mark a message id for the catalogue without translating it here."""
+    return message
+
+
+# The reasons offered in one click each (stored in English, shown in the reader's language).
+DISMISS_REASONS = (
+    N_("genuine product"),
+    N_("authorised seller"),
+    N_("parody or commentary"),
+    N_("second-hand"),
+    N_("unrelated"),
+)
+CONFIRM_REASONS = (N_("counterfeit"), N_("piracy"), N_("lookalike mark"), N_("stolen photos"))
+
+
+def _language(locale: str | None) -> str:
+    chosen = (locale or "en").split("-")[0]
+    return chosen if chosen in LANGUAGES else "en"
+
+
+def _filters(status: str, brand: str | None, platform: str | None, country: str | None,
+             language: str | None, signal: str | None, order: str) -> AlertFilters:  # fmt: skip
+    return AlertFilters(status, brand or None, platform or None, country or None, language or None,
+                        signal or None, order).check()  # fmt: skip
+
+
+def _query(filters: AlertFilters) -> str:
+    values = {k: v for k, v in vars(filters).items() if v}
+    return urlencode(values)
+
+
+@router.get("/alerts/keys.js")
+def keys_script() -> Response:
+    """The review shortcuts (a file of this site: the pages allow no inline script)."""
+    return Response(KEYS_JS, media_type="text/javascript", headers={"cache-control": "max-age=3600"})
+
+
+@router.get("/alerts")
+def alerts_page(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    status: Annotated[str, Query(max_length=16)] = "new",
+    brand: Text = None,
+    platform: Text = None,
+    country: Text = None,
+    language: Text = None,
+    signal: Text = None,
+    order: Annotated[str, Query(max_length=16)] = "score",
+) -> Response:
+    """Alerts you may see, by score or uncertain first, filterable by brand, platform, country, language
+    and signal."""
+    filters = _filters(status, brand, platform, country, language, signal, order)
+    rows = list_alerts(session=session, principal=viewer.principal, filters=filters, limit=200)
+    lang = _language(request_locale(request))
+    items = [(a, s, render_reasons(s.reasons[:3], lang)) for a, s in rows]
+    return render(
+        request,
+        "alerts.html",
+        {
+            "viewer": viewer,
+            "active": "alerts",
+            "alert_rows": items,
+            "filters": filters,
+            "query": _query(filters),
+            "facets": facets(session=session, principal=viewer.principal),
+            "statuses": STATUSES,
+        },
+    )
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(
+    alert_id: RecordId,
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    status: Annotated[str, Query(max_length=16)] = "new",
+    brand: Text = None,
+    platform: Text = None,
+    country: Text = None,
+    language: Text = None,
+    signal: Text = None,
+    order: Annotated[str, Query(max_length=16)] = "score",
+) -> Response:
+    """One alert: the listing, photos, signals with their evidence, snapshot, verdict forms."""
+    filters = _filters(status, brand, platform, country, language, signal, order)
+    alert, score = get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
+    listing = next(iter(stored_listings(session=session, ids=[alert.listing_id])), None)
+    previous, following = neighbours(
+        session=session, principal=viewer.principal, filters=filters, alert_id=alert.id
+    )
+    lang = _language(request_locale(request))
+    writer = "write" in viewer.principal.scopes and owns(viewer.principal, alert.owner_org_id)
+    return render(
+        request,
+        "alert_detail.html",
+        {
+            "viewer": viewer,
+            "active": "alerts",
+            "alert": alert,
+            "score": score,
+            "listing": listing,
+            "reasons": render_reasons(score.reasons, lang),
+            "photos": genuine_photo_matches(
+                session=session, principal=viewer.principal, listing_id=alert.listing_id
+            ),
+            "verdicts": verdicts_of(session=session, alert_id=alert.id),
+            "previous": previous,
+            "following": following,
+            "query": _query(filters),
+            "writer": writer,
+            "dismiss_reasons": DISMISS_REASONS,
+            "confirm_reasons": CONFIRM_REASONS,
+        },
+    )
+
+
+@router.post("/alerts/{alert_id}/verdict")
+def verdict_form(
+    alert_id: RecordId,
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    verdict: Annotated[str, Form(max_length=16)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    next_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    back: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Confirm or dismiss, then go to the next alert of the queue (or back to the queue)."""
+    check_csrf(viewer.web_session, csrf_token)
+    if "write" not in viewer.principal.scopes:
+        raise Forbidden("this needs the 'write' scope")
+    give_verdict(
+        session=session,
+        blobs=app_context(request).blobs,
+        principal=viewer.principal,
+        alert_id=alert_id,
+        verdict=verdict,
+        reason=reason,
+        at=utcnow(),
+        origin=client_origin(request),
+    )
+    query = back if back and "//" not in back and not back.startswith(("/", "\\")) else ""
+    target = f"/alerts/{next_id}" if next_id else "/alerts"
+    return RedirectResponse(f"{target}?{query}" if query else target, status_code=303)

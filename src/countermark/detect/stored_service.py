@@ -1,0 +1,263 @@
+"""Scoring stored listings: the active model (kept in the blob store), and the listings new or changed since
+their last score, scored in batches; alerts raised above the operating threshold.
+
+A listing is scored again when its version changed or the active model did (after `detect retrain`).
+Services never commit: the caller owns the transaction. Scoring is CPU work: callers run it in a
+command, a batch job or a thread-pool route, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from countermark.core.blobs import BlobStore
+from countermark.core.clock import utcnow
+from countermark.core.errors import NotFound
+from countermark.core.storage import store_blob
+from countermark.detect.engine import FORMAT, DetectionModel, ScoredListing, score
+from countermark.detect.facts import ListingFacts, SellerFacts
+from countermark.detect.models import DetectionAlert, DetectionModelRecord, DetectionVerdict, ListingScore
+from countermark.fingerprint.hash_reads import pdq_of_blobs
+from countermark.observe.listing_reads import StoredListing, listing_versions, stored_listings
+
+BATCH = 1000
+PAGE = 5000
+Progress = Callable[[int, int], None]
+
+_LOADED: dict[str, DetectionModel] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class ScoringReport:
+    """What a scoring run did: listings looked at, scored, alerts opened, and with which model."""
+
+    model_version: str | None = None
+    seen: int = 0
+    scored: int = 0
+    alerts_opened: int = 0
+    alerts_cleared: int = 0
+    alert_ids: list[int] = field(default_factory=list)
+
+
+def register_model(*, session: Session, blobs: BlobStore, model: DetectionModel) -> DetectionModelRecord:
+    """Keep the model in the blob store and make it the active one (its version is its SHA-256)."""
+    data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    version = hashlib.sha256(data).hexdigest()
+    found = session.scalar(select(DetectionModelRecord).where(DetectionModelRecord.version == version))
+    session.execute(update(DetectionModelRecord).values(active=False))
+    if found is not None:
+        found.active = True
+        session.flush()
+        return found
+    digest = store_blob(session=session, blobs=blobs, data=data, media_type="application/x-python-pickle")
+    figures = {k: float(v) for k, v in model.figures.items() if v == v}  # NaN is not JSON
+    record = DetectionModelRecord(
+        version=version, blob_sha256=digest, threshold=model.threshold, figures=figures, active=True
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def active_model_record(*, session: Session) -> DetectionModelRecord | None:
+    """The model stored listings are scored with, if one was registered."""
+    return session.scalar(
+        select(DetectionModelRecord)
+        .where(DetectionModelRecord.active.is_(True))
+        .order_by(DetectionModelRecord.id.desc())
+        .limit(1)
+    )
+
+
+def load_registered(*, blobs: BlobStore, record: DetectionModelRecord) -> DetectionModel:
+    """The registered model (bytes written by this installation's retrain, pinned by their digest)."""
+    with _LOCK:
+        if record.version not in _LOADED:
+            data = blobs.get(record.blob_sha256)
+            if hashlib.sha256(data).hexdigest() != record.version:
+                raise NotFound("the stored detection model does not match its version: retrain")
+            model = pickle.loads(data)
+            if not isinstance(model, DetectionModel) or getattr(model, "format", None) != FORMAT:
+                raise NotFound(
+                    "the stored detection model is from another version: run `countermark detect retrain`"
+                )
+            _LOADED.clear()  # one model at a time is enough
+            _LOADED[record.version] = model
+        return _LOADED[record.version]
+
+
+def _facts(
+    listing: StoredListing, hashes: dict[str, str], confirmed: dict[str, int]
+) -> tuple[ListingFacts, SellerFacts | None]:
+    facts = ListingFacts(
+        key=f"{listing.source}:{listing.external_id}",
+        platform=listing.platform,
+        title=listing.title,
+        description=listing.description or "",
+        url=listing.url,
+        language=listing.language,
+        price=float(listing.price) if isinstance(listing.price, Decimal) else None,
+        currency=listing.currency,
+        seller=listing.seller_handle,
+        ships_from=listing.ships_from,
+        observed_at=listing.observed_at,
+        photo_hashes=tuple(hashes[d] for d in listing.images if d in hashes),
+    )
+    seller = None
+    if listing.seller_handle:
+        seller = SellerFacts(
+            platform=listing.platform,
+            handle=listing.seller_handle,
+            country=listing.seller_country,
+            joined_at=listing.seller_joined_at,
+            confirmed_infringements=confirmed.get(listing.seller_handle, 0),
+        )
+    return facts, seller
+
+
+def seller_key(platform: str, handle: str | None, listing_id: int = 0) -> str:
+    """The seller a listing is grouped under for training splits (its own group when unknown)."""
+    return handle if handle else f"unknown:{listing_id}"
+
+
+def _confirmed_by_seller(session: Session, owner_ids: set[int]) -> dict[str, int]:
+    rows = session.execute(
+        select(DetectionVerdict.seller, func.count(func.distinct(DetectionVerdict.listing_id)))
+        .join(DetectionAlert, DetectionAlert.id == DetectionVerdict.alert_id)
+        .where(DetectionAlert.status == "confirmed", DetectionVerdict.verdict == "confirm")
+        .where(DetectionVerdict.owner_org_id.in_(sorted(owner_ids)))
+        .group_by(DetectionVerdict.seller)
+    )
+    return {seller: int(count) for seller, count in rows}
+
+
+def _store(
+    session: Session,
+    listing: StoredListing,
+    item: ScoredListing,
+    version: str,
+    report: ScoringReport,
+    found: tuple[ListingScore | None, DetectionAlert | None],
+) -> None:
+    now = utcnow()
+    row, alert = found
+    if row is None:
+        row = ListingScore(listing_id=listing.id, owner_org_id=listing.owner_org_id)
+        session.add(row)
+    row.listing_version = listing.version
+    row.model_version = version
+    row.score = item.probability
+    row.threshold = item.threshold
+    row.alert = item.alert
+    row.brand = item.brand[:200] if item.brand else None
+    row.product = item.product[:200] if item.product else None
+    row.platform = listing.platform[:100]
+    row.language = listing.language
+    row.country = listing.ships_from
+    row.seller = listing.seller_handle
+    row.rule = item.rule
+    row.reasons = item.reason_codes
+    row.signals = item.signals
+    row.signal_names = " ".join(sorted({str(s["name"]) for s in item.signals}))[:1000]
+    row.features = list(item.features)
+    row.scored_at = now
+    if item.alert and alert is None:
+        alert = DetectionAlert(listing_id=listing.id, owner_org_id=listing.owner_org_id, status="new",
+                               created_at=now, updated_at=now)  # fmt: skip
+        session.add(alert)
+        session.flush()
+        report.alerts_opened += 1
+        report.alert_ids.append(alert.id)
+    elif item.alert and alert is not None and alert.status == "cleared":
+        alert.status, alert.updated_at = "new", now
+        report.alerts_opened += 1
+        report.alert_ids.append(alert.id)
+    elif not item.alert and alert is not None and alert.status == "new":
+        alert.status, alert.updated_at = "cleared", now
+        report.alerts_cleared += 1
+
+
+def _score_batch(
+    session: Session,
+    blobs: BlobStore,
+    model: DetectionModel,
+    version: str,
+    ids: Sequence[int],
+    report: ScoringReport,
+) -> None:
+    listings = stored_listings(session=session, ids=ids)
+    if not listings:
+        return
+    hashes = pdq_of_blobs(session=session, digests=[d for listing in listings for d in listing.images])
+    confirmed = _confirmed_by_seller(session, {listing.owner_org_id for listing in listings})
+    results = score(model, [_facts(listing, hashes, confirmed) for listing in listings])
+    ids = [listing.id for listing in listings]
+    scores = {
+        r.listing_id: r for r in session.scalars(select(ListingScore).where(ListingScore.listing_id.in_(ids)))
+    }
+    alerts = {
+        a.listing_id: a
+        for a in session.scalars(select(DetectionAlert).where(DetectionAlert.listing_id.in_(ids)))
+    }
+    for listing, item in zip(listings, results, strict=True):
+        _store(session, listing, item, version, report, (scores.get(listing.id), alerts.get(listing.id)))
+    session.flush()
+    report.scored += len(listings)
+
+
+def score_stored_listings(
+    *,
+    session: Session,
+    blobs: BlobStore,
+    owner_org_id: int | None = None,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+) -> ScoringReport:
+    """Score every stored listing (of one owner, when given) that is new or changed since its last score,
+    or was scored by another model than the active one; nothing when no model is registered."""
+    report = ScoringReport()
+    record = active_model_record(session=session)
+    if record is None:
+        return report
+    model = load_registered(blobs=blobs, record=record)
+    report.model_version = record.version
+    after = 0
+    while True:
+        page = listing_versions(session=session, after_id=after, limit=PAGE, owner_org_id=owner_org_id)
+        if not page:
+            break
+        after = page[-1][0]
+        report.seen += len(page)
+        known = dict(
+            session.execute(
+                select(ListingScore.listing_id, ListingScore.listing_version)
+                .where(ListingScore.listing_id.between(page[0][0], after))
+                .where(ListingScore.model_version == record.version)
+            ).all()
+        )
+        todo = [listing_id for listing_id, version in page if known.get(listing_id) != version]
+        for start in range(0, len(todo), batch):
+            _score_batch(session, blobs, model, record.version, todo[start : start + batch], report)
+        if progress:
+            progress(report.seen, report.seen)
+    return report
+
+
+def listing_ids_scored(*, session: Session, ids: Iterable[int]) -> dict[int, ListingScore]:
+    """The stored scores of these listings, by listing id (no visibility: callers filter first)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {
+        row.listing_id: row
+        for row in session.scalars(select(ListingScore).where(ListingScore.listing_id.in_(wanted)))
+    }

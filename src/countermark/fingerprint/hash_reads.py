@@ -1,0 +1,62 @@
+"""What listing detection reads of hashed images: the PDQ hash of stored blobs, when the fingerprint step
+has computed one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from countermark.fingerprint.models import FingerprintEntry, ImageHash, ListingImageMatch
+from countermark.orgs.visibility import Principal, visible_clause
+
+
+def pdq_of_blobs(*, session: Session, digests: Iterable[str]) -> dict[str, str]:
+    """Blob digest → PDQ hex for the blobs among these that were hashed (listing images) or enrolled in a
+    bank (reference images)."""
+    wanted = sorted(set(digests))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(ImageHash.blob_sha256, ImageHash.pdq).where(
+                ImageHash.blob_sha256.in_(wanted[start : start + 500]), ImageHash.pdq.is_not(None)
+            )
+        )
+        found.update({digest: pdq for digest, pdq in rows if pdq})
+        enrolled = session.execute(
+            select(FingerprintEntry.blob_sha256, FingerprintEntry.signal).where(
+                FingerprintEntry.blob_sha256.in_(wanted[start : start + 500]),
+                FingerprintEntry.signal_type == "pdq",
+            )
+        )
+        for digest, signal in enrolled:
+            if digest and signal:
+                found.setdefault(digest, signal)
+    return found
+
+
+def genuine_photo_matches(
+    *, session: Session, principal: Principal, listing_id: int, limit: int = 4
+) -> list[tuple[str, str, str | None, int]]:
+    """(listing photo, matched genuine photo, label, distance) for the listing's stored image matches whose
+    bank entry the principal may see and which keep their image, closest first."""
+    query = (
+        select(
+            ListingImageMatch.blob_sha256,
+            FingerprintEntry.blob_sha256,
+            FingerprintEntry.label,
+            ListingImageMatch.distance,
+        )
+        .join(FingerprintEntry, FingerprintEntry.id == ListingImageMatch.entry_id)
+        .where(
+            ListingImageMatch.listing_id == listing_id,
+            FingerprintEntry.blob_sha256.is_not(None),
+            visible_clause(FingerprintEntry, principal),
+        )
+        .order_by(ListingImageMatch.distance, ListingImageMatch.id)
+        .limit(limit)
+    )
+    return [
+        (photo, genuine or "", label, distance) for photo, genuine, label, distance in session.execute(query)
+    ]
