@@ -11,6 +11,7 @@ from countermark.core.db import Base
 from countermark.detect import models as detect_models  # noqa: F401
 from countermark.fingerprint import models as fingerprint_models
 from countermark.ledger import models as ledger_models  # noqa: F401
+from countermark.link import models as link_models  # noqa: F401
 from countermark.monitor import models as monitor_models  # noqa: F401
 from countermark.observe import models as observe_models
 from countermark.orgs import models as orgs_models

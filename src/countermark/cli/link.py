@@ -1,4 +1,5 @@
-"""`countermark link run|show|why`: link a world's accounts, shops and consignments into networks."""
+"""`countermark link run|show|why`: link the stored accounts, shops, listings and consignments into networks
+(or, with --world, a world directory's files into a JSON run)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from countermark.cli.common import cli_settings, console, err_console
+from countermark.cli.common import app_context, cli_settings, console, err_console
+from countermark.core.db import unit_of_work
+from countermark.link.models import LinkNetwork
+from countermark.orgs.visibility import SYSTEM
 
 app = typer.Typer(
     help="Network linking: accounts, shops, domains and consignors of one operator.", no_args_is_help=True
@@ -25,19 +31,15 @@ def _load(path: Path) -> dict[str, Any]:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise typer.BadParameter(
-            f"no readable linking run at {path} (run `countermark link run` first): {exc}"
+            f"no readable linking run at {path} (write one with `countermark link run --world DIR`): {exc}"
         ) from exc
     if not isinstance(saved, dict):
         raise typer.BadParameter(f"{path} is not a linking run")
     return saved
 
 
-@app.command("run")
-def run_command(
-    world: Path | None = typer.Option(None, help="World directory to link (default <data_dir>/world)."),
-    out: Path | None = typer.Option(None, help="Where to keep the run (default <data_dir>/link/run.json)."),
-) -> None:
-    """Link every account, shop and consignment of the world; ids of earlier networks are kept."""
+def _world_run(world: Path, out: Path | None) -> None:
+    """Link a world directory's files and keep the run as JSON (the evaluation's way)."""
     from countermark.eval.link import reference_hashes, world_parties, world_photos
     from countermark.eval.world_files import read_world
     from countermark.link.engine import run_linking
@@ -45,7 +47,7 @@ def run_command(
 
     target = _run_file(out)
     previous = _load(target) if target.is_file() else {}
-    files = read_world(world or cli_settings().world_dir)
+    files = read_world(world)
     cache: dict[Path, str | None] = {}
     photos = world_photos(files, cache)
     run = run_linking(
@@ -65,12 +67,132 @@ def run_command(
     )
 
 
+@app.command("run")
+def run_command(
+    org: int | None = typer.Option(None, help="Link only this organisation's records (default: every one)."),
+    world: Path | None = typer.Option(None, help="Link a world directory's files instead of the store."),
+    out: Path | None = typer.Option(None, help="With --world: where to keep the run (JSON)."),
+) -> None:
+    """Link the stored accounts, shops, listings and consignments of each organisation into networks.
+
+    Each organisation's own records are linked and its networks stored, owned by it; a network keeps its
+    id when members join. With --world, a world directory's files are linked and kept as JSON instead.
+    """
+    if world is not None:
+        _world_run(world, out)
+        return
+    from countermark.demo.link import link_organisation, organisations_with_records
+
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        owners = [org] if org is not None else organisations_with_records(session)
+        for owner in owners:
+            summary = link_organisation(
+                session=session, owner_org_id=owner, actor="cli", progress=err_console.log
+            )
+            console.print(
+                f"organisation {owner}: {summary.parties} parties, {summary.networks} networks, "
+                f"{summary.operator_groups} same-owner groups, {summary.hubs} hub values kept off the links, "
+                f"{summary.kept} networks kept their id, {summary.dissolved} dissolved "
+                f"({summary.seconds.get('total', 0.0):.1f} s)"
+            )
+        if not owners:
+            console.print("nothing stored to link")
+
+
+def _find_network(session: Session, network: str) -> LinkNetwork:
+    from countermark.link.service import get_network
+
+    if network.isdigit():
+        return get_network(session=session, principal=SYSTEM, network_id=int(network))
+    rows = session.scalars(
+        select(LinkNetwork).where(LinkNetwork.key == network).order_by(LinkNetwork.id)
+    ).all()
+    if len(rows) != 1:
+        raise typer.BadParameter(
+            f"{len(rows)} stored networks have the key {network}: give the network's number instead"
+        )
+    return rows[0]
+
+
 @app.command("show")
 def show_command(
-    network: str | None = typer.Argument(None, help="A network id (all networks when omitted)."),
-    out: Path | None = typer.Option(None, help="The run file (default <data_dir>/link/run.json)."),
+    network: str | None = typer.Argument(None, help="A network's number or key (all networks when omitted)."),
+    out: Path | None = typer.Option(None, help="Read a --world run file instead of the store."),
 ) -> None:
-    """The networks of the last run, or one network's members."""
+    """The stored networks, or one network's members with the evidence that ties each in."""
+    if out is not None:
+        _show_file(network, out)
+        return
+    from countermark.link.service import member_chain, network_parts, visible_networks
+
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        if network is None:
+            rows, total = visible_networks(session=session, principal=SYSTEM, limit=500)
+            table = Table(
+                "#",
+                "network",
+                "org",
+                "score",
+                "members",
+                "by kind",
+                "same owner",
+                title=f"Networks ({total})",
+            )
+            for row in rows:
+                kinds = ", ".join(f"{v} {k}" for k, v in sorted(row.kinds.items()))
+                same = "yes" if row.operator else ""
+                table.add_row(
+                    str(row.id),
+                    row.key,
+                    str(row.owner_org_id),
+                    f"{row.score:.2f}",
+                    str(row.size),
+                    kinds,
+                    same,
+                )
+            console.print(table)
+            return
+        found = _find_network(session, network)
+        members, edges = network_parts(session=session, network_id=found.id)
+        same = ", same-owner group" if found.operator else ""
+        title = f"{found.key} (#{found.id}, score {found.score:.2f}{same})"
+        table = Table("member", "kind", "label", "tied by", title=title)
+        for member in members:
+            chain = member_chain(members, edges, member.key)
+            table.add_row(
+                member.key, member.kind, member.label, " → ".join(e.evidence for e in chain) or "(root)"
+            )
+        console.print(table)
+
+
+@app.command("why")
+def why_command(
+    member: str = typer.Argument(..., help="A member key, e.g. account:12, listing:40, shipment:7."),
+    out: Path | None = typer.Option(None, help="Read a --world run file instead of the store."),
+) -> None:
+    """Why a member sits in its network: the chain of evidence from the network's root to it."""
+    if out is not None:
+        _why_file(member, out)
+        return
+    from countermark.link.service import member_chain, network_parts, networks_of_member
+
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        found = networks_of_member(session=session, principal=SYSTEM, member_key=member)
+        if not found:
+            console.print(f"{member} is in no network")
+            raise typer.Exit(code=1)
+        for network in found:
+            members, edges = network_parts(session=session, network_id=network.id)
+            label = " (same-owner group)" if network.operator else ""
+            console.print(
+                f"{member} is in {network.key} (#{network.id}, organisation {network.owner_org_id}){label}"
+            )
+            for edge in member_chain(members, edges, member):
+                console.print(f"  {edge.a} — {edge.evidence}: {edge.detail} — {edge.b}")
+
+
+def _show_file(network: str | None, out: Path) -> None:
+    """The networks of a --world run file, or one network's members."""
     saved = _load(_run_file(out))
     if network is None:
         table = Table("network", "score", "members", "by kind", "operator", title="Networks")
@@ -95,12 +217,8 @@ def show_command(
     console.print(table)
 
 
-@app.command("why")
-def why_command(
-    member: str = typer.Argument(..., help="A party key, e.g. sim:A-0010 or sim-customs:S-000001."),
-    out: Path | None = typer.Option(None, help="The run file (default <data_dir>/link/run.json)."),
-) -> None:
-    """Why a party sits in its network: the chain of evidence from the network's root to it."""
+def _why_file(member: str, out: Path) -> None:
+    """Why a party of a --world run file sits in its network."""
     from countermark.link.report import why
 
     answer = why(_load(_run_file(out)), member)

@@ -58,6 +58,9 @@ def demo_steps() -> list[Step]:
     from countermark.demo.monitor import crawl_world
 
     steps.append(Step("crawl the served world", crawl_world))
+    from countermark.demo.link import run_linking_step
+
+    steps.append(Step("network linking", run_linking_step))
     from countermark.demo.share import run_sharing
 
     steps.append(Step("sharing between two instances", run_sharing))

@@ -134,7 +134,14 @@ def shipment_links(
     if len(rows) < 3:
         return []
     frame = pd.DataFrame(rows)
-    pairs = resolve([frame], CONSIGNOR_MODEL, progress=progress)
+    from splink.internals.exceptions import EMTrainingException
+
+    try:
+        pairs = resolve([frame], CONSIGNOR_MODEL, progress=progress)
+    except EMTrainingException as exc:  # too few consignments to learn from: no fuzzy consignor links
+        if progress is not None:
+            progress(f"consignor model not trained ({exc}); consignments link by seller id and contact only")
+        return []
     return [
         Link(
             p.left,

@@ -21,6 +21,7 @@ API_ROUTERS = (
     "countermark.share.requests_api",
     "countermark.detect.api",
     "countermark.detect.alerts_api",
+    "countermark.link.api",
 )
 
 PAGE_ROUTERS = (
@@ -38,4 +39,5 @@ PAGE_ROUTERS = (
     "countermark.codes.pages",
     "countermark.targeting.pages",
     "countermark.detect.alert_pages",
+    "countermark.link.pages",
 )

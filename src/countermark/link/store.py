@@ -1,0 +1,237 @@
+"""Stored records as the engine's parties, and the engine's networks grown back into stored members.
+
+Pure: the caller reads an organisation's accounts, listings and consignments (with the identifiers
+ingestion extracted from them) into `StoreRecords`; `parties_of` turns them into parties (an account's
+listings lend it their identifiers, as the evaluation's reader does); `grown_networks` adds to each
+network the listings of its accounts and the domains of its shops, each tied in by an edge of its own,
+and recomputes every member's chain of evidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from countermark.link.engine import LinkRun
+from countermark.link.evidence import Link, Party, Value
+from countermark.link.networks import Cluster, chains
+
+SHOP_PLATFORMS = frozenset({"web", "shop", "website"})
+OWN_WEBSITE = "own website"  # how a declaration names a seller selling from its own shop
+
+
+@dataclass(frozen=True)
+class StoredAccount:
+    """A stored seller account or web shop, with the identifiers seen in its profile."""
+
+    id: int
+    platform: str
+    handle: str
+    display_name: str = ""
+    country: str = ""
+    bio: str = ""
+    profile_url: str = ""
+    seen_at: datetime | None = None
+    values: frozenset[Value] = frozenset()
+    authorised_for: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StoredListing:
+    """A stored listing: its seller account (when stored), address, and the identifiers seen in it."""
+
+    id: int
+    account_id: int | None
+    platform: str
+    url: str
+    title: str
+    observed_at: datetime | None = None
+    values: frozenset[Value] = frozenset()
+
+
+@dataclass(frozen=True)
+class StoredShipment:
+    """A stored consignment's sender side: consignor, its contact identifiers, the seller it names."""
+
+    id: int
+    name: str = ""
+    address: str = ""
+    country: str = ""
+    declared_on: datetime | None = None
+    values: frozenset[Value] = frozenset()
+    marketplace: str = ""
+    seller_id: str = ""
+
+
+@dataclass
+class StoreRecords:
+    """What one organisation's store holds for linking."""
+
+    accounts: list[StoredAccount] = field(default_factory=list)
+    listings: list[StoredListing] = field(default_factory=list)
+    shipments: list[StoredShipment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A network member ready to store."""
+
+    key: str
+    kind: str
+    label: str
+    record_type: str | None
+    record_id: int | None
+    seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class GrownNetwork:
+    """A network of the run with its listings and domains added, and each member's chain."""
+
+    key: str
+    score: float
+    operator: bool
+    members: list[Member]
+    links: list[Link]
+    chains: dict[str, list[Link]]
+
+
+def account_key(account_id: int) -> str:
+    return f"account:{account_id}"
+
+
+def is_shop(platform: str) -> bool:
+    return platform.strip().lower() in SHOP_PLATFORMS
+
+
+def host_of(address: str) -> str | None:
+    """The lower-cased host of an address or bare domain, without a leading www."""
+    text = address.strip()
+    if not text:
+        return None
+    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    host = host.lower().removeprefix("www.")
+    return host if "." in host else None
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line for line in text.splitlines() if line.strip())
+
+
+def parties_of(records: StoreRecords) -> list[Party]:
+    """Accounts, shops and consignments as parties; a listing's identifiers count for its account."""
+    lent: dict[int, set[Value]] = defaultdict(set)
+    for listing in records.listings:
+        if listing.account_id is not None:
+            lent[listing.account_id] |= listing.values
+    parties: list[Party] = []
+    by_handle: dict[tuple[str, str], str] = {}
+    for account in records.accounts:
+        key = account_key(account.id)
+        by_handle[(account.platform.lower(), account.handle.lower())] = key
+        parties.append(
+            Party(
+                key=key,
+                kind="shop" if is_shop(account.platform) else "account",
+                platform=account.platform,
+                handle=account.handle,
+                name=account.display_name,
+                country=account.country,
+                values=frozenset(account.values | lent.get(account.id, set())),
+                lines=_lines(account.bio),
+                authorised_for=account.authorised_for,
+                seen_at=account.seen_at.date().isoformat() if account.seen_at else None,
+            )
+        )
+    for shipment in records.shipments:
+        platform = shipment.marketplace.strip().lower()
+        platform = "web" if platform == OWN_WEBSITE else platform
+        seller = by_handle.get((platform, shipment.seller_id.strip().lower())) if shipment.seller_id else None
+        parties.append(
+            Party(
+                key=f"shipment:{shipment.id}",
+                kind="shipment",
+                name=shipment.name,
+                address=shipment.address,
+                country=shipment.country,
+                values=shipment.values,
+                seller=seller,
+            )
+        )
+    return parties
+
+
+def _label(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def grown_networks(run: LinkRun, records: StoreRecords) -> list[GrownNetwork]:
+    """Each network of the run with its members' listings and shops' domains, and every member's chain
+    of evidence from the network's root (an account or shop when it has one)."""
+    accounts = {account_key(a.id): a for a in records.accounts}
+    shipments = {f"shipment:{s.id}": s for s in records.shipments}
+    listings_of: dict[str, list[StoredListing]] = defaultdict(list)
+    for listing in records.listings:
+        if listing.account_id is not None:
+            listings_of[account_key(listing.account_id)].append(listing)
+    grown: list[GrownNetwork] = []
+    for network in run.networks:
+        members: dict[str, Member] = {}
+        links = list(network.links)
+        for key in network.members:
+            if key in accounts:
+                account = accounts[key]
+                kind = "shop" if is_shop(account.platform) else "account"
+                name = f"{account.platform}/{account.handle}"
+                members[key] = Member(key, kind, _label(name), "account", account.id, account.seen_at)
+            elif key in shipments:
+                shipment = shipments[key]
+                name = f"{shipment.name or '?'} ({shipment.country or '?'})"
+                members[key] = Member(
+                    key, "consignor", _label(name), "shipment", shipment.id, shipment.declared_on
+                )
+        for key in list(members):
+            if key not in accounts:
+                continue
+            account = accounts[key]
+            hosts: dict[str, datetime | None] = {}
+            if is_shop(account.platform):
+                for address in (account.handle, account.profile_url):
+                    if (host := host_of(address)) is not None:
+                        hosts.setdefault(host, account.seen_at)
+            for listing in listings_of.get(key, ()):
+                listing_key = f"listing:{listing.id}"
+                members[listing_key] = Member(
+                    listing_key, "listing", _label(listing.title or listing.url), "listing", listing.id,
+                    listing.observed_at,
+                )  # fmt: skip
+                links.append(Link(key, listing_key, "listed_by", f"listed by {account.handle}", strong=True))
+                if is_shop(account.platform) and (host := host_of(listing.url)) is not None:
+                    hosts.setdefault(host, listing.observed_at)
+            for host, seen in hosts.items():
+                domain_key = f"domain:{host}"
+                if domain_key not in members:
+                    members[domain_key] = Member(domain_key, "domain", host, None, None, seen)
+                links.append(Link(key, domain_key, "hosted_on", f"shop on {host}", strong=True))
+        ordered = tuple(sorted(members))
+        roots = [k for k in network.members if k in accounts] or list(network.members)
+        grown.append(
+            GrownNetwork(
+                key=network.id,
+                score=network.score,
+                operator=network.operator,
+                members=[members[k] for k in ordered],
+                links=links,
+                chains=chains(Cluster(ordered, tuple(links)), roots[0]),
+            )
+        )
+    return grown
+
+
+def previous_of(assignment: Mapping[str, str], keys: Sequence[str]) -> dict[str, str]:
+    """The former network key of each party the engine links (listings and domains follow accounts)."""
+    wanted = set(keys)
+    return {member: network for member, network in assignment.items() if member in wanted}
