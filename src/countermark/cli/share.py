@@ -5,30 +5,94 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from countermark.cli.common import app_context, console, err_console
+from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.orgs.visibility import Principal
 
 app = typer.Typer(
     help="Share with partner instances: STIX 2.1 over TAXII 2.1, private matching.", no_args_is_help=True
 )
 
 
+@contextmanager
+def share_context() -> Iterator[AppContext]:
+    """The command's context, with the store's key for partner secrets registered (`share.token_vault`)."""
+    from countermark.share.token_vault import use_keys
+
+    with app_context() as ctx:
+        use_keys(ctx.engine, ctx.settings.keys_dir)
+        yield ctx
+
+
 @app.command("partners")
 def partners_command() -> None:
     """List the partner instances, where they are and how we match with them."""
-    from countermark.share.partners_service import list_partners, subscriptions_of
+    from countermark.share.partners_service import issued_token, list_partners, subscriptions_of
 
-    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
-        table = Table("id", "name", "API root", "matching", "collections followed")
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
+        table = Table(
+            "id",
+            "name",
+            "API root",
+            "matching",
+            "enabled",
+            "their token",
+            "our token",
+            "collections followed",
+        )
         for partner in list_partners(session):
             subs = ", ".join(s.title for s in subscriptions_of(session, partner)) or "-"
-            table.add_row(str(partner.id), partner.name, partner.api_root_url, partner.matching, subs)
+            ours = issued_token(session, partner)
+            table.add_row(
+                str(partner.id),
+                partner.name,
+                partner.api_root_url,
+                partner.matching,
+                "yes" if partner.enabled else "no",
+                partner.token_hint or "-",
+                f"cm_{ours.prefix}_…{' (revoked)' if ours.revoked_at else ''}" if ours else "-",
+                subs,
+            )
         console.print(table)
+
+
+@app.command("partner-token")
+def partner_token_command(
+    partner: str = typer.Option(..., help="The partner (name or id)."),
+    token: str = typer.Option(
+        ..., prompt=True, hide_input=True, help="The token the partner issued us (empty: forget it)."
+    ),
+) -> None:
+    """Keep the token a partner issued us, sealed with this instance's key."""
+    from countermark.share.partners_service import get_partner, set_partner_token
+
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
+        found = get_partner(session, name_or_id=partner)
+        set_partner_token(session, partner=found, raw=token or None)
+        console.print(f"partner {found.name}: token {found.token_hint or 'forgotten'}")
+
+
+@app.command("partner-reissue")
+def partner_reissue_command(
+    partner: str = typer.Option(..., help="The partner (name or id)."),
+    days: int = typer.Option(90, help="Days until the new token expires (1 to 730)."),
+) -> None:
+    """Revoke the token we issued a partner and print a new one (shown once)."""
+    from countermark.share.partners_service import get_partner, reissue_token
+
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
+        raw = reissue_token(session, partner=get_partner(session, name_or_id=partner), expires_in_days=days)
+        console.print("the previous token is revoked; give the partner this one (shown once):")
+        typer.echo(raw)
 
 
 @app.command("partner-add")
@@ -46,7 +110,7 @@ def partner_add_command(
     from countermark.orgs.service import get_organisation_by_name_or_raise
     from countermark.share.partners_service import register_partner
 
-    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
         org = get_organisation_by_name_or_raise(session=session, name=acting_org)
         new = register_partner(
             session,
@@ -77,7 +141,7 @@ def collection_add_command(
     from countermark.share.collections_service import create_collection, grant
     from countermark.share.partners_service import get_partner
 
-    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
         owner = get_organisation_by_name_or_raise(session=session, name=org)
         collection = create_collection(session, title=title, owner_org_id=owner.id, sharing_group_id=group)
         for spec in partner:
@@ -105,7 +169,7 @@ def publish_command(
     from countermark.share.collections_service import publish
     from countermark.share.models import ShareCollection
 
-    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
         for collection in session.scalars(select(ShareCollection).order_by(ShareCollection.id)):
             counts = publish(session, collection=collection, origin=origin or socket.getfqdn())
             console.print(f"{collection.title}: {counts.stored} new versions, {counts.unchanged} unchanged")
@@ -121,7 +185,7 @@ def sync_command(
     from countermark.share.partners_service import get_partner, list_partners
     from countermark.share.sync_service import sync_partner
 
-    with app_context() as ctx:
+    with share_context() as ctx:
         while True:
             with unit_of_work(ctx.sessions) as session:
                 ids = (
@@ -157,13 +221,13 @@ def export_command(
     """Write a collection as a STIX bundle, validated by stix2-validator (refused when it has errors)."""
     from sqlalchemy import select
 
-    from countermark.orgs.visibility import SYSTEM, Principal
+    from countermark.orgs.visibility import SYSTEM
     from countermark.share.models import ShareCollection
     from countermark.share.objects_service import Filters, page_of
     from countermark.share.partners_service import get_partner, partner_principal
     from countermark.share.validation import full_errors
 
-    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
         found = session.scalar(select(ShareCollection).where(ShareCollection.uuid == collection))
         if found is None:
             err_console.print(f"[red]error:[/red] no collection {collection}")
@@ -195,11 +259,13 @@ def psi_command(
     org: str = typer.Option(..., help="Our organisation whose identifiers we ask about."),
 ) -> None:
     """Private matching: which of our e-mails, phones, IBANs, wallets and names the partner also holds."""
+    import requests as http
+
     from countermark.orgs.service import get_organisation_by_name_or_raise
     from countermark.share.matching_service import instance_base, match_with, own_values
     from countermark.share.partners_service import get_partner
 
-    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
         found = get_partner(session, name_or_id=partner)
         owner = get_organisation_by_name_or_raise(session=session, name=org)
         values, base, token = (
@@ -208,10 +274,165 @@ def psi_command(
             found.token,
         )
     started = time.perf_counter()
-    result = match_with(base, token, values)
+    try:
+        result = match_with(base, token, values)
+    except http.RequestException as exc:
+        err_console.print(f"[red]the partner did not answer the private matching:[/red] {exc}")
+        raise typer.Exit(1) from None
     console.print(
         f"asked {result.asked}, partner offered {result.offered}, in common {len(result.matched)} "
         f"({time.perf_counter() - started:.1f} s)"
     )
     for value in result.matched:
         typer.echo(value)
+
+
+requests_app = typer.Typer(help="Requests for assistance between agencies.", no_args_is_help=True)
+app.add_typer(requests_app, name="requests")
+
+
+def _as_org(session: Any, name: str) -> Principal:
+    """The organisation a command acts for, as a principal of its own (what a member of it would see)."""
+    from countermark.orgs.service import get_organisation_by_name_or_raise, group_ids_of
+
+    org = get_organisation_by_name_or_raise(session=session, name=name)
+    return Principal(
+        org_id=org.id,
+        scopes=frozenset({"read", "write"}),
+        group_ids=group_ids_of(session, org.id),
+        email=f"cli:{org.name}",
+    )
+
+
+@requests_app.command("list")
+def requests_list_command(
+    org: str = typer.Option(..., help="Our organisation (its requests only)."),
+    direction: str = typer.Option("", help="incoming or outgoing (default: both)."),
+    refresh: bool = typer.Option(False, help="First read back the status of our open outgoing requests."),
+) -> None:
+    """List the requests for assistance an organisation sent or received."""
+    from countermark.share.partners_service import list_partners
+    from countermark.share.requests_service import list_requests, refresh_requests
+
+    with share_context() as ctx:
+        if refresh:
+            with unit_of_work(ctx.sessions) as session:
+                ids = [p.id for p in list_partners(session) if p.enabled]
+            for partner_id in ids:
+                try:
+                    changed = refresh_requests(ctx.sessions, partner_id=partner_id)
+                    console.print(f"partner {partner_id}: {changed} status changes")
+                except Exception as exc:  # a partner down must not hide the list
+                    err_console.print(f"[red]partner {partner_id}:[/red] {type(exc).__name__}: {exc}")
+        with unit_of_work(ctx.sessions) as session:
+            table = Table("id", "uuid", "direction", "partner", "subject", "status", "deadline", "updated")
+            names = {p.id: p.name for p in list_partners(session)}
+            for found in list_requests(session, _as_org(session, org), direction=direction or None):
+                table.add_row(
+                    str(found.id),
+                    found.uuid,
+                    found.direction,
+                    names.get(found.partner_id or 0, "-"),
+                    found.subject,
+                    found.status,
+                    found.deadline.isoformat() if found.deadline else "-",
+                    found.updated_at.strftime("%Y-%m-%d %H:%M"),
+                )
+            console.print(table)
+
+
+@requests_app.command("send")
+def requests_send_command(
+    partner: str = typer.Option(..., help="The partner instance asked (name or id)."),
+    org: str = typer.Option(..., help="Our organisation asking."),
+    subject: str = typer.Option(..., help="A one-line subject."),
+    asked: str = typer.Option(..., help="What is asked."),
+    legal_basis: str = typer.Option(..., help="The legal basis of the request."),
+    deadline: str = typer.Option("", help="Answer wanted by (YYYY-MM-DD)."),
+    attach: list[str] = typer.Option([], help="A STIX id attached by reference (repeatable)."),
+) -> None:
+    """Send a request for assistance to a partner instance."""
+    from datetime import date
+
+    import requests as http
+
+    from countermark.core.errors import InvalidInput
+    from countermark.orgs.service import get_organisation_by_name_or_raise
+    from countermark.share.partners_service import get_partner
+    from countermark.share.requests_service import send_request
+
+    try:
+        wanted_by = date.fromisoformat(deadline) if deadline else None
+    except ValueError:
+        err_console.print(f"[red]error:[/red] the deadline {deadline!r} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(2) from None
+    with share_context() as ctx:
+        with unit_of_work(ctx.sessions) as session:
+            partner_id = get_partner(session, name_or_id=partner).id
+            org_id = get_organisation_by_name_or_raise(session=session, name=org).id
+        try:
+            sent = send_request(
+                ctx.sessions,
+                partner_id=partner_id,
+                org_id=org_id,
+                subject=subject,
+                asked=asked,
+                legal_basis=legal_basis,
+                deadline=wanted_by,
+                attachment_refs=list(attach),
+            )
+        except InvalidInput as exc:
+            err_console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+        except http.RequestException as exc:
+            err_console.print(f"[red]the partner did not take the request:[/red] {exc}")
+            raise typer.Exit(1) from None
+    console.print(f"request {sent} sent")
+
+
+def _move(request_id: int, org: str, status: str, answer: str | None) -> None:
+    from countermark.share.requests_service import get_request, set_status
+
+    with share_context() as ctx, unit_of_work(ctx.sessions) as session:
+        principal = _as_org(session, org)
+        found = get_request(session, principal, request_id)
+        if found.direction != "incoming":
+            err_console.print("[red]error:[/red] only a request addressed to us can be moved on")
+            raise typer.Exit(2)
+        moved = set_status(session, principal, found.uuid, status, answer)
+        console.print(f"request {moved.id} is {moved.status}")
+
+
+@requests_app.command("accept")
+def requests_accept_command(
+    request_id: int = typer.Argument(..., help="The request's id here."),
+    org: str = typer.Option(..., help="Our organisation asked."),
+) -> None:
+    """Accept an incoming request."""
+    _move(request_id, org, "accepted", None)
+
+
+@requests_app.command("answer")
+def requests_answer_command(
+    request_id: int = typer.Argument(..., help="The request's id here."),
+    org: str = typer.Option(..., help="Our organisation asked."),
+    text: str = typer.Option(..., "--text", help="The answer."),
+) -> None:
+    """Answer an accepted incoming request."""
+    if not text.strip() or len(text) > 20_000:
+        err_console.print("[red]error:[/red] the answer must be 1 to 20,000 characters")
+        raise typer.Exit(2)
+    _move(request_id, org, "answered", text)
+
+
+@requests_app.command("refuse")
+def requests_refuse_command(
+    request_id: int = typer.Argument(..., help="The request's id here."),
+    org: str = typer.Option(..., help="Our organisation asked."),
+    reason: str = typer.Option("", help="Why (sent back as the answer)."),
+) -> None:
+    """Refuse an incoming request."""
+    if len(reason) > 20_000:
+        err_console.print("[red]error:[/red] the reason must be at most 20,000 characters")
+        raise typer.Exit(2)
+    _move(request_id, org, "refused", reason or None)

@@ -30,8 +30,10 @@ def served(ctx: AppContext) -> Iterator[str]:
     """The app of a store served by uvicorn in a thread on a free loopback port (a quick second instance)."""
     import uvicorn
 
+    from countermark.share.token_vault import use_keys
     from countermark.web.app import create_app
 
+    use_keys(ctx.engine, ctx.settings.keys_dir)  # partner secrets of this store sealed with its own key
     config = uvicorn.Config(create_app(context=ctx), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -76,6 +77,7 @@ def receive(
     """Validate and store a batch of objects in a scope; then release the waiting objects now complete."""
     result = IntakeResult()
     good: list[dict[str, Any]] = []
+    versions: list[datetime] = []
     for index, obj in enumerate(objects):
         errors = intake_errors(obj)
         if errors:
@@ -85,25 +87,33 @@ def receive(
             )
             continue
         try:
-            version_of(obj)
+            version = version_of(obj)
         except Exception:  # an unparseable timestamp is the object's fault, not ours
             result.rejected.append(
                 {"index": index, "id": obj["id"], "errors": ["'modified' is not a timestamp"]}
             )
             continue
         good.append(obj)
+        versions.append(version)
     batch_ids = {obj["id"] for obj in good}
-    wanted = set().union(*(references(obj) for obj in good)) if good else set()
-    known = batch_ids | present_ids(session, scope, wanted - batch_ids)
-    missing = {obj["id"]: sorted(references(obj) - known) for obj in good}
-    previously = present_ids(session, scope, batch_ids)
+    refs = [references(obj) for obj in good]
+    wanted = set().union(*refs) if good else set()
+    previously = present_ids(session, scope, wanted | batch_ids)
+    known = batch_ids | previously
+    missing = {obj["id"]: sorted(needed - known) for obj, needed in zip(good, refs, strict=True)}
     items = [(obj, marking_of(obj), None) for obj in good]
     counts = store_versions(
-        session, scope=scope, items=items, collection_id=collection_id, partner_id=partner_id, missing=missing
+        session,
+        scope=scope,
+        items=items,
+        collection_id=collection_id,
+        partner_id=partner_id,
+        missing=missing,
+        versions=versions,
     )
-    for obj in good:
+    for obj, version in zip(good, versions, strict=True):
         key = (obj["id"], str(obj.get("modified") or obj.get("created") or ""))
-        if (obj["id"], version_of(obj)) not in counts.inserted:
+        if (obj["id"], version) not in counts.inserted:
             result.unchanged.append(key)
         elif missing[obj["id"]]:
             result.waiting.append(key)

@@ -7,11 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from countermark.core.clock import utcnow
 from countermark.core.db import Base
 from countermark.core.marking import MarkedMixin
+from countermark.share.token_vault import hint_of, vault_for
 
 
 class SharePartner(Base):
@@ -20,7 +21,9 @@ class SharePartner(Base):
     `org_id` is the organisation that stands for the partner on this instance: its users' API tokens are
     what the partner presents when it pulls from or pushes to us, so every inbound read follows the one
     visibility rule for that organisation. `acting_org_id` is our organisation on whose behalf we pull:
-    what we import is owned by it. `token` is the credential the partner issued us (never shown).
+    what we import is owned by it. `token` is the credential the partner issued us: kept sealed
+    (`token_sealed`, Fernet with the data dir's key; `token_hint` is what may be shown of it), opened
+    only to be sent. What we issued the partner is an API token kept as a hash (`issued_token_id`).
     """
 
     __tablename__ = "share_partners"
@@ -30,10 +33,32 @@ class SharePartner(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     acting_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     api_root_url: Mapped[str] = mapped_column(String(1000))
-    token: Mapped[str | None] = mapped_column(String(200))
+    token_sealed: Mapped[str | None] = mapped_column(Text)
+    token_hint: Mapped[str | None] = mapped_column(String(60))
+    issued_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))
     matching: Mapped[str] = mapped_column(String(16), default="psi")
     enabled: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def token(self) -> str | None:
+        """The secret the partner issued us, opened with this store's key (`share.token_vault`)."""
+        if self.token_sealed is None:
+            return None
+        return vault_for(self._session()).open(self.token_sealed)
+
+    @token.setter
+    def token(self, raw: str | None) -> None:
+        if not raw:
+            self.token_sealed, self.token_hint = None, None
+            return
+        self.token_sealed, self.token_hint = vault_for(self._session()).seal(raw), hint_of(raw)
+
+    def _session(self) -> Session:
+        session = object_session(self)
+        if session is None:
+            raise RuntimeError("a partner's token is sealed with its store's key: add the partner first")
+        return session
 
 
 class ShareCollection(Base):

@@ -124,6 +124,7 @@ def send_request(
     timeout: float = 30,
 ) -> str:
     """Ask a partner instance for assistance; the request's uuid."""
+    check_fields(subject=subject, asked=asked, legal_basis=legal_basis, attachment_refs=attachment_refs or [])
     with unit_of_work(factory) as session:
         partner = session.get(SharePartner, partner_id)
         if partner is None:
@@ -199,3 +200,40 @@ def refresh_requests(factory: sessionmaker[Session], *, partner_id: int, timeout
             )
             changed += 1
     return changed
+
+
+def check_fields(*, subject: str, asked: str, legal_basis: str, attachment_refs: list[str]) -> None:
+    """The limits the partner's API enforces, checked before anything is stored or sent."""
+    for name, value, most in (
+        ("subject", subject, 300),
+        ("asked", asked, 20_000),
+        ("legal basis", legal_basis, 300),
+    ):
+        if not value.strip() or len(value) > most:
+            raise InvalidInput(f"the {name} must be 1 to {most} characters")
+    if len(attachment_refs) > 200 or any(len(ref) > 120 or "--" not in ref for ref in attachment_refs):
+        raise InvalidInput("attachments are at most 200 STIX ids (type--uuid)")
+
+
+def list_requests(
+    session: Session, principal: Principal, *, direction: str | None = None, limit: int = 200
+) -> list[AssistanceRequest]:
+    """The requests of the principal's organisation (sent by it or addressed to it), newest first."""
+    query = select(AssistanceRequest).order_by(
+        AssistanceRequest.updated_at.desc(), AssistanceRequest.id.desc()
+    )
+    if not principal.is_system:
+        query = query.where(AssistanceRequest.org_id == principal.org_id)
+    if direction is not None:
+        if direction not in ("incoming", "outgoing"):
+            raise InvalidInput("direction is incoming or outgoing")
+        query = query.where(AssistanceRequest.direction == direction)
+    return list(session.scalars(query.limit(limit)))
+
+
+def get_request(session: Session, principal: Principal, request_id: int) -> AssistanceRequest:
+    """One request of the principal's organisation; the same 404 for absent and someone else's."""
+    found = session.get(AssistanceRequest, request_id)
+    if found is None or not (principal.is_system or found.org_id == principal.org_id):
+        raise NotFound("no request with this id that you may see")
+    return found

@@ -9,9 +9,10 @@ of a network we already had, or a sighting of one, raises an alert: a shared net
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from sqlalchemy import select
@@ -32,6 +33,24 @@ from countermark.share.taxii_client import (
 from countermark.share.tlp import tlp_of
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
+
+
+def prefetched(source: Iterator[T]) -> Iterator[T]:
+    """The items of an iterator, the next one read in a thread while the caller works on this one.
+
+    A pull waits on the partner's server and then on its own database; reading page n+1 while page n is
+    validated and stored overlaps the two. An exception of the source is raised where it would have been.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="taxii-prefetch") as pool:
+        sentinel = object()
+        pending = pool.submit(next, source, sentinel)
+        while True:
+            item = pending.result()
+            if item is sentinel:
+                return
+            pending = pool.submit(next, source, sentinel)
+            yield item  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -139,7 +158,7 @@ def pull(
         return Marking(acting, tlp_of(obj, "AMBER"), None)
 
     try:
-        for page in pages(collection, conn, added_after=place, limit=page_size):
+        for page in prefetched(pages(collection, conn, added_after=place, limit=page_size)):
             with unit_of_work(factory) as session:
                 result = receive(
                     session,

@@ -39,6 +39,7 @@ from countermark.share.objects_service import (
     leaving_clause,
     page_of,
     parse_stix_time,
+    raw_page_of,
     taxii_time,
 )
 from countermark.share.tlp import tlp_of
@@ -201,16 +202,17 @@ def get_objects(
     limit: Limit = None,
     added_after: AddedAfter = None,
     next_: Next = None,
-) -> JSONResponse:
+) -> Response:
     """A page of the collection's objects the partner may take out, oldest added first."""
     scope = _readable_scope(session, principal, collection_id)
-    page = page_of(session, scope, principal, _filters(request, limit, added_after, next_))
-    envelope: dict[str, Any] = {"more": page.more}
+    page = raw_page_of(session, scope, principal, _filters(request, limit, added_after, next_))
+    # The stored bodies are JSON already: the envelope is assembled around their text, not re-encoded.
+    parts = ['{"more": ' + ("true" if page.more else "false")]
     if page.next:
-        envelope["next"] = page.next
-    if page.rows:
-        envelope["objects"] = [row.body for row in page.rows]
-    return _taxii(envelope, headers=_page_headers(page))
+        parts.append('"next": ' + json.dumps(page.next))
+    if page.bodies:
+        parts.append('"objects": [' + ",".join(page.bodies) + "]")
+    return Response(", ".join(parts) + "}", media_type=TAXII_MEDIA, headers=_page_headers(page))
 
 
 @router.get("/api/collections/{collection_id}/manifest/", dependencies=[Negotiated])

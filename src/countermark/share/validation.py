@@ -27,7 +27,7 @@ try:  # the compiled validator (pinned with the test tools); the pure-Python one
 except ImportError:  # pragma: no cover - depends on the installation
     jsonschema_rs = None  # type: ignore[assignment]
 
-from countermark.share.extensions import schema_errors
+from countermark.share.extensions import ALL_TYPES, json_schema, schema_errors
 
 SCHEMA_DIR = pathlib.Path(stix2validator.__file__).parent / "schemas-2.1" / "schemas"
 COMMON_OBJECT_TYPES = ("marking-definition", "extension-definition", "language-content")
@@ -47,23 +47,30 @@ def full_errors(objects: Iterable[dict[str, Any]]) -> list[str]:
 
 
 @functools.cache
-def _registry() -> tuple[Registry[Any], dict[str, dict[str, Any]]]:
-    resources = []
+def _schemas() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Every STIX schema file read once: by file URI, and the object schemas by type."""
+    by_uri: dict[str, dict[str, Any]] = {}
     by_type: dict[str, dict[str, Any]] = {}
     for path in sorted(SCHEMA_DIR.rglob("*.json")):
         schema = json.loads(path.read_text())
         schema["$id"] = path.resolve().as_uri()
-        if "$schema" in schema:
-            schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        resources.append((schema["$id"], DRAFT202012.create_resource(schema)))
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        by_uri[schema["$id"]] = schema
         if path.parent.name in ("sdos", "sros", "observables") or path.stem in COMMON_OBJECT_TYPES:
             by_type[path.stem] = schema
         if path.stem == "core":
             by_type["_core"] = schema
         if path.stem == "cyber-observable-core":
             by_type["_sco"] = schema
-    registry: Registry[Any] = Registry().with_resources(resources).crawl()
-    return registry, by_type
+    return by_uri, by_type
+
+
+@functools.cache
+def _registry() -> Registry[Any]:
+    """The schemas crawled into one registry (only the pure-Python validator needs it)."""
+    by_uri, _ = _schemas()
+    resources = [(uri, DRAFT202012.create_resource(schema)) for uri, schema in by_uri.items()]
+    return Registry().with_resources(resources).crawl()
 
 
 def _local_schema(uri: str) -> Any:
@@ -71,19 +78,27 @@ def _local_schema(uri: str) -> Any:
     path = pathlib.Path(uri.removeprefix("file://"))
     if not path.resolve().is_relative_to(SCHEMA_DIR.resolve()):
         raise ValueError(f"schema outside the STIX schema folder: {uri}")
-    schema = json.loads(path.read_text())
-    schema["$id"] = path.resolve().as_uri()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
+    found = _schemas()[0].get(path.resolve().as_uri())
+    if found is None:
+        raise ValueError(f"no STIX schema {uri}")
+    return found
 
 
 @functools.cache
 def _validator(object_type: str, observable_like: bool) -> Any:
-    registry, by_type = _registry()
+    _, by_type = _schemas()
     schema = by_type.get(object_type) or by_type["_sco" if observable_like else "_core"]
     if jsonschema_rs is not None:
         return jsonschema_rs.Draft202012Validator(schema, retriever=_local_schema, validate_formats=False)
-    return Draft202012Validator(schema, registry=registry)
+    return Draft202012Validator(schema, registry=_registry())
+
+
+@functools.cache
+def _own_validator(object_type: str) -> Any:
+    """The compiled validator of one of our declared types (None without the compiled library)."""
+    if jsonschema_rs is None or object_type not in ALL_TYPES:
+        return None
+    return jsonschema_rs.Draft202012Validator(json_schema(object_type), validate_formats=False)
 
 
 def _observable_like(obj: dict[str, Any]) -> bool:
@@ -110,7 +125,11 @@ def intake_errors(obj: Any) -> list[str]:
     if object_type != "marking-definition" and obj.get("spec_version") not in ("2.1", None):
         return [f"spec_version {obj.get('spec_version')!r} is not 2.1"]
     validator = _validator(object_type, _observable_like(obj))
-    if jsonschema_rs is not None and validator.is_valid(obj) and not object_type.startswith(OWN_PREFIXES):
-        return []
+    if jsonschema_rs is not None and validator.is_valid(obj):
+        if not object_type.startswith(OWN_PREFIXES):
+            return []
+        own = _own_validator(object_type)
+        if own is None or own.is_valid(obj):
+            return [] if own is not None else schema_errors(obj)[:5]
     errors = [f"{_where(e) or object_type}: {e.message}" for e in validator.iter_errors(obj)]
     return errors[:5] + schema_errors(obj)[:5]

@@ -40,4 +40,5 @@ PAGE_ROUTERS = (
     "countermark.targeting.pages",
     "countermark.detect.alert_pages",
     "countermark.link.pages",
+    "countermark.share.pages",
 )
