@@ -14,6 +14,7 @@ from countermark.ledger import models as ledger_models  # noqa: F401
 from countermark.link import models as link_models  # noqa: F401
 from countermark.monitor import models as monitor_models  # noqa: F401
 from countermark.observe import models as observe_models
+from countermark.observe import watchlists as watchlist_models  # noqa: F401
 from countermark.orgs import models as orgs_models
 from countermark.rights import models as rights_models
 from countermark.share import models as share_models  # noqa: F401

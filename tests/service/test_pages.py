@@ -218,12 +218,12 @@ def test_listing_detail_shows_images_identifiers_and_a_sandboxed_snapshot(app: F
                                                                           seeded: Seeded) -> None:
     client = signed_in(app, seeded.brand_admin, seeded.password)
     page = client.get(f"/listings/{listing_id(site[1], 'L-1')}").text
-    frame = re.search(r'<iframe class="snapshot" sandbox src="/api/v1/blobs/([0-9a-f]{64})"', page)
+    frame = re.search(r'<iframe class="snapshot" sandbox src="(/snapshots/listing/\d+)"', page)
     assert frame, "the snapshot must be shown in a sandboxed frame"
     image = re.search(r'<img src="/api/v1/blobs/([0-9a-f]{64})"', page)
     assert image
     assert "luxe.outlet88@example.com" in page and "TLP:AMBER" in page
-    snapshot = client.get(f"/api/v1/blobs/{frame.group(1)}")
+    snapshot = client.get(frame.group(1))
     assert snapshot.status_code == 200 and "sandbox" in snapshot.headers["content-security-policy"]
     assert client.get(f"/api/v1/blobs/{image.group(1)}").headers["content-type"] == "image/png"
 

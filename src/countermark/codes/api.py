@@ -244,6 +244,7 @@ def list_alerts(session: DbSession, principal: Reader) -> list[dict[str, Any]]:
             "code_id": a.code_id,
             "score": a.score,
             "reasons": a.reasons,
+            "reason_codes": a.reason_codes,
             "status": a.status,
             "decided_by": a.decided_by,
         }

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import Any
+
+from countermark.codes.reason_codes import part, reason
 
 MAX_SPEED_KMH = 900.0  # an airliner; a genuine item cannot move faster between two scans
 MIN_JUMP_KM = 100.0  # coarse (~1 km) places and phone positioning make shorter jumps meaningless
@@ -54,6 +57,8 @@ class CloneFinding:
     score: float
     signals: dict[str, int] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    # The same reasons as codes with parameters (codes/reason_codes.py), for pages in other languages.
+    reason_codes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def suspected(self) -> bool:
@@ -105,22 +110,24 @@ def assess_code(
 ) -> CloneFinding:
     """How likely the code has been copied, with one reason per signal found."""
     signals: dict[str, int] = {}
-    reasons: list[str] = []
+    coded: list[dict[str, Any]] = []
     jumps = impossible_jumps(scans)
     if jumps:
         first, second, km, speed = max(jumps, key=lambda j: j[3])
         signals["impossible_travel"] = len(jumps)
-        reasons.append(
-            f"scanned {km:,.0f} km apart within {_duration(second.at - first.at)} ({speed:,.0f} km/h, faster "
-            f"than any aircraft); {len(jumps)} such jump(s) in all"
+        coded.append(
+            reason(
+                "codes.clone.jump",
+                km=round(km),
+                duration=_duration(second.at - first.at),
+                speed=round(speed),
+                count=len(jumps),
+            )
         )
     devices = {s.scanner for s in scans if s.scanner}
     if len(devices) > PLAUSIBLE_SCANNERS:
         signals["many_scanners"] = len(devices)
-        reasons.append(
-            f"scanned by {len(devices)} different devices; one item rarely meets more than "
-            f"{PLAUSIBLE_SCANNERS}"
-        )
+        coded.append(reason("codes.clone.devices", count=len(devices), limit=PLAUSIBLE_SCANNERS))
     ended = _moment(
         events,
         steps=frozenset({"decommissioning", "destroying"}),
@@ -131,28 +138,29 @@ def assess_code(
     late = [s for s in scans if ended is not None and s.at > ended]
     if late:
         signals["after_end_of_life"] = len(late)
-        reasons.append(f"scanned {len(late)} time(s) after the item was destroyed or decommissioned")
+        coded.append(reason("codes.clone.after_end", count=len(late)))
     sold = _moment(events, steps=frozenset({"retail_selling"}), dispositions=frozenset({"retail_sold"}))
     owners = {s.scanner for s in scans if sold is not None and s.at > sold and s.scanner}
     if len(owners) > PLAUSIBLE_SCANNERS_AFTER_SALE and "many_scanners" not in signals:
         signals["many_owners_after_sale"] = len(owners)
-        reasons.append(
-            f"scanned by {len(owners)} different devices after its sale; a sold item has one owner"
-        )
+        coded.append(reason("codes.clone.owners", count=len(owners)))
     commissioned = any(e.biz_step == "commissioning" for e in events)
     if scans and (not issued or not commissioned):
         signals["never_commissioned"] = len(scans)
-        reasons.append(
-            "scanned although the code was never issued"
-            if not issued
-            else "scanned although the code never entered the supply chain (no commissioning event)"
-        )
+        coded.append(reason("codes.clone.never_issued" if not issued else "codes.clone.never_commissioned"))
     remaining = 1.0
     for name in signals:
         remaining *= 1.0 - WEIGHTS[name]
-    return CloneFinding(score=round(1.0 - remaining, 4), signals=signals, reasons=reasons)
+    return CloneFinding(
+        score=round(1.0 - remaining, 4),
+        signals=signals,
+        reasons=[r["text"] for r in coded],
+        reason_codes=coded,
+    )
 
 
-def _duration(delta: timedelta) -> str:
+def _duration(delta: timedelta) -> dict[str, Any]:
     hours = delta / timedelta(hours=1)
-    return f"{hours * 60:.0f} minutes" if hours < 1 else f"{hours:.1f} hours"
+    if hours < 1:
+        return part("codes.duration.minutes", minutes=round(hours * 60))
+    return part("codes.duration.hours", hours=round(hours, 1))

@@ -226,12 +226,15 @@ def detect_clones(
             if alert.score != finding.score or alert.reasons != finding.reasons:
                 alert.score, alert.reasons, alert.updated_at = finding.score, finding.reasons, utcnow()
                 counts["updated"] += 1
+            if alert.reason_codes != finding.reason_codes:  # rows stored before reasons had codes
+                alert.reason_codes = finding.reason_codes
         elif finding.suspected:
             session.add(
                 CloneAlert(
                     code_id=code_id,
                     score=finding.score,
                     reasons=finding.reasons,
+                    reason_codes=finding.reason_codes,
                     owner_org_id=code.owner_org_id,
                     tlp=code.tlp,
                     sharing_group_id=code.sharing_group_id,

@@ -39,6 +39,7 @@ def match_payload(match: ReportMatch) -> dict[str, Any]:
         "subject_id": match.subject_id,
         "label": match.label,
         "reason": match.reason,
+        "reason_codes": match.reason_codes,
         "strength": match.strength,
         "detail": match.detail,
     }

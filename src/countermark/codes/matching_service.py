@@ -27,6 +27,7 @@ from countermark.codes.mentions import (
 )
 from countermark.codes.models import ConsumerReport, ReportMatch
 from countermark.codes.photo_similarity import near_duplicates
+from countermark.codes.reason_codes import part, reason
 from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.errors import CountermarkError
@@ -152,11 +153,17 @@ def identifier_threads(*, session: Session, report: ConsumerReport) -> list[Matc
             kind == "url" and member.subject_type == "listing" and field == "url" and own_field == "url"
         )
         words = KIND_WORDS.get(kind, kind)
-        reason = (
-            f"the address given in the report is this listing's address ({value})"
+        why = (
+            _why("codes.match.same_page", value=value)
             if same_page
-            else f"the report's {own_field} gives the {words} {value}, also seen in the {field} of this "
-            f"{member.subject_type.replace('_', ' ')}"
+            else _why(
+                "codes.match.thread",
+                own_field={"term": own_field},
+                words={"term": words},
+                value=value,
+                field={"term": field},
+                subject={"term": member.subject_type},
+            )
         )
         found.append(
             Match(
@@ -164,7 +171,7 @@ def identifier_threads(*, session: Session, report: ConsumerReport) -> list[Matc
                 subject_type=member.subject_type,
                 subject_id=member.subject_id,
                 label=label,
-                reason=reason[:500],
+                **why,
                 strength=1.0 if same_page else IDENTIFIER_STRENGTH.get(kind, 0.5),
                 detail={"identifier": kind, "value": value[:300], "field": field},
             )
@@ -200,7 +207,7 @@ def listings_by_item(*, session: Session, report: ConsumerReport) -> list[Match]
                     subject_type="listing",
                     subject_id=listing.id,
                     label=_listing_label(listing),
-                    reason=f"the report's address names item {token} on {domain}, as this listing's does",
+                    **_why("codes.match.item", token=token, domain=domain),
                     strength=0.8,
                     detail={"item": token, "domain": domain},
                 )
@@ -230,8 +237,11 @@ def accounts_by_shop(*, session: Session, report: ConsumerReport) -> list[Match]
                 subject_type="account",
                 subject_id=account.id,
                 label=_account_label(account),
-                reason=f"the reporter bought from “{report.shop}”, the {'handle' if exact else 'name'} of "
-                f"this account on {account.platform}",
+                **_why(
+                    "codes.match.shop_handle" if exact else "codes.match.shop_name",
+                    shop=report.shop,
+                    platform=account.platform,
+                ),
                 strength=0.7 if exact else 0.5,
                 detail={"shop": report.shop},
             )
@@ -244,7 +254,7 @@ def accounts_by_shop(*, session: Session, report: ConsumerReport) -> list[Match]
                 subject_type="listing",
                 subject_id=listing.id,
                 label=_listing_label(listing),
-                reason=f"this listing's seller is “{listing.seller_handle}”, the shop the reporter names",
+                **_why("codes.match.seller", seller=listing.seller_handle),
                 strength=0.6,
                 detail={"shop": report.shop},
             )
@@ -252,13 +262,19 @@ def accounts_by_shop(*, session: Session, report: ConsumerReport) -> list[Match]
     return found
 
 
-def _right_match(right: RightSummary, reason: str, strength: float, **detail: Any) -> Match:
+def _why(code: str, **params: Any) -> dict[str, Any]:
+    """A match's reason: the English sentence and the same reason coded."""
+    said = reason(code, **params)
+    return {"reason": said["text"][:500], "coded": [said]}
+
+
+def _right_match(right: RightSummary, why: dict[str, Any], strength: float, **detail: Any) -> Match:
     return Match(
         kind="right",
         subject_type="right",
         subject_id=right.id,
         label=f"{right.kind} {right.name} ({right.office} {right.registration_number})"[:300],
-        reason=reason[:500],
+        **why,
         strength=strength,
         detail=detail,
     )
@@ -274,26 +290,29 @@ def rights_of_report(*, session: Session, report: ConsumerReport) -> list[Match]
         else None
     )
     if product is not None:
-        how = "the scanned code" if report.code_id else f"GTIN {report.gtin}"
+        how = (
+            part("codes.match.scanned_code") if report.code_id else part("codes.match.gtin", gtin=report.gtin)
+        )
         found.append(
             Match(
                 kind="product",
                 subject_type="product",
                 subject_id=product.id,
                 label=f"{product.brand} {product.name}"[:300],
-                reason=f"{how} identifies this genuine product",
+                **_why("codes.match.product", how=how),
                 strength=1.0 if report.code_id else 0.9,
                 detail={"gtin": report.gtin},
             )
         )
         for right in rights_of_product(session=session, principal=principal, product_id=product.id):
-            found.append(_right_match(right, f"{how} is of {product.name}, protected by this right", 0.9))
+            why = _why("codes.match.product_right", how=how, product=product.name)
+            found.append(_right_match(right, why, 0.9))
     text = " ".join(part for part in (report.description, report.shop, report.url) if part)
     if text:
         for right in rights_with_brand(session=session, principal=principal, limit=MAX_BRANDS):
             if right.brand and mentioned(right.brand, text):
                 found.append(
-                    _right_match(right, f"the report names the brand {right.brand}", 0.5, brand=right.brand)
+                    _right_match(right, _why("codes.match.brand", brand=right.brand), 0.5, brand=right.brand)
                 )
     return found
 
@@ -309,16 +328,26 @@ def photo_matches(*, ctx: AppContext, session: Session, report: ConsumerReport) 
             log.info("photo %s of report %s not matched: %s", digest[:12], report.id, exc)
             continue
         for hit in matches:
-            what = f"the reference image “{hit.label}”" if hit.label else "a reference image"
-            how = f"{hit.stage}, distance {hit.distance}"
-            reason = f"photo {position} matches {what} in bank {hit.bank_name} ({how})"
+            what = (
+                part("codes.match.reference_named", label=hit.label)
+                if hit.label
+                else part("codes.match.reference")
+            )
+            why = _why(
+                "codes.match.photo_bank",
+                position=position,
+                what=what,
+                bank=hit.bank_name,
+                stage={"term": hit.stage},
+                distance=hit.distance,
+            )
             found.append(
                 Match(
                     kind="fingerprint",
                     subject_type="fingerprint_entry" if hit.entry_id else "fingerprint_bank",
                     subject_id=hit.entry_id or hit.bank_id,
                     label=f"{hit.bank_name}: {hit.label or hit.purpose}"[:300],
-                    reason=reason[:500],
+                    **why,
                     strength=float(hit.score),
                     detail={"photo": digest, "bank_id": hit.bank_id, "purpose": hit.purpose},
                 )
@@ -328,9 +357,7 @@ def photo_matches(*, ctx: AppContext, session: Session, report: ConsumerReport) 
                     session=session, principal=principal_of(session, report), ids=[hit.right_id]
                 ).get(hit.right_id)
                 if right is not None:
-                    found.append(
-                        _right_match(right, f"photo {position} matches a reference image of this right", 0.8)
-                    )
+                    found.append(_right_match(right, _why("codes.match.photo_right", position=position), 0.8))
     found += similar_listing_photos(ctx=ctx, session=session, report=report)
     same = listings_showing(session=session, principal=principal_of(session, report), digests=report.photos)
     for listing, digest in same:
@@ -340,7 +367,7 @@ def photo_matches(*, ctx: AppContext, session: Session, report: ConsumerReport) 
                 subject_type="listing",
                 subject_id=listing.id,
                 label=_listing_label(listing),
-                reason="a photo of the report is the very picture shown in this listing",
+                **_why("codes.match.very_picture"),
                 strength=1.0,
                 detail={"photo": digest},
             )
@@ -378,8 +405,7 @@ def similar_listing_photos(*, ctx: AppContext, session: Session, report: Consume
                 subject_type="listing",
                 subject_id=listing.id,
                 label=_listing_label(listing),
-                reason=f"photo {position} is a near-duplicate of a picture in this listing "
-                f"(PDQ distance {distance} of 256 bits)",
+                **_why("codes.match.near_duplicate", position=position, distance=distance),
                 strength=0.85,
                 detail={"photo": digest, "pdq_distance": distance},
             )
@@ -406,6 +432,7 @@ def match_report(
             subject_id=m.subject_id,
             label=m.label,
             reason=m.reason,
+            reason_codes=m.coded,
             strength=round(m.strength, 4),
             detail=m.detail,
             owner_org_id=report.owner_org_id,

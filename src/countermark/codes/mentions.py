@@ -51,6 +51,8 @@ class Match:
     reason: str
     strength: float
     detail: dict[str, Any] = field(default_factory=dict)
+    # The reasons as codes with parameters (codes/reason_codes.py), for pages in other languages.
+    coded: list[dict[str, Any]] = field(default_factory=list)
 
 
 def mentioned(name: str, text: str) -> bool:
@@ -92,6 +94,7 @@ def merge_matches(matches: Iterable[Match]) -> list[Match]:
             miss *= 1.0 - max(0.0, min(1.0, item.strength))
         best = min(items, key=lambda m: (KIND_RANK.get(m.kind, 9), -m.strength))
         reasons = list(dict.fromkeys(m.reason for m in items))
+        coded = list({r["text"]: r for m in items for r in m.coded}.values())
         identifiers = [m.detail for m in items if m.detail.get("identifier")]
         detail = dict(best.detail)
         if identifiers:
@@ -105,6 +108,7 @@ def merge_matches(matches: Iterable[Match]) -> list[Match]:
                 reason="; ".join(reasons)[:500],
                 strength=round(1.0 - miss, 4),
                 detail=detail,
+                coded=coded,
             )
         )
     return sorted(

@@ -124,6 +124,8 @@ class CloneAlert(MarkedMixin, Base):
     code_id: Mapped[int] = mapped_column(ForeignKey("product_codes.id", ondelete="CASCADE"), unique=True)
     score: Mapped[float] = mapped_column()
     reasons: Mapped[list[Any]] = mapped_column(default=list)
+    # The reasons as codes with parameters (codes/reason_codes.py); empty on rows stored before them.
+    reason_codes: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="open")
     decided_by: Mapped[str | None] = mapped_column(String(254))
     decided_at: Mapped[datetime | None] = mapped_column()
@@ -184,6 +186,8 @@ class ReportMatch(MarkedMixin, Base):
     subject_id: Mapped[int | None] = mapped_column()
     label: Mapped[str] = mapped_column(String(300))
     reason: Mapped[str] = mapped_column(String(500))
+    # The reasons as codes with parameters (codes/reason_codes.py); empty on rows stored before them.
+    reason_codes: Mapped[list[Any]] = mapped_column(default=list)
     strength: Mapped[float] = mapped_column()
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

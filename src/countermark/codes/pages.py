@@ -19,7 +19,7 @@ from countermark.codes.models import CodeBatch
 from countermark.codes.scan_service import stored_keys
 from countermark.codes.signed import resolver_path
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
-from countermark.core.errors import InvalidInput
+from countermark.core.errors import CountermarkError, InvalidInput
 from countermark.core.http.deps import DbSession, app_context
 from countermark.core.http.heavy import commit_before_waiting, run_heavy
 from countermark.core.http.security import tokens_match
@@ -158,6 +158,46 @@ async def submit_report(
     The throttle and the form's checks run in the ordinary thread pool; storing the photos and matching
     them (decoding, hashing) in a heavy worker within the request's pixel budget: never on the event loop.
     """
+    typed = {
+        "bought_at": bought_at,
+        "shop": shop or "",
+        "url": url or "",
+        "description": description or "",
+        "lat": lat or "",
+        "lon": lon or "",
+        "contact": contact or "",
+    }
+    try:
+        return await _submit(request, session, token, website, code, gtin, photos, typed)
+    except CountermarkError as exc:
+        if exc.status >= 500:
+            raise
+        # The form comes back with the reason and what the person typed (files cannot be kept by a browser).
+        await run_in_threadpool(session.rollback)
+        salt = await run_in_threadpool(_salt, request)
+        context = {
+            "code": code or "",
+            "gtin": gtin or "",
+            "token": _form_token(salt, int(time.time())),
+            "kinds": report_service.BOUGHT_AT,
+            "max_mb": report_service.MAX_PHOTO_BYTES // 2**20,
+            "error": exc.message,
+            "form": typed,
+            "done": False,
+        }
+        return render(request, "codes_report.html", context, status_code=exc.status)
+
+
+async def _submit(
+    request: Request,
+    session: Session,
+    token: str | None,
+    website: str | None,
+    code: str | None,
+    gtin: str | None,
+    photos: list[UploadFile] | None,
+    typed: dict[str, str],
+) -> Response:
     address = client_address(request)
     salt = await run_in_threadpool(_admit, request, address, token)
     context = {
@@ -170,6 +210,9 @@ async def submit_report(
     }
     if website:  # the honeypot: people never see this field, so whoever fills it is a robot
         return render(request, "codes_report.html", {**context, "done": True})
+    shop, url, description = typed["shop"] or None, typed["url"] or None, typed["description"] or None
+    lat, lon, contact = typed["lat"] or None, typed["lon"] or None, typed["contact"] or None
+    bought_at = typed["bought_at"]
     data = report_service.ReportInput(
         code_uri=code or None,
         gtin=gtin or None,

@@ -12,6 +12,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from countermark.core.errors import InvalidInput
 from countermark.targeting.frames import DATE, KEY, declaration_columns, party_name
 from countermark.targeting.history import Columns, HistoryIndex, positions
+from countermark.targeting.reason_codes import MESSAGES, Reason, coded, said
 from countermark.targeting.rules import Rule, rule_hits, rule_masks, rule_score
 from countermark.targeting.scoring import TargetingModel
 
@@ -26,6 +27,9 @@ class FlaggedParty:
     value: str
     reason: str
     weight: float = 0.6
+    # The reason as a code and its parameters (targeting/reason_codes.py), for pages in other languages.
+    code: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         if self.field not in INTEL_FIELDS:
@@ -34,11 +38,11 @@ class FlaggedParty:
 
 def intelligence(
     columns: Columns, flagged: Collection[FlaggedParty]
-) -> tuple[np.ndarray, dict[int, list[str]]]:
+) -> tuple[np.ndarray, dict[int, list[Reason]]]:
     """Noisy-or intelligence score per declaration and, by row position, the reasons of matching flags."""
     rows = len(columns[DATE])
     score = np.zeros(rows)
-    reasons: dict[int, list[str]] = {}
+    reasons: dict[int, list[Reason]] = {}
     by_field: dict[str, dict[str, FlaggedParty]] = {}
     for party in flagged:
         normalised = party_name(party.value)
@@ -49,8 +53,9 @@ def intelligence(
         for position in np.flatnonzero(positions(pd.Index(list(parties), dtype=object), values) >= 0):
             hit = parties[values[position]]
             score[position] = 1.0 - (1.0 - score[position]) * (1.0 - hit.weight)
+            why = coded(hit.code, **dict(hit.params)) if hit.code in MESSAGES else {"text": hit.reason}
             reasons.setdefault(int(position), []).append(
-                f"{field.replace('_', ' ')} {hit.value!r}: {hit.reason}"
+                said("targeting.intelligence", field={"term": field}, value=repr(hit.value), why=why)
             )
     return score, reasons
 
@@ -78,7 +83,7 @@ def assess(
         matrix = model.features.matrix(columns, index)
         model_score = model.probability(matrix)
         if explain and with_reasons and rows:
-            model_reasons = model.reasons(matrix, explain)
+            model_reasons = model.reasons(matrix, explain, words=False)
     else:
         model_score = np.full(rows, np.nan)
     masks = rule_masks(rules, columns)
@@ -112,20 +117,22 @@ def assess(
 
 
 def _reasons(
-    model_reasons: list[tuple[str, float]], model_score: float, hits: list[dict[str, Any]], intel: list[str]
+    model_reasons: list[tuple[str, float]],
+    model_score: float,
+    hits: list[dict[str, Any]],
+    intel: list[Reason],
 ) -> list[dict[str, Any]]:
+    """Each part's reasons, as a code with parameters and the English text (targeting/reason_codes.py)."""
     reasons: list[dict[str, Any]] = []
     if not np.isnan(model_score):
-        reasons.append(
-            {
-                "part": "model",
-                "score": round(float(model_score), 4),
-                "text": "risk model: " + "; ".join(name for name, _ in model_reasons)
-                if model_reasons
-                else "risk model",
-            }
+        features = [{"feature": name} for name, _ in model_reasons]
+        said_of_model = (
+            said("targeting.model", features=features) if features else said("targeting.model_alone")
         )
+        reasons.append({"part": "model", "score": round(float(model_score), 4), **said_of_model})
     for hit in hits:
-        reasons.append({"part": "rule", **hit, "text": f"rule {hit['rule']}: {hit['reason']}"})
-    reasons += [{"part": "intelligence", "text": text} for text in intel]
+        reasons.append(
+            {"part": "rule", **hit, **said("targeting.rule", rule=hit["rule"], reason=hit["reason"])}
+        )
+    reasons += [{"part": "intelligence", **reason} for reason in intel]
     return reasons

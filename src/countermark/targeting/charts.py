@@ -8,6 +8,9 @@ from datetime import date
 from markupsafe import Markup, escape
 
 COLOURS = ("#1f5fa8", "#c2410c", "#15803d", "#7c3aed")
+# Each line is drawn wider and plainer than the next, so that a line hidden under another (precision equal to
+# the hit rate, week after week) still shows around it; the legend draws each line's own stroke.
+STROKES = (("5", ""), ("2", "6 4"), ("2", "2 3"), ("2", ""))
 
 
 def _percent(value: float) -> str:
@@ -61,8 +64,11 @@ def rate_line_chart(
             f'<text class="chart-axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(value_label(tick))}</text>"
         )
-    for index, (name, points) in enumerate(series.items()):
+    drawn = [(name, points) for name, points in series.items() if any(v is not None for _, v in points)]
+    for index, (name, points) in enumerate(drawn):
         colour = COLOURS[index % len(COLOURS)]
+        width_px, dashes = STROKES[index % len(STROKES)]
+        dash = f' stroke-dasharray="{dashes}"' if dashes else ""
         segments: list[list[tuple[float, float]]] = [[]]
         for day, value in sorted(points):
             if value is None:
@@ -75,15 +81,24 @@ def rate_line_chart(
                 f"{escape(value_label(value))}</title></circle>"
             )
         for segment in segments:
+            if len(segment) == 1:  # a week between two gaps: a ring, so that the series still shows
+                x, y = segment[0]
+                parts.append(
+                    f'<circle class="chart-lone" cx="{x:.1f}" cy="{y:.1f}" r="6" fill="none" '
+                    f'stroke="{colour}" stroke-width="2"/>'
+                )
             if len(segment) > 1:
                 coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
                 parts.append(
-                    f'<polyline class="chart-line" fill="none" stroke="{colour}" stroke-width="2" '
-                    f'points="{coords}"/>'
+                    f'<polyline class="chart-line" fill="none" stroke="{colour}" stroke-width="{width_px}"'
+                    f'{dash} points="{coords}"/>'
                 )
         legend_x = left + index * 160
-        parts.append(f'<rect x="{legend_x}" y="6" width="12" height="12" fill="{colour}"/>')
-        parts.append(f'<text class="chart-legend" x="{legend_x + 16}" y="16">{escape(name)}</text>')
+        parts.append(
+            f'<line x1="{legend_x - 4}" x2="{legend_x + 14}" y1="12" y2="12" stroke="{colour}" '
+            f'stroke-width="{width_px}"{dash}/>'
+        )
+        parts.append(f'<text class="chart-legend" x="{legend_x + 18}" y="16">{escape(name)}</text>')
     parts.append(f'<text class="chart-axis" x="{left}" y="{height - 10}">{escape(date_label(first))}</text>')
     if last != first:
         parts.append(

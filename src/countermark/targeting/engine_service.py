@@ -28,6 +28,7 @@ from countermark.targeting.models import (
     TargetingDecision,
     TargetingModelVersion,
 )
+from countermark.targeting.reason_codes import said
 from countermark.targeting.schemas import ShipmentIn
 from countermark.targeting.scorer_service import loaded_scorer
 from countermark.targeting.scoring import train
@@ -155,9 +156,7 @@ def select_for_day(
         decision.lane = str(lanes.at[position, "lane"])
         decision.exploration = bool(lanes.at[position, "exploration"])
         decision.reasons = list(row["reasons"]) + (
-            [{"part": "exploration", "text": "chosen at random to check the model's blind spots"}]
-            if decision.exploration
-            else []
+            [{"part": "exploration", **said("targeting.exploration")}] if decision.exploration else []
         )
         session.add(decision)
         decisions.append(decision)

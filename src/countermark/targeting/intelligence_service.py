@@ -25,6 +25,7 @@ from countermark.orgs.visibility import SYSTEM, Principal, visible
 from countermark.targeting.assess import FlaggedParty
 from countermark.targeting.models import Shipment
 from countermark.targeting.outcomes import CaseOutcomes, ConfirmedSubject
+from countermark.targeting.reason_codes import Reason, said
 
 # Kinds that name one party; a bare country or a marketplace URL is not a thread between parties.
 THREAD_KINDS = frozenset(
@@ -66,12 +67,13 @@ def _confirmed_subjects(
     return found
 
 
-def _shipment_flags(shipment: Shipment, side: str, reason: str) -> list[FlaggedParty]:
+def _shipment_flags(shipment: Shipment, side: str, reason: Reason) -> list[FlaggedParty]:
     flags = []
+    params = tuple(reason["params"].items())
     for column, attribute in _PARTY_COLUMNS[side]:
         value = getattr(shipment, attribute)
         if value:
-            flags.append(FlaggedParty(column, value, reason))
+            flags.append(FlaggedParty(column, value, reason["text"], code=reason["code"], params=params))
     return flags
 
 
@@ -90,9 +92,11 @@ def confirmed_infringer_flags(
     visible_shipments = visible(Shipment, principal)
     for shipment in session.scalars(visible_shipments.where(Shipment.id.in_(shipment_ids))):
         case = subjects[("shipment", shipment.id)]
-        reason = (
-            f"party to shipment {shipment.external_id}, confirmed infringing in case "
-            f"{case.reference} ({case.outcome})"
+        reason = said(
+            "targeting.party_confirmed",
+            shipment=shipment.external_id,
+            case=case.reference,
+            outcome={"term": case.outcome},
         )
         flags += _shipment_flags(shipment, "consignor", reason)
     # Identifiers of the confirmed records that also appear on shipment parties.
@@ -121,9 +125,12 @@ def confirmed_infringer_flags(
             continue
         side = "consignor" if sighting.field.startswith("consignor") else "consignee"
         case = origin[sighting.identifier_id]
-        reason = (
-            f"{sighting.kind.replace('_', ' ')} {sighting.value} is also on a record confirmed infringing in "
-            f"case {case.reference} ({case.outcome})"
+        reason = said(
+            "targeting.identifier_confirmed",
+            kind={"term": sighting.kind},
+            value=sighting.value,
+            case=case.reference,
+            outcome={"term": case.outcome},
         )
         for flag in _shipment_flags(shipment, side, reason):
             if (flag.field, flag.value) not in seen:

@@ -16,33 +16,14 @@ from countermark.targeting.features import CATEGORICAL, DeclarationFeatures, His
 from countermark.targeting.frames import DATE, KEY, History, declaration_columns, labels_for
 from countermark.targeting.history import Columns
 from countermark.targeting.predictor import Predictor, compiled_or_none
+from countermark.targeting.reason_codes import feature_words
 
 FORMAT = "countermark-targeting/1"
-# Words an officer can put in a report, for the feature families the model reads.
-FEATURE_WORDS = {
-    "hist_": "past inspection results of",
-    "seen_": "how often we have seen",
-    "cat_": "declared",
-    "value_per_kg": "declared value per kilogram against its HS code",
-    "value_per_unit": "declared value per unit against its HS code",
-    "mass_per_unit": "mass per unit against its HS code",
-    "log_value": "declared value",
-    "log_mass_kg": "declared mass",
-    "log_quantity": "declared quantity",
-    "tax_rate": "tax rate",
-    "origin_not_departure": "origin differs from the country of departure",
-    "description_": "goods description",
-    "weekday": "day of declaration",
-}
 
 
 def describe_feature(name: str) -> str:
     """A feature's name in words."""
-    for prefix, words in FEATURE_WORDS.items():
-        if name.startswith(prefix):
-            rest = name.removeprefix(prefix).removesuffix("_rate").removesuffix("_n").replace("_", " ")
-            return f"{words} {rest}".strip() if prefix in ("hist_", "seen_", "cat_") else words
-    return name.replace("_", " ")
+    return feature_words(name)
 
 
 @dataclass
@@ -75,10 +56,12 @@ class TargetingModel:
             return self.calibration.probability(margin)
         return sigmoid(margin)
 
-    def reasons(self, matrix: np.ndarray, explain: int) -> list[list[tuple[str, float]]]:
-        """The `explain` strongest positive contributions (SHAP) of each row, in words."""
+    def reasons(
+        self, matrix: np.ndarray, explain: int, *, words: bool = True
+    ) -> list[list[tuple[str, float]]]:
+        """The `explain` strongest positive contributions (SHAP) of each row, in words (or feature names)."""
         contrib = self.classifier.contributions(matrix)[:, :-1]
-        names = [describe_feature(n) for n in self.features.names()]
+        names = [describe_feature(n) if words else n for n in self.features.names()]
         top = np.argsort(-contrib, axis=1, kind="stable")[:, :explain]
         return [
             [(names[i], float(row[i])) for i in picks if row[i] > 0]

@@ -17,12 +17,14 @@ from countermark.core.http.errors import document_error_responses, install_error
 from countermark.core.http.security import install_security_headers
 from countermark.core.settings import Settings
 from countermark.tables import metadata as _all_tables  # noqa: F401  (every table, for marked_models())
+from countermark.web.reasons import install_reason_filter
 from countermark.web.routers import API_ROUTERS, PAGE_ROUTERS
 from countermark.web.scheduler import scheduler_lifespan
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "core" / "http" / "static"
-# Stored images and saved pages (web/search.py): the listing page shows a saved page in a sandboxed frame.
-SAME_ORIGIN_FRAMES = ("/api/v1/blobs/",)
+# Stored images and saved pages (web/search.py, web/evidence_pages.py): the listing page shows a saved page
+# in a sandboxed frame.
+SAME_ORIGIN_FRAMES = ("/api/v1/blobs/", "/snapshots/")
 
 
 def create_app(settings: Settings | None = None, *, context: AppContext | None = None) -> FastAPI:
@@ -41,6 +43,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    install_reason_filter()
     install_security_headers(app, same_origin_frames=SAME_ORIGIN_FRAMES)
     for module_name in (*API_ROUTERS, *PAGE_ROUTERS):
         module = importlib.import_module(module_name)

@@ -22,6 +22,7 @@ from countermark.detect import alert_service as detect_alerts
 from countermark.orgs.deps import PageViewer
 from countermark.orgs.visibility import Principal
 from countermark.targeting import queue_service as targeting_queues
+from countermark.web import watchlist_service
 from countermark.web.queue import Backlog, QueueSource, register, source, sources_for
 
 router = APIRouter(include_in_schema=False)
@@ -80,6 +81,18 @@ register(QueueSource("clone_alerts", N_("Clone alerts to decide"), "/codes/alert
                      kinds=frozenset({"rights_holder"})))
 register(QueueSource("notices", N_("Notices awaiting a platform's answer"), "/cases", _notices,
                      kinds=frozenset({"rights_holder", "police"})))
+
+
+def _watchlist(session: Session, principal: Principal, now: datetime) -> Backlog:
+    # Found by a query when the home page is read (web/watchlist_service.py), not by a hook in ingestion.
+    found = watchlist_service.new_hits(session=session, principal=principal)
+    if not found:
+        return Backlog(0)
+    oldest = min(hit.stored_at for _, hits in found for hit in hits)
+    return Backlog(sum(len(hits) for _, hits in found), oldest, f"/watchlist/{found[0][0].id}")
+
+
+register(QueueSource("watchlist", N_("Watched values seen again"), "/watchlist", _watchlist))
 
 
 def _detection_alerts(session: Session, principal: Principal, now: datetime) -> Backlog:
