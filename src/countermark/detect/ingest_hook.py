@@ -7,6 +7,7 @@ import logging
 import pickle
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
@@ -18,19 +19,21 @@ log = logging.getLogger(__name__)
 
 def score_ingested_listings(*, session: Session, blobs: BlobStore, owner_org_id: int) -> int:
     """Score the owner's new and changed listings with the active model; how many were scored (0 when no
-    model is registered). A model that cannot be loaded does not fail the ingestion: it is logged, and
-    `countermark detect run` scores the listings later."""
-    if (
-        session.scalar(select(DetectionModelRecord.id).where(DetectionModelRecord.active.is_(True)).limit(1))
-        is None
-    ):
-        return 0
-    from countermark.detect.stored_service import score_stored_listings
-
+    model is registered). Detection never fails the ingestion or loses its rows: a model that cannot be
+    loaded, or a store whose schema predates detection (`countermark db upgrade` adds it), is logged and
+    undone alone (a savepoint), and `countermark detect run` scores the listings later."""
     savepoint = session.begin_nested()
     try:
+        active = session.scalar(
+            select(DetectionModelRecord.id).where(DetectionModelRecord.active.is_(True)).limit(1)
+        )
+        if active is None:
+            savepoint.commit()
+            return 0
+        from countermark.detect.stored_service import score_stored_listings
+
         report = score_stored_listings(session=session, blobs=blobs, owner_org_id=owner_org_id)
-    except (CountermarkError, OSError, pickle.UnpicklingError):
+    except (CountermarkError, OSError, pickle.UnpicklingError, DBAPIError):
         savepoint.rollback()
         log.exception("listing detection could not score the ingested listings")
         return 0
