@@ -88,3 +88,43 @@ def sign_in(page: Any, base: str, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/")
+
+
+# Text of each element (its own text nodes, not its children's), skipping what is marked as another language
+# (the language switch names each language in itself).
+OWN_TEXTS = """locale => Array.from(document.querySelectorAll('body *'))
+  .filter(e => !['SCRIPT', 'STYLE'].includes(e.tagName) && e.checkVisibility())
+  .filter(e => { const marked = e.closest('[lang]'); return !marked || marked.lang === locale; })
+  .map(e => Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ')
+    .replace(/\\s+/g, ' ').trim())
+  .filter(t => t.length > 0)"""
+
+
+def english_strings(locale: str) -> frozenset[str]:
+    """The interface's English strings that the locale's catalogue translates into something else (and
+    that are not themselves a translation): seen verbatim on a page in that locale, one of them is a system
+    string left untranslated."""
+    from babel.messages.pofile import read_po
+
+    from countermark.core.http.templating import TRANSLATIONS_DIR
+
+    with (TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    messages = [(m.id, m.string) for m in catalog if isinstance(m.id, str) and isinstance(m.string, str)]
+    # A word of both languages is no sign (French "File" is the English "Queue").
+    translations = {string for _, string in messages}
+    return frozenset(
+        english
+        for english, string in messages
+        if string and string != english and english not in translations and "%(" not in english
+        and len(english) > 3
+    )
+
+
+def untranslated(page: Any, locale: str) -> list[str]:
+    """The English interface strings the page shows as whole texts of an element, in a French or Chinese
+    page (empty in English)."""
+    if locale == "en":
+        return []
+    english = english_strings(locale)
+    return sorted({text for text in page.evaluate(OWN_TEXTS, locale) if text in english})

@@ -8,15 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw
+from sqlalchemy import select
 
+from countermark.cases.service import open_case
+from countermark.codes.models import ConsumerReport
+from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.migrate import upgrade
 from countermark.ingest.readers import RawRow
 from countermark.ingest.service import ingest_rows
 from countermark.orgs.auth_service import set_password
-from countermark.orgs.models import SharingGroup, SharingGroupMember
+from countermark.orgs.models import Organisation, SharingGroup, SharingGroupMember
 from countermark.orgs.service import create_organisation, create_user
+from countermark.targeting.models import InspectionResult, Shipment
 
 PASSWORD = "correct horse battery"
 SNAPSHOT_HTML = (
@@ -147,3 +152,21 @@ def seed_store(ctx: AppContext, work_dir: Path) -> Seeded:
             for i in range(1, 5)
         ], douane.id)
     return seeded
+
+
+def seed_work_waiting(ctx: AppContext) -> None:
+    """An overdue case between the customs office and the brand, and a new consumer report for the brand."""
+    with unit_of_work(ctx.sessions) as session:
+        orgs = {o.kind: o.id for o in session.scalars(select(Organisation).order_by(Organisation.id.desc()))}
+        case = open_case(session=session, owner_org_id=orgs["customs"], procedure="eu_standard",
+                         title="AUREL totes detained", at=utcnow() - timedelta(days=30), actor="seed",
+                         tlp="GREEN", rights_holder_org_id=orgs["rights_holder"])
+        case.due_at = utcnow() - timedelta(days=2)
+        session.add(ConsumerReport(bought_at_kind="online", shop="Totes4less", status="new", tlp="AMBER",
+                                   owner_org_id=orgs["rights_holder"],
+                                   created_at=utcnow() - timedelta(days=1)))
+        shipment = session.scalar(select(Shipment).where(Shipment.owner_org_id == orgs["customs"]).limit(1))
+        assert shipment is not None, "the seed has no shipment of the customs office"
+        session.add(InspectionResult(shipment_id=shipment.id, inspected_on=shipment.declared_on, lane="red",
+                                     found=True, source="seed", external_id="a11y-1", content_hash="0" * 64,
+                                     owner_org_id=orgs["customs"], tlp="AMBER"))

@@ -13,21 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from countermark.cases.service import open_case
-from countermark.codes.models import ConsumerReport
-from countermark.core.clock import utcnow
-from countermark.core.context import AppContext
-from countermark.core.db import unit_of_work
-from countermark.orgs.models import Organisation
-from countermark.targeting.models import InspectionResult, Shipment
 from tests.browser.harness import NEEDS_CHROMIUM, new_page, served, sign_in, store_in
-from tests.browser.seed import Seeded, seed_store
+from tests.browser.seed import Seeded, seed_store, seed_work_waiting
 
 pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
@@ -45,27 +36,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seed
     tmp = tmp_path_factory.mktemp("a11y")
     with store_in(tmp) as ctx:
         seeded = seed_store(ctx, tmp)
-        _work_waiting(ctx)
+        seed_work_waiting(ctx)
         with served(ctx) as base:
             yield base, seeded
-
-
-def _work_waiting(ctx: AppContext) -> None:
-    """An overdue case between the customs office and the brand, and a new consumer report for the brand."""
-    with unit_of_work(ctx.sessions) as session:
-        orgs = {o.kind: o.id for o in session.scalars(select(Organisation).order_by(Organisation.id.desc()))}
-        case = open_case(session=session, owner_org_id=orgs["customs"], procedure="eu_standard",
-                         title="AUREL totes detained", at=utcnow() - timedelta(days=30), actor="seed",
-                         tlp="GREEN", rights_holder_org_id=orgs["rights_holder"])
-        case.due_at = utcnow() - timedelta(days=2)
-        session.add(ConsumerReport(bought_at_kind="online", shop="Totes4less", status="new", tlp="AMBER",
-                                   owner_org_id=orgs["rights_holder"],
-                                   created_at=utcnow() - timedelta(days=1)))
-        shipment = session.scalar(select(Shipment).where(Shipment.owner_org_id == orgs["customs"]).limit(1))
-        assert shipment is not None, "the seed has no shipment of the customs office"
-        session.add(InspectionResult(shipment_id=shipment.id, inspected_on=shipment.declared_on, lane="red",
-                                     found=True, source="seed", external_id="a11y-1", content_hash="0" * 64,
-                                     owner_org_id=orgs["customs"], tlp="AMBER"))
 
 
 def _pages(tab: Any, base: str) -> list[str]:

@@ -88,7 +88,7 @@ def list_alerts(
         query = query.order_by(func.abs(ListingScore.score - ListingScore.threshold), DetectionAlert.id)
     else:
         query = query.order_by(ListingScore.score.desc(), DetectionAlert.id)
-    return [(a, s) for a, s in session.execute(query.limit(limit).offset(offset)).tuples()]
+    return [(a, s) for a, s in session.execute(query.limit(limit).offset(offset))]
 
 
 def facets(*, session: Session, principal: Principal) -> dict[str, list[str]]:
@@ -115,7 +115,7 @@ def get_alert(
     *, session: Session, principal: Principal, alert_id: int
 ) -> tuple[DetectionAlert, ListingScore]:
     """One alert the principal may see (404 alike for absent and not visible)."""
-    row = session.execute(_visible(principal).where(DetectionAlert.id == alert_id)).tuples().first()
+    row = session.execute(_visible(principal).where(DetectionAlert.id == alert_id)).first()
     if row is None:
         raise NotFound(f"no alert {alert_id} that you may see")
     return row
