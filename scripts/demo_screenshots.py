@@ -20,17 +20,26 @@ from playwright.sync_api import Page, sync_playwright
 from countermark.web.app import create_app
 
 PAGES = {
+    "queue-fr": "/",
+    "dashboards-fr": "/dashboards",
     "targeting": "/targeting",
     "cases": "/cases",
     "case-detail": "/cases/1",
     "fingerprint-banks": "/fingerprint",
+    "networks": "/networks",
     "codes": "/codes/alerts",
 }
 # Pages of the demo brand (consumer reports reach the rights holder whose product they concern).
 BRAND_LOGIN = ("rights-holder@demo.countermark.local", "demo-rights-holder-2026")
-BRAND_PAGES: dict[str, str] = {}
-# A report reached from the list of reports by this selector, as "codes-report".
-BRAND_DETAIL = ("codes-report", "/codes/reports", "a[href^='/codes/reports/']")
+BRAND_PAGES: dict[str, str] = {"alerts": "/alerts"}
+# A record reached from a list by a selector (the first link, or the last for reports: the world writes its
+# distractors last), saved under a name.
+BRAND_DETAILS = (
+    ("codes-report", "/codes/reports", "a[href^='/codes/reports/']", "last"),
+    ("alert-detail", "/alerts", "main a[href^='/alerts/']", "first"),
+)
+# The same for the customs officer (networks are each organisation's own: the brand has none in the demo).
+DETAILS = (("network", "/networks", "main table a[href^='/networks/']", "first"),)
 
 
 def _free_port() -> int:
@@ -50,8 +59,20 @@ def _sign_in(page: Page, base: str, email: str, password: str) -> None:
 def _shoot(page: Page, base: str, pages: dict[str, str], out_dir: Path) -> None:
     for name, path in pages.items():
         page.goto(base + path)
+        page.wait_for_load_state("networkidle")  # lazy pictures in view
         page.screenshot(path=str(out_dir / f"{name}.png"), full_page=False)
         print(f"{name}: {page.title()}")
+
+
+def _details(page: Page, base: str, details: tuple[tuple[str, str, str, str], ...], out_dir: Path) -> None:
+    for name, listing, selector, which in details:
+        page.goto(base + listing)
+        links = page.locator(selector)
+        if links.count():
+            (links.last if which == "last" else links.first).click()
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(out_dir / f"{name}.png"), full_page=which == "last")
+            print(f"{name}: {page.title()}")
 
 
 def main(
@@ -76,14 +97,8 @@ def main(
         brand = browser.new_page(viewport={"width": 1280, "height": 900})
         _sign_in(brand, base, *BRAND_LOGIN)
         _shoot(brand, base, BRAND_PAGES, out_dir)
-        name, listing, selector = BRAND_DETAIL
-        brand.goto(base + listing)
-        link = brand.locator(selector).last  # the oldest report: the world writes distractors last
-        if link.count():
-            link.click()
-            brand.wait_for_load_state()
-            brand.screenshot(path=str(out_dir / f"{name}.png"), full_page=True)
-            print(f"{name}: {brand.title()}")
+        _details(page, base, DETAILS, out_dir)
+        _details(brand, base, BRAND_DETAILS, out_dir)
         browser.close()
     server.should_exit = True
     thread.join(timeout=10)
