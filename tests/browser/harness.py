@@ -102,8 +102,8 @@ OWN_TEXTS = """locale => Array.from(document.querySelectorAll('body *'))
 
 def english_strings(locale: str) -> frozenset[str]:
     """The interface's English strings that the locale's catalogue translates into something else (and
-    that are not themselves a translation): seen verbatim on a page in that locale, one of them is a system
-    string left untranslated."""
+    that are not themselves a translation), and the stored codes that have a label: seen verbatim on a page
+    in that locale, one of them is a system string left untranslated or a raw code."""
     from babel.messages.pofile import read_po
 
     from countermark.core.http.templating import TRANSLATIONS_DIR
@@ -113,12 +113,22 @@ def english_strings(locale: str) -> frozenset[str]:
     messages = [(m.id, m.string) for m in catalog if isinstance(m.id, str) and isinstance(m.string, str)]
     # A word of both languages is no sign (French "File" is the English "Queue").
     translations = {string for _, string in messages}
-    return frozenset(
+    english = {
         english
         for english, string in messages
         if string and string != english and english not in translations and "%(" not in english
         and len(english) > 3
-    )
+    }
+    # Stored codes shown raw where their label belongs ("consignment" for "envoi", "link.run").
+    from countermark.core.http.labels import LABELS
+
+    words = dict(messages)
+    codes = {
+        code
+        for code, label in LABELS.items()
+        if words.get(label) and words[label] != code and code not in translations and len(code) > 3
+    }
+    return frozenset(english | codes)
 
 
 def untranslated(page: Any, locale: str) -> list[str]:

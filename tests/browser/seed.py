@@ -21,6 +21,7 @@ from countermark.ingest.service import ingest_rows
 from countermark.orgs.auth_service import set_password
 from countermark.orgs.models import Organisation, SharingGroup, SharingGroupMember
 from countermark.orgs.service import create_organisation, create_user
+from countermark.share.models import AssistanceRequest
 from countermark.targeting.models import InspectionResult, Shipment
 
 PASSWORD = "correct horse battery"
@@ -155,7 +156,8 @@ def seed_store(ctx: AppContext, work_dir: Path) -> Seeded:
 
 
 def seed_work_waiting(ctx: AppContext) -> None:
-    """An overdue case between the customs office and the brand, and a new consumer report for the brand."""
+    """An overdue case between the customs office and the brand, a new consumer report for the brand, a red
+    lane inspection and a partner's request for assistance to the customs office."""
     with unit_of_work(ctx.sessions) as session:
         orgs = {o.kind: o.id for o in session.scalars(select(Organisation).order_by(Organisation.id.desc()))}
         case = open_case(session=session, owner_org_id=orgs["customs"], procedure="eu_standard",
@@ -165,6 +167,10 @@ def seed_work_waiting(ctx: AppContext) -> None:
         session.add(ConsumerReport(bought_at_kind="online", shop="Totes4less", status="new", tlp="AMBER",
                                    owner_org_id=orgs["rights_holder"],
                                    created_at=utcnow() - timedelta(days=1)))
+        session.add(AssistanceRequest(uuid="5f0c1d9e-8a47-4b61-9a3e-2c7d4e1f0a11", direction="incoming",
+                                      org_id=orgs["customs"], subject="Consignor of the AUREL totes",
+                                      asked="Who ships these totes?", legal_basis="Reg. 515/97",
+                                      status="received", created_at=utcnow() - timedelta(days=1)))
         shipment = session.scalar(select(Shipment).where(Shipment.owner_org_id == orgs["customs"]).limit(1))
         assert shipment is not None, "the seed has no shipment of the customs office"
         session.add(InspectionResult(shipment_id=shipment.id, inspected_on=shipment.declared_on, lane="red",

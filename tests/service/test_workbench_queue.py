@@ -204,3 +204,36 @@ def test_home_page_shows_the_queue_and_next_sends_to_the_item(store: AppContext,
     empty = signed_in(app, "a@platform.example", PASSWORD)
     assert empty.get("/queue/deadlines_due/next", follow_redirects=False).headers["location"] == "/cases"
     assert datetime.now(UTC) > now
+
+
+def test_requests_from_partners_wait_in_the_receiving_agencys_queue_until_answered(
+    store: AppContext, app: FastAPI
+) -> None:
+    from countermark.share.models import AssistanceRequest
+    from countermark.share.requests_service import incoming_backlog
+
+    orgs = _orgs(store)
+    with unit_of_work(store.sessions) as session:
+        rows = [
+            AssistanceRequest(uuid=f"00000000-0000-4000-8000-00000000000{i}", direction=direction,
+                              org_id=orgs[org], subject=f"request {i}", asked="who ships these?",
+                              legal_basis="Reg. 515/97", status=status, created_at=utcnow() - timedelta(days=i))
+            for i, (org, direction, status) in enumerate([
+                ("customs", "incoming", "received"), ("customs", "incoming", "accepted"),
+                ("customs", "incoming", "answered"), ("customs", "outgoing", "sent"),
+                ("platform", "incoming", "received"),
+            ], start=1)
+        ]
+        session.add_all(rows)
+        session.flush()
+        ids = [row.id for row in rows]
+    with store.sessions() as session:
+        count, oldest, first = incoming_backlog(session=session, principal=_as(orgs["customs"]))
+    # Received and accepted wait on customs; answered and its own outgoing request do not; the oldest first.
+    assert (count, first) == (2, ids[1]) and oldest is not None
+    customs = signed_in(app, "a@customs.example", PASSWORD)
+    assert "/queue/partner_requests/next" in customs.get("/?lang=zh").text
+    hop = customs.get("/queue/partner_requests/next", follow_redirects=False)
+    assert hop.status_code == 303 and hop.headers["location"] == f"/share/requests/{ids[1]}"
+    brand = signed_in(app, "a@brand.example", PASSWORD)
+    assert brand.get("/queue/partner_requests/next", follow_redirects=False).status_code == 404

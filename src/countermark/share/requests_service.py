@@ -8,11 +8,11 @@ asking instance reads the status back with its partner token and raises an alert
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from countermark.core.clock import utcnow
@@ -237,3 +237,26 @@ def get_request(session: Session, principal: Principal, request_id: int) -> Assi
     if found is None or not (principal.is_system or found.org_id == principal.org_id):
         raise NotFound("no request with this id that you may see")
     return found
+
+
+# Incoming requests waiting for us: to accept or refuse (received), to answer (accepted).
+AWAITING_US = ("received", "accepted")
+
+
+def incoming_backlog(*, session: Session, principal: Principal) -> tuple[int, datetime | None, int | None]:
+    """How many requests partners sent the principal's organisation still wait for its move, when the
+    oldest arrived, and that one's id (the home page's queue)."""
+    query = select(AssistanceRequest).where(
+        AssistanceRequest.direction == "incoming", AssistanceRequest.status.in_(AWAITING_US)
+    )
+    if not principal.is_system:
+        query = query.where(AssistanceRequest.org_id == principal.org_id)
+    count, oldest = session.execute(
+        query.with_only_columns(func.count(AssistanceRequest.id), func.min(AssistanceRequest.created_at))
+    ).one()
+    first = session.scalar(
+        query.with_only_columns(AssistanceRequest.id)
+        .order_by(AssistanceRequest.created_at, AssistanceRequest.id)
+        .limit(1)
+    )
+    return int(count or 0), oldest, first

@@ -21,6 +21,7 @@ from countermark.core.http.deps import DbSession
 from countermark.detect import alert_service as detect_alerts
 from countermark.orgs.deps import PageViewer
 from countermark.orgs.visibility import Principal
+from countermark.share import requests_service as share_requests
 from countermark.targeting import queue_service as targeting_queues
 from countermark.web import watchlist_service
 from countermark.web.queue import Backlog, QueueSource, register, source, sources_for
@@ -102,6 +103,15 @@ def _detection_alerts(session: Session, principal: Principal, now: datetime) -> 
 
 register(QueueSource("detection_alerts", N_("Detection alerts to review"), "/alerts", _detection_alerts,
                      kinds=frozenset({"rights_holder", "platform", "police", "other"})))
+
+
+def _partner_requests(session: Session, principal: Principal, now: datetime) -> Backlog:
+    count, oldest, first = share_requests.incoming_backlog(session=session, principal=principal)
+    return Backlog(count, oldest, _href("/share/requests/{id}", first))
+
+
+register(QueueSource("partner_requests", N_("Requests from partners to answer"), "/share/requests",
+                     _partner_requests, kinds=frozenset({"customs", "police"})))
 
 
 @router.get("/queue/{key}/next")

@@ -109,6 +109,16 @@ LABELS: dict[str, str] = {
     "activate_rule": "activated a risk profile",
     "activate_model": "activated a risk model",
     "retrain": "retrained",
+    # States of a product code (GS1 business steps).
+    "issued": "issued",
+    "commissioned": "commissioned",
+    "shipped": "shipped",
+    "sold": "sold",
+    "destroyed": "destroyed",
+    "decommissioned": "decommissioned",
+    # Verdicts on detection alerts.
+    "confirm": "confirmed",
+    "dismiss": "dismissed",
     # Kinds of shipment records.
     "declaration": "declaration",
     "consignment": "consignment",
