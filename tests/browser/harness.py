@@ -19,6 +19,7 @@ from countermark.web.app import create_app
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
+SLOW_MACHINE_MS = 120_000
 NEEDS_CHROMIUM = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium (apt-get install chromium)"
 )
@@ -75,6 +76,11 @@ def chromium_browser() -> Iterator[Any]:
 def new_page(browser: Any, *, width: int = 1280, height: int = 860) -> Iterator[Any]:
     """A tab in a fresh browser context (its own cookies), in British English."""
     context = browser.new_context(viewport={"width": width, "height": height}, locale="en-GB")
+    # The app is served from a thread of the test process, on two cores shared with the other xdist worker:
+    # on a busy CI machine a sign-in (Argon2) and its redirect have taken over Playwright's 30 s default.
+    # Waiting longer changes no outcome a test checks; a page that never comes still fails.
+    context.set_default_timeout(SLOW_MACHINE_MS)
+    context.set_default_navigation_timeout(SLOW_MACHINE_MS)
     try:
         yield context.new_page()
     finally:
@@ -87,7 +93,11 @@ def sign_in(page: Any, base: str, email: str, password: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    try:
+        page.wait_for_url(f"{base}/")
+    except Exception as exc:  # say where the browser stood instead (a refusal, a throttle, a slow page)
+        said = page.locator("[role=alert], h1").all_inner_texts() if page.url.startswith(base) else []
+        pytest.fail(f"sign-in of {email} did not reach the home page: at {page.url}, showing {said}: {exc}")
 
 
 # Text of each element (its own text nodes, not its children's), skipping what is marked as another language

@@ -217,7 +217,8 @@ def test_requests_from_partners_wait_in_the_receiving_agencys_queue_until_answer
         rows = [
             AssistanceRequest(uuid=f"00000000-0000-4000-8000-00000000000{i}", direction=direction,
                               org_id=orgs[org], subject=f"request {i}", asked="who ships these?",
-                              legal_basis="Reg. 515/97", status=status, created_at=utcnow() - timedelta(days=i))
+                              legal_basis="Reg. 515/97", status=status,
+                              created_at=utcnow() - timedelta(days=i))
             for i, (org, direction, status) in enumerate([
                 ("customs", "incoming", "received"), ("customs", "incoming", "accepted"),
                 ("customs", "incoming", "answered"), ("customs", "outgoing", "sent"),
