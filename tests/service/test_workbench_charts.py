@@ -86,11 +86,13 @@ def test_dashboards_page_and_csv_count_only_what_the_viewer_may_see(store: AppCo
     assert detentions.status_code == 200 and detentions.headers["content-type"].startswith("text/csv")
     assert detentions.text == "week,inspected,detained\n2026-03-02,3,2\n2026-03-09,1,1\n"
     assert customs.get("/dashboards/hit-rate.csv").text == "week,rate\n2026-03-02,0.5000\n2026-03-09,1.0000\n"
-    assert customs.get("/dashboards/takedowns.csv").text == "week,sent,actioned,relisted\n"
+    assert customs.get("/dashboards/takedowns.csv").text == "week,sent,actioned,confirmed_removed,relisted\n"
     assert customs.get("/dashboards/nothing.csv").status_code == 404
     brand = signed_in(app, "a@brand.example", PASSWORD)
     assert brand.get("/dashboards/detentions.csv").text == "week,inspected,detained\n"
-    assert brand.get("/dashboards/takedowns.csv").text == "week,sent,actioned,relisted\n2026-03-02,2,1,1\n"
+    assert brand.get("/dashboards/takedowns.csv").text == (
+        "week,sent,actioned,confirmed_removed,relisted\n2026-03-02,2,1,0,1\n"
+    )
     with store.sessions() as session:
         exports = session.scalars(select(AuditEntry.subject_type).where(AuditEntry.action == "export")).all()
     assert sorted(exports).count("chart:detentions") == 2

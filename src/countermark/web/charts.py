@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -29,6 +30,7 @@ class WeeklyChart:
     series: tuple[str, ...]
     rows: tuple[tuple[date, tuple[float, ...]], ...]
     percent: bool = False
+    digits: int = 0  # decimals shown (and written to the CSV) when the values are not a percentage
 
 
 def week_of(day: date) -> date:
@@ -61,6 +63,26 @@ def ratio_rows(hits: Mapping[date, int], trials: Mapping[date, int],
         counts[(day, "hits")] = counts.get((day, "hits"), 0) + n
     rows = weekly_rows(counts, ("hits", "trials"), max_weeks)
     return tuple((week, (h / t,)) for week, (h, t) in rows if t)
+
+
+def quantile_rows(samples: Mapping[date, Sequence[float]],
+                  max_weeks: int = MAX_WEEKS) -> tuple[tuple[date, tuple[float, ...]], ...]:
+    """Weekly (median, 90th percentile) of daily samples; weeks without a sample are left out.
+
+    The percentile interpolates between ranks (`statistics.quantiles`, inclusive method): with one sample,
+    both are that sample."""
+    weeks: dict[date, list[float]] = {}
+    for day, values in samples.items():
+        weeks.setdefault(week_of(day), []).extend(values)
+    if not weeks:
+        return ()
+    cutoff = max(weeks) - timedelta(weeks=max_weeks - 1)
+    rows = []
+    for week in sorted(w for w in weeks if w >= cutoff and weeks[w]):
+        values = sorted(weeks[week])
+        p90 = statistics.quantiles(values, n=10, method="inclusive")[8] if len(values) > 1 else values[0]
+        rows.append((week, (statistics.median(values), p90)))
+    return tuple(rows)
 
 
 def grouped_bars(chart: WeeklyChart, *, labels: Sequence[str], empty_text: str,
@@ -111,5 +133,11 @@ def as_csv(chart: WeeklyChart, header: Iterable[str]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["week", *header])
     for week, values in chart.rows:
-        writer.writerow([week.isoformat(), *(f"{v:.4f}" if chart.percent else f"{v:g}" for v in values)])
+        writer.writerow([week.isoformat(), *(_csv_number(chart, v) for v in values)])
     return out.getvalue()
+
+
+def _csv_number(chart: WeeklyChart, value: float) -> str:
+    if chart.percent:
+        return f"{value:.4f}"
+    return f"{value:.{chart.digits}f}" if chart.digits else f"{value:g}"
