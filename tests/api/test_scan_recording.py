@@ -54,10 +54,11 @@ def _verify(client: TestClient, uri: str, agent: str = "phone-a", **place: Any) 
     return body
 
 
-def test_two_thousand_gets_from_one_client_store_one_scan(
+def test_five_hundred_gets_from_one_client_store_one_scan(
     client: TestClient, store: AppContext, uris: list[str]
 ) -> None:
-    verdicts = {_verify(client, uris[0], **PARIS)["verdict"] for _ in range(2000)}
+    # Issue 12 found 2,062 rows after 2,000 GETs; 500 tell the same (one row, not 500) in a quarter the time.
+    verdicts = {_verify(client, uris[0], **PARIS)["verdict"] for _ in range(500)}
     assert verdicts == {"genuine"}
     assert _scans(store) == 1
 
