@@ -301,7 +301,9 @@ def test_the_public_report_form_answers_an_error_on_itself_keeping_what_was_type
         },
     )  # at once: faster than a person fills the form
     assert sent.status_code == 422
-    assert "too quickly" in sent.text and "Back to the dashboard" not in sent.text
+    # The reason is in the reader's language (issue #18), never the service's English.
+    assert "envoyé trop vite" in sent.text and "too quickly" not in sent.text
+    assert "Back to the dashboard" not in sent.text
     assert 'value="Stall 12, rue du Faux"' in sent.text and "Logo à l&#39;envers" in sent.text
     assert 'value="market" selected' in sent.text and "au marché" in visible_text(sent.text).lower()
     assert 'value="me@example.org"' in sent.text and 'name="token"' in sent.text

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from countermark.cases.models import Case, Notice
 from countermark.cases.service import ROLES_BY_ORG_KIND, get_case, roles_of
-from countermark.core.errors import Forbidden, InvalidInput
+from countermark.core.errors import Code, Forbidden, InvalidInput
 from countermark.orgs.service import organisation_summary
 from countermark.orgs.visibility import Principal, require_owner, visible
 
@@ -45,15 +45,23 @@ class Participation:
         """The role a decision is taken in: the one named, if the principal plays it here, else its own."""
         if self.is_system:
             if not requested:
-                raise InvalidInput("name the role the decision is taken in")
+                raise InvalidInput.of("name the role the decision is taken in")
             if requested not in EVERY_ROLE:
-                raise InvalidInput(f"unknown role {requested[:40]!r}: use one of {', '.join(EVERY_ROLE)}")
+                raise InvalidInput.of(
+                    "unknown role {role!r}: use one of {roles}",
+                    role=requested[:40],
+                    roles=", ".join(EVERY_ROLE),
+                )
             return requested
         if not self.roles:
-            raise Forbidden("your organisation takes part in this case but takes none of its decisions")
+            raise Forbidden.of("your organisation takes part in this case but takes none of its decisions")
         if requested and requested not in self.roles:
             acts = ", ".join(self.roles)
-            raise Forbidden(f"on this case your organisation acts as {acts}, not {requested}")
+            raise Forbidden.of(
+                "on this case your organisation acts as {acts}, not {requested}",
+                acts=acts,
+                requested=Code(requested),
+            )
         return requested or self.roles[0]
 
 
@@ -85,10 +93,10 @@ def participation(*, session: Session, principal: Principal, case: Case) -> Part
     if principal.is_system:
         return Participation(case=case, roles=EVERY_ROLE, is_system=True)
     if not can_write(principal):
-        raise Forbidden("a read-only user or token never changes a case")
+        raise Forbidden.of("a read-only user or token never changes a case")
     roles = case_roles(session=session, principal=principal, case=case)
     if roles is None:
-        raise Forbidden(
+        raise Forbidden.of(
             "only the case's participants (the organisation that owns it, its rights holder and its platform)"
             " may change it"
         )

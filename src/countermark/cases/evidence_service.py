@@ -31,9 +31,9 @@ def add_evidence(
 ) -> EvidenceItem:
     """Store a file as evidence of the case, by digest, and start its chain of custody."""
     if not data:
-        raise InvalidInput("the evidence file is empty")
+        raise InvalidInput.of("the evidence file is empty")
     if not description.strip() or not source.strip():
-        raise InvalidInput("evidence needs a description and a source (what it was taken from)")
+        raise InvalidInput.of("evidence needs a description and a source (what it was taken from)")
     digest = store_blob(session=session, blobs=blobs, data=data, media_type=media_type)
     existing = session.scalar(
         select(EvidenceItem).where(EvidenceItem.case_id == case.id, EvidenceItem.blob_sha256 == digest)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from countermark.core.errors import InvalidInput
+from countermark.core.errors import Code, InvalidInput
 
 NOTICE_KINDS = ("dsa", "dmca", "lumen", "marketplace")
 STATUSES = ("draft", "sent", "acknowledged", "actioned", "refused", "counter_notice", "relisted")
@@ -164,8 +164,11 @@ def explain(
 def _require(kind: str, checks: dict[str, bool]) -> None:
     missing = [name for name, present in checks.items() if not present]
     if missing:
-        raise NoticeIncomplete(
-            f"the {kind} notice lacks required elements: {', '.join(missing)}", detail={"missing": missing}
+        raise NoticeIncomplete.of(
+            "the {kind} notice lacks required elements: {missing}",
+            kind=kind,
+            missing=", ".join(missing),
+            detail={"missing": missing},
         )
 
 
@@ -209,9 +212,10 @@ def dsa_notice(facts: NoticeFacts) -> dict[str, Any]:
 def dmca_notice(facts: NoticeFacts) -> dict[str, Any]:
     """A notice under 17 U.S.C. 512(c)(3)(A) (i)-(vi); copyright only."""
     if facts.right_kind != "copyright":
-        raise InvalidInput(
-            f"a DMCA notice covers copyright only, and this right is a {facts.right_kind}: "
+        raise InvalidInput.of(
+            "a DMCA notice covers copyright only, and this right is a {right_kind}: "
             "send a DSA notice or a marketplace report instead",
+            right_kind=Code(facts.right_kind),
             detail={"right_kind": facts.right_kind},
         )
     contact = valid_email(facts.notifier_email) and bool(
@@ -319,7 +323,11 @@ def lumen_notice(facts: NoticeFacts) -> dict[str, Any]:
 def marketplace_report(facts: NoticeFacts, *, reason_code: str) -> dict[str, Any]:
     """A VeRO-like report: a known reason code, countries where needed, a message of at most 1000 chars."""
     if reason_code not in VERO_REASONS:
-        raise InvalidInput(f"unknown reason code {reason_code!r}; known: {', '.join(sorted(VERO_REASONS))}")
+        raise InvalidInput.of(
+            "unknown reason code {code!r}; known: {known}",
+            code=reason_code,
+            known=", ".join(sorted(VERO_REASONS)),
+        )
     _require(
         "marketplace report",
         {
@@ -355,13 +363,22 @@ def build_notice(kind: str, facts: NoticeFacts, *, reason_code: str = "9052") ->
         return lumen_notice(facts)
     if kind == "marketplace":
         return marketplace_report(facts, reason_code=reason_code)
-    raise InvalidInput(f"unknown notice kind {kind!r}; choose one of {', '.join(NOTICE_KINDS)}")
+    raise InvalidInput.of(
+        "unknown notice kind {kind!r}; choose one of {kinds}", kind=kind, kinds=", ".join(NOTICE_KINDS)
+    )
 
 
 def check_status_change(current: str, new: str) -> None:
     """Refuse a status change the notice's life does not allow."""
     if new not in STATUSES:
-        raise InvalidInput(f"unknown notice status {new!r}; one of {', '.join(STATUSES)}")
+        raise InvalidInput.of(
+            "unknown notice status {new!r}; one of {statuses}", new=new, statuses=", ".join(STATUSES)
+        )
     if new not in NEXT_STATUSES.get(current, ()):
         allowed = ", ".join(NEXT_STATUSES.get(current, ())) or "nothing"
-        raise InvalidInput(f"a {current} notice can become {allowed}, not {new}")
+        raise InvalidInput.of(
+            "a {current} notice can become {allowed}, not {new}",
+            current=Code(current),
+            allowed=allowed,
+            new=Code(new),
+        )

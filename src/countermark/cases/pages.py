@@ -23,6 +23,7 @@ from countermark.cases.wording import WORDS
 from countermark.core.clock import utcnow
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.error_text import page_error
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
 from countermark.orgs.deps import PageViewer, Viewer, check_csrf
@@ -156,7 +157,7 @@ def case_page(record_id: RecordId, request: Request, session: DbSession, viewer:
 def _writer(viewer: Viewer, csrf_token: str, what: str) -> None:
     check_csrf(viewer.web_session, csrf_token)
     if "write" not in viewer.principal.scopes:
-        raise Forbidden(f"{what} needs the 'write' scope")
+        raise Forbidden.of("{what} needs the 'write' scope", what=what)
 
 
 @router.post("/cases/{record_id}/decisions")
@@ -209,7 +210,9 @@ def platform_page(
         )
     except InvalidInput as exc:
         session.rollback()
-        return _case_page(request, session, viewer, case, error=exc.message, status_code=exc.status)
+        return _case_page(
+            request, session, viewer, case, error=page_error(request, exc), status_code=exc.status
+        )
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
@@ -230,14 +233,15 @@ def evidence_page(
     form = {"description": description[:1000], "source": source[:200]}
     try:
         if file is None or not file.filename:
-            raise InvalidInput("choose a file to upload")
+            raise InvalidInput.of("choose a file to upload")
         if len(description) > 1000 or len(source) > 200:
-            raise InvalidInput("the description is limited to 1000 characters and the source to 200")
+            raise InvalidInput.of("the description is limited to 1000 characters and the source to 200")
         data = file.file.read(MAX_UPLOAD_BYTES + 1)
         if len(data) > MAX_UPLOAD_BYTES:
-            raise InvalidInput(
-                f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB "
-                f"({MAX_UPLOAD_BYTES} bytes): it was not stored"
+            raise InvalidInput.of(
+                "the file is larger than {mb} MB ({size} bytes): it was not stored",
+                mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+                size=MAX_UPLOAD_BYTES,
             )
         add_evidence(
             session=session,
@@ -254,7 +258,7 @@ def evidence_page(
     except CountermarkError as exc:
         session.rollback()
         return _case_page(
-            request, session, viewer, case, error=exc.message, form=form, status_code=exc.status
+            request, session, viewer, case, error=page_error(request, exc), form=form, status_code=exc.status
         )
     return RedirectResponse(f"/cases/{case.id}#evidence", status_code=303)
 
@@ -304,7 +308,7 @@ def notice_page(
     form = {"kind": kind, **statements, **typed}
     try:
         if kind not in NOTICE_KINDS:
-            raise InvalidInput(f"choose a notice type: {', '.join(NOTICE_KINDS)}")
+            raise InvalidInput.of("choose a notice type: {kinds}", kinds=", ".join(NOTICE_KINDS))
         facts = facts_for_case(
             session=session, principal=viewer.principal, case=case, kind=kind, **statements
         )
@@ -320,7 +324,7 @@ def notice_page(
     except CountermarkError as exc:
         session.rollback()
         return _case_page(
-            request, session, viewer, case, error=exc.message, form=form, status_code=exc.status
+            request, session, viewer, case, error=page_error(request, exc), form=form, status_code=exc.status
         )
     return RedirectResponse(f"/cases/{case.id}#notices", status_code=303)
 
@@ -351,5 +355,7 @@ def notice_status_page(
         )
     except CountermarkError as exc:
         session.rollback()
-        return _case_page(request, session, viewer, case, error=exc.message, status_code=exc.status)
+        return _case_page(
+            request, session, viewer, case, error=page_error(request, exc), status_code=exc.status
+        )
     return RedirectResponse(f"/cases/{case.id}#notices", status_code=303)

@@ -33,7 +33,9 @@ from countermark.orgs.visibility import Principal
 def _platform_named(session: Session, platform_org_id: int) -> OrganisationSummary:
     platform = organisation_summary(session=session, org_id=platform_org_id)
     if platform is None or platform.kind != "platform":
-        raise InvalidInput(f"no platform organisation {platform_org_id} to name as the case's platform")
+        raise InvalidInput.of(
+            "no platform organisation {org_id} to name as the case's platform", org_id=platform_org_id
+        )
     return platform
 
 
@@ -49,14 +51,14 @@ def name_platform(
     part = writable_case(session=session, principal=principal, case_id=case_id)
     case = part.case
     if not part.is_system and principal.org_id != case.owner_org_id:
-        raise Forbidden("only the organisation that owns the case names the platform it is asked of")
+        raise Forbidden.of("only the organisation that owns the case names the platform it is asked of")
     if case.status == "closed":
-        raise InvalidInput("the case is closed: reopen it before naming its platform")
+        raise InvalidInput.of("the case is closed: reopen it before naming its platform")
     if _is_border_case(session, case):
-        raise InvalidInput("a border case (linked to a shipment) has no platform")
+        raise InvalidInput.of("a border case (linked to a shipment) has no platform")
     platform = _platform_named(session, platform_org_id)
     if platform.id == case.owner_org_id:
-        raise InvalidInput("the case's owner cannot also be named as its platform")
+        raise InvalidInput.of("the case's owner cannot also be named as its platform")
     if case.platform_org_id == platform.id:
         return case
     before = case.platform_org_id

@@ -103,7 +103,7 @@ def get_case(*, session: Session, principal: Principal, case_id: int) -> Case:
     """A case the principal may see; NotFound otherwise (the same for absent and not yours)."""
     case: Case | None = session.scalar(visible(Case, principal).where(Case.id == case_id))
     if case is None:
-        raise NotFound(f"no case {case_id} that you may see")
+        raise NotFound.of("no case {case_id} that you may see", case_id=case_id)
     return case
 
 

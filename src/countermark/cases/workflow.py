@@ -148,19 +148,28 @@ def _target(state: CaseState, to: str) -> tuple[str, str]:
 def decide(state: CaseState, *, decision: str, role: str, at: datetime) -> Transition:
     """The transition a decision causes; refused when not allowed now, for this role, or too late."""
     if state.terminal:
-        raise Conflict(f"the procedure has ended ({state.step.outcome}); reopen the case to act again")
+        raise Conflict.of(
+            "the procedure has ended ({outcome}); reopen the case to act again", outcome=state.step.outcome
+        )
     allowed = state.allowed()
     if not any(decision in names for names in allowed.values()):
         offered = sorted({n for names in allowed.values() for n in names})
-        raise Conflict(
-            f"{decision!r} is not possible at step {state.step.key!r}; possible: {', '.join(offered)}"
+        raise Conflict.of(
+            "{decision!r} is not possible at step {step!r}; possible: {offered}",
+            decision=decision,
+            step=state.step.key,
+            offered=", ".join(offered),
         )
     if decision not in allowed.get(role, ()):
-        raise Forbidden(f"the decision {decision!r} belongs to another role than {role!r}")
+        raise Forbidden.of(
+            "the decision {decision!r} belongs to another role than {role!r}", decision=decision, role=role
+        )
     if state.lapsed(at) and state.lapse and state.lapse.effect != "overdue":
-        raise Conflict(f"the deadline passed at {state.due_at:%Y-%m-%d %H:%M} UTC; the lapse applies")
+        raise Conflict.of(
+            "the deadline passed at {due_at:%Y-%m-%d %H:%M} UTC; the lapse applies", due_at=state.due_at
+        )
     if at < state.entered_at:
-        raise InvalidInput("a decision cannot predate the step it answers")
+        raise InvalidInput.of("a decision cannot predate the step it answers")
     chosen = next(d for d in state.step.decisions if d.name == decision and d.role == role)
     if chosen.extends:
         return Transition(

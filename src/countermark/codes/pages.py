@@ -21,6 +21,7 @@ from countermark.codes.signed import resolver_path
 from countermark.codes.throttle import client_address, device_fingerprint, limiter
 from countermark.core.errors import CountermarkError, InvalidInput
 from countermark.core.http.deps import DbSession, app_context
+from countermark.core.http.error_text import page_error
 from countermark.core.http.heavy import commit_before_waiting, run_heavy
 from countermark.core.http.security import tokens_match
 from countermark.core.http.templating import render
@@ -44,7 +45,7 @@ def _form_age(salt: bytes, token: str | None) -> float:
     """Seconds since the form was served; raises InvalidInput when the token was not ours."""
     issued_text, _, _ = (token or "").partition(".")
     if not issued_text.isdigit() or not tokens_match(_form_token(salt, int(issued_text)), token):
-        raise InvalidInput("the form expired: reload the page and try again")
+        raise InvalidInput.of("the form expired: reload the page and try again")
     return time.time() - int(issued_text)
 
 
@@ -119,10 +120,12 @@ async def _read_photos(files: list[UploadFile]) -> tuple[bytes, ...]:
             continue
         data = await upload.read(report_service.MAX_PHOTO_BYTES + 1)
         if len(data) > report_service.MAX_PHOTO_BYTES:
-            raise InvalidInput(f"a photo may be at most {report_service.MAX_PHOTO_BYTES // 2**20} MB")
+            raise InvalidInput.of(
+                "a photo may be at most {mb} MB", mb=report_service.MAX_PHOTO_BYTES // 2**20
+            )
         photos.append(data)
         if len(photos) > report_service.MAX_PHOTOS:
-            raise InvalidInput(f"at most {report_service.MAX_PHOTOS} photos")
+            raise InvalidInput.of("at most {most} photos", most=report_service.MAX_PHOTOS)
     return tuple(photos)
 
 
@@ -130,9 +133,9 @@ def _float(text: str | None, bound: float) -> float | None:
     try:
         value = float(text) if text else None
     except ValueError as exc:
-        raise InvalidInput("a coordinate must be a number") from exc
+        raise InvalidInput.of("a coordinate must be a number") from exc
     if value is not None and not -bound <= value <= bound:
-        raise InvalidInput("that place is not on Earth")
+        raise InvalidInput.of("that place is not on Earth")
     return value
 
 
@@ -181,7 +184,7 @@ async def submit_report(
             "token": _form_token(salt, int(time.time())),
             "kinds": report_service.BOUGHT_AT,
             "max_mb": report_service.MAX_PHOTO_BYTES // 2**20,
-            "error": exc.message,
+            "error": page_error(request, exc),
             "form": typed,
             "done": False,
         }
@@ -236,7 +239,7 @@ def _admit(request: Request, address: str, token: str | None) -> bytes:
     salt = _salt(request)
     age = _form_age(salt, token)
     if age < MIN_FILL_SECONDS or age > MAX_FORM_AGE:
-        raise InvalidInput("the form was sent too quickly or too late: reload the page and try again")
+        raise InvalidInput.of("the form was sent too quickly or too late: reload the page and try again")
     return salt
 
 

@@ -14,7 +14,7 @@ from countermark.codes.models import REWARD_STATUSES, ConsumerReport, RewardSche
 from countermark.codes.service import coarse, find_code
 from countermark.codes.signed import CodeError, normalise_gtin, parse_uri
 from countermark.core.blobs import BlobStore
-from countermark.core.errors import InvalidInput
+from countermark.core.errors import Code, InvalidInput
 from countermark.core.marking import DEFAULT_TLP
 from countermark.core.storage import store_blob
 from countermark.orgs.service import record_audit
@@ -50,24 +50,26 @@ class ReportInput:
 def _clean(value: str | None, limit: int, what: str) -> str | None:
     text = (value or "").strip()
     if len(text) > limit:
-        raise InvalidInput(f"the {what} is too long: at most {limit} characters")
+        raise InvalidInput.of(
+            "the {what} is too long: at most {limit} characters", what=Code(what), limit=limit
+        )
     if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
-        raise InvalidInput(f"the {what} contains control characters")
+        raise InvalidInput.of("the {what} contains control characters", what=Code(what))
     return text or None
 
 
 def _photo(data: bytes) -> tuple[str, int, int]:
     """The media type and size of an uploaded photo; raises InvalidInput when it is not an image."""
     if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput(f"a photo may be at most {MAX_PHOTO_BYTES // 2**20} MB")
+        raise InvalidInput.of("a photo may be at most {mb} MB", mb=MAX_PHOTO_BYTES // 2**20)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
             kind, (width, height) = (image.format or "").lower(), image.size
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidInput("a photo must be a JPEG, PNG or WebP image") from exc
+        raise InvalidInput.of("a photo must be a JPEG, PNG or WebP image") from exc
     if kind not in ("jpeg", "png", "webp"):
-        raise InvalidInput("a photo must be a JPEG, PNG or WebP image")
+        raise InvalidInput.of("a photo must be a JPEG, PNG or WebP image")
     return f"image/{kind}", width, height
 
 
@@ -76,7 +78,7 @@ def submit_report(
 ) -> ConsumerReport:
     """Store a public report for the product's rights holder; photos go to the blob store by digest."""
     if report.bought_at_kind not in BOUGHT_AT:
-        raise InvalidInput(f"where you bought it must be one of {', '.join(BOUGHT_AT)}")
+        raise InvalidInput.of("where you bought it must be one of {kinds}", kinds=", ".join(BOUGHT_AT))
     gtin, serial, code = None, None, None
     try:
         if report.code_uri:
@@ -86,12 +88,12 @@ def submit_report(
         elif report.gtin:
             gtin = normalise_gtin(report.gtin)
     except CodeError as exc:
-        raise InvalidInput(f"the product code cannot be read: {exc}") from exc
+        raise InvalidInput.of("the product code cannot be read: {problem}", problem=exc) from exc
     product = product_for_gtin(session=session, gtin=gtin) if gtin else None
     if product is None:
-        raise InvalidInput("this product is not recorded here, so no rights holder can receive the report")
+        raise InvalidInput.of("this product is not recorded here, so no rights holder can receive the report")
     if len(report.photos) > MAX_PHOTOS:
-        raise InvalidInput(f"at most {MAX_PHOTOS} photos")
+        raise InvalidInput.of("at most {most} photos", most=MAX_PHOTOS)
     digests = []
     for data in report.photos:
         media_type, width, height = _photo(data)

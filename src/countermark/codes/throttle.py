@@ -220,7 +220,7 @@ class RateLimiter:
             log.exception("rate-limit store failed; request let through uncounted")
             return
         if over_limit(previous, current, elapsed=now - window_start, window=span, limit=limit):
-            raise TooManyRequests("too many requests from your address: wait a few minutes and try again")
+            raise TooManyRequests.of("too many requests from your address: wait a few minutes and try again")
 
     def _take(
         self, bucket: str, key: str, window_start: int, span: int, now: float, limit: int

@@ -1,8 +1,25 @@
-"""Errors that carry their HTTP status and a message a user can act on."""
+"""Errors that carry their HTTP status and a message a user can act on.
+
+A message a page may show is raised from a template and its values, so that the page can say it in the
+reader's language while the API and the logs keep the English text:
+
+    raise InvalidInput.of("a {status} request cannot become {target}", status=Code(old), target=Code(new))
+
+`.message` is the English text, formatted; `.template` and `.values` are what
+`countermark.core.http.error_text.error_text` translates (a `Code` value is shown by its label, translated).
+A plain `InvalidInput("text")` keeps working: its template is the text itself, with no values.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
+
+
+class Code(str):
+    """A value of a message that is a code with a label (a status, a kind): the English message shows the
+    code as it is; a translated message shows its label in the reader's language."""
+
+    __slots__ = ()
 
 
 class CountermarkError(Exception):
@@ -15,6 +32,17 @@ class CountermarkError(Exception):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.template = message
+        self.values: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, template: str, /, *, detail: Any = None, **values: Any) -> Self:
+        """The error whose message is `template` formatted with `values` (`str.format` fields by name);
+        it keeps the template and the values so that a page can translate the message."""
+        error = cls(template.format(**values), detail=detail)
+        error.template = template
+        error.values = values
+        return error
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON body an API returns for this error."""

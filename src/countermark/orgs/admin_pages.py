@@ -9,6 +9,7 @@ from sqlalchemy import select
 from countermark.core.clock import utcnow
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.http.error_text import page_error
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import LOCALES, render
 from countermark.orgs.auth_service import (
@@ -29,13 +30,13 @@ TOKEN_LIFETIMES = (30, 90, 365)
 
 def _admin(viewer: Viewer) -> Viewer:
     if not viewer.is_admin or viewer.principal.org_id is None:
-        raise Forbidden("only administrators of an organisation may manage its users")
+        raise Forbidden.of("only administrators of an organisation may manage its users")
     return viewer
 
 
 def _user_of(viewer: Viewer) -> User:
     if viewer.user is None:
-        raise Forbidden("this needs a signed-in user")
+        raise Forbidden.of("this needs a signed-in user")
     return viewer.user
 
 
@@ -75,16 +76,17 @@ def add_user(
     form = {"email": email, "display_name": display_name, "role": role, "locale": locale}
     try:
         if "@" not in email or len(email) > 254 or not display_name.strip() or len(display_name) > 200:
-            raise InvalidInput("give an e-mail address and a name of at most 200 characters")
+            raise InvalidInput.of("give an e-mail address and a name of at most 200 characters")
         if locale not in LOCALES:
-            raise InvalidInput(f"unknown language {locale[:20]!r}")
+            raise InvalidInput.of("unknown language {locale!r}", locale=locale[:20])
         with session.begin_nested():
             user = create_user(session=session, org_id=admin.principal.org_id or 0, email=email.strip(),
                                display_name=display_name.strip(), role=role, actor=admin.principal.email)
             user.locale = locale
             set_password(session=session, user=user, password=password)
     except CountermarkError as exc:
-        return _admin_page(request, session, admin, error=exc.message, form=form, status_code=exc.status)
+        message = page_error(request, exc)
+        return _admin_page(request, session, admin, error=message, form=form, status_code=exc.status)
     return RedirectResponse("/admin?added=1", status_code=303)
 
 
@@ -98,7 +100,8 @@ def change_role(
     admin = _admin(viewer)
     user = member_for_admin(session=session, principal=admin.principal, user_id=user_id)
     if role not in ROLES:
-        raise InvalidInput(f"unknown role {role[:20]!r}: use one of {', '.join(ROLES)}")
+        raise InvalidInput.of("unknown role {role!r}: use one of {roles}", role=role[:20],
+                              roles=", ".join(ROLES))
     if user.role != role:
         record_audit(session=session, actor=admin.principal.email, org_id=user.org_id, action="update",
                      subject_type="user", subject_id=str(user.id), origin=client_origin(request),
@@ -174,7 +177,7 @@ def create_token(
             raw, _ = create_api_token(session=session, user=user, name=name, scopes=scopes,
                                       expires_in_days=days, held=viewer.principal.scopes)
     except CountermarkError as exc:
-        return _tokens_page(request, session, viewer, error=exc.message, status_code=exc.status)
+        return _tokens_page(request, session, viewer, error=page_error(request, exc), status_code=exc.status)
     return _tokens_page(request, session, viewer, created=raw, status_code=201)
 
 

@@ -66,9 +66,9 @@ def has_control_characters(text: str) -> bool:
 def set_password(*, session: Session, user: User, password: str) -> None:
     """Store the Argon2 hash of a new password (10 to 1000 characters)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput.of("a password needs at least {least} characters", least=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+        raise InvalidInput.of("a password has at most {most} characters", most=MAX_PASSWORD_LENGTH)
     user.password_hash = _hasher.hash(password)
     user.password_changed_at = utcnow()
     session.flush()
@@ -184,14 +184,22 @@ def create_api_token(
     """
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
-        raise InvalidInput(f"scopes must be among {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}")
+        raise InvalidInput.of(
+            "scopes must be among {scopes}; got {unknown}",
+            scopes=", ".join(SCOPES),
+            unknown=", ".join(unknown) or "none",
+        )
     allowed = ROLE_SCOPES.get(user.role, frozenset({"read"})) if held is None else held
     if not set(scopes) <= allowed:
-        raise Forbidden(f"you can grant only scopes you have: {', '.join(sorted(allowed)) or 'none'}")
+        raise Forbidden.of(
+            "you can grant only scopes you have: {scopes}", scopes=", ".join(sorted(allowed)) or "none"
+        )
     if not name.strip() or len(name) > 100 or has_control_characters(name):
-        raise InvalidInput("a token needs a name of 1 to 100 characters, without control characters")
+        raise InvalidInput.of("a token needs a name of 1 to 100 characters, without control characters")
     if expires_in_days is None or not 1 <= expires_in_days <= MAX_TOKEN_DAYS:
-        raise InvalidInput(f"every token expires: give expires_in_days from 1 to {MAX_TOKEN_DAYS}")
+        raise InvalidInput.of(
+            "every token expires: give expires_in_days from 1 to {most}", most=MAX_TOKEN_DAYS
+        )
     now = utcnow()
     expires_at = now + timedelta(days=expires_in_days)
     if creator is not None and creator.expires_at is not None:
@@ -374,9 +382,9 @@ def revoke_api_token(*, session: Session, user: User, token_id: int, origin: str
     token = session.get(ApiToken, token_id)
     owner = session.get(User, token.user_id) if token else None
     if token is None or owner is None or owner.org_id != user.org_id:
-        raise NotFound(f"no API token {token_id}")
+        raise NotFound.of("no API token {token_id}", token_id=token_id)
     if owner.id != user.id and user.role != "admin":
-        raise Forbidden("you may revoke only your own tokens")
+        raise Forbidden.of("you may revoke only your own tokens")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record_audit(

@@ -15,6 +15,7 @@ from countermark.core.http.deps import (
     DbSession,
     client_origin,
 )
+from countermark.core.http.error_text import page_error
 from countermark.core.http.params import local_path
 from countermark.core.http.security import tokens_match
 from countermark.core.http.templating import LOCALES, render
@@ -148,7 +149,7 @@ def change_own_password(
     """
     check_csrf(viewer.web_session, csrf_token)
     if viewer.user is None or viewer.web_session is None:
-        raise Forbidden("change your password from a signed-in browser")
+        raise Forbidden.of("change your password from a signed-in browser")
     if not current_password or not new_password:
         return _password_page(request, viewer, error="missing", status_code=422)
     if new_password != confirm_password:
@@ -164,7 +165,8 @@ def change_own_password(
     except WrongPassword:
         return _password_page(request, viewer, error="wrong", status_code=403)
     except CountermarkError as exc:
-        return _password_page(request, viewer, error="other", message=exc.message, status_code=exc.status)
+        message = page_error(request, exc)
+        return _password_page(request, viewer, error="other", message=message, status_code=exc.status)
     return RedirectResponse("/password?changed=1", status_code=303)
 
 

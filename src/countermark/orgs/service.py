@@ -94,14 +94,14 @@ def create_user(
     would need mail, which the instance does not send, and a user belongs to one organisation only.
     """
     if role not in ROLES:
-        raise InvalidInput(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        raise InvalidInput.of("unknown role {role!r}: use one of {roles}", role=role, roles=", ".join(ROLES))
     email = email.strip().lower()
     if not email or len(email) > 254 or "@" not in email or any(ord(ch) <= 32 for ch in email):
-        raise InvalidInput("give an e-mail address of at most 254 characters")
+        raise InvalidInput.of("give an e-mail address of at most 254 characters")
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200 or any(ord(ch) < 32 for ch in display_name):
-        raise InvalidInput("give a name of 1 to 200 characters, without control characters")
-    taken = Conflict("this e-mail address cannot be used for a new user: choose another")
+        raise InvalidInput.of("give a name of 1 to 200 characters, without control characters")
+    taken = Conflict.of("this e-mail address cannot be used for a new user: choose another")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise taken
     user = User(org_id=org_id, email=email, display_name=display_name, role=role)

@@ -39,8 +39,10 @@ class Reset:
 
 def _check_new_password(password: str) -> None:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"a password needs at least {MIN_PASSWORD_LENGTH} characters (and at most {MAX_PASSWORD_LENGTH})"
+        raise InvalidInput.of(
+            "a password needs at least {least} characters (and at most {most})",
+            least=MIN_PASSWORD_LENGTH,
+            most=MAX_PASSWORD_LENGTH,
         )
 
 
@@ -62,13 +64,13 @@ def member_for_admin(
     password is changed with the current one, and one cannot disable oneself).
     """
     if "admin" not in principal.scopes or principal.org_id is None:
-        raise Forbidden("only administrators of an organisation may manage its users")
+        raise Forbidden.of("only administrators of an organisation may manage its users")
     user = session.get(User, user_id)
     if user is None or user.org_id != principal.org_id:
-        raise NotFound(f"no user {user_id} in your organisation")
+        raise NotFound.of("no user {user_id} in your organisation", user_id=user_id)
     if others_only and user.id == principal.user_id:
-        raise Forbidden("not on your own account: ask another administrator (change your own password with "
-                        "your current one)")
+        raise Forbidden.of("not on your own account: ask another administrator (change your own password "
+                           "with your current one)")
     return user
 
 
@@ -83,7 +85,7 @@ def change_password(
     _check_new_password(new)
     confirm_password(session=session, user=user, password=current, origin=origin)
     if new == current:
-        raise InvalidInput("choose a new password different from the current one")
+        raise InvalidInput.of("choose a new password different from the current one")
     set_password(session=session, user=user, password=new)
     ended = end_web_sessions(session=session, user_id=user.id, keep_id=keep_session_id)
     record_audit(

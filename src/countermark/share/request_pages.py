@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context, client_origin
+from countermark.core.http.error_text import page_error
 from countermark.core.http.params import MAX_ID, RecordId
 from countermark.core.http.templating import render
 from countermark.orgs.deps import PageViewer, Viewer, check_csrf
@@ -42,7 +43,7 @@ def _page(request: Request, template: str, viewer: Viewer, **values: Any) -> Res
 
 def _writer(viewer: Viewer) -> None:
     if "write" not in viewer.principal.scopes or viewer.principal.org_id is None:
-        raise NotFound("no request with this id that you may change")
+        raise NotFound.of("no request with this id that you may change")
 
 
 def _requests_page(request: Request, session: DbSession, viewer: Viewer, direction: str, *,
@@ -93,7 +94,8 @@ def send_page(
             attachment_refs=[ref for ref in attachments.split() if ref],
         )  # fmt: skip
     except InvalidInput as exc:
-        return _requests_page(request, session, viewer, "", error=exc.message, form=form, status_code=422)
+        message = page_error(request, exc)
+        return _requests_page(request, session, viewer, "", error=message, form=form, status_code=422)
     except (http.RequestException, ValueError, VaultError):
         return _requests_page(request, session, viewer, "", error="unreachable", form=form, status_code=502)
     record_audit(
@@ -145,9 +147,9 @@ def move_request(
     _writer(viewer)
     found = get_request(session, viewer.principal, request_id)
     if found.direction != "incoming":
-        raise NotFound("no request with this id that you may change")
+        raise NotFound.of("no request with this id that you may change")
     if status == "answered" and not answer.strip():
-        raise InvalidInput("an answer needs a text")
+        raise InvalidInput.of("an answer needs a text")
     set_status(session, viewer.principal, found.uuid, status, answer.strip() or None)
     record_audit(
         session=session, actor=viewer.principal.email, action=f"share.request.{status}",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from countermark.core.clock import utcnow
 from countermark.core.db import unit_of_work
-from countermark.core.errors import Forbidden, InvalidInput, NotFound
+from countermark.core.errors import Code, Forbidden, InvalidInput, NotFound
 from countermark.orgs.visibility import Principal
 from countermark.share.matching_service import instance_base
 from countermark.share.models import AssistanceRequest, ShareAlert, SharePartner
@@ -59,7 +59,7 @@ def receive_request(session: Session, principal: Principal, body: dict[str, Any]
     )
     if found is not None:
         if found.partner_id != partner.id:
-            raise NotFound("no request with this id that you may see")
+            raise NotFound.of("no request with this id that you may see")
         return found
     request = AssistanceRequest(
         uuid=body["uuid"],
@@ -88,7 +88,7 @@ def request_for_partner(session: Session, principal: Principal, request_uuid: st
         )
     )
     if found is None or found.partner_id != partner.id:
-        raise NotFound("no request with this id that you may see")
+        raise NotFound.of("no request with this id that you may see")
     return found
 
 
@@ -102,9 +102,11 @@ def set_status(
         )
     )
     if found is None or not (principal.is_system or found.org_id == principal.org_id):
-        raise NotFound("no request with this id that you may see")
+        raise NotFound.of("no request with this id that you may see")
     if status not in NEXT_STATUSES.get(found.status, ()):
-        raise InvalidInput(f"a {found.status} request cannot become {status}")
+        raise InvalidInput.of(
+            "a {status} request cannot become {target}", status=Code(found.status), target=Code(status)
+        )
     found.status, found.answer, found.updated_at = status, answer or found.answer, utcnow()
     found.history = [*found.history, {"status": status, "at": utcnow().isoformat()}]
     session.flush()
@@ -128,7 +130,7 @@ def send_request(
     with unit_of_work(factory) as session:
         partner = session.get(SharePartner, partner_id)
         if partner is None:
-            raise NotFound(f"no partner {partner_id}")
+            raise NotFound.of("no partner {partner_id}", partner_id=partner_id)
         request = AssistanceRequest(
             uuid=str(uuid.uuid4()),
             direction="outgoing",
@@ -160,7 +162,7 @@ def refresh_requests(factory: sessionmaker[Session], *, partner_id: int, timeout
     with unit_of_work(factory) as session:
         partner = session.get(SharePartner, partner_id)
         if partner is None:
-            raise NotFound(f"no partner {partner_id}")
+            raise NotFound.of("no partner {partner_id}", partner_id=partner_id)
         base, token = instance_base(partner.api_root_url), partner.token
         open_ids = list(
             session.scalars(
@@ -210,9 +212,9 @@ def check_fields(*, subject: str, asked: str, legal_basis: str, attachment_refs:
         ("legal basis", legal_basis, 300),
     ):
         if not value.strip() or len(value) > most:
-            raise InvalidInput(f"the {name} must be 1 to {most} characters")
+            raise InvalidInput.of("the {name} must be 1 to {most} characters", name=Code(name), most=most)
     if len(attachment_refs) > 200 or any(len(ref) > 120 or "--" not in ref for ref in attachment_refs):
-        raise InvalidInput("attachments are at most 200 STIX ids (type--uuid)")
+        raise InvalidInput.of("attachments are at most 200 STIX ids (type--uuid)")
 
 
 def list_requests(
@@ -235,7 +237,7 @@ def get_request(session: Session, principal: Principal, request_id: int) -> Assi
     """One request of the principal's organisation; the same 404 for absent and someone else's."""
     found = session.get(AssistanceRequest, request_id)
     if found is None or not (principal.is_system or found.org_id == principal.org_id):
-        raise NotFound("no request with this id that you may see")
+        raise NotFound.of("no request with this id that you may see")
     return found
 
 

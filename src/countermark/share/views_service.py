@@ -46,7 +46,7 @@ def partner_of_org(session: Session, principal: Principal, partner_id: int) -> S
     """One partner the principal's organisation follows; the same 404 for absent and someone else's."""
     partner = session.get(SharePartner, partner_id)
     if partner is None or not _mine(principal, partner.acting_org_id):
-        raise NotFound("no partner with this id that you may see")
+        raise NotFound.of("no partner with this id that you may see")
     return partner
 
 

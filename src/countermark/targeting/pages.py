@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from countermark.core.errors import Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, app_context, client_origin
+from countermark.core.http.error_text import page_error
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import environment, render, request_locale, translations
 from countermark.orgs.deps import PageViewer, Viewer, check_csrf
@@ -63,7 +64,7 @@ def _page(request: Request, template: str, viewer: Viewer, **values: Any) -> Res
 
 def _need_write(viewer: Viewer) -> None:
     if "write" not in viewer.principal.scopes:
-        raise Forbidden("this needs the 'write' scope")
+        raise Forbidden.of("this needs the 'write' scope")
 
 
 def weekly_performance(rows: list[tuple[date, bool, bool]]) -> list[WeekPerformance]:
@@ -174,7 +175,7 @@ def inspection_form(
         )
         record_inspection(session, viewer.principal, shipment, entry, client_origin(request))
     except (ValidationError, InvalidInput) as exc:
-        message = str(exc) if isinstance(exc, InvalidInput) else _first_error(exc)
+        message = page_error(request, exc) if isinstance(exc, InvalidInput) else _first_error(exc)
         return _declaration(request, session, viewer, record_id, error=message, form=form, status_code=422)
     return RedirectResponse(f"/targeting/declarations/{shipment.id}", status_code=303)
 
@@ -244,7 +245,7 @@ def rule_form(
             session=session, owner_org_id=org_of(viewer.principal), rule=rule, actor=viewer.principal.email
         )
     except (ValidationError, InvalidInput) as exc:
-        message = str(exc) if isinstance(exc, InvalidInput) else _first_error(exc)
+        message = page_error(request, exc) if isinstance(exc, InvalidInput) else _first_error(exc)
         return _rules(request, session, viewer, error=message, form=form, status_code=422)
     return RedirectResponse("/targeting/rules", status_code=303)
 

@@ -66,7 +66,7 @@ def visible_shipments(session: Session, principal: Principal, ids: Sequence[int]
     missing = [i for i in wanted if i not in found]
     if missing:
         shown = ", ".join(str(i) for i in missing[:20]) + (" …" if len(missing) > 20 else "")
-        raise NotFound(f"no shipment(s) {shown} that you may see")
+        raise NotFound.of("no shipment(s) {shown} that you may see", shown=shown)
     return [found[i] for i in wanted]
 
 
@@ -182,7 +182,7 @@ def record_inspection(
     payload = entry.model_dump(mode="json")
     inspected_on = entry.inspected_on or utcnow().date()
     if inspected_on > utcnow().date() + timedelta(days=1):
-        raise InvalidInput("an inspection cannot be dated in the future")
+        raise InvalidInput.of("an inspection cannot be dated in the future")
     result = InspectionResult(
         source=WEB_SOURCE,
         external_id=uuid.uuid4().hex,

@@ -28,6 +28,7 @@ from countermark.codes.models import ConsumerReport
 from countermark.core.clock import utcnow
 from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
 from countermark.core.http.deps import DbSession
+from countermark.core.http.error_text import page_error
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
 from countermark.observe.identifier_service import identifiers_seen_in
@@ -241,7 +242,8 @@ def open_case_page(
         case = _open(session, principal, subject, procedure)
     except InvalidInput as exc:
         session.rollback()
-        return _page(request, session, viewer, subject, error=exc.message, status_code=exc.status)
+        error = page_error(request, exc)
+        return _page(request, session, viewer, subject, error=error, status_code=exc.status)
     return RedirectResponse(f"/cases/{case.id}", status_code=303)
 
 
@@ -301,5 +303,6 @@ def notice_page(
         if exc.status >= 500:
             raise
         session.rollback()
-        return _page(request, session, viewer, subject, error=exc.message, status_code=exc.status)
+        error = page_error(request, exc)
+        return _page(request, session, viewer, subject, error=error, status_code=exc.status)
     return RedirectResponse(f"/cases/{case.id}#notices", status_code=303)

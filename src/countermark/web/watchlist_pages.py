@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from countermark.core.errors import CountermarkError, Forbidden
 from countermark.core.http.deps import DbSession
+from countermark.core.http.error_text import page_error
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import render
 from countermark.observe.watchlists import WATCH_KINDS
@@ -29,7 +30,7 @@ def may_change(viewer: Viewer) -> bool:
 def _changer(viewer: Viewer, csrf_token: str) -> None:
     check_csrf(viewer.web_session, csrf_token)
     if not may_change(viewer):
-        raise Forbidden("changing the watchlist needs a user who may write")
+        raise Forbidden.of("changing the watchlist needs a user who may write")
 
 
 def _local(path: str, fallback: str) -> str:
@@ -96,7 +97,7 @@ def add_page(
             request,
             session,
             viewer,
-            error=exc.message,
+            error=page_error(request, exc),
             form={"kind": kind, "value": value},
             status_code=exc.status,
         )

@@ -51,13 +51,15 @@ class Hit:
 def normalise(kind: str, raw: str) -> tuple[str, str]:
     """The value an entry is looked up by, and the label shown; InvalidInput with the reason if unusable."""
     if kind not in WATCH_KINDS:
-        raise InvalidInput(f"a watchlist entry is one of {', '.join(WATCH_KINDS)}, not {kind!r}")
+        raise InvalidInput.of(
+            "a watchlist entry is one of {kinds}, not {kind!r}", kinds=", ".join(WATCH_KINDS), kind=kind
+        )
     label = " ".join((raw or "").split())
     if not label or len(label) > 300:
-        raise InvalidInput("give a value of 1 to 300 characters to watch for")
+        raise InvalidInput.of("give a value of 1 to 300 characters to watch for")
     if kind == "brand":
         if len(label) < 2:
-            raise InvalidInput("a brand to watch for has at least 2 characters")
+            raise InvalidInput.of("a brand to watch for has at least 2 characters")
         return label.casefold(), label
     if kind == "seller":
         return label.casefold().lstrip("@") or label.casefold(), label
@@ -66,13 +68,14 @@ def normalise(kind: str, raw: str) -> tuple[str, str]:
         host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
         host = host.removeprefix("www.").rstrip(".")
         if not _DOMAIN.match(host):
-            raise InvalidInput(f"{label!r} is not a domain name (such as shop.example)")
+            raise InvalidInput.of("{value!r} is not a domain name (such as shop.example)", value=label)
         return host, label
     found = extract_identifiers(label)
     if not found:
-        raise InvalidInput(
-            f"no identifier found in {label!r}: give an e-mail, a phone number, a web address, an IBAN, "
-            "a payment account or a crypto wallet"
+        raise InvalidInput.of(
+            "no identifier found in {value!r}: give an e-mail, a phone number, a web address, an IBAN, "
+            "a payment account or a crypto wallet",
+            value=label,
         )
     return f"{found[0].kind}:{found[0].value}"[:300], label
 
@@ -89,18 +92,18 @@ def entry_of(*, session: Session, principal: Principal, entry_id: int) -> Watchl
     """One entry of the organisation; NotFound for another's entry as for an absent one."""
     entry = session.get(WatchlistEntry, entry_id)
     if entry is None or principal.org_id is None or entry.org_id != principal.org_id:
-        raise NotFound("no such watchlist entry")
+        raise NotFound.of("no such watchlist entry")
     return entry
 
 
 def add_entry(*, session: Session, principal: Principal, kind: str, value: str, actor: str) -> WatchlistEntry:
     """Watch for a value from now on (its hits are records stored after this moment)."""
     if principal.org_id is None:
-        raise InvalidInput("a watchlist belongs to an organisation: sign in as one of its users")
+        raise InvalidInput.of("a watchlist belongs to an organisation: sign in as one of its users")
     normalised, label = normalise(kind, value)
     mine = select(func.count()).select_from(WatchlistEntry).where(WatchlistEntry.org_id == principal.org_id)
     if (session.scalar(mine) or 0) >= MAX_ENTRIES:
-        raise Conflict(f"a watchlist holds at most {MAX_ENTRIES} entries: remove some first")
+        raise Conflict.of("a watchlist holds at most {most} entries: remove some first", most=MAX_ENTRIES)
     same = session.scalar(
         select(WatchlistEntry).where(
             WatchlistEntry.org_id == principal.org_id,

@@ -93,7 +93,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CountermarkError)
     async def countermark_error(request: Request, exc: CountermarkError) -> Response:
-        response = _render(request, exc.status, exc.code, exc.message, exc.detail)
+        # A page says the message in the reader's language; the API keeps the English one.
+        if _wants_json(request):
+            message = exc.message
+        else:
+            from countermark.core.http.error_text import page_error
+
+            message = page_error(request, exc)
+        response = _render(request, exc.status, exc.code, message, exc.detail)
         # An error that says when to try again (busy, throttled) says it in the standard header too.
         if isinstance(exc.detail, dict) and isinstance(exc.detail.get("retry_after"), int | float):
             response.headers["retry-after"] = str(max(1, round(exc.detail["retry_after"])))

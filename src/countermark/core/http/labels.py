@@ -192,6 +192,22 @@ LABELS: dict[str, str] = {
     "reward_scheme": "reward scheme",
     "case_evidence": "evidence",
     "case_notice": "notice",
+    # Statuses of requests for assistance and of notices (shown in translated error messages).
+    "received": "received",
+    "accepted": "accepted",
+    "answered": "answered",
+    "refused": "refused",
+    "sent": "sent",
+    "draft": "draft",
+    "acknowledged": "acknowledged",
+    "actioned": "actioned",
+    "counter_notice": "counter-notice",
+    "relisted": "relisted",
+    # Fields named in error messages (a request for assistance, a consumer report).
+    "subject": "subject",
+    "asked": "what is asked",
+    "legal basis": "legal basis",
+    "address": "web address",
 }
 
 
