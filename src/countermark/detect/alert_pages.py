@@ -4,10 +4,11 @@ confirm / dismiss forms with keyboard shortcuts served from `/alerts/keys.js`)."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from countermark.core.clock import utcnow
@@ -26,6 +27,7 @@ from countermark.detect.alert_service import (
     neighbours,
     verdicts_of,
 )
+from countermark.detect.alerts_api import Filters
 from countermark.detect.reasons import LANGUAGES
 from countermark.detect.reasons import render as render_reasons
 from countermark.fingerprint.hash_reads import genuine_photo_matches
@@ -34,7 +36,6 @@ from countermark.orgs.deps import PageViewer, check_csrf
 from countermark.orgs.visibility import owns
 
 router = APIRouter(include_in_schema=False)
-Text = Annotated[str | None, Query(max_length=200)]
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for a message translated later
@@ -58,10 +59,16 @@ def _language(locale: str | None) -> str:
     return chosen if chosen in LANGUAGES else "en"
 
 
-def _filters(status: str, brand: str | None, platform: str | None, country: str | None,
-             language: str | None, signal: str | None, order: str) -> AlertFilters:  # fmt: skip
-    return AlertFilters(status, brand or None, platform or None, country or None, language or None,
-                        signal or None, order).check()  # fmt: skip
+def _filters(raw: AlertFilters) -> AlertFilters:
+    """The query's filters, an empty select (a form's "all") meaning no filter, checked."""
+    return replace(
+        raw,
+        brand=raw.brand or None,
+        platform=raw.platform or None,
+        country=raw.country or None,
+        language=raw.language or None,
+        signal=raw.signal or None,
+    ).check()
 
 
 def _query(filters: AlertFilters) -> str:
@@ -80,17 +87,11 @@ def alerts_page(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    status: Annotated[str, Query(max_length=16)] = "new",
-    brand: Text = None,
-    platform: Text = None,
-    country: Text = None,
-    language: Text = None,
-    signal: Text = None,
-    order: Annotated[str, Query(max_length=16)] = "score",
+    raw: Filters,
 ) -> Response:
     """Alerts you may see, by score or uncertain first, filterable by brand, platform, country, language
     and signal."""
-    filters = _filters(status, brand, platform, country, language, signal, order)
+    filters = _filters(raw)
     rows = list_alerts(session=session, principal=viewer.principal, filters=filters, limit=200)
     lang = _language(request_locale(request))
     items = [(a, s, render_reasons(s.reasons[:3], lang)) for a, s in rows]
@@ -115,16 +116,10 @@ def alert_page(
     request: Request,
     session: DbSession,
     viewer: PageViewer,
-    status: Annotated[str, Query(max_length=16)] = "new",
-    brand: Text = None,
-    platform: Text = None,
-    country: Text = None,
-    language: Text = None,
-    signal: Text = None,
-    order: Annotated[str, Query(max_length=16)] = "score",
+    raw: Filters,
 ) -> Response:
     """One alert: the listing, photos, signals with their evidence, snapshot, verdict forms."""
-    filters = _filters(status, brand, platform, country, language, signal, order)
+    filters = _filters(raw)
     alert, score = get_alert(session=session, principal=viewer.principal, alert_id=alert_id)
     listing = next(iter(stored_listings(session=session, ids=[alert.listing_id])), None)
     previous, following = neighbours(

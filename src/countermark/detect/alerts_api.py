@@ -45,10 +45,7 @@ def _language(language: str | None, principal: Principal) -> str:
     return chosen if chosen in LANGUAGES else "en"
 
 
-@router.get("", summary="Detection alerts you may see, by score or uncertain first")
-def list_route(
-    session: DbSession,
-    principal: Reader,
+def filter_query(
     status: Annotated[str, Query(max_length=16)] = "new",
     brand: Text = None,
     platform: Text = None,
@@ -56,11 +53,23 @@ def list_route(
     language: Text = None,
     signal: Text = None,
     order: Annotated[str, Query(max_length=16)] = "score",
+) -> AlertFilters:
+    """The alert filters of a query string (the API's and the pages')."""
+    return AlertFilters(status, brand, platform, country, language, signal, order)
+
+
+Filters = Annotated[AlertFilters, Depends(filter_query)]
+
+
+@router.get("", summary="Detection alerts you may see, by score or uncertain first")
+def list_route(
+    session: DbSession,
+    principal: Reader,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     lang: Annotated[str | None, Query(max_length=8, description="Language of the reasons")] = None,
 ) -> dict[str, Any]:
-    filters = AlertFilters(status, brand, platform, country, language, signal, order)
     rows = list_alerts(session=session, principal=principal, filters=filters, limit=limit, offset=offset)
     chosen = _language(lang, principal)
     return {"items": [alert_json(a, s, chosen) for a, s in rows], "statuses": list(STATUSES)}
