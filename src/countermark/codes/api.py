@@ -164,7 +164,7 @@ def visible_batch(session: DbSession, principal: Principal, batch_id: RecordId) 
     """A batch the principal may see, or the same 404 whether absent or not theirs."""
     batch: CodeBatch | None = session.scalar(visible(CodeBatch, principal).where(CodeBatch.id == batch_id))
     if batch is None:
-        raise NotFound("no such batch")
+        raise NotFound.of("no such batch")
     return batch
 
 

@@ -92,7 +92,7 @@ def view_cluster(*, session: Session, principal: Principal, key: str) -> Cluster
         if cluster_key(cluster) == key:
             break
     else:
-        raise NotFound("no such fake cluster")
+        raise NotFound.of("no such fake cluster")
     view = ClusterView(key=key, cluster=cluster)
     ids = list(cluster.code_ids)
     view.codes = list(session.scalars(visible(ProductCode, principal).where(ProductCode.id.in_(ids))))

@@ -69,7 +69,7 @@ def rotate_key(
     """Create a new signing key (the previous one is retired)."""
     check_csrf(viewer.web_session, csrf_token)
     if "admin" not in viewer.principal.scopes:
-        raise Forbidden("only an administrator creates signing keys")
+        raise Forbidden.of("only an administrator creates signing keys")
     service.create_signing_key(
         session=session,
         directory=app_context(request).settings.keys_dir,

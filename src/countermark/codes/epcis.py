@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from countermark.codes.reasons import ReasonError
 from countermark.codes.signed import CodeError, gtin_check_digit, parse_uri
 
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransformationEvent")
@@ -102,7 +103,7 @@ GEO_RE = re.compile(r"^geo:(-?\d{1,3}(?:\.\d{1,12})?),(-?\d{1,3}(?:\.\d{1,12})?)
 MAX_EVENTS = 10_000
 
 
-class EpcisError(ValueError):
+class EpcisError(ReasonError):
     """An EPCIS document or event that cannot be accepted, with the reason."""
 
 
@@ -128,13 +129,13 @@ def _term(value: Any, vocabulary: frozenset[str], what: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise EpcisError(f"{what} must be a text")
+        raise EpcisError.of("{what} must be a text", what=what)
     word = value
     for prefix in (f"urn:epcglobal:cbv:{what.lower()}:", f"https://ref.gs1.org/cbv/{_cbv_class(what)}-"):
         if value.startswith(prefix):
             word = value.removeprefix(prefix)
     if word not in vocabulary:
-        raise EpcisError(f"{what} {value!r} is not in the CBV vocabulary")
+        raise EpcisError.of("{what} {value!r} is not in the CBV vocabulary", what=what, value=value)
     return word
 
 
@@ -145,39 +146,41 @@ def _cbv_class(what: str) -> str:
 def epc_to_code(epc: str) -> tuple[str, str]:
     """The (GTIN-14, serial) of a Digital Link URI or an SGTIN EPC URN; raises EpcisError otherwise."""
     if not isinstance(epc, str):
-        raise EpcisError("an EPC must be a text")
+        raise EpcisError.of("an EPC must be a text")
     match = SGTIN_RE.match(epc)
     if match:
         prefix, item, serial = match.groups()
         if len(prefix) + len(item) != 13:
-            raise EpcisError(f"{epc} is not an SGTIN: company prefix and item reference must make 13 digits")
+            raise EpcisError.of(
+                "{epc} is not an SGTIN: company prefix and item reference must make 13 digits", epc=epc
+            )
         body = item[0] + prefix + item[1:]
         return body + str(gtin_check_digit(body)), serial
     if epc.startswith(("https://", "http://")):
         try:
             code = parse_uri(epc)
         except CodeError as exc:
-            raise EpcisError(f"{epc}: {exc}") from exc
+            raise EpcisError.of("{epc}: {problem}", epc=epc, problem=exc) from exc
         return code.gtin, code.serial
-    raise EpcisError(f"{epc!r} is neither a GS1 Digital Link nor an SGTIN EPC")
+    raise EpcisError.of("{epc!r} is neither a GS1 Digital Link nor an SGTIN EPC", epc=epc)
 
 
 def _time(event: dict[str, Any]) -> tuple[datetime, str]:
     raw, offset = event.get("eventTime"), event.get("eventTimeZoneOffset")
     if not isinstance(raw, str) or not raw:
-        raise EpcisError("eventTime is required")
+        raise EpcisError.of("eventTime is required")
     if not isinstance(offset, str) or not OFFSET_RE.match(offset):
-        raise EpcisError("eventTimeZoneOffset is required, as ±HH:MM")
+        raise EpcisError.of("eventTimeZoneOffset is required, as ±HH:MM")
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise EpcisError(f"eventTime {raw!r} is not an ISO 8601 time") from exc
+        raise EpcisError.of("eventTime {raw!r} is not an ISO 8601 time", raw=raw) from exc
     if moment.tzinfo is None:
-        raise EpcisError("eventTime must carry its offset or Z")
+        raise EpcisError.of("eventTime must carry its offset or Z")
     try:
         return moment.astimezone(UTC), offset
     except OverflowError as exc:
-        raise EpcisError(f"eventTime {raw!r} is out of range") from exc
+        raise EpcisError.of("eventTime {raw!r} is out of range", raw=raw) from exc
 
 
 def _epcs(event: dict[str, Any], event_type: str) -> list[str]:
@@ -194,7 +197,7 @@ def _epcs(event: dict[str, Any], event_type: str) -> list[str]:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            raise EpcisError(f"{name} must be a list of EPCs")
+            raise EpcisError.of("{field} must be a list of EPCs", field=name)
         found.extend(value)
     return found
 
@@ -203,32 +206,32 @@ def _place(event: dict[str, Any]) -> tuple[str | None, float | None, float | Non
     point = event.get("readPoint") or event.get("bizLocation")
     ident = point.get("id") if isinstance(point, dict) else None
     if ident is not None and not isinstance(ident, str):
-        raise EpcisError("readPoint.id must be a URI")
+        raise EpcisError.of("readPoint.id must be a URI")
     match = GEO_RE.match(ident or "")
     if not match:
         return ident, None, None
     lat, lon = float(match.group(1)), float(match.group(2))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise EpcisError(f"{ident} is not a place on Earth")
+        raise EpcisError.of("{place} is not a place on Earth", place=ident)
     return ident, lat, lon
 
 
 def parse_event(event: Any) -> SupplyChainEvent:
     """One validated event; raises EpcisError with the reason."""
     if not isinstance(event, dict):
-        raise EpcisError("an event must be a JSON object")
+        raise EpcisError.of("an event must be a JSON object")
     event_type = event.get("type")
     if event_type not in EVENT_TYPES:
-        raise EpcisError(f"type must be one of {', '.join(EVENT_TYPES)}")
+        raise EpcisError.of("type must be one of {types}", types=", ".join(EVENT_TYPES))
     moment, offset = _time(event)
     action = event.get("action")
     if event_type != "TransformationEvent" and action not in ACTIONS:
-        raise EpcisError(f"action must be one of {', '.join(ACTIONS)}")
+        raise EpcisError.of("action must be one of {actions}", actions=", ".join(ACTIONS))
     biz_step = _term(event.get("bizStep"), BIZ_STEPS, "bizStep")
     disposition = _term(event.get("disposition"), DISPOSITIONS, "disp")
     epcs = _epcs(event, event_type)
     if not epcs:
-        raise EpcisError("the event names no EPC, so it concerns no code")
+        raise EpcisError.of("the event names no EPC, so it concerns no code")
     codes = tuple(dict.fromkeys(epc_to_code(epc) for epc in epcs))
     read_point, lat, lon = _place(event)
     event_id = event.get("eventID")
@@ -256,11 +259,11 @@ def document_events(document: Any) -> list[Any]:
         if events is None and isinstance(body, dict):
             events = (body.get("queryResults") or {}).get("resultsBody", {}).get("eventList")
         if not isinstance(events, list):
-            raise EpcisError("epcisBody.eventList must be a list")
+            raise EpcisError.of("epcisBody.eventList must be a list")
     else:
-        raise EpcisError("not an EPCIS 2.0 document, event list or event")
+        raise EpcisError.of("not an EPCIS 2.0 document, event list or event")
     if len(events) > MAX_EVENTS:
-        raise EpcisError(f"at most {MAX_EVENTS} events per document")
+        raise EpcisError.of("at most {most} events per document", most=MAX_EVENTS)
     return list(events)
 
 

@@ -60,11 +60,11 @@ def _aware(value: datetime | None, name: str) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise InvalidInput(f"{name} must carry its offset or Z")
+        raise InvalidInput.of("{name} must carry its offset or Z", name=name)
     try:
         return value.astimezone(UTC)
     except OverflowError as exc:
-        raise InvalidInput(f"{name} is out of range") from exc
+        raise InvalidInput.of("{name} is out of range", name=name) from exc
 
 
 def _words(values: list[str] | None) -> list[str]:
@@ -165,16 +165,16 @@ async def capture_route(
 ) -> JSONResponse:
     """Store an EPCISDocument's events; refused events are listed in the job with their reasons."""
     if principal.org_id is None:
-        raise Forbidden("capture stores events for an organisation: use an organisation's token")
+        raise Forbidden.of("capture stores events for an organisation: use an organisation's token")
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > MAX_CAPTURE_BYTES:
-            raise CaptureTooLarge(f"a capture is at most {MAX_CAPTURE_BYTES} bytes")
+            raise CaptureTooLarge.of("a capture is at most {most} bytes", most=MAX_CAPTURE_BYTES)
     try:
         document = json.loads(body)
     except ValueError as exc:
-        raise InvalidInput(f"the body is not JSON: {exc}") from exc
+        raise InvalidInput.of("the body is not JSON: {problem}", problem=exc) from exc
     org_id = principal.org_id
 
     def work() -> dict[str, Any]:
@@ -261,7 +261,7 @@ def event_type_events(
 ) -> JSONResponse:
     """Events of one EPCIS event type."""
     if event_type not in EVENT_TYPES:
-        raise InvalidInput(f"eventType is one of {', '.join(EVENT_TYPES)}")
+        raise InvalidInput.of("eventType is one of {types}", types=", ".join(EVENT_TYPES))
     query.event_types.append(event_type)
     return _query(request, session, principal, query, per_page, token)
 

@@ -21,6 +21,7 @@ from countermark.codes.epcis_documents import (
     identifiers_of,
     is_constrained_identifier,
 )
+from countermark.codes.reasons import ReasonError
 
 EVENT_TYPES = (
     "ObjectEvent",
@@ -46,7 +47,7 @@ UNVERSIONED_CONTEXTS = frozenset(
 )
 
 
-class CaptureError(ValueError):
+class CaptureError(ReasonError):
     """A document or an event the repository cannot store, with the reason."""
 
 
@@ -72,7 +73,7 @@ def term(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value:
-        raise CaptureError(f"{field} must be a text")
+        raise CaptureError.of("{field} must be a text", field=field)
     vocabulary = BIZ_STEPS if field == "bizStep" else DISPOSITIONS
     word = value
     for prefix in CBV_PREFIXES[field]:
@@ -81,25 +82,25 @@ def term(value: Any, field: str) -> str | None:
         return word
     if URI_RE.match(value) and len(value) <= MAX_ID:
         return value  # a term of another vocabulary, named by its URI (EPCIS 2.0 allows them)
-    raise CaptureError(f"{field} {value!r} is neither a CBV 2.0 term nor a URI")
+    raise CaptureError.of("{field} {value!r} is neither a CBV 2.0 term nor a URI", field=field, value=value)
 
 
 def _time(event: dict[str, Any]) -> tuple[datetime, str]:
     raw, offset = event.get("eventTime"), event.get("eventTimeZoneOffset")
     if not isinstance(raw, str) or not raw:
-        raise CaptureError("eventTime is required")
+        raise CaptureError.of("eventTime is required")
     if not isinstance(offset, str) or not OFFSET_RE.match(offset):
-        raise CaptureError("eventTimeZoneOffset is required, as ±HH:MM")
+        raise CaptureError.of("eventTimeZoneOffset is required, as ±HH:MM")
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise CaptureError(f"eventTime {raw!r} is not an ISO 8601 time") from exc
+        raise CaptureError.of("eventTime {raw!r} is not an ISO 8601 time", raw=raw) from exc
     if moment.tzinfo is None:
-        raise CaptureError("eventTime must carry its offset or Z")
+        raise CaptureError.of("eventTime must carry its offset or Z")
     try:
         return moment.astimezone(UTC), offset
     except OverflowError as exc:
-        raise CaptureError(f"eventTime {raw!r} is out of range") from exc
+        raise CaptureError.of("eventTime {raw!r} is out of range", raw=raw) from exc
 
 
 def _place(event: dict[str, Any], field: str) -> str | None:
@@ -108,33 +109,37 @@ def _place(event: dict[str, Any], field: str) -> str | None:
         return None
     ident = place.get("id") if isinstance(place, dict) else None
     if not isinstance(ident, str) or not URI_RE.match(ident) or len(ident) > 500:
-        raise CaptureError(f"{field}.id must be a URI of at most 500 characters")
+        raise CaptureError.of("{field}.id must be a URI of at most 500 characters", field=field)
     return ident
 
 
 def read_event(raw: Any) -> CapturedEvent:
     """One event checked and completed with an eventID; raises CaptureError with the reason."""
     if not isinstance(raw, dict):
-        raise CaptureError("an event must be a JSON object")
+        raise CaptureError.of("an event must be a JSON object")
     event_type = raw.get("type")
     if event_type not in EVENT_TYPES:
-        raise CaptureError(f"type must be one of {', '.join(EVENT_TYPES)}")
+        raise CaptureError.of("type must be one of {types}", types=", ".join(EVENT_TYPES))
     moment, offset = _time(raw)
     action = raw.get("action")
     if event_type != "TransformationEvent" and action not in ACTIONS:
-        raise CaptureError(f"action must be one of {', '.join(ACTIONS)}")
+        raise CaptureError.of("action must be one of {actions}", actions=", ".join(ACTIONS))
     identifiers = identifiers_of(raw)
     for _, identifier in identifiers:
         if len(identifier) > 500 or not URI_RE.match(identifier):
-            raise CaptureError(f"{identifier[:80]!r} is not an identifier URI of at most 500 characters")
+            raise CaptureError.of(
+                "{identifier!r} is not an identifier URI of at most 500 characters",
+                identifier=identifier[:80],
+            )
         if not is_constrained_identifier(identifier):
-            raise CaptureError(
-                f"{identifier[:120]} is not in the constrained form CBV 2.0 requires of EPCIS identifiers: "
-                "remove the query string (data attributes such as ?8030=)"
+            raise CaptureError.of(
+                "{identifier} is not in the constrained form CBV 2.0 requires of EPCIS identifiers: "
+                "remove the query string (data attributes such as ?8030=)",
+                identifier=identifier[:120],
             )
     given = raw.get("eventID")
     if given is not None and (not isinstance(given, str) or not URI_RE.match(given) or len(given) > MAX_ID):
-        raise CaptureError(f"eventID must be a URI of at most {MAX_ID} characters")
+        raise CaptureError.of("eventID must be a URI of at most {most} characters", most=MAX_ID)
     document = dict(raw)
     document.pop("@context", None)  # the document's context is kept apart, once per capture
     if given is None:
@@ -162,7 +167,7 @@ def document_parts(document: Any) -> tuple[list[Any], list[Any]]:
     if isinstance(document, list):
         return list(document), []
     if not isinstance(document, dict):
-        raise CaptureError("not an EPCIS 2.0 document, event list or event")
+        raise CaptureError.of("not an EPCIS 2.0 document, event list or event")
     context = document.get("@context")
     contexts = context if isinstance(context, list) else [context] if context is not None else []
     extras = [
@@ -171,7 +176,7 @@ def document_parts(document: Any) -> tuple[list[Any], list[Any]]:
     if document.get("type") in EVENT_TYPES:
         return [document], extras
     if document.get("type") not in DOCUMENT_TYPES:
-        raise CaptureError("not an EPCIS 2.0 document (type EPCISDocument or EPCISQueryDocument)")
+        raise CaptureError.of("not an EPCIS 2.0 document (type EPCISDocument or EPCISQueryDocument)")
     body = document.get("epcisBody")
     events = body.get("eventList") if isinstance(body, dict) else None
     if events is None and isinstance(body, dict):
@@ -180,7 +185,7 @@ def document_parts(document: Any) -> tuple[list[Any], list[Any]]:
             ((results or {}).get("resultsBody") or {}).get("eventList") if isinstance(results, dict) else None
         )
     if not isinstance(events, list):
-        raise CaptureError("epcisBody.eventList must be a list")
+        raise CaptureError.of("epcisBody.eventList must be a list")
     if len(events) > MAX_EVENTS:
-        raise CaptureError(f"at most {MAX_EVENTS} events per document")
+        raise CaptureError.of("at most {most} events per document", most=MAX_EVENTS)
     return list(events), extras

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from countermark.codes.clones import LifeEvent, ScanPoint, assess_code
 from countermark.codes.clusters import FakeCluster, FlaggedCode, fake_clusters
-from countermark.codes.epcis import EpcisError, SupplyChainEvent, parse_document
+from countermark.codes.epcis import SupplyChainEvent, parse_document
 from countermark.codes.keys import PublicKeyInfo
 from countermark.codes.models import CloneAlert, CodeScan, ConsumerReport, ProductCode, SupplyEvent
 from countermark.codes.service import verify_and_record
@@ -61,10 +61,7 @@ def _new_state(event: SupplyChainEvent) -> str | None:
 
 def ingest_epcis(*, session: Session, document: Any, owner_org_id: int, actor: str) -> IngestReport:
     """Store the events of an EPCIS document about the organisation's own codes; bad events are reported."""
-    try:
-        events, rejected = parse_document(document)
-    except EpcisError as exc:
-        raise InvalidInput(str(exc)) from exc
+    events, rejected = parse_document(document)  # an EpcisError is itself the 422 that says why
     report = IngestReport(
         read=len(events) + len(rejected),
         rejected=[{"event": position, "reason": reason} for position, reason in rejected],
@@ -187,7 +184,7 @@ def read_jsonl(text: str) -> list[dict[str, Any]]:
         if line.strip():
             value = json.loads(line)
             if not isinstance(value, dict):
-                raise InvalidInput(f"line {number} is not a JSON object")
+                raise InvalidInput.of("line {number} is not a JSON object", number=number)
             rows.append(value)
     return rows
 
@@ -258,7 +255,7 @@ def decide_alert(
 ) -> CloneAlert:
     """A person confirms or dismisses a clone alert (or reopens it); only its owner decides."""
     if decision not in DECISIONS:
-        raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}")
+        raise InvalidInput.of("decision must be one of {decisions}", decisions=", ".join(DECISIONS))
     found: CloneAlert | None = session.scalar(visible(CloneAlert, principal).where(CloneAlert.id == alert_id))
     alert = require_owner(found, principal, what="clone alert")
     alert.status, alert.decided_by, alert.decided_at = decision, actor, utcnow()

@@ -27,7 +27,7 @@ def visible_report(session: DbSession, principal: Principal, report_id: RecordId
         visible(ConsumerReport, principal).where(ConsumerReport.id == report_id)
     )
     if row is None:
-        raise NotFound("no such report")
+        raise NotFound.of("no such report")
     return row
 
 

@@ -146,9 +146,9 @@ def set_reward_status(
 ) -> ConsumerReport:
     """Move a report's reward along (eligible, approved, paid, refused); only the owner may."""
     if status not in REWARD_STATUSES:
-        raise InvalidInput(f"reward status must be one of {', '.join(REWARD_STATUSES)}")
+        raise InvalidInput.of("reward status must be one of {statuses}", statuses=", ".join(REWARD_STATUSES))
     if not 1 <= report_id <= MAX_REPORT_ID:  # ids are 32-bit; a larger one must not reach the driver
-        raise InvalidInput(f"report id must be between 1 and {MAX_REPORT_ID}")
+        raise InvalidInput.of("report id must be between 1 and {most}", most=MAX_REPORT_ID)
     found: ConsumerReport | None = session.scalar(
         visible(ConsumerReport, principal).where(ConsumerReport.id == report_id)
     )
@@ -178,9 +178,9 @@ def create_reward_scheme(
 ) -> RewardScheme:
     """A reward the organisation offers for useful reports (the newest active one applies)."""
     if principal.org_id is None:
-        raise InvalidInput("rewards are offered by an organisation")
+        raise InvalidInput.of("rewards are offered by an organisation")
     if not 0 <= amount <= 1_000_000 or len(currency) != 3 or not currency.isalpha():
-        raise InvalidInput("give an amount between 0 and 1,000,000 and a 3-letter currency")
+        raise InvalidInput.of("give an amount between 0 and 1,000,000 and a 3-letter currency")
     scheme = RewardScheme(
         name=_clean(name, 200, "name") or "Reward",
         description=_clean(description, MAX_TEXT, "description"),
@@ -211,8 +211,10 @@ def report_hot_spots(
     zero degrees and divide by zero, a huge one a single cell that compares every pair.
     """
     if not MIN_HOT_SPOT_RADIUS_KM <= eps_km <= MAX_HOT_SPOT_RADIUS_KM:
-        raise InvalidInput(
-            f"the hot spot radius must be between {MIN_HOT_SPOT_RADIUS_KM} and {MAX_HOT_SPOT_RADIUS_KM} km"
+        raise InvalidInput.of(
+            "the hot spot radius must be between {least} and {most} km",
+            least=MIN_HOT_SPOT_RADIUS_KM,
+            most=MAX_HOT_SPOT_RADIUS_KM,
         )
     rows = session.execute(
         select(ConsumerReport.id, ConsumerReport.lat, ConsumerReport.lon).where(

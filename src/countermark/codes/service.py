@@ -27,7 +27,6 @@ from countermark.codes.keys import (
 from countermark.codes.models import CloneAlert, CodeBatch, CodeScan, ProductCode, SigningKey
 from countermark.codes.scan_service import repeated_scan
 from countermark.codes.signed import (
-    CodeError,
     ParsedCode,
     build_uri,
     normalise_gtin,
@@ -81,7 +80,7 @@ def coarse(value: float | None, bound: float) -> float | None:
 def create_signing_key(*, session: Session, directory: Path, org_id: int, actor: str) -> SigningKey:
     """A new active key for the organisation; the previous active key is retired (rotation)."""
     if organisation_summary(session=session, org_id=org_id) is None:
-        raise NotFound("no such organisation")
+        raise NotFound.of("no such organisation")
     private_key = generate_private_key()
     key_id = new_key_id()
     while session.scalar(select(SigningKey.id).where(SigningKey.key_id == key_id)) is not None:
@@ -118,7 +117,7 @@ def revoke_signing_key(*, session: Session, org_id: int, key_id: str, reason: st
         select(SigningKey).where(SigningKey.key_id == key_id, SigningKey.owner_org_id == org_id)
     )
     if key is None:
-        raise NotFound("no such key in your organisation")
+        raise NotFound.of("no such key in your organisation")
     if key.status != "revoked":
         key.status, key.revoked_at, key.revocation_reason = "revoked", utcnow(), reason[:500]
         record_audit(
@@ -189,25 +188,22 @@ def create_batch(
 ) -> CodeBatch:
     """A queued batch of codes for one of the organisation's own products; issuing runs as a job."""
     if principal.org_id is None:
-        raise InvalidInput("codes are issued by an organisation")
+        raise InvalidInput.of("codes are issued by an organisation")
     if not 1 <= quantity <= MAX_BATCH:
-        raise InvalidInput(f"a batch holds 1 to {MAX_BATCH} codes")
+        raise InvalidInput.of("a batch holds 1 to {most} codes", most=MAX_BATCH)
     product = require_owner(
         visible_products(session=session, principal=principal, ids=[product_id]).get(product_id),
         principal,
         what="product",
     )
     if not product.gtin:
-        raise InvalidInput("this product has no GTIN: record one before issuing codes")
-    try:
-        gtin = normalise_gtin(product.gtin)
-    except CodeError as exc:
-        raise InvalidInput(str(exc)) from exc
+        raise InvalidInput.of("this product has no GTIN: record one before issuing codes")
+    gtin = normalise_gtin(product.gtin)  # a CodeError is itself the 422 that says why
     key = session.scalar(
         select(SigningKey).where(SigningKey.owner_org_id == principal.org_id, SigningKey.status == "active")
     )
     if key is None:
-        raise Conflict("your organisation has no active signing key: create one first")
+        raise Conflict.of("your organisation has no active signing key: create one first")
     info = public_info or {"name": product.name, "brand": product.brand}
     batch = CodeBatch(
         product_id=product.id,
@@ -431,7 +427,7 @@ def record_scan(
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("the scan could not be stored") from exc
+        raise Conflict.of("the scan could not be stored") from exc
     return scan
 
 

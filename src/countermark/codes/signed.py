@@ -19,6 +19,8 @@ from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from countermark.codes.reasons import ReasonError
+
 # Digits and Latin letters: a subset of the GS1 AI 21 character set (CSET 82) that needs no
 # percent-encoding in a URI, so the printed QR code stays short.
 SERIAL_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -33,7 +35,7 @@ SIGNATURE_RE = re.compile(r"^[A-Za-z0-9_-]{90}$")
 CANONICAL_PATH_RE = re.compile(r"^/01/(\d{14})/21/([0-9A-Za-z]{1,20})$")
 
 
-class CodeError(ValueError):
+class CodeError(ReasonError):
     """A code that cannot be read: says what is wrong with it in words."""
 
 
@@ -65,11 +67,13 @@ def normalise_gtin(gtin: str) -> str:
     """The GTIN as 14 digits with a verified check digit; raises CodeError otherwise."""
     digits = gtin.strip()
     if not digits.isascii() or not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
-        raise CodeError(f"a GTIN has 8, 12, 13 or 14 digits, not {gtin!r}")
+        raise CodeError.of("a GTIN has 8, 12, 13 or 14 digits, not {gtin!r}", gtin=gtin)
     digits = digits.zfill(14)
     if gtin_check_digit(digits[:-1]) != int(digits[-1]):
-        raise CodeError(
-            f"the GTIN {digits} has a wrong check digit (expected {gtin_check_digit(digits[:-1])})"
+        raise CodeError.of(
+            "the GTIN {gtin} has a wrong check digit (expected {expected})",
+            gtin=digits,
+            expected=gtin_check_digit(digits[:-1]),
         )
     return digits
 
@@ -77,7 +81,7 @@ def normalise_gtin(gtin: str) -> str:
 def check_serial(serial: str) -> str:
     """The serial if it is 1–20 characters of the GS1 AI 21 set; raises CodeError otherwise."""
     if not GS1_SERIAL_RE.match(serial):
-        raise CodeError("a serial number is 1 to 20 characters of the GS1 character set")
+        raise CodeError.of("a serial number is 1 to 20 characters of the GS1 character set")
     return serial
 
 
@@ -105,11 +109,11 @@ def sign_code(private_key: Ed25519PrivateKey, key_id: str, gtin: str, serial: st
 def decode_signature(value: str) -> SignatureParts:
     """The key id and signature inside an AI 8030 value; raises CodeError when it is not one of ours."""
     if not SIGNATURE_RE.match(value):
-        raise CodeError(f"the signature must be {SIGNATURE_CHARS} base64url characters")
+        raise CodeError.of("the signature must be {length} base64url characters", length=SIGNATURE_CHARS)
     try:
         raw = base64.urlsafe_b64decode(value + "==")
     except (binascii.Error, ValueError) as exc:
-        raise CodeError("the signature is not valid base64url") from exc
+        raise CodeError.of("the signature is not valid base64url") from exc
     return SignatureParts(key_id=raw[:KEY_ID_BYTES].hex(), signature=raw[KEY_ID_BYTES:])
 
 
@@ -132,10 +136,10 @@ def parse_uri(uri: str) -> ParsedCode:
     """The resolver, GTIN-14, serial and signature of a Digital Link URI; raises CodeError with the reason."""
     text = uri.strip()
     if len(text) > 400:
-        raise CodeError("this is too long to be a product code")
+        raise CodeError.of("this is too long to be a product code")
     parts = urlsplit(text)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise CodeError("a product code is a web address starting with https://")
+        raise CodeError.of("a product code is a web address starting with https://")
     found = parse_qs(parts.query).get("8030")
     signature = found[0] if found else None
     canonical = CANONICAL_PATH_RE.match(parts.path)
@@ -145,14 +149,14 @@ def parse_uri(uri: str) -> ParsedCode:
     try:
         link = GS1DigitalLinkURI.parse(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
     except Exception as exc:  # biip raises several types for the many ways a URI can be malformed
-        raise CodeError(f"not a GS1 Digital Link: {exc}") from exc
+        raise CodeError.of("not a GS1 Digital Link: {problem}", problem=exc) from exc
     values = {element.ai.ai: element for element in link.element_strings}
     gtin_element = values.get("01")
     serial_element = values.get("21")
     if gtin_element is None or serial_element is None:
-        raise CodeError("the code names no GTIN (01) and serial number (21)")
+        raise CodeError.of("the code names no GTIN (01) and serial number (21)")
     if gtin_element.gtin_error:
-        raise CodeError(f"the GTIN has a wrong check digit: {gtin_element.gtin_error}")
+        raise CodeError.of("the GTIN has a wrong check digit: {problem}", problem=gtin_element.gtin_error)
     gtin = normalise_gtin(gtin_element.value)
     serial = check_serial(serial_element.value)
     return ParsedCode(resolver=parts.hostname, gtin=gtin, serial=serial, signature=signature)
