@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from countermark.core.errors import Code, Conflict, CountermarkError, InvalidInput
+from countermark.core.errors import Code, Codes, Conflict, CountermarkError, InvalidInput
 from countermark.core.http.error_text import error_text
 from countermark.core.http.templating import TRANSLATIONS_DIR
 
@@ -117,3 +117,47 @@ def test_every_error_template_is_translated_with_the_same_fields(locale: str) ->
     assert not missing, f"{len(missing)} error templates missing from the {locale} catalogue: {missing[:5]}"
     for template in templates:
         assert _fields(template) == _fields(translated[template]), template
+
+
+def test_a_code_given_with_its_label_is_shown_by_that_label_quoted_as_the_locale_quotes() -> None:
+    error = Conflict.of(
+        "{decision!r} is not possible at step {step!r}; possible: {offered}",
+        decision=Code("send_notice", "Send the notice"),
+        step=Code("notice_sent", "Platform to act on the notice"),
+        offered=Codes([Code("refuse", "Refuse"), Code("action_taken", "Content taken down")]),
+    )
+    # The API's English message keeps the codes.
+    assert (
+        error.message == "'send_notice' is not possible at step 'notice_sent'; possible: refuse, action_taken"
+    )
+    assert error_text(error, "fr") == (
+        "« Envoyer la notification » n’est pas possible à l’étape "
+        "« La plateforme doit donner suite à la notification » ; possible : Refuser, Contenu retiré"
+    )
+    assert error_text(error, "zh") == "在步骤 “平台须处理通知” 不能作出 “发送通知”；可作出：拒绝、内容已下架"
+
+
+def test_a_list_of_english_words_is_translated_word_by_word() -> None:
+    missing = ["(d) good-faith statement", "a phrase no catalogue knows"]
+    error = InvalidInput.of(
+        "the {kind} notice lacks required elements: {missing}",
+        kind=Code("marketplace report", "marketplace report"),
+        missing=Codes(Code(name, name) for name in missing),
+    )
+    assert error.message == (
+        "the marketplace report notice lacks required elements: (d) good-faith statement, "
+        "a phrase no catalogue knows"
+    )
+    french = error_text(error, "fr")
+    assert "(d) déclaration de bonne foi, a phrase no catalogue knows" in french
+    assert "signalement à la place de marché" in french
+
+
+def test_an_error_inside_a_refusal_is_translated_with_it() -> None:
+    reason = InvalidInput.of("lists are limited to {most} items", most=50)
+    error = InvalidInput.of("rule not allowed (column {column}): {reason}", column=7, reason=reason)
+    assert error.message == "rule not allowed (column 7): lists are limited to 50 items"
+    assert (
+        error_text(error, "fr") == "règle non autorisée (colonne 7) : les listes sont limitées à 50 éléments"
+    )
+    assert error_text(error, "zh") == "规则不允许（第 7 列）：列表最多 50 项"

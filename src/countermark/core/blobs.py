@@ -18,7 +18,7 @@ def sha256_hex(data: bytes) -> str:
 
 def _check_digest(digest: str) -> str:
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise InvalidInput(f"not a SHA-256 hex digest: {digest[:80]!r}")
+        raise InvalidInput.of("not a SHA-256 hex digest: {digest!r}", digest=digest[:80])
     return digest
 
 
@@ -71,7 +71,7 @@ class LocalBlobStore:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise NotFound(f"no blob {digest}") from None
+            raise NotFound.of("no blob {digest}", digest=digest) from None
 
     def exists(self, digest: str) -> bool:
         return self._path(digest).exists()
@@ -92,7 +92,7 @@ class MemoryBlobStore:
         try:
             return self._blobs[_check_digest(digest)]
         except KeyError:
-            raise NotFound(f"no blob {digest}") from None
+            raise NotFound.of("no blob {digest}", digest=digest) from None
 
     def exists(self, digest: str) -> bool:
         return _check_digest(digest) in self._blobs

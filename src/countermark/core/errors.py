@@ -12,14 +12,34 @@ A plain `InvalidInput("text")` keeps working: its template is the text itself, w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Self
 
 
 class Code(str):
-    """A value of a message that is a code with a label (a status, a kind): the English message shows the
-    code as it is; a translated message shows its label in the reader's language."""
+    """A value of a message that is a code with a label (a status, a kind, a workflow step): the English
+    message shows the code as it is; a translated message shows its label in the reader's language, the
+    one given with it (`Code("send_notice", "Send the notice")`) or else its label in `labels.py`."""
 
-    __slots__ = ()
+    label: str | None
+
+    def __new__(cls, code: str, label: str | None = None) -> Self:
+        value = super().__new__(cls, code)
+        value.label = label
+        return value
+
+
+class Codes(str):
+    """A value of a message that lists codes (the decisions possible now, the elements a notice lacks): the
+    English message joins the codes with commas; a translated message lists their labels."""
+
+    codes: tuple[Code, ...]
+
+    def __new__(cls, codes: Iterable[str]) -> Self:
+        items = tuple(code if isinstance(code, Code) else Code(code) for code in codes)
+        value = super().__new__(cls, ", ".join(items))
+        value.codes = items
+        return value
 
 
 class CountermarkError(Exception):

@@ -89,8 +89,9 @@ async def run_heavy(request: Request, fn: Callable[P, T], /, *args: P.args, **kw
         await pool.slots.acquire()
         admitted = True
     if not admitted:
-        raise Busy(
-            f"the server is busy with other uploads: try again in {RETRY_AFTER_SECONDS} seconds",
+        raise Busy.of(
+            "the server is busy with other uploads: try again in {seconds} seconds",
+            seconds=RETRY_AFTER_SECONDS,
             detail={"retry_after": RETRY_AFTER_SECONDS},
         )
     try:

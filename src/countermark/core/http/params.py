@@ -12,7 +12,8 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from countermark.core.errors import InvalidInput
+from countermark.core.errors import Code, InvalidInput
+from countermark.core.http.labels import LABELS
 
 PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 200
@@ -25,17 +26,28 @@ QueryId = Annotated[int, Query(ge=0, le=MAX_ID, description="a record id (0 to 2
 QueryCount = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 
+def _named(what: str) -> Code:
+    """What a message names (a field, "search text"): its label when it is a code with one, else its words."""
+    return Code(what, LABELS.get(what, what))
+
+
 def bounded_int(raw: object, *, what: str, low: int = 0, high: int = MAX_ID) -> int:
     """An integer parsed from text or JSON, checked into [low, high]: a 422 otherwise, not a driver error."""
     if isinstance(raw, bool):
-        raise InvalidInput(f"{what} must be a whole number")
+        raise InvalidInput.of("{what} must be a whole number", what=_named(what))
     try:
         value = int(str(raw).strip()) if not isinstance(raw, int) else raw
     except ValueError:
         shown = str(raw)[:40]
-        raise InvalidInput(f"{shown!r} is not a valid value for {what}: a whole number is expected") from None
+        raise InvalidInput.of(
+            "{shown!r} is not a valid value for {what}: a whole number is expected",
+            shown=shown,
+            what=_named(what),
+        ) from None
     if not low <= value <= high:
-        raise InvalidInput(f"{what} must be between {low} and {high}")
+        raise InvalidInput.of(
+            "{what} must be between {low} and {high}", what=_named(what), low=low, high=high
+        )
     return value
 
 
@@ -52,7 +64,9 @@ def clean_text(raw: str | None, *, what: str = "search text") -> str:
     """Query text stripped and checked (length, no control characters)."""
     text = (raw or "").strip()
     if len(text) > MAX_QUERY_LENGTH:
-        raise InvalidInput(f"the {what} is too long: at most {MAX_QUERY_LENGTH} characters")
+        raise InvalidInput.of(
+            "the {what} is too long: at most {limit} characters", what=_named(what), limit=MAX_QUERY_LENGTH
+        )
     if any(ord(ch) < 32 for ch in text):
-        raise InvalidInput(f"the {what} contains control characters")
+        raise InvalidInput.of("the {what} contains control characters", what=_named(what))
     return text

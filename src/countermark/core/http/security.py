@@ -60,10 +60,11 @@ def needs_csrf_header(request: Request) -> bool:
 def require_csrf_header(request: Request, expected: str) -> None:
     """Refuse (403) a cookie-authenticated API write whose CSRF header is missing or wrong."""
     if needs_csrf_header(request) and not tokens_match(expected, request.headers.get(CSRF_HEADER)):
-        raise CsrfRejected(
+        raise CsrfRejected.of(
             "this request is signed in by the browser's session cookie, so a write needs the session's "
-            f"CSRF token in the '{CSRF_HEADER}' header (it is the csrf_token of the signed-in pages); "
-            "scripts and other machines send 'Authorization: Bearer <token>' instead"
+            "CSRF token in the '{header}' header (it is the csrf_token of the signed-in pages); "
+            "scripts and other machines send 'Authorization: Bearer <token>' instead",
+            header=CSRF_HEADER,
         )
 
 
