@@ -20,10 +20,12 @@ from tests.service.test_workbench_reasons import visible_text, workbench_site  #
 JSON = {"accept": "application/json"}
 KINDS = ", ".join(NOTICE_KINDS)
 NOTICE_TYPE = {"fr": f"choisissez un type de notification : {KINDS}", "zh": f"请选择通知类型：{KINDS}"}
+# The refused decision, the step and the decisions possible are named by their titles, not their codes.
 NOT_POSSIBLE = {
-    "fr": "n’est pas possible à l’étape 'notice_sent' ; possible :",
-    "zh": "在步骤 'notice_sent' 不能作出",
+    "fr": "« Envoyer la notification » n’est pas possible à l’étape « {step} » ; possible : {offered}",
+    "zh": "在步骤 “{step}” 不能作出 “发送通知”；可作出：{offered}",
 }
+OFFERED = ("Content taken down", "Counter-notice received", "Refuse")
 SAME_PASSWORD = {
     "fr": "choisissez un nouveau mot de passe différent de l’actuel",
     "zh": "请选择与当前密码不同的新密码",
@@ -52,7 +54,11 @@ def test_the_case_pages_refusals_are_in_the_readers_language(
     refused = brand.post(f"/cases/{case_id}/decisions?lang={locale}", data=form)
     assert refused.status_code == 409
     text = visible_text(refused.text)
-    assert NOT_POSSIBLE[locale] in text and "is not possible at step" not in text
+    _ = translations(locale).gettext
+    offered = ("、" if locale == "zh" else ", ").join(_(label) for label in OFFERED)
+    expected = NOT_POSSIBLE[locale].format(step=_("Platform to act on the notice"), offered=offered)
+    assert expected in text and "is not possible at step" not in text
+    assert "notice_sent" not in text and "send_notice" not in text
     # Asked for as JSON, the same refusals are the service's English messages.
     api = brand.post(f"/cases/{case_id}/decisions?lang={locale}", data=form, headers=JSON)
     assert api.status_code == 409 and api.json()["code"] == "conflict"
@@ -106,3 +112,21 @@ def test_a_refused_watchlist_value_is_explained_in_the_readers_language(
     assert short.status_code == 422 and expected[locale] in visible_text(short.text)
     english = visible_text(brand.post("/watchlist?lang=en", data=form).text)
     assert "a watchlist entry is one of" in english and "not 'planet'" in english
+
+
+def test_the_elements_a_notice_lacks_are_named_in_french(
+    site: tuple[FastAPI, dict[str, int], int],  # noqa: F811
+) -> None:
+    app, _, case_id = site
+    brand = signed_in(app, "analyst@brand.example", PASSWORD)
+    token = csrf_of(brand.get(f"/cases/{case_id}").text)
+    # A DSA notice without the good-faith statement nor a notifier: the page lists what it lacks, in French.
+    form = {"csrf_token": token, "kind": "dsa", "notifier_name": "", "notifier_email": ""}
+    refused = brand.post(f"/cases/{case_id}/notices?lang=fr", data=form)
+    assert refused.status_code == 422
+    text = visible_text(refused.text)
+    assert "il manque des éléments obligatoires à la notification DSA Art. 16(2) :" in text
+    assert "(c) nom du notifiant et adresse e-mail valide, (d) déclaration de bonne foi" in text
+    assert "good-faith statement" not in text and "notifier name" not in text
+    english = visible_text(brand.post(f"/cases/{case_id}/notices?lang=en", data=form).text)
+    assert "(c) notifier name and valid e-mail, (d) good-faith statement" in english

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from babel.messages.pofile import read_po
 
 from countermark.cases.notices import (
+    NOTICE_KINDS,
     NoticeFacts,
     NoticeIncomplete,
     build_notice,
@@ -17,6 +19,8 @@ from countermark.cases.notices import (
     marketplace_report,
 )
 from countermark.core.errors import InvalidInput
+from countermark.core.http.error_text import error_text
+from countermark.core.http.templating import TRANSLATIONS_DIR
 
 FACTS = NoticeFacts(
     notifier_name="Maison Aurel SA",
@@ -114,3 +118,23 @@ def test_notice_status_follows_its_life() -> None:
         check_status_change("draft", "actioned")
     with pytest.raises(InvalidInput, match="unknown notice status"):
         check_status_change("sent", "lost")
+
+
+@pytest.mark.parametrize("locale", ["fr", "zh"])
+def test_every_missing_element_of_every_notice_is_named_in_the_readers_language(locale: str) -> None:
+    empty = NoticeFacts(
+        notifier_name="", notifier_email="", right_kind="copyright", right_name="", infringing_urls=(),
+        explanation="",
+    )  # fmt: skip
+    with (TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        translated = {m.id for m in read_po(handle, locale=locale) if isinstance(m.id, str) and m.string}
+    refusals = []
+    for kind in NOTICE_KINDS:
+        with pytest.raises(NoticeIncomplete) as refused:
+            build_notice(kind, empty, reason_code="9037")
+        refusals.append(refused.value)
+    for refusal in refusals:
+        missing = refusal.detail["missing"]
+        assert missing and not set(missing) - translated, set(missing) - translated
+        shown = error_text(refusal, locale)
+        assert "lacks required elements" not in shown and "good-faith statement" not in shown, shown

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from countermark.cases.models import Case, Notice
 from countermark.cases.service import ROLES_BY_ORG_KIND, get_case, roles_of
-from countermark.core.errors import Code, Forbidden, InvalidInput
+from countermark.cases.wording import WORDS
+from countermark.core.errors import Code, Codes, Forbidden, InvalidInput
 from countermark.orgs.service import organisation_summary
 from countermark.orgs.visibility import Principal, require_owner, visible
 
@@ -56,11 +57,10 @@ class Participation:
         if not self.roles:
             raise Forbidden.of("your organisation takes part in this case but takes none of its decisions")
         if requested and requested not in self.roles:
-            acts = ", ".join(self.roles)
             raise Forbidden.of(
                 "on this case your organisation acts as {acts}, not {requested}",
-                acts=acts,
-                requested=Code(requested),
+                acts=Codes(Code(role, WORDS.role(role)) for role in self.roles),
+                requested=Code(requested, WORDS.role(requested)),
             )
         return requested or self.roles[0]
 

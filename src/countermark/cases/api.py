@@ -44,7 +44,7 @@ def list_cases(
 ) -> dict[str, Any]:
     """Visible cases, optionally only open ones whose deadline falls before a time."""
     if not 1 <= limit <= 500:
-        raise InvalidInput("limit must be between 1 and 500")
+        raise InvalidInput.of("limit must be between 1 and 500")
     query = visible(Case, principal)
     if status:
         query = query.where(Case.status == status)
@@ -52,7 +52,7 @@ def list_cases(
         query = query.where(Case.procedure == procedure)
     if due_before is not None:
         if due_before.tzinfo is None:
-            raise InvalidInput("give due_before with a timezone, e.g. 2025-05-05T00:00:00Z")
+            raise InvalidInput.of("give due_before with a timezone, e.g. 2025-05-05T00:00:00Z")
         query = query.where(Case.due_at.is_not(None), Case.due_at < due_before)
     rows = session.scalars(query.order_by(Case.due_at.is_(None), Case.due_at, Case.id).limit(limit)).all()
     return {"items": [case_fields(c) for c in rows]}
@@ -69,13 +69,13 @@ def get_case_route(case_id: RecordId, session: DbSession, principal: Reader) -> 
 def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> dict[str, Any]:
     """Open a case by hand, from a shipment or from a listing."""
     if principal.org_id is None:
-        raise Forbidden("cases belong to an organisation: use a user's token")
+        raise Forbidden.of("cases belong to an organisation: use a user's token")
     if not can_write(principal):
-        raise Forbidden("a read-only user or token never opens a case")
+        raise Forbidden.of("a read-only user or token never opens a case")
     now, actor = utcnow(), principal.email
     holder = body.rights_holder_org_id
     if body.shipment_id and body.platform_org_id:
-        raise InvalidInput("a border case has no platform: platform_org_id goes with a listing or by hand")
+        raise InvalidInput.of("a border case has no platform: platform_org_id goes with a listing or by hand")
     if body.shipment_id:
         case = open_from_shipment(
             session=session,
@@ -100,7 +100,7 @@ def open_case_route(body: CaseOpen, session: DbSession, principal: Writer) -> di
         )
     else:
         if not body.procedure or not body.title:
-            raise InvalidInput("name a procedure and a title, or give a shipment_id or a listing_id")
+            raise InvalidInput.of("name a procedure and a title, or give a shipment_id or a listing_id")
         case = open_case(
             session=session,
             owner_org_id=principal.org_id,
@@ -166,7 +166,7 @@ async def evidence_route(
     case = writable_case(session=session, principal=principal, case_id=case_id).case
     data = await file.read(MAX_EVIDENCE_BYTES + 1)
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise InvalidInput("the file is larger than 25 MB")
+        raise InvalidInput.of("the file is larger than 25 MB")
     item = add_evidence(
         session=session,
         blobs=app_context(request).blobs,

@@ -77,7 +77,7 @@ def open_from_shipment(
     """Open a border case for a shipment the principal may see, under the procedure of its office."""
     shipment = shipment_facts(session=session, principal=principal, shipment_id=shipment_id)
     if shipment is None:
-        raise NotFound(f"no shipment {shipment_id} that you may see")
+        raise NotFound.of("no shipment {shipment_id} that you may see", shipment_id=shipment_id)
     owner = principal.org_id or shipment.owner_org_id
     country = office_country(shipment, _org_country(session, owner))
     chosen = procedure or procedure_for_shipment(shipment, country)
@@ -111,9 +111,9 @@ def open_from_listing(
     """Open an online case for a listing the principal may see."""
     listing = listing_facts(session=session, principal=principal, ids=[listing_id]).get(listing_id)
     if listing is None:
-        raise NotFound(f"no listing {listing_id} that you may see")
+        raise NotFound.of("no listing {listing_id} that you may see", listing_id=listing_id)
     if procedure not in ("notice_and_takedown", "test_purchase", "platform_disclosure"):
-        raise InvalidInput(
+        raise InvalidInput.of(
             "a listing opens an online procedure: notice_and_takedown, test_purchase or platform_disclosure"
         )
     owner = principal.org_id or listing.owner_org_id
@@ -148,7 +148,7 @@ def relisted(
     """Reopen the closed cases of a listing that reappeared (same URL, same seller and title, or a match)."""
     listing = listing_facts(session=session, principal=principal, ids=[listing_id]).get(listing_id)
     if listing is None:
-        raise NotFound(f"no listing {listing_id} that you may see")
+        raise NotFound.of("no listing {listing_id} that you may see", listing_id=listing_id)
     earlier_ids = same_offer_listings(session=session, listing_ids=[listing.id])
     candidates = {
         c.id: c

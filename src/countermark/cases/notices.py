@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from countermark.core.errors import Code, InvalidInput
+from countermark.core.errors import Code, Codes, InvalidInput
 
 NOTICE_KINDS = ("dsa", "dmca", "lumen", "marketplace")
 STATUSES = ("draft", "sent", "acknowledged", "actioned", "refused", "counter_notice", "relisted")
@@ -164,10 +164,11 @@ def explain(
 def _require(kind: str, checks: dict[str, bool]) -> None:
     missing = [name for name, present in checks.items() if not present]
     if missing:
+        # The kind and each element are English words that a page shows in the reader's language.
         raise NoticeIncomplete.of(
             "the {kind} notice lacks required elements: {missing}",
-            kind=kind,
-            missing=", ".join(missing),
+            kind=Code(kind, kind),
+            missing=Codes(Code(name, name) for name in missing),
             detail={"missing": missing},
         )
 

@@ -260,20 +260,26 @@ def open_case(
     packs = packs or default_packs()
     proc = packs.procedure(procedure) if procedure in packs.procedures else None
     if proc is None:
-        raise InvalidInput(
-            f"unknown procedure {procedure!r}; choose one of {', '.join(sorted(packs.procedures))}"
+        raise InvalidInput.of(
+            "unknown procedure {procedure!r}; choose one of {procedures}",
+            procedure=procedure,
+            procedures=", ".join(sorted(packs.procedures)),
         )
     if not title.strip() or len(title) > 300:
-        raise InvalidInput("a case needs a title of at most 300 characters")
+        raise InvalidInput.of("a case needs a title of at most 300 characters")
     # The rights holder takes part in the case (it may change it): name an organisation that exists.
     named = rights_holder_org_id is not None and rights_holder_org_id != owner_org_id
     if named and organisation_summary(session=session, org_id=rights_holder_org_id) is None:
-        raise InvalidInput(f"no organisation {rights_holder_org_id} to name as the case's rights holder")
+        raise InvalidInput.of(
+            "no organisation {org_id} to name as the case's rights holder", org_id=rights_holder_org_id
+        )
     # The platform takes part too (it takes the platform's decisions): name a platform organisation.
     if platform_org_id is not None:
         platform = organisation_summary(session=session, org_id=platform_org_id)
         if platform is None or platform.kind != "platform":
-            raise InvalidInput(f"no platform organisation {platform_org_id} to name as the case's platform")
+            raise InvalidInput.of(
+                "no platform organisation {org_id} to name as the case's platform", org_id=platform_org_id
+            )
     pack = packs.pack_of(procedure)
     case = Case(
         reference=_next_reference(session, at),
@@ -298,7 +304,7 @@ def open_case(
     try:
         calendar_of(case).zone  # noqa: B018 - an unknown zone must fail here, not at the first tick
     except Exception:
-        raise InvalidInput(f"unknown time zone {timezone!r}") from None
+        raise InvalidInput.of("unknown time zone {timezone!r}", timezone=timezone) from None
     session.add(case)
     session.flush()
     for subject_type, subject_id in links:
@@ -323,7 +329,11 @@ def link_case(
 ) -> CaseLink:
     """Link a record to the case (idempotent)."""
     if subject_type not in LINK_TYPES:
-        raise InvalidInput(f"a case links to one of {', '.join(LINK_TYPES)}, not {subject_type!r}")
+        raise InvalidInput.of(
+            "a case links to one of {types}, not {subject_type!r}",
+            types=", ".join(LINK_TYPES),
+            subject_type=subject_type,
+        )
     found = session.scalar(
         select(CaseLink).where(
             CaseLink.case_id == case.id,

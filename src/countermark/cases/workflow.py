@@ -8,7 +8,8 @@ from datetime import datetime
 
 from countermark.cases.calendar import CalendarContext, deadline_after
 from countermark.cases.packs import Lapse, PackSet, Procedure, Step
-from countermark.core.errors import Conflict, Forbidden, InvalidInput
+from countermark.cases.wording import WORDS
+from countermark.core.errors import Code, Codes, Conflict, Forbidden, InvalidInput
 
 STATE_EVENTS = ("opened", "decision", "lapse", "reopened")
 
@@ -114,7 +115,7 @@ def replay(
     """The state reached after these events, in order; the first must open the case."""
     relevant = [e for e in events if e.kind in STATE_EVENTS]
     if not relevant or relevant[0].kind != "opened":
-        raise InvalidInput("a case's history starts with its opening")
+        raise InvalidInput.of("a case's history starts with its opening")
     procedure: Procedure | None = None
     step_key, entered_at, extensions = "", relevant[0].at, 0
     anchors: dict[str, datetime] = {}
@@ -145,24 +146,34 @@ def _target(state: CaseState, to: str) -> tuple[str, str]:
     return proc_key or state.procedure.key, step_key
 
 
+def _decision(name: str) -> Code:
+    return Code(name, WORDS.decision(name))
+
+
 def decide(state: CaseState, *, decision: str, role: str, at: datetime) -> Transition:
     """The transition a decision causes; refused when not allowed now, for this role, or too late."""
+    # Refusals name the step, the decisions and the role by their codes in English (the API's message) and
+    # by their titles and labels on a page, in the reader's language.
     if state.terminal:
+        outcome = state.step.outcome
         raise Conflict.of(
-            "the procedure has ended ({outcome}); reopen the case to act again", outcome=state.step.outcome
+            "the procedure has ended ({outcome}); reopen the case to act again",
+            outcome=Code(outcome, WORDS.outcome(outcome)) if outcome else outcome,
         )
     allowed = state.allowed()
     if not any(decision in names for names in allowed.values()):
         offered = sorted({n for names in allowed.values() for n in names})
         raise Conflict.of(
             "{decision!r} is not possible at step {step!r}; possible: {offered}",
-            decision=decision,
-            step=state.step.key,
-            offered=", ".join(offered),
+            decision=_decision(decision),
+            step=Code(state.step.key, state.step.title),
+            offered=Codes(_decision(name) for name in offered),
         )
     if decision not in allowed.get(role, ()):
         raise Forbidden.of(
-            "the decision {decision!r} belongs to another role than {role!r}", decision=decision, role=role
+            "the decision {decision!r} belongs to another role than {role!r}",
+            decision=_decision(decision),
+            role=Code(role, WORDS.role(role)),
         )
     if state.lapsed(at) and state.lapse and state.lapse.effect != "overdue":
         raise Conflict.of(
