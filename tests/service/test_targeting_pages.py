@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -181,6 +182,42 @@ def test_an_inspection_entered_on_the_page_is_stored_and_counted(site: tuple[Fas
     assert re.search(r"100\.0 %", performance)  # the targeted red parcel was a hit
     brand = signed_in(app, seeded.brand_admin, seeded.password)
     assert 'class="chart-point"' not in brand.get("/targeting/performance").text
+
+
+def test_a_refused_inspection_or_rule_names_the_field_in_french(site: tuple[FastAPI, Seeded, int]) -> None:
+    app, seeded, shipment_id = site
+    client = signed_in(app, seeded.customs_analyst, seeded.password)
+    path = f"/targeting/declarations/{shipment_id}"
+    token = csrf_of(client.get(path).text)
+    cases = [
+        ({"severity": "7", "found": "1"}, "Gravité : indiquez au plus 2"),
+        ({"severity": "deux", "found": "1"}, "Gravité : indiquez un nombre entier"),
+        ({"inspected_on": "12/03/2025"}, "Contrôlé le : indiquez une date au format AAAA-MM-JJ"),
+        ({"lane": "purple"}, "Circuit : choisissez l’une des valeurs proposées"),
+        (
+            {"severity": "2"},
+            "une gravité supérieure à 0 demande found = true (infraction ou fraude constatée)",
+        ),
+    ]
+    for fields, expected in cases:
+        refused = client.post(f"{path}/inspections?lang=fr", data={"csrf_token": token, **fields})
+        assert refused.status_code == 422
+        assert expected in html.unescape(refused.text), fields
+        assert "Input should" not in refused.text and "Value error" not in refused.text
+    rule = {"csrf_token": token, "name": "x", "expression": "mass_kg > 1", "reason": "r", "instruction": "i"}
+    for fields, expected in [
+        ({"weight": "lourd"}, "Poids : indiquez un nombre"),
+        ({"weight": "3"}, "Poids : indiquez au plus 1"),
+        ({"name": ""}, "Nom : ce champ est obligatoire"),
+        (
+            {"expression": "contains(1, 'x')"},
+            "règle non autorisée (colonne 1) : contains prend d’abord un nom de champ",
+        ),
+    ]:
+        refused = client.post("/targeting/rules?lang=fr", data={**rule, **fields})
+        assert refused.status_code == 422 and expected in html.unescape(refused.text), fields
+    english = client.post(f"{path}/inspections?lang=en", data={"csrf_token": token, "severity": "7"})
+    assert "Severity: give at most 2" in english.text
 
 
 def test_weekly_performance_separates_precision_from_hit_rate() -> None:

@@ -33,7 +33,11 @@ class FlaggedParty:
 
     def __post_init__(self) -> None:
         if self.field not in INTEL_FIELDS:
-            raise InvalidInput(f"a flagged party is one of {', '.join(INTEL_FIELDS)}, not {self.field!r}")
+            raise InvalidInput.of(
+                "a flagged party is one of {fields}, not {field!r}",
+                fields=", ".join(INTEL_FIELDS),
+                field=self.field,
+            )
 
 
 def intelligence(

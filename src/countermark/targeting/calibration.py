@@ -183,7 +183,7 @@ def cutoffs_from_shares(
 ) -> LaneCutoffs:
     """Cut-offs so that `red_share` of declarations go red and `yellow_share` yellow (on held-out scores)."""
     if not (0.0 <= red_share <= 1.0 and 0.0 <= yellow_share <= 1.0 and red_share + yellow_share <= 1.0):
-        raise InvalidInput("lane shares are between 0 and 1 and add up to at most 1")
+        raise InvalidInput.of("lane shares are between 0 and 1 and add up to at most 1")
     red = calibration.cutoff(red_share)
     yellow = min(calibration.cutoff(red_share + yellow_share), red)
     return LaneCutoffs(
@@ -194,7 +194,7 @@ def cutoffs_from_shares(
 def cutoffs_from_hit_rates(red_rate: float, yellow_rate: float) -> LaneCutoffs:
     """Cut-offs on the calibrated probability itself: red when a find is at least `red_rate` likely."""
     if not (0.0 < yellow_rate <= red_rate <= 1.0):
-        raise InvalidInput("target hit rates are above 0, at most 1, and red's at least yellow's")
+        raise InvalidInput.of("target hit rates are above 0, at most 1, and red's at least yellow's")
     return LaneCutoffs(
         red_rate, yellow_rate, f"target hit rates: red {red_rate:.0%}, yellow {yellow_rate:.0%}"
     )

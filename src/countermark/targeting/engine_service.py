@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
-from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.errors import Code, InvalidInput, NotFound
 from countermark.orgs.service import record_audit
 from countermark.targeting.assess import FlaggedParty
 from countermark.targeting.frames import DATE, KEY, declaration_row, labels_for, row_columns
@@ -45,7 +45,7 @@ def retrain(
     try:
         model = train(history, params=params)
     except ValueError as exc:
-        raise InvalidInput(f"cannot train yet: {exc}") from None
+        raise InvalidInput.of("cannot train yet: {reason}", reason=Code(str(exc), str(exc))) from None
     for old in session.scalars(
         select(TargetingModelVersion).where(
             TargetingModelVersion.owner_org_id == owner_org_id, TargetingModelVersion.active.is_(True)
@@ -136,7 +136,7 @@ def select_for_day(
         )
     }
     if not shipments:
-        raise NotFound(f"no declarations dated {day.isoformat()}")
+        raise NotFound.of("no declarations dated {day}", day=day.isoformat())
     history = load_history(session=session, owner_org_id=owner_org_id)
     frame = history.declarations[history.declarations[KEY].isin(list(shipments))].reset_index(drop=True)
     scorer = loaded_scorer(ctx=ctx, session=session, owner_org_id=owner_org_id)

@@ -87,13 +87,15 @@ def read_kcs(path: Path, columns: dict[str, str] | None = None) -> Iterator[KcsR
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}") from exc
+        raise InvalidInput.of("cannot read {path}: {reason}", path=str(path), reason=str(exc)) from exc
     with handle:
         reader = csv.DictReader(handle)
         headers = reader.fieldnames or []
         missing = sorted(h for h in columns.values() if h not in headers)
         if missing:
-            raise InvalidInput(f"{path.name} lacks the KCS columns {', '.join(missing)}")
+            raise InvalidInput.of(
+                "{file} lacks the KCS columns {columns}", file=path.name, columns=", ".join(missing)
+            )
         for row in reader:
             cells = {field: (row.get(header) or "").strip() for field, header in columns.items()}
             shipment = _shipment(
@@ -102,7 +104,9 @@ def read_kcs(path: Path, columns: dict[str, str] | None = None) -> Iterator[KcsR
             try:
                 inspection = _inspection(cells, shipment)
             except ValueError as exc:
-                raise InvalidInput(f"{path.name} line {reader.line_num}: {exc}") from exc
+                raise InvalidInput.of(
+                    "{file} line {line}: {reason}", file=path.name, line=reader.line_num, reason=str(exc)
+                ) from exc
             yield KcsRow(reader.line_num, shipment, inspection)
 
 

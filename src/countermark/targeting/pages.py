@@ -16,6 +16,7 @@ from sqlalchemy import select
 from countermark.core.errors import Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.error_text import page_error
+from countermark.core.http.form_errors import form_error
 from countermark.core.http.params import RecordId
 from countermark.core.http.templating import environment, render, request_locale, translations
 from countermark.orgs.deps import PageViewer, Viewer, check_csrf
@@ -35,6 +36,25 @@ from countermark.targeting.scoring_api import (
 from countermark.targeting.service import save_rule
 
 router = APIRouter(include_in_schema=False)
+# The labels the forms show for their fields (English; the catalogues translate them), so that a refused
+# field is named on the page as the reader sees it.
+INSPECTION_LABELS = {
+    "inspected_on": "Inspected on",
+    "lane": "Lane",
+    "found": "Infringement or fraud found",
+    "severity": "Severity",
+    "finding": "Finding",
+    "officer": "Officer",
+    "notes": "Notes",
+}
+RULE_LABELS = {
+    "name": "Name",
+    "expression": "Expression",
+    "reason": "Reason",
+    "instruction": "Instruction",
+    "lane": "Lane",
+    "weight": "Weight",
+}
 
 
 @dataclass(frozen=True)
@@ -175,15 +195,10 @@ def inspection_form(
         )
         record_inspection(session, viewer.principal, shipment, entry, client_origin(request))
     except (ValidationError, InvalidInput) as exc:
-        message = page_error(request, exc) if isinstance(exc, InvalidInput) else _first_error(exc)
+        refusal = form_error(exc, INSPECTION_LABELS) if isinstance(exc, ValidationError) else exc
+        message = page_error(request, refusal)
         return _declaration(request, session, viewer, record_id, error=message, form=form, status_code=422)
     return RedirectResponse(f"/targeting/declarations/{shipment.id}", status_code=303)
-
-
-def _first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error.get("loc", ()))
-    return f"{where}: {error['msg']}" if where else str(error["msg"])
 
 
 @router.get("/targeting/rules")
@@ -245,7 +260,8 @@ def rule_form(
             session=session, owner_org_id=org_of(viewer.principal), rule=rule, actor=viewer.principal.email
         )
     except (ValidationError, InvalidInput) as exc:
-        message = page_error(request, exc) if isinstance(exc, InvalidInput) else _first_error(exc)
+        refusal = form_error(exc, RULE_LABELS) if isinstance(exc, ValidationError) else exc
+        message = page_error(request, refusal)
         return _rules(request, session, viewer, error=message, form=form, status_code=422)
     return RedirectResponse("/targeting/rules", status_code=303)
 

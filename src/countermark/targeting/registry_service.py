@@ -18,7 +18,7 @@ from countermark.targeting.models import RuleProfile, TargetingModelVersion
 def org_of(principal: Principal) -> int:
     """The principal's organisation, whose model and rules score and which owns what it creates."""
     if principal.org_id is None:
-        raise Forbidden("targeting acts for an organisation: use a user's session or token")
+        raise Forbidden.of("targeting acts for an organisation: use a user's session or token")
     return principal.org_id
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from countermark.core.errors import InvalidInput
+from countermark.core.errors import Code, InvalidInput
 from countermark.targeting.frames import (
     CATEGORY_COLUMNS,
     DATE,
@@ -72,9 +72,20 @@ _ARITHMETIC = {
 }
 
 
-def _fail(node: ast.AST, message: str) -> RuleError:
-    where = f" (column {getattr(node, 'col_offset', 0) + 1})" if hasattr(node, "col_offset") else ""
-    return RuleError(f"rule not allowed{where}: {message}")
+# What each kind of value of a rule is called in a refusal (English; a page translates it).
+KIND_WORDS = {"bool": "condition", "number": "number", "text": "text", "list": "list"}
+
+
+def _kind(kind: str) -> Code:
+    return Code(kind, KIND_WORDS.get(kind, kind))
+
+
+def _fail(node: ast.AST, reason: RuleError) -> RuleError:
+    """The error of a part of a rule that is not allowed: where it is (when known) and why."""
+    if hasattr(node, "col_offset"):
+        column = getattr(node, "col_offset", 0) + 1
+        return RuleError.of("rule not allowed (column {column}): {reason}", column=column, reason=reason)
+    return RuleError.of("rule not allowed: {reason}", reason=reason)
 
 
 def _field(columns: Columns, name: str) -> np.ndarray:
@@ -121,10 +132,12 @@ class _Compiler:
     def compile(self, node: ast.AST) -> _Typed:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _fail(node, f"the rule is too long (more than {MAX_NODES} parts)")
+            raise _fail(node, RuleError.of("the rule is too long (more than {most} parts)", most=MAX_NODES))
         method = getattr(self, f"_{type(node).__name__.lower()}", None)
         if method is None:
-            raise _fail(node, f"{type(node).__name__} is not part of the rule language")
+            raise _fail(
+                node, RuleError.of("{part} is not part of the rule language", part=type(node).__name__)
+            )
         typed: _Typed = method(node)
         return typed
 
@@ -143,7 +156,7 @@ class _Compiler:
     def _boolean(self, node: ast.AST) -> _Typed:
         typed = self.compile(node)
         if typed.kind != "bool":
-            raise _fail(node, "expected a condition (a comparison, and/or/not, or a function)")
+            raise _fail(node, RuleError.of("expected a condition (a comparison, and/or/not, or a function)"))
         return typed
 
     def _unaryop(self, node: ast.UnaryOp) -> _Typed:
@@ -153,17 +166,17 @@ class _Compiler:
         if isinstance(node.op, ast.USub):
             number = self.compile(node.operand)
             if number.kind != "number":
-                raise _fail(node, "minus applies to numbers only")
+                raise _fail(node, RuleError.of("minus applies to numbers only"))
             return _Typed(lambda columns: -number.run(columns), "number")
-        raise _fail(node, "only `not` and `-` may precede a value")
+        raise _fail(node, RuleError.of("only `not` and `-` may precede a value"))
 
     def _binop(self, node: ast.BinOp) -> _Typed:
         op = _ARITHMETIC.get(type(node.op))
         if op is None:
-            raise _fail(node, "only + - * / are allowed between numbers")
+            raise _fail(node, RuleError.of("only + - * / are allowed between numbers"))
         left, right = self.compile(node.left), self.compile(node.right)
         if left.kind != "number" or right.kind != "number":
-            raise _fail(node, "arithmetic applies to numbers only")
+            raise _fail(node, RuleError.of("arithmetic applies to numbers only"))
 
         def run(columns: Columns) -> Value:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -190,7 +203,9 @@ class _Compiler:
     def _comparison(self, node: ast.AST, op_node: ast.cmpop, left: _Typed, right: _Typed) -> Compiled:
         if isinstance(op_node, ast.In | ast.NotIn):
             if right.kind != "list" or left.kind not in ("text", "number"):
-                raise _fail(node, "`in` needs a field on the left and a list of constants on the right")
+                raise _fail(
+                    node, RuleError.of("`in` needs a field on the left and a list of constants on the right")
+                )
             negate = isinstance(op_node, ast.NotIn)
 
             def member(columns: Columns) -> Value:
@@ -204,11 +219,18 @@ class _Compiler:
             return member
         op = _COMPARE.get(type(op_node))
         if op is None:
-            raise _fail(node, "this comparison is not allowed")
+            raise _fail(node, RuleError.of("this comparison is not allowed"))
         if left.kind != right.kind or left.kind not in ("text", "number"):
-            raise _fail(node, f"cannot compare {left.kind} with {right.kind}")
+            raise _fail(
+                node,
+                RuleError.of(
+                    "cannot compare {left} with {right}", left=_kind(left.kind), right=_kind(right.kind)
+                ),
+            )
         if left.kind == "text" and op not in (operator.eq, operator.ne):
-            raise _fail(node, "text can only be compared with == or != (or use startswith/contains)")
+            raise _fail(
+                node, RuleError.of("text can only be compared with == or != (or use startswith/contains)")
+            )
 
         def compare(columns: Columns) -> Value:
             a, b = left.run(columns), right.run(columns)
@@ -227,7 +249,14 @@ class _Compiler:
             flag = lowered == "true"
             return _Typed(lambda columns: flag, "bool")
         if node.id not in FIELDS:
-            raise _fail(node, f"unknown field {node.id!r}; fields are {', '.join(sorted(FIELDS))}")
+            raise _fail(
+                node,
+                RuleError.of(
+                    "unknown field {name!r}; fields are {fields}",
+                    name=node.id,
+                    fields=", ".join(sorted(FIELDS)),
+                ),
+            )
         name = node.id
         return _Typed(lambda columns: _field(columns, name), "number" if name in NUMBER_FIELDS else "text")
 
@@ -237,21 +266,21 @@ class _Compiler:
             return _Typed(lambda columns: value, "bool")
         if isinstance(value, int | float):
             if not np.isfinite(value) or abs(value) > 1e15:
-                raise _fail(node, "numbers must be finite and below 1e15")
+                raise _fail(node, RuleError.of("numbers must be finite and below 1e15"))
             return _Typed(lambda columns: value, "number")
         if isinstance(value, str):
             if len(value) > MAX_STRING:
-                raise _fail(node, f"strings are limited to {MAX_STRING} characters")
+                raise _fail(node, RuleError.of("strings are limited to {most} characters", most=MAX_STRING))
             return _Typed(lambda columns: value, "text")
-        raise _fail(node, f"constants of type {type(value).__name__} are not allowed")
+        raise _fail(node, RuleError.of("constants of type {kind} are not allowed", kind=type(value).__name__))
 
     def _list(self, node: ast.List | ast.Tuple) -> _Typed:
         if len(node.elts) > MAX_LIST:
-            raise _fail(node, f"lists are limited to {MAX_LIST} items")
+            raise _fail(node, RuleError.of("lists are limited to {most} items", most=MAX_LIST))
         items = []
         for element in node.elts:
             if not isinstance(element, ast.Constant) or not isinstance(element.value, str | int | float):
-                raise _fail(element, "lists may hold only strings and numbers")
+                raise _fail(element, RuleError.of("lists may hold only strings and numbers"))
             self.nodes += 1
             items.append(element.value)
         return _Typed(lambda columns: items, "list")
@@ -260,27 +289,32 @@ class _Compiler:
 
     def _call(self, node: ast.Call) -> _Typed:
         if not isinstance(node.func, ast.Name) or node.func.id not in ("startswith", "contains", "missing"):
-            raise _fail(node, "the functions are startswith(field, ..), contains(field, ..), missing(field)")
+            raise _fail(
+                node,
+                RuleError.of("the functions are startswith(field, ..), contains(field, ..), missing(field)"),
+            )
         if node.keywords:
-            raise _fail(node, "functions take no keyword arguments")
+            raise _fail(node, RuleError.of("functions take no keyword arguments"))
         function = node.func.id
         if not node.args or not isinstance(node.args[0], ast.Name):
-            raise _fail(node, f"{function} takes a field name first")
+            raise _fail(node, RuleError.of("{function} takes a field name first", function=function))
         target = self.compile(node.args[0])
         if function == "missing":
             if len(node.args) != 1:
-                raise _fail(node, "missing takes exactly one field")
+                raise _fail(node, RuleError.of("missing takes exactly one field"))
             return _Typed(lambda columns: ~_present(np.asarray(target.run(columns))), "bool")
         if target.kind != "text":
-            raise _fail(node, f"{function} applies to text fields")
+            raise _fail(node, RuleError.of("{function} applies to text fields", function=function))
         words: list[str] = []
         for argument in node.args[1:]:
             typed = self.compile(argument)
             if typed.kind != "text" or not isinstance(argument, ast.Constant):
-                raise _fail(argument, f"{function} takes strings after the field")
+                raise _fail(
+                    argument, RuleError.of("{function} takes strings after the field", function=function)
+                )
             words.append(str(argument.value))
         if not words:
-            raise _fail(node, f"{function} needs at least one string")
+            raise _fail(node, RuleError.of("{function} needs at least one string", function=function))
         if function == "startswith":
             prefixes = tuple(words)
             return _Typed(
@@ -311,21 +345,23 @@ def compile_expression(text: str) -> Callable[[pd.DataFrame | Columns], np.ndarr
 def _compiled(text: str) -> _Typed:
     """The checked expression tree of a rule (cached: rules are applied far more often than written)."""
     if not isinstance(text, str) or not text.strip():
-        raise RuleError("a rule expression is required")
+        raise RuleError.of("a rule expression is required")
     if len(text) > MAX_LENGTH:
-        raise RuleError(f"a rule expression is limited to {MAX_LENGTH} characters")
+        raise RuleError.of("a rule expression is limited to {most} characters", most=MAX_LENGTH)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise RuleError(f"rule syntax error at column {exc.offset or 0}: {exc.msg}") from None
+        raise RuleError.of(
+            "rule syntax error at column {column}: {reason}", column=exc.offset or 0, reason=exc.msg
+        ) from None
     except (RecursionError, MemoryError, ValueError):
-        raise RuleError("the rule expression is nested too deeply or malformed") from None
+        raise RuleError.of("the rule expression is nested too deeply or malformed") from None
     try:
         typed = _Compiler().compile(tree.body)
     except RecursionError:
-        raise RuleError("the rule expression is nested too deeply") from None
+        raise RuleError.of("the rule expression is nested too deeply") from None
     if typed.kind != "bool":
-        raise RuleError("a rule must be a condition, e.g. value_per_kg < 5 and transport_mode == 'post'")
+        raise RuleError.of("a rule must be a condition, e.g. value_per_kg < 5 and transport_mode == 'post'")
     return typed
 
 
@@ -342,11 +378,13 @@ class Rule:
 
     def __post_init__(self) -> None:
         if not self.name.strip() or not self.reason.strip() or not self.instruction.strip():
-            raise RuleError("a rule needs a name, a reason and an instruction for the officer")
+            raise RuleError.of("a rule needs a name, a reason and an instruction for the officer")
         if self.lane not in LANES:
-            raise RuleError(f"a rule's lane is one of {', '.join(LANES)}, not {self.lane!r}")
+            raise RuleError.of(
+                "a rule's lane is one of {lanes}, not {lane!r}", lanes=", ".join(LANES), lane=self.lane
+            )
         if not 0.0 < self.weight <= 1.0:
-            raise RuleError("a rule's weight is above 0 and at most 1")
+            raise RuleError.of("a rule's weight is above 0 and at most 1")
         compile_expression(self.expression)
 
 

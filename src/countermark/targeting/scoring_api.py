@@ -81,7 +81,7 @@ def policy_cutoffs(
     if policy.red_share is None and policy.yellow_share is None:
         return default
     if model is None or model.calibration is None:
-        raise InvalidInput("lane shares need a calibrated model: retrain once results of both kinds exist")
+        raise InvalidInput.of("lane shares need a calibrated model: retrain once results of both kinds exist")
     return cutoffs_from_shares(
         model.calibration, policy.red_share or 0.0, policy.yellow_share or 0.0, "requested shares"
     )

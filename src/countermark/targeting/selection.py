@@ -25,11 +25,11 @@ class Capacity:
 
     def __post_init__(self) -> None:
         if self.red < 0 or self.yellow < 0:
-            raise InvalidInput("inspection capacities cannot be negative")
+            raise InvalidInput.of("inspection capacities cannot be negative")
         if not 0.0 <= self.exploration_share <= 1.0:
-            raise InvalidInput("the exploration share is between 0 and 1")
+            raise InvalidInput.of("the exploration share is between 0 and 1")
         if self.exploration not in ("random", "uncertainty"):
-            raise InvalidInput("exploration is 'random' or 'uncertainty'")
+            raise InvalidInput.of("exploration is 'random' or 'uncertainty'")
 
 
 def select_lanes(scored: pd.DataFrame, capacity: Capacity) -> pd.DataFrame:
