@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.errors import Code, InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.heavy import commit_before_waiting, run_heavy
 from countermark.core.http.params import QueryId, RecordId
@@ -124,7 +124,7 @@ async def lookup_content(
     org = deps.org_of(principal)
     ctx = app_context(request)
     if file is None and not (signal_type and signal):
-        raise InvalidInput("send a file, or a signal_type (pdq, video, audio, text) and its signal")
+        raise InvalidInput.of("send a file, or a signal_type (pdq, video, audio, text) and its signal")
 
     def work() -> LookupOut:
         if file is not None:
@@ -187,7 +187,11 @@ def _compare(a: UploadFile | None, b: UploadFile | None) -> CompareOut:
             )
         )
     if not out:
-        raise InvalidInput(f"nothing to compare: the first file is {kind_a}, the second {kind_b}")
+        raise InvalidInput.of(
+            "nothing to compare: the first file is {kind_a}, the second {kind_b}",
+            kind_a=Code(kind_a),
+            kind_b=Code(kind_b),
+        )
     return CompareOut(kind_a=kind_a, kind_b=kind_b, comparisons=out)
 
 
@@ -203,7 +207,9 @@ def create_bank(body: BankIn, request: Request, session: DbSession, principal: W
     """A new bank owned by your organisation (a sharing group must be one your organisation is in)."""
     org = deps.org_of(principal)
     if body.sharing_group_id is not None and body.sharing_group_id not in principal.group_ids:
-        raise InvalidInput(f"your organisation is not in sharing group {body.sharing_group_id}")
+        raise InvalidInput.of(
+            "your organisation is not in sharing group {group_id}", group_id=body.sharing_group_id
+        )
     bank = service.create_bank(
         session=session,
         owner_org_id=org,
@@ -231,7 +237,7 @@ def list_entries(
 ) -> list[EntryOut]:
     """Entries of a readable bank in id order; page with ?after=<last id>."""
     if not 1 <= limit <= 500:
-        raise InvalidInput("limit must be between 1 and 500")
+        raise InvalidInput.of("limit must be between 1 and 500")
     bank = deps.readable_bank(session, principal, bank_id)
     return [entry_out(e) for e in deps.bank_entries(session, bank, limit=limit, after=after)]
 
@@ -292,7 +298,9 @@ def _enrol(
         return [service.add_media(**common, **about, kind=kind)]  # type: ignore[arg-type]
     if kind == "file":
         return service.add_file(**common, **about)  # type: ignore[arg-type]
-    raise InvalidInput(f"kind must be one of {', '.join(content.KINDS)}, not {kind!r}")
+    raise InvalidInput.of(
+        "kind must be one of {kinds}, not {kind!r}", kinds=", ".join(content.KINDS), kind=kind
+    )
 
 
 @router.post("/banks/{bank_id}/entries/bulk", status_code=201, summary="Enrol stored blobs")
@@ -346,9 +354,11 @@ def _zip_add(
         archive = zipfile.ZipFile(io.BytesIO(deps.read_upload(file)))
         members = [m for m in archive.infolist() if not m.is_dir()]
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidInput(f"not a readable zip file: {exc}") from None
+        raise InvalidInput.of("not a readable zip file: {problem}", problem=exc) from None
     if len(members) > MAX_ZIP_MEMBERS:
-        raise InvalidInput(f"the zip holds {len(members)} files; at most {MAX_ZIP_MEMBERS} at once")
+        raise InvalidInput.of(
+            "the zip holds {count} files; at most {most} at once", count=len(members), most=MAX_ZIP_MEMBERS
+        )
     entries: list[FingerprintEntry] = []
     problems: list[str] = []
     for member in members:
@@ -397,7 +407,7 @@ def entry_image(entry_id: RecordId, request: Request, session: DbSession, princi
     """The enrolled picture, for readers of its bank (the same 404 otherwise)."""
     entry = deps.readable_entry(session, principal, entry_id)
     if entry.signal_type != "pdq" or entry.blob_sha256 is None:
-        raise NotFound(f"fingerprint entry {entry_id} has no picture")
+        raise NotFound.of("fingerprint entry {entry_id} has no picture", entry_id=entry_id)
     data = app_context(request).blobs.get(entry.blob_sha256)
     headers = {"cache-control": "private, max-age=3600", "x-content-type-options": "nosniff"}
     media_type = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"

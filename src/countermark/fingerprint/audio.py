@@ -54,19 +54,23 @@ def fingerprint_of(data: bytes) -> list[int]:
     with mediatools.upload_file(data) as path:
         decode = [*mediatools.ffmpeg_input(path), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE),
                   "-t", str(MAX_SECONDS), "-f", "s16le", "pipe:1"]  # fmt: skip
-        pcm = mediatools.run(decode, what="not a readable audio file")
+        pcm = mediatools.run(decode, refusal=InvalidInput.of("not a readable audio file"))
     if not pcm:
-        raise InvalidInput("not a readable audio file: no sound could be decoded")
+        raise InvalidInput.of("not a readable audio file: no sound could be decoded")
     calc = [fpcalc, "-raw", "-json", "-format", "s16le", "-rate", str(SAMPLE_RATE),
             "-channels", "1", "-length", str(MAX_SECONDS), "-"]  # fmt: skip
-    out = mediatools.run(calc, what="no audio fingerprint", stdin=pcm, output_wins=True)
+    refusal = InvalidInput.of("no audio fingerprint")
+    out = mediatools.run(calc, refusal=refusal, stdin=pcm, output_wins=True)
     try:
         values = [int(v) & 0xFFFFFFFF for v in json.loads(out)["fingerprint"]]
     except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(f"no audio fingerprint: fpcalc gave no fingerprint ({exc})") from None
+        raise InvalidInput.of(
+            "no audio fingerprint: fpcalc gave no fingerprint ({problem})", problem=exc
+        ) from None
     if len(values) < MIN_ITEMS:
-        raise InvalidInput(
-            f"sound too short to fingerprint: at least {MIN_ITEMS * ITEM_SECONDS:.0f} seconds are needed"
+        raise InvalidInput.of(
+            "sound too short to fingerprint: at least {seconds:.0f} seconds are needed",
+            seconds=MIN_ITEMS * ITEM_SECONDS,
         )
     return values
 
@@ -82,16 +86,20 @@ def from_signal(signal: str) -> NDArray[np.uint32]:
         values = json.loads(signal)
         array = np.array([int(v) & 0xFFFFFFFF for v in values], dtype=np.uint32)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidInput(f"not an audio signal (a JSON list of 32-bit integers): {exc}") from None
+        raise InvalidInput.of(
+            "not an audio signal (a JSON list of 32-bit integers): {problem}", problem=exc
+        ) from None
     if array.ndim != 1 or len(array) < MIN_ITEMS:
-        raise InvalidInput(f"not an audio signal: at least {MIN_ITEMS} integers are needed")
+        raise InvalidInput.of("not an audio signal: at least {least} integers are needed", least=MIN_ITEMS)
     return array
 
 
 def best_alignment(a: NDArray[np.uint32], b: NDArray[np.uint32]) -> AudioComparison:
     """The lowest bit error rate over every offset with at least MIN_ITEMS sub-fingerprints in common."""
     if len(a) < MIN_ITEMS or len(b) < MIN_ITEMS:
-        raise InvalidInput(f"sound too short to compare: {MIN_ITEMS * ITEM_SECONDS:.0f} seconds are needed")
+        raise InvalidInput.of(
+            "sound too short to compare: {seconds:.0f} seconds are needed", seconds=MIN_ITEMS * ITEM_SECONDS
+        )
     best = (1.0, 0, 0)
     # Offset k lines up a[i] with b[i - k]: a trimmed copy starts part-way into the original.
     for offset in range(-(len(b) - MIN_ITEMS), len(a) - MIN_ITEMS + 1):

@@ -42,9 +42,11 @@ THRESHOLDS = {
 def check_size(data: bytes) -> None:
     """InvalidInput when an upload is empty or larger than the limit."""
     if not data:
-        raise InvalidInput("empty file: nothing to fingerprint")
+        raise InvalidInput.of("empty file: nothing to fingerprint")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"file too large: {len(data):,} bytes, the limit is {MAX_UPLOAD_BYTES:,}")
+        raise InvalidInput.of(
+            "file too large: {size:,} bytes, the limit is {most:,}", size=len(data), most=MAX_UPLOAD_BYTES
+        )
 
 
 def detect_kind(data: bytes) -> str:
@@ -73,7 +75,7 @@ def signals_of(data: bytes, kind: str = "auto") -> tuple[str, list[Signal]]:
     """The kind of the upload and its signals; InvalidInput when it is not of the kind asked for."""
     check_size(data)
     if kind not in KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise InvalidInput.of("kind must be one of {kinds}, not {kind!r}", kinds=", ".join(KINDS), kind=kind)
     if kind == "auto":
         kind = detect_kind(data)
     if kind == "image":

@@ -25,19 +25,23 @@ class TooLarge(CountermarkError):
 def read_upload(upload: UploadFile | None, *, field: str = "file") -> bytes:
     """The bytes of an uploaded file; 413 beyond the limit, 422 when missing or empty."""
     if upload is None:
-        raise InvalidInput(f"send the file to fingerprint as the multipart field {field!r}")
+        raise InvalidInput.of("send the file to fingerprint as the multipart field {field!r}", field=field)
     data = upload.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise TooLarge(f"{upload.filename or field} is larger than the {MAX_UPLOAD_BYTES // 2**20} MB limit")
+        raise TooLarge.of(
+            "{name} is larger than the {mb} MB limit",
+            name=upload.filename or field,
+            mb=MAX_UPLOAD_BYTES // 2**20,
+        )
     if not data:
-        raise InvalidInput(f"{upload.filename or field} is empty: nothing to fingerprint")
+        raise InvalidInput.of("{name} is empty: nothing to fingerprint", name=upload.filename or field)
     return data
 
 
 def org_of(principal: Principal) -> int:
     """The principal's organisation; fingerprint banks always belong to one."""
     if principal.org_id is None:
-        raise Forbidden("banks are used on behalf of an organisation: use an organisation's token")
+        raise Forbidden.of("banks are used on behalf of an organisation: use an organisation's token")
     return principal.org_id
 
 
@@ -46,7 +50,7 @@ def readable_bank(session: Session, principal: Principal, bank_id: int) -> Finge
     bank = session.get(FingerprintBank, bank_id)
     memberships = set(group_ids_of(session, org_of(principal)))
     if bank is None or not can_read_bank(org_of(principal), bank, memberships):
-        raise NotFound(f"no fingerprint bank {bank_id} that you may read")
+        raise NotFound.of("no fingerprint bank {bank_id} that you may read", bank_id=bank_id)
     return bank
 
 
@@ -54,7 +58,7 @@ def owned_bank(session: Session, principal: Principal, bank_id: int) -> Fingerpr
     """The bank if the principal's organisation owns it (403 for readers who do not, 404 for others)."""
     bank = readable_bank(session, principal, bank_id)
     if bank.owner_org_id != principal.org_id:
-        raise Forbidden("only the organisation that owns a bank may change it")
+        raise Forbidden.of("only the organisation that owns a bank may change it")
     return bank
 
 
@@ -62,11 +66,11 @@ def readable_entry(session: Session, principal: Principal, entry_id: int) -> Fin
     """The entry if its bank is readable by the principal; the same 404 otherwise."""
     entry = session.get(FingerprintEntry, entry_id)
     if entry is None:
-        raise NotFound(f"no fingerprint entry {entry_id} that you may read")
+        raise NotFound.of("no fingerprint entry {entry_id} that you may read", entry_id=entry_id)
     try:
         readable_bank(session, principal, entry.bank_id)
     except NotFound:
-        raise NotFound(f"no fingerprint entry {entry_id} that you may read") from None
+        raise NotFound.of("no fingerprint entry {entry_id} that you may read", entry_id=entry_id) from None
     return entry
 
 

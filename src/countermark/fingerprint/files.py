@@ -26,10 +26,14 @@ def sha256_signal(data: bytes) -> str:
 def tlsh_signal(data: bytes) -> str:
     """The TLSH digest of the file; InvalidInput when the file is too short or too uniform for one."""
     if len(data) < TLSH_MIN_BYTES:
-        raise InvalidInput(f"file too short for a TLSH digest ({len(data)} bytes; {TLSH_MIN_BYTES} needed)")
+        raise InvalidInput.of(
+            "file too short for a TLSH digest ({size} bytes; {least} needed)",
+            size=len(data),
+            least=TLSH_MIN_BYTES,
+        )
     digest = str(tlsh.hash(data))
     if not digest or digest == "TNULL":
-        raise InvalidInput("file has too little variety for a TLSH digest")
+        raise InvalidInput.of("file has too little variety for a TLSH digest")
     return digest
 
 
@@ -38,7 +42,7 @@ def tlsh_distance(a: str, b: str) -> int:
     try:
         return int(tlsh.diff(a, b))
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"not a TLSH digest: {exc}") from None
+        raise InvalidInput.of("not a TLSH digest: {problem}", problem=exc) from None
 
 
 def is_tlsh_match(distance: float) -> bool:

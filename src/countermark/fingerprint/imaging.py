@@ -51,32 +51,38 @@ def check_pixel_budget(pictures: Iterable[bytes], *, budget: int = MAX_REQUEST_P
     for data in pictures:
         total += decoded_pixels(data)
         if total > budget:
-            raise TooManyPixels(
-                f"the pictures sent would decode to more than {budget // 1_000_000} megapixels, the most "
-                "one request may use: send them smaller (a photograph of 12 megapixels or fewer is plenty)"
+            raise TooManyPixels.of(
+                "the pictures sent would decode to more than {megapixels} megapixels, the most one request "
+                "may use: send them smaller (a photograph of 12 megapixels or fewer is plenty)",
+                megapixels=budget // 1_000_000,
             )
 
 
 def open_image(data: bytes, *, max_side: int = HASH_SIDE) -> Image.Image:
     """The image in the bytes as RGB, shrunk to at most max_side pixels; InvalidInput when it is not one."""
     if not data:
-        raise InvalidInput("empty file: no image to fingerprint")
+        raise InvalidInput.of("empty file: no image to fingerprint")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             opened = Image.open(io.BytesIO(data))
             width, height = opened.size
             if width * height > MAX_PIXELS:
-                raise InvalidInput(f"image too large to fingerprint: {width}x{height} pixels")
+                raise InvalidInput.of(
+                    "image too large to fingerprint: {width}x{height} pixels", width=width, height=height
+                )
             if width < 1 or height < 1:
-                raise InvalidInput("image has no pixels")
+                raise InvalidInput.of("image has no pixels")
             if opened.format == "JPEG":
                 # draft() lets libjpeg decode at 1/2, 1/4 or 1/8 scale, which is most of the speed-up.
                 opened.draft("RGB", (max_side, max_side))
             if opened.size[0] * opened.size[1] > MAX_REQUEST_PIXELS:
-                raise TooManyPixels(
-                    f"image too large to fingerprint: {width}x{height} pixels would be decoded in full, "
-                    f"more than {MAX_REQUEST_PIXELS // 1_000_000} megapixels"
+                raise TooManyPixels.of(
+                    "image too large to fingerprint: {width}x{height} pixels would be decoded in full, "
+                    "more than {megapixels} megapixels",
+                    width=width,
+                    height=height,
+                    megapixels=MAX_REQUEST_PIXELS // 1_000_000,
                 )
             img: Image.Image = ImageOps.exif_transpose(opened) or opened
             img = img.convert("RGB")
@@ -85,11 +91,11 @@ def open_image(data: bytes, *, max_side: int = HASH_SIDE) -> Image.Image:
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InvalidInput(f"image too large to fingerprint safely: {exc}") from None
+        raise InvalidInput.of("image too large to fingerprint safely: {problem}", problem=exc) from None
     except UnidentifiedImageError as exc:
-        raise InvalidInput(f"not a readable image: {exc}") from None
+        raise InvalidInput.of("not a readable image: {problem}", problem=exc) from None
     except (OSError, ValueError, SyntaxError) as exc:
-        raise InvalidInput(f"damaged or truncated image: {exc}") from None
+        raise InvalidInput.of("damaged or truncated image: {problem}", problem=exc) from None
 
 
 def to_array(img: Image.Image) -> NDArray[np.uint8]:

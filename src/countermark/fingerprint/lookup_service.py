@@ -269,7 +269,7 @@ def compare(*, signal_type: str, a: str, b: str) -> tuple[float, bool]:
     if signal_type == "text":
         sim = text.similarity(a, b)
         return sim, text.is_match(sim)
-    raise InvalidInput(f"cannot compare signals of type {signal_type!r}")
+    raise InvalidInput.of("cannot compare signals of type {signal_type!r}", signal_type=signal_type)
 
 
 def matches_of_listing(*, session: Session, listing_id: int) -> list[ListingImageMatch]:
@@ -317,4 +317,8 @@ def lookup_signal(
         return lookup_audio_signal(ctx=ctx, session=session, principal_org_id=org, signal=signal)
     if signal_type == "text":
         return lookup_text(session=session, principal_org_id=org, content=signal)
-    raise InvalidInput(f"signal_type must be one of {', '.join(SIGNAL_LOOKUPS)}, not {signal_type!r}")
+    raise InvalidInput.of(
+        "signal_type must be one of {types}, not {signal_type!r}",
+        types=", ".join(SIGNAL_LOOKUPS),
+        signal_type=signal_type,
+    )

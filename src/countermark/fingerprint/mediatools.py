@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from countermark.core.errors import CountermarkError, InvalidInput
+from countermark.core.errors import Code, CountermarkError, InvalidInput
 
 # Playlists and concat lists (hls, concat, ...) can make ffmpeg read other files or URLs; only plain
 # container formats are allowed, and only the local file protocol.
@@ -38,8 +38,11 @@ def tool_path(name: str) -> str:
     """The path of a media tool; ToolMissing, saying how to install it, when it is absent."""
     found = shutil.which(name)
     if found is None:
-        raise ToolMissing(f"{name} is not installed on this server, so this media type cannot be "
-                          f"fingerprinted ({INSTALL_HINT.get(name, 'install it')})")  # fmt: skip
+        raise ToolMissing.of(
+            "{tool} is not installed on this server, so this media type cannot be fingerprinted ({hint})",
+            tool=name,
+            hint=INSTALL_HINT.get(name, "install it"),
+        )
     return found
 
 
@@ -52,15 +55,20 @@ def available(name: str) -> bool:
 def upload_file(data: bytes) -> Iterator[Path]:
     """The bytes in a private temporary file (containers such as MP4 need seeking, which a pipe lacks)."""
     if not data:
-        raise InvalidInput("empty file: nothing to fingerprint")
+        raise InvalidInput.of("empty file: nothing to fingerprint")
     with tempfile.TemporaryDirectory(prefix="cm-media-") as directory:
         path = Path(directory) / "upload"
         path.write_bytes(data)
         yield path
 
 
-def run(args: list[str], *, what: str, stdin: bytes | None = None, output_wins: bool = False) -> bytes:
+def run(
+    args: list[str], *, refusal: InvalidInput, stdin: bytes | None = None, output_wins: bool = False
+) -> bytes:
     """A tool's standard output; InvalidInput with its last error line when it fails or takes too long.
+
+    The refusal says what a failure means for the upload ("not a readable video"); the error raised is
+    the refusal followed by the tool's reason.
 
     With output_wins, an exit status is ignored when there is output (fpcalc exits 3 at the end of raw
     input after printing a complete fingerprint).
@@ -68,10 +76,14 @@ def run(args: list[str], *, what: str, stdin: bytes | None = None, output_wins: 
     try:
         done = subprocess.run(args, input=stdin, capture_output=True, timeout=TOOL_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
-        raise InvalidInput(f"{what}: took longer than {TOOL_TIMEOUT_S} s, gave up") from None
+        raise InvalidInput.of(
+            "{refusal}: took longer than {seconds} s, gave up", refusal=refusal, seconds=TOOL_TIMEOUT_S
+        ) from None
     if done.returncode != 0 and not (output_wins and done.stdout.strip()):
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InvalidInput(f"{what}: {lines[-1][:300] if lines else 'the decoder failed'}")
+        if not lines:
+            raise InvalidInput.of("{refusal}: the decoder failed", refusal=refusal)
+        raise InvalidInput.of("{refusal}: {reason}", refusal=refusal, reason=lines[-1][:300])
     return done.stdout
 
 
@@ -124,10 +136,13 @@ def check_container(data: bytes, kind: str) -> None:
     found = container_of(data)
     allowed = VIDEO_CONTAINERS if kind == "video" else VIDEO_CONTAINERS + AUDIO_CONTAINERS
     if found is None:
-        raise InvalidInput(f"not a {kind} file: its first bytes are none of the formats accepted "
-                           f"({', '.join(allowed)})")  # fmt: skip
+        raise InvalidInput.of(
+            "not a {kind} file: its first bytes are none of the formats accepted ({formats})",
+            kind=Code(kind),
+            formats=", ".join(allowed),
+        )
     if found not in allowed:
-        raise InvalidInput(f"not a {kind} file: it is {found} audio")
+        raise InvalidInput.of("not a {kind} file: it is {found} audio", kind=Code(kind), found=found)
 
 
 def stream_kinds(data: bytes) -> set[str]:
@@ -136,7 +151,7 @@ def stream_kinds(data: bytes) -> set[str]:
         args = [tool_path("ffprobe"), "-v", "error", "-format_whitelist", DEMUXERS, "-protocol_whitelist",
                 PROTOCOLS, "-show_entries", "stream=codec_type", "-of", "json", str(path)]  # fmt: skip
         try:
-            out = run(args, what="not a readable audio or video file")
+            out = run(args, refusal=InvalidInput.of("not a readable audio or video file"))
         except InvalidInput:
             return set()
     try:

@@ -42,9 +42,9 @@ def hex_to_bytes(value: str) -> bytes:
     try:
         raw = bytes.fromhex(value)
     except ValueError:
-        raise InvalidInput(f"not a PDQ hash (64 hex digits): {value[:80]!r}") from None
+        raise InvalidInput.of("not a PDQ hash (64 hex digits): {value!r}", value=value[:80]) from None
     if len(raw) != BITS // 8:
-        raise InvalidInput(f"not a PDQ hash (64 hex digits): {value[:80]!r}")
+        raise InvalidInput.of("not a PDQ hash (64 hex digits): {value!r}", value=value[:80])
     return raw
 
 

@@ -48,13 +48,23 @@ def create_bank(
 ) -> FingerprintBank:
     """A new bank owned by the organisation; Conflict when it already has a bank of that name."""
     if purpose not in BANK_PURPOSES:
-        raise InvalidInput(f"purpose must be one of {', '.join(BANK_PURPOSES)}, not {purpose!r}")
+        raise InvalidInput.of(
+            "purpose must be one of {purposes}, not {purpose!r}",
+            purposes=", ".join(BANK_PURPOSES),
+            purpose=purpose,
+        )
     if match_scope not in MATCH_SCOPES:
-        raise InvalidInput(f"match scope must be one of {', '.join(MATCH_SCOPES)}, not {match_scope!r}")
+        raise InvalidInput.of(
+            "match scope must be one of {scopes}, not {scope!r}",
+            scopes=", ".join(MATCH_SCOPES),
+            scope=match_scope,
+        )
     if tlp not in TLP_LEVELS:
-        raise InvalidInput(f"TLP must be one of {', '.join(TLP_LEVELS)}, not {tlp!r}")
+        raise InvalidInput.of(
+            "TLP must be one of {levels}, not {tlp!r}", levels=", ".join(TLP_LEVELS), tlp=tlp
+        )
     if get_bank_by_name(session=session, owner_org_id=owner_org_id, name=name) is not None:
-        raise Conflict(f"the organisation already has a bank named {name!r}")
+        raise Conflict.of("the organisation already has a bank named {name!r}", name=name)
     bank = FingerprintBank(
         owner_org_id=owner_org_id,
         name=name,
@@ -82,7 +92,7 @@ def get_bank_or_raise(*, session: Session, bank_id: int) -> FingerprintBank:
     """The bank with this id; NotFound otherwise."""
     bank = session.get(FingerprintBank, bank_id)
     if bank is None:
-        raise NotFound(f"no fingerprint bank {bank_id}")
+        raise NotFound.of("no fingerprint bank {bank_id}", bank_id=bank_id)
     return bank
 
 
@@ -115,7 +125,7 @@ def set_entry_enabled(*, ctx: AppContext, session: Session, entry_id: int, enabl
     """Enable or disable one entry; a disabled entry stops matching at once."""
     entry = session.get(FingerprintEntry, entry_id)
     if entry is None:
-        raise NotFound(f"no fingerprint entry {entry_id}")
+        raise NotFound.of("no fingerprint entry {entry_id}", entry_id=entry_id)
     entry.enabled = enabled
     session.flush()
     if entry.signal_type == "pdq":
@@ -190,9 +200,13 @@ def add_image(
     features = geometric.orb_features(img)
     # A soft picture whose PDQ hash is too flat to trust can still be matched by its local features.
     if not whole.usable and len(features.points) < geometric.MIN_ENROL_FEATURES:
-        raise InvalidInput(
-            f"picture too flat to fingerprint (PDQ quality {whole.quality} < {pdq.MIN_QUALITY} and "
-            f"{len(features.points)} ORB features < {geometric.MIN_ENROL_FEATURES})"
+        raise InvalidInput.of(
+            "picture too flat to fingerprint (PDQ quality {quality} < {least_quality} and "
+            "{features} ORB features < {least_features})",
+            quality=whole.quality,
+            least_quality=pdq.MIN_QUALITY,
+            features=len(features.points),
+            least_features=geometric.MIN_ENROL_FEATURES,
         )
     existing = _existing(session, bank.id, "pdq", whole.hex)
     if existing is not None:
@@ -240,7 +254,7 @@ def add_file(
 ) -> list[FingerprintEntry]:
     """Enrol any file by SHA-256 and, when it is long enough, TLSH (idempotent)."""
     if not data:
-        raise InvalidInput("empty file: nothing to fingerprint")
+        raise InvalidInput.of("empty file: nothing to fingerprint")
     digest = store_blob(ctx=ctx, session=session, data=data, media_type="application/octet-stream")
     signals = [("sha256", files.sha256_signal(data))]
     # Short or uniform files get no TLSH digest; they are still matched exactly by SHA-256.
@@ -303,7 +317,7 @@ def add_media(
     elif kind == "audio":
         signal = audio.audio_signal(data)
     else:
-        raise InvalidInput(f"kind must be video or audio, not {kind!r}")
+        raise InvalidInput.of("kind must be video or audio, not {kind!r}", kind=kind)
     existing = _existing(session, bank.id, kind, signal)
     if existing is not None:
         return existing

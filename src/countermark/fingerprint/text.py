@@ -25,7 +25,7 @@ def shingles(text: str) -> set[str]:
     """Word 3-grams of the lower-cased text (single words when the text is shorter)."""
     words = _WORD.findall(text.lower())
     if not words:
-        raise InvalidInput("no words in the text to fingerprint")
+        raise InvalidInput.of("no words in the text to fingerprint")
     if len(words) < SHINGLE:
         return {" ".join(words)}
     return {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
@@ -48,9 +48,9 @@ def _from_signal(signal: str) -> MinHash:
     try:
         values = np.array(json.loads(signal), dtype=np.uint64)
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"not a text signal: {exc}") from None
+        raise InvalidInput.of("not a text signal: {problem}", problem=exc) from None
     if values.shape != (NUM_PERM,):
-        raise InvalidInput("not a text signal: wrong length")
+        raise InvalidInput.of("not a text signal: wrong length")
     return MinHash(num_perm=NUM_PERM, seed=1, hashvalues=values, scheme="affine32")
 
 

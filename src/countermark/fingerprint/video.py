@@ -68,11 +68,11 @@ def frames_of(data: bytes) -> list[Frame]:
         args = [*mediatools.ffmpeg_input(path), "-an", "-vf",
                 f"fps={FRAMES_PER_SECOND},scale={side}:{side}:flags=bilinear", "-frames:v", str(MAX_FRAMES),
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]  # fmt: skip
-        raw = mediatools.run(args, what="not a readable video")
+        raw = mediatools.run(args, refusal=InvalidInput.of("not a readable video"))
     frame_bytes = side * side * 3
     count = len(raw) // frame_bytes
     if count == 0:
-        raise InvalidInput("not a readable video: no frame could be decoded")
+        raise InvalidInput.of("not a readable video: no frame could be decoded")
     pixels = np.frombuffer(raw[: count * frame_bytes], dtype=np.uint8).reshape(count, side, side, 3)
     frames = []
     for k in range(count):
@@ -91,7 +91,9 @@ def video_signal(data: bytes) -> str:
     """The stored signal of a video file; InvalidInput when no frame has enough detail to match."""
     frames = frames_of(data)
     if not any(f.usable for f in frames):
-        raise InvalidInput(f"video too flat to fingerprint: no frame reaches PDQ quality {pdq.MIN_QUALITY}")
+        raise InvalidInput.of(
+            "video too flat to fingerprint: no frame reaches PDQ quality {quality}", quality=pdq.MIN_QUALITY
+        )
     return to_signal(frames)
 
 
@@ -103,9 +105,11 @@ def from_signal(signal: str) -> list[Frame]:
         for frame in frames:
             pdq.hex_to_bytes(frame.hash)
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"not a video signal ([[seconds, pdq hex, quality], ...]): {exc}") from None
+        raise InvalidInput.of(
+            "not a video signal ([[seconds, pdq hex, quality], ...]): {problem}", problem=exc
+        ) from None
     if not frames:
-        raise InvalidInput("not a video signal: no frames")
+        raise InvalidInput.of("not a video signal: no frames")
     return frames
 
 
