@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -235,10 +236,12 @@ def test_openapi_documents_every_api_route(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     validate(spec)  # raises on any violation of the OpenAPI 3.1 schema
     api_routes = {
-        route.path for route in client.app.routes if getattr(route, "path", "").startswith("/api/v1/")
-    }  # type: ignore[attr-defined]
+        re.sub(r":\w+}", "}", route.path)  # `{epc:path}` is documented as `{epc}`
+        for route in client.app.routes  # type: ignore[attr-defined]
+        if getattr(route, "path", "").startswith("/api/v1/")
+    }
     api_routes.discard("/api/v1/openapi.json")
-    assert api_routes <= set(spec["paths"])
+    assert len(api_routes) > 100 and api_routes <= set(spec["paths"])
     for path, operations in spec["paths"].items():
         for operation in operations.values():
             assert operation.get("summary"), f"{path} lacks a summary"

@@ -305,14 +305,19 @@ def find_code(*, session: Session, gtin: str, serial: str) -> ProductCode | None
     return session.scalar(select(ProductCode).where(ProductCode.gtin == gtin, ProductCode.serial == serial))
 
 
-def code_state(*, session: Session, code: ProductCode | None) -> CodeState | None:
-    """What verification needs to know of a stored code."""
-    if code is None:
-        return None
-    alert = session.scalar(select(CloneAlert).where(CloneAlert.code_id == code.id))
-    return CodeState(
-        code.state, code.state_at, alert.score if alert else None, alert.status if alert else None
-    )
+def find_code_state(
+    *, session: Session, gtin: str, serial: str
+) -> tuple[ProductCode | None, CodeState | None]:
+    """The issued code of this GTIN and serial and what verification needs to know of it, in one query."""
+    found = session.execute(
+        select(ProductCode, CloneAlert.score, CloneAlert.status)
+        .outerjoin(CloneAlert, CloneAlert.code_id == ProductCode.id)
+        .where(ProductCode.gtin == gtin, ProductCode.serial == serial)
+    ).first()
+    if found is None:
+        return None, None
+    code, score, status = found
+    return code, CodeState(code.state, code.state_at, score, status)
 
 
 def verify_and_record(
@@ -333,8 +338,8 @@ def verify_and_record(
     result = verify_uri(uri, keys, None, online=False)
     code_row: ProductCode | None = None
     if result.code is not None:
-        code_row = find_code(session=session, gtin=result.code.gtin, serial=result.code.serial)
-        result = verify_code(result.code, keys, code_state(session=session, code=code_row))
+        code_row, state = find_code_state(session=session, gtin=result.code.gtin, serial=result.code.serial)
+        result = verify_code(result.code, keys, state)
     return result, record_scan(
         session=session,
         code=result.code,
@@ -424,8 +429,13 @@ def record_scan(
     )
     session.add(scan)
     try:
-        with session.begin_nested():
+        if external_id is None:
+            # A live scan is its request's only write: no savepoint (two round trips a verification);
+            # a failure fails the request, whose transaction is rolled back.
             session.flush()
+        else:
+            with session.begin_nested():  # an imported scan: the rest of the file goes on
+                session.flush()
     except IntegrityError as exc:
         raise Conflict.of("the scan could not be stored") from exc
     return scan

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import BigInteger, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -226,6 +226,7 @@ def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
     """Register list, export and detail routes of a resource on the router."""
     reader = Depends(require_scope("read"))
     out = spec.out
+    rows_json = TypeAdapter(list[out])  # type: ignore[valid-type]
 
     @router.get(
         f"/{spec.name}",
@@ -243,10 +244,14 @@ def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
     ) -> Response:
         query, sort = list_query(spec, principal, dict(request.query_params))
         rows, next_cursor = paginate(session, spec, query, sort, limit=limit, cursor=cursor)
-        # Each row is validated once by its output schema and dumped as JSON types; answering with the
-        # response itself spares FastAPI validating the page again and walking it with jsonable_encoder.
-        items = [out.model_validate(row).model_dump(mode="json") for row in rows]
-        return JSONResponse({"items": items, "next_cursor": next_cursor, "limit": limit})
+        # The rows are validated once by their output schema and written as JSON by pydantic's serialiser;
+        # answering with the bytes spares FastAPI validating the page again, walking it with
+        # jsonable_encoder and encoding it with the json module (most of a page's CPU).
+        items = rows_json.dump_json(rows_json.validate_python(rows, from_attributes=True))
+        return Response(
+            b'{"items":%b,"next_cursor":%b,"limit":%d}' % (items, json.dumps(next_cursor).encode(), limit),
+            media_type="application/json",
+        )
 
     @router.get(
         f"/{spec.name}/export.csv",
