@@ -181,3 +181,37 @@ def test_threads_ending_in_any_order_restore_the_collector() -> None:
     for thread in threads:
         thread.join()
     assert gc.isenabled()
+
+
+def test_batches_are_checked_in_a_thread_in_order_and_a_reader_error_reaches_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from countermark.ingest import service
+    from countermark.ingest.parallel import check_batch
+    from countermark.ingest.readers import RawRow
+
+    monkeypatch.setattr(service, "BATCH_ROWS", 3)
+    spec = KINDS["shipments"]
+    rows = [RawRow(n, {**SHIPMENT, "external_id": f"S-{n}"}) for n in range(1, 8)]
+    rows[4] = RawRow(5, {**SHIPMENT, "external_id": "S-5", "quantity": -1})
+    readers: set[str] = set()
+
+    def read(items: list[RawRow]) -> Any:
+        for item in items:
+            readers.add(threading.current_thread().name)
+            yield item
+
+    batches = list(service._checked_chunks(spec, read(rows), None))
+    assert [[row.line for row in chunk] for chunk, _ in batches] == [[1, 2, 3], [4, 5, 6], [7]]
+    for chunk, checked in batches:
+        expected = check_batch(spec, chunk, None)
+        assert [type(c) for c, _ in checked] == [type(c) for c, _ in expected]
+    assert isinstance(batches[1][1][1][0], list)  # row 5's reasons, as the row's own check gives them
+    assert readers and all(name.startswith("ingest-check") for name in readers)  # one thread reads
+
+    def broken() -> Any:
+        yield RawRow(1, dict(SHIPMENT))
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError, match="disk went away"):
+        list(service._checked_chunks(spec, broken(), None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
 from countermark.detect.ingest_hook import score_ingested_listings
 from countermark.ingest.bulk import BatchRefused, collection_paused, new_batch, planned_each_time, write_batch
 from countermark.ingest.kinds import KINDS, KindSpec
-from countermark.ingest.parallel import check_batch, validate
+from countermark.ingest.parallel import Checked, check_batch, validate
 from countermark.ingest.readers import RawRow, count_rows, detect_format, load_mapping, read_csv, read_jsonl
 from countermark.orgs.service import record_audit
 
@@ -38,6 +39,29 @@ def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _checked_chunks(
+    spec: KindSpec, rows: Iterable[RawRow], base_dir: Path | None
+) -> Iterator[tuple[list[RawRow], list[Checked]]]:
+    """Batches of rows with their checks (`parallel.check_batch`), the next batch read and checked in a
+    thread while the caller writes this one.
+
+    Checking is pure Python on the rows; writing a batch spends most of its time waiting for the database
+    (COPY, index and constraint work), during which the thread runs: on two cores a shipment back-fill's
+    checking then costs little wall time. Only the thread touches the rows' iterator.
+    """
+    chunks = _chunks(rows, BATCH_ROWS)
+
+    def read_and_check() -> tuple[list[RawRow], list[Checked]] | None:
+        chunk = next(chunks, None)
+        return None if chunk is None else (chunk, check_batch(spec, chunk, base_dir))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-check") as pool:
+        upcoming = pool.submit(read_and_check)
+        while (item := upcoming.result()) is not None:
+            upcoming = pool.submit(read_and_check)
+            yield item
 
 
 @dataclass
@@ -66,7 +90,7 @@ class IngestReport:
 def _rows(spec: KindSpec, path: Path, fmt: str, mapping: dict[str, str]) -> Any:
     if fmt == "jsonl":
         if mapping:
-            raise InvalidInput("a column mapping applies to CSV files only")
+            raise InvalidInput.of("a column mapping applies to CSV files only")
         return read_jsonl(path)
     return read_csv(
         path,
@@ -85,9 +109,11 @@ def rejects_path_for(path: Path) -> Path:
 def _check_options(kind: str, tlp: str) -> KindSpec:
     spec = KINDS.get(kind)
     if spec is None:
-        raise InvalidInput(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+        raise InvalidInput.of("unknown kind {kind!r}: use one of {kinds}", kind=kind, kinds=", ".join(KINDS))
     if tlp not in TLP_LEVELS:
-        raise InvalidInput(f"unknown TLP marking {tlp!r}: use one of {', '.join(TLP_LEVELS)}")
+        raise InvalidInput.of(
+            "unknown TLP marking {tlp!r}: use one of {levels}", tlp=tlp, levels=", ".join(TLP_LEVELS)
+        )
     return spec
 
 
@@ -127,13 +153,9 @@ def ingest_rows(
         tlp=tlp,
     )
     if spec.bulk and bulk:
-        chunks = _chunks(rows, BATCH_ROWS)
-        while True:
-            with collection_paused():  # reading the rows too: they are the batch's containers
-                chunk = next(chunks, None)
-                if chunk is None:
-                    break
-                _ingest_batch(spec, ctx, chunk, report, default_source=source or label)
+        for chunk, checked in _checked_chunks(spec, rows, base_dir):
+            with collection_paused():  # the next batch is read and checked meanwhile: its containers too
+                _ingest_batch(spec, ctx, chunk, checked, report, default_source=source or label)
             if progress:
                 progress(report.read, max(total, report.read))
     else:
@@ -174,7 +196,7 @@ def ingest_file(
     """Ingest one file of one kind inside the caller's transaction; rejected rows go beside the file."""
     spec = _check_options(kind, tlp)
     if not path.is_file():
-        raise InvalidInput(f"no file at {path}")
+        raise InvalidInput.of("no file at {path}", path=str(path))
     fmt = detect_format(path, fmt)
     rows = _rows(spec, path, fmt, load_mapping(mapping_path))
     report = ingest_rows(
@@ -276,7 +298,13 @@ def _ingest_row(
 
 
 def _ingest_batch(
-    spec: KindSpec, ctx: IngestContext, rows: list[RawRow], report: IngestReport, *, default_source: str
+    spec: KindSpec,
+    ctx: IngestContext,
+    rows: list[RawRow],
+    checked_and_prepared: list[Checked],
+    report: IngestReport,
+    *,
+    default_source: str,
 ) -> None:
     """Validate a batch, decide every row in memory, write the batch set-based (ingest/bulk.py).
 
@@ -285,7 +313,6 @@ def _ingest_batch(
     fault are rejected with the database's reason and the others kept.
     """
     report.read += len(rows)
-    checked_and_prepared = check_batch(spec, rows, ctx.base_dir)
     checked = [record for record, _ in checked_and_prepared]
     records = [(index, record) for index, record in enumerate(checked) if not isinstance(record, list)]
     keys: dict[str, set[str]] = {}

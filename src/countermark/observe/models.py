@@ -91,7 +91,8 @@ class IdentifierSighting(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identifier_id: Mapped[int] = mapped_column(ForeignKey("identifiers.id"), index=True)
+    # Indexed by the unique key, which starts with it (a separate index cost every sighting a write).
+    identifier_id: Mapped[int] = mapped_column(ForeignKey("identifiers.id"))
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int]
     field: Mapped[str] = mapped_column(String(64))
