@@ -41,6 +41,11 @@ COLLAPSE = str.maketrans({"i": "l", "j": "l"})
 _TOKEN = re.compile(r"\S+")
 _INNER = re.compile(r"[^\w@$!|€]+|_")
 _HAN = re.compile(r"[\u4e00-\u9fff]{2,6}")
+# Runs of letters of one script: a mark written plainly next to punctuation, emoji, digits or Chinese
+# ("【正品】Kelondo", "EAN 123,Kelondo", "✅Kelondo") is the mark itself, not a disguise.
+_PLAIN_PIECE = re.compile(r"[\u4e00-\u9fff]+|[^\W\d_\u4e00-\u9fff]+")
+# A contact address names its owner; a mark inside it ("kelondooutlet@gmx.de") is not a claim on goods.
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 # Pinyin consonants grouped by how Chinese renders foreign sounds (r and l alike, v as w, c/q/g as k).
 _PHONETIC = str.maketrans(
     {
@@ -180,6 +185,8 @@ class MarkFinder:
     def _candidates(tokens: list[str]) -> Iterable[tuple[str, bool]]:
         """Each token, each run of spaced single letters, and each pair of adjacent tokens (joined)."""
         yield from ((t, False) for t in tokens)
+        # A token of punctuation or emoji alone joined to its neighbour is only the neighbour again.
+        worded = [t for t in tokens if any(c.isalnum() for c in t)]
         run: list[str] = []
         for token in [*tokens, " "]:
             core = token.strip(".,;:!?()[]{}\"'")
@@ -189,7 +196,7 @@ class MarkFinder:
             if len(run) >= 3:
                 yield "".join(run), True
             run = []
-        for first, second in pairwise(tokens):
+        for first, second in pairwise(worded):
             yield first + second, True
 
     def _match(self, candidate: str, joined: bool) -> list[MarkMention]:
@@ -204,12 +211,13 @@ class MarkFinder:
         original = candidate.strip(".,;:!?()[]{}\"'*•|-_/#")
         plain = original.casefold()
         shape = skeleton(original)
-        if not shape:
+        if not shape or _EMAIL.match(plain):
             return []
+        pieces = set() if joined else {plain, *_PLAIN_PIECE.findall(plain)}
         mentions = []
         for mark in self.marks:
-            if not joined and plain == mark.folded:
-                mentions.append(MarkMention(mark.brand, mark.mark, "exact", plain))
+            if mark.folded in pieces:
+                mentions.append(MarkMention(mark.brand, mark.mark, "exact", mark.folded))
                 continue
             if shape == mark.skeleton:
                 mentions.append(MarkMention(mark.brand, mark.mark, _how(plain), plain))

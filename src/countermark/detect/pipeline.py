@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from sklearn.base import clone  # type: ignore[import-untyped]
 from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 
@@ -35,18 +35,17 @@ def threshold_for_precision(probabilities: ArrayLike, labels: ArrayLike, precisi
     return best
 
 
-def operating_threshold(
+def out_of_fold_scores(
     scorer: ListingScorer,
     X: ArrayLike,  # noqa: N803 - the scikit-learn name
     y: ArrayLike,
     groups: ArrayLike,
-    precision: float,
     folds: int = 4,
-) -> float:
-    """A threshold reaching `precision` on out-of-fold scores of the training sellers.
+) -> NDArray[np.float64]:
+    """Each training listing's probability from a copy of the scorer fitted without its seller.
 
-    The scorer is refitted per fold (grouped by seller) so no listing is scored by a model that saw it or
-    its seller; the threshold is the highest of the folds' (the cautious side).
+    The scorer is refitted per fold (grouped by seller, each fold calibrating on its own sellers), so no
+    listing is scored by a model that saw it or its seller.
     """
     features = np.asarray(X, dtype=float)
     labels = np.asarray(y).astype(int)
@@ -55,4 +54,4 @@ def operating_threshold(
     for fit_rows, held in GroupKFold(n_splits=folds).split(features, labels, group_ids):
         model = clone(scorer).fit(features[fit_rows], labels[fit_rows], group_ids[fit_rows])
         out[held] = model.predict_proba(features[held])[:, 1]
-    return threshold_for_precision(out, labels, precision)
+    return out

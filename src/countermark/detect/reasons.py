@@ -86,6 +86,16 @@ SENTENCES: dict[str, dict[str, str]] = {
         "fr": "Le texte propose des contenus numériques piratés : {terms}.",
         "zh": "文字提供盗版数字内容：{terms}。",
     },
+    "parody_terms": {
+        "en": "The text presents the goods as a parody or an imitation, not the brand's own: {terms}.",
+        "fr": "Le texte présente le produit comme une parodie ou une imitation, non de la marque : {terms}.",
+        "zh": "文字称商品为恶搞或平替，而非品牌正品：{terms}。",
+    },
+    "sale_terms": {
+        "en": "The text gives a reason for a low price (outlet, used, damaged, clearance): {terms}.",
+        "fr": "Le texte justifie un prix bas (déstockage, occasion, abîmé, liquidation) : {terms}.",
+        "zh": "文字说明了低价的原因（清仓、二手、瑕疵、过季）：{terms}。",
+    },
     "known_offer": {
         "en": "The text repeats an offer already confirmed infringing (similarity {similarity}).",
         "fr": "Le texte reprend une offre déjà confirmée contrefaisante (similarité {similarity}).",

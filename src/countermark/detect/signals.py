@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ FEATURES: tuple[str, ...] = (
     "replica_terms",
     "coded_terms",
     "piracy_terms",
+    "parody_terms",
+    "sale_terms",
     "known_offer_similarity",
     "account_age_days",
     "ships_from_risky",
@@ -58,7 +61,14 @@ FEATURES: tuple[str, ...] = (
     "seller_low_price_share",
     "seller_photo_theft_share",
     "seller_brands",
+    "seller_sale_share",
+    "seller_parody_share",
+    "price_vs_seller_median",
 )
+# Vocabulary groups that admit an infringement, and those that give an honest account of the offer
+# (a parody or dupe, a reason for a low price): the latter are shown as mitigating signals.
+ADMITTING_GROUPS = ("replica", "coded", "piracy")
+MITIGATING_GROUPS = ("parody", "sale")
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,13 +278,14 @@ class Detector:
 
     def _vocabulary(self, text: str, evidence: Evidence) -> None:
         hits = self.vocabulary.find(text)
-        for group in ("replica", "coded", "piracy"):
+        for group in (*ADMITTING_GROUPS, *MITIGATING_GROUPS):
             found = [h for h in hits if h.group == group]
             evidence.features[f"{group}_terms"] = float(len(found))
             if found:
                 terms = ", ".join(dict.fromkeys(f"«{h.term}»" for h in found))
+                strength = 1.0 if group in ADMITTING_GROUPS else -0.5
                 evidence.signals.append(
-                    Signal(f"{group}_terms", 1.0, {"terms": terms, "language": found[0].language})
+                    Signal(f"{group}_terms", strength, {"terms": terms, "language": found[0].language})
                 )
 
 
@@ -310,6 +321,13 @@ def add_seller_context(
         f["seller_low_price_share"] = sum(_low(e) for e in group) / n
         f["seller_photo_theft_share"] = sum(e.features.get("photo_theft", 0) > 0 for e in group) / n
         f["seller_brands"] = float(len({e.brand for e in group if e.brand}))
+        f["seller_sale_share"] = sum(e.features.get("sale_terms", 0) > 0 for e in group) / n
+        f["seller_parody_share"] = sum(e.features.get("parody_terms", 0) > 0 for e in group) / n
+        # A mixer's fakes are priced below its genuine stock: the listing's price against its seller's usual.
+        ratios = [r for e in group if not math.isnan(r := e.features.get("price_ratio", math.nan))]
+        own = f.get("price_ratio", math.nan)
+        median = statistics.median(ratios) if ratios else math.nan
+        f["price_vs_seller_median"] = own / median if median and not math.isnan(own) else math.nan
 
 
 def _low(evidence: Evidence) -> bool:

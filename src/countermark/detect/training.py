@@ -2,7 +2,8 @@
 
 Sellers are split in two: the model is fitted (and calibrated, inside `ListingScorer.fit`) on one part,
 measured on the other. LightGBM and a logistic regression are both fitted; the one with the higher
-held-out average precision is kept. The operating threshold is the lowest score that keeps the target
+average precision on out-of-fold scores of the training sellers is kept (the held-out AP of each is
+reported beside, never used to choose). The operating threshold is the lowest score that keeps the target
 precision on out-of-fold scores of the training sellers, never on the held-out ones.
 """
 
@@ -18,7 +19,7 @@ from sklearn.model_selection import GroupShuffleSplit  # type: ignore[import-unt
 
 from countermark.detect.engine import DetectionModel
 from countermark.detect.facts import References
-from countermark.detect.pipeline import operating_threshold
+from countermark.detect.pipeline import out_of_fold_scores, threshold_for_precision
 from countermark.detect.rules import BrandRules
 from countermark.detect.scorer import ListingScorer, expected_calibration_error
 from countermark.detect.signals import FEATURES, Evidence
@@ -117,16 +118,21 @@ def fit_model(
     """The best of the candidate models fitted on the split's training sellers, with its threshold and
     held-out figures (and each candidate's held-out AP under `<model>_ap`)."""
     train, held_out = split.train, split.held_out
-    candidates: dict[str, tuple[ListingScorer, float]] = {}
+    candidates: dict[str, tuple[ListingScorer, float, NDArray[np.float64]]] = {}
     figures: dict[str, float] = {}
     for name in models:
-        scorer = ListingScorer(model=name, random_state=seed).fit(X[train], labels[train], groups[train])  # type: ignore[arg-type]
-        ap = average_precision(scorer.predict_proba(X[held_out])[:, 1], labels[held_out])
-        candidates[name] = (scorer, ap)
-        figures[f"{name}_ap"] = ap
+        scorer = ListingScorer(model=name, random_state=seed)  # type: ignore[arg-type]
+        # The model is chosen, and its threshold set, on out-of-fold scores of the training sellers: the
+        # held-out sellers only measure.
+        out_of_fold = out_of_fold_scores(scorer, X[train], labels[train], groups[train])
+        candidates[name] = (scorer, average_precision(out_of_fold, labels[train]), out_of_fold)
+        figures[f"{name}_training_ap"] = candidates[name][1]
     best = max(candidates, key=lambda n: -1.0 if math.isnan(candidates[n][1]) else candidates[n][1])
-    scorer = candidates[best][0]
-    threshold = operating_threshold(scorer, X[train], labels[train], groups[train], target_precision)
+    for name, (scorer, _, _) in candidates.items():
+        scorer.fit(X[train], labels[train], groups[train])
+        figures[f"{name}_ap"] = average_precision(scorer.predict_proba(X[held_out])[:, 1], labels[held_out])
+    scorer, _, out_of_fold = candidates[best]
+    threshold = threshold_for_precision(out_of_fold, labels[train], target_precision)
     model = DetectionModel(scorer=scorer, threshold=threshold, references=references, rules=dict(rules or {}))
     figures.update(held_out_figures(model, X[held_out], labels[held_out]))
     figures["lightgbm_chosen"] = float(best == "lightgbm")

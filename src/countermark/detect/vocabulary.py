@@ -1,8 +1,9 @@
 """Replica, coded and piracy vocabulary per language, kept as editable data files (detect/vocab/*.json).
 
-Each file names its language and lists terms by group ("replica", "coded", "piracy") and the words that
-negate a term just before it ("not a copy" is a claim of authenticity, not an admission). Matching is on
-word boundaries for Latin-script terms and by substring for Chinese, case-insensitive.
+Each file names its language and lists terms by group ("replica", "coded", "piracy", "parody", "sale")
+and the words that negate a term just before it ("not a copy" is a claim of authenticity, not an
+admission). Matching is on word boundaries for Latin-script terms and by substring for Chinese,
+case-insensitive.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 from countermark.core.errors import InvalidInput
 
 VOCAB_DIR = Path(__file__).with_name("vocab")
-GROUPS = ("replica", "coded", "piracy")
+# "parody" (dupes, homages, "inspired by") and "sale" (why a genuine item is cheap: outlet, used, damaged
+# box) speak against a counterfeit claim as often as for it; the model weighs them.
+GROUPS = ("replica", "coded", "piracy", "parody", "sale")
 # Characters before a term inspected for a negation ("Auténtico, no es copia").
 NEGATION_WINDOW = 12
 

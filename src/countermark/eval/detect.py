@@ -307,6 +307,8 @@ def evaluate_detection(
         "features": float(len(FEATURES)),
         "lightgbm_ap": _finite(model.figures["lightgbm_ap"]),
         "logistic_ap": _finite(model.figures["logistic_ap"]),
+        "lightgbm_training_ap": _finite(model.figures["lightgbm_training_ap"]),
+        "logistic_training_ap": _finite(model.figures["logistic_training_ap"]),
         "model_lightgbm": model.figures["lightgbm_chosen"],
         "ap": _finite(model.figures["ap"]),
         "threshold": model.threshold,
