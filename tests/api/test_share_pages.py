@@ -206,3 +206,23 @@ def test_sending_to_a_partner_that_does_not_answer_says_so(
     )
     assert refreshed.status_code == 303 and "unreachable=1" in refreshed.headers["location"]
     assert "did not answer" in client.get(refreshed.headers["location"]).text
+
+
+def test_agreements_name_their_sharing_group(
+    store: AppContext, actors: Actors, client: TestClient, signed_in: dict[str, str]
+) -> None:
+    made = client.post(
+        "/api/v1/sharing-groups",
+        json={"name": "Mediterranean customs", "member_org_ids": [actors.org_ids["abroad"]]},
+        headers=actors.headers("customs"),
+    )
+    assert made.status_code == 201, made.text
+    group_id = made.json()["id"]
+    page = client.get("/share")
+    assert f'<option value="{group_id}">Mediterranean customs</option>' in page.text
+    form = {"csrf_token": signed_in["csrf"], "title": "Med", "description": "", "group": str(group_id)}
+    created = client.post("/share/collections", data=form, follow_redirects=False)
+    assert created.status_code == 303, created.text
+    assert "Mediterranean customs" in client.get(created.headers["location"]).text
+    listing = client.get("/share").text
+    assert f"#{group_id}" not in listing and listing.count("Mediterranean customs") == 2  # option and row

@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from countermark.core.errors import Conflict, InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
-from countermark.orgs.models import ORG_KINDS, ROLES, AuditEntry, Organisation, SharingGroupMember, User
+from countermark.orgs.models import (
+    ORG_KINDS,
+    ROLES,
+    AuditEntry,
+    Organisation,
+    SharingGroup,
+    SharingGroupMember,
+    User,
+)
 
 
 def get_organisation_by_name(*, session: Session, name: str) -> Organisation | None:
@@ -186,6 +194,15 @@ def organisation_names(*, session: Session, ids: Iterable[int]) -> dict[int, str
         return {}
     rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted)))
     return {org_id: name for org_id, name in rows}
+
+
+def group_names(*, session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The names of these sharing groups, by id (for pages that show the groups their viewer is in)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(SharingGroup.id, SharingGroup.name).where(SharingGroup.id.in_(wanted)))
+    return {group_id: name for group_id, name in rows}
 
 
 def group_ids_of(session: Session, org_id: int) -> frozenset[int]:

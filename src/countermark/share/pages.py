@@ -21,7 +21,7 @@ from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.params import MAX_ID, QueryId, RecordId
 from countermark.core.http.templating import render
 from countermark.orgs.deps import PageViewer, Viewer, check_csrf
-from countermark.orgs.service import record_audit
+from countermark.orgs.service import group_names, record_audit
 from countermark.share import request_pages
 from countermark.share.collections_service import create_collection, grant
 from countermark.share.partners_service import (
@@ -84,6 +84,7 @@ def share_page(request: Request, session: DbSession, viewer: PageViewer) -> Resp
         request, "share.html", viewer, partners=partners, collections=collections, counts=counts,
         runs=runs_of(session, viewer.principal, limit=10), groups=groups_of(session, viewer.principal),
         kinds=KINDS, matching_modes=MATCHING_MODES, names={p.id: p.name for p in partners},
+        group_names=group_names(session=session, ids=groups_of(session, viewer.principal)),
     )  # fmt: skip
 
 
@@ -249,6 +250,7 @@ def collection_page(
         grants=grants_of(session, collection),
         partners=partners_of(session, viewer.principal), count=object_counts(session, [scope]).get(scope, 0),
         can_edit=viewer.is_admin,
+        group_names=group_names(session=session, ids=groups_of(session, viewer.principal)),
     )  # fmt: skip
 
 
