@@ -34,7 +34,7 @@ def get_checkpoint(
     """The latest signed checkpoint (C2SP signed note) and the log's public key."""
     checkpoint = service.latest_checkpoint(session=session)
     if checkpoint is None:
-        raise NotFound("no checkpoint is signed yet")
+        raise NotFound.of("no checkpoint is signed yet")
     has_key = key_paths(ctx.settings.ledger_dir)[1].exists()
     return CheckpointOut(
         size=checkpoint.size,

@@ -29,14 +29,19 @@ MAX_METADATA_KEYS = 32
 def check_kind(kind: str) -> str:
     """The entry kind, when it is a short lower-case word (right, evidence, case_action, notice, …)."""
     if not _KIND.match(kind):
-        raise InvalidInput(f"a ledger kind is a lower-case word of at most 32 characters: {kind[:40]!r}")
+        raise InvalidInput.of(
+            "a ledger kind is a lower-case word of at most 32 characters: {kind!r}", kind=kind[:40]
+        )
     return kind
 
 
 def check_content_hash(content_hash: str) -> str:
     """The content hash, when it is a lower-case hex SHA-256."""
     if not _HEX64.match(content_hash):
-        raise InvalidInput(f"a ledger content hash is a lower-case hex SHA-256: {content_hash[:80]!r}")
+        raise InvalidInput.of(
+            "a ledger content hash is a lower-case hex SHA-256: {content_hash!r}",
+            content_hash=content_hash[:80],
+        )
     return content_hash
 
 
@@ -45,27 +50,32 @@ def _check_value(key: str, value: Any) -> Any:
         return value
     if isinstance(value, str):
         if not _TOKEN.match(value) or _PHONE_LIKE.match(value):
-            raise InvalidInput(
-                f"ledger metadata {key!r} must be an id, hash, code or timestamp (no spaces, no '@', "
-                "no phone numbers): the ledger never holds personal data"
+            raise InvalidInput.of(
+                "ledger metadata {key!r} must be an id, hash, code or timestamp (no spaces, no '@', "
+                "no phone numbers): the ledger never holds personal data",
+                key=key,
             )
         return value
     if isinstance(value, list) and len(value) <= 64:
         return [_check_value(key, item) for item in value if not isinstance(item, list)]
-    raise InvalidInput(f"ledger metadata {key!r} must be a string, integer, boolean, null or a short list")
+    raise InvalidInput.of(
+        "ledger metadata {key!r} must be a string, integer, boolean, null or a short list", key=key
+    )
 
 
 def check_metadata(metadata: Mapping[str, Any] | None) -> dict[str, Any]:
     """The metadata when it holds only hashes, ids, kinds and timestamps; InvalidInput otherwise."""
     metadata = dict(metadata or {})
     if len(metadata) > MAX_METADATA_KEYS:
-        raise InvalidInput(f"ledger metadata has at most {MAX_METADATA_KEYS} keys")
+        raise InvalidInput.of("ledger metadata has at most {most} keys", most=MAX_METADATA_KEYS)
     checked = {}
     for key, value in metadata.items():
         if not isinstance(key, str) or not _KEY.match(key):
-            raise InvalidInput(f"a ledger metadata key is a lower-case word: {str(key)[:40]!r}")
+            raise InvalidInput.of("a ledger metadata key is a lower-case word: {key!r}", key=str(key)[:40])
         if any(part in PERSONAL_KEYS for part in key.split("_")) or key in PERSONAL_KEYS:
-            raise InvalidInput(f"ledger metadata {key!r} looks like personal data: store its hash instead")
+            raise InvalidInput.of(
+                "ledger metadata {key!r} looks like personal data: store its hash instead", key=key
+            )
         checked[key] = _check_value(key, value)
     return checked
 

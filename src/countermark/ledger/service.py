@@ -138,10 +138,14 @@ def append_many(*, session: Session, entries: Sequence[EntryIn]) -> list[LedgerE
     ]
     for _, subject_type, subject_id, _, _ in checked:
         if not subject_type or len(subject_type) > 64 or not subject_id or len(subject_id) > 200:
-            raise InvalidInput("a ledger entry names its subject: a type (≤64) and an id (≤200 characters)")
+            raise InvalidInput.of(
+                "a ledger entry names its subject: a type (≤64) and an id (≤200 characters)"
+            )
     for e in entries:
         if e.tlp not in TLP_LEVELS:
-            raise InvalidInput(f"a ledger entry is marked with a TLP level ({', '.join(TLP_LEVELS)})")
+            raise InvalidInput.of(
+                "a ledger entry is marked with a TLP level ({levels})", levels=", ".join(TLP_LEVELS)
+            )
     _lock(session)
     last = session.scalar(select(func.max(LedgerEntry.seq)))
     seq = 0 if last is None else last + 1
@@ -209,7 +213,9 @@ def follow_marking(
     the hashed bytes, and its content never changes. Called by the capability that owns the records, in
     the flush that re-marks them, so an entry never says more than its record."""
     if tlp not in TLP_LEVELS:
-        raise InvalidInput(f"a ledger entry is marked with a TLP level ({', '.join(TLP_LEVELS)})")
+        raise InvalidInput.of(
+            "a ledger entry is marked with a TLP level ({levels})", levels=", ".join(TLP_LEVELS)
+        )
     by_type: dict[str, list[str]] = {}
     for subject_type, subject_id in subjects:
         by_type.setdefault(subject_type, []).append(str(subject_id))
@@ -243,7 +249,7 @@ def get_entry_or_raise(*, session: Session, principal: Principal, entry_id: int)
         visible(LedgerEntry, principal).where(LedgerEntry.id == entry_id)
     )
     if entry is None:
-        raise NotFound(f"no ledger entry {entry_id} that you may see")
+        raise NotFound.of("no ledger entry {entry_id} that you may see", entry_id=entry_id)
     return entry
 
 
@@ -263,7 +269,9 @@ def leaf_hashes(*, session: Session, size: int | None = None) -> list[bytes]:
 def _leaves_for(session: Session, size: int) -> list[bytes]:
     leaves = leaf_hashes(session=session, size=size)
     if len(leaves) != size:
-        raise InvalidInput(f"the log holds {tree_size(session=session)} entries, not {size}")
+        raise InvalidInput.of(
+            "the log holds {held} entries, not {size}", held=tree_size(session=session), size=size
+        )
     return leaves
 
 
@@ -278,7 +286,12 @@ def inclusion_proof(
         covered = checkpoint is not None and checkpoint.size > entry.seq
         tree_size = checkpoint.size if checkpoint and covered else _count(session)
     if entry.seq >= tree_size:
-        raise InvalidInput(f"entry {entry_id} is leaf {entry.seq}: not in a tree of {tree_size} leaves")
+        raise InvalidInput.of(
+            "entry {entry_id} is leaf {leaf}: not in a tree of {size} leaves",
+            entry_id=entry_id,
+            leaf=entry.seq,
+            size=tree_size,
+        )
     levels = merkle.tree_levels(_leaves_for(session, tree_size))
     signed = session.scalar(select(LedgerCheckpoint.note).where(LedgerCheckpoint.size == tree_size))
     return InclusionProof(
@@ -300,7 +313,11 @@ def consistency_proof(*, session: Session, first: int, second: int | None = None
     """The consistency proof between the trees of `first` and `second` leaves (default: the whole log)."""
     second = _count(session) if second is None else second
     if not 0 <= first <= second:
-        raise InvalidInput(f"no consistency proof from {first} to {second} leaves: need 0 ≤ first ≤ second")
+        raise InvalidInput.of(
+            "no consistency proof from {first} to {second} leaves: need 0 ≤ first ≤ second",
+            first=first,
+            second=second,
+        )
     leaves = _leaves_for(session, second)
     levels = merkle.tree_levels(leaves)
     return ConsistencyProof(
