@@ -23,10 +23,16 @@ MONDAY = date(2026, 3, 2)
 
 def test_weeks_are_summed_from_monday_and_gaps_are_zero() -> None:
     week = timedelta(weeks=1)
-    counts = {(MONDAY, "a"): 2.0, (MONDAY + timedelta(days=6), "a"): 1.0,
-              (MONDAY + timedelta(days=15), "b"): 4.0, (MONDAY, "ignored"): 9.0}
+    counts = {
+        (MONDAY, "a"): 2.0,
+        (MONDAY + timedelta(days=6), "a"): 1.0,
+        (MONDAY + timedelta(days=15), "b"): 4.0,
+        (MONDAY, "ignored"): 9.0,
+    }
     assert weekly_rows(counts, ("a", "b")) == (
-        (MONDAY, (3.0, 0.0)), (MONDAY + week, (0.0, 0.0)), (MONDAY + 2 * week, (0.0, 4.0)),
+        (MONDAY, (3.0, 0.0)),
+        (MONDAY + week, (0.0, 0.0)),
+        (MONDAY + 2 * week, (0.0, 4.0)),
     )
     rates = ratio_rows({MONDAY: 1, MONDAY + timedelta(days=1): 2}, {MONDAY: 4, MONDAY + 2 * week: 0})
     assert rates == ((MONDAY, (0.75,)),)  # hits over trials; a week without inspection has no rate
@@ -34,8 +40,13 @@ def test_weeks_are_summed_from_monday_and_gaps_are_zero() -> None:
 
 def test_chart_is_an_accessible_svg_with_escaped_labels() -> None:
     chart = WeeklyChart("k", "<T>", ("a", "b"), ((MONDAY, (2.0, 1.0)),))
-    svg = grouped_bars(chart, labels=["<a>", "b"], empty_text="none", date_label=date.isoformat,
-                       number_label=lambda v: f"{v:g}")
+    svg = grouped_bars(
+        chart,
+        labels=["<a>", "b"],
+        empty_text="none",
+        date_label=date.isoformat,
+        number_label=lambda v: f"{v:g}",
+    )
     assert svg.startswith("<svg") and 'role="img"' in svg and "<title>&lt;T&gt;</title>" in svg
     assert svg.count("<rect") == 4  # two legend keys, two bars
     assert "2026-03-02 · &lt;a&gt;: 2" in svg
@@ -46,27 +57,59 @@ def test_chart_is_an_accessible_svg_with_escaped_labels() -> None:
 
 def _inspection(ctx: AppContext, owner: int, n: int, day: date, lane: str, found: bool) -> None:
     with unit_of_work(ctx.sessions) as session:
-        shipment = Shipment(source="t", external_id=f"s{n}", content_hash="0" * 64, declared_on=day,
-                            transport_mode="air", owner_org_id=owner, tlp="AMBER")
+        shipment = Shipment(
+            source="t",
+            external_id=f"s{n}",
+            content_hash="0" * 64,
+            declared_on=day,
+            transport_mode="air",
+            owner_org_id=owner,
+            tlp="AMBER",
+        )
         session.add(shipment)
         session.flush()
-        session.add(InspectionResult(shipment_id=shipment.id, inspected_on=day, lane=lane, found=found,
-                                     source="t", external_id=f"i{n}", content_hash="0" * 64,
-                                     owner_org_id=owner, tlp="AMBER"))
+        session.add(
+            InspectionResult(
+                shipment_id=shipment.id,
+                inspected_on=day,
+                lane=lane,
+                found=found,
+                source="t",
+                external_id=f"i{n}",
+                content_hash="0" * 64,
+                owner_org_id=owner,
+                tlp="AMBER",
+            )
+        )
 
 
 def _takedown(ctx: AppContext, owner: int, statuses: list[str]) -> None:
     at = datetime(2026, 3, 3, 10, tzinfo=UTC)
     with unit_of_work(ctx.sessions) as session:
-        case = open_case(session=session, owner_org_id=owner, procedure="eu_standard", title="t", at=at,
-                         actor="t", tlp="AMBER")
-        notice = Notice(case_id=case.id, kind="dsa", status=statuses[-1], content_hash="0" * 64,
-                        created_by="t", owner_org_id=owner, tlp="AMBER")
+        case = open_case(
+            session=session,
+            owner_org_id=owner,
+            procedure="eu_standard",
+            title="t",
+            at=at,
+            actor="t",
+            tlp="AMBER",
+        )
+        notice = Notice(
+            case_id=case.id,
+            kind="dsa",
+            status=statuses[-1],
+            content_hash="0" * 64,
+            created_by="t",
+            owner_org_id=owner,
+            tlp="AMBER",
+        )
         session.add(notice)
         session.flush()
         for i, status in enumerate(statuses):
-            session.add(NoticeStatusChange(notice_id=notice.id, at=at + timedelta(days=i), status=status,
-                                           actor="t"))
+            session.add(
+                NoticeStatusChange(notice_id=notice.id, at=at + timedelta(days=i), status=status, actor="t")
+            )
 
 
 def test_dashboards_page_and_csv_count_only_what_the_viewer_may_see(store: AppContext) -> None:
@@ -96,3 +139,27 @@ def test_dashboards_page_and_csv_count_only_what_the_viewer_may_see(store: AppCo
     with store.sessions() as session:
         exports = session.scalars(select(AuditEntry.subject_type).where(AuditEntry.action == "export")).all()
     assert sorted(exports).count("chart:detentions") == 2
+
+
+def test_a_request_reads_the_removals_once_for_both_charts(store: AppContext) -> None:
+    from sqlalchemy import event
+
+    from countermark.orgs.visibility import Principal
+    from countermark.web import charts_service
+
+    statements: list[str] = []
+    principal = Principal(org_id=1, scopes=frozenset({"read"}))
+    with unit_of_work(store.sessions) as session:
+        first = charts_service.removals(session, principal)
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(store.engine, "before_cursor_execute", count)
+        try:
+            again = charts_service.removals(session, principal)
+        finally:
+            event.remove(store.engine, "before_cursor_execute", count)
+    assert again == first and not statements
+    with unit_of_work(store.sessions) as session:  # another request reads them afresh
+        assert charts_service.removals(session, principal) == first

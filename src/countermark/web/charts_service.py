@@ -71,11 +71,13 @@ def takedowns_per_day(session: Session, principal: Principal) -> dict[tuple[date
     return {(_day(d), status): float(n) for d, status, n in rows if d is not None}
 
 
-def red_lane_results_per_day(session: Session, principal: Principal) -> tuple[Mapping[date, int],
-                                                                                Mapping[date, int]]:
+def red_lane_results_per_day(
+    session: Session, principal: Principal
+) -> tuple[Mapping[date, int], Mapping[date, int]]:
     """(found per day, inspected per day) for inspections of red-lane selections the principal may see."""
     rows = session.execute(
-        visible(InspectionResult, principal).where(InspectionResult.lane == "red")
+        visible(InspectionResult, principal)
+        .where(InspectionResult.lane == "red")
         .with_only_columns(InspectionResult.inspected_on, InspectionResult.found, func.count())
         .group_by(InspectionResult.inspected_on, InspectionResult.found)
     )
@@ -107,21 +109,26 @@ def route_code(origin: str | None, destination: str | None) -> str | None:
     return f"{origin or '?'}>{destination or '?'}"
 
 
-def detentions_by(session: Session, principal: Principal, dimension: str,
-                  weeks: int = MAX_WEEKS) -> dict[str | None, float]:
+def detentions_by(
+    session: Session, principal: Principal, dimension: str, weeks: int = MAX_WEEKS
+) -> dict[str | None, float]:
     """Value of the dimension → detentions (inspections that found goods) the principal may see, with their
     shipment, over the `weeks` weeks up to the latest visible inspection's (those of the weekly chart)."""
     columns = DETENTION_DIMENSIONS[dimension]
-    latest = session.scalar(visible(InspectionResult, principal)
-                            .with_only_columns(func.max(InspectionResult.inspected_on)))
+    latest = session.scalar(
+        visible(InspectionResult, principal).with_only_columns(func.max(InspectionResult.inspected_on))
+    )
     if latest is None:
         return {}
     since = week_of(_day(latest)) - timedelta(weeks=weeks - 1)
     rows = session.execute(
         visible(InspectionResult, principal)
         .join(Shipment, Shipment.id == InspectionResult.shipment_id)
-        .where(visible_clause(Shipment, principal), InspectionResult.found,
-               InspectionResult.inspected_on >= since)
+        .where(
+            visible_clause(Shipment, principal),
+            InspectionResult.found,
+            InspectionResult.inspected_on >= since,
+        )
         .with_only_columns(*columns, func.count())
         .group_by(*columns)
     )
@@ -151,24 +158,44 @@ class Removal:
 def removals(session: Session, principal: Principal) -> list[Removal]:
     """The notices the principal may see that were actioned or confirmed removed, each with its removal time:
     its first 'actioned' (the monitor sets it when its re-crawl finds a sent notice's listing gone), else
-    the time of the re-crawl that confirmed the removal."""
-    actioned = {notice_id: _moment(at) for notice_id, at in session.execute(
+    the time of the re-crawl that confirmed the removal. Read once per session (a page's request): the
+    takedowns chart and the removal-time chart both need them."""
+    key = ("charts_service.removals", principal)
+    if key not in session.info:
+        session.info[key] = _removals(session, principal)
+    return list(session.info[key])
+
+
+def _removals(session: Session, principal: Principal) -> list[Removal]:
+    actioned = {
+        notice_id: _moment(at)
+        for notice_id, at in session.execute(
+            visible(Notice, principal)
+            .join(NoticeStatusChange, NoticeStatusChange.notice_id == Notice.id)
+            .where(NoticeStatusChange.status == "actioned")
+            .with_only_columns(Notice.id, func.min(NoticeStatusChange.at))
+            .group_by(Notice.id)
+        )
+    }
+    checked = session.scalars(
         visible(Notice, principal)
-        .join(NoticeStatusChange, NoticeStatusChange.notice_id == Notice.id)
-        .where(NoticeStatusChange.status == "actioned")
-        .with_only_columns(Notice.id, func.min(NoticeStatusChange.at))
-        .group_by(Notice.id)
-    )}
-    checked = session.scalars(visible(Notice, principal)
-                              .where(Notice.status != "draft", Notice.target_url.is_not(None))
-                              .with_only_columns(Notice.id)).all()
+        .where(Notice.status != "draft", Notice.target_url.is_not(None))
+        .with_only_columns(Notice.id)
+    ).all()
     confirmed: dict[int, datetime] = {}
     for start in range(0, len(checked), CHUNK):
-        results = notice_check_results(session=session, notice_ids=list(checked[start:start + CHUNK]))
-        confirmed.update({notice_id: _moment(result["checked_at"]) for notice_id, result in results.items()
-                          if result["outcome"] == CONFIRMED_REMOVED})
-    return [Removal(notice_id, actioned.get(notice_id) or confirmed[notice_id], notice_id in confirmed)
-            for notice_id in sorted(set(actioned) | set(confirmed))]
+        results = notice_check_results(session=session, notice_ids=list(checked[start : start + CHUNK]))
+        confirmed.update(
+            {
+                notice_id: _moment(result["checked_at"])
+                for notice_id, result in results.items()
+                if result["outcome"] == CONFIRMED_REMOVED
+            }
+        )
+    return [
+        Removal(notice_id, actioned.get(notice_id) or confirmed[notice_id], notice_id in confirmed)
+        for notice_id in sorted(set(actioned) | set(confirmed))
+    ]
 
 
 def detection_times(session: Session, principal: Principal, notice_ids: Sequence[int]) -> dict[int, datetime]:
@@ -178,13 +205,20 @@ def detection_times(session: Session, principal: Principal, notice_ids: Sequence
     found: dict[int, list[tuple[bool, datetime]]] = {}
     for start in range(0, len(notice_ids), CHUNK):
         rows = session.execute(
-            visible(Notice, principal).where(Notice.id.in_(list(notice_ids[start:start + CHUNK])))
+            visible(Notice, principal)
+            .where(Notice.id.in_(list(notice_ids[start : start + CHUNK])))
             .join(CaseLink, and_(CaseLink.case_id == Notice.case_id, CaseLink.subject_type == "listing"))
             .join(Listing, Listing.id == CaseLink.subject_id)
             .outerjoin(DetectionAlert, DetectionAlert.listing_id == Listing.id)
             .where(visible_clause(Listing, principal))
-            .with_only_columns(Notice.id, Notice.target_url, Listing.url, Listing.created_at,
-                               Listing.observed_at, DetectionAlert.created_at)
+            .with_only_columns(
+                Notice.id,
+                Notice.target_url,
+                Listing.url,
+                Listing.created_at,
+                Listing.observed_at,
+                DetectionAlert.created_at,
+            )
         )
         for notice_id, target_url, url, stored, observed, alerted in rows:
             detected = _moment(alerted) if alerted is not None else min(_moment(stored), _moment(observed))
