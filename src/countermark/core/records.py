@@ -20,7 +20,8 @@ class IngestedMixin:
     external_id: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(default=1)
     content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Indexed: lists sort by it, and watchlists and queues look for what was stored since a moment.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @declared_attr

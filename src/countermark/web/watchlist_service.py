@@ -210,8 +210,12 @@ def hits(
                 Identifier.kind == kind,
                 Identifier.value == value,
                 IdentifierSighting.subject_type.in_(list(_SUBJECTS)),
+                # A record stored after `seen_until` was sighted after it: without this bound the newest
+                # could fall beyond the limit behind older sightings of a common value.
+                IdentifierSighting.seen_at > entry.seen_until,
             )
             .distinct()
+            .order_by(IdentifierSighting.subject_id.desc())
             .limit(limit * 3)
         ).all()
         wanted: dict[str, list[int]] = {}
