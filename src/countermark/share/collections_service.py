@@ -39,7 +39,7 @@ def create_collection(
 ) -> ShareCollection:
     """A new collection (one per sharing group or agreement)."""
     if session.scalar(select(ShareCollection.id).where(ShareCollection.title == title)) is not None:
-        raise Conflict(f"a collection is already called {title!r}")
+        raise Conflict.of("a collection is already called {title!r}", title=title)
     collection = ShareCollection(
         uuid=collection_uuid or str(uuid.uuid4()),
         title=title,
@@ -100,19 +100,19 @@ def collection_for(session: Session, principal: Principal, collection_uuid: str)
     for access in collections_for(session, principal):
         if access.collection.uuid == collection_uuid:
             return access
-    raise NotFound("no collection with this id that you may use")
+    raise NotFound.of("no collection with this id that you may use")
 
 
 def require_read(access: CollectionAccess) -> None:
     """Refuse reading a write-only collection."""
     if not access.can_read:
-        raise Forbidden("your organisation may not read this collection")
+        raise Forbidden.of("your organisation may not read this collection")
 
 
 def require_write(access: CollectionAccess) -> None:
     """Refuse writing a read-only collection."""
     if not access.can_write:
-        raise Forbidden("your organisation may not add objects to this collection")
+        raise Forbidden.of("your organisation may not add objects to this collection")
 
 
 def scope_of(collection: ShareCollection) -> str:

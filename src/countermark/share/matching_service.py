@@ -19,10 +19,10 @@ def offered_values(session: Session, principal: Principal) -> list[str]:
     """The identifiers we match against a partner: those in records of the sharing groups we share with
     its organisation (any level but RED: matching reveals only values the partner already holds)."""
     if principal.is_public:
-        raise Forbidden("private matching is for partner organisations")
+        raise Forbidden.of("private matching is for partner organisations")
     partner = session.scalar(select(SharePartner).where(SharePartner.org_id == principal.org_id))
     if partner is None and not principal.is_system:
-        raise Forbidden("private matching is open to partner instances under an agreement")
+        raise Forbidden.of("private matching is open to partner instances under an agreement")
     values: set[str] = set()
     for group_id in sorted(principal.group_ids):
         for kind, found in identifier_values(

@@ -32,14 +32,14 @@ MAX_PAGE = 1000
 def parse_stix_time(value: Any) -> datetime:
     """A STIX/TAXII timestamp as an aware datetime; a clear error for anything else."""
     if not isinstance(value, str) or not value:
-        raise InvalidInput(f"not a timestamp: {value!r}")
+        raise InvalidInput.of("not a timestamp: {value!r}", value=value)
     text = value.strip().replace("z", "Z")
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise InvalidInput(f"not a timestamp: {value!r}") from exc
+        raise InvalidInput.of("not a timestamp: {value!r}", value=value) from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
@@ -219,7 +219,7 @@ def _decode_cursor(token: str) -> tuple[datetime, int]:
         stamp, _, row_id = raw.partition("|")
         return parse_stix_time(stamp), int(row_id)
     except (ValueError, InvalidInput, UnicodeDecodeError) as exc:
-        raise InvalidInput("the 'next' value is not one this server gave") from exc
+        raise InvalidInput.of("the 'next' value is not one this server gave") from exc
 
 
 @dataclass(frozen=True)

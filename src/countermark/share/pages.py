@@ -229,7 +229,7 @@ def add_collection(
     check_csrf(viewer.web_session, csrf_token)
     require_admin(viewer.principal)
     if group is not None and group not in groups_of(session, viewer.principal):
-        raise InvalidInput("choose one of your organisation's sharing groups")
+        raise InvalidInput.of("choose one of your organisation's sharing groups")
     collection = create_collection(
         session, title=title.strip() or "-", owner_org_id=viewer.principal.org_id or 0,
         sharing_group_id=group, description=description.strip() or None,

@@ -42,13 +42,13 @@ def register_partner(
 ) -> NewPartner:
     """Register a partner instance: its organisation here, a user and a token for it, and where it is."""
     if matching not in MATCHING_MODES:
-        raise InvalidInput(f"matching must be one of {', '.join(MATCHING_MODES)}")
+        raise InvalidInput.of("matching must be one of {modes}", modes=", ".join(MATCHING_MODES))
     if not api_root_url.startswith(("http://", "https://")) or len(api_root_url) > 1000:
-        raise InvalidInput("the partner's API root must be an http(s) URL")
+        raise InvalidInput.of("the partner's API root must be an http(s) URL")
     if not name.strip() or len(name) > 200:
-        raise InvalidInput("a partner needs a name of 1 to 200 characters")
+        raise InvalidInput.of("a partner needs a name of 1 to 200 characters")
     if session.scalar(select(SharePartner.id).where(SharePartner.name == name)) is not None:
-        raise Conflict(f"a partner is already called {name!r}")
+        raise Conflict.of("a partner is already called {name!r}", name=name)
     org = create_organisation(session=session, name=name, kind=kind, country=country)
     user = create_user(
         session=session,
@@ -123,7 +123,7 @@ def reissue_token(session: Session, *, partner: SharePartner, expires_in_days: i
 def set_partner_token(session: Session, *, partner: SharePartner, raw: str | None) -> None:
     """Keep (sealed) the secret the partner issued us; empty forgets it."""
     if raw is not None and (len(raw) > 500 or any(ord(ch) < 32 for ch in raw)):
-        raise InvalidInput("a partner token is at most 500 characters, without control characters")
+        raise InvalidInput.of("a partner token is at most 500 characters, without control characters")
     partner.token = raw.strip() if raw else None
     session.flush()
 
@@ -139,11 +139,11 @@ def update_partner(
     """Change where a partner is, how we match with it, or whether the schedule syncs it."""
     if matching is not None:
         if matching not in MATCHING_MODES:
-            raise InvalidInput(f"matching must be one of {', '.join(MATCHING_MODES)}")
+            raise InvalidInput.of("matching must be one of {modes}", modes=", ".join(MATCHING_MODES))
         partner.matching = matching
     if api_root_url is not None:
         if not api_root_url.startswith(("http://", "https://")) or len(api_root_url) > 1000:
-            raise InvalidInput("the partner's API root must be an http(s) URL")
+            raise InvalidInput.of("the partner's API root must be an http(s) URL")
         partner.api_root_url = api_root_url.rstrip("/") + "/"
     if enabled is not None:
         partner.enabled = enabled
@@ -160,7 +160,7 @@ def get_partner(session: Session, *, name_or_id: str | int) -> SharePartner:
         query = query.where(SharePartner.name == str(name_or_id))
     partner = session.scalar(query)
     if partner is None:
-        raise NotFound(f"no partner {name_or_id!r}")
+        raise NotFound.of("no partner {partner!r}", partner=name_or_id)
     return partner
 
 

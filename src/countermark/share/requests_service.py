@@ -45,7 +45,7 @@ def partner_of(session: Session, principal: Principal) -> SharePartner:
     """The partner instance a principal's organisation stands for, or 403."""
     partner = session.scalar(select(SharePartner).where(SharePartner.org_id == principal.org_id))
     if partner is None:
-        raise Forbidden("only a partner instance may send requests for assistance")
+        raise Forbidden.of("only a partner instance may send requests for assistance")
     return partner
 
 
@@ -228,7 +228,7 @@ def list_requests(
         query = query.where(AssistanceRequest.org_id == principal.org_id)
     if direction is not None:
         if direction not in ("incoming", "outgoing"):
-            raise InvalidInput("direction is incoming or outgoing")
+            raise InvalidInput.of("direction is incoming or outgoing")
         query = query.where(AssistanceRequest.direction == direction)
     return list(session.scalars(query.limit(limit)))
 

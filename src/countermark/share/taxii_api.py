@@ -77,7 +77,7 @@ def _accepts_taxii(request: Request) -> None:
         media, _, params = offered.partition(";")
         if media == "application/taxii+json" and (not params or "version=2.1" in params.split(";")):
             return
-    raise NotAcceptable("this server speaks TAXII 2.1: send 'Accept: application/taxii+json;version=2.1'")
+    raise NotAcceptable.of("this server speaks TAXII 2.1: send 'Accept: application/taxii+json;version=2.1'")
 
 
 Negotiated = Depends(_accepts_taxii)
@@ -155,9 +155,9 @@ def _filters(request: Request, limit: int | None, added_after: str | None, next_
     }
     unknown = sorted(k for k in params if k not in known)
     if unknown:
-        raise InvalidInput(
-            f"unknown filter {unknown[0]!r}: use added_after, limit, next or match[id|type|"
-            f"version|spec_version]"
+        raise InvalidInput.of(
+            "unknown filter {name!r}: use added_after, limit, next or match[id|type|version|spec_version]",
+            name=unknown[0],
         )
     versions = _split(params.get("match[version]")) or ("last",)
     for version in versions:
@@ -261,7 +261,7 @@ def get_object(
     filters = Filters(**{**filters.__dict__, "ids": (object_id,)})
     page = page_of(session, scope, principal, filters)
     if not page.rows:
-        raise NotFound("no object with this id that you may read in this collection")
+        raise NotFound.of("no object with this id that you may read in this collection")
     envelope: dict[str, Any] = {"more": page.more, "objects": [row.body for row in page.rows]}
     if page.next:
         envelope["next"] = page.next
@@ -285,7 +285,7 @@ def get_versions(collection_id: str, object_id: str, session: DbSession, princip
         )
     )
     if not rows:
-        raise NotFound("no object with this id that you may read in this collection")
+        raise NotFound.of("no object with this id that you may read in this collection")
     versions = [
         row.body.get("modified") or row.body.get("created") or taxii_time(row.version) for row in rows
     ]
@@ -301,15 +301,17 @@ def get_versions(collection_id: str, object_id: str, session: DbSession, princip
 async def _bounded_body(request: Request) -> bytes:
     content_type = request.headers.get("content-type", "").replace(" ", "").lower()
     if not content_type.startswith("application/taxii+json"):
-        raise UnsupportedMediaType("send the envelope as 'Content-Type: application/taxii+json;version=2.1'")
+        raise UnsupportedMediaType.of(
+            "send the envelope as 'Content-Type: application/taxii+json;version=2.1'"
+        )
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        raise TooLarge.of("the body is larger than {most} bytes", most=MAX_BODY_BYTES)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+            raise TooLarge.of("the body is larger than {most} bytes", most=MAX_BODY_BYTES)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -336,12 +338,12 @@ def add_objects_now(session: Session, principal: Principal, collection_id: str, 
     try:
         envelope = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"the body is not JSON: {exc}") from None
+        raise InvalidInput.of("the body is not JSON: {problem}", problem=exc) from None
     objects = envelope.get("objects") if isinstance(envelope, dict) else None
     if not isinstance(objects, list):
-        raise InvalidInput("the body must be a TAXII envelope: an object with an 'objects' list")
+        raise InvalidInput.of("the body must be a TAXII envelope: an object with an 'objects' list")
     if len(objects) > MAX_OBJECTS_PER_REQUEST:
-        raise TooLarge(f"at most {MAX_OBJECTS_PER_REQUEST} objects per request")
+        raise TooLarge.of("at most {most} objects per request", most=MAX_OBJECTS_PER_REQUEST)
     collection = access.collection
     owner = int(principal.org_id or collection.owner_org_id)
 
@@ -393,7 +395,7 @@ def get_status(status_id: str, session: DbSession, principal: Reader) -> JSONRes
     """The status of an add-objects request, for the organisation that made it."""
     status = session.scalar(select(TaxiiStatus).where(TaxiiStatus.uuid == status_id))
     if status is None or (not principal.is_system and status.org_id != principal.org_id):
-        raise NotFound("no status with this id that you may see")
+        raise NotFound.of("no status with this id that you may see")
     if status.pending_count:
         _refresh(session, status)
     return _taxii(_status_resource(status))

@@ -31,7 +31,7 @@ def _mine(principal: Principal, org_id: int) -> bool:
 def require_admin(principal: Principal) -> None:
     """Changes to partners and agreements are for administrators of an organisation."""
     if "admin" not in principal.scopes or principal.org_id is None:
-        raise Forbidden("only administrators of an organisation may change its partners and agreements")
+        raise Forbidden.of("only administrators of an organisation may change its partners and agreements")
 
 
 def partners_of(session: Session, principal: Principal) -> list[SharePartner]:
@@ -79,7 +79,7 @@ def collection_of_org(session: Session, principal: Principal, collection_id: int
     """One collection the organisation owns; the same 404 for absent and someone else's."""
     collection = session.get(ShareCollection, collection_id)
     if collection is None or not _mine(principal, collection.owner_org_id):
-        raise NotFound("no collection with this id that you may see")
+        raise NotFound.of("no collection with this id that you may see")
     return collection
 
 
@@ -119,7 +119,7 @@ def revoke_grant(session: Session, *, collection: ShareCollection, org_id: int) 
         )
     )
     if access is None:
-        raise NotFound("this organisation has no access to the collection")
+        raise NotFound.of("this organisation has no access to the collection")
     session.delete(access)
     session.flush()
 
@@ -130,14 +130,14 @@ def update_collection(
     """Rename or describe a collection (its id and its group stay: partners follow them)."""
     title = title.strip()
     if not title or len(title) > 200:
-        raise InvalidInput("a collection needs a title of 1 to 200 characters")
+        raise InvalidInput.of("a collection needs a title of 1 to 200 characters")
     if description is not None and len(description) > 5000:
-        raise InvalidInput("the description is at most 5,000 characters")
+        raise InvalidInput.of("the description is at most 5,000 characters")
     taken = session.scalar(
         select(ShareCollection.id).where(ShareCollection.title == title, ShareCollection.id != collection.id)
     )
     if taken is not None:
-        raise InvalidInput(f"a collection is already called {title!r}")
+        raise InvalidInput.of("a collection is already called {title!r}", title=title)
     collection.title, collection.description = title, (description or "").strip() or None
     session.flush()
     return collection
