@@ -166,7 +166,7 @@ def verdict_form(
     """Confirm or dismiss, then go to the next alert of the queue (or back to the queue)."""
     check_csrf(viewer.web_session, csrf_token)
     if "write" not in viewer.principal.scopes:
-        raise Forbidden("this needs the 'write' scope")
+        raise Forbidden.of("this needs the 'write' scope")
     give_verdict(
         session=session,
         blobs=app_context(request).blobs,

@@ -18,7 +18,7 @@ from countermark.cases.evidence_service import add_evidence
 from countermark.cases.intake_service import open_from_listing
 from countermark.cases.service import cases_linked_to, record_note_event
 from countermark.core.blobs import BlobStore
-from countermark.core.errors import Forbidden, InvalidInput, NotFound
+from countermark.core.errors import Code, Forbidden, InvalidInput, NotFound
 from countermark.detect.models import VERDICTS, DetectionAlert, DetectionVerdict, ListingScore
 from countermark.detect.reasons import render
 from countermark.detect.stored_service import seller_key
@@ -30,6 +30,14 @@ Order = Literal["score", "uncertainty"]
 ORDERS = ("score", "uncertainty")
 STATUSES = ("new", "confirmed", "dismissed", "cleared", "all")
 MAX_REASON = 1000
+# The alert page's words for its filters, so that a refused filter is named as the reader sees it.
+FILTER_LABELS = {
+    "brand": "Brand",
+    "platform": "Platform",
+    "country": "Ships from",
+    "language": "Language",
+    "signal": "Signal",
+}
 
 
 @dataclass(frozen=True)
@@ -47,13 +55,15 @@ class AlertFilters:
     def check(self) -> AlertFilters:
         """The filters, or InvalidInput naming what is wrong."""
         if self.status not in STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+            raise InvalidInput.of("status must be one of {statuses}", statuses=", ".join(STATUSES))
         if self.order not in ORDERS:
-            raise InvalidInput(f"order must be one of {', '.join(ORDERS)}")
+            raise InvalidInput.of("order must be one of {orders}", orders=", ".join(ORDERS))
         for name in ("brand", "platform", "country", "language", "signal"):
             value = getattr(self, name)
             if value is not None and len(value) > 200:
-                raise InvalidInput(f"{name} is too long (200 characters at most)")
+                raise InvalidInput.of(
+                    "{name} is too long (200 characters at most)", name=Code(name, FILTER_LABELS[name])
+                )
         return self
 
 
@@ -117,7 +127,7 @@ def get_alert(
     """One alert the principal may see (404 alike for absent and not visible)."""
     row = session.execute(_visible(principal).where(DetectionAlert.id == alert_id)).first()
     if row is None:
-        raise NotFound(f"no alert {alert_id} that you may see")
+        raise NotFound.of("no alert {alert_id} that you may see", alert_id=alert_id)
     return row
 
 
@@ -246,15 +256,15 @@ def give_verdict(
     """Confirm or dismiss an alert (only the organisation owning its listing may); a confirmation opens a
     listing case or joins its open one. 404 when the alert is not visible, 403 when not yours."""
     if verdict not in VERDICTS:
-        raise InvalidInput(f"verdict must be one of {', '.join(VERDICTS)}")
+        raise InvalidInput.of("verdict must be one of {verdicts}", verdicts=", ".join(VERDICTS))
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"the reason is too long ({MAX_REASON} characters at most)")
+        raise InvalidInput.of("the reason is too long ({most} characters at most)", most=MAX_REASON)
     alert, score = get_alert(session=session, principal=principal, alert_id=alert_id)
     if not owns(principal, alert.owner_org_id):
-        raise Forbidden("only the organisation that owns the listing may give a verdict on its alert")
+        raise Forbidden.of("only the organisation that owns the listing may give a verdict on its alert")
     if "write" not in principal.scopes:
-        raise Forbidden("this needs the 'write' scope")
+        raise Forbidden.of("this needs the 'write' scope")
     alert.status = "confirmed" if verdict == "confirm" else "dismissed"
     alert.updated_at = at
     row = DetectionVerdict(

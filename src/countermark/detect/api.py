@@ -36,20 +36,26 @@ class TooLarge(CountermarkError):
     code = "too_large"
 
 
+def _too_large() -> TooLarge:
+    return TooLarge.of(
+        "the body is larger than {most} bytes: send fewer listings per request", most=MAX_BODY_BYTES
+    )
+
+
 async def bounded_json(request: Request) -> Any:
     """The request's JSON body, read up to MAX_BODY_BYTES (413 beyond, 422 when it is not JSON)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes: send fewer listings per request")
+        raise _too_large()
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > MAX_BODY_BYTES:
-            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes: send fewer listings per request")
+            raise _too_large()
     try:
         return json.loads(bytes(body))
     except ValueError as exc:
-        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+        raise InvalidInput.of("the body is not valid JSON: {reason}", reason=str(exc)) from None
 
 
 @router.post("/score", summary="Score listings (ingestion schema) without storing them")
@@ -60,15 +66,17 @@ def score_listings(
 ) -> dict[str, Any]:
     """Each valid listing's calibrated probability, alert decision and reasons; invalid ones with reasons."""
     if not isinstance(payload, dict) or not isinstance(payload.get("listings"), list):
-        raise InvalidInput('the body must be an object {"listings": [...], "language": "en"}')
+        raise InvalidInput.of('the body must be an object {{"listings": [...], "language": "en"}}')
     listings = payload["listings"]
     language = payload.get("language", "en")
     if not isinstance(language, str) or language not in LANGUAGES:
-        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}")
+        raise InvalidInput.of("language must be one of {languages}", languages=", ".join(LANGUAGES))
     if not listings:
-        raise InvalidInput("send at least one listing")
+        raise InvalidInput.of("send at least one listing")
     if len(listings) > MAX_LISTINGS:
-        raise InvalidInput(f"at most {MAX_LISTINGS} listings per request, not {len(listings)}")
+        raise InvalidInput.of(
+            "at most {most} listings per request, not {count}", most=MAX_LISTINGS, count=len(listings)
+        )
     model = current_model(ctx)
     rows = [
         (index, item, None) if isinstance(item, dict) else (index, None, "each listing must be a JSON object")

@@ -35,11 +35,13 @@ def save_model(model: DetectionModel, path: Path) -> None:
 def load_model(path: Path) -> DetectionModel:
     """The saved model; NotFound with what to run when there is none."""
     if not path.exists():
-        raise NotFound("no detection model yet: train one with `countermark detect retrain`")
+        raise NotFound.of("no detection model yet: train one with `countermark detect retrain`")
     with path.open("rb") as handle:
         model = pickle.load(handle)
     if not isinstance(model, DetectionModel) or getattr(model, "format", None) != FORMAT:
-        raise NotFound("the saved detection model is from another version: run `countermark detect retrain`")
+        raise NotFound.of(
+            "the saved detection model is from another version: run `countermark detect retrain`"
+        )
     return model
 
 

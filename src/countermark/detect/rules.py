@@ -27,7 +27,11 @@ class BrandRules:
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not 0.0 <= self.threshold <= 1.0:
-            raise InvalidInput(f"the threshold of {self.brand} must be between 0 and 1, not {self.threshold}")
+            raise InvalidInput.of(
+                "the threshold of {brand} must be between 0 and 1, not {threshold}",
+                brand=self.brand,
+                threshold=self.threshold,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,21 +85,28 @@ def rules_from_json(items: Iterable[Mapping[str, object]]) -> dict[str, BrandRul
     for index, item in enumerate(items):
         brand = item.get("brand")
         if not isinstance(brand, str) or not brand.strip():
-            raise InvalidInput(f"rule {index + 1}: 'brand' must be a non-empty string")
+            raise InvalidInput.of("rule {number}: 'brand' must be a non-empty string", number=index + 1)
 
-        label = f"rule {index + 1} ({brand})"
-
-        def strings(name: str, item: Mapping[str, object] = item, label: str = label) -> list[str]:
+        def strings(name: str, item: Mapping[str, object] = item, number: int = index + 1) -> list[str]:
             value = item.get(name, [])
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-                raise InvalidInput(f"{label}: '{name}' must be a list of non-empty strings")
+                raise InvalidInput.of(
+                    "rule {number} ({brand}): '{name}' must be a list of non-empty strings",
+                    number=number,
+                    brand=item.get("brand"),
+                    name=name,
+                )
             return [v.strip() for v in value]
 
         threshold = item.get("threshold")
         if threshold is not None and (
             isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 <= threshold <= 1
         ):
-            raise InvalidInput(f"rule {index + 1} ({brand}): 'threshold' must be a number between 0 and 1")
+            raise InvalidInput.of(
+                "rule {number} ({brand}): 'threshold' must be a number between 0 and 1",
+                number=index + 1,
+                brand=brand,
+            )
         rules[brand.casefold()] = BrandRules(
             brand=brand.strip(),
             allow_sellers=frozenset(s.casefold() for s in strings("allow_sellers")),

@@ -84,10 +84,10 @@ def load_registered(*, blobs: BlobStore, record: DetectionModelRecord) -> Detect
         if record.version not in _LOADED:
             data = blobs.get(record.blob_sha256)
             if hashlib.sha256(data).hexdigest() != record.version:
-                raise NotFound("the stored detection model does not match its version: retrain")
+                raise NotFound.of("the stored detection model does not match its version: retrain")
             model = pickle.loads(data)
             if not isinstance(model, DetectionModel) or getattr(model, "format", None) != FORMAT:
-                raise NotFound(
+                raise NotFound.of(
                     "the stored detection model is from another version: run `countermark detect retrain`"
                 )
             _LOADED.clear()  # one model at a time is enough

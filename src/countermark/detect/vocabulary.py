@@ -97,16 +97,22 @@ def load_vocabulary(directory: Path = VOCAB_DIR) -> Vocabulary:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise InvalidInput(f"cannot read the vocabulary {path.name}: {exc}") from exc
+            raise InvalidInput.of(
+                "cannot read the vocabulary {file}: {reason}", file=path.name, reason=str(exc)
+            ) from exc
         if not isinstance(data, dict) or not isinstance(data.get("language"), str):
-            raise InvalidInput(f"{path.name}: a vocabulary is an object with a 'language' and term lists")
+            raise InvalidInput.of(
+                "{file}: a vocabulary is an object with a 'language' and term lists", file=path.name
+            )
         groups: dict[str, list[str]] = {}
         for group in (*GROUPS, "negations"):
             terms = data.get(group, [])
             if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
-                raise InvalidInput(f"{path.name}: '{group}' must be a list of non-empty strings")
+                raise InvalidInput.of(
+                    "{file}: '{group}' must be a list of non-empty strings", file=path.name, group=group
+                )
             groups[group] = terms
         lists[data["language"]] = groups
     if not lists:
-        raise InvalidInput(f"no vocabulary files in {directory}")
+        raise InvalidInput.of("no vocabulary files in {directory}", directory=str(directory))
     return Vocabulary(lists)

@@ -26,7 +26,7 @@ from countermark.cases.service import cases_linked_to, link_case, open_case
 from countermark.codes.matching_service import matches_of
 from countermark.codes.models import ConsumerReport
 from countermark.core.clock import utcnow
-from countermark.core.errors import CountermarkError, Forbidden, InvalidInput, NotFound
+from countermark.core.errors import Code, Codes, CountermarkError, Forbidden, InvalidInput, NotFound
 from countermark.core.http.deps import DbSession
 from countermark.core.http.error_text import page_error
 from countermark.core.http.params import RecordId
@@ -83,7 +83,11 @@ def subject_of(session: Session, principal: Principal, kind: str, record_id: int
     model = _MODELS.get(kind)
     record = session.scalar(visible(model, principal).where(model.id == record_id)) if model else None
     if record is None:
-        raise NotFound(f"no {kind} {record_id} that you may see")
+        raise NotFound.of(
+            "no {kind} {record_id} that you may see",
+            kind=Code(kind, "consumer report" if kind == "report" else None),
+            record_id=record_id,
+        )
     if kind == "listing":
         links = [("listing", record.id)] + ([("account", record.account_id)] if record.account_id else [])
     elif kind == "report":
@@ -111,7 +115,7 @@ def _writer(viewer: Viewer, csrf_token: str) -> Principal:
     check_csrf(viewer.web_session, csrf_token)
     principal = viewer.principal
     if principal.org_id is None or not can_write(principal):
-        raise Forbidden("opening or joining a case needs a user of an organisation who may write")
+        raise Forbidden.of("opening or joining a case needs a user of an organisation who may write")
     return principal
 
 
@@ -205,7 +209,8 @@ def _open(session: Session, principal: Principal, subject: Subject, procedure: s
     if subject.kind == "shipment":
         return open_from_shipment(session=session, principal=principal, shipment_id=r.id, at=now, actor=actor)
     if procedure and procedure not in ONLINE:
-        raise InvalidInput(f"choose one of {', '.join(ONLINE)}")
+        titles = Codes(Code(key, default_packs().procedure(key).title) for key in ONLINE)
+        raise InvalidInput.of("choose one of {procedures}", procedures=titles)
     assert principal.org_id is not None
     title = (
         f"Account {r.handle} on {r.platform}"

@@ -164,7 +164,7 @@ def chart_csv(key: str, request: Request, session: DbSession, viewer: PageViewer
     """One chart's weekly numbers as CSV (week, then one column per series), recorded in the audit log."""
     build = CHARTS.get(key)
     if build is None:
-        raise NotFound("no such chart")
+        raise NotFound.of("no such chart")
     chart = build(session, viewer.principal)
     principal = viewer.principal
     record_audit(session=session, actor=principal.email, org_id=principal.org_id, action="export",

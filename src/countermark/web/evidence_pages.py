@@ -59,7 +59,7 @@ def listing_snapshot(
     """A listing's saved page with its pictures, for the sandboxed frame of the listing page."""
     listing = session.scalar(visible(Listing, viewer.principal).where(Listing.id == record_id))
     if listing is None or listing.snapshot_sha256 is None:
-        raise NotFound(f"no saved page of listing {record_id} that you may see")
+        raise NotFound.of("no saved page of listing {record_id} that you may see", record_id=record_id)
     blobs = app_context(request).blobs
     rows = session.execute(
         select(ListingImage.blob_sha256, Blob.media_type)
@@ -85,6 +85,12 @@ def listing_snapshot(
     return Response(inline_pictures(page, pictures), media_type="text/html", headers=headers)
 
 
+def _no_photo(position: int, record_id: int) -> NotFound:
+    return NotFound.of(
+        "no photo {position} of a report {record_id} that you may see", position=position, record_id=record_id
+    )
+
+
 @router.get("/codes/reports/{record_id}/photos/{position}")
 def report_photo(
     record_id: RecordId, position: int, request: Request, session: DbSession, viewer: PageViewer
@@ -93,10 +99,10 @@ def report_photo(
     report = session.scalar(visible(ConsumerReport, viewer.principal).where(ConsumerReport.id == record_id))
     photos = list(report.photos or []) if report is not None else []
     if not 1 <= position <= len(photos):
-        raise NotFound(f"no photo {position} of a report {record_id} that you may see")
+        raise _no_photo(position, record_id)
     digest = str(photos[position - 1])
     meta = session.get(Blob, digest)
     if meta is None or meta.media_type not in IMAGE_TYPES:
-        raise NotFound(f"no photo {position} of a report {record_id} that you may see")
+        raise _no_photo(position, record_id)
     headers = {"cache-control": "private, max-age=3600", "x-content-type-options": "nosniff"}
     return Response(app_context(request).blobs.get(digest), media_type=meta.media_type, headers=headers)

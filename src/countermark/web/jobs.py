@@ -322,7 +322,7 @@ KINDS: dict[str, tuple[str, Callable[[Session, Principal], list[Job]]]] = {
 def jobs_of(session: Session, principal: Principal, kind: str | None = None) -> list[Job]:
     """The recent jobs the principal may see (of one kind, or all), running first, then newest first."""
     if kind and kind not in KINDS:
-        raise InvalidInput(f"a job is one of {', '.join(KINDS)}, not {kind!r}")
+        raise InvalidInput.of("a job is one of {kinds}, not {kind!r}", kinds=", ".join(KINDS), kind=kind)
     found = [
         job for key, (_, load) in KINDS.items() if not kind or key == kind for job in load(session, principal)
     ]

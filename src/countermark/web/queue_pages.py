@@ -120,6 +120,6 @@ def next_item(key: str, session: DbSession, viewer: PageViewer) -> RedirectRespo
     kind = viewer.organisation.kind if viewer.organisation else None
     chosen = source(key)
     if chosen is None or chosen not in sources_for(kind):
-        raise NotFound("no such work queue")
+        raise NotFound.of("no such work queue")
     backlog = chosen.load(session, viewer.principal, utcnow())
     return RedirectResponse(backlog.next_href or chosen.list_href, status_code=303)

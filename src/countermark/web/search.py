@@ -46,7 +46,7 @@ def search_everything(
     """Records of every kind containing the text, and records where a matching identifier was seen."""
     text = text.strip()
     if len(text) < 2 or len(text) > 200:
-        raise InvalidInput("search for 2 to 200 characters")
+        raise InvalidInput.of("search for 2 to 200 characters")
     pattern = f"%{text.lower()}%"
     results: dict[str, Any] = {}
     for kind, (model, fields, label) in SEARCHABLE.items():
@@ -112,10 +112,10 @@ def get_blob(
 ) -> Response:
     """The blob's bytes, if it belongs to a record the principal may see (the same 404 otherwise)."""
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise InvalidInput("a blob is addressed by its lower-case hex SHA-256")
+        raise InvalidInput.of("a blob is addressed by its lower-case hex SHA-256")
     meta = session.get(Blob, digest)
     if meta is None or not blob_is_visible(session, principal, digest):
-        raise NotFound(f"no blob {digest} that you may see")
+        raise NotFound.of("no blob {digest} that you may see", digest=digest)
     data = app_context(request).blobs.get(digest)
     headers = {"cache-control": "private, max-age=3600", "x-content-type-options": "nosniff"}
     if meta.media_type == "text/html":
@@ -137,9 +137,9 @@ def find_identifier(
 ) -> dict[str, Any]:
     """Identifiers matching a kind and value (or containing q), each with its visible sightings."""
     if not (value or q):
-        raise InvalidInput("give value= (exact, normalised) or q= (contained text)")
+        raise InvalidInput.of("give value= (exact, normalised) or q= (contained text)")
     if not 1 <= limit <= 200:
-        raise InvalidInput("limit must be between 1 and 200")
+        raise InvalidInput.of("limit must be between 1 and 200")
     query = select(Identifier)
     if kind:
         query = query.where(Identifier.kind == kind)
