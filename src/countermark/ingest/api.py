@@ -31,11 +31,11 @@ def ingest_records(
 ) -> dict[str, Any]:
     """Store the records for the principal's organisation; the summary and rejects with reasons."""
     if kind not in KINDS:
-        raise InvalidInput(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+        raise InvalidInput.of("unknown kind {kind!r}: use one of {kinds}", kind=kind, kinds=", ".join(KINDS))
     if len(records) > MAX_RECORDS:
-        raise InvalidInput(f"send at most {MAX_RECORDS} records a request")
+        raise InvalidInput.of("send at most {most} records a request", most=MAX_RECORDS)
     if principal.org_id is None:
-        raise InvalidInput("records need an owning organisation: use a user's token")
+        raise InvalidInput.of("records need an owning organisation: use a user's token")
     org = organisation_summary(session=session, org_id=principal.org_id)
     rows = [
         RawRow(

@@ -29,14 +29,18 @@ def detect_format(path: Path, declared: str | None) -> str:
     """The file's format: the declared one, else from its extension."""
     if declared:
         if declared not in FORMATS:
-            raise InvalidInput(f"unknown format {declared!r}: use one of {', '.join(FORMATS)}")
+            raise InvalidInput.of(
+                "unknown format {format!r}: use one of {formats}", format=declared, formats=", ".join(FORMATS)
+            )
         return declared
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
     if suffix in (".csv", ".tsv"):
         return "csv"
-    raise InvalidInput(f"cannot tell the format of {path.name}: pass --format jsonl or --format csv")
+    raise InvalidInput.of(
+        "cannot tell the format of {file}: pass --format jsonl or --format csv", file=path.name
+    )
 
 
 def load_mapping(path: Path | None) -> dict[str, str]:
@@ -46,11 +50,13 @@ def load_mapping(path: Path | None) -> dict[str, str]:
     try:
         mapping = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InvalidInput(f"cannot read the column mapping {path}: {exc}") from exc
+        raise InvalidInput.of(
+            "cannot read the column mapping {path}: {reason}", path=str(path), reason=str(exc)
+        ) from exc
     if not isinstance(mapping, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
     ):
-        raise InvalidInput("a column mapping is a JSON object of field name to CSV header, both strings")
+        raise InvalidInput.of("a column mapping is a JSON object of field name to CSV header, both strings")
     return mapping
 
 
@@ -106,15 +112,18 @@ def read_csv(
         header_to_field = {header: field for field, header in mapping.items()}
         missing = sorted(h for h in mapping.values() if h not in headers)
         if missing:
-            raise InvalidInput(f"the mapping names columns the file does not have: {', '.join(missing)}")
+            raise InvalidInput.of(
+                "the mapping names columns the file does not have: {columns}", columns=", ".join(missing)
+            )
         unknown = [
             h
             for h in headers
             if h not in header_to_field and h not in fields and not h.startswith("attributes.")
         ]
         if unknown:
-            raise InvalidInput(
-                f"columns {', '.join(unknown)} match no field; map them (--map) or remove them",
+            raise InvalidInput.of(
+                "columns {columns} match no field; map them (--map) or remove them",
+                columns=", ".join(unknown),
                 detail={"known_fields": sorted(fields)},
             )
         for row in reader:

@@ -107,7 +107,7 @@ def network_why(
     members, edges = network_parts(session=session, network_id=network.id)
     found = next((m for m in members if m.key == member), None)
     if found is None:
-        raise NotFound("no such member in this network")
+        raise NotFound.of("no such member in this network")
     chain = member_chain(members, edges, member)
     return WhyOut(
         network=NetworkOut.model_validate(network),

@@ -91,7 +91,7 @@ def add_hub(
     """Put a value on the organisation's hub list (a hub, or kept on the links)."""
     check_csrf(viewer.web_session, csrf_token)
     if "write" not in viewer.principal.scopes:
-        raise NotFound("no hub list that you may change")
+        raise NotFound.of("no hub list that you may change")
     row = set_hub(session=session, principal=viewer.principal, kind=kind, value=value, hub=hub == "yes")
     record_audit(
         session=session, actor=viewer.principal.email, action="link.hub.set", subject_type="link_hub",
@@ -108,7 +108,7 @@ def drop_hub(
     """Remove an entry of the organisation's hub list."""
     check_csrf(viewer.web_session, csrf_token)
     if "write" not in viewer.principal.scopes:
-        raise NotFound("no hub list that you may change")
+        raise NotFound.of("no hub list that you may change")
     row = remove_hub(session=session, principal=viewer.principal, hub_id=hub_id)
     record_audit(
         session=session, actor=viewer.principal.email, action="link.hub.remove", subject_type="link_hub",

@@ -253,7 +253,7 @@ def get_network(*, session: Session, principal: Principal, network_id: int) -> L
         visible(LinkNetwork, principal).where(LinkNetwork.id == network_id)
     )
     if row is None:
-        raise NotFound("no network that you may see")
+        raise NotFound.of("no network that you may see")
     return row
 
 
@@ -273,7 +273,7 @@ def member_chain(members: list[LinkMember], edges: list[LinkEdge], member_key: s
     by_key = {m.key: m for m in members}
     by_id = {e.id: e for e in edges}
     if member_key not in by_key:
-        raise NotFound("no such member in this network")
+        raise NotFound.of("no such member in this network")
     chain: list[LinkEdge] = []
     current = by_key[member_key]
     for _ in range(len(members)):
@@ -322,12 +322,12 @@ def visible_hubs(*, session: Session, principal: Principal, limit: int = 500) ->
 def set_hub(*, session: Session, principal: Principal, kind: str, value: str, hub: bool) -> LinkHub:
     """The analyst's word on a value for the principal's organisation: a hub (kept off) or not."""
     if principal.org_id is None:
-        raise InvalidInput("only a member of an organisation keeps a hub list")
+        raise InvalidInput.of("only a member of an organisation keeps a hub list")
     kind, value = kind.strip().lower(), value.strip()
     if not kind or len(kind) > HUB_KINDS_MAX or not value or len(value) > 1000:
-        raise InvalidInput("a hub entry needs a kind (1-32 characters) and a value (1-1000 characters)")
+        raise InvalidInput.of("a hub entry needs a kind (1-32 characters) and a value (1-1000 characters)")
     if any(ord(ch) < 32 for ch in kind + value) or not (kind + value).isprintable():
-        raise InvalidInput("a hub entry's kind and value are printable text, without control characters")
+        raise InvalidInput.of("a hub entry's kind and value are printable text, without control characters")
     row = session.scalar(
         select(LinkHub).where(
             LinkHub.owner_org_id == principal.org_id, LinkHub.kind == kind, LinkHub.value == value
