@@ -71,7 +71,7 @@ def retrain_command(
         rows = combine(rows, from_store)
         if references is None:
             if previous_model is None:
-                raise InvalidInput("no references to train with: give --world once, then verdicts suffice")
+                raise InvalidInput.of("no references to train with: give --world once, then verdicts suffice")
             references = previous_model.references
         if brand_rules is None:
             brand_rules = dict(previous_model.rules) if previous_model else {}

@@ -24,7 +24,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+        raise InvalidInput.of("cannot read {path}: {reason}", path=str(path), reason=exc.strerror) from None
 
 
 @banks_app.command("create")
@@ -68,7 +68,11 @@ def add(
         owner = get_organisation_by_name_or_raise(session=session, name=org)
         target = service.get_bank_by_name(session=session, owner_org_id=owner.id, name=bank)
         if target is None:
-            raise InvalidInput(f"{org} has no bank named {bank!r}: create it with `fingerprint banks create`")
+            raise InvalidInput.of(
+                "{org} has no bank named {bank!r}: create it with `fingerprint banks create`",
+                org=org,
+                bank=bank,
+            )
         problems: list[str] = []
         with progress_bar("enrolling") as update:
             for done, path in enumerate(files, start=1):

@@ -31,9 +31,11 @@ def _config(config: Path | None, start_urls: list[str], proxy: str | None) -> di
         try:
             data = json.loads(config.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise InvalidInput(f"cannot read the configuration {config}: {exc}") from None
+            raise InvalidInput.of(
+                "cannot read the configuration {path}: {reason}", path=str(config), reason=str(exc)
+            ) from None
         if not isinstance(data, dict):
-            raise InvalidInput("the configuration file must hold a JSON object")
+            raise InvalidInput.of("the configuration file must hold a JSON object")
     if start_urls:
         data["start_urls"] = [*data.get("start_urls", []), *start_urls]
     if proxy:

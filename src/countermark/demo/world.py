@@ -27,9 +27,11 @@ def read_manifest(world_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InvalidInput(f"cannot read the world manifest {path}: {exc}") from exc
+        raise InvalidInput.of(
+            "cannot read the world manifest {path}: {reason}", path=str(path), reason=str(exc)
+        ) from exc
     if not isinstance(manifest, dict) or "ingest" not in manifest or "organisations" not in manifest:
-        raise InvalidInput(f"{path} must hold 'organisations' and 'ingest'")
+        raise InvalidInput.of("{path} must hold 'organisations' and 'ingest'", path=str(path))
     return manifest
 
 

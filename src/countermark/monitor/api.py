@@ -130,7 +130,7 @@ def list_sources(session: DbSession, principal: Reader) -> dict[str, Any]:
 def add_source(body: SourceIn, session: DbSession, principal: Writer) -> dict[str, Any]:
     """A source of the principal's organisation; due at once."""
     if principal.org_id is None:
-        raise Forbidden("sources belong to an organisation: use a user's token")
+        raise Forbidden.of("sources belong to an organisation: use a user's token")
     _writer(principal)
     source = create_source(
         session=session,
@@ -176,7 +176,7 @@ def make_due(source_id: RecordId, session: DbSession, principal: Writer) -> dict
     _writer(principal)
     source = update_source(session=session, principal=principal, source_id=source_id, actor=principal.email)
     if source.paused:
-        raise InvalidInput("the source is paused: resume it first")
+        raise InvalidInput.of("the source is paused: resume it first")
     source.next_due_at = utcnow()
     return source_fields(source)
 
@@ -190,12 +190,12 @@ def _visible_run(session: Session, principal: Principal, run_id: int) -> CrawlRu
             return run
     except NotFound:
         pass
-    raise NotFound("no crawl run that you may see")
+    raise NotFound.of("no crawl run that you may see")
 
 
 def _writer(principal: Principal) -> Principal:
     if not principal.is_system and principal.role == "viewer":
-        raise Forbidden("a read-only user never changes a source")
+        raise Forbidden.of("a read-only user never changes a source")
     return principal
 
 
@@ -203,7 +203,7 @@ def _writer(principal: Principal) -> Principal:
 def list_runs(source_id: RecordId, session: DbSession, principal: Reader, limit: int = 50) -> dict[str, Any]:
     """The source's runs with their progress and counts."""
     if not 1 <= limit <= 500:
-        raise InvalidInput("limit must be between 1 and 500")
+        raise InvalidInput.of("limit must be between 1 and 500")
     get_visible_source(session=session, principal=principal, source_id=source_id)
     runs = session.scalars(
         select(CrawlRun).where(CrawlRun.source_id == source_id).order_by(CrawlRun.id.desc()).limit(limit)
@@ -223,7 +223,7 @@ def snapshots_of_listing(
 ) -> dict[str, Any]:
     """The visible snapshots of the listing (source, external id), newest first."""
     if not listing_source or len(listing_source) > 100 or not external_id or len(external_id) > 200:
-        raise InvalidInput("give listing_source (≤100 characters) and external_id (≤200 characters)")
+        raise InvalidInput.of("give listing_source (≤100 characters) and external_id (≤200 characters)")
     found = listing_snapshots(
         session=session, principal=principal, listing_source=listing_source, external_id=external_id
     )
@@ -252,12 +252,14 @@ def get_snapshot_part(
 ) -> Response:
     """The WARC file (request and response records), the page, the screenshot or the rendered text."""
     if part not in PARTS:
-        raise InvalidInput(f"unknown part {part[:20]!r}: use one of {', '.join(PARTS)}")
+        raise InvalidInput.of(
+            "unknown part {part!r}: use one of {parts}", part=part[:20], parts=", ".join(PARTS)
+        )
     snapshot = get_visible_snapshot(session=session, principal=principal, snapshot_id=snapshot_id)
     column, media_type, suffix = PARTS[part]
     digest = getattr(snapshot, column)
     if not digest:
-        raise NotFound(f"snapshot {snapshot_id} has no {part}")
+        raise NotFound.of("snapshot {snapshot_id} has no {part}", snapshot_id=snapshot_id, part=part)
     headers = {
         "Content-Disposition": f'attachment; filename="snapshot-{snapshot.id}.{suffix}"',
         "x-content-type-options": "nosniff",
@@ -289,7 +291,7 @@ def add_snapshot_to_case(
 def recent_runs(session: DbSession, principal: Reader, limit: int = 50) -> dict[str, Any]:
     """Newest runs first, across visible sources."""
     if not 1 <= limit <= 500:
-        raise InvalidInput("limit must be between 1 and 500")
+        raise InvalidInput.of("limit must be between 1 and 500")
     sources = visible(MonitorSource, principal).with_only_columns(MonitorSource.id).scalar_subquery()
     runs = session.scalars(
         select(CrawlRun).where(CrawlRun.source_id.in_(sources)).order_by(CrawlRun.id.desc()).limit(limit)

@@ -36,13 +36,13 @@ def _config_from_form(config_json: str | None, start_urls: str | None) -> dict[s
     config: dict[str, Any] = {}
     if config_json and config_json.strip():
         if len(config_json) > MAX_CONFIG_CHARS:
-            raise InvalidInput("the configuration is too long (at most 200,000 characters)")
+            raise InvalidInput.of("the configuration is too long (at most 200,000 characters)")
         try:
             config = json.loads(config_json)
         except ValueError as exc:
-            raise InvalidInput(f"the configuration is not JSON: {exc}") from None
+            raise InvalidInput.of("the configuration is not JSON: {reason}", reason=str(exc)) from None
         if not isinstance(config, dict):
-            raise InvalidInput("the configuration must be a JSON object")
+            raise InvalidInput.of("the configuration must be a JSON object")
     urls = [line.strip() for line in (start_urls or "").splitlines() if line.strip()]
     if urls:
         config["start_urls"] = urls
@@ -51,7 +51,7 @@ def _config_from_form(config_json: str | None, start_urls: str | None) -> dict[s
 
 def _can_change(viewer: PageViewer) -> None:
     if "write" not in viewer.principal.scopes or viewer.principal.role == "viewer":
-        raise Forbidden("a read-only user never changes a source")
+        raise Forbidden.of("a read-only user never changes a source")
 
 
 @router.get("/monitor")
@@ -86,7 +86,7 @@ def add_source_form(
     check_csrf(viewer.web_session, csrf_token)
     _can_change(viewer)
     if viewer.principal.org_id is None:
-        raise Forbidden("sources belong to an organisation")
+        raise Forbidden.of("sources belong to an organisation")
     source = create_source(
         session=session,
         owner_org_id=viewer.principal.org_id,
@@ -151,7 +151,7 @@ def edit_source_form(
             frequency_minutes=frequency_minutes,
         )
     else:
-        raise InvalidInput("unknown action: save, pause or resume")
+        raise InvalidInput.of("unknown action: save, pause or resume")
     return RedirectResponse(f"/monitor/sources/{source_id}", status_code=303)
 
 
@@ -165,7 +165,7 @@ def run_page(run_id: RecordId, request: Request, session: DbSession, viewer: Pag
             visible(MonitorSource, viewer.principal).where(MonitorSource.id == run.source_id)
         )
     if run is None or source is None:
-        raise NotFound("no crawl run that you may see")
+        raise NotFound.of("no crawl run that you may see")
     share = run.pages / (run.pages + run.pending) if run.pages + run.pending else 0.0
     return _page(
         request, "monitor_run.html", viewer, run=run, source=source, share=share, percent=round(100 * share)
@@ -178,7 +178,7 @@ def snapshots_page(
 ) -> Response:
     """The crawl snapshots of one listing the viewer may see, newest first, with their evidence files."""
     if not listing_source or len(listing_source) > 100 or not external_id or len(external_id) > 200:
-        raise InvalidInput("name the listing by its source and external id")
+        raise InvalidInput.of("name the listing by its source and external id")
     found = listing_snapshots(
         session=session, principal=viewer.principal, listing_source=listing_source, external_id=external_id
     )

@@ -68,10 +68,10 @@ def create_run(
     with unit_of_work(ctx.sessions) as session:
         source = session.get(MonitorSource, source_id)
         if source is None:
-            raise NotFound(f"no source {source_id}")
+            raise NotFound.of("no source {source_id}", source_id=source_id)
         config = SourceConfig.model_validate(source.config)
         if workers > 1 and config.frontier != "redis":
-            raise InvalidInput(
+            raise InvalidInput.of(
                 "several crawler processes need the source's frontier in Redis (frontier: redis)"
             )
         run = CrawlRun(source_id=source.id, status="running", work_dir="")
@@ -151,7 +151,7 @@ def crawl(ctx: AppContext, run_id: int, *, progress: Progress | None = None) -> 
     with unit_of_work(ctx.sessions) as session:
         run = session.get(CrawlRun, run_id)
         if run is None:
-            raise NotFound(f"no crawl run {run_id}")
+            raise NotFound.of("no crawl run {run_id}", run_id=run_id)
         work = Path(run.work_dir)
         run.status = "running"
     processes = [spawn_crawler(job) for job in sorted(work.glob("*.job.json"))]

@@ -87,7 +87,7 @@ def get_visible_snapshot(*, session: Session, principal: Principal, snapshot_id:
         tlp=snapshot.tlp,
         sharing_group_id=snapshot.sharing_group_id,
     ):
-        raise NotFound("no snapshot that you may see")
+        raise NotFound.of("no snapshot that you may see")
     return snapshot
 
 
@@ -106,8 +106,10 @@ def attach_to_case(
     snapshot = get_visible_snapshot(session=session, principal=principal, snapshot_id=snapshot_id)
     problems = check_snapshot(blobs, snapshot)
     if problems:
-        raise InvalidInput(
-            f"snapshot {snapshot_id} does not verify and cannot be evidence: {'; '.join(problems)}"
+        raise InvalidInput.of(
+            "snapshot {snapshot_id} does not verify and cannot be evidence: {problems}",
+            snapshot_id=snapshot_id,
+            problems="; ".join(problems),
         )
     case = writable_case(session=session, principal=principal, case_id=case_id).case
     item = add_evidence(

@@ -29,18 +29,20 @@ def check_config(config: dict[str, Any]) -> SourceConfig:
         reasons = "; ".join(
             f"{'.'.join(str(p) for p in error['loc']) or 'config'}: {error['msg']}" for error in exc.errors()
         )
-        raise InvalidInput(f"the source's configuration is not valid: {reasons}") from None
+        raise InvalidInput.of("the source's configuration is not valid: {reasons}", reasons=reasons) from None
 
 
 def _check_fields(name: str, platform: str, frequency_minutes: int, tlp: str) -> None:
     if not name.strip() or len(name) > 100:
-        raise InvalidInput("a source needs a name of 1 to 100 characters")
+        raise InvalidInput.of("a source needs a name of 1 to 100 characters")
     if not platform.strip() or len(platform) > 100:
-        raise InvalidInput("a source needs a platform name of 1 to 100 characters")
+        raise InvalidInput.of("a source needs a platform name of 1 to 100 characters")
     if not MIN_FREQUENCY <= frequency_minutes <= MAX_FREQUENCY:
-        raise InvalidInput(f"frequency must be between {MIN_FREQUENCY} minutes and 90 days")
+        raise InvalidInput.of("frequency must be between {least} minutes and 90 days", least=MIN_FREQUENCY)
     if tlp not in TLP_LEVELS:
-        raise InvalidInput(f"unknown TLP marking {tlp!r}: use one of {', '.join(TLP_LEVELS)}")
+        raise InvalidInput.of(
+            "unknown TLP marking {tlp!r}: use one of {levels}", tlp=tlp, levels=", ".join(TLP_LEVELS)
+        )
 
 
 def create_source(
@@ -61,7 +63,7 @@ def create_source(
         select(MonitorSource.id).where(MonitorSource.owner_org_id == owner_org_id, MonitorSource.name == name)
     )
     if taken is not None:
-        raise Conflict(f"your organisation already has a source named {name!r}")
+        raise Conflict.of("your organisation already has a source named {name!r}", name=name)
     source = MonitorSource(
         name=name.strip(),
         platform=platform.strip(),
@@ -136,7 +138,7 @@ def get_visible_source(*, session: Session, principal: Principal, source_id: int
     if source is None or not can_see(
         principal, owner_org_id=source.owner_org_id, tlp=source.tlp, sharing_group_id=source.sharing_group_id
     ):
-        raise NotFound("no source that you may see")
+        raise NotFound.of("no source that you may see")
     return source
 
 
@@ -146,7 +148,7 @@ def find_source(*, session: Session, owner_org_id: int, name: str) -> MonitorSou
         select(MonitorSource).where(MonitorSource.owner_org_id == owner_org_id, MonitorSource.name == name)
     )
     if source is None:
-        raise NotFound(f"no source named {name!r} in this organisation")
+        raise NotFound.of("no source named {name!r} in this organisation", name=name)
     return source
 
 
