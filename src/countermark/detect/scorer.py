@@ -3,7 +3,10 @@
 Follows the scikit-learn estimator contract (`__init__` stores parameters, `fit` returns self, learned
 attributes end in `_`). `fit` holds out a share of the sellers (groups), fits the model on the rest and
 calibrates its scores on the held-out sellers (isotonic regression, or Platt's sigmoid), so that a
-score of 0.9 means about nine listings in ten confirmed.
+score of 0.9 means about nine listings in ten confirmed. With `calibration_folds` > 1 it does so once per
+fold of sellers (each fold calibrating the model fitted on the others) and averages the calibrated
+probabilities, as scikit-learn's `CalibratedClassifierCV(ensemble=True)` does: every seller serves both
+to fit and to calibrate, and one unlucky calibration split no longer decides the scores' steps.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin  # type: ignore[import-u
 from sklearn.impute import SimpleImputer  # type: ignore[import-untyped]
 from sklearn.isotonic import IsotonicRegression  # type: ignore[import-untyped]
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-from sklearn.model_selection import GroupShuffleSplit  # type: ignore[import-untyped]
+from sklearn.model_selection import GroupKFold, GroupShuffleSplit  # type: ignore[import-untyped]
 from sklearn.pipeline import make_pipeline  # type: ignore[import-untyped]
 from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 
@@ -59,11 +62,13 @@ class ListingScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         calibration: Calibration = "isotonic",
         calibration_share: float = 0.25,
         random_state: int = 0,
+        calibration_folds: int = 1,
     ) -> None:
         self.model = model
         self.calibration = calibration
         self.calibration_share = calibration_share
         self.random_state = random_state
+        self.calibration_folds = calibration_folds
 
     def fit(self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None) -> ListingScorer:  # noqa: N803 - the scikit-learn name
         """Fit on some groups, calibrate on the others; both classes needed on each side."""
@@ -76,17 +81,37 @@ class ListingScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = features.shape[1]
         group_ids = np.asarray(groups) if groups is not None else np.arange(len(labels))
-        fit_rows, calibration_rows = self._split(labels, group_ids)
-        self.model_ = _base(self.model, self.random_state).fit(features[fit_rows], labels[fit_rows])
-        raw = self._raw(features[calibration_rows])
-        if self.calibration == "isotonic":
-            self.calibrator_: Any = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-            self.calibrator_.fit(raw, labels[calibration_rows])
-        elif self.calibration == "sigmoid":
-            self.calibrator_ = LogisticRegression(C=1e6).fit(_logit(raw)[:, None], labels[calibration_rows])
-        else:
-            raise ValueError(f"unknown calibration {self.calibration!r}: use 'isotonic' or 'sigmoid'")
+        self.members_: list[tuple[Any, Any]] = []
+        for fit_rows, calibration_rows in self._splits(labels, group_ids):
+            model = _base(self.model, self.random_state).fit(features[fit_rows], labels[fit_rows])
+            raw = np.asarray(model.predict_proba(features[calibration_rows])[:, 1], dtype=float)
+            self.members_.append((model, self._calibrator(raw, labels[calibration_rows])))
         return self
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Models saved before calibration folds kept one fitted model and its calibrator.
+        if "model_" in state and "members_" not in state:
+            state["members_"] = [(state.pop("model_"), state.pop("calibrator_"))]
+        state.setdefault("calibration_folds", 1)
+        self.__dict__.update(state)
+
+    def _calibrator(self, raw: NDArray[np.float64], labels: NDArray[np.int_]) -> Any:
+        if self.calibration == "isotonic":
+            return IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, labels)
+        if self.calibration == "sigmoid":
+            return LogisticRegression(C=1e6).fit(_logit(raw)[:, None], labels)
+        raise ValueError(f"unknown calibration {self.calibration!r}: use 'isotonic' or 'sigmoid'")
+
+    def _splits(
+        self, labels: NDArray[np.int_], groups: NDArray[Any]
+    ) -> list[tuple[NDArray[np.int_], NDArray[np.int_]]]:
+        """(fit, calibrate) row indices: one per fold of sellers, or one split when there are too few
+        sellers of each class to have both on every side of every fold."""
+        if self.calibration_folds > 1 and len(set(groups.tolist())) >= self.calibration_folds:
+            folds = list(GroupKFold(n_splits=self.calibration_folds).split(labels, labels, groups))
+            if all(len(set(labels[rows].tolist())) == 2 for pair in folds for rows in pair):
+                return folds
+        return [self._split(labels, groups)]
 
     def _split(
         self, labels: NDArray[np.int_], groups: NDArray[Any]
@@ -102,18 +127,23 @@ class ListingScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         raise ValueError("too few sellers of each class to hold some out for calibration")
 
     def _raw(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.asarray(self.model_.predict_proba(features)[:, 1], dtype=float)
+        raws = [np.asarray(model.predict_proba(features)[:, 1], dtype=float) for model, _ in self.members_]
+        return np.asarray(np.mean(raws, axis=0), dtype=float)
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:  # noqa: N803 - the scikit-learn name
         """Calibrated probabilities, one row [legitimate, infringing] per listing."""
         features = np.asarray(X, dtype=float)
-        raw = self._raw(features)
-        if self.calibration == "isotonic":
-            positive = np.asarray(self.calibrator_.predict(raw), dtype=float)
-        else:
-            positive = self.calibrator_.predict_proba(_logit(raw)[:, None])[:, 1]
-        # Ties in the calibrated score keep the model's order (isotonic steps are flat).
-        positive = np.clip(positive + (raw - 0.5) * 1e-6, 0.0, 1.0)
+        raws, calibrated = [], []
+        for model, calibrator in self.members_:
+            raw = np.asarray(model.predict_proba(features)[:, 1], dtype=float)
+            raws.append(raw)
+            if self.calibration == "isotonic":
+                calibrated.append(np.asarray(calibrator.predict(raw), dtype=float))
+            else:
+                calibrated.append(calibrator.predict_proba(_logit(raw)[:, None])[:, 1])
+        # Ties in the calibrated score keep the models' order (isotonic steps are flat).
+        tie_break = (np.mean(raws, axis=0) - 0.5) * 1e-6
+        positive = np.clip(np.mean(calibrated, axis=0) + tie_break, 0.0, 1.0)
         return np.column_stack([1 - positive, positive])
 
     def predict(self, X: ArrayLike) -> NDArray[np.int_]:  # noqa: N803 - the scikit-learn name
