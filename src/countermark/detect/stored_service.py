@@ -26,6 +26,7 @@ from countermark.detect.engine import FORMAT, DetectionModel, ScoredListing, sco
 from countermark.detect.facts import ListingFacts, SellerFacts
 from countermark.detect.models import DetectionAlert, DetectionModelRecord, DetectionVerdict, ListingScore
 from countermark.fingerprint.hash_reads import pdq_of_blobs
+from countermark.link.service import network_accounts_of_listings
 from countermark.observe.listing_reads import StoredListing, listing_versions, stored_listings
 
 BATCH = 1000
@@ -96,7 +97,7 @@ def load_registered(*, blobs: BlobStore, record: DetectionModelRecord) -> Detect
 
 
 def _facts(
-    listing: StoredListing, hashes: dict[str, str], confirmed: dict[str, int]
+    listing: StoredListing, hashes: dict[str, str], confirmed: dict[str, int], network_accounts: int = 0
 ) -> tuple[ListingFacts, SellerFacts | None]:
     facts = ListingFacts(
         key=f"{listing.source}:{listing.external_id}",
@@ -120,6 +121,7 @@ def _facts(
             country=listing.seller_country,
             joined_at=listing.seller_joined_at,
             confirmed_infringements=confirmed.get(listing.seller_handle, 0),
+            network_size=network_accounts,
         )
     return facts, seller
 
@@ -199,7 +201,13 @@ def _score_batch(
         return
     hashes = pdq_of_blobs(session=session, digests=[d for listing in listings for d in listing.images])
     confirmed = _confirmed_by_seller(session, {listing.owner_org_id for listing in listings})
-    results = score(model, [_facts(listing, hashes, confirmed) for listing in listings])
+    # The seller's network as the owner's last linking run found it (the model was fitted with it).
+    networks = network_accounts_of_listings(
+        session=session, listings=[(listing.id, listing.owner_org_id) for listing in listings]
+    )
+    results = score(
+        model, [_facts(listing, hashes, confirmed, networks.get(listing.id, 0)) for listing in listings]
+    )
     ids = [listing.id for listing in listings]
     scores = {
         r.listing_id: r for r in session.scalars(select(ListingScore).where(ListingScore.listing_id.in_(ids)))

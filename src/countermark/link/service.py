@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -299,6 +299,31 @@ def networks_of_record(
         LinkNetwork.id.in_(holding), LinkNetwork.dissolved_at.is_(None)
     )
     return list(session.scalars(query.order_by(LinkNetwork.id)))
+
+
+def network_accounts_of_listings(*, session: Session, listings: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Listing id -> accounts and shops in the largest standing network of the listing's owner that holds
+    it (a rights holder's own stores, `operator`, left out); listings in no network are left out.
+
+    `listings` are (listing id, owner organisation id) pairs: a system read for detection, which scores
+    listings it was handed, and only ever sees the networks their owner's linking found.
+    """
+    owner_of = dict(listings)
+    if not owner_of:
+        return {}
+    rows = session.execute(
+        select(LinkMember.record_id, LinkNetwork.owner_org_id, LinkNetwork.kinds)
+        .join(LinkNetwork, LinkNetwork.id == LinkMember.network_id)
+        .where(LinkMember.record_type == "listing", LinkMember.record_id.in_(sorted(owner_of)))
+        .where(LinkNetwork.dissolved_at.is_(None), LinkNetwork.operator.is_(False))
+    )
+    sizes: dict[int, int] = {}
+    for listing_id, owner, kinds in rows:
+        if listing_id is None or owner != owner_of.get(listing_id):
+            continue
+        accounts = int((kinds or {}).get("account", 0)) + int((kinds or {}).get("shop", 0))
+        sizes[listing_id] = max(sizes.get(listing_id, 0), accounts)
+    return sizes
 
 
 def networks_of_member(*, session: Session, principal: Principal, member_key: str) -> list[LinkNetwork]:
