@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from countermark.core.errors import Conflict, CountermarkError, Forbidden, InvalidInput
+from countermark.core.errors import Code, Conflict, CountermarkError, Forbidden, InvalidInput
 from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.params import RecordId
 from countermark.core.marking import marked_models
@@ -75,7 +75,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 def _user(session: DbSession, principal: Principal) -> User:
     user = session.get(User, principal.user_id) if principal.user_id else None
     if user is None:
-        raise Forbidden("this needs a user (not the system or the public)")
+        raise Forbidden.of("this needs a user (not the system or the public)")
     return user
 
 
@@ -100,7 +100,7 @@ def credential_holder(request: Request, session: DbSession, principal: SignedIn)
     if authorization:
         token = api_token_of(session=session, raw=authorization.partition(" ")[2].strip())
         if token is None or "admin" not in principal.scopes:
-            raise Forbidden(
+            raise Forbidden.of(
                 "managing tokens and passwords needs a browser session or a token with the 'admin' scope"
             )
         return Holder(principal=principal, user=user, token=token, web_session_id=None)
@@ -121,7 +121,7 @@ def _refusal(exc: CountermarkError) -> JSONResponse:
 
 def _clean_name(value: str, what: str) -> str:
     if has_control_characters(value):
-        raise InvalidInput(f"the {what} contains control characters")
+        raise InvalidInput.of("the {what} contains control characters", what=Code(what))
     return value.strip()
 
 
@@ -199,7 +199,7 @@ def list_users(session: DbSession, principal: Principal = READ) -> list[User]:
 )
 def post_user(body: UserIn, session: DbSession, principal: Principal = ADMIN) -> User:
     if principal.org_id is None:
-        raise Forbidden("the system principal has no organisation to add users to")
+        raise Forbidden.of("the system principal has no organisation to add users to")
     user = create_user(
         session=session,
         org_id=principal.org_id,
@@ -319,22 +319,22 @@ def list_groups(session: DbSession, principal: Principal = READ) -> list[Sharing
 )
 def post_group(body: SharingGroupIn, session: DbSession, principal: Principal = ADMIN) -> SharingGroupOut:
     if principal.org_id is None:
-        raise Forbidden("a sharing group is owned by an organisation")
+        raise Forbidden.of("a sharing group is owned by an organisation")
     name = _clean_name(body.name, "name")
     # Only the caller's own names count: another organisation's group of that name is none of its business.
     mine = select(SharingGroup).where(
         SharingGroup.owner_org_id == principal.org_id, SharingGroup.name == name
     )
     if session.scalar(mine) is not None:
-        raise Conflict(f"your organisation already has a sharing group named {name!r}")
+        raise Conflict.of("your organisation already has a sharing group named {name!r}", name=name)
     members = set(body.member_org_ids) | {principal.org_id}
     if not all(1 <= org_id <= MAX_ID for org_id in members):
-        raise InvalidInput(
-            f"unknown organisation id(s): {sorted(i for i in members if not 1 <= i <= MAX_ID)}"
+        raise InvalidInput.of(
+            "unknown organisation id(s): {ids}", ids=sorted(i for i in members if not 1 <= i <= MAX_ID)
         )
     known = set(session.scalars(select(Organisation.id).where(Organisation.id.in_(members))))
     if known != members:
-        raise InvalidInput(f"unknown organisation id(s): {sorted(members - known)}")
+        raise InvalidInput.of("unknown organisation id(s): {ids}", ids=sorted(members - known))
     group = SharingGroup(name=name, owner_org_id=principal.org_id)
     session.add(group)
     session.flush()
@@ -364,13 +364,17 @@ def put_marking(
     marked = marked_models()
     model = marked.get(resource)
     if model is None:
-        raise InvalidInput(f"unknown resource {resource!r}: use one of {', '.join(marked)}")
+        raise InvalidInput.of(
+            "unknown resource {resource!r}: use one of {resources}",
+            resource=resource,
+            resources=", ".join(marked),
+        )
     row = require_owner(session.get(model, record_id), principal, what=f"{resource} record {record_id}")
     if body.sharing_group_id is not None and body.sharing_group_id not in principal.group_ids:
         in_range = 1 <= body.sharing_group_id <= MAX_ID
         group = session.get(SharingGroup, body.sharing_group_id) if in_range else None
         if group is None or group.owner_org_id != principal.org_id:
-            raise InvalidInput("share only with a group your organisation owns or belongs to")
+            raise InvalidInput.of("share only with a group your organisation owns or belongs to")
     row.tlp, row.sharing_group_id = body.tlp, body.sharing_group_id
     record_audit(
         session=session,

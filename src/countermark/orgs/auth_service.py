@@ -252,20 +252,20 @@ def principal_from_api_token(*, session: Session, raw: str) -> Principal:
 def _token_principal(session: Session, raw: str) -> tuple[Principal, ApiToken]:
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-        raise NotAuthenticated("malformed API token")
+        raise NotAuthenticated.of("malformed API token")
     token = api_token_of(session=session, raw=raw)
     if token is None:
-        raise NotAuthenticated("unknown API token")
+        raise NotAuthenticated.of("unknown API token")
     now = utcnow()
     if token.revoked_at is not None:
-        raise NotAuthenticated("this API token was revoked")
+        raise NotAuthenticated.of("this API token was revoked")
     if token.expires_at is not None and token.expires_at <= now:
-        raise NotAuthenticated("this API token has expired")
+        raise NotAuthenticated.of("this API token has expired")
     user = session.get(User, token.user_id)
     if user is None:
-        raise NotAuthenticated("the token's user no longer exists")
+        raise NotAuthenticated.of("the token's user no longer exists")
     if user.disabled_at is not None:
-        raise NotAuthenticated("the token's user is disabled")
+        raise NotAuthenticated.of("the token's user is disabled")
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         token.last_used_at = now  # a write per request would queue every reader behind one writer
     return principal_for_user(session=session, user=user, scopes=frozenset(token.scopes)), token

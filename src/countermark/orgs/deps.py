@@ -69,7 +69,7 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
     if authorization:
         scheme, _, raw = authorization.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise NotAuthenticated("use 'Authorization: Bearer <token>'")
+            raise NotAuthenticated.of("use 'Authorization: Bearer <token>'")
         cache = token_cache(request)
         found = cache.get(raw.strip())
         if found is None:
@@ -89,7 +89,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 async def signed_in(principal: CurrentPrincipal) -> Principal:  # async: no I/O, no thread hop
     """The principal, who must be signed in."""
     if principal.is_public:
-        raise NotAuthenticated("sign in, or send an API token as 'Authorization: Bearer <token>'")
+        raise NotAuthenticated.of("sign in, or send an API token as 'Authorization: Bearer <token>'")
     return principal
 
 
@@ -101,7 +101,7 @@ def require_scope(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Princ
 
     async def check(principal: SignedIn) -> Principal:  # async: no I/O, no thread hop
         if scope not in principal.scopes:
-            raise Forbidden(f"this needs the '{scope}' scope")
+            raise Forbidden.of("this needs the '{scope}' scope", scope=scope)
         return principal
 
     return check
@@ -110,7 +110,7 @@ def require_scope(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Princ
 def check_csrf(web_session: WebSession | None, submitted: str | None) -> None:
     """Refuse a form post whose CSRF token does not match the session's."""
     if web_session is None or not tokens_match(web_session.csrf_token, submitted):
-        raise Forbidden("the form expired or did not come from this site: reload the page and try again")
+        raise Forbidden.of("the form expired or did not come from this site: reload the page and try again")
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class Viewer:
 def signed_in_viewer(request: Request, session: DbSession, principal: CurrentPrincipal) -> Viewer:
     """The viewer of a page; signed-out browsers are sent to the sign-in page by the error handler."""
     if principal.is_public:
-        raise NotAuthenticated("sign in to see this page")
+        raise NotAuthenticated.of("sign in to see this page")
     web_session = current_web_session(request, session)
     if web_session is not None:
         request.state.csrf_token = web_session.csrf_token

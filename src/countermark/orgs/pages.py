@@ -81,7 +81,7 @@ def login(
     next_path = local_path(next)
     cookie_token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie_token or not tokens_match(cookie_token, csrf_token):
-        raise Forbidden("the sign-in form expired or did not come from this site: reload it and try again")
+        raise Forbidden.of("the sign-in form expired or did not come from this site: reload it and try again")
     email = email.strip()[:254]
     if not email or not password:
         return _login_form(request, next_path=next_path, email=email, error="missing", status_code=422)
@@ -179,7 +179,9 @@ def choose_language(
     web_session = current_web_session(request, session)
     check_csrf(web_session, csrf_token)
     if lang not in LOCALES:
-        raise InvalidInput(f"unknown language {lang[:20]!r}: choose one of {', '.join(LOCALES)}")
+        raise InvalidInput.of(
+            "unknown language {lang!r}: choose one of {locales}", lang=lang[:20], locales=", ".join(LOCALES)
+        )
     user = session.get(User, web_session.user_id) if web_session else None
     if user is not None and user.locale != lang:
         user.locale = lang

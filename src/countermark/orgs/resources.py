@@ -23,8 +23,9 @@ from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import BigInteger, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.errors import Code, InvalidInput, NotFound
 from countermark.core.http.deps import DbSession, client_origin
+from countermark.core.http.labels import LABELS
 from countermark.core.http.params import MAX_ID, PAGE_SIZE, RecordId, bounded_int, clean_text
 from countermark.core.validation import encodable
 from countermark.orgs.deps import require_scope
@@ -75,7 +76,7 @@ def _coerce(column: Any, raw: Any) -> Any:
         return bounded_int(raw, what=column.key, low=low, high=high)
     if not isinstance(raw, str) or "\x00" in raw or not _encodes(raw):
         # A cursor's value is ours but can be forged: no NUL (PostgreSQL refuses it), only encodable text.
-        raise InvalidInput(f"not a valid value for {column.key}")
+        raise InvalidInput.of("not a valid value for {field}", field=column.key)
     try:
         if python_type is datetime:
             return datetime.fromisoformat(raw)
@@ -87,7 +88,9 @@ def _coerce(column: Any, raw: Any) -> Any:
             return str(raw).lower() in ("1", "true", "yes")
         return python_type(raw)
     except (ValueError, TypeError, InvalidOperation):
-        raise InvalidInput(f"{raw!r} is not a valid value for {column.key}") from None
+        raise InvalidInput.of(
+            "{value!r} is not a valid value for {field}", value=raw, field=column.key
+        ) from None
 
 
 def _encodes(text: str) -> bool:
@@ -101,11 +104,13 @@ def _encodes(text: str) -> bool:
 def _check_param(name: str, value: str) -> None:
     """A query value the database can take: bounded, no control characters, encodable text."""
     if len(value) > MAX_PARAM_LENGTH:
-        raise InvalidInput(f"{name} is too long: at most {MAX_PARAM_LENGTH} characters")
+        raise InvalidInput.of(
+            "{name} is too long: at most {most} characters", name=name, most=MAX_PARAM_LENGTH
+        )
     if any(ord(ch) < 32 for ch in value):
-        raise InvalidInput(f"{name} contains control characters")
+        raise InvalidInput.of("{name} contains control characters", name=name)
     if not _encodes(value):
-        raise InvalidInput(f"{name} is not valid text: it cannot be encoded as UTF-8")
+        raise InvalidInput.of("{name} is not valid text: it cannot be encoded as UTF-8", name=name)
 
 
 def _encode_cursor(sort: str, value: Any, row_id: int) -> str:
@@ -120,11 +125,11 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[str, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         cursor_sort, value, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
-        raise InvalidInput("the cursor is not valid: use the next_cursor of the previous page") from None
+        raise InvalidInput.of("the cursor is not valid: use the next_cursor of the previous page") from None
     if cursor_sort != sort or not isinstance(row_id, int) or isinstance(row_id, bool):
-        raise InvalidInput("the cursor belongs to another sort order: start again without a cursor")
+        raise InvalidInput.of("the cursor belongs to another sort order: start again without a cursor")
     if not 0 <= row_id <= MAX_ID or not isinstance(value, str):
-        raise InvalidInput("the cursor is not valid: use the next_cursor of the previous page")
+        raise InvalidInput.of("the cursor is not valid: use the next_cursor of the previous page")
     return value, row_id
 
 
@@ -133,7 +138,11 @@ def list_query(spec: ResourceSpec, principal: Principal, params: dict[str, str])
     filters = spec.all_filters
     unknown = sorted(set(params) - RESERVED_PARAMS - set(filters))
     if unknown:
-        raise InvalidInput(f"unknown parameter(s) {', '.join(unknown)}; filters here: {', '.join(filters)}")
+        raise InvalidInput.of(
+            "unknown parameter(s) {unknown}; filters here: {filters}",
+            unknown=", ".join(unknown),
+            filters=", ".join(filters),
+        )
     for name, value in params.items():
         _check_param(name, value)
     query = visible(spec.model, principal)
@@ -150,8 +159,10 @@ def list_query(spec: ResourceSpec, principal: Principal, params: dict[str, str])
     sort = params.get("sort", spec.default_sort)
     key = sort.removeprefix("-")
     if key not in spec.sort_fields:
-        raise InvalidInput(
-            f"cannot sort by {key!r}; sort by one of {', '.join(spec.sort_fields)} (prefix - for descending)"
+        raise InvalidInput.of(
+            "cannot sort by {key!r}; sort by one of {fields} (prefix - for descending)",
+            key=key,
+            fields=", ".join(spec.sort_fields),
         )
     return query, sort
 
@@ -161,7 +172,7 @@ def paginate(
 ) -> tuple[list[Any], str | None]:
     """One page of the query in keyset order (sort key, then id) and the next cursor."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
+        raise InvalidInput.of("limit must be between 1 and {most}", most=MAX_LIMIT)
     descending = sort.startswith("-")
     column = getattr(spec.model, sort.removeprefix("-"))
     row_id = spec.model.id
@@ -186,7 +197,12 @@ def get_visible_or_404(session: Session, spec: ResourceSpec, principal: Principa
     """The record if it exists and the principal may see it; the same 404 otherwise (no existence leak)."""
     row = session.scalar(visible(spec.model, principal).where(spec.model.id == record_id))
     if row is None:
-        raise NotFound(f"no {spec.name.rstrip('s')} {record_id} that you may see")
+        kind = spec.name.rstrip("s")
+        raise NotFound.of(
+            "no {kind} {record_id} that you may see",
+            kind=Code(kind, LABELS.get(kind, kind.replace("_", " "))),
+            record_id=record_id,
+        )
     return row
 
 
@@ -332,7 +348,7 @@ def list_page(request: Request, session: Session, spec: ResourceSpec, principal:
             params[key] = value
     raw_limit = query_params.get("limit") or str(PAGE_SIZE)
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be a number between 1 and {MAX_LIMIT}")
+        raise InvalidInput.of("limit must be a number between 1 and {most}", most=MAX_LIMIT)
     limit = int(raw_limit)
     cursor = clean_text(query_params.get("cursor"), what="cursor") or None
     query, sort = list_query(spec, principal, params)

@@ -48,20 +48,24 @@ def create_organisation(
 ) -> Organisation:
     """Create an organisation; Conflict when the name is taken."""
     if kind not in ORG_KINDS:
-        raise InvalidInput(f"unknown organisation kind {kind!r}: use one of {', '.join(ORG_KINDS)}")
+        raise InvalidInput.of(
+            "unknown organisation kind {kind!r}: use one of {kinds}", kind=kind, kinds=", ".join(ORG_KINDS)
+        )
     if default_tlp not in TLP_LEVELS:
-        raise InvalidInput(f"unknown TLP marking {default_tlp!r}: use one of {', '.join(TLP_LEVELS)}")
+        raise InvalidInput.of(
+            "unknown TLP marking {tlp!r}: use one of {levels}", tlp=default_tlp, levels=", ".join(TLP_LEVELS)
+        )
     if len(country) != 2 or not country.isalpha():
-        raise InvalidInput(f"country {country!r} must be an ISO 3166-1 alpha-2 code")
+        raise InvalidInput.of("country {country!r} must be an ISO 3166-1 alpha-2 code", country=country)
     if get_organisation_by_name(session=session, name=name) is not None:
-        raise Conflict(f"an organisation named {name!r} already exists")
+        raise Conflict.of("an organisation named {name!r} already exists", name=name)
     org = Organisation(name=name, kind=kind, country=country.upper(), default_tlp=default_tlp)
     try:
         with session.begin_nested():  # another request may take the name between the check and here
             session.add(org)
             session.flush()
     except IntegrityError:
-        raise Conflict(f"an organisation named {name!r} already exists") from None
+        raise Conflict.of("an organisation named {name!r} already exists", name=name) from None
     record_audit(
         session=session,
         actor=actor,

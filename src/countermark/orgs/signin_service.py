@@ -45,10 +45,9 @@ class TooManyAttempts(CountermarkError):
     def __init__(self, retry_after: int) -> None:
         self.retry_after = max(1, retry_after)
         self.minutes = math.ceil(self.retry_after / 60)
-        super().__init__(
-            f"too many failed sign-ins: try again in {self.minutes} minute(s)",
-            detail={"retry_after": self.retry_after},
-        )
+        template = "too many failed sign-ins: try again in {minutes} minute(s)"
+        super().__init__(template.format(minutes=self.minutes), detail={"retry_after": self.retry_after})
+        self.template, self.values = template, {"minutes": self.minutes}
 
 
 class AccountDisabled(CountermarkError):
@@ -135,9 +134,9 @@ def authenticate(*, session: Session, email: str, password: str, origin: str | N
     email = email.strip().lower()
     user, ok = _check(session=session, email=email, password=password, origin=origin)
     if not ok or user is None:
-        raise NotAuthenticated("wrong e-mail or password")
+        raise NotAuthenticated.of("wrong e-mail or password")
     if user.disabled_at is not None:
-        raise AccountDisabled("this account is disabled: ask an administrator of your organisation")
+        raise AccountDisabled.of("this account is disabled: ask an administrator of your organisation")
     # Attempts are needed for 30 days (known addresses); older ones are forgotten.
     session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - KNOWN_ADDRESS_PERIOD))
     return user
@@ -150,4 +149,4 @@ def confirm_password(*, session: Session, user: User, password: str, origin: str
     """
     _, ok = _check(session=session, email=user.email, password=password, origin=origin)
     if not ok:
-        raise WrongPassword("the current password is wrong")
+        raise WrongPassword.of("the current password is wrong")

@@ -50,7 +50,7 @@ def user_by_email(*, session: Session, email: str) -> User:
     """The user with this e-mail; NotFound otherwise (for the command line, whose operator sees all)."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFound(f"no user with e-mail {email.strip()!r}")
+        raise NotFound.of("no user with e-mail {email!r}", email=email.strip())
     return user
 
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
-from countermark.core.errors import Forbidden, NotFound
+from countermark.core.errors import Code, Forbidden, NotFound
 
 COMMUNITY_LEVELS = frozenset({"GREEN", "CLEAR"})
 T = TypeVar("T")
@@ -98,7 +98,7 @@ def require_owner(row: T | None, principal: Principal, *, what: str) -> T:
         tlp=row.tlp,  # type: ignore[attr-defined]
         sharing_group_id=row.sharing_group_id,  # type: ignore[attr-defined]
     ):
-        raise NotFound(f"no {what} that you may see")
+        raise NotFound.of("no {what} that you may see", what=Code(what, what))
     if not owns(principal, row.owner_org_id):  # type: ignore[attr-defined]
-        raise Forbidden(f"only the organisation that owns the {what} may change it")
+        raise Forbidden.of("only the organisation that owns the {what} may change it", what=Code(what, what))
     return row
