@@ -44,8 +44,10 @@ def app_context(*, require_schema: bool = True) -> Iterator[AppContext]:
     from countermark.cases.outcome_service import (
         provide_case_outcomes,  # (imported here: commands start fast)
     )
+    from countermark.link.case_networks import provide_case_networks
 
     provide_case_outcomes(ctx)  # targeting's intelligence reads the confirmed cases (targeting/outcomes.py)
+    provide_case_networks(ctx)  # and the other records of their stored networks (link/case_networks.py)
     try:
         if require_schema and current_revision(ctx.engine) != head_revision():
             err_console.print(

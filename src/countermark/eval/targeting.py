@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from countermark.cases.outcome_service import StoredCaseOutcomes
+from countermark.link.case_networks import NetworkedCaseOutcomes
 from countermark.targeting.backtest import precision_at, recall_at, value_at
 from countermark.targeting.features import HistoryIndex
 from countermark.targeting.frames import DATE, KEY, History, declaration_frame, declaration_row, result_frame
@@ -59,7 +60,8 @@ def evaluate_targeting(session: Session, truth: dict[str, Any]) -> dict[str, flo
     if recent.empty:
         return {"evaluated": 0.0}
     # Built here, with the confirmed cases' intelligence: the evaluation runs without an application context.
-    scorer = load_scorer(session=session, owner_org_id=int(owner[0]), outcomes=StoredCaseOutcomes())
+    outcomes = NetworkedCaseOutcomes(StoredCaseOutcomes())  # as the app and the command line wire them
+    scorer = load_scorer(session=session, owner_org_id=int(owner[0]), outcomes=outcomes)
     if scorer.model is None:
         return {"evaluated": 0.0}
     scored = scorer.assess(recent, explain=0)

@@ -7,10 +7,13 @@ carry identifiers (phones, e-mails, names, addresses, wallets…) extracted at i
 consignor or consignee shares one of those identifiers, or is the consignor or consignee of a shipment in
 such a case, is flagged, with the identifier and the case in the reason. Only cases and records the
 targeting organisation may see count; identifiers seen on very many records (a marketplace's domain, a
-courier's address) are not threads. The linking capability will add whole networks to the same flags.
+courier's address) are not threads. With the linking capability's networks stored, the records of a
+confirmed record's network count as well (`outcomes.ConfirmedSubject.network`), and the flag says so.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -88,52 +91,61 @@ def confirmed_infringer_flags(
     if not subjects:
         return []
     flags: list[FlaggedParty] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(found: list[FlaggedParty]) -> None:
+        for flag in found:
+            if (flag.field, flag.value) not in seen:
+                seen.add((flag.field, flag.value))
+                flags.append(flag)
+
     shipment_ids = [subject_id for (kind, subject_id) in subjects if kind == "shipment"]
     visible_shipments = visible(Shipment, principal)
-    for shipment in session.scalars(visible_shipments.where(Shipment.id.in_(shipment_ids))):
-        case = subjects[("shipment", shipment.id)]
-        reason = said(
-            "targeting.party_confirmed",
-            shipment=shipment.external_id,
-            case=case.reference,
-            outcome={"term": case.outcome},
-        )
-        flags += _shipment_flags(shipment, "consignor", reason)
-    # Identifiers of the confirmed records that also appear on shipment parties.
+    in_cases = {s.id: s for s in session.scalars(visible_shipments.where(Shipment.id.in_(shipment_ids)))}
+    for shipment in in_cases.values():  # the parties of a confirmed case's own shipments
+        if subjects[("shipment", shipment.id)].network is None:
+            add(_shipment_flags(shipment, "consignor", _party_reason(shipment, subjects)))
+    # Identifiers of the confirmed records (a case's own before a network's) on shipment parties.
     origin: dict[int, ConfirmedSubject] = {}
     for sighting in sightings_on_records(session=session, subjects=list(subjects), kinds=THREAD_KINDS):
-        origin.setdefault(sighting.identifier_id, subjects[(sighting.subject_type, sighting.subject_id)])
-    if not origin:
-        return flags
+        subject = subjects[(sighting.subject_type, sighting.subject_id)]
+        kept = origin.get(sighting.identifier_id)
+        if kept is None or (kept.network is not None and subject.network is None):
+            origin[sighting.identifier_id] = subject
     common = identifiers_seen_more_than(session=session, identifier_ids=origin, times=MAX_THREAD_MEMBERS)
     threads = sightings_of_identifiers(
         session=session,
         identifier_ids=[i for i in origin if i not in common],
         subject_type="shipment",
         field_prefixes=("consignor", "consignee"),
-    )
+    ) if origin else []  # fmt: skip
     parties = {
         shipment.id: shipment
         for shipment in session.scalars(
             visible_shipments.where(Shipment.id.in_({sighting.subject_id for sighting in threads}))
         )
     }
-    seen: set[tuple[str, str]] = set()
     for sighting in threads:
         shipment = parties.get(sighting.subject_id)
-        if shipment is None:
-            continue
-        side = "consignor" if sighting.field.startswith("consignor") else "consignee"
         case = origin[sighting.identifier_id]
-        reason = said(
-            "targeting.identifier_confirmed",
-            kind={"term": sighting.kind},
-            value=sighting.value,
-            case=case.reference,
-            outcome={"term": case.outcome},
-        )
-        for flag in _shipment_flags(shipment, side, reason):
-            if (flag.field, flag.value) not in seen:
-                seen.add((flag.field, flag.value))
-                flags.append(flag)
+        if shipment is None or (case.subject_type, case.subject_id) == ("shipment", shipment.id):
+            continue  # not ours to see, or the shipment's own party: not a thread
+        side = "consignor" if sighting.field.startswith("consignor") else "consignee"
+        params: dict[str, Any] = {"kind": {"term": sighting.kind}, "value": sighting.value}
+        params |= {"network": case.network} if case.network else {}
+        params |= {"case": case.reference, "outcome": {"term": case.outcome}}
+        code = "targeting.identifier_in_network" if case.network else "targeting.identifier_confirmed"
+        reason = said(code, **params)
+        add(_shipment_flags(shipment, side, reason))
+    for shipment in in_cases.values():  # a network's shipments no thread named: by their network
+        if subjects[("shipment", shipment.id)].network is not None:
+            add(_shipment_flags(shipment, "consignor", _party_reason(shipment, subjects)))
     return flags
+
+
+def _party_reason(shipment: Shipment, subjects: dict[tuple[str, int], ConfirmedSubject]) -> Reason:
+    case = subjects[("shipment", shipment.id)]
+    params: dict[str, Any] = {"shipment": shipment.external_id}
+    params |= {"network": case.network} if case.network else {}
+    params |= {"case": case.reference, "outcome": {"term": case.outcome}}
+    return said("targeting.party_in_network" if case.network else "targeting.party_confirmed", **params)

@@ -5,6 +5,9 @@ tables. It declares what its intelligence needs instead — the records of the c
 see whose outcome confirmed infringement, and a cheap stamp that changes when a case is decided or
 linked — and the cases capability implements it (`countermark.cases.outcome_service.StoredCaseOutcomes`).
 
+The linking capability, above cases, widens the implementation: a record in the same stored network as
+a confirmed record counts too, named with its network (`countermark.link.case_networks`).
+
 Wiring: the implementation is plugged into the application context's `CASE_OUTCOMES` slot by the top
 floor — the app factory (`countermark.web.app.create_app`) and the command line's context
 (`countermark.cli.common.app_context`, which the demo runs in) call `countermark.cases.outcome_service.
@@ -33,6 +36,9 @@ class ConfirmedSubject:
     subject_id: int
     reference: str  # the case's reference, for the reason shown with a flag
     outcome: str
+    # The key of the stored network (N-000012) through which the record is tied to the case's records,
+    # when it is not itself one of them (see `countermark.link.case_networks`).
+    network: str | None = None
 
 
 class CaseOutcomes(Protocol):

@@ -49,6 +49,14 @@ MESSAGES: dict[str, str] = {
     "targeting.identifier_confirmed": (
         "{kind} {value} is also on a record confirmed infringing in case {case} ({outcome})"
     ),
+    "targeting.party_in_network": (
+        "party to shipment {shipment}, in network {network} with a record confirmed infringing in case "
+        "{case} ({outcome})"
+    ),
+    "targeting.identifier_in_network": (
+        "{kind} {value} is also on a record of network {network}, confirmed infringing in case {case} "
+        "({outcome})"
+    ),
     "targeting.exploration": "chosen at random to check the model's blind spots",
 }
 

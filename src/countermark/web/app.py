@@ -16,6 +16,7 @@ from countermark.core.context import AppContext, build_context
 from countermark.core.http.errors import document_error_responses, install_error_handlers
 from countermark.core.http.security import install_security_headers
 from countermark.core.settings import Settings
+from countermark.link.case_networks import provide_case_networks
 from countermark.tables import metadata as _all_tables  # noqa: F401  (every table, for marked_models())
 from countermark.web.reasons import install_reason_filter
 from countermark.web.routers import API_ROUTERS, PAGE_ROUTERS
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, *, context: AppContext | None =
     """A FastAPI app on the given settings (or an existing context); nothing connects before a request."""
     ctx = context or build_context(settings)
     provide_case_outcomes(ctx)  # targeting's intelligence reads the confirmed cases (targeting/outcomes.py)
+    provide_case_networks(ctx)  # and the other records of their stored networks (link/case_networks.py)
     app = FastAPI(
         title="Countermark API",
         version=countermark.__version__,
