@@ -20,7 +20,7 @@ from countermark.detect.facts import ListingFacts, References, SellerFacts
 from countermark.detect.reasons import reason_codes, reasons
 from countermark.detect.rules import BrandRules, decide
 from countermark.detect.scorer import ListingScorer
-from countermark.detect.signals import FEATURES, Detector, Evidence, add_seller_context
+from countermark.detect.signals import FEATURES, Detector, Evidence, add_seller_context, note_known_offer
 from countermark.observe.schemas import ListingIn
 
 FORMAT = 1
@@ -107,11 +107,18 @@ def score(
     *,
     language: str = "en",
     seller_history: Mapping[str, Sequence[Evidence]] | None = None,
+    confirmed_offer_similarity: Sequence[float] | None = None,
 ) -> list[ScoredListing]:
-    """Calibrated probability, decision and reasons for each listing, in the order given."""
+    """Calibrated probability, decision and reasons for each listing, in the order given.
+
+    `confirmed_offer_similarity` gives, per listing, its similarity to offers confirmed since the model
+    was fitted (other sellers' verdicts); the higher of it and the model's own bank counts.
+    """
     if not listings:
         return []
     evidences = evidence_of(model, listings, seller_history)
+    for evidence, similarity in zip(evidences, confirmed_offer_similarity or (), strict=False):
+        note_known_offer(evidence, similarity)
     rows = np.array(
         [[e.features.get(name, math.nan) for name in model.features] for e in evidences], dtype=float
     )

@@ -55,26 +55,34 @@ def offer_signal(text: str) -> str | None:
 
 
 class OfferBank:
-    """Known offers' MinHashes with a banded index; `similarity` is the best estimated Jaccard to any."""
+    """Known offers' MinHashes with a banded index; `similarity` is the best estimated Jaccard to any.
 
-    def __init__(self, signals: Sequence[str]) -> None:
+    `sellers`, when given, names who posted each banked offer, so that a seller's own offers can be left
+    out of its listings' similarity (a model fitted on other sellers' offers reads it that way).
+    """
+
+    def __init__(self, signals: Sequence[str], sellers: Sequence[str] | None = None) -> None:
         rows = []
-        for signal in signals:
+        kept_sellers: list[str] = []
+        for index, signal in enumerate(signals):
             try:
                 values = np.array(json.loads(signal), dtype=np.uint64)
             except (ValueError, TypeError, OverflowError):
                 continue
             if values.shape == (NUM_PERM,):
                 rows.append(values)
+                kept_sellers.append(sellers[index] if sellers is not None else "")
         self.size = len(rows)
+        self._sellers = kept_sellers
         self._matrix = np.array(rows, dtype=np.uint64).reshape(self.size, NUM_PERM)
         self._bands: list[dict[bytes, list[int]]] = [defaultdict(list) for _ in range(BANDS)]
         for index, values in enumerate(rows):
             for band in range(BANDS):
                 self._bands[band][values[band * ROWS : (band + 1) * ROWS].tobytes()].append(index)
 
-    def similarity(self, text: str) -> float:
-        """Estimated Jaccard similarity to the nearest known offer (0.0 when none is near)."""
+    def similarity(self, text: str, not_from: str | None = None) -> float:
+        """Estimated Jaccard similarity to the nearest known offer (0.0 when none is near), leaving out
+        the offers of the seller `not_from`."""
         if not self.size:
             return 0.0
         values = offer_minhash(text)
@@ -83,6 +91,8 @@ class OfferBank:
         candidates: set[int] = set()
         for band in range(BANDS):
             candidates.update(self._bands[band].get(values[band * ROWS : (band + 1) * ROWS].tobytes(), ()))
+        if not_from is not None:
+            candidates = {i for i in candidates if self._sellers[i] != not_from}
         if not candidates:
             return 0.0
         chosen = self._matrix[sorted(candidates)]

@@ -157,10 +157,7 @@ class Detector:
         self._price(listing, product, evidence)
         self._photo_and_seller(listing, seller, brand, photo, evidence)
         self._vocabulary(text, evidence)
-        similarity = self.offers.similarity(text)
-        f["known_offer_similarity"] = similarity
-        if similarity >= 0.5:
-            signals.append(Signal("known_offer", similarity, {"similarity": f"{similarity:.2f}"}))
+        note_known_offer(evidence, self.offers.similarity(text))
         return evidence
 
     def _identify(
@@ -287,6 +284,17 @@ class Detector:
                 evidence.signals.append(
                     Signal(f"{group}_terms", strength, {"terms": terms, "language": found[0].language})
                 )
+
+
+def note_known_offer(evidence: Evidence, similarity: float) -> None:
+    """Keep the listing's similarity to known infringing offers when it is the highest seen, and its
+    signal from 0.5 up."""
+    if similarity < evidence.features.get("known_offer_similarity", 0.0):
+        return
+    evidence.features["known_offer_similarity"] = similarity
+    evidence.signals[:] = [s for s in evidence.signals if s.name != "known_offer"]
+    if similarity >= 0.5:
+        evidence.signals.append(Signal("known_offer", similarity, {"similarity": f"{similarity:.2f}"}))
 
 
 def _best(matches: Iterable[PhotoMatch]) -> PhotoMatch | None:

@@ -25,6 +25,7 @@ from countermark.core.storage import store_blob
 from countermark.detect.engine import FORMAT, DetectionModel, ScoredListing, score
 from countermark.detect.facts import ListingFacts, SellerFacts
 from countermark.detect.models import DetectionAlert, DetectionModelRecord, DetectionVerdict, ListingScore
+from countermark.detect.offers import OfferBank, offer_signal
 from countermark.fingerprint.hash_reads import pdq_of_blobs
 from countermark.link.service import network_accounts_of_listings
 from countermark.observe.listing_reads import StoredListing, listing_versions, stored_listings
@@ -142,6 +143,36 @@ def _confirmed_by_seller(session: Session, owner_ids: set[int]) -> dict[str, int
     return {seller: int(count) for seller, count in rows}
 
 
+def _offer_text(listing: StoredListing) -> str:
+    return f"{listing.title}\n{listing.description or ''}"
+
+
+def _offer_seller(listing: StoredListing) -> str:
+    return listing.seller_handle or f"listing:{listing.id}"
+
+
+def _confirmed_offers(session: Session, owner_ids: set[int]) -> dict[int, OfferBank]:
+    """Per owner, a bank of its listings confirmed infringing (text and seller): a listing scored after a
+    verdict is compared with them, other sellers' only, without waiting for the next retrain."""
+    rows = session.execute(
+        select(DetectionAlert.listing_id, DetectionAlert.owner_org_id)
+        .where(DetectionAlert.status == "confirmed")
+        .where(DetectionAlert.owner_org_id.in_(sorted(owner_ids)))
+    ).all()
+    if not rows:
+        return {}
+    found = {listing.id: listing for listing in stored_listings(session=session, ids=[r[0] for r in rows])}
+    banked: dict[int, tuple[list[str], list[str]]] = {}
+    for listing_id, owner in rows:
+        listing = found.get(listing_id)
+        signal = offer_signal(_offer_text(listing)) if listing is not None else None
+        if listing is not None and signal is not None:
+            signals, sellers = banked.setdefault(owner, ([], []))
+            signals.append(signal)
+            sellers.append(_offer_seller(listing))
+    return {owner: OfferBank(signals, sellers) for owner, (signals, sellers) in banked.items()}
+
+
 def _store(
     session: Session,
     listing: StoredListing,
@@ -205,8 +236,17 @@ def _score_batch(
     networks = network_accounts_of_listings(
         session=session, listings=[(listing.id, listing.owner_org_id) for listing in listings]
     )
+    banks = _confirmed_offers(session, {listing.owner_org_id for listing in listings})
+    similarity = [
+        banks[listing.owner_org_id].similarity(_offer_text(listing), not_from=_offer_seller(listing))
+        if listing.owner_org_id in banks
+        else 0.0
+        for listing in listings
+    ]
     results = score(
-        model, [_facts(listing, hashes, confirmed, networks.get(listing.id, 0)) for listing in listings]
+        model,
+        [_facts(listing, hashes, confirmed, networks.get(listing.id, 0)) for listing in listings],
+        confirmed_offer_similarity=similarity,
     )
     ids = [listing.id for listing in listings]
     scores = {
