@@ -218,6 +218,12 @@ def test_a_refused_inspection_or_rule_names_the_field_in_french(site: tuple[Fast
         assert refused.status_code == 422 and expected in html.unescape(refused.text), fields
     english = client.post(f"{path}/inspections?lang=en", data={"csrf_token": token, "severity": "7"})
     assert "Severity: give at most 2" in english.text
+    # The lanes to choose from are named in the reader's language, not by their codes.
+    french = html.unescape(client.get(f"{path}?lang=fr").text)
+    for code, word in (("red", "rouge"), ("yellow", "jaune"), ("blue", "bleu")):
+        assert f'<option value="{code}" >{word}</option>' in french or f'value="{code}">{word}<' in french
+    rules = html.unescape(client.get("/targeting/rules?lang=fr").text)
+    assert ">rouge</option>" in rules and ">jaune</option>" in rules and ">red</option>" not in rules
 
 
 def test_weekly_performance_separates_precision_from_hit_rate() -> None:

@@ -29,6 +29,7 @@ LABELS: dict[str, str] = {
     "red": "red",
     "yellow": "yellow",
     "green": "green",
+    "blue": "blue",  # an inspection chosen after clearance (post-release control)
     # Statuses.
     "active": "active",
     "retired": "retired",
