@@ -226,3 +226,15 @@ def test_agreements_name_their_sharing_group(
     assert "Mediterranean customs" in client.get(created.headers["location"]).text
     listing = client.get("/share").text
     assert f"#{group_id}" not in listing and listing.count("Mediterranean customs") == 2  # option and row
+
+
+def test_a_form_fastapi_refuses_is_answered_in_the_readers_language(
+    client: TestClient, signed_in: dict[str, str]
+) -> None:
+    form = {"csrf_token": signed_in["csrf"], "title": "Med", "description": "", "group": "abc"}
+    refused = client.post("/share/collections?lang=fr", data=form, headers={"accept": "text/html"})
+    assert refused.status_code == 422
+    assert "indiquez un nombre entier" in refused.text.replace("&#39;", "'")
+    assert "the request is not valid" not in refused.text and "Input should" not in refused.text
+    api = client.post("/share/collections", data=form, headers={"accept": "application/json"})
+    assert api.json()["message"].startswith("the request is not valid: ")  # the API keeps pydantic's words

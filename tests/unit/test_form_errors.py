@@ -51,7 +51,8 @@ def _refusal(**fields: object) -> ValidationError:
         ),
         ({"notes": "too long"}, "Notes: at most 5 characters", "Notes : au plus 5 caractères"),
         ({"severity": 1}, "a severity above 0 needs found = true", "une gravité supérieure à 0 demande"),
-        ({"found": "maybe"}, "found: this value is not valid", "found : cette valeur n’est pas"),
+        # A field the form does not label is named by its label in the reader's language.
+        ({"found": "maybe"}, "found: this value is not valid", "Constaté : cette valeur n’est pas"),
     ],
 )
 def test_the_first_problem_names_the_field_by_its_label(
@@ -61,3 +62,12 @@ def test_the_first_problem_names_the_field_by_its_label(
     assert error.status == 422 and error.message == english
     assert error_text(error, "fr").startswith(french)
     assert error_text(error, "zh") != english
+
+
+def test_a_page_request_fastapi_refuses_names_the_field_without_its_place() -> None:
+    from countermark.core.http.form_errors import request_error
+
+    problems = [{"type": "string_too_long", "loc": ("body", "title"), "msg": "…", "ctx": {"max_length": 200}}]
+    error = request_error(problems)
+    assert error.message == "title: at most 200 characters"
+    assert error_text(error, "fr") == "titre : au plus 200 caractères"

@@ -113,7 +113,13 @@ def install_error_handlers(app: FastAPI) -> None:
             for error in exc.errors()
         ]
         summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems[:5])
-        return _render(request, 422, "invalid_input", f"the request is not valid: {summary}", problems)
+        message = f"the request is not valid: {summary}"
+        if not _wants_json(request):  # a page names the field and the problem in the reader's language
+            from countermark.core.http.error_text import page_error
+            from countermark.core.http.form_errors import request_error
+
+            message = page_error(request, request_error(exc.errors()))
+        return _render(request, 422, "invalid_input", message, problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

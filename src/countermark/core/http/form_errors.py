@@ -7,7 +7,7 @@ reads « Gravité : indiquez au plus 2 » and not pydantic's English.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,14 +22,34 @@ WHOLE_NUMBER_ERRORS = frozenset({"int_parsing", "int_type", "int_from_float", "i
 CHOICE_ERRORS = frozenset({"literal_error", "enum"})
 
 
+# Where FastAPI found a parameter: the first part of its problems' location, not a field of the form.
+PARAMETER_PLACES = frozenset({"body", "query", "path", "header", "cookie"})
+
+
 def form_error(exc: ValidationError, labels: Mapping[str, str]) -> InvalidInput:
     """The first problem of `exc` as an error a page translates: the field named by its label in `labels`
     (field name → the form's English label), or by its name when the form has no label for it."""
-    error = exc.errors()[0]
+    return problem_error(exc.errors()[0], labels)
+
+
+def request_error(problems: Sequence[Mapping[str, Any]]) -> InvalidInput:
+    """The first problem FastAPI found in a page's request (a form field too long, a query parameter
+    that is not a number) as an error a page translates, the field named by its label."""
+    first = dict(problems[0]) if problems else {"type": "", "loc": ()}
+    location = list(first.get("loc", ()))
+    if location and location[0] in PARAMETER_PLACES:
+        first["loc"] = tuple(location[1:])
+    return problem_error(first, {})
+
+
+def problem_error(error: Mapping[str, Any], labels: Mapping[str, str]) -> InvalidInput:
+    """One pydantic problem as an error a page translates (see `form_error`)."""
     path = [str(part) for part in error.get("loc", ())]
     name = ".".join(path)
-    label = labels.get(path[0], name) if path else name
-    field = Code(label, label)  # the form's words in English too: this message is for pages only
+    if path and path[0] in labels:
+        field = Code(labels[path[0]], labels[path[0]])  # the form's words in English too: pages only
+    else:
+        field = Code(path[-1] if path else name)  # shown by its label in the reader's language
     kind = str(error.get("type", ""))
     context: dict[str, Any] = error.get("ctx") or {}
     limit = context.get("ge", context.get("gt", context.get("le", context.get("lt"))))
