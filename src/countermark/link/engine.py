@@ -23,9 +23,9 @@ from countermark.link.networks import (
     chains,
     components,
     cut_borrowed_values,
+    group_corroborated,
     score,
     stable_ids,
-    usable_links,
 )
 from countermark.link.photos import photo_values
 from countermark.link.resolve import Comparison, ResolutionModel, resolve
@@ -85,15 +85,18 @@ def with_photo_values(parties: Sequence[Party], references: Sequence[str]) -> li
 def exact_links(holders: Mapping[Value, list[Party]], hubs: Mapping[Value, Hub]) -> list[Link]:
     """Parties that show one non-hub value (all pairs when few hold it, a star to the first otherwise)."""
     links: list[Link] = []
+    kinds = {p.key: p.kind for parties in holders.values() for p in parties}
     for value, parties in holders.items():
-        keys = sorted({p.key for p in parties})
+        # Online holders first: when many hold a value, each consignment is tied to an account directly.
+        keys = sorted({p.key for p in parties}, key=lambda key: (kinds[key] == "shipment", key))
         if len(keys) < 2 or value in hubs:
             continue
         detail = f"{value[0]} {value[1]}"
         pairs = combinations(keys, 2) if len(keys) <= STAR_ABOVE else ((keys[0], k) for k in keys[1:])
         # A shared photo may be a product shot many honest sellers also found: alone it is weak evidence.
         strong = value[0] not in WEAK_KINDS
-        links.extend(Link(a, b, f"exact:{value[0]}", detail, strong=strong) for a, b in pairs)
+        basis = (f"{value[0]}:{value[1]}",)
+        links.extend(Link(a, b, f"exact:{value[0]}", detail, strong=strong, basis=basis) for a, b in pairs)
     return links
 
 
@@ -197,25 +200,38 @@ def run_linking(
             links += shipment_links(shipments, hubs, progress=progress)
     seconds["online_to_border"] = time.perf_counter() - started
     started = time.perf_counter()
-    online_keys = {p.key for p in online}
+    online_order = [p.key for p in online]
+    online_keys = set(online_order)
     online_links = [link for link in links if link.a in online_keys and link.b in online_keys]
+    between = [link for link in links if link.a not in online_keys and link.b not in online_keys]
     clusters = attach_shipments(
         [
             piece
-            for cluster in components([p.key for p in online], usable_links(online_links))
+            for cluster in components(online_order, group_corroborated(online_order, online_links))
             for piece in cut_borrowed_values(cluster)
         ],
         [link for link in links if (link.a in online_keys) != (link.b in online_keys)],
         online_keys,
-        [link for link in links if link.a not in online_keys and link.b not in online_keys],
+        [link for link in between if not link.evidence.startswith("splink:")],
+        matches=[link for link in between if link.evidence.startswith("splink:")],
+        silent={p.key for p in shipments if not p.values},
     )
     networks, member_of, next_number = build_networks(parties, clusters, previous or {}, next_number)
     seconds["networks"] = time.perf_counter() - started
     return LinkRun(hubs, links, networks, member_of, next_number, seconds)
 
 
+MATCH_SUPPORT = 1  # placed parcels a silent parcel must match by name and address to follow them
+
+
 def attach_shipments(
-    clusters: Sequence[Cluster], border: Sequence[Link], online: set[str], between: Sequence[Link] = ()
+    clusters: Sequence[Cluster],
+    border: Sequence[Link],
+    online: set[str],
+    between: Sequence[Link] = (),
+    *,
+    matches: Sequence[Link] = (),
+    silent: set[str] | None = None,
 ) -> list[Cluster]:
     """Consignments join the one network their seller id or contact ties them to; never a bridge.
 
@@ -272,6 +288,22 @@ def attach_shipments(
                 members, tied = joined[own.pop()]  # type: ignore[index]
                 members.append(shipment)
                 tied.extend(ties[shipment])
+    # A parcel that shows no contact may follow the sender it matches (Splink: name, address): only when
+    # it matches MATCH_SUPPORT parcels already placed, all in one network. A parcel with a contact of its
+    # own that ties it nowhere is another sender who happens to share a name.
+    placed = {m: i for i, (members, _) in joined.items() for m in members if m not in online}
+    support: dict[str, dict[int, list[Link]]] = defaultdict(lambda: defaultdict(list))
+    for link in matches:
+        for shipment, other in ((link.a, link.b), (link.b, link.a)):
+            if shipment not in placed and other in placed and shipment in (silent or ()):
+                support[shipment][placed[other]].append(link)
+    for shipment, by_target in support.items():
+        if len(by_target) == 1:
+            target, found = next(iter(by_target.items()))
+            if len({link.a if link.b == shipment else link.b for link in found}) >= MATCH_SUPPORT:
+                members, tied = joined[target]
+                members.append(shipment)
+                tied.extend(found)
     return [Cluster(tuple(sorted(m)), tuple(t)) for m, t in joined.values()]
 
 

@@ -54,10 +54,17 @@ class Link:
     strong: bool
     probability: float = 1.0
     contributions: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+    # The values the link rests on (an e-mail and its slip name two): links sharing one are one piece of
+    # evidence when a network is checked for a value borrowed from another.
+    basis: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     def ordered(self) -> tuple[str, str]:
         """The pair with the smaller key first."""
         return (self.a, self.b) if self.a <= self.b else (self.b, self.a)
+
+    def grounds(self) -> tuple[str, ...]:
+        """The values the link rests on, or its evidence and detail when it names none."""
+        return self.basis or (f"{self.evidence} {self.detail}",)
 
 
 @dataclass(frozen=True)

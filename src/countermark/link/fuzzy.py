@@ -33,13 +33,13 @@ def _emails(party: Party) -> list[tuple[str, str]]:
     return [tuple(v.split("@", 1)) for k, v in party.values if k == "email" and "@" in v]  # type: ignore[misc]
 
 
-def handle_stem(handle: str) -> str:
-    """What stays of a handle once numbers, separators and stock prefixes/suffixes are dropped."""
-    stem = (
-        handle.lower().split(".")[0]
-        if "." in handle and handle.count(".") == 1 and "/" not in handle
-        else handle.lower()
-    )
+def handle_stem(handle: str, *, domain: bool = False) -> str:
+    """What stays of a handle once numbers, separators and stock prefixes/suffixes are dropped.
+
+    A shop's handle is a domain (`domain`): its first label is the name. A marketplace handle's dot is a
+    separator like `_` (dream.luckyofficial and dream_luckyofficial are one stem).
+    """
+    stem = handle.lower().split(".")[0] if domain else handle.lower()
     stem = _HANDLE_PREFIX.sub("", stem)
     stem = re.sub(r"\d+$", "", stem)
     stem = _HANDLE_SUFFIX.sub("", stem)
@@ -97,7 +97,10 @@ def email_links(parties: Sequence[Party]) -> list[Link]:
                         if a != b:
                             first, second = sorted((a, b))
                             detail = f"{x}@{domain} ~ {y}@{domain}"
-                            links.append(Link(first, second, "fuzzy:email_typo", detail, strong=True))
+                            basis = (f"email:{x}@{domain}", f"email:{y}@{domain}")
+                            links.append(
+                                Link(first, second, "fuzzy:email_typo", detail, strong=True, basis=basis)
+                            )
     return links
 
 

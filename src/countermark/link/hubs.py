@@ -17,7 +17,7 @@ HUB_DEGREE = 8  # held by this many parties: a hub whatever its spread
 SPREAD_DEGREE = 5  # held by this many parties on SPREAD_PLATFORMS platforms and SPREAD_COUNTRIES countries
 SPREAD_PLATFORMS = 3
 SPREAD_COUNTRIES = 3
-SCATTER_DEGREE = 5  # held by this many parties falling in SCATTER_GROUPS groups, none holding half
+SCATTER_DEGREE = 4  # held by this many parties falling in SCATTER_GROUPS groups, none holding more than half
 SCATTER_GROUPS = 3
 
 

@@ -45,6 +45,37 @@ def usable_links(links: Iterable[Link]) -> list[Link]:
     return strong
 
 
+def group_corroborated(keys: Sequence[str], links: Sequence[Link]) -> list[Link]:
+    """The usable links, plus weak links that tie a lone party to a group with two independent pieces of
+    weak evidence held by different members (a shot shared with one member, a handle stem with another).
+
+    Pairwise corroboration misses a member whose weak ties are spread over its group; a party with one
+    weak tie to each of two groups joins neither.
+    """
+    usable = usable_links(links)
+    parts = _parts(keys, usable)
+    sizes = Counter(parts.values())
+    taken = {id(link) for link in usable}
+    between: dict[tuple[str, str], list[Link]] = defaultdict(list)
+    for link in links:
+        if id(link) in taken or link.a == link.b:
+            continue
+        side_a, side_b = parts[link.a], parts[link.b]
+        if side_a != side_b and min(sizes[side_a], sizes[side_b]) == 1:
+            between[(min(side_a, side_b), max(side_a, side_b))].append(link)
+    lone_ties: dict[str, int] = Counter()
+    for (side_a, side_b), tied in between.items():
+        if len({link.grounds() for link in tied}) >= 2:
+            for side in (side_a, side_b):
+                if sizes[side] == 1:
+                    lone_ties[side] += 1
+    for (side_a, side_b), tied in between.items():
+        lone = [side for side in (side_a, side_b) if sizes[side] == 1]
+        if len({link.grounds() for link in tied}) >= 2 and all(lone_ties[side] == 1 for side in lone):
+            usable.extend(tied)
+    return usable
+
+
 def components(keys: Sequence[str], links: Sequence[Link]) -> list[Cluster]:
     """The connected components (of two or more parties) of the usable links."""
     index = {key: i for i, key in enumerate(keys)}
@@ -81,26 +112,48 @@ def _parts(members: Sequence[str], links: Iterable[Link]) -> dict[str, str]:
 BIG_SIDE = 5  # a lone value between two groups this large is a borrowed one, not a chain's link
 
 
+def evidence_families(links: Sequence[Link]) -> list[list[Link]]:
+    """The links grouped by the values they rest on: an e-mail, its slips and the slips' own links are one
+    piece of evidence (fewest links first)."""
+    parent: dict[str, str] = {}
+
+    def find(item: str) -> str:
+        parent.setdefault(item, item)
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for link in links:
+        first, *rest = link.grounds()
+        for other in rest:
+            root_a, root_b = find(first), find(other)
+            if root_a != root_b:
+                parent[root_a] = root_b
+    families: dict[str, list[Link]] = defaultdict(list)
+    for link in links:
+        families[find(link.grounds()[0])].append(link)
+    return sorted(families.values(), key=lambda family: (len(family), family[0].grounds()))
+
+
 def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
     """Split a cluster where one account of a group shows another group's value, and nothing else ties
     the two groups.
 
     The pattern of a value passed between two operations (a drop-shipper's e-mail written by one shop of
-    another network): without that value the cluster falls in two parts of two or more members, and on
-    one side it is held more than once (the owner's own value), or both sides are groups of BIG_SIDE or
-    more. A value held by one member on each side of a small group is a chain's ordinary link and stays.
-    The cut links are dropped from the cluster.
+    another network): without that value (and its slips, `evidence_families`) the cluster falls in two
+    parts of two or more members, and on one side it is held more than once (the owner's own value), or
+    both sides are groups of BIG_SIDE or more. A value held by one member on each side of a small group
+    is a chain's ordinary link and stays. The cut links are dropped from the cluster.
     """
     if len(cluster.members) < min_size:
         return [cluster]
-    by_value: dict[tuple[str, str], list[Link]] = defaultdict(list)
-    for link in cluster.links:
-        by_value[(link.evidence, link.detail)].append(link)
-    for value, value_links in sorted(by_value.items(), key=lambda item: len(item[1])):
-        holders = {m for link in value_links for m in (link.a, link.b)}
+    for family in evidence_families(cluster.links):
+        holders = {m for link in family for m in (link.a, link.b)}
         if len(holders) < 2:
             continue
-        rest = [link for link in cluster.links if (link.evidence, link.detail) != value]
+        cut = {id(link) for link in family}
+        rest = [link for link in cluster.links if id(link) not in cut]
         parts = _parts(cluster.members, rest)
         sides: dict[str, list[str]] = defaultdict(list)
         for member in cluster.members:

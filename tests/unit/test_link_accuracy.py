@@ -1,0 +1,174 @@
+"""Linking accuracy rules on hand-made examples: an e-mail and its slips cut as one borrowed value, a
+supplier's handle held by strangers is a hub, a lone party joins the group its weak ties spread over, and
+marketplace handles with a dot keep their whole name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from countermark.link import fuzzy
+from countermark.link.engine import run_linking
+from countermark.link.evidence import Link, Party
+from countermark.link.hubs import detect_hubs, holders_of
+from countermark.link.networks import (
+    components,
+    cut_borrowed_values,
+    evidence_families,
+    group_corroborated,
+)
+
+
+def _account(key: str, *values: tuple[str, str], platform: str = "Bazario", **extra: Any) -> Party:
+    return Party(key=key, kind="account", platform=platform, country="CN", values=frozenset(values), **extra)
+
+
+def _ring(prefix: str, size: int, value: str) -> list[Link]:
+    return [
+        Link(f"{prefix}{i}", f"{prefix}{i + 1}", "exact:phone", value, True, basis=(f"phone:{value}",))
+        for i in range(size - 1)
+    ]
+
+
+def test_an_email_and_its_slips_are_one_piece_of_evidence() -> None:
+    exact = Link("a", "b", "exact:email", "gold@x.com", True, basis=("email:gold@x.com",))
+    slip = Link(
+        "b", "c", "fuzzy:email_typo", "gold ~ glod", True, basis=("email:gold@x.com", "email:glod@x.com")
+    )
+    other = Link("c", "d", "exact:phone", "+86", True, basis=("phone:+86",))
+    families = evidence_families([exact, slip, other])
+    assert sorted(len(f) for f in families) == [1, 2]
+    assert Link("a", "b", "x", "detail", True).grounds() == ("x detail",)
+
+
+def test_two_groups_bridged_by_an_email_and_its_slips_are_cut_apart() -> None:
+    # One group's own address (held twice on its side) and the slips of it other members wrote.
+    bridge = [
+        Link("g0", "h0", "exact:email", "gold@x.com", True, basis=("email:gold@x.com",)),
+        Link("g1", "h0", "exact:email", "gold@x.com", True, basis=("email:gold@x.com",)),
+        Link("g2", "h1", "fuzzy:email_typo", "s", True, basis=("email:gold@x.com", "email:glod@x.com")),
+    ]
+    links = [*_ring("g", 6, "pg"), *_ring("h", 6, "ph"), *bridge]
+    keys = [f"g{i}" for i in range(6)] + [f"h{i}" for i in range(6)]
+    cluster = components(keys, links)[0]
+    pieces = sorted(c.members for c in cut_borrowed_values(cluster))
+    assert pieces == [tuple(f"g{i}" for i in range(6)), tuple(f"h{i}" for i in range(6))]
+
+
+def test_a_handle_held_by_four_strangers_is_a_hub_and_a_networks_own_is_not() -> None:
+    supplier = ("messaging_handle", "wechat:factory_291")
+    own = ("messaging_handle", "wechat:ring_12")
+    parties = [
+        _account("n1", supplier, ("phone", "+861")),
+        _account("n2", supplier, ("phone", "+861")),
+        _account("m1", supplier, ("phone", "+862")),
+        _account("honest", supplier),
+        # A ring's own handle: its four holders are tied by their other values.
+        _account("r1", own, ("email", "r@x.cn")),
+        _account("r2", own, ("email", "r@x.cn"), ("phone", "+863")),
+        _account("r3", own, ("phone", "+863"), ("iban", "FR76")),
+        _account("r4", own, ("iban", "FR76")),
+    ]
+    hubs = detect_hubs(holders_of(parties))
+    assert supplier in hubs and "groups" in hubs[supplier].reason
+    assert own not in hubs
+    run = run_linking(parties)
+    assert run.member_of.get("honest") is None
+    assert run.member_of.get("m1") is None
+    assert run.member_of["r1"] == run.member_of["r4"]
+
+
+def test_a_lone_party_joins_a_group_its_weak_ties_spread_over() -> None:
+    inside = _ring("g", 3, "pg")
+    shot = Link("lone", "g0", "exact:photo", "photo 1", False, basis=("photo:1",))
+    stem = Link("lone", "g2", "fuzzy:handle", "handle stem 'kickshappy'", False)
+    keys = ["g0", "g1", "g2", "lone"]
+    assert [c.members for c in components(keys, group_corroborated(keys, [*inside, shot, stem]))] == [
+        ("g0", "g1", "g2", "lone")
+    ]
+
+
+def test_one_weak_tie_or_the_same_shot_twice_joins_nobody() -> None:
+    inside = _ring("g", 3, "pg")
+    shot = Link("lone", "g0", "exact:photo", "photo 1", False, basis=("photo:1",))
+    again = Link("lone", "g1", "exact:photo", "photo 1", False, basis=("photo:1",))
+    keys = ["g0", "g1", "g2", "lone"]
+    assert [c.members for c in components(keys, group_corroborated(keys, [*inside, shot, again]))] == [
+        ("g0", "g1", "g2")
+    ]
+
+
+def test_a_lone_party_weakly_tied_to_two_groups_joins_neither() -> None:
+    links = [*_ring("g", 3, "pg"), *_ring("h", 3, "ph")]
+    for group in "gh":
+        links.append(
+            Link("lone", f"{group}0", "exact:photo", f"photo {group}", False, basis=(f"photo:{group}",))
+        )
+        links.append(Link("lone", f"{group}1", "fuzzy:handle", f"stem {group}", False))
+    keys = ["g0", "g1", "g2", "h0", "h1", "h2", "lone"]
+    members = sorted(c.members for c in components(keys, group_corroborated(keys, links)))
+    assert members == [("g0", "g1", "g2"), ("h0", "h1", "h2")]
+
+
+def test_two_groups_with_weak_ties_between_them_stay_apart() -> None:
+    links = [*_ring("g", 3, "pg"), *_ring("h", 3, "ph")]
+    links.append(Link("g0", "h0", "exact:photo", "photo 1", False, basis=("photo:1",)))
+    links.append(Link("g1", "h1", "fuzzy:handle", "stem", False))
+    keys = ["g0", "g1", "g2", "h0", "h1", "h2"]
+    assert len(components(keys, group_corroborated(keys, links))) == 2
+
+
+def test_a_marketplace_handle_with_a_dot_keeps_its_whole_name() -> None:
+    assert (
+        fuzzy.handle_stem("dream.luckyofficial") == fuzzy.handle_stem("dream_luckyofficial") == "dreamlucky"
+    )
+    assert fuzzy.handle_stem("kopex-outlet.top", domain=True) == "kopex"
+    parties = [
+        _account("a", handle="dream.luckyofficial"),
+        _account("b", handle="dream_luckyofficial"),
+        _account("c", handle="dream.fashion"),
+    ]
+    assert [(link.a, link.b) for link in fuzzy.handle_links(parties)] == [("a", "b")]
+
+
+def _parcel(key: str, *values: tuple[str, str], **extra: Any) -> Party:
+    return Party(key=key, kind="shipment", name="Yiwu Bright Trading", values=frozenset(values), **extra)
+
+
+def test_every_parcel_showing_an_accounts_contact_is_tied_to_that_account() -> None:
+    phone, mail = ("phone", "+8613800000000"), ("email", "bright@x.cn")
+    parties = [_account("n1", phone, mail), _account("n2", phone)]
+    parties += [_parcel(f"a-parcel-{i:02d}", mail) for i in range(12)]  # more holders than a star's cut
+    run = run_linking(parties, consignor_model=False)
+    assert {run.member_of.get(f"a-parcel-{i:02d}") for i in range(12)} == {run.member_of["n1"]}
+
+
+def test_a_silent_parcel_follows_a_matched_sender_and_a_parcel_with_its_own_contact_does_not() -> None:
+    from countermark.link.engine import attach_shipments
+    from countermark.link.networks import Cluster
+
+    network = Cluster(("n1", "n2"), (Link("n1", "n2", "exact:phone", "p", True),))
+    border = [Link("placed", "n1", "exact:email", "bright@x.cn", True)]
+    match = "splink:consignor"
+    matches = [
+        Link("silent", "placed", match, "same sender", True),
+        Link("namesake", "placed", match, "same sender", True),
+    ]
+    clusters = attach_shipments([network], border, {"n1", "n2"}, matches=matches, silent={"silent", "placed"})
+    assert clusters[0].members == ("n1", "n2", "placed", "silent")
+
+
+def test_a_silent_parcel_matching_two_networks_joins_neither() -> None:
+    from countermark.link.engine import attach_shipments
+    from countermark.link.networks import Cluster
+
+    first = Cluster(("n1", "n2"), ())
+    second = Cluster(("m1", "m2"), ())
+    border = [Link("p1", "n1", "seller_id", "n1", True), Link("p2", "m1", "seller_id", "m1", True)]
+    matches = [
+        Link("silent", "p1", "splink:consignor", "x", True),
+        Link("silent", "p2", "splink:consignor", "x", True),
+    ]
+    clusters = attach_shipments(
+        [first, second], border, {"n1", "n2", "m1", "m2"}, matches=matches, silent={"silent"}
+    )
+    assert [c.members for c in clusters] == [("n1", "n2", "p1"), ("m1", "m2", "p2")]
