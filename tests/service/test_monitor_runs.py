@@ -121,3 +121,40 @@ def test_a_rendered_source_keeps_a_screenshot_of_each_listing(store: AppContext)
         assert len(shots) == 4  # two listings, each under two URLs
         assert store.blobs.get(shots[0].screenshot_sha256)[:8] == b"\x89PNG\r\n\x1a\n"  # type: ignore[arg-type]
         assert b"Luxe watch" in store.blobs.get(shots[0].text_sha256)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sources_crawled_at_once_are_each_absorbed_when_their_crawl_ends(store: AppContext) -> None:
+    from pathlib import Path
+
+    from countermark.monitor.run_service import crawl_and_absorb, create_run
+
+    with TestSite(items=4) as small, TestSite(items=9) as large:
+        org, first = _source(store, small)
+        with unit_of_work(store.sessions) as session:
+            second = create_source(
+                session=session,
+                owner_org_id=org,
+                name="larger market",
+                platform="testmarket",
+                config=site_config(large),
+                actor="test",
+            ).id
+        runs = crawl_and_absorb(store, [create_run(store, first), create_run(store, second)], actor="test")
+    assert [run.status for run, _ in runs] == ["done", "done"]
+    assert [run.listings_new for run, _ in runs] == [4, 9]
+    assert all((Path(run.work_dir) / "main.exit").read_text() == "0" for run, _ in runs)  # one crawl each
+    with unit_of_work(store.sessions) as session:
+        checked = verify_snapshots(session=session, blobs=store.blobs)
+    assert checked.checked == sum(run.pages - 1 for run, _ in runs) and checked.failures == []
+
+
+def test_robots_txt_is_read_through_the_sources_http_proxy(store: AppContext) -> None:
+    with TestSite(items=3) as site:  # the site answers as the proxy of shop.invalid (no such name in DNS)
+        _, source_id = _source(store, site, start_urls=["http://shop.invalid/search"], proxy=site.base)
+        run = run_source(store, source_id, actor="test")
+        asked = [path for _, path, _ in site.state.hits]
+    assert run.status == "done", run.message
+    assert "http://shop.invalid/robots.txt" in asked
+    assert not any("/private/" in path for path in asked)  # robots.txt, fetched through the proxy, obeyed
+    assert sorted(_listings(store, source_id)) == ["SKU-1", "SKU-2", "SKU-3"]

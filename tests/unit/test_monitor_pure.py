@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +12,7 @@ from pydantic import ValidationError
 
 from countermark.monitor.config import ExtractionProfile, SourceConfig, lookalike_spellings
 from countermark.monitor.extract import json_links, parse_price, read_page, url_pattern
-from countermark.monitor.politeness import backoff_seconds, retry_after_seconds
+from countermark.monitor.politeness import HostGate, backoff_seconds, retry_after_seconds
 from countermark.monitor.socks import SocksError, parse_response
 from countermark.monitor.warc import verify_fetch, write_fetch
 
@@ -116,6 +118,30 @@ def test_retry_after_is_read_as_seconds_or_a_date_and_back_off_doubles() -> None
     assert retry_after_seconds("Thu, 01 Jan 1970 00:00:10 GMT", 4.0) == 6.0
     assert retry_after_seconds("soon", 0.0) is None
     assert [backoff_seconds(0.5, n) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+
+
+def test_a_host_gets_at_most_its_rate_in_any_second_spread_over_the_second_and_none_while_closed() -> None:
+    async def send(gate: HostGate, workers: int, each: int) -> list[float]:
+        sent: list[float] = []
+
+        async def worker() -> None:
+            for _ in range(each):
+                await gate.wait_turn("shop.example")
+                sent.append(time.monotonic())
+
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return sorted(sent)
+
+    def most(sent: list[float], window: float) -> int:
+        return max(sum(1 for t in sent if start <= t < start + window) for start in sent)
+
+    sent = asyncio.run(send(HostGate(rate=50), workers=8, each=15))
+    assert most(sent, 1.0) <= 50 and sent[-1] - sent[0] >= 1.0  # 120 requests: more than two seconds' worth
+    assert most(sent, 0.1) <= 11  # a tenth of a second's requests at once, and one more as the bucket fills
+    closed = HostGate()
+    closed.close("shop.example", 0.3)
+    started = time.monotonic()
+    assert asyncio.run(send(closed, workers=1, each=1))[0] - started >= 0.29
 
 
 def test_raw_http_answers_are_parsed_chunked_or_not() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from countermark.monitor.config import ExtractionProfile
 from countermark.monitor.extract import parse_since, read_page
 from countermark.monitor.frontier import Frontier, FrontierEntry, fingerprint
-from countermark.monitor.warc import verify_fetch, write_fetch
+from countermark.monitor.warc import response_payload, verify_fetch, write_fetch
 
 PROFILE = ExtractionProfile(
     seller_marker="[data-account-ref]",
@@ -73,6 +73,7 @@ def test_warc_records_are_gzip_members_that_verify_text_compressed_images_stored
         data = _fetch(media_type, body)
         check = verify_fetch(data)
         assert check.sound and check.records == 2 and check.body == body, check.problems
+        assert response_payload(data) == body  # the page absorb stores is read from the WARC file
         assert gzip.decompress(data).count(b"WARC/1") == 2  # two members, each a whole record
     assert len(_fetch("text/html", html)) < len(html) // 5  # text is compressed
     assert len(_fetch("image/jpeg", image)) > len(image)  # an image is stored as it is

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,13 +31,16 @@ from countermark.core.clock import utcnow
 from countermark.core.models import Blob
 from countermark.ingest.readers import RawRow
 from countermark.ingest.service import IngestReport, ingest_rows
-from countermark.monitor.frontier import Frontier, fingerprint
+from countermark.monitor.frontier import IN_LOG, IN_WARC, fingerprint
 from countermark.monitor.models import CrawledItem, CrawlRun, CrawlSnapshot, MonitorSource
+from countermark.monitor.warc import response_payload
+from countermark.observe.service import scan_page, text_sightings
 
 GONE_STATUSES = frozenset({404, 410})
 LISTING_FIELDS = ("url", "title", "description", "price", "currency", "seller", "ships_from", "language")
 ACCOUNT_FIELDS = ("handle", "display_name", "profile_url", "bio", "country", "contacts", "joined_at")
 CONFLICT = "already stored with different content"
+LOGGED_AT = "_logged_at"  # added to a fetch's record as read: (its fetch log's file name, its sequence)
 
 
 def ingestion_source(source: MonitorSource) -> str:
@@ -64,17 +67,64 @@ class AbsorbReport:
     ingested: list[IngestReport] = field(default_factory=list)
 
 
-def read_fetches(work_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every fetch logged in the crawl's directory (all workers), by fingerprint; a refetch replaces."""
+def read_fetches(work_dir: Path, cursor: dict[str, int] | None = None) -> dict[str, dict[str, Any]]:
+    """Every fetch logged in the crawl's directory (all workers), by fingerprint; a refetch replaces.
+
+    With a cursor (the last sequence number read from each frontier file, updated here), only the fetches
+    logged since: what a crawl still running added. A frontier its crawler has not set up yet is skipped.
+    """
     fetches: dict[str, dict[str, Any]] = {}
     for path in sorted(work_dir.glob("*.frontier.sqlite")):
-        frontier = Frontier(path)
+        after = cursor.get(path.name, 0) if cursor is not None else 0
+        db = sqlite3.connect(str(path), timeout=30)
         try:
-            for _, record in frontier.fetches():
-                fetches[fingerprint(record["requested"])] = record
+            query = "SELECT seq, record FROM fetches WHERE seq > ? ORDER BY seq"
+            rows = db.execute(query, (after,)).fetchall()
+        except sqlite3.OperationalError:  # no fetches table yet
+            rows = []
         finally:
-            frontier.close()
+            db.close()
+        for seq, text in rows:
+            record = json.loads(text)
+            record[LOGGED_AT] = (path.name, int(seq))
+            fetches[fingerprint(record["requested"])] = record
+        if cursor is not None and rows:
+            cursor[path.name] = int(rows[-1][0])
     return fetches
+
+
+class FetchContent:
+    """The WARC files and bodies of a crawl's fetches, read when needed: a WARC file from the fetch log's
+    row (`frontier.IN_LOG`), a body from its WARC file's response record (`frontier.IN_WARC`); files in
+    the crawl's directory for crawls logged before. Close it after."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.logs: dict[str, sqlite3.Connection] = {}
+
+    def get(self, record: dict[str, Any], key: str, warc: bytes | None = None) -> bytes | None:
+        """The fetch's WARC file (`key` "warc") or body ("body", from `warc` when already read); None
+        when it has none."""
+        where = record.get(key)
+        if not where:
+            return None
+        if key == "body" and where == IN_WARC:
+            warc = warc if warc is not None else self.get(record, "warc")
+            return response_payload(warc) if warc is not None else None
+        if key == "warc" and where == IN_LOG:
+            name, seq = record[LOGGED_AT]
+            if name not in self.logs:
+                self.logs[name] = sqlite3.connect(str(self.work / name), timeout=30)
+            row = self.logs[name].execute("SELECT warc FROM fetches WHERE seq = ?", (seq,)).fetchone()
+            return bytes(row[0]) if row is not None and row[0] is not None else None
+        path = self.work / where
+        return path.read_bytes() if path.is_file() else None
+
+    def close(self) -> None:
+        """Close the fetch logs opened."""
+        for db in self.logs.values():
+            db.close()
+        self.logs.clear()
 
 
 def _digest(values: dict[str, Any]) -> str:
@@ -126,58 +176,77 @@ def _store_snapshots(
     fetches: dict[str, dict[str, Any]],
     report: AbsorbReport,
 ) -> dict[str, str]:
-    """Store each fetch's WARC and page once per run; the page's digest by fingerprint."""
+    """Store each fetch's WARC and page once per run; the page's digest by fingerprint (of every fetch
+    stored, now or by an earlier call while the crawl went on)."""
     work = Path(run.work_dir)
-    done = set(session.scalars(select(CrawlSnapshot.fingerprint).where(CrawlSnapshot.run_id == run.id)))
+    stored = select(CrawlSnapshot.fingerprint, CrawlSnapshot.payload_sha256)
+    done: dict[str, str | None] = {
+        fp: digest for fp, digest in session.execute(stored.where(CrawlSnapshot.run_id == run.id))
+    }
     batch = BlobBatch(session, blobs)
-    payloads: dict[str, str] = {}
+    payloads = {fp: digest for fp, digest in done.items() if digest}
     snapshots: list[dict[str, Any]] = []
-    for fp, record in fetches.items():
-        if not record.get("warc"):
-            continue
-        body = record.get("body")
-        payload = None
-        if body and (work / body).is_file():
-            payload = batch.put(
-                (work / body).read_bytes(), record.get("media_type") or "application/octet-stream"
-            )
-            payloads[fp] = payload
-        if fp in done:
-            continue
-        warc = batch.put((work / record["warc"]).read_bytes(), "application/warc")
-        extras = {}
-        for key, media_type in (("screenshot", "image/png"), ("rendered_text", "text/plain; charset=utf-8")):
-            path = record.get(key)
-            if path and (work / path).is_file():
-                extras[key] = batch.put((work / path).read_bytes(), media_type)
-        listing = record.get("listing") or {}
-        snapshots.append(
-            {
-                "run_id": run.id,
-                "source_id": source.id,
-                "fingerprint": fp,
-                "url": record["url"][:2000],
-                "kind": (record.get("page_kind") or record["kind"])[:16],
-                "http_status": record["status"],
-                "fetched_at": datetime.fromisoformat(record["fetched_at"]),
-                "warc_sha256": warc,
-                "payload_sha256": payload,
-                "block_digest": record["block_digest"],
-                "payload_digest": record.get("payload_digest"),
-                "text_sha256": extras.get("rendered_text"),
-                "screenshot_sha256": extras.get("screenshot"),
-                "listing_source": ingestion_source(source) if listing else None,
-                "listing_external_id": listing.get("external_id"),
-                "owner_org_id": source.owner_org_id,
-                "tlp": source.tlp,
-                "sharing_group_id": source.sharing_group_id,
-            }
-        )
+    content = FetchContent(work)
+    try:
+        for fp, record in fetches.items():
+            if fp in done:
+                continue
+            data = content.get(record, "warc")
+            if data is None:
+                continue
+            warc = batch.put(data, "application/warc")
+            body = content.get(record, "body", data)
+            payload = None
+            if body is not None:
+                payload = batch.put(body, record.get("media_type") or "application/octet-stream")
+                payloads[fp] = payload
+            snapshots.append(_snapshot_row(run, source, fp, record, warc, payload, batch))
+    finally:
+        content.close()
     batch.flush()
     if snapshots:
         session.execute(insert(CrawlSnapshot), snapshots)
     report.snapshots += len(snapshots)
     return payloads
+
+
+def _snapshot_row(
+    run: CrawlRun,
+    source: MonitorSource,
+    fp: str,
+    record: dict[str, Any],
+    warc: str,
+    payload: str | None,
+    batch: BlobBatch,
+) -> dict[str, Any]:
+    """A snapshot's row, its rendering's screenshot and text (files, when rendered) stored."""
+    work = Path(run.work_dir)
+    extras = {}
+    for key, media_type in (("screenshot", "image/png"), ("rendered_text", "text/plain; charset=utf-8")):
+        path = record.get(key)
+        if path and (work / path).is_file():
+            extras[key] = batch.put((work / path).read_bytes(), media_type)
+    listing = record.get("listing") or {}
+    return {
+        "run_id": run.id,
+        "source_id": source.id,
+        "fingerprint": fp,
+        "url": record["url"][:2000],
+        "kind": (record.get("page_kind") or record["kind"])[:16],
+        "http_status": record["status"],
+        "fetched_at": datetime.fromisoformat(record["fetched_at"]),
+        "warc_sha256": warc,
+        "payload_sha256": payload,
+        "block_digest": record["block_digest"],
+        "payload_digest": record.get("payload_digest"),
+        "text_sha256": extras.get("rendered_text"),
+        "screenshot_sha256": extras.get("screenshot"),
+        "listing_source": ingestion_source(source) if listing else None,
+        "listing_external_id": listing.get("external_id"),
+        "owner_org_id": source.owner_org_id,
+        "tlp": source.tlp,
+        "sharing_group_id": source.sharing_group_id,
+    }
 
 
 def _version(
@@ -284,21 +353,19 @@ def _absorb_accounts(
     return rows
 
 
-def _by_content(work: Path, body: str, digest: str | None) -> str:
-    """The page or image file under a name made of its content (`pages/<sha256>`, a hard link to the
-    fetch's file): the ingestion's record names its files, and a listing seen again, unchanged, through
+def _by_content(
+    work: Path, content: FetchContent, record: dict[str, Any], digest: str, body: bytes | None = None
+) -> str:
+    """The page or image file under a name made of its content (`pages/<sha256>`, written from the
+    fetch's body): the ingestion's record names its files, and a listing seen again, unchanged, through
     another URL (a known URL revisited, an alias) must name the same ones or be a conflicting version."""
-    if not digest:
-        return body
     target = Path("pages") / digest
     if not (work / target).exists():
         (work / "pages").mkdir(exist_ok=True)
-        try:
-            os.link(work / body, work / target)
-        except FileExistsError:
-            pass
-        except OSError:
-            shutil.copyfile(work / body, work / target)
+        data = body if body is not None else content.get(record, "body") or b""
+        partial = work / "pages" / f".{digest}.{os.getpid()}.tmp"
+        partial.write_bytes(data)
+        os.replace(partial, work / target)
     return str(target)
 
 
@@ -318,37 +385,42 @@ def _absorb_listings(
             latest[listing["external_id"]] = (listing, {**record, "fp": fp})
     rows = []
     known = _known_items(session, source, "listing", sorted(latest))
-    for external_id, (listing, record) in sorted(latest.items()):
-        images = [(url, fingerprint(url)) for url in listing.get("image_urls", [])]
-        kept = [
-            (_by_content(work, fetches[fp]["body"], payloads[fp]), payloads[fp])
-            for _, fp in images
-            if fp in payloads and fetches[fp].get("body")
-        ]
-        values = {k: listing.get(k) for k in LISTING_FIELDS}
-        at = datetime.fromisoformat(record["fetched_at"])
-        version, observed_at, what = _version(
-            session,
-            run,
-            source,
-            "listing",
-            external_id,
-            listing["url"],
-            _digest({**values, "images": [digest for _, digest in kept]}),
-            at,
-            known,
-        )
-        setattr(report, what, getattr(report, what) + 1)
-        row = {k: v for k, v in values.items() if v not in (None, "")}
-        row.update(
-            platform=source.platform,
-            external_id=external_id,
-            version=version,
-            observed_at=observed_at.isoformat(),
-            images=[path for path, _ in kept],
-            snapshot=_by_content(work, record["body"], payloads.get(record["fp"])),
-        )
-        rows.append(row)
+    content = FetchContent(work)
+    try:
+        for external_id, (listing, record) in sorted(latest.items()):
+            images = [(url, fingerprint(url)) for url in listing.get("image_urls", [])]
+            kept = [
+                (_by_content(work, content, fetches[fp], payloads[fp]), payloads[fp])
+                for _, fp in images
+                if fp in payloads and fetches[fp].get("body")
+            ]
+            values = {k: listing.get(k) for k in LISTING_FIELDS}
+            at = datetime.fromisoformat(record["fetched_at"])
+            version, observed_at, what = _version(
+                session,
+                run,
+                source,
+                "listing",
+                external_id,
+                listing["url"],
+                _digest({**values, "images": [digest for _, digest in kept]}),
+                at,
+                known,
+            )
+            setattr(report, what, getattr(report, what) + 1)
+            row = {k: v for k, v in values.items() if v not in (None, "")}
+            page = payloads.get(record["fp"])
+            row.update(
+                platform=source.platform,
+                external_id=external_id,
+                version=version,
+                observed_at=observed_at.isoformat(),
+                images=[path for path, _ in kept],
+                snapshot=_by_content(work, content, record, page) if page else None,
+            )
+            rows.append(row)
+    finally:
+        content.close()
     report.listings_found = len(rows)
     return rows
 
@@ -423,6 +495,40 @@ def _ingest(
     report.updated += second.updated
     report.unchanged += second.unchanged
     return report
+
+
+def store_snapshots(
+    *, session: Session, blobs: BlobStore, run: CrawlRun, source: MonitorSource, cursor: dict[str, int]
+) -> int:
+    """Store the snapshots of the fetches logged since the cursor while the crawl goes on (its WARC files
+    and pages by SHA-256), so that absorbing the run at its end has only the rest to do; how many."""
+    report = AbsorbReport()
+    fetches = read_fetches(Path(run.work_dir), cursor)
+    payloads = _store_snapshots(session, blobs, run, source, fetches, report)
+    _prepare_listings(Path(run.work_dir), fetches, payloads)
+    return report.snapshots
+
+
+def _prepare_listings(work: Path, fetches: dict[str, dict[str, Any]], payloads: dict[str, str]) -> None:
+    """Ahead of the listings' ingestion, while the crawl goes on: the files their rows will name (pages
+    and images by content) and the scan of each listing's page for identifiers (`observe.scan_page`,
+    which the ingestion then finds done). What is left when the crawl ends is then mostly the database's
+    work."""
+    content = FetchContent(work)
+    try:
+        for fp, record in fetches.items():
+            digest = payloads.get(fp)
+            listing = record.get("listing")
+            if digest is None or not (listing or record.get("kind") == "image"):
+                continue
+            body = content.get(record, "body") or b""
+            _by_content(work, content, record, digest, body)
+            if listing:
+                region = listing.get("ships_from")
+                scan_page(body, region, digest)
+                text_sightings(listing["url"], listing["title"], listing.get("description"), region=region)
+    finally:
+        content.close()
 
 
 def absorb_run(

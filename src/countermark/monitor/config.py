@@ -104,6 +104,9 @@ class Politeness(BaseModel):
     obey_robots: bool = True
     concurrency_per_host: int = Field(default=4, ge=1, le=32)
     delay_seconds: float = Field(default=0.0, ge=0, le=120)
+    requests_per_second: float = Field(
+        default=0.0, ge=0, le=10_000, description="Most requests started to a host in any second (0: no cap)."
+    )
     retries: int = Field(default=3, ge=0, le=10)
     backoff_seconds: float = Field(default=0.5, ge=0, le=60)
     max_wait_seconds: float = Field(default=60.0, ge=0, le=3600, description="Longest Retry-After honoured.")

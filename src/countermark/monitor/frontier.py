@@ -1,10 +1,14 @@
 """The crawl's durable frontier and fetch log: one SQLite file per crawl (per worker with a Redis frontier).
 
-Each fetched page is recorded in one transaction together with the links it revealed and the fact that
-it is done, so a crawl killed at any instant (SIGKILL included) resumes with every URL either done with
-its fetch recorded, or still pending and fetched again: nothing lost. A page fetched twice (killed after
-the fetch but before its transaction) is recorded under the same fingerprint, and listings are keyed by
-their external id downstream: nothing doubled.
+Each fetched page is recorded in one transaction together with its WARC file, the links it revealed
+and the fact that it is done, so a crawl killed at any instant (SIGKILL included) resumes with every URL
+either done with its fetch recorded, or still pending and fetched again: nothing lost. A page fetched
+twice (killed after the fetch but before its transaction) is recorded under the same fingerprint, and
+listings are keyed by their external id downstream: nothing doubled.
+
+The WARC file is kept in the log's row (the body is its response record's payload), not as files: on
+the 2-core machine, six crawlers writing a WARC file and a body file a fetch spent 0.5 ms of CPU and
+5 ms of wall time creating each (the file system's journal, measured), against an append to one file.
 """
 
 from __future__ import annotations
@@ -29,9 +33,13 @@ CREATE INDEX IF NOT EXISTS ix_urls_state ON urls (state);
 CREATE TABLE IF NOT EXISTS patterns (pattern TEXT PRIMARY KEY, seen INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS fetches (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, fp TEXT NOT NULL, url TEXT NOT NULL, kind TEXT NOT NULL,
-    status INTEGER NOT NULL, record TEXT NOT NULL
+    status INTEGER NOT NULL, record TEXT NOT NULL, warc BLOB
 );
 """
+# Where a fetch's record says its WARC file is, and its body: the log's row, and the WARC's response
+# record (a path in the crawl's directory, for crawls logged before).
+IN_LOG = "log"
+IN_WARC = "warc"
 
 
 def fingerprint(url: str) -> str:
@@ -60,8 +68,13 @@ class Frontier:
         # NORMAL: a committed transaction survives the process being killed (not a power cut, which a
         # crawl can redo); FULL would cost an fsync per page.
         self.db.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints (each with an fsync) every 40 MB of log rather than SQLite's 4 MB: rows carry pages.
+        self.db.execute("PRAGMA wal_autocheckpoint=10000")
         self._added = 0
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(fetches)")}
+        if "warc" not in columns:  # a crawl's file from before WARC files were kept here
+            self.db.execute("ALTER TABLE fetches ADD COLUMN warc BLOB")
         self._total = int(self.db.execute("SELECT count(*) FROM urls").fetchone()[0])
 
     def close(self) -> None:
@@ -138,9 +151,11 @@ class Frontier:
         links: list[tuple[str, str, str | None]],
         cap: int,
         limit: int,
+        warc: bytes | None = None,
     ) -> list[FrontierEntry]:
-        """Record a fetch, add the (url, kind, pattern) links it revealed, mark it done: in one
-        transaction. The links newly added (within the crawl's page limit) are returned to schedule."""
+        """Record a fetch (with its WARC file), add the (url, kind, pattern) links it revealed, mark it
+        done: in one transaction. The links newly added (within the crawl's page limit) are returned to
+        schedule."""
         added: list[FrontierEntry] = []
         with self._transaction():
             room = limit - self.total()
@@ -151,15 +166,24 @@ class Frontier:
                 if new is not None:
                     added.append(new)
                     room -= 1
-            self.log(entry.fp, entry.url, entry.kind, status, record)
+            self.log(entry.fp, entry.url, entry.kind, status, record, warc=warc)
             self.db.execute("UPDATE urls SET state = 'done' WHERE fp = ?", (entry.fp,))
         return added
 
-    def log(self, fp: str, url: str, kind: str, status: int, record: dict[str, Any]) -> None:
+    def log(
+        self,
+        fp: str,
+        url: str,
+        kind: str,
+        status: int,
+        record: dict[str, Any],
+        *,
+        warc: bytes | None = None,
+    ) -> None:
         """Append a fetch to the log (inside the caller's transaction when there is one)."""
         self.db.execute(
-            "INSERT INTO fetches (fp, url, kind, status, record) VALUES (?, ?, ?, ?, ?)",
-            (fp, url, kind, status, json.dumps(record, ensure_ascii=False)),
+            "INSERT INTO fetches (fp, url, kind, status, record, warc) VALUES (?, ?, ?, ?, ?, ?)",
+            (fp, url, kind, status, json.dumps(record, ensure_ascii=False), warc),
         )
 
     def fetches(self, after: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.storage import store_blob
-from countermark.monitor.absorb_service import read_fetches
+from countermark.monitor.absorb_service import FetchContent, read_fetches
 from countermark.monitor.config import SourceConfig, netloc
 from countermark.monitor.crawl_process import write_job
 from countermark.monitor.models import MonitorSource, NoticeCheck
@@ -91,12 +91,20 @@ def recheck_urls(ctx: AppContext, urls: list[str], *, timeout: float = 300.0) ->
     answers: dict[str, Recheck] = {}
     for index in range(len(groups)):
         folder = work / str(index)
-        for record in read_fetches(folder).values():
-            status = int(record.get("status") or 0)
-            warc = folder / record["warc"] if record.get("warc") else None
-            answers[record["requested"]] = Recheck(
-                record["requested"], status, outcome_of(status), warc, record.get("error")
-            )
+        content = FetchContent(folder)
+        try:
+            for fp, record in read_fetches(folder).items():
+                status = int(record.get("status") or 0)
+                data = content.get(record, "warc")
+                warc = None
+                if data is not None:  # the answer's WARC, as a file of the check's own
+                    warc = folder / f"{fp}.warc.gz"
+                    warc.write_bytes(data)
+                answers[record["requested"]] = Recheck(
+                    record["requested"], status, outcome_of(status), warc, record.get("error")
+                )
+        finally:
+            content.close()
     for url in urls:
         answers.setdefault(url, Recheck(url, 0, UNREACHABLE, None, "not fetched before the time limit"))
     return answers

@@ -1,8 +1,17 @@
-"""Downloader middleware: retries with exponential back-off, and `Retry-After` honoured per host.
+"""Politeness beyond Scrapy's per-host slots: retries with exponential back-off, `Retry-After` honoured
+per host, and a cap on the requests sent to a host in any second.
 
-Scrapy's own retry middleware retries at once and ignores `Retry-After`; this one replaces it. A 429 or
-503 with `Retry-After` closes the whole host (host:port) until the time it names (capped by the
-source's `max_wait_seconds`), so every request to that host waits, not only the one refused.
+Scrapy's own retry middleware retries at once and ignores `Retry-After`; `PolitenessMiddleware` replaces
+it. A 429 or 503 with `Retry-After` closes the whole host (host:port) until the time it names (capped by
+the source's `max_wait_seconds`), so every request to that host waits, not only the one refused.
+
+The crawl's `HostGate` is asked by the download handlers (`proxy.KeepAliveDownloadHandler`,
+`socks.SocksDownloadHandler`) at the moment a request is sent, after Scrapy's slot has admitted it:
+asked earlier (in a middleware, before the slot), requests held in the slot were later sent in bursts
+past both the cap and a closed host. The cap (`requests_per_second`) counts requests sent in the last
+second, robots.txt's and retries included. Scrapy's `DOWNLOAD_DELAY` spaces requests by at least the
+delay, and a crawler short of CPU sends each one late and never catches up: on two busy cores, a delay
+of 1/95 s gave 25 requests a second to a host that allows 100.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import asyncio
 import email.utils
 import logging
 import time
+from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,14 +59,70 @@ def backoff_seconds(base: float, attempt: int) -> float:
     return float(base * (2 ** max(0, attempt - 1)))
 
 
+class HostGate:
+    """When a request may be sent to a host (host:port): not while the host is closed, and not more than
+    `rate` in any second (0: no cap), spread over the second. One per crawl (`host_gate`).
+
+    Spread: a bucket of a tenth of a second's requests refills at `rate`, so that a host sees no burst of
+    a second's worth at once; a site counting its requests late (busy itself) would count a burst sent at
+    the end of one second in the next.
+    """
+
+    def __init__(self, rate: float = 0.0) -> None:
+        self.rate = rate
+        self.burst = max(1.0, rate / 10)
+        self.closed_until: dict[str, float] = {}
+        self.sent: dict[str, deque[float]] = {}
+        self.tokens: dict[str, tuple[float, float]] = {}  # per host: (requests in hand, when counted)
+
+    def close(self, host: str, seconds: float) -> None:
+        """Send nothing more to the host for this long (what a `Retry-After` asks)."""
+        self.closed_until[host] = max(self.closed_until.get(host, 0.0), time.monotonic() + seconds)
+
+    async def wait_turn(self, host: str) -> None:
+        """Wait until the host is open and fewer than `rate` requests went to it in the last second; count
+        the one about to be sent."""
+        sent = self.sent.setdefault(host, deque())
+        while True:
+            now = time.monotonic()
+            closed = self.closed_until.get(host, 0.0) - now
+            if closed > 0:
+                await asyncio.sleep(closed)
+                continue
+            if self.rate <= 0:
+                return
+            while sent and now - sent[0] >= 1.0:
+                sent.popleft()
+            tokens, counted = self.tokens.get(host, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - counted) * self.rate)
+            if len(sent) < self.rate and tokens >= 1.0:
+                sent.append(now)
+                self.tokens[host] = (tokens - 1.0, now)
+                return
+            self.tokens[host] = (tokens, now)
+            window = sent[0] + 1.0 - now if len(sent) >= self.rate else 0.0
+            await asyncio.sleep(max(window, (1.0 - tokens) / self.rate))
+
+
+def host_gate(crawler: Crawler) -> HostGate:
+    """The crawl's gate, shared by its politeness middleware and its download handlers."""
+    gate: HostGate | None = getattr(crawler, "_countermark_host_gate", None)
+    if gate is None:
+        gate = HostGate(crawler.settings.getfloat("MONITOR_RATE", 0.0))
+        crawler._countermark_host_gate = gate  # type: ignore[attr-defined]
+    return gate
+
+
 class PolitenessMiddleware:
     """Retry refused and failed fetches with back-off; close a host for as long as it asks."""
 
-    def __init__(self, *, retries: int, backoff: float, max_wait: float) -> None:
+    def __init__(
+        self, *, retries: int, backoff: float, max_wait: float, gate: HostGate | None = None
+    ) -> None:
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait
-        self.closed_until: dict[str, float] = {}
+        self.gate = gate or HostGate()
         self.waits: list[tuple[str, float]] = []
 
     @classmethod
@@ -66,13 +132,8 @@ class PolitenessMiddleware:
             retries=settings.getint("MONITOR_RETRIES", 3),
             backoff=settings.getfloat("MONITOR_BACKOFF", 0.5),
             max_wait=settings.getfloat("MONITOR_MAX_WAIT", 60.0),
+            gate=host_gate(crawler),
         )
-
-    async def process_request(self, request: Request) -> None:
-        host = urlsplit(request.url).netloc
-        wait = self.closed_until.get(host, 0.0) - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
 
     def _retry(self, request: Request, reason: str, wait: float) -> Request | None:
         attempt = int(request.meta.get("monitor_attempt", 0)) + 1
@@ -98,7 +159,7 @@ class PolitenessMiddleware:
             return response
         host = urlsplit(request.url).netloc
         if asked is not None:
-            self.closed_until[host] = max(self.closed_until.get(host, 0.0), time.monotonic() + wait)
+            self.gate.close(host, wait)
             self.waits.append((host, wait))
         await asyncio.sleep(wait)
         return retry

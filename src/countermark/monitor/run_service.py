@@ -23,15 +23,16 @@ from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput, NotFound
-from countermark.monitor.absorb_service import AbsorbReport, absorb_run
+from countermark.monitor.absorb_service import AbsorbReport, absorb_run, store_snapshots
 from countermark.monitor.config import SourceConfig
-from countermark.monitor.crawl_process import write_job
+from countermark.monitor.crawl_process import JOB_FILE, write_job
 from countermark.monitor.models import CrawledItem, CrawlRun, MonitorSource
 from countermark.monitor.source_service import due_sources, schedule_next
 from countermark.monitor.spider import CrawlJob
 
 Progress = Callable[[int, int], None]
 POLL_SECONDS = 0.5
+ABSORB_POLL_SECONDS = 0.25  # snapshots stored while crawling: the fewer left at the end, the sooner done
 
 
 def runs_dir(ctx: AppContext) -> Path:
@@ -97,16 +98,85 @@ def create_run(
         return run.id
 
 
-def spawn_crawler(job_file: Path) -> subprocess.Popen[bytes]:
-    """Start a crawler process on a job file (its output goes to the worker's log in the run's directory)."""
+def spawn_crawler(job_file: Path, *more: Path) -> subprocess.Popen[bytes]:
+    """Start a crawler process on a job file (its output goes to the worker's log in the run's directory);
+    given several, one process that forks a crawl for each (`crawl_process.run_forked`)."""
     log = job_file.with_name(job_file.name.replace(".job.json", ".stderr"))
     with log.open("ab") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "countermark.monitor.crawl_process", str(job_file)],
+            [sys.executable, "-m", "countermark.monitor.crawl_process", str(job_file), *map(str, more)],
             stdout=subprocess.DEVNULL,
             stderr=err,
             start_new_session=True,
         )
+
+
+def _exit_code(job_file: Path) -> int | None:
+    """The exit code a forked crawl left (`crawl_process.exit_file`), None while it runs."""
+    try:
+        text = job_file.with_name(job_file.name.replace(f".{JOB_FILE}", ".exit")).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    return int(text) if text.strip().lstrip("-").isdigit() else 1
+
+
+def crawl_and_absorb(
+    ctx: AppContext, run_ids: list[int], *, actor: str, progress: Progress | None = None
+) -> list[tuple[CrawlRun, AbsorbReport]]:
+    """Crawl several runs at once and absorb each as it goes; each run with what absorbing it did.
+
+    One crawler process forks a crawl for each job (they share the start). While a run crawls, the
+    snapshots it logged are stored, and its listings' pages scanned, every quarter second
+    (`absorb_service.store_snapshots`); when its crawl ends the run is absorbed (the rest of its
+    snapshots, then its accounts and listings) while the others go on. Interrupted, the crawls stop with
+    it and resume as any run (`unfinished_runs`).
+    """
+    works: dict[int, Path] = {}
+    with unit_of_work(ctx.sessions) as session:
+        for run_id in run_ids:
+            run = session.get(CrawlRun, run_id)
+            if run is None:
+                raise NotFound.of("no crawl run {run_id}", run_id=run_id)
+            works[run_id] = Path(run.work_dir)
+            run.status = "running"
+    jobs = {run_id: sorted(work.glob(f"*.{JOB_FILE}")) for run_id, work in works.items()}
+    for job in (job for files in jobs.values() for job in files):
+        job.with_name(job.name.replace(f".{JOB_FILE}", ".exit")).unlink(missing_ok=True)
+    process = spawn_crawler(*(job for files in jobs.values() for job in files))
+    for work in works.values():
+        _pid_file(work).write_text(str(process.pid), encoding="utf-8")
+    cursors: dict[int, dict[str, int]] = {run_id: {} for run_id in run_ids}
+    done: dict[int, tuple[CrawlRun, AbsorbReport]] = {}
+    try:
+        while len(done) < len(run_ids):
+            ended = process.poll() is not None
+            for run_id in run_ids:
+                if run_id in done:
+                    continue
+                codes = [_exit_code(job) for job in jobs[run_id]]
+                if ended or all(code is not None for code in codes):
+                    ok = all(code == 0 for code in codes)
+                    done[run_id] = finish_with_report(ctx, run_id, actor=actor, ok=ok)
+                    continue
+                with unit_of_work(ctx.sessions) as session:
+                    run = session.get(CrawlRun, run_id)
+                    assert run is not None
+                    source = session.get(MonitorSource, run.source_id)
+                    assert source is not None
+                    store_snapshots(
+                        session=session, blobs=ctx.blobs, run=run, source=source, cursor=cursors[run_id]
+                    )
+            if progress:
+                counts = [crawl_counts(work) for work in works.values()]
+                fetched = sum(count for count, _ in counts)
+                progress(fetched, fetched + sum(pending for _, pending in counts))
+            if len(done) < len(run_ids):
+                time.sleep(ABSORB_POLL_SECONDS)
+    except BaseException:
+        if process.poll() is None:  # an interrupted command takes its crawlers with it; the runs resume
+            os.killpg(process.pid, signal.SIGTERM)
+        raise
+    return [done[run_id] for run_id in run_ids]
 
 
 def crawl_counts(work: Path) -> tuple[int, int]:

@@ -1,9 +1,12 @@
-"""Downloader middleware: fetch through a SOCKS5 proxy (Tor, or the local stand-in) with python-socks.
+"""Download handler: fetch through a SOCKS5 proxy (Tor, or the local stand-in) with python-socks.
 
-Scrapy speaks only HTTP proxies. For a source whose proxy is `socks5://` or `socks5h://`, this middleware
-answers every request itself: it opens the connection through the proxy (the host name resolved by the
-proxy, as an onion name must be), speaks HTTP/1.1 with `Connection: close`, and hands Scrapy a response,
-which then passes through the other middlewares (robots, redirects, retries) as any other.
+Scrapy speaks only HTTP proxies. For a source whose proxy is `socks5://` or `socks5h://`, this handler
+fetches every request of the crawl (http and https): it opens the connection through the proxy (the host
+name resolved by the proxy, as an onion name must be), speaks HTTP/1.1 with `Connection: close`, and hands
+Scrapy a response, which then passes through the middlewares (robots, redirects, retries) as any other.
+A handler, not a middleware answering in place of the download: requests go through Scrapy's per-host
+slots first, so the source's concurrency and delay hold for a hidden service too, and the crawl's
+`HostGate` (Retry-After, requests per second) is asked as each is sent.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from urllib.parse import urlsplit
 
 from python_socks.async_.asyncio import Proxy
 from scrapy import Request
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+
+from countermark.monitor.politeness import host_gate
 
 MAX_BODY = 50 * 1024 * 1024
 
@@ -58,25 +65,23 @@ def parse_response(raw: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return int(parts[1]), headers, body
 
 
-class SocksProxyMiddleware:
-    """Send every request of the crawl through the configured SOCKS5 proxy."""
+class SocksDownloadHandler(BaseDownloadHandler):
+    """Fetch every request of the crawl through the configured SOCKS5 proxy."""
 
-    def __init__(self, proxy: str | None, timeout: float) -> None:
-        self.proxy = proxy
-        self.timeout = timeout
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        proxy = crawler.settings.get("MONITOR_SOCKS_PROXY")
+        if not proxy:
+            raise NotConfigured("no SOCKS proxy configured (MONITOR_SOCKS_PROXY)")
+        self.proxy: str = proxy
+        self.timeout = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30.0)
+        self.gate = host_gate(crawler)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SocksProxyMiddleware:
-        proxy = crawler.settings.get("MONITOR_SOCKS_PROXY") or None
-        return cls(proxy, crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 30.0))
-
-    async def process_request(self, request: Request) -> Response | None:
-        if not self.proxy:
-            return None
+    async def download_request(self, request: Request) -> Response:
+        await self.gate.wait_turn(urlsplit(request.url).netloc)
         return await asyncio.wait_for(self._fetch(request), timeout=self.timeout)
 
     async def _fetch(self, request: Request) -> Response:
-        assert self.proxy is not None
         parts = urlsplit(request.url)
         host = parts.hostname or ""
         secure = parts.scheme == "https"

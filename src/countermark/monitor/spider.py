@@ -1,16 +1,15 @@
 """The Scrapy spider of a crawl: fetch, snapshot as WARC, read the page, grow the durable frontier.
 
 It runs inside the crawler process (`monitor.crawl_process`), never in the server: the Twisted reactor
-cannot restart in one process. It touches no database of the application: what it found goes to the
-crawl's SQLite frontier and fetch log and to files in the crawl's directory, which the run service then
-stores and ingests.
+cannot restart in one process. It touches no database of the application: what it found (each fetch's
+record and WARC file) goes to the crawl's SQLite frontier and fetch log in the crawl's directory,
+which the run service then stores and ingests.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from twisted.python.failure import Failure
 
 from countermark.monitor.config import SourceConfig, netloc
 from countermark.monitor.extract import json_links, link_kind, read_page, url_pattern
-from countermark.monitor.frontier import Frontier, FrontierEntry, fingerprint
+from countermark.monitor.frontier import IN_LOG, IN_WARC, Frontier, FrontierEntry, fingerprint
 from countermark.monitor.render import Renderer
 from countermark.monitor.warc import write_fetch
 
@@ -49,14 +48,6 @@ class CrawlJob:
     extra_hosts: list[str] = field(default_factory=list)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    if path.exists():
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 class MonitorSpider(Spider):
     """One source's crawl."""
 
@@ -68,8 +59,7 @@ class MonitorSpider(Spider):
         self.config = SourceConfig.model_validate(job.config)
         self.hosts = sorted({*self.config.hosts(), *job.extra_hosts})
         self.work = Path(job.work_dir)
-        (self.work / "warc").mkdir(parents=True, exist_ok=True)
-        (self.work / "bodies").mkdir(parents=True, exist_ok=True)
+        self.work.mkdir(parents=True, exist_ok=True)
         self.frontier = Frontier(self.work / f"{job.worker}.frontier.sqlite")
         self.redis: Any = None  # a redis.Redis client when the frontier is shared
         self.patterns: dict[str, int] = {}
@@ -133,7 +123,8 @@ class MonitorSpider(Spider):
             self.redis.set(f"{self.job.redis_key}:active", self.job.worker, px=3000)
 
     # -- a fetch ---------------------------------------------------------------------------------
-    def _snapshot(self, entry: FrontierEntry, response: Response) -> dict[str, Any]:
+    def _snapshot(self, entry: FrontierEntry, response: Response) -> tuple[dict[str, Any], bytes]:
+        """The fetch's record, and its WARC file (logged with it, `Frontier.log`)."""
         fetched_at = datetime.now(UTC)
         request = response.request
         assert request is not None
@@ -154,26 +145,22 @@ class MonitorSpider(Spider):
             fetched_at=fetched_at,
             ip=str(response.ip_address) if response.ip_address else None,
         )
-        warc_path = Path("warc") / f"{entry.fp}.warc.gz"
-        _atomic_write(self.work / warc_path, warc.data)
-        body_path = None
-        if response.body and response.status < 400:
-            body_path = Path("bodies") / entry.fp
-            _atomic_write(self.work / body_path, response.body)
+        kept = bool(response.body) and response.status < 400  # the page, stored by absorb (`IN_WARC`)
         media_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip()
-        return {
+        record = {
             "url": response.url,
             "requested": entry.url,
             "kind": entry.kind,
             "status": response.status,
             "fetched_at": fetched_at.isoformat(),
-            "warc": str(warc_path),
+            "warc": IN_LOG,
             "block_digest": warc.block_digest,
             "payload_digest": warc.payload_digest,
-            "body": str(body_path) if body_path else None,
+            "body": IN_WARC if kept else None,
             "media_type": media_type or None,
             "worker": self.job.worker,
         }
+        return record, warc.data
 
     def _links(
         self, entry: FrontierEntry, links: list[str], images: list[str]
@@ -191,7 +178,7 @@ class MonitorSpider(Spider):
     async def parse_fetch(self, response: Response) -> AsyncIterator[Request]:
         self._mark_active()
         entry = FrontierEntry(*response.meta["entry"])
-        record = self._snapshot(entry, response)
+        record, warc = self._snapshot(entry, response)
         links: list[tuple[str, str, str | None]] = []
         media = record["media_type"] or "text/html"
         is_html = isinstance(response, TextResponse) and "html" in media
@@ -209,7 +196,7 @@ class MonitorSpider(Spider):
             if facts.kind == "listing" and self.renderer is not None:
                 record.update(await self.renderer.render(response.url, entry.fp))
             links = self._links(entry, facts.links, facts.image_urls)
-        for new in self._complete(entry, response.status, record, links):
+        for new in self._complete(entry, response.status, record, links, warc):
             yield self._request(new)
 
     def _complete(
@@ -218,6 +205,7 @@ class MonitorSpider(Spider):
         status: int,
         record: dict[str, Any],
         links: list[tuple[str, str, str | None]],
+        warc: bytes | None = None,
     ) -> Iterator[FrontierEntry]:
         if self.redis is None:
             yield from self.frontier.complete(
@@ -227,9 +215,10 @@ class MonitorSpider(Spider):
                 links=links,
                 cap=self.config.profile.max_per_pattern,
                 limit=self.config.max_pages,
+                warc=warc,
             )
             return
-        self.frontier.log(entry.fp, entry.url, entry.kind, status, record)
+        self.frontier.log(entry.fp, entry.url, entry.kind, status, record, warc=warc)
         for url, kind, pattern in links:
             if pattern is not None:
                 seen = self.patterns[pattern] = self.patterns.get(pattern, 0) + 1

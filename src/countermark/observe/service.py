@@ -3,6 +3,8 @@ may read of them."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +33,12 @@ from countermark.orgs.visibility import Principal, visible, visible_clause
 
 # Snapshots can be large; identifiers past this point are almost always boilerplate (footers, scripts).
 SNAPSHOT_SCAN_LIMIT = 200_000
+# Pages scanned in this process, by (SHA-256, region): a crawl scans each listing's page while the crawl
+# goes on (`scan_page`, from monitor's absorb), and the listing's ingestion at the crawl's end finds the
+# scan done. The most recent are kept.
+SCANNED_PAGES_KEPT = 4096
+_scanned: OrderedDict[tuple[str, str | None], tuple[Sighting, ...]] = OrderedDict()
+_scanned_lock = threading.Lock()
 
 
 def find_account(*, session: Session, owner_org_id: int, platform: str, handle: str) -> Account | None:
@@ -76,16 +84,38 @@ def ingest_account(ctx: IngestContext, record: AccountIn) -> Outcome:
 
 def listing_text_sightings(record: ListingIn) -> list[Sighting]:
     """The identifiers in a listing's address, title and description (pure, see `prepare_listing`)."""
-    region = record.ships_from
-    sightings = sightings_in_text("url", record.url, region=region)
-    sightings += sightings_in_text("title", record.title, region=region)
-    sightings += sightings_in_text("description", record.description, region=region)
+    return text_sightings(record.url, record.title, record.description, region=record.ships_from)
+
+
+def text_sightings(url: str, title: str, description: str | None, *, region: str | None) -> list[Sighting]:
+    """The identifiers in a listing's address, title and description as given (short texts are scanned
+    once per process: a crawl scans them while it goes on, ahead of the listing's ingestion)."""
+    sightings = sightings_in_text("url", url, region=region)
+    sightings += sightings_in_text("title", title, region=region)
+    sightings += sightings_in_text("description", description, region=region)
     return sightings
 
 
 def _page_sightings(page: bytes, region: str | None) -> list[Sighting]:
     text = page[:SNAPSHOT_SCAN_LIMIT].decode("utf-8", errors="replace")
     return sightings_in_text("snapshot", text, region=region)
+
+
+def scan_page(page: bytes, region: str | None, digest: str | None = None) -> tuple[Sighting, ...]:
+    """The identifiers in a listing's saved page (`digest`: its SHA-256, when known), scanned once in
+    this process however many times the page is stored or scanned ahead."""
+    key = (digest or sha256_hex(page), region)
+    with _scanned_lock:
+        found = _scanned.get(key)
+        if found is not None:
+            _scanned.move_to_end(key)
+            return found
+    found = tuple(_page_sightings(page, region))
+    with _scanned_lock:
+        _scanned[key] = found
+        while len(_scanned) > SCANNED_PAGES_KEPT:
+            _scanned.popitem(last=False)
+    return found
 
 
 def prepare_listing(record: ListingIn, base_dir: Path | None = None) -> Prepared:
@@ -177,7 +207,7 @@ def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
         if ahead is not None and ahead[0] == snapshot:
             sightings.extend(ahead[1])
         else:
-            sightings += _page_sightings(page, record.ships_from)
+            sightings.extend(scan_page(page, record.ships_from, snapshot))
     record_sightings(ctx, subject_type="listing", subject_id=listing.id, sightings=sightings)
     return outcome
 
