@@ -172,3 +172,28 @@ def test_a_silent_parcel_matching_two_networks_joins_neither() -> None:
         [first, second], border, {"n1", "n2", "m1", "m2"}, matches=matches, silent={"silent"}
     )
     assert [c.members for c in clusters] == [("n1", "n2", "p1"), ("m1", "m2", "p2")]
+
+
+def test_an_address_many_senders_write_is_shared_and_a_rings_own_is_not() -> None:
+    from countermark.link.depots import DEPOT_NAMES, address_form, sent_from_shared
+
+    depot = "c/o FastLink Logistics, Unit {n}, Bldg 3, Pinghu Logistics Park, Shenzhen 518111"
+    parcels = [
+        Party(key=f"d{n}", kind="shipment", name=f"Sender {chr(65 + n % 26)}{n}", address=depot.format(n=n))
+        for n in range(DEPOT_NAMES)
+    ]
+    parcels.append(
+        Party(key="typo", kind="shipment", name="Other", address=depot.format(n=1).replace("Fast", "Fost"))
+    )
+    ring = [
+        Party(
+            key=f"r{n}",
+            kind="shipment",
+            name=f"Yiwu Bright {n % 3}",
+            address=f"Room {n}, Block E, Huaqiang Plaza",
+        )
+        for n in range(60)
+    ]
+    assert address_form("RM362 BLK E, Huaqiang 322044") == "blk e huaqiang"
+    found = sent_from_shared([*parcels, *ring])
+    assert {f"d{n}" for n in range(DEPOT_NAMES)} | {"typo"} == found

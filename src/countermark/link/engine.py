@@ -16,6 +16,7 @@ from itertools import combinations
 import pandas as pd  # type: ignore[import-untyped]
 
 from countermark.link import fuzzy
+from countermark.link.depots import sent_from_shared
 from countermark.link.evidence import Hub, Link, Party, Value
 from countermark.link.hubs import detect_hubs, holders_of
 from countermark.link.networks import (
@@ -214,7 +215,7 @@ def run_linking(
         online_keys,
         [link for link in between if not link.evidence.startswith("splink:")],
         matches=[link for link in between if link.evidence.startswith("splink:")],
-        silent={p.key for p in shipments if not p.values},
+        silent={p.key for p in shipments if not p.values} - sent_from_shared(shipments),
     )
     networks, member_of, next_number = build_networks(parties, clusters, previous or {}, next_number)
     seconds["networks"] = time.perf_counter() - started
@@ -288,9 +289,10 @@ def attach_shipments(
                 members, tied = joined[own.pop()]  # type: ignore[index]
                 members.append(shipment)
                 tied.extend(ties[shipment])
-    # A parcel that shows no contact may follow the sender it matches (Splink: name, address): only when
-    # it matches MATCH_SUPPORT parcels already placed, all in one network. A parcel with a contact of its
-    # own that ties it nowhere is another sender who happens to share a name.
+    # A parcel that shows no contact (`silent`: and is not sent from a shared address, `link.depots`) may
+    # follow the sender it matches (Splink: name, address) when the parcels it matches that are already
+    # placed are all in one network. A parcel with a contact of its own that ties it nowhere is another
+    # sender who happens to share a name.
     placed = {m: i for i, (members, _) in joined.items() for m in members if m not in online}
     support: dict[str, dict[int, list[Link]]] = defaultdict(lambda: defaultdict(list))
     for link in matches:
