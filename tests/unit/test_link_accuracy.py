@@ -142,22 +142,26 @@ def test_every_parcel_showing_an_accounts_contact_is_tied_to_that_account() -> N
     assert {run.member_of.get(f"a-parcel-{i:02d}") for i in range(12)} == {run.member_of["n1"]}
 
 
-def test_a_silent_parcel_follows_a_matched_sender_and_a_parcel_with_its_own_contact_does_not() -> None:
+def test_an_unplaced_sender_follows_its_match_and_one_at_a_shared_address_does_not() -> None:
     from countermark.link.engine import attach_shipments
     from countermark.link.networks import Cluster
 
     network = Cluster(("n1", "n2"), (Link("n1", "n2", "exact:phone", "p", True),))
     border = [Link("placed", "n1", "exact:email", "bright@x.cn", True)]
+    contact = [Link("own-1", "own-2", "exact:phone", "+8613900000000", True)]  # one sender's two parcels
     match = "splink:consignor"
     matches = [
         Link("silent", "placed", match, "same sender", True),
-        Link("namesake", "placed", match, "same sender", True),
+        Link("own-1", "placed", match, "same sender", True),
+        Link("at-depot", "placed", match, "same name, the forwarder's address", True),
     ]
-    clusters = attach_shipments([network], border, {"n1", "n2"}, matches=matches, silent={"silent", "placed"})
-    assert clusters[0].members == ("n1", "n2", "placed", "silent")
+    clusters = attach_shipments(
+        [network], border, {"n1", "n2"}, contact, matches=matches, remote={"at-depot"}
+    )
+    assert clusters[0].members == ("n1", "n2", "own-1", "own-2", "placed", "silent")
 
 
-def test_a_silent_parcel_matching_two_networks_joins_neither() -> None:
+def test_a_parcel_matching_two_networks_joins_neither() -> None:
     from countermark.link.engine import attach_shipments
     from countermark.link.networks import Cluster
 
@@ -168,9 +172,7 @@ def test_a_silent_parcel_matching_two_networks_joins_neither() -> None:
         Link("silent", "p1", "splink:consignor", "x", True),
         Link("silent", "p2", "splink:consignor", "x", True),
     ]
-    clusters = attach_shipments(
-        [first, second], border, {"n1", "n2", "m1", "m2"}, matches=matches, silent={"silent"}
-    )
+    clusters = attach_shipments([first, second], border, {"n1", "n2", "m1", "m2"}, matches=matches)
     assert [c.members for c in clusters] == [("n1", "n2", "p1"), ("m1", "m2", "p2")]
 
 

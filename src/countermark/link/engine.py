@@ -215,14 +215,11 @@ def run_linking(
         online_keys,
         [link for link in between if not link.evidence.startswith("splink:")],
         matches=[link for link in between if link.evidence.startswith("splink:")],
-        silent={p.key for p in shipments if not p.values} - sent_from_shared(shipments),
+        remote=sent_from_shared(shipments),
     )
     networks, member_of, next_number = build_networks(parties, clusters, previous or {}, next_number)
     seconds["networks"] = time.perf_counter() - started
     return LinkRun(hubs, links, networks, member_of, next_number, seconds)
-
-
-MATCH_SUPPORT = 1  # placed parcels a silent parcel must match by name and address to follow them
 
 
 def attach_shipments(
@@ -232,15 +229,16 @@ def attach_shipments(
     between: Sequence[Link] = (),
     *,
     matches: Sequence[Link] = (),
-    silent: set[str] | None = None,
+    remote: set[str] | None = None,
 ) -> list[Cluster]:
     """Consignments join the one network their seller id or contact ties them to; never a bridge.
 
     Accounts are clustered on online evidence alone, so a parcel (or a forwarder's contact written on
-    one) cannot merge two networks. Consignments of one sender (`between`: a shared contact, Splink's
-    consignor match) form groups; a group tied to exactly one network joins it whole, so a parcel with
-    neither seller id nor contact follows its sender's other parcels. A group tied to several networks
-    falls back to each parcel's own ties, and a parcel tied to two networks joins neither.
+    one) cannot merge two networks. Consignments of one sender (`between`: a shared contact) form groups;
+    a group tied to exactly one network joins it whole. A group tied to several networks falls back to
+    each parcel's own ties, and a parcel tied to two networks joins neither. Then a parcel or group still
+    unplaced follows Splink's consignor `matches` into the one network its placed matches are in, unless
+    it is sent from a shared address (`remote`).
     """
     home = {member: position for position, c in enumerate(clusters) for member in c.members}
     ties: dict[str, list[Link]] = defaultdict(list)
@@ -289,23 +287,23 @@ def attach_shipments(
                 members, tied = joined[own.pop()]  # type: ignore[index]
                 members.append(shipment)
                 tied.extend(ties[shipment])
-    # A parcel that shows no contact (`silent`: and is not sent from a shared address, `link.depots`) may
-    # follow the sender it matches (Splink: name, address) when the parcels it matches that are already
-    # placed are all in one network. A parcel with a contact of its own that ties it nowhere is another
-    # sender who happens to share a name.
+    # A parcel (or a sender's group of them) still unplaced may follow the sender Splink matches it to
+    # (name, address) when the placed parcels it matches are all in one network. Not from a shared
+    # address (`remote`: a depot, a street many senders write, `link.depots`): there a name is all that
+    # matches, and honest senders bear the networks' names too.
     placed = {m: i for i, (members, _) in joined.items() for m in members if m not in online}
     support: dict[str, dict[int, list[Link]]] = defaultdict(lambda: defaultdict(list))
     for link in matches:
         for shipment, other in ((link.a, link.b), (link.b, link.a)):
-            if shipment not in placed and other in placed and shipment in (silent or ()):
-                support[shipment][placed[other]].append(link)
-    for shipment, by_target in support.items():
+            if shipment not in placed and other in placed and shipment not in (remote or ()):
+                support[find(shipment) if shipment in parent else shipment][placed[other]].append(link)
+    for unit, by_target in support.items():
         if len(by_target) == 1:
             target, found = next(iter(by_target.items()))
-            if len({link.a if link.b == shipment else link.b for link in found}) >= MATCH_SUPPORT:
-                members, tied = joined[target]
-                members.append(shipment)
-                tied.extend(found)
+            members, tied = joined[target]
+            members.extend(s for s in groups.get(unit, [unit]) if s not in placed)
+            tied.extend(found)
+            tied.extend(inside.get(unit, ()))
     return [Cluster(tuple(sorted(m)), tuple(t)) for m, t in joined.values()]
 
 
