@@ -68,8 +68,6 @@ class Frontier:
         # NORMAL: a committed transaction survives the process being killed (not a power cut, which a
         # crawl can redo); FULL would cost an fsync per page.
         self.db.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoints (each with an fsync) every 40 MB of log rather than SQLite's 4 MB: rows carry pages.
-        self.db.execute("PRAGMA wal_autocheckpoint=10000")
         self._added = 0
         self.db.executescript(SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(fetches)")}
