@@ -199,3 +199,13 @@ def test_an_address_many_senders_write_is_shared_and_a_rings_own_is_not() -> Non
     assert address_form("RM362 BLK E, Huaqiang 322044") == "blk e huaqiang"
     found = sent_from_shared([*parcels, *ring])
     assert {f"d{n}" for n in range(DEPOT_NAMES)} | {"typo"} == found
+
+
+def test_a_bio_line_naming_a_hubs_handle_links_nobody() -> None:
+    advert = "Supplier / dropshipping: WeChat ID yiwudrop11, worldwide"
+    signature = "Hand-picked luxury at wholesale prices since 2009, ask us"
+    parties = [_account("a", lines=(advert, signature)), _account("b", lines=(advert, signature))]
+    parties += [_account("c", lines=(advert,))]
+    hubs = [("messaging_handle", "wechat:yiwudrop11")]
+    assert [(link.a, link.b) for link in fuzzy.line_links(parties, hubs=hubs)] == [("a", "b")]
+    assert len(fuzzy.line_links(parties)) == 3  # without the hub, the advert ties all three

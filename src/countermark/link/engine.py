@@ -192,7 +192,7 @@ def run_linking(
     seconds["exact"] = time.perf_counter() - started
     started = time.perf_counter()
     links += fuzzy.email_links(online) + fuzzy.handle_links(online) + fuzzy.domain_family_links(online, marks)
-    links += fuzzy.line_links(online)
+    links += fuzzy.line_links(online, hubs=hubs)
     seconds["fuzzy"] = time.perf_counter() - started
     started = time.perf_counter()
     if shipments:

@@ -135,16 +135,32 @@ def domain_family_links(parties: Sequence[Party], marks: Iterable[str] = ()) -> 
     ]
 
 
-def line_links(parties: Sequence[Party], threshold: float = 0.8) -> list[Link]:
-    """Bio lines reused by a few accounts, found by MinHash over word shingles (near-identical counts)."""
+def _names_a_hub(text: str, hub_words: set[str]) -> bool:
+    return any(word in hub_words for word in text.split())
+
+
+def line_links(
+    parties: Sequence[Party], threshold: float = 0.8, hubs: Iterable[tuple[str, str]] = ()
+) -> list[Link]:
+    """Bio lines reused by a few accounts, found by MinHash over word shingles (near-identical counts).
+
+    A line that names a hub's value, even in a form the extractor does not read ("WeChat ID
+    yiwudrop11"), is the hub's advertisement copied by its customers: not evidence as text.
+    """
     from datasketch import MinHash, MinHashLSH
 
+    hub_words = {
+        word
+        for _, value in hubs
+        for word in normal_line(value.split(":", 1)[-1]).split()
+        if len(word) >= MIN_STEM and not word.isdigit()
+    }
     lines: dict[str, set[str]] = defaultdict(set)
     for party in parties:
         for line in party.lines:
             text = normal_line(line)
             # A line carrying an identifier is evidence through that identifier (or a hub's): not as text.
-            if len(text) >= MIN_LINE and not extract_identifiers(line):
+            if len(text) >= MIN_LINE and not extract_identifiers(line) and not _names_a_hub(text, hub_words):
                 lines[text].add(party.key)
     lsh = MinHashLSH(threshold=threshold, num_perm=64)
     hashes: dict[str, MinHash] = {}
