@@ -91,6 +91,7 @@ def _serve(world_dir: Path, conn: Connection) -> None:
                 "cpu": _cpu_seconds(resource.RUSAGE_SELF) - cpu,
                 "peak": max((served.stats.max_per_second(h) for h in served.hosts.values()), default=0),
                 "refused": sum(hit.status == 429 for hit in served.stats.log()),
+                "first": min((hit.at for hit in served.stats.log()), default=0.0),
                 "disallowed": len(served.stats.disallowed()),
             }
         )
@@ -173,6 +174,7 @@ def bench(
         "runs done": sum(run.status == "done" for run in runs),
         "pages": pages,
         "crawl s": crawled,
+        "  of which before the first request s": sites["first"] - started,
         "crawl pages/s": pages / crawled,
         "absorb s": absorbed,
         "absorb pages/s": pages / absorbed,

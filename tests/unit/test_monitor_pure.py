@@ -137,7 +137,7 @@ def test_a_host_gets_at_most_its_rate_in_any_second_spread_over_the_second_and_n
 
     sent = asyncio.run(send(HostGate(rate=50), workers=8, each=15))
     assert most(sent, 1.0) <= 50 and sent[-1] - sent[0] >= 1.0  # 120 requests: more than two seconds' worth
-    assert most(sent, 0.1) <= 11  # a tenth of a second's requests at once, and one more as the bucket fills
+    assert most(sent, 0.1) <= 8  # a twentieth of a second's requests at once, the rest spread
     closed = HostGate()
     closed.close("shop.example", 0.3)
     started = time.monotonic()

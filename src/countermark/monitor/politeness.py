@@ -63,25 +63,37 @@ class HostGate:
     """When a request may be sent to a host (host:port): not while the host is closed, and not more than
     `rate` in any second (0: no cap), spread over the second. One per crawl (`host_gate`).
 
-    Spread: a bucket of a tenth of a second's requests refills at `rate`, so that a host sees no burst of
-    a second's worth at once; a site counting its requests late (busy itself) would count a burst sent at
-    the end of one second in the next.
+    Spread: each request is given its time on arrival, `1/rate` after the previous one's, and may go up
+    to a twentieth of a second's requests early (a cell-rate schedule), so that a host sees no burst of a
+    second's worth at once (a site counting its requests late, busy itself, would count a burst sent at
+    the end of one second in the next) and a waiting request sleeps once, not each time another is sent.
+    The last second's requests are counted too, and never exceed `rate`.
     """
 
     def __init__(self, rate: float = 0.0) -> None:
         self.rate = rate
-        self.burst = max(1.0, rate / 10)
+        self.burst = max(1.0, rate / 20)
         self.closed_until: dict[str, float] = {}
         self.sent: dict[str, deque[float]] = {}
-        self.tokens: dict[str, tuple[float, float]] = {}  # per host: (requests in hand, when counted)
+        self.due: dict[str, float] = {}  # per host: when the next request is due on the schedule
 
     def close(self, host: str, seconds: float) -> None:
         """Send nothing more to the host for this long (what a `Retry-After` asks)."""
-        self.closed_until[host] = max(self.closed_until.get(host, 0.0), time.monotonic() + seconds)
+        until = max(self.closed_until.get(host, 0.0), time.monotonic() + seconds)
+        self.closed_until[host] = until
+        self.due[host] = max(self.due.get(host, 0.0), until)  # the schedule starts again when it opens
 
     async def wait_turn(self, host: str) -> None:
-        """Wait until the host is open and fewer than `rate` requests went to it in the last second; count
-        the one about to be sent."""
+        """Wait for the request's time on the host's schedule, until the host is open and fewer than
+        `rate` requests went to it in the last second; count the one about to be sent."""
+        if self.rate > 0:
+            now = time.monotonic()
+            interval = 1.0 / self.rate
+            due = max(self.due.get(host, now), now)
+            self.due[host] = due + interval
+            early = due - (self.burst - 1.0) * interval
+            if early > now:
+                await asyncio.sleep(early - now)
         sent = self.sent.setdefault(host, deque())
         while True:
             now = time.monotonic()
@@ -93,15 +105,10 @@ class HostGate:
                 return
             while sent and now - sent[0] >= 1.0:
                 sent.popleft()
-            tokens, counted = self.tokens.get(host, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - counted) * self.rate)
-            if len(sent) < self.rate and tokens >= 1.0:
+            if len(sent) < self.rate:
                 sent.append(now)
-                self.tokens[host] = (tokens - 1.0, now)
                 return
-            self.tokens[host] = (tokens, now)
-            window = sent[0] + 1.0 - now if len(sent) >= self.rate else 0.0
-            await asyncio.sleep(max(window, (1.0 - tokens) / self.rate))
+            await asyncio.sleep(sent[0] + 1.0 - now)
 
 
 def host_gate(crawler: Crawler) -> HostGate:

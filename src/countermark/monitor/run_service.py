@@ -150,13 +150,17 @@ def crawl_and_absorb(
     try:
         while len(done) < len(run_ids):
             ended = process.poll() is not None
-            for run_id in run_ids:
+            codes = {
+                run_id: [_exit_code(job) for job in jobs[run_id]] for run_id in run_ids if run_id not in done
+            }
+            # A run whose crawl ended is absorbed at once, before the others' new fetches are stored;
+            # after one, the crawls are looked at again without waiting (others may have ended since).
+            finished = [run_id for run_id, ran in codes.items() if ended or None not in ran]
+            for run_id in finished:
+                ok = all(code == 0 for code in codes[run_id])
+                done[run_id] = finish_with_report(ctx, run_id, actor=actor, ok=ok)
+            for run_id in codes:
                 if run_id in done:
-                    continue
-                codes = [_exit_code(job) for job in jobs[run_id]]
-                if ended or all(code is not None for code in codes):
-                    ok = all(code == 0 for code in codes)
-                    done[run_id] = finish_with_report(ctx, run_id, actor=actor, ok=ok)
                     continue
                 with unit_of_work(ctx.sessions) as session:
                     run = session.get(CrawlRun, run_id)
@@ -170,7 +174,7 @@ def crawl_and_absorb(
                 counts = [crawl_counts(work) for work in works.values()]
                 fetched = sum(count for count, _ in counts)
                 progress(fetched, fetched + sum(pending for _, pending in counts))
-            if len(done) < len(run_ids):
+            if len(done) < len(run_ids) and not finished:
                 time.sleep(ABSORB_POLL_SECONDS)
     except BaseException:
         if process.poll() is None:  # an interrupted command takes its crawlers with it; the runs resume
