@@ -39,6 +39,24 @@ def test_structured_data_is_read_first_and_the_canonical_url_kept() -> None:
     assert facts.links == ["http://shop.example/item/8"]  # tracking dropped, other hosts not followed
 
 
+@pytest.mark.parametrize(
+    "script",
+    [
+        '[{"@type": "Product", "name": "Sac", "sku": "A-1"}, {}, {"@type": "Offer"}]',
+        '{"@graph": [{"@type": "Product", "name": "Sac\tAurel", "sku": "A-2", "offers": [{"price": "9"}]}]}',
+        '{"@type": ["Thing", "Product"], "name": "Sac", "image": "/img/1.jpg", "productID": "A-3"}',
+        '// a comment first, which only extruct\'s lenient parser reads\n{"@type": "Product", "name": "Sac"}',
+    ],
+)
+def test_json_ld_read_without_extruct_is_what_extruct_reads(script: str) -> None:
+    page = f'<html><head><script type="application/ld+json">{script}</script></head><body></body></html>'
+    profile = ExtractionProfile(listing_url=r"/item/\d+")
+    direct = read_page("http://shop.example/item/1", page, profile, ["shop.example"])
+    # A page that mentions microdata is read with extruct, JSON-LD included.
+    through_extruct = read_page("http://shop.example/item/1", page + "<!-- itemscope -->", profile, [])
+    assert direct.listing == through_extruct.listing and direct.listing is not None
+
+
 def test_selectors_serve_pages_without_structured_data_and_markers_decide_the_kind() -> None:
     html = (
         '<div data-listing-ref="L-1"><h1 class="t">Montre</h1><span data-amount="41.99" data-currency="EUR">'
@@ -126,8 +144,7 @@ def test_a_host_gets_at_most_its_rate_in_any_second_spread_over_the_second_and_n
 
         async def worker() -> None:
             for _ in range(each):
-                await gate.wait_turn("shop.example")
-                sent.append(time.monotonic())
+                sent.append(await gate.wait_turn("shop.example"))
 
         await asyncio.gather(*(worker() for _ in range(workers)))
         return sorted(sent)

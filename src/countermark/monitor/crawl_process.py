@@ -227,8 +227,11 @@ def run_forked(jobs: list[CrawlJob]) -> int:
         job = children.pop(pid)
         code = os.waitstatus_to_exitcode(status)
         failed += code != 0
-        # Each crawl's end is told as it comes, so that its run can be absorbed while the others go on.
+        # Each crawl's end is told as it comes (its exit file, and a line on stdout for a caller that
+        # waits on it), so that its run can be absorbed while the others go on.
         _atomic_text(exit_file(job), str(code))
+        with contextlib.suppress(OSError):
+            print(exit_file(job), flush=True)
     return 1 if failed else 0
 
 

@@ -3,11 +3,16 @@
 Pure: takes a URL, the page text and an extraction profile, returns values. Structured data (schema.org
 Product/Offer in JSON-LD or microdata, read with extruct) comes first where a page publishes it; the
 profile's CSS selectors fill in what it lacks and serve pages that publish none.
+
+JSON-LD that is plain JSON is read here, from the page as parsed once for the selectors, as extruct reads
+it; extruct (imported only then: its syntaxes' libraries are a fifth of a crawler's start) reads pages
+with microdata, and JSON-LD that only its lenient parser takes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-import extruct  # type: ignore[import-untyped]
 from parsel import Selector
 
 from countermark.monitor.config import ExtractionProfile, netloc
@@ -95,14 +99,36 @@ def _types(item: dict[str, Any]) -> set[str]:
     return {str(t).rsplit("/", 1)[-1] for t in _as_list(item.get("@type"))}
 
 
-def _products(html: str, url: str) -> list[dict[str, Any]]:
-    """schema.org Products the page publishes in JSON-LD or microdata (extruct only when it can find one)."""
+def _json_ld(selector: Selector) -> list[Any] | None:
+    """The items of the page's JSON-LD scripts as extruct's JSON-LD extractor gives them, when every
+    script is plain JSON; None otherwise (extruct's lenient parser reads those)."""
+    items: list[Any] = []
+    for script in selector.root.xpath('descendant-or-self::script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.xpath("string()"), strict=False)
+        except ValueError:
+            return None
+        if isinstance(data, list):
+            items.extend(item for item in data if item)
+        elif isinstance(data, dict) and data:
+            items.append(data)
+    return items
+
+
+def _products(html: str, url: str, selector: Selector) -> list[dict[str, Any]]:
+    """schema.org Products the page publishes in JSON-LD or microdata."""
     if "application/ld+json" not in html and "itemscope" not in html:
         return []
-    try:
-        data = extruct.extract(html, base_url=url, syntaxes=["json-ld", "microdata"], uniform=True)
-    except Exception:
-        return []
+    found_ld = _json_ld(selector) if "itemscope" not in html else None
+    if found_ld is not None:
+        data: dict[str, list[Any]] = {"json-ld": found_ld}
+    else:
+        try:
+            import extruct  # type: ignore[import-untyped]
+
+            data = extruct.extract(html, base_url=url, syntaxes=["json-ld", "microdata"], uniform=True)
+        except Exception:
+            return []
     found: list[dict[str, Any]] = []
     todo = [item for items in data.values() for item in items if isinstance(item, dict)]
     while todo:
@@ -302,7 +328,7 @@ def json_links(url: str, data: Any, profile: ExtractionProfile, hosts: list[str]
 def read_page(url: str, html: str, profile: ExtractionProfile, hosts: list[str]) -> PageFacts:
     """Everything the crawler needs from one HTML page."""
     selector = Selector(text=html or "<html></html>")
-    products = _products(html, url)
+    products = _products(html, url, selector)
     kind = page_kind(url, profile, bool(products), selector)
     facts = PageFacts(kind=kind, links=links_to_follow(url, selector, profile, hosts))
     if kind == "listing":

@@ -63,11 +63,12 @@ class HostGate:
     """When a request may be sent to a host (host:port): not while the host is closed, and not more than
     `rate` in any second (0: no cap), spread over the second. One per crawl (`host_gate`).
 
-    Spread: each request is given its time on arrival, `1/rate` after the previous one's, and may go up
-    to a twentieth of a second's requests early (a cell-rate schedule), so that a host sees no burst of a
-    second's worth at once (a site counting its requests late, busy itself, would count a burst sent at
-    the end of one second in the next) and a waiting request sleeps once, not each time another is sent.
-    The last second's requests are counted too, and never exceed `rate`.
+    Spread: a bucket of a twentieth of a second's requests refills at `rate`, so that a host sees no burst
+    of a second's worth at once (a site counting its requests late, busy itself, would count a burst sent
+    at the end of one second in the next). The requests waiting for a host queue, and one task per host
+    lets them go as the bucket allows: a waiting request wakes once, when its turn comes (each of them
+    looking at the bucket whenever another went was seven wake-ups a request at 90 a second, eight in
+    flight), and a crawler late on its schedule still sends no more than the bucket at once.
     """
 
     def __init__(self, rate: float = 0.0) -> None:
@@ -75,40 +76,61 @@ class HostGate:
         self.burst = max(1.0, rate / 20)
         self.closed_until: dict[str, float] = {}
         self.sent: dict[str, deque[float]] = {}
-        self.due: dict[str, float] = {}  # per host: when the next request is due on the schedule
+        self.tokens: dict[str, tuple[float, float]] = {}  # per host: (requests in hand, when counted)
+        self.waiting: dict[str, deque[asyncio.Future[float]]] = {}
+        self.dispatchers: dict[str, asyncio.Task[None]] = {}
 
     def close(self, host: str, seconds: float) -> None:
         """Send nothing more to the host for this long (what a `Retry-After` asks)."""
-        until = max(self.closed_until.get(host, 0.0), time.monotonic() + seconds)
-        self.closed_until[host] = until
-        self.due[host] = max(self.due.get(host, 0.0), until)  # the schedule starts again when it opens
+        self.closed_until[host] = max(self.closed_until.get(host, 0.0), time.monotonic() + seconds)
 
-    async def wait_turn(self, host: str) -> None:
-        """Wait for the request's time on the host's schedule, until the host is open and fewer than
-        `rate` requests went to it in the last second; count the one about to be sent."""
-        if self.rate > 0:
-            now = time.monotonic()
-            interval = 1.0 / self.rate
-            due = max(self.due.get(host, now), now)
-            self.due[host] = due + interval
-            early = due - (self.burst - 1.0) * interval
-            if early > now:
-                await asyncio.sleep(early - now)
-        sent = self.sent.setdefault(host, deque())
-        while True:
-            now = time.monotonic()
-            closed = self.closed_until.get(host, 0.0) - now
-            if closed > 0:
+    async def wait_turn(self, host: str) -> float:
+        """Wait until the host is open and its turn comes (fewer than `rate` requests to the host in the
+        last second, the bucket not empty); count the request about to be sent. When it was let go."""
+        if self.rate <= 0:
+            while (closed := self.closed_until.get(host, 0.0) - time.monotonic()) > 0:
                 await asyncio.sleep(closed)
-                continue
-            if self.rate <= 0:
-                return
-            while sent and now - sent[0] >= 1.0:
-                sent.popleft()
-            if len(sent) < self.rate:
-                sent.append(now)
-                return
-            await asyncio.sleep(sent[0] + 1.0 - now)
+            return time.monotonic()
+        turn: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(host, deque()).append(turn)
+        if host not in self.dispatchers:
+            self.dispatchers[host] = asyncio.ensure_future(self._dispatch(host))
+        return await turn
+
+    async def _dispatch(self, host: str) -> None:
+        """Let the host's waiting requests go, one at a time, as the closure, the bucket and the last
+        second's count allow; ends when none is left waiting."""
+        waiting = self.waiting[host]
+        sent = self.sent.setdefault(host, deque())
+        try:
+            while waiting:
+                now = time.monotonic()
+                closed = self.closed_until.get(host, 0.0) - now
+                if closed > 0:
+                    await asyncio.sleep(closed)
+                    continue
+                while sent and now - sent[0] >= 1.0:
+                    sent.popleft()
+                tokens, counted = self.tokens.get(host, (self.burst, now))
+                tokens = min(self.burst, tokens + (now - counted) * self.rate)
+                if len(sent) < self.rate and tokens >= 1.0:
+                    turn = waiting.popleft()
+                    if turn.done():  # the request was given up (cancelled) while it waited
+                        self.tokens[host] = (tokens, now)
+                        continue
+                    sent.append(now)
+                    self.tokens[host] = (tokens - 1.0, now)
+                    turn.set_result(now)
+                    continue
+                self.tokens[host] = (tokens, now)
+                window = sent[0] + 1.0 - now if len(sent) >= self.rate else 0.0
+                await asyncio.sleep(max(window, (1.0 - tokens) / self.rate))
+        finally:
+            del self.dispatchers[host]
+            while waiting:  # stopped early (an error, the crawl shutting down): none may wait for ever
+                turn = waiting.popleft()
+                if not turn.done():
+                    turn.set_exception(RuntimeError(f"the request queue of {host} stopped"))
 
 
 def host_gate(crawler: Crawler) -> HostGate:

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from select import select as wait_readable
 
 from sqlalchemy import select
 
@@ -98,14 +99,15 @@ def create_run(
         return run.id
 
 
-def spawn_crawler(job_file: Path, *more: Path) -> subprocess.Popen[bytes]:
+def spawn_crawler(job_file: Path, *more: Path, told: bool = False) -> subprocess.Popen[bytes]:
     """Start a crawler process on a job file (its output goes to the worker's log in the run's directory);
-    given several, one process that forks a crawl for each (`crawl_process.run_forked`)."""
+    given several, one process that forks a crawl for each (`crawl_process.run_forked`), which with
+    `told` writes a line on its stdout (a pipe) as each crawl ends."""
     log = job_file.with_name(job_file.name.replace(".job.json", ".stderr"))
     with log.open("ab") as err:
         return subprocess.Popen(
             [sys.executable, "-m", "countermark.monitor.crawl_process", str(job_file), *map(str, more)],
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if told else subprocess.DEVNULL,
             stderr=err,
             start_new_session=True,
         )
@@ -142,7 +144,9 @@ def crawl_and_absorb(
     jobs = {run_id: sorted(work.glob(f"*.{JOB_FILE}")) for run_id, work in works.items()}
     for job in (job for files in jobs.values() for job in files):
         job.with_name(job.name.replace(f".{JOB_FILE}", ".exit")).unlink(missing_ok=True)
-    process = spawn_crawler(*(job for files in jobs.values() for job in files))
+    process = spawn_crawler(*(job for files in jobs.values() for job in files), told=True)
+    assert process.stdout is not None
+    told = process.stdout.fileno()
     for work in works.values():
         _pid_file(work).write_text(str(process.pid), encoding="utf-8")
     cursors: dict[int, dict[str, int]] = {run_id: {} for run_id in run_ids}
@@ -174,8 +178,10 @@ def crawl_and_absorb(
                 counts = [crawl_counts(work) for work in works.values()]
                 fetched = sum(count for count, _ in counts)
                 progress(fetched, fetched + sum(pending for _, pending in counts))
-            if len(done) < len(run_ids) and not finished:
-                time.sleep(ABSORB_POLL_SECONDS)
+            # Woken by a crawl's end, or after a quarter second to store what the crawls logged.
+            waiting = len(done) < len(run_ids) and not finished
+            if waiting and wait_readable([told], [], [], ABSORB_POLL_SECONDS)[0]:
+                os.read(told, 65536)
     except BaseException:
         if process.poll() is None:  # an interrupted command takes its crawlers with it; the runs resume
             os.killpg(process.pid, signal.SIGTERM)
