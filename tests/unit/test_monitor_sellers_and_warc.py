@@ -89,3 +89,25 @@ def test_the_frontier_keeps_its_count_across_pages_and_reopening(tmp_path: Path)
     assert len(added) == 3 and frontier.total() == 4  # the page limit counts what is held
     frontier.close()
     assert Frontier(path).total() == 4
+
+
+def test_links_seen_again_are_not_added_twice_and_a_rolled_back_page_adds_its_links_later(
+    tmp_path: Path,
+) -> None:
+    frontier = Frontier(tmp_path / "f.sqlite")
+    frontier.seed([("http://m.example/", "page")])
+    home = FrontierEntry(fingerprint("http://m.example/"), "http://m.example/", "page", 0)
+    links = [("http://m.example/a", "page", None), ("http://m.example/b?x=1&y=2", "page", None)]
+    first = frontier.complete(home, status=200, record={}, links=links, cap=100, limit=100)
+    again = [("http://m.example/a", "page", None), ("http://m.example/b?y=2&x=1", "page", None)]
+    second = frontier.complete(first[0], status=200, record={}, links=again, cap=100, limit=100)
+    assert len(first) == 2 and second == []  # the same URL, or the same once canonicalised
+    try:
+        with frontier._transaction():
+            frontier._add("http://m.example/c", "page", 1, None, None)
+            raise RuntimeError("the page's transaction fails")
+    except RuntimeError:
+        pass
+    third = frontier.complete(first[1], status=200, record={}, links=[("http://m.example/c", "page", None)],
+                              cap=100, limit=100)  # fmt: skip
+    assert [entry.url for entry in third] == ["http://m.example/c"] and frontier.total() == 4

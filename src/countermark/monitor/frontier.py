@@ -74,6 +74,11 @@ class Frontier:
         if "warc" not in columns:  # a crawl's file from before WARC files were kept here
             self.db.execute("ALTER TABLE fetches ADD COLUMN warc BLOB")
         self._total = int(self.db.execute("SELECT count(*) FROM urls").fetchone()[0])
+        # URLs (as written) known to be in the file: a page's links are mostly ones already seen (the
+        # menu, the seller, the next page), each canonicalised and looked up again before. Those of the
+        # open transaction join when it commits.
+        self._known: set[str] = set()
+        self._known_now: list[str] = []
 
     def close(self) -> None:
         """Close the file."""
@@ -82,8 +87,11 @@ class Frontier:
     def _add(
         self, url: str, kind: str, depth: int, pattern: str | None, cap: int | None
     ) -> FrontierEntry | None:
+        if url in self._known:
+            return None
         fp = fingerprint(url)
         if self.db.execute("SELECT 1 FROM urls WHERE fp = ?", (fp,)).fetchone():
+            self._known_now.append(url)
             return None
         if pattern is not None and cap is not None:
             row = self.db.execute("SELECT seen FROM patterns WHERE pattern = ?", (pattern,)).fetchone()
@@ -98,6 +106,7 @@ class Frontier:
             "INSERT INTO urls (fp, url, kind, depth, added_at) VALUES (?, ?, ?, ?, ?)",
             (fp, url, kind, depth, time.time()),
         )
+        self._known_now.append(url)
         self._added += 1
         return FrontierEntry(fp, url, kind, depth)
 
@@ -131,11 +140,14 @@ class Frontier:
         def __enter__(self) -> None:
             self.db.execute("BEGIN IMMEDIATE")
             self.frontier._added = 0
+            self.frontier._known_now.clear()
 
         def __exit__(self, kind: object, *_: object) -> None:
             self.db.execute("COMMIT" if kind is None else "ROLLBACK")
             if kind is None:
                 self.frontier._total += self.frontier._added
+                self.frontier._known.update(self.frontier._known_now)
+            self.frontier._known_now.clear()
 
     def _transaction(self) -> Frontier._Tx:
         return Frontier._Tx(self)
