@@ -12,6 +12,7 @@ from countermark.core.blobs import LocalBlobStore
 from countermark.core.context import build_context
 from countermark.core.db import unit_of_work
 from countermark.core.settings import Settings
+from countermark.link.case_networks import NetworkedCaseOutcomes
 from countermark.targeting.outcomes import case_outcomes
 from countermark.targeting.scorer_service import loaded_scorer
 from countermark.web.app import create_app
@@ -26,7 +27,9 @@ def test_the_web_app_plugs_the_case_outcomes_into_its_context(tmp_path: Path) ->
     try:
         app = create_app(context=ctx)
         assert app.state.ctx is ctx
-        assert isinstance(case_outcomes(ctx), StoredCaseOutcomes)
+        outcomes = case_outcomes(ctx)
+        assert isinstance(outcomes, NetworkedCaseOutcomes)
+        assert isinstance(outcomes.inner, StoredCaseOutcomes)
     finally:
         ctx.close()
 
@@ -37,7 +40,9 @@ def test_a_command_line_context_has_the_case_outcomes(
     monkeypatch.setenv("COUNTERMARK_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COUNTERMARK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     with app_context(require_schema=False) as ctx:
-        assert isinstance(case_outcomes(ctx), StoredCaseOutcomes)
+        outcomes = case_outcomes(ctx)
+        assert isinstance(outcomes, NetworkedCaseOutcomes)
+        assert isinstance(outcomes.inner, StoredCaseOutcomes)
 
 
 def test_scoring_on_a_context_nobody_wired_fails_instead_of_dropping_the_intelligence(tmp_path: Path) -> None:
