@@ -48,6 +48,8 @@ def test_link_run_show_and_why_on_the_store(
     assert f"organisation {org}: 8 parties, 2 networks" in run.output
     again = runner.invoke(app, ["link", "run"])
     assert "2 networks kept their id" in again.output, again.output
+    increment = runner.invoke(app, ["link", "run", "--incremental"])
+    assert f"organisation {org}: 0 new parties, 0 joined a network" in increment.output, increment.output
     why = runner.invoke(app, ["link", "why", "listing:2"])
     assert why.exit_code == 0 and "listed_by: listed by aurel-outlet.example" in why.output
     key = re.search(r"is in (N-\d{6})", why.output)

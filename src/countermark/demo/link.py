@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime
 from datetime import time as day_time
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.link.evidence import Value
+from countermark.link.increments import IncrementSummary, last_run_at, link_increment
+from countermark.link.models import LinkHub
 from countermark.link.service import RunSummary, link_records
 from countermark.link.store import StoredAccount, StoredListing, StoredShipment, StoreRecords
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
@@ -63,14 +66,31 @@ def _authorised(session: Session, principal: Principal) -> dict[tuple[str, str],
     return found
 
 
-def read_records(*, session: Session, owner_org_id: int) -> StoreRecords:
+def read_records(
+    *,
+    session: Session,
+    owner_org_id: int,
+    account_ids: Collection[int] | None = None,
+    shipment_ids: Collection[int] | None = None,
+) -> StoreRecords:
     """The accounts, listings and consignments the organisation may see (its own, and what others share
     with it by marking), with their identifiers: the police's GREEN accounts meet the customs' own
-    consignments here, and the networks, owned by the organisation, name only records it may see."""
+    consignments here, and the networks, owned by the organisation, name only records it may see.
+
+    `account_ids` and `shipment_ids`, when given, read only those records (and the accounts' listings).
+    """
     principal = Principal(org_id=owner_org_id, group_ids=group_ids_of(session, owner_org_id))
     authorised = _authorised(session, principal)
-    rows = session.scalars(visible(Account, principal).order_by(Account.id)).all()
-    account_values = _values(session, "account", select(Account.id).where(visible_clause(Account, principal)))
+    seen_account = visible_clause(Account, principal)
+    seen_listing = visible_clause(Listing, principal)
+    seen_shipment = visible_clause(Shipment, principal)
+    if account_ids is not None:
+        seen_account = and_(seen_account, Account.id.in_(sorted(account_ids)))
+        seen_listing = and_(seen_listing, Listing.account_id.in_(sorted(account_ids)))
+    if shipment_ids is not None:
+        seen_shipment = and_(seen_shipment, Shipment.id.in_(sorted(shipment_ids)))
+    rows = session.scalars(select(Account).where(seen_account).order_by(Account.id)).all()
+    account_values = _values(session, "account", select(Account.id).where(seen_account))
     accounts = [
         StoredAccount(
             id=a.id, platform=a.platform, handle=a.handle, display_name=a.display_name or "",
@@ -84,13 +104,13 @@ def read_records(*, session: Session, owner_org_id: int) -> StoreRecords:
         select(
             Listing.id, Listing.account_id, Listing.platform, Listing.url, Listing.title, Listing.observed_at
         )
-        .where(visible_clause(Listing, principal))
+        .where(seen_listing)
         .order_by(Listing.id)
     ).all()
     listing_values = _values(
         session,
         "listing",
-        select(Listing.id).where(visible_clause(Listing, principal), Listing.account_id.isnot(None)),
+        select(Listing.id).where(seen_listing, Listing.account_id.isnot(None)),
     )
     listings = [
         StoredListing(id=i, account_id=acc, platform=p, url=u, title=t, observed_at=o,
@@ -101,12 +121,12 @@ def read_records(*, session: Session, owner_org_id: int) -> StoreRecords:
         select(
             Shipment.id, Shipment.consignor_name, Shipment.consignor_address, Shipment.consignor_country,
             Shipment.declared_on, Shipment.attributes,
-        ).where(visible_clause(Shipment, principal)).order_by(Shipment.id)
+        ).where(seen_shipment).order_by(Shipment.id)
     ).all()  # fmt: skip
     shipment_values = _values(
         session,
         "shipment",
-        select(Shipment.id).where(visible_clause(Shipment, principal)),
+        select(Shipment.id).where(seen_shipment),
         CONSIGNOR_FIELDS,
     )
     shipments = []
@@ -129,10 +149,79 @@ def organisations_with_records(session: Session) -> list[int]:
     return sorted(owners)
 
 
+def read_increment(*, session: Session, owner_org_id: int, since: datetime) -> tuple[StoreRecords, set[str]]:
+    """The records stored or changed since a moment (an account counts when a listing of its own does),
+    with every visible record that shares a non-hub identifier with them or that a new declaration names
+    as its seller; and the party keys of the changed ones."""
+    principal = Principal(org_id=owner_org_id, group_ids=group_ids_of(session, owner_org_id))
+
+    def changed(model: Any) -> Any:
+        return and_(visible_clause(model, principal), or_(model.created_at > since, model.updated_at > since))
+
+    accounts = set(session.scalars(select(Account.id).where(changed(Account))))
+    accounts |= set(
+        session.scalars(select(Listing.account_id).where(changed(Listing), Listing.account_id.isnot(None)))
+    )
+    shipments = set(session.scalars(select(Shipment.id).where(changed(Shipment))))
+    new_keys = {f"account:{i}" for i in accounts} | {f"shipment:{i}" for i in shipments}
+    hubs = (
+        select(Identifier.id)
+        .join(LinkHub, and_(LinkHub.kind == Identifier.kind, LinkHub.value == Identifier.value))
+        .where(LinkHub.owner_org_id == owner_org_id, LinkHub.hub.is_(True))
+    )
+    new_listings = select(Listing.id).where(Listing.account_id.in_(sorted(accounts)))
+    sighting = IdentifierSighting
+    shown = (
+        select(sighting.identifier_id)
+        .where(
+            or_(
+                and_(sighting.subject_type == "account", sighting.subject_id.in_(sorted(accounts))),
+                and_(sighting.subject_type == "listing", sighting.subject_id.in_(new_listings)),
+                and_(
+                    sighting.subject_type == "shipment", sighting.subject_id.in_(sorted(shipments)),
+                    sighting.field.in_(CONSIGNOR_FIELDS),
+                ),
+            ),
+            sighting.identifier_id.not_in(hubs),
+        )
+        .distinct()
+    )  # fmt: skip
+    holders = session.execute(
+        select(sighting.subject_type, sighting.subject_id, sighting.field).where(
+            sighting.identifier_id.in_(shown)
+        )
+    ).all()
+    by_type: dict[str, set[int]] = defaultdict(set)
+    for subject_type, subject_id, field in holders:
+        if subject_type != "shipment" or field in CONSIGNOR_FIELDS:
+            by_type[subject_type].add(subject_id)
+    if by_type["listing"]:
+        owners = select(Listing.account_id).where(Listing.id.in_(sorted(by_type["listing"])))
+        by_type["account"] |= {i for i in session.scalars(owners) if i is not None}
+    sellers = {
+        str((attributes or {}).get("seller_id") or "").strip().lower()
+        for attributes in session.scalars(
+            select(Shipment.attributes).where(Shipment.id.in_(sorted(shipments)))
+        )
+        if isinstance(attributes, dict)
+    } - {""}
+    if sellers:
+        named = select(Account.id).where(
+            visible_clause(Account, principal), func.lower(Account.handle).in_(sorted(sellers))
+        )
+        by_type["account"] |= set(session.scalars(named))
+    records = read_records(
+        session=session, owner_org_id=owner_org_id, account_ids=accounts | by_type["account"],
+        shipment_ids=shipments | by_type["shipment"],
+    )  # fmt: skip
+    return records, new_keys
+
+
 def link_organisation(
     *, session: Session, owner_org_id: int, actor: str, progress: Callable[[str], None] | None = None
 ) -> RunSummary:
     """Read, link and keep one organisation's networks (the caller commits)."""
+    read_at = utcnow()
     records = read_records(session=session, owner_org_id=owner_org_id)
     marks = sorted({b for b in session.scalars(select(Product.brand).distinct()) if b})
     return link_records(
@@ -142,7 +231,24 @@ def link_organisation(
         actor=actor,
         marks=marks,
         progress=progress,
+        read_at=read_at,
     )
+
+
+def link_organisation_increment(
+    *, session: Session, owner_org_id: int, actor: str, progress: Callable[[str], None] | None = None
+) -> IncrementSummary | None:
+    """Add what was stored since the organisation's last run to its networks (the caller commits); None
+    when it has never been linked (a full run comes first)."""
+    read_at = utcnow()
+    since = last_run_at(session=session, owner_org_id=owner_org_id)
+    if since is None:
+        return None
+    records, new_keys = read_increment(session=session, owner_org_id=owner_org_id, since=since)
+    return link_increment(
+        session=session, owner_org_id=owner_org_id, records=records, new_keys=new_keys, actor=actor,
+        read_at=read_at, progress=progress,
+    )  # fmt: skip
 
 
 def run_linking_step(ctx: AppContext, session: Session, progress: Callable[[int, int], None]) -> str:

@@ -65,13 +65,13 @@ def current_assignment(*, session: Session, owner_org_id: int) -> dict[str, str]
     return {member: network for member, network in rows}
 
 
-def _next_number(session: Session, owner_org_id: int) -> int:
+def next_key_number(session: Session, owner_org_id: int) -> int:
     keys = session.scalars(select(LinkNetwork.key).where(LinkNetwork.owner_org_id == owner_org_id))
     numbers = [int(m.group(1)) for k in keys if (m := KEY_NUMBER.match(k))]
     return max(numbers, default=0) + 1
 
 
-def _edge_row(network_id: int, link: Link) -> dict[str, Any]:
+def edge_row(network_id: int, link: Link) -> dict[str, Any]:
     return {
         "network_id": network_id,
         "a": link.a,
@@ -93,12 +93,14 @@ def link_records(
     marks: list[str] | None = None,
     consignor_model: bool = True,
     progress: Callable[[str], None] | None = None,
+    read_at: datetime | None = None,
 ) -> RunSummary:
     """Link one organisation's stored records and keep the result as its networks.
 
     A network keeps its key when the new group shares most members with it (members joining do not
     change it); a former network no run finds any more is dissolved (kept, emptied, `dissolved_at` set).
-    Detected hubs replace the former detected ones; the analyst's entries are obeyed and kept.
+    Detected hubs replace the former detected ones; the analyst's entries are obeyed and kept. `read_at`
+    (when the records were read) is kept as the run's start: an incremental run reads what came after.
     """
     started = time.perf_counter()
     parties = parties_of(records)
@@ -107,7 +109,7 @@ def link_records(
         parties,
         hub_overrides=hub_overrides(session=session, owner_org_id=owner_org_id),
         previous=previous,
-        next_number=_next_number(session, owner_org_id),
+        next_number=next_key_number(session, owner_org_id),
         marks=marks or (),
         consignor_model=consignor_model,
         progress=progress,
@@ -117,6 +119,7 @@ def link_records(
     stored = LinkRun(
         owner_org_id=owner_org_id,
         tlp=DEFAULT_TLP,
+        started_at=read_at or utcnow(),
         parties=len(parties),
         networks=sum(1 for n in grown if not n.operator),
         operator_groups=sum(1 for n in grown if n.operator),
@@ -154,7 +157,7 @@ def link_records(
         row.first_seen, row.last_seen = (min(seen), max(seen)) if seen else (None, None)
         row.run_id, row.dissolved_at, row.updated_at = stored.id, None, now
         session.flush()
-        added = [(link, LinkEdge(**_edge_row(row.id, link))) for link in network.links]
+        added = [(link, LinkEdge(**edge_row(row.id, link))) for link in network.links]
         session.add_all([edge for _, edge in added])
         session.flush()
         edge_ids: dict[tuple[str, str, str, str], int] = {}

@@ -168,54 +168,31 @@ def _label(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def listings_by_account(records: StoreRecords) -> dict[str, list[StoredListing]]:
+    """Account key -> its stored listings."""
+    found: dict[str, list[StoredListing]] = defaultdict(list)
+    for listing in records.listings:
+        if listing.account_id is not None:
+            found[account_key(listing.account_id)].append(listing)
+    return found
+
+
 def grown_networks(run: LinkRun, records: StoreRecords) -> list[GrownNetwork]:
     """Each network of the run with its members' listings and shops' domains, and every member's chain
     of evidence from the network's root (an account or shop when it has one)."""
     accounts = {account_key(a.id): a for a in records.accounts}
-    shipments = {f"shipment:{s.id}": s for s in records.shipments}
-    listings_of: dict[str, list[StoredListing]] = defaultdict(list)
-    for listing in records.listings:
-        if listing.account_id is not None:
-            listings_of[account_key(listing.account_id)].append(listing)
+    stored = record_members(records)
+    listings_of = listings_by_account(records)
     grown: list[GrownNetwork] = []
     for network in run.networks:
-        members: dict[str, Member] = {}
+        members = {key: stored[key] for key in network.members if key in stored}
         links = list(network.links)
-        for key in network.members:
-            if key in accounts:
-                account = accounts[key]
-                kind = "shop" if is_shop(account.platform) else "account"
-                name = f"{account.platform}/{account.handle}"
-                members[key] = Member(key, kind, _label(name), "account", account.id, account.seen_at)
-            elif key in shipments:
-                shipment = shipments[key]
-                name = f"{shipment.name or '?'} ({shipment.country or '?'})"
-                members[key] = Member(
-                    key, "consignor", _label(name), "shipment", shipment.id, shipment.declared_on
-                )
         for key in list(members):
-            if key not in accounts:
-                continue
-            account = accounts[key]
-            hosts: dict[str, datetime | None] = {}
-            if is_shop(account.platform):
-                for address in (account.handle, account.profile_url):
-                    if (host := host_of(address)) is not None:
-                        hosts.setdefault(host, account.seen_at)
-            for listing in listings_of.get(key, ()):
-                listing_key = f"listing:{listing.id}"
-                members[listing_key] = Member(
-                    listing_key, "listing", _label(listing.title or listing.url), "listing", listing.id,
-                    listing.observed_at,
-                )  # fmt: skip
-                links.append(Link(key, listing_key, "listed_by", f"listed by {account.handle}", strong=True))
-                if is_shop(account.platform) and (host := host_of(listing.url)) is not None:
-                    hosts.setdefault(host, listing.observed_at)
-            for host, seen in hosts.items():
-                domain_key = f"domain:{host}"
-                if domain_key not in members:
-                    members[domain_key] = Member(domain_key, "domain", host, None, None, seen)
-                links.append(Link(key, domain_key, "hosted_on", f"shop on {host}", strong=True))
+            if key in accounts:
+                extra, tied = account_extras(accounts[key], listings_of.get(key, ()))
+                for member in extra:
+                    members.setdefault(member.key, member)
+                links.extend(tied)
         ordered = tuple(sorted(members))
         roots = [k for k in network.members if k in accounts] or list(network.members)
         grown.append(
@@ -229,6 +206,50 @@ def grown_networks(run: LinkRun, records: StoreRecords) -> list[GrownNetwork]:
             )
         )
     return grown
+
+
+def account_extras(
+    account: StoredAccount, listings: Sequence[StoredListing]
+) -> tuple[list[Member], list[Link]]:
+    """An account's listings (edge `listed_by`) and, for a shop, the domains it sells from (`hosted_on`)."""
+    key = account_key(account.id)
+    members: list[Member] = []
+    links: list[Link] = []
+    hosts: dict[str, datetime | None] = {}
+    if is_shop(account.platform):
+        for address in (account.handle, account.profile_url):
+            if (host := host_of(address)) is not None:
+                hosts.setdefault(host, account.seen_at)
+    for listing in listings:
+        listing_key = f"listing:{listing.id}"
+        members.append(
+            Member(
+                listing_key, "listing", _label(listing.title or listing.url), "listing", listing.id,
+                listing.observed_at,
+            )
+        )  # fmt: skip
+        links.append(Link(key, listing_key, "listed_by", f"listed by {account.handle}", strong=True))
+        if is_shop(account.platform) and (host := host_of(listing.url)) is not None:
+            hosts.setdefault(host, listing.observed_at)
+    for host, seen in hosts.items():
+        members.append(Member(f"domain:{host}", "domain", host, None, None, seen))
+        links.append(Link(key, f"domain:{host}", "hosted_on", f"shop on {host}", strong=True))
+    return members, links
+
+
+def record_members(records: StoreRecords) -> dict[str, Member]:
+    """Party key -> the stored member it is, for every account, shop and consignment."""
+    found: dict[str, Member] = {}
+    for account in records.accounts:
+        key = account_key(account.id)
+        kind = "shop" if is_shop(account.platform) else "account"
+        name = _label(f"{account.platform}/{account.handle}")
+        found[key] = Member(key, kind, name, "account", account.id, account.seen_at)
+    for shipment in records.shipments:
+        key = f"shipment:{shipment.id}"
+        name = _label(f"{shipment.name or '?'} ({shipment.country or '?'})")
+        found[key] = Member(key, "consignor", name, "shipment", shipment.id, shipment.declared_on)
+    return found
 
 
 def previous_of(assignment: Mapping[str, str], keys: Sequence[str]) -> dict[str, str]:
