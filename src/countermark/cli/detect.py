@@ -94,7 +94,9 @@ def retrain_command(
         )
     console.print(table)
     console.print(
-        f"threshold {new.threshold:.3f} (target precision {target_precision:.2f}); "
+        f"threshold {new.threshold:.3f}"
+        + ("" if new.parody_threshold is None else f", parody shops' offers {new.parody_threshold:.3f}")
+        + f" (target precision {target_precision:.2f}); "
         f"LightGBM AP {new.figures['lightgbm_ap']:.3f}, logistic AP {new.figures['logistic_ap']:.3f}: "
         f"kept {'LightGBM' if new.figures['lightgbm_chosen'] else 'logistic regression'}"
     )

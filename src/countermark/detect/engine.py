@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from countermark.detect.facts import ListingFacts, References, SellerFacts
 from countermark.detect.reasons import reason_codes, reasons
 from countermark.detect.rules import BrandRules, decide
 from countermark.detect.scorer import ListingScorer
-from countermark.detect.signals import FEATURES, Detector, Evidence, add_seller_context, note_known_offer
+from countermark.detect.signals import (
+    FEATURES,
+    Detector,
+    Evidence,
+    add_seller_context,
+    is_parody_shop,
+    note_known_offer,
+)
 from countermark.observe.schemas import ListingIn
 
 FORMAT = 1
@@ -39,6 +47,19 @@ class DetectionModel:
     features: tuple[str, ...] = FEATURES
     format: int = FORMAT
     _detector: Detector | None = field(default=None, repr=False, compare=False)
+    # The operating threshold of parody shops' offers (`signals.is_parody_shop`), chosen on their own
+    # out-of-fold scores; None (models saved before it): the one threshold for every listing.
+    parody_threshold: float | None = None
+
+    def threshold_for(self, features: Mapping[str, float]) -> float:
+        """The operating threshold of a listing with these feature values."""
+        if self.parody_threshold is not None and is_parody_shop(features):
+            return self.parody_threshold
+        return self.threshold
+
+    def row_thresholds(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The operating threshold of each feature row (in the model's feature order)."""
+        return np.array([self.threshold_for(dict(zip(self.features, row, strict=True))) for row in rows])
 
     def detector(self) -> Detector:
         """The compiled references (built once per loaded model)."""
@@ -133,8 +154,17 @@ def score(
             url=facts.url,
             text=facts.text,
             rules=model.rules,
-            default_threshold=model.threshold,
+            default_threshold=model.threshold_for(evidence.features),
         )
+        if (
+            decision.rule is None
+            and model.parody_threshold is not None
+            and decision.threshold == model.parody_threshold > model.threshold
+        ):
+            # A parody shop's offer needs the higher threshold of its kind: say so first.
+            decision = replace(
+                decision, rule="parody_shop", detail={"threshold": f"{decision.threshold:.4g}"}
+            )
         results.append(
             ScoredListing(
                 key=facts.key,

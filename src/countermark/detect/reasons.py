@@ -136,6 +136,16 @@ SENTENCES: dict[str, dict[str, str]] = {
         "fr": "Alerte : le texte contient « {term} », que {brand} a déclaré contrefaisant.",
         "zh": "报警：文字包含 {brand} 列为侵权的“{term}”。",
     },
+    "parody_shop": {
+        "en": "The seller presents its range as parodies or dupes: whether such an offer infringes depends "
+        "on the logo on the goods, which only the photo shows, so it is alerted from a probability of "
+        "{threshold}.",
+        "fr": "Le vendeur présente sa gamme comme des parodies ou des imitations : une telle offre est "
+        "contrefaisante ou non selon le logo porté par le produit, que seule la photo montre ; l'alerte "
+        "vient donc à partir d'une probabilité de {threshold}.",
+        "zh": "该卖家将其商品标榜为恶搞或平替：此类商品是否侵权取决于商品本身的标识，只有图片能显示，"
+        "因此概率达到 {threshold} 才报警。",
+    },
     "score": {
         "en": "The model puts the probability that this listing infringes at {probability}.",
         "fr": "Le modèle estime à {probability} la probabilité que cette annonce soit contrefaisante.",

@@ -69,6 +69,16 @@ FEATURES: tuple[str, ...] = (
 # (a parody or dupe, a reason for a low price): the latter are shown as mitigating signals.
 ADMITTING_GROUPS = ("replica", "coded", "piracy")
 MITIGATING_GROUPS = ("parody", "sale")
+# A parody shop: at least this share of the seller's listings present the goods as a parody or a dupe. Its
+# offers infringe or not by the logo on the goods themselves (the brand's own, or a twisted one), which
+# neither their words nor their prices tell: the operating threshold of such offers is chosen on their own.
+PARODY_SHOP_SHARE = 0.5
+
+
+def is_parody_shop(features: Mapping[str, float]) -> bool:
+    """Whether the listing's seller presents its range as parodies or dupes (`PARODY_SHOP_SHARE`)."""
+    share = features.get("seller_parody_share", 0.0)
+    return not math.isnan(share) and share >= PARODY_SHOP_SHARE
 
 
 @dataclass(frozen=True, slots=True)

@@ -312,6 +312,7 @@ def evaluate_detection(
         "model_lightgbm": model.figures["lightgbm_chosen"],
         "ap": _finite(model.figures["ap"]),
         "threshold": model.threshold,
+        "parody_threshold": model.parody_threshold,
         "target_precision": TARGET_PRECISION,
         "precision_at_threshold": model.figures["precision"],
         "recall_at_threshold": model.figures["recall"],
@@ -325,7 +326,9 @@ def evaluate_detection(
     # threshold could reach at the target precision.
     figures["oracle_recall_at_target_precision"] = best_recall if best_precision >= TARGET_PRECISION else 0.0
     figures.update(
-        _per_category(evidences, test, probabilities >= model.threshold, listings_truth, references)
+        _per_category(
+            evidences, test, probabilities >= model.row_thresholds(features[test]), listings_truth, references
+        )
     )
     figures["seconds_photo_hashing"] = training.seconds_photo_hashing
     figures["seconds_signals"] = training.seconds_signals
@@ -363,9 +366,9 @@ def _per_category(
     figures: dict[str, float | None] = {}
     for name in sorted(totals):
         figures[name] = hits[name] / totals[name]
-        figures[f"{name.replace('recall_', 'count_').replace('false_positive_rate_', 'count_')}"] = float(
-            totals[name]
-        )
+        # Parody is both an infringing category and a kind of honest listing: the counts are kept apart.
+        count = name.replace("recall_", "count_infringing_").replace("false_positive_rate_", "count_")
+        figures[count] = float(totals[name])
     fp_rates = [v for k, v in figures.items() if k.startswith("false_positive_rate_") and v is not None]
     figures["worst_hard_negative_false_positive_rate"] = max(fp_rates, default=None)
     return figures
