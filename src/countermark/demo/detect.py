@@ -81,7 +81,7 @@ def run_detection(ctx: AppContext, session: Session, progress: Progress) -> str:
         f = model.figures
         trained = (
             f"model trained on the world (held-out sellers: AP {f['ap']:.2f}, "
-            f"precision {f['precision']:.2f}, recall {f['recall']:.2f} at threshold {model.threshold:.2f}, "
+            f"precision {f['precision']:.2f}, recall {f['recall']:.2f} at threshold {model.threshold:.4f}, "
             f"target precision {DEMO_TARGET_PRECISION}); "
         )
     record = register_model(session=session, blobs=ctx.blobs, model=model)
