@@ -101,6 +101,15 @@ def exact_links(holders: Mapping[Value, list[Party]], hubs: Mapping[Value, Hub])
     return links
 
 
+def not_imitations(links: Sequence[Link], authorised: set[str]) -> list[Link]:
+    """Resemblance links, less those between an authorised seller and a party on no list.
+
+    A lookalike copies an authorised seller's name, address and words to pass as genuine; resembling one
+    says nothing of common ownership. Only an exact identifier ties a party to an authorised seller.
+    """
+    return [link for link in links if (link.a in authorised) == (link.b in authorised)]
+
+
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9 ]+", " ", folded).strip()
@@ -191,8 +200,9 @@ def run_linking(
     links = exact_links(holders, hubs)
     seconds["exact"] = time.perf_counter() - started
     started = time.perf_counter()
-    links += fuzzy.email_links(online) + fuzzy.handle_links(online) + fuzzy.domain_family_links(online, marks)
-    links += fuzzy.line_links(online, hubs=hubs)
+    resemblance = fuzzy.email_links(online) + fuzzy.handle_links(online)
+    resemblance += fuzzy.domain_family_links(online, marks) + fuzzy.line_links(online, hubs=hubs)
+    links += not_imitations(resemblance, {p.key for p in online if p.authorised_for})
     seconds["fuzzy"] = time.perf_counter() - started
     started = time.perf_counter()
     if shipments:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 
@@ -22,6 +22,8 @@ RARE = 3
 MIN_LOCAL = 6
 MIN_STEM = 5
 MIN_LINE = 24
+COMMON_WORD = 10  # a word this many parties write in their bios is a template's, not an operator's
+MIN_WORD = 4
 GENERIC_LOCALS = frozenset(
     {"service", "support", "info", "contact", "sales", "shop", "store", "admin", "order"}
 )
@@ -53,6 +55,12 @@ def normal_line(line: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", folded).strip()
 
 
+def _name(text: str) -> tuple[str]:
+    """The name a resemblance rests on: an e-mail's local part, a handle's stem and a shop domain's first
+    word that spell one name are one piece of evidence (a shop called bagstudio writes bagstudio@…)."""
+    return (f"name:{re.sub(r'[^a-z0-9]', '', text.lower())}",)
+
+
 def _pairs_of_rare(groups: dict[str, set[str]]) -> Iterable[tuple[str, str, str]]:
     for token, members in groups.items():
         if 2 <= len(members) <= RARE:
@@ -70,7 +78,7 @@ def email_links(parties: Sequence[Party]) -> list[Link]:
                 by_local[local].add(party.key)
                 by_domain[domain][local].add(party.key)
     links = [
-        Link(a, b, "fuzzy:email_local", f"{local}@… on several domains", strong=False)
+        Link(a, b, "fuzzy:email_local", f"{local}@… on several domains", strong=False, basis=_name(local))
         for a, b, local in _pairs_of_rare(by_local)
     ]
     for domain, locals_ in by_domain.items():
@@ -113,7 +121,7 @@ def handle_links(parties: Sequence[Party]) -> list[Link]:
             if len(stem) >= MIN_STEM:
                 by_stem[stem].add(party.key)
     return [
-        Link(a, b, "fuzzy:handle", f"handle stem '{stem}'", strong=False)
+        Link(a, b, "fuzzy:handle", f"handle stem '{stem}'", strong=False, basis=_name(stem))
         for a, b, stem in _pairs_of_rare(by_stem)
     ]
 
@@ -130,9 +138,16 @@ def domain_family_links(parties: Sequence[Party], marks: Iterable[str] = ()) -> 
             if "-" in label and len(head) >= 4 and head not in taken:
                 by_head[head].add(party.key)
     return [
-        Link(a, b, "domain:family", f"shop domains of the '{head}-' family", strong=False)
+        Link(a, b, "domain:family", f"shop domains of the '{head}-' family", strong=False, basis=_name(head))
         for a, b, head in _pairs_of_rare(by_head)
     ]
+
+
+def _template(text: str, writers: Counter[str]) -> bool:
+    """A line made only of words many parties write ("trusted seller since 2016, 5000 happy customers"):
+    a stock phrase that honest sellers fill in alike, not an operator's own words."""
+    words = [word for word in text.split() if len(word) >= MIN_WORD and not word.isdigit()]
+    return bool(words) and min(writers[word] for word in words) >= COMMON_WORD
 
 
 def _names_a_hub(text: str, hub_words: set[str]) -> bool:
@@ -155,12 +170,20 @@ def line_links(
         for word in normal_line(value.split(":", 1)[-1]).split()
         if len(word) >= MIN_STEM and not word.isdigit()
     }
+    writers: Counter[str] = Counter()
+    for party in parties:
+        writers.update({word for line in party.lines for word in normal_line(line).split()})
     lines: dict[str, set[str]] = defaultdict(set)
     for party in parties:
         for line in party.lines:
             text = normal_line(line)
             # A line carrying an identifier is evidence through that identifier (or a hub's): not as text.
-            if len(text) >= MIN_LINE and not extract_identifiers(line) and not _names_a_hub(text, hub_words):
+            if (
+                len(text) >= MIN_LINE
+                and not extract_identifiers(line)
+                and not _names_a_hub(text, hub_words)
+                and not _template(text, writers)
+            ):
                 lines[text].add(party.key)
     lsh = MinHashLSH(threshold=threshold, num_perm=64)
     hashes: dict[str, MinHash] = {}

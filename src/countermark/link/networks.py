@@ -29,7 +29,9 @@ class Cluster:
 
 def usable_links(links: Iterable[Link]) -> list[Link]:
     """Strong links, plus weak links between two parties that two independent pieces of weak evidence tie
-    (two kinds, or two different values of one kind: two shots both posted, two e-mail local parts)."""
+    (two kinds, or two different values of one kind: two shots both posted, two e-mail local parts). Links
+    resting on one value (`Link.grounds`: one name behind an e-mail's local part and a shop domain) are
+    one piece."""
     strong: list[Link] = []
     weak: dict[tuple[str, str], list[Link]] = defaultdict(list)
     for link in links:
@@ -40,7 +42,7 @@ def usable_links(links: Iterable[Link]) -> list[Link]:
         else:
             weak[link.ordered()].append(link)
     for pair_links in weak.values():
-        if len({(link.evidence, link.detail) for link in pair_links}) >= 2:
+        if len({link.grounds() for link in pair_links}) >= 2:
             strong.extend(pair_links)
     return strong
 
@@ -109,7 +111,8 @@ def _parts(members: Sequence[str], links: Iterable[Link]) -> dict[str, str]:
     return {m: find(m) for m in members}
 
 
-BIG_SIDE = 5  # a lone value between two groups this large is a borrowed one, not a chain's link
+BIG_SIDE = 5  # a lone value between a group this large and one of SMALL_SIDE is a borrowed one
+SMALL_SIDE = 3
 
 
 def evidence_families(links: Sequence[Link]) -> list[list[Link]]:
@@ -143,8 +146,9 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
     The pattern of a value passed between two operations (a drop-shipper's e-mail written by one shop of
     another network): without that value (and its slips, `evidence_families`) the cluster falls in two
     parts of two or more members, and on one side it is held more than once (the owner's own value), or
-    both sides are groups of BIG_SIDE or more. A value held by one member on each side of a small group
-    is a chain's ordinary link and stays. The cut links are dropped from the cluster.
+    one side is a group of BIG_SIDE or more and the other of SMALL_SIDE or more; or its owners are tied
+    by it alone (`_borrowed_from_loners`). A value held by one member on each side of a small group is a
+    chain's ordinary link and stays. The cut links are dropped from the cluster.
     """
     if len(cluster.members) < min_size:
         return [cluster]
@@ -158,11 +162,13 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         sides: dict[str, list[str]] = defaultdict(list)
         for member in cluster.members:
             sides[parts[member]].append(member)
+        if len(sides) > 2 and (pieces := _borrowed_from_loners(cluster, sides, holders, rest)):
+            return [piece for part in pieces for piece in cut_borrowed_values(part, min_size)]
         if len(sides) != 2 or min(len(side) for side in sides.values()) < 2:
             continue
         held = sorted(sum(1 for m in side if m in holders) for side in sides.values())
-        smaller = min(len(side) for side in sides.values())
-        if held[1] < 2 and smaller < BIG_SIDE:
+        smaller, larger = sorted(len(side) for side in sides.values())
+        if held[1] < 2 and (smaller < SMALL_SIDE or larger < BIG_SIDE):
             continue
         pieces = [
             Cluster(tuple(sorted(side)), tuple(link for link in rest if parts[link.a] == root))
@@ -170,6 +176,29 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         ]
         return [piece for part in pieces for piece in cut_borrowed_values(part, min_size)]
     return [cluster]
+
+
+def _borrowed_from_loners(
+    cluster: Cluster,
+    sides: Mapping[str, list[str]],
+    holders: set[str],
+    rest: Sequence[Link],
+) -> list[Cluster]:
+    """The cut when the value's owners are tied by it alone: without it, one part of two or more members
+    holds it once (the borrower) and every other part is a lone holder (two or more, and no more than the
+    borrower's part has members: many holders tied by nothing else are more likely the value's group
+    than the borrower's). The lone holders keep the value among themselves; the borrower's part keeps
+    its own links. [] otherwise."""
+    groups = [side for side in sides.values() if len(side) > 1]
+    loners = [side[0] for side in sides.values() if len(side) == 1]
+    if len(groups) != 1 or not 2 <= len(loners) <= len(groups[0]) or not set(loners) <= holders:
+        return []
+    group = set(groups[0])
+    if len(group & holders) != 1:
+        return []
+    owned = tuple(link for link in cluster.links if link.a in loners and link.b in loners)
+    kept = tuple(link for link in rest if link.a in group and link.b in group)
+    return [Cluster(tuple(sorted(group)), kept), Cluster(tuple(sorted(loners)), owned)]
 
 
 def stable_ids(

@@ -1,0 +1,71 @@
+"""Linking precision rules on hand-made examples: a stock phrase many write is not a tie, resembling an
+authorised seller is not a tie, one name behind an e-mail and a shop domain is one piece of evidence, and
+a value borrowed from owners it alone ties (or from an established group) is cut."""
+
+from __future__ import annotations
+
+from countermark.link import fuzzy
+from countermark.link.engine import not_imitations
+from countermark.link.evidence import Link, Party
+from countermark.link.networks import components, cut_borrowed_values, usable_links
+
+
+def _party(key: str, lines: tuple[str, ...] = (), kind: str = "account", **extra: object) -> Party:
+    return Party(key=key, kind=kind, platform="Bazario", lines=lines, **extra)  # type: ignore[arg-type]
+
+
+def test_a_stock_phrase_many_fill_in_ties_nobody_and_an_operators_own_line_does() -> None:
+    stock = "Trusted seller since 2016, 5000 happy customers"
+    own = "Stock in Chengxiang Kaixin, dropshipping supported"
+    others = [_party(f"o{i}", (f"Trusted seller since 20{i:02d}, {i}00 happy customers",)) for i in range(10)]
+    parties = [
+        _party("a", (stock,)),
+        _party("b", (stock,)),
+        _party("c", (own,)),
+        _party("d", (own,)),
+        *others,
+    ]
+    pairs = {(link.a, link.b) for link in fuzzy.line_links(parties)}
+    assert ("c", "d") in pairs and ("a", "b") not in pairs
+    assert ("a", "b") in {(link.a, link.b) for link in fuzzy.line_links(parties[:4])}  # few write it
+
+
+def test_resembling_an_authorised_seller_is_no_tie_but_two_unlisted_parties_resembling_are() -> None:
+    links = [Link("shop", "copy", "text:bio_line", "line", True), Link("x", "y", "fuzzy:handle", "s", False)]
+    assert not_imitations(links, {"shop"}) == [links[1]]
+
+
+def test_an_email_local_part_and_a_shop_domain_of_one_name_are_one_piece_of_evidence() -> None:
+    shops = [
+        _party(
+            "a", kind="shop", handle="bagstudio-paris.com", values=frozenset({("email", "bagstudio@x.fr")})
+        ),
+        _party(
+            "b", kind="shop", handle="bagstudio-lyon.com", values=frozenset({("email", "bagstudio@y.de")})
+        ),
+    ]
+    weak = fuzzy.email_links(shops) + fuzzy.domain_family_links(shops)
+    assert len(weak) == 2 and usable_links(weak) == []
+    other_name = Link("a", "b", "fuzzy:handle", "stem 'kopexa'", False, basis=("name:kopexa",))
+    assert len(usable_links([*weak, other_name])) == 3
+
+
+def _tie(a: str, b: str, value: str) -> Link:
+    return Link(a, b, "exact:phone", value, True, basis=(f"phone:{value}",))
+
+
+def test_a_value_whose_owners_it_alone_ties_is_cut_from_the_group_that_borrowed_it() -> None:
+    links = [_tie("g1", "g2", "own"), _tie("o1", "o2", "p"), _tie("o1", "g1", "p"), _tie("o2", "g1", "p")]
+    cluster = components(["g1", "g2", "o1", "o2"], links)[0]
+    assert sorted(c.members for c in cut_borrowed_values(cluster)) == [("g1", "g2"), ("o1", "o2")]
+
+
+def test_a_lone_value_between_an_established_group_and_a_group_of_three_is_cut() -> None:
+    big = [_tie(f"b{i}", f"b{i + 1}", "pb") for i in range(4)]
+    small = [_tie("s0", "s1", "ps"), _tie("s1", "s2", "ps")]
+    keys = [f"b{i}" for i in range(5)] + ["s0", "s1", "s2"]
+    cluster = components(keys, [*big, *small, _tie("b0", "s0", "bridge")])[0]
+    pieces = sorted(c.members for c in cut_borrowed_values(cluster))
+    assert pieces == [tuple(f"b{i}" for i in range(5)), ("s0", "s1", "s2")]
+    pair = components(keys[:7], [*big, _tie("s0", "s1", "ps"), _tie("b0", "s0", "bridge")])[0]
+    assert [c.members for c in cut_borrowed_values(pair)] == [pair.members]  # two is no group yet
