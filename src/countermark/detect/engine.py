@@ -23,6 +23,7 @@ from countermark.detect.rules import BrandRules, decide
 from countermark.detect.scorer import ListingScorer
 from countermark.detect.signals import (
     FEATURES,
+    PARODY_SHOP_FEATURE,
     Detector,
     Evidence,
     add_seller_context,
@@ -59,7 +60,12 @@ class DetectionModel:
 
     def row_thresholds(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
         """The operating threshold of each feature row (in the model's feature order)."""
-        return np.array([self.threshold_for(dict(zip(self.features, row, strict=True))) for row in rows])
+        thresholds = np.full(len(rows), self.threshold, dtype=float)
+        if self.parody_threshold is None or PARODY_SHOP_FEATURE not in self.features:
+            return thresholds
+        column = np.asarray(rows, dtype=float)[:, self.features.index(PARODY_SHOP_FEATURE)]
+        parody = [is_parody_shop({PARODY_SHOP_FEATURE: float(value)}) for value in column]
+        return np.where(parody, self.parody_threshold, thresholds)
 
     def detector(self) -> Detector:
         """The compiled references (built once per loaded model)."""

@@ -73,11 +73,12 @@ MITIGATING_GROUPS = ("parody", "sale")
 # offers infringe or not by the logo on the goods themselves (the brand's own, or a twisted one), which
 # neither their words nor their prices tell: the operating threshold of such offers is chosen on their own.
 PARODY_SHOP_SHARE = 0.5
+PARODY_SHOP_FEATURE = "seller_parody_share"
 
 
 def is_parody_shop(features: Mapping[str, float]) -> bool:
     """Whether the listing's seller presents its range as parodies or dupes (`PARODY_SHOP_SHARE`)."""
-    share = features.get("seller_parody_share", 0.0)
+    share = features.get(PARODY_SHOP_FEATURE, 0.0)
     return not math.isnan(share) and share >= PARODY_SHOP_SHARE
 
 
