@@ -31,8 +31,12 @@ def test_a_stock_phrase_many_fill_in_ties_nobody_and_an_operators_own_line_does(
 
 
 def test_resembling_an_authorised_seller_is_no_tie_but_two_unlisted_parties_resembling_are() -> None:
-    links = [Link("shop", "copy", "text:bio_line", "line", True), Link("x", "y", "fuzzy:handle", "s", False)]
-    assert not_imitations(links, {"shop"}) == [links[1]]
+    links = [
+        Link("shop", "copy", "text:bio_line", "line", True),
+        Link("shop", "other-shop", "text:bio_line", "authorised retailer line", True),
+        Link("x", "y", "fuzzy:handle", "s", False),
+    ]
+    assert not_imitations(links, {"shop", "other-shop"}) == [links[2]]
 
 
 def test_an_email_local_part_and_a_shop_domain_of_one_name_are_one_piece_of_evidence() -> None:

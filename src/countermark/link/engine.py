@@ -102,12 +102,13 @@ def exact_links(holders: Mapping[Value, list[Party]], hubs: Mapping[Value, Hub])
 
 
 def not_imitations(links: Sequence[Link], authorised: set[str]) -> list[Link]:
-    """Resemblance links, less those between an authorised seller and a party on no list.
+    """Resemblance links, less those that touch an authorised seller.
 
-    A lookalike copies an authorised seller's name, address and words to pass as genuine; resembling one
-    says nothing of common ownership. Only an exact identifier ties a party to an authorised seller.
+    A lookalike copies an authorised seller's name, address and words to pass as genuine, and retailers
+    of one brand write its stock phrases ("authorised … retailer, invoice with every order"): resembling
+    one says nothing of common ownership. Only an exact identifier ties a party to an authorised seller.
     """
-    return [link for link in links if (link.a in authorised) == (link.b in authorised)]
+    return [link for link in links if link.a not in authorised and link.b not in authorised]
 
 
 def _fold(text: str) -> str:
