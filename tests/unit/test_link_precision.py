@@ -1,6 +1,6 @@
 """Linking precision rules on hand-made examples: a stock phrase many write is not a tie, resembling an
 authorised seller is not a tie, one name behind an e-mail and a shop domain is one piece of evidence, and
-a value borrowed from owners it alone ties (or from an established group) is cut."""
+a lone value between an established group and a group of three is cut."""
 
 from __future__ import annotations
 
@@ -56,12 +56,6 @@ def test_an_email_local_part_and_a_shop_domain_of_one_name_are_one_piece_of_evid
 
 def _tie(a: str, b: str, value: str) -> Link:
     return Link(a, b, "exact:phone", value, True, basis=(f"phone:{value}",))
-
-
-def test_a_value_whose_owners_it_alone_ties_is_cut_from_the_group_that_borrowed_it() -> None:
-    links = [_tie("g1", "g2", "own"), _tie("o1", "o2", "p"), _tie("o1", "g1", "p"), _tie("o2", "g1", "p")]
-    cluster = components(["g1", "g2", "o1", "o2"], links)[0]
-    assert sorted(c.members for c in cut_borrowed_values(cluster)) == [("g1", "g2"), ("o1", "o2")]
 
 
 def test_a_lone_value_between_an_established_group_and_a_group_of_three_is_cut() -> None:

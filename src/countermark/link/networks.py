@@ -146,9 +146,9 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
     The pattern of a value passed between two operations (a drop-shipper's e-mail written by one shop of
     another network): without that value (and its slips, `evidence_families`) the cluster falls in two
     parts of two or more members, and on one side it is held more than once (the owner's own value), or
-    one side is a group of BIG_SIDE or more and the other of SMALL_SIDE or more; or its owners are tied
-    by it alone (`_borrowed_from_loners`). A value held by one member on each side of a small group is a
-    chain's ordinary link and stays. The cut links are dropped from the cluster.
+    one side is a group of BIG_SIDE or more and the other of SMALL_SIDE or more. A value held by one member
+    on each side of a small group is a chain's ordinary link and stays. The cut links are dropped from the
+    cluster.
     """
     if len(cluster.members) < min_size:
         return [cluster]
@@ -162,8 +162,6 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         sides: dict[str, list[str]] = defaultdict(list)
         for member in cluster.members:
             sides[parts[member]].append(member)
-        if len(sides) > 2 and (pieces := _borrowed_from_loners(cluster, sides, holders, rest)):
-            return [piece for part in pieces for piece in cut_borrowed_values(part, min_size)]
         if len(sides) != 2 or min(len(side) for side in sides.values()) < 2:
             continue
         held = sorted(sum(1 for m in side if m in holders) for side in sides.values())
@@ -176,29 +174,6 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         ]
         return [piece for part in pieces for piece in cut_borrowed_values(part, min_size)]
     return [cluster]
-
-
-def _borrowed_from_loners(
-    cluster: Cluster,
-    sides: Mapping[str, list[str]],
-    holders: set[str],
-    rest: Sequence[Link],
-) -> list[Cluster]:
-    """The cut when the value's owners are tied by it alone: without it, one part of two or more members
-    holds it once (the borrower) and every other part is a lone holder (two or more, and no more than the
-    borrower's part has members: many holders tied by nothing else are more likely the value's group
-    than the borrower's). The lone holders keep the value among themselves; the borrower's part keeps
-    its own links. [] otherwise."""
-    groups = [side for side in sides.values() if len(side) > 1]
-    loners = [side[0] for side in sides.values() if len(side) == 1]
-    if len(groups) != 1 or not 2 <= len(loners) <= len(groups[0]) or not set(loners) <= holders:
-        return []
-    group = set(groups[0])
-    if len(group & holders) != 1:
-        return []
-    owned = tuple(link for link in cluster.links if link.a in loners and link.b in loners)
-    kept = tuple(link for link in rest if link.a in group and link.b in group)
-    return [Cluster(tuple(sorted(group)), kept), Cluster(tuple(sorted(loners)), owned)]
 
 
 def stable_ids(
