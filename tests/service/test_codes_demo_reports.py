@@ -16,17 +16,15 @@ from countermark.demo.codes import DEMO_ANALYST, DEMO_CONFIRM_SCORE, run_authent
 from countermark.demo.world import load_world
 from countermark.eval.codes import evaluate_report_matching, report_truth
 from countermark.observe.models import Listing
-from countermark.sim import build_world
 from countermark.sim.reports import REPORTS_FILE
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("world") / "world"
-    build_world(target, seed=7, scale="small")
-    return target
+    return shared_world(tmp_path_factory, seed=7)  # copied before the demo step writes into it
 
 
 def _noop(done: int, total: int) -> None:

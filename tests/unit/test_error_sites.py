@@ -11,6 +11,7 @@ refusals listed in `OPERATOR_ONLY` (module, or module::function), each with its 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -61,9 +62,24 @@ def _error_classes(modules: list[tuple[Path, ast.Module]]) -> set[str]:
     return names
 
 
-def _raise_sites() -> list[tuple[str, ast.expr | None]]:
+def _innermost_functions(tree: ast.Module) -> dict[int, str]:
+    """id(node) -> the name of the innermost function holding it, in one walk of the tree."""
+    holder: dict[int, str] = {}
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else function
+            holder[id(child)] = inner
+            visit(child, inner)
+
+    visit(tree, "")
+    return holder
+
+
+@functools.cache
+def _raise_sites() -> tuple[tuple[str, ast.expr | None], ...]:
     """(where, first argument) of every `raise <Error>(message, ...)` of a product error class; None for
-    `raise <Error>.of(template, ...)`."""
+    `raise <Error>.of(template, ...)`. Walked once per process."""
     modules = _modules()
     errors = _error_classes(modules)
     sites: list[tuple[str, ast.expr | None]] = []
@@ -71,12 +87,7 @@ def _raise_sites() -> list[tuple[str, ast.expr | None]]:
         module = str(path.relative_to(PACKAGE_DIR))
         if module in OPERATOR_ONLY:
             continue
-        function = {
-            id(inner): outer.name
-            for outer in ast.walk(tree)
-            if isinstance(outer, ast.FunctionDef | ast.AsyncFunctionDef)
-            for inner in ast.walk(outer)
-        }  # the innermost function holding each node (inner functions are walked last)
+        function = _innermost_functions(tree)
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
                 continue
@@ -91,7 +102,7 @@ def _raise_sites() -> list[tuple[str, ast.expr | None]]:
                     sites.append((f"{module}:{node.lineno}", None))
             elif name in errors and node.exc.args:
                 sites.append((f"{module}:{node.lineno}", node.exc.args[0]))
-    return sites
+    return tuple(sites)
 
 
 def test_no_product_error_is_raised_with_a_message_built_in_code() -> None:

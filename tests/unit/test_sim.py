@@ -22,6 +22,7 @@ from countermark.sim import WorldManifest, build_world
 from countermark.sim.identifiers import base58check, iban_check_digits
 from countermark.sim.text import REPLICA_WORDS
 from countermark.targeting.schemas import ShipmentIn
+from tests.worlds import shared_world
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -63,11 +64,12 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
-def test_same_seed_gives_identical_files_and_another_seed_differs(world: World, tmp_path: Path) -> None:
+def test_same_seed_gives_identical_files_and_another_seed_differs(
+    world: World, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     build_world(tmp_path / "again", seed=7, scale="small")
     assert _tree(tmp_path / "again") == _tree(world.root)
-    build_world(tmp_path / "other", seed=8, scale="small")
-    other = _tree(tmp_path / "other")
+    other = _tree(shared_world(tmp_path_factory, seed=8))
     assert other["online/listings.jsonl"] != _tree(world.root)["online/listings.jsonl"]
     assert other["customs/shipments.csv"] != _tree(world.root)["customs/shipments.csv"]
 

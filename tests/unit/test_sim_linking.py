@@ -14,11 +14,11 @@ import pytest
 from typer.testing import CliRunner
 
 from countermark.cli.main import app
-from countermark.sim import build_world
 from countermark.sim.consignors import misread, transliterate, written_address
 from countermark.sim.fuzzy import family_domain, similar_handle, typo
 from countermark.sim.identifiers import EMAIL, Identifier
 from countermark.sim.population import network_sizes
+from tests.worlds import shared_world
 
 KINDS = {
     "brand_store",
@@ -38,8 +38,7 @@ EU = {"FR", "DE", "IT", "ES", "NL", "BE", "PL", "PT"}
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    root = tmp_path_factory.mktemp("linking")
-    build_world(root, seed=8, scale="small")
+    root = shared_world(tmp_path_factory, seed=8)
     return root, json.loads((root / "truth" / "truth.json").read_text(encoding="utf-8"))
 
 

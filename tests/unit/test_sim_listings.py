@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from countermark.sim import build_world
 from countermark.sim.brands import make_brands
 from countermark.sim.photos import UPLOADS, PhotoPicker
 from countermark.sim.text import REPLICA_WORDS
 from countermark.sim.wording_templates import COUNTRY_NAMES, PHRASES
+from tests.worlds import shared_world
 
 
 @dataclass
@@ -38,8 +38,7 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    root = tmp_path_factory.mktemp("offers")
-    build_world(root, seed=7, scale="small")
+    root = shared_world(tmp_path_factory, seed=7)
     truth = json.loads((root / "truth" / "truth.json").read_text(encoding="utf-8"))
     products = {p["external_id"]: p for path in root.glob("holders/*/products.jsonl") for p in _jsonl(path)}
     return World(

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from countermark.sim import build_world
 from countermark.sim.reports import PHOTOS_DIR, REPORTS_FILE, TRUTH_FILE, generate_reports, write_reports
 from countermark.sim.scans import Histories, generate_histories
+from tests.worlds import shared_world
 
 pytestmark = pytest.mark.slow
 
@@ -23,9 +23,7 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("world")
-    build_world(root, seed=7, scale="small")
-    return root
+    return shared_world(tmp_path_factory, seed=7)
 
 
 def _products(world: Path) -> dict[str, str]:
