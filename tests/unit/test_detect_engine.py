@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -20,7 +21,7 @@ from countermark.detect.reasons import SENTENCES, reasons, sentence
 from countermark.detect.rules import Decision, decide, rules_from_json
 from countermark.detect.scorer import ListingScorer, expected_calibration_error
 from countermark.detect.signals import FEATURES, Detector, add_seller_context
-from countermark.detect.training import fit_model, matrix, split_by_seller
+from countermark.detect.training import fit_model, held_out_figures, matrix, split_by_seller
 
 GENUINE_PHOTO = "f" * 32 + "0" * 32
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -260,8 +261,8 @@ def test_every_sentence_exists_in_english_french_and_chinese() -> None:
 
 
 @cache
-def tiny_model(seed: int = 0) -> DetectionModel:
-    """A model fitted on hand-made listings: fakes cheap, worded as replicas or lookalikes."""
+def tiny_rows(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hand-made listings' feature rows, labels and sellers: fakes cheap, worded as replicas or lookalikes."""
     rng = random.Random(seed)
     rows: list[tuple[ListingFacts, SellerFacts | None]] = []
     labels = []
@@ -279,10 +280,15 @@ def tiny_model(seed: int = 0) -> DetectionModel:
         labels.append(fake)
     evidences = [DETECTOR.evidence(f, s) for f, s in rows]
     add_seller_context(evidences)
-    y = np.array(labels)
-    groups = np.array([e.seller or "" for e in evidences])
+    return matrix(evidences), np.array(labels), np.array([e.seller or "" for e in evidences])
+
+
+@cache
+def tiny_model(seed: int = 0) -> DetectionModel:
+    """A model fitted on the hand-made listings."""
+    X, y, groups = tiny_rows(seed)  # noqa: N806 - the scikit-learn name
     return fit_model(
-        matrix(evidences),
+        X,
         y,
         groups,
         split_by_seller(y, groups, seed),
@@ -313,3 +319,17 @@ def test_scoring_gives_calibrated_probabilities_decisions_and_reasons_in_the_use
 def test_reasons_put_the_deciding_rule_first() -> None:
     decision = Decision(True, 0.9, "deny_seller", {"seller": "fakes4u", "brand": "Kelondo"})
     assert reasons([], decision, 0.1, "zh")[0] == "报警：Kelondo 已将 fakes4u 列为已知侵权者。"
+
+
+def test_a_model_saved_with_fewer_features_is_measured_on_its_own_columns() -> None:
+    # `detect retrain` measures the previous model on today's rows, which may hold features added since.
+    X, y, groups = tiny_rows()  # noqa: N806 - the scikit-learn name
+    split = split_by_seller(y, groups, 0)
+    kept = list(range(len(FEATURES) - 3))[::-1]  # three fewer, and in another order
+    train, held = split.train, split.held_out
+    scorer = ListingScorer(model="logistic", random_state=0).fit(X[train][:, kept], y[train], groups[train])
+    older = DetectionModel(scorer, 0.5, REFERENCES, features=tuple(FEATURES[i] for i in kept))
+    on_today = held_out_figures(older, X[held], y[held])
+    older_rows = held_out_figures(replace(older, features=FEATURES), X[held][:, kept], y[held])
+    assert on_today == pytest.approx(older_rows, nan_ok=True)
+    assert on_today["ap"] > 0.5

@@ -89,12 +89,32 @@ def precision_recall_at(
     return precision, recall
 
 
+def columns_for(
+    model: DetectionModel,
+    X: NDArray[np.float64],  # noqa: N803 - the scikit-learn name
+    names: Sequence[str] = FEATURES,
+) -> NDArray[np.float64]:
+    """Rows whose columns are `names` as the model's own feature list reads them: a feature the rows lack
+    is missing (NaN, as at scoring), one the model does not know is left out. A model saved before a
+    feature was added is compared with its successor on the same verdicts (`detect retrain`)."""
+    if tuple(model.features) == tuple(names):
+        return X
+    index = {name: i for i, name in enumerate(names)}
+    out = np.full((X.shape[0], len(model.features)), np.nan)
+    for j, name in enumerate(model.features):
+        if name in index:
+            out[:, j] = X[:, index[name]]
+    return out
+
+
 def held_out_figures(
     model: DetectionModel,
     X: NDArray[np.float64],  # noqa: N803 - the scikit-learn name
     labels: NDArray[np.bool_],
 ) -> dict[str, float]:
-    """AP, precision and recall at the model's threshold, calibration error, on these rows."""
+    """AP, precision and recall at the model's threshold, calibration error, on these rows (in FEATURES
+    order: a model saved with another feature list reads its own columns, `columns_for`)."""
+    X = columns_for(model, X)  # noqa: N806 - the scikit-learn name
     probabilities = model.scorer.predict_proba(X)[:, 1]
     precision, recall = precision_recall_at(model.row_thresholds(X), probabilities, labels)
     return {
