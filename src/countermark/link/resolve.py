@@ -108,12 +108,16 @@ def _db_api(backend: Backend) -> Any:
         .appName("countermark-link")
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", "1")
         .getOrCreate()
     )
     # Splink checkpoints intermediate tables on Spark; local mode keeps them in a scratch folder.
     spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="countermark-splink-"))
-    return SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+    # Local mode has one core: one shuffle partition, and intermediate tables persisted in memory rather
+    # than written out as parquet (a small test list took ~80 s with parquet and 4 partitions, ~40-55 s so).
+    return SparkAPI(  # type: ignore[no-untyped-call]
+        spark_session=spark, break_lineage_method="persist", num_partitions_on_repartition=1
+    )
 
 
 def _register(db_api: Any, frame: pd.DataFrame, backend: Backend, name: str) -> Any:
