@@ -119,9 +119,8 @@ def test_tick_releases_a_lapsed_case_once_and_is_idempotent(store: AppContext) -
         )
 
 
-def test_a_restart_in_the_middle_keeps_every_deadline(
-    database_url: str, store: AppContext, tmp_path: Path
-) -> None:
+def test_a_restart_in_the_middle_keeps_every_deadline(store: AppContext, tmp_path: Path) -> None:
+    database_url = store.settings.resolved_database_url()
     customs, brand = orgs(store)
     case_id = notified_case(store, customs, brand, procedure="eu_small_consignment")
     store.close()

@@ -224,8 +224,9 @@ def test_checkpoints_are_signed_notes_that_extend_each_other(store: AppContext, 
 
 
 def test_a_restarted_context_continues_the_same_tree(
-    store: AppContext, signer: Signer, database_url: str, tmp_path: Path
+    store: AppContext, signer: Signer, tmp_path: Path
 ) -> None:
+    database_url = store.settings.resolved_database_url()
     _append(store, 5)
     with unit_of_work(store.sessions) as session:
         service.sign_checkpoint(session=session, signer=signer)
