@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.demo import link as demo_link
 from countermark.demo.link import link_organisation, link_organisation_increment
 from countermark.link.increments import IncrementSummary
 from countermark.link.service import member_chain, network_parts, visible_networks
@@ -110,3 +113,20 @@ def test_newcomers_tied_to_each_other_start_a_network_and_a_bridge_is_held(
     assert not any("both-ways" in label for labels in after.values() for label in labels)
     again = _increment(store, org)
     assert again is not None and (again.parties, again.members) == (0, 0)  # nothing stored since
+
+
+def test_an_increment_too_large_for_lookups_by_id_is_left_to_a_full_run(
+    store: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = make_org(store)
+    _load(store, tmp_path, org, RING)
+    _full(store, org)
+    _add(store, tmp_path, org, "accounts", [
+        account("C1", "belts-one", ["third@ring-mail.com"]),
+        account("C2", "belts-two", ["third@ring-mail.com"]),
+    ])  # fmt: skip
+    monkeypatch.setattr(demo_link, "MAX_INCREMENT_RECORDS", 1)
+    assert _increment(store, org) is None  # the caller runs the full linking instead
+    monkeypatch.setattr(demo_link, "MAX_INCREMENT_RECORDS", 2)
+    summary = _increment(store, org)
+    assert summary is not None and summary.created == 1

@@ -80,7 +80,8 @@ def run_command(
 
     Each organisation's own records are linked and its networks stored, owned by it; a network keeps its
     id when members join. With --incremental, only the records stored since the organisation's last run
-    are read and joined to its networks by their exact identifiers (a full run when it has none). With
+    are read and joined to its networks by their exact identifiers (a full run when it has none, or
+    when more than 20,000 records changed). With
     --world, a world directory's files are linked and kept as JSON instead.
     """
     if world is not None:

@@ -149,10 +149,18 @@ def organisations_with_records(session: Session) -> list[int]:
     return sorted(owners)
 
 
-def read_increment(*, session: Session, owner_org_id: int, since: datetime) -> tuple[StoreRecords, set[str]]:
+# An increment past this many records is linked by a full run: the look-ups by id below would pass the
+# databases' bound on bound parameters (SQLite's 32,766), and a full run is not slower at that size.
+MAX_INCREMENT_RECORDS = 20_000
+
+
+def read_increment(
+    *, session: Session, owner_org_id: int, since: datetime
+) -> tuple[StoreRecords, set[str]] | None:
     """The records stored or changed since a moment (an account counts when a listing of its own does),
     with every visible record that shares a non-hub identifier with them or that a new declaration names
-    as its seller; and the party keys of the changed ones."""
+    as its seller; and the party keys of the changed ones. None when either set holds more than
+    `MAX_INCREMENT_RECORDS` records (a full run is due)."""
     principal = Principal(org_id=owner_org_id, group_ids=group_ids_of(session, owner_org_id))
 
     def changed(model: Any) -> Any:
@@ -163,6 +171,8 @@ def read_increment(*, session: Session, owner_org_id: int, since: datetime) -> t
         session.scalars(select(Listing.account_id).where(changed(Listing), Listing.account_id.isnot(None)))
     )
     shipments = set(session.scalars(select(Shipment.id).where(changed(Shipment))))
+    if len(accounts) + len(shipments) > MAX_INCREMENT_RECORDS:
+        return None
     new_keys = {f"account:{i}" for i in accounts} | {f"shipment:{i}" for i in shipments}
     hubs = (
         select(Identifier.id)
@@ -195,6 +205,8 @@ def read_increment(*, session: Session, owner_org_id: int, since: datetime) -> t
     for subject_type, subject_id, field in holders:
         if subject_type != "shipment" or field in CONSIGNOR_FIELDS:
             by_type[subject_type].add(subject_id)
+    if sum(len(ids) for ids in by_type.values()) > MAX_INCREMENT_RECORDS:
+        return None
     if by_type["listing"]:
         owners = select(Listing.account_id).where(Listing.id.in_(sorted(by_type["listing"])))
         by_type["account"] |= {i for i in session.scalars(owners) if i is not None}
@@ -239,12 +251,16 @@ def link_organisation_increment(
     *, session: Session, owner_org_id: int, actor: str, progress: Callable[[str], None] | None = None
 ) -> IncrementSummary | None:
     """Add what was stored since the organisation's last run to its networks (the caller commits); None
-    when it has never been linked (a full run comes first)."""
+    when it has never been linked or the increment is too large (`MAX_INCREMENT_RECORDS`): a full run
+    is due."""
     read_at = utcnow()
     since = last_run_at(session=session, owner_org_id=owner_org_id)
     if since is None:
         return None
-    records, new_keys = read_increment(session=session, owner_org_id=owner_org_id, since=since)
+    increment = read_increment(session=session, owner_org_id=owner_org_id, since=since)
+    if increment is None:
+        return None
+    records, new_keys = increment
     return link_increment(
         session=session, owner_org_id=owner_org_id, records=records, new_keys=new_keys, actor=actor,
         read_at=read_at, progress=progress,
