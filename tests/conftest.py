@@ -5,13 +5,14 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, create_engine, make_url, text
 
 from countermark.core.blobs import LocalBlobStore
 from countermark.core.context import AppContext, build_context
@@ -120,17 +121,35 @@ def _drop_postgres_database(name: str) -> None:
         admin.dispose()
 
 
+STALE_SECONDS = 6 * 3600  # a test run takes minutes: a database this old was left by a killed run
+
+
+def _dated_name(prefix: str) -> str:
+    return f"{prefix}_{int(time.time())}_{uuid.uuid4().hex[:8]}"
+
+
+def _drop_stale_databases(connection: Connection) -> None:
+    """Drop the test databases a killed run left behind (its exit handler never ran), by the time in their
+    names; a database of a run still going is never that old."""
+    names = connection.execute(
+        text(r"SELECT datname FROM pg_database WHERE datname ~ '^cm_(template|test)_[0-9]+_[0-9a-f]+$'")
+    ).scalars()
+    for stale in [n for n in names if int(n.split("_")[2]) < time.time() - STALE_SECONDS]:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
+
+
 def _postgres_template_database() -> str | None:
     """A database migrated once per test process, which each PostgreSQL store is created from (a copy
     takes ~0.05 s, running the migrations ~1 s); None when the server does not let this user create
     databases, and each store is then migrated in a schema of its own. Dropped when the process ends."""
     global _postgres_template
     if _postgres_template is None:
-        name = f"cm_template_{uuid.uuid4().hex[:12]}"
+        name = _dated_name("cm_template")
         admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as connection:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
+                _drop_stale_databases(connection)
         except Exception:  # no CREATEDB privilege: migrate each store instead
             _postgres_template = ""
             return None
@@ -159,7 +178,7 @@ def _postgres_store_url(database_url: str) -> Iterator[str]:
             engine.dispose()
         yield database_url
         return
-    name = f"cm_test_{uuid.uuid4().hex[:12]}"
+    name = _dated_name("cm_test")
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
