@@ -88,6 +88,7 @@ def run_command(
         _world_run(world, out)
         return
     from countermark.demo.link import (
+        MAX_INCREMENT_RECORDS,
         link_organisation,
         link_organisation_increment,
         organisations_with_records,
@@ -111,6 +112,11 @@ def run_command(
                     f"({increment.seconds.get('total', 0.0):.1f} s)"
                 )
                 continue
+            if incremental:
+                err_console.print(
+                    f"organisation {owner}: a full run instead (never linked before, or more than "
+                    f"{MAX_INCREMENT_RECORDS:,} records to add)"
+                )
             summary = link_organisation(
                 session=session, owner_org_id=owner, actor="cli", progress=err_console.log
             )
