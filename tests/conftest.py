@@ -135,7 +135,10 @@ def _drop_stale_databases(connection: Connection) -> None:
         text(r"SELECT datname FROM pg_database WHERE datname ~ '^cm_(template|test)_[0-9]+_[0-9a-f]+$'")
     ).scalars()
     for stale in [n for n in names if int(n.split("_")[2]) < time.time() - STALE_SECONDS]:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
+        try:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
+        except Exception:  # another user's, or in use: left for its owner, never a reason to fail a run
+            continue
 
 
 def _postgres_template_database() -> str | None:
@@ -149,10 +152,13 @@ def _postgres_template_database() -> str | None:
         try:
             with admin.connect() as connection:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
-                _drop_stale_databases(connection)
         except Exception:  # no CREATEDB privilege: migrate each store instead
+            admin.dispose()
             _postgres_template = ""
             return None
+        try:
+            with admin.connect() as connection:
+                _drop_stale_databases(connection)
         finally:
             admin.dispose()
         atexit.register(_drop_postgres_database, name)
