@@ -112,13 +112,28 @@ def _postgres_database_url(name: str) -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def _drop_postgres_database(name: str) -> None:
+@contextmanager
+def _server() -> Iterator[Connection]:
+    """A connection to the test server outside any transaction (CREATE and DROP DATABASE need one)."""
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            yield connection
     finally:
         admin.dispose()
+
+
+def _migrated(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()  # a template must have no open connection when it is copied
+
+
+def _drop_postgres_database(name: str) -> None:
+    with _server() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 STALE_SECONDS = 6 * 3600  # a test run takes minutes: a database this old was left by a killed run
@@ -148,25 +163,15 @@ def _postgres_template_database() -> str | None:
     global _postgres_template
     if _postgres_template is None:
         name = _dated_name("cm_template")
-        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
+        with _server() as connection:
+            try:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception:  # no CREATEDB privilege: migrate each store instead
-            admin.dispose()
-            _postgres_template = ""
-            return None
-        try:
-            with admin.connect() as connection:
-                _drop_stale_databases(connection)
-        finally:
-            admin.dispose()
+            except Exception:  # no CREATEDB privilege: migrate each store instead
+                _postgres_template = ""
+                return None
+            _drop_stale_databases(connection)
         atexit.register(_drop_postgres_database, name)
-        engine = make_engine(_postgres_database_url(name))
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()  # a template must have no open connection when it is copied
+        _migrated(_postgres_database_url(name))
         _postgres_template = name
     return _postgres_template or None
 
@@ -177,20 +182,12 @@ def _postgres_store_url(database_url: str) -> Iterator[str]:
     migrated."""
     template = _postgres_template_database()
     if template is None:
-        engine = make_engine(database_url)
-        try:
-            upgrade(engine)
-        finally:
-            engine.dispose()
+        _migrated(database_url)
         yield database_url
         return
     name = _dated_name("cm_test")
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    finally:
-        admin.dispose()
+    with _server() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     try:
         yield _postgres_database_url(name)
     finally:
