@@ -30,6 +30,10 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     (it connects at its first query, in the route's thread). Only the end, which talks to the database
     (COMMIT or ROLLBACK, returning the connection), runs in the pool, and not at all when the request
     never queried. The same contract as `core.db.unit_of_work`, which sync code uses.
+
+    It ends before the answer is sent (`DbSession` declares it with `scope="function"`; FastAPI's default
+    ends it after): a browser following a redirect, or a client reading what it just wrote, must find the
+    write committed, and a commit that fails must become the error the client gets, not follow a success.
     """
     session = app_context(request).sessions()
     try:
@@ -62,7 +66,7 @@ def _end(session: Session, commit: bool) -> None:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def client_origin(request: Request) -> str | None:
