@@ -57,7 +57,13 @@ def _check(backend: Backend) -> None:
     assert len(found & true) / len(true) > 0.9
     assert len(found - true) <= 0.05 * len(found)
     best = max(pairs, key=lambda p: p.probability)
-    assert 0.9 <= best.probability <= 1.0 and set(best.contributions) <= {"first", "last", "city", "phone"}
+    assert 0.9 <= best.probability <= 1.0
+    # Every comparison explains every pair, and the explanation adds up: a pair's match weight is the
+    # prior's weight (the same for every pair) plus its comparisons' weights, in bits.
+    assert all(set(p.contributions) == {"first", "last", "city", "phone"} for p in pairs)
+    priors = {round(p.match_weight - sum(p.contributions.values()), 1) for p in pairs}
+    assert len(priors) == 1, priors
+    assert best.contributions["phone"] > 0 and best.contributions["last"] > 0
 
 
 def test_duckdb_finds_the_slipped_duplicates_and_explains_them() -> None:

@@ -147,9 +147,8 @@ def resolve(
         logging.getLogger(name).setLevel(logging.WARNING)
     db_api = _db_api(backend)
     registered = [_register(db_api, frame, backend, f"records_{i}") for i, frame in enumerate(frames)]
-    linker = Linker(
-        registered if len(registered) > 1 else registered[0], _settings(model, unique_id), log_level=None
-    )
+    tables = registered if len(registered) > 1 else registered[0]
+    linker = Linker(tables, _settings(model, unique_id), log_level=None)
     if model.prior is None:
         linker.training.estimate_probability_two_random_records_match(
             [block_on(*rule) for rule in model.blocking], recall=0.9
@@ -161,13 +160,17 @@ def resolve(
     for rule in model.training_blocks:
         if progress:
             progress(f"estimating m by expectation maximisation, blocking on {', '.join(rule)}")
+        before = linker.misc.save_model_to_json()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*rule), estimate_without_term_frequencies=True
             )
         except ValueError as exc:
             # A level no match ever reaches in this block drives its m to zero: Splink refuses it. The
-            # other sessions still train that comparison; the session is skipped, not the run.
+            # other sessions still train that comparison; the session is skipped, not the run. Splink
+            # takes the comparisons on the blocked columns out of the model for the session and puts
+            # them back only when it succeeds, so the model is taken up again as it was before it.
+            linker = Linker(tables, before, log_level=None)
             if progress:
                 progress(f"skipped the session blocking on {', '.join(rule)}: {exc}")
             continue
@@ -181,17 +184,31 @@ def resolve(
     return list(_pairs(table, unique_id, [c.column for c in model.comparisons]))
 
 
+def _weight_columns(table: pd.DataFrame, column: str) -> tuple[list[str], bool]:
+    """The output columns that hold one comparison's evidence, and whether they are in bits already.
+
+    Splink 4 and later write match weights (`mw_<column>`, log2 Bayes factors) and, with term-frequency
+    adjustment, `mw_tf_adj_<column>`; earlier versions wrote Bayes factors (`bf_…`).
+    """
+    weights = [c for c in (f"mw_{column}", f"mw_tf_adj_{column}") if c in table.columns]
+    if weights:
+        return weights, True
+    return [c for c in (f"bf_{column}", f"bf_tf_adj_{column}") if c in table.columns], False
+
+
 def _pairs(table: pd.DataFrame, unique_id: str, columns: Iterable[str]) -> Iterable[ResolvedPair]:
-    columns = list(columns)
-    bf_columns = {c: f"bf_{c}" for c in columns if f"bf_{c}" in table.columns}
+    sources = {column: _weight_columns(table, column) for column in columns}
     left, right = table[f"{unique_id}_l"].astype(str), table[f"{unique_id}_r"].astype(str)
     for index in range(len(table)):
         row = table.iloc[index]
         contributions = {}
-        for column, bf in bf_columns.items():
-            factor = float(row[bf])
-            if factor > 0 and math.isfinite(factor):
-                contributions[column] = round(math.log2(factor), 3)
+        for column, (names, in_bits) in sources.items():
+            if not names:
+                continue
+            values = [float(row[name]) for name in names]
+            bits = sum(values) if in_bits else sum(math.log2(v) if v > 0 else -math.inf for v in values)
+            if math.isfinite(bits):
+                contributions[column] = round(bits, 3)
         yield ResolvedPair(
             left=left.iat[index],
             right=right.iat[index],
