@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -372,7 +373,10 @@ def test_the_command_line_issues_exports_and_verifies_offline(
         ).exit_code
         == 0
     )
-    assert sheet.read_bytes().startswith(b"%PDF") and sheet.read_bytes().count(b"/Type /Page\n") >= 0
+    pdf = sheet.read_bytes()
+    # 30 codes at 20 a page (4 × 5): two A4 pages, each a page object of the PDF.
+    assert pdf.startswith(b"%PDF") and re.findall(rb"/Count\s+(\d+)", pdf) == [b"2"]
+    assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 2
     assert runner.invoke(app, ["codes", "keys", "export", "--out", str(keys)]).exit_code == 0
     uri = codes_csv.read_text().splitlines()[1].split(",", 1)[1]
     offline = runner.invoke(app, ["codes", "verify", uri, "--keys", str(keys)])
