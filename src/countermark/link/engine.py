@@ -30,6 +30,7 @@ from countermark.link.networks import (
 )
 from countermark.link.photos import photo_values
 from countermark.link.resolve import Comparison, ResolutionModel, resolve
+from countermark.link.unionfind import DisjointSets
 
 WEAK_KINDS = frozenset({"photo"})  # values that tie two parties only when something else also does
 STAR_ABOVE = 8  # a value held by more parties than this links each holder to the first only
@@ -256,25 +257,13 @@ def attach_shipments(
     for link in border:
         shipment = link.b if link.a in online else link.a
         ties[shipment].append(link)
-    parent: dict[str, str] = {}
-
-    def find(item: str) -> str:
-        parent.setdefault(item, item)
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
+    senders = DisjointSets()
     inside: dict[str, list[Link]] = defaultdict(list)
     for link in between:
-        root_a, root_b = find(link.a), find(link.b)
-        if root_a != root_b:
-            parent[root_a] = root_b
+        senders.union(link.a, link.b)
     for link in between:
-        inside[find(link.a)].append(link)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for shipment in {*ties, *parent}:
-        groups[find(shipment)].append(shipment)
+        inside[senders.find(link.a)].append(link)
+    groups = senders.groups({*ties, *senders.parent})
 
     def targets_of(shipments: Iterable[str]) -> set[int | None]:
         return {
@@ -307,7 +296,7 @@ def attach_shipments(
     for link in matches:
         for shipment, other in ((link.a, link.b), (link.b, link.a)):
             if shipment not in placed and other in placed and shipment not in (remote or ()):
-                support[find(shipment) if shipment in parent else shipment][placed[other]].append(link)
+                support[senders.find(shipment)][placed[other]].append(link)
     for unit, by_target in support.items():
         if len(by_target) == 1:
             target, found = next(iter(by_target.items()))

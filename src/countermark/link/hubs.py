@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 from countermark.link.evidence import NON_LINKING_KINDS, Hub, Party, Value
+from countermark.link.unionfind import DisjointSets
 
 HUB_DEGREE = 8  # held by this many parties: a hub whatever its spread
 SPREAD_DEGREE = 5  # held by this many parties on SPREAD_PLATFORMS platforms and SPREAD_COUNTRIES countries
@@ -33,24 +34,13 @@ def holders_of(parties: Iterable[Party]) -> dict[Value, list[Party]]:
 
 def _groups(holders: Mapping[Value, list[Party]]) -> dict[str, str]:
     """Each online party's group when only values held by fewer than SCATTER_DEGREE parties link."""
-    parent: dict[str, str] = {}
-
-    def find(key: str) -> str:
-        parent.setdefault(key, key)
-        while parent[key] != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
+    sets = DisjointSets()
     for parties in holders.values():
         keys = sorted({p.key for p in parties if p.kind != "shipment"})
         if 2 <= len(keys) < SCATTER_DEGREE:
-            first = find(keys[0])
             for other in keys[1:]:
-                root = find(other)
-                if root != first:
-                    parent[root] = first
-    return {key: find(key) for key in list(parent)}
+                sets.union(keys[0], other)
+    return sets.roots()
 
 
 def detect_hubs(

@@ -23,6 +23,7 @@ from countermark.link.engine import exact_links, seller_links
 from countermark.link.evidence import Hub, Link, Party, Value
 from countermark.link.hubs import detect_hubs, holders_of
 from countermark.link.networks import Cluster, chains, score
+from countermark.link.unionfind import DisjointSets
 
 
 @dataclass(frozen=True)
@@ -53,29 +54,6 @@ class Increment:
     links: list[Link] = field(default_factory=list)
 
 
-class _Groups:
-    """Union-find over party keys."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, item: str) -> str:
-        self.parent.setdefault(item, item)
-        while self.parent[item] != item:
-            self.parent[item] = self.parent[self.parent[item]]
-            item = self.parent[item]
-        return item
-
-    def join(self, a: str, b: str) -> None:
-        root_a, root_b = self.find(a), self.find(b)
-        if root_a != root_b:
-            self.parent[root_a] = root_b
-
-    def groups(self, keys: Sequence[str]) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = defaultdict(list)
-        for key in keys:
-            found[self.find(key)].append(key)
-        return found
 
 
 def tie_in(
@@ -132,10 +110,10 @@ def attach_increment(
     depths = depths or {}
 
     # Online parties first: accounts and shops are grouped on their own evidence.
-    groups = _Groups()
+    groups = DisjointSets()
     for link in links:
         if link.a in online and link.b in online:
-            groups.join(link.a, link.b)
+            groups.union(link.a, link.b)
     home: dict[str, str] = {k: n for k, n in standing.items() if k in parties}
     created: dict[str, str] = {}  # group root -> network key this increment starts
     held: list[str] = []
@@ -156,10 +134,10 @@ def attach_increment(
     # together; a parcel that reaches two networks is held.
     shipments = sorted(k for k in parties if k not in online and k not in standing)
     unplaced = set(shipments)
-    senders = _Groups()
+    senders = DisjointSets()
     for link in links:
         if link.a in unplaced and link.b in unplaced:
-            senders.join(link.a, link.b)
+            senders.union(link.a, link.b)
     reach: dict[str, set[str]] = defaultdict(set)
     for link in links:
         for member, other in ((link.a, link.b), (link.b, link.a)):

@@ -17,6 +17,7 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from countermark.link.evidence import Link
+from countermark.link.unionfind import DisjointSets
 
 
 @dataclass(frozen=True)
@@ -96,19 +97,10 @@ def components(keys: Sequence[str], links: Sequence[Link]) -> list[Cluster]:
 
 
 def _parts(members: Sequence[str], links: Iterable[Link]) -> dict[str, str]:
-    parent = {m: m for m in members}
-
-    def find(item: str) -> str:
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
+    sets = DisjointSets(members)
     for link in links:
-        root_a, root_b = find(link.a), find(link.b)
-        if root_a != root_b:
-            parent[root_a] = root_b
-    return {m: find(m) for m in members}
+        sets.union(link.a, link.b)
+    return {m: sets.find(m) for m in members}
 
 
 BIG_SIDE = 5  # a lone value between a group this large and one of SMALL_SIDE is a borrowed one
@@ -118,24 +110,14 @@ SMALL_SIDE = 3
 def evidence_families(links: Sequence[Link]) -> list[list[Link]]:
     """The links grouped by the values they rest on: an e-mail, its slips and the slips' own links are one
     piece of evidence (fewest links first)."""
-    parent: dict[str, str] = {}
-
-    def find(item: str) -> str:
-        parent.setdefault(item, item)
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
+    sets = DisjointSets()
     for link in links:
         first, *rest = link.grounds()
         for other in rest:
-            root_a, root_b = find(first), find(other)
-            if root_a != root_b:
-                parent[root_a] = root_b
+            sets.union(first, other)
     families: dict[str, list[Link]] = defaultdict(list)
     for link in links:
-        families[find(link.grounds()[0])].append(link)
+        families[sets.find(link.grounds()[0])].append(link)
     return sorted(families.values(), key=lambda family: (len(family), family[0].grounds()))
 
 

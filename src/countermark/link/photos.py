@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from countermark.link.evidence import Value
+from countermark.link.unionfind import DisjointSets
 
 # Tighter than the fingerprint match threshold (31): groups chain transitively, and two shots of one
 # product on one background can sit within 31 bits. A re-encoded upload of one shot stays within 16.
@@ -35,14 +36,7 @@ def _distance(a: str, b: str) -> int:
 def photo_groups(hashes: Iterable[str], threshold: int = PHOTO_THRESHOLD) -> dict[str, str]:
     """Each hash's group (the smallest hash of its group), near hashes joined transitively."""
     unique = sorted(set(hashes))
-    parent = {h: h for h in unique}
-
-    def find(item: str) -> str:
-        while parent[item] != item:
-            parent[item] = parent[parent[item]]
-            item = parent[item]
-        return item
-
+    sets = DisjointSets(unique)
     buckets: dict[str, list[str]] = defaultdict(list)
     for h in unique:
         for band in _bands(h):
@@ -52,10 +46,9 @@ def photo_groups(hashes: Iterable[str], threshold: int = PHOTO_THRESHOLD) -> dic
             continue
         for i, a in enumerate(members):
             for b in members[i + 1 :]:
-                root_a, root_b = find(a), find(b)
-                if root_a != root_b and _distance(a, b) <= threshold:
-                    parent[max(root_a, root_b)] = min(root_a, root_b)
-    return {h: find(h) for h in unique}
+                if sets.find(a) != sets.find(b) and _distance(a, b) <= threshold:
+                    sets.union(a, b)
+    return {h: sets.find(h) for h in unique}
 
 
 def photo_values(
