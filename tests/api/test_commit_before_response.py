@@ -4,7 +4,8 @@ A browser follows a sign-in's 303 at once, and an API client reads what it just 
 committed after the answer was sent (FastAPI's default for a dependency with `yield`), the next request
 could miss the write — a CI run saw a sign-in bounce back to the form this way — and a commit that failed
 would follow a success already given. The app is wrapped so that, the moment the answer's status line is
-sent, another session looks for the row the request wrote.
+sent, another session looks for the row the request wrote. And a commit the database refuses is an
+answer the client can act on (409, 503 with a time to retry), with nothing kept.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from countermark.core.context import AppContext
 from countermark.orgs.models import ApiToken, WebSession
@@ -65,3 +67,50 @@ def test_an_api_write_is_committed_before_its_answer(store: AppContext, actors: 
                              json={"name": "reader", "scopes": ["read"], "expires_in_days": 7})
         assert answer.status_code == 201, answer.text
         assert counts == [before + 1], "the token was not yet committed when the 201 left"
+
+
+def _refusing(store: AppContext, error: Exception) -> Callable[[], None]:
+    """Make every commit of the store's sessions fail with `error` (as the database would refuse it);
+    the returned function puts things back."""
+
+    def refuse(session: Any) -> None:
+        raise error
+
+    event.listen(store.sessions, "before_commit", refuse)
+    return lambda: event.remove(store.sessions, "before_commit", refuse)
+
+
+def test_a_write_the_database_refuses_at_the_commit_is_a_conflict_and_nothing_is_kept(
+    store: AppContext, actors: Actors
+) -> None:
+    before = _count(store, ApiToken)
+    clash = IntegrityError("COMMIT", None, Exception("UNIQUE constraint failed: api_tokens.token_hash"))
+    restore = _refusing(store, clash)
+    try:
+        with TestClient(create_app(context=store), raise_server_exceptions=False) as client:
+            answer = client.post("/api/v1/tokens", headers=actors.headers("brand"),
+                                 json={"name": "reader", "scopes": ["read"], "expires_in_days": 7})
+    finally:
+        restore()
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "conflict" and "reload and try again" in answer.json()["message"]
+    assert _count(store, ApiToken) == before
+
+
+def test_a_database_that_is_locked_or_gone_is_a_503_with_a_time_to_retry_in_the_readers_language(
+    store: AppContext, actors: Actors
+) -> None:
+    add_user(store, actors, "customs", "officer@douane.example")
+    with TestClient(create_app(context=store), headers=HTML, follow_redirects=False,
+                    raise_server_exceptions=False) as client:
+        client.cookies.set("cm_locale", "fr")
+        form = client.get("/login")
+        restore = _refusing(store, OperationalError("COMMIT", None, Exception("database is locked")))
+        try:
+            answer = client.post("/login", data={"email": "officer@douane.example", "password": PASSWORD,
+                                                 "csrf_token": csrf_of(form.text)})
+        finally:
+            restore()
+    assert answer.status_code == 503 and int(answer.headers["retry-after"]) > 0
+    assert "la base de données est occupée ou injoignable" in answer.text
+    assert _count(store, WebSession) == 0

@@ -10,9 +10,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from countermark.core.errors import CountermarkError
+from countermark.core.errors import Conflict, CountermarkError
+from countermark.core.http.heavy import RETRY_AFTER_SECONDS, Busy
 from countermark.core.http.security import secure_headers
 
 log = logging.getLogger("countermark.web")
@@ -105,6 +107,30 @@ def install_error_handlers(app: FastAPI) -> None:
         if isinstance(exc.detail, dict) and isinstance(exc.detail.get("retry_after"), int | float):
             response.headers["retry-after"] = str(max(1, round(exc.detail["retry_after"])))
         return response
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
+        # The checks a service makes before writing (a duplicate, a record that must exist) were overtaken
+        # by another request at the same moment: the database's constraint refused the write, now or at
+        # the commit, and nothing of the request was kept.
+        log.warning("write refused by a constraint on %s: %s", request.url.path, exc.orig)
+        return await countermark_error(
+            request, Conflict.of("it conflicts with a change made at the same moment: reload and try again")
+        )
+
+    @app.exception_handler(OperationalError)
+    async def store_unavailable(request: Request, exc: OperationalError) -> Response:
+        # A lock held too long (SQLite's one writer), a deadlock or serialisation failure, a lost
+        # connection: the request was rolled back and may be sent again.
+        log.warning("database unavailable on %s: %s", request.url.path, exc.orig)
+        return await countermark_error(
+            request,
+            Busy.of(
+                "the database is busy or out of reach: try again in {seconds} seconds",
+                seconds=RETRY_AFTER_SECONDS,
+                detail={"retry_after": RETRY_AFTER_SECONDS},
+            ),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
