@@ -30,6 +30,7 @@ from countermark.link.service import (
     visible_hubs,
     visible_networks,
 )
+from countermark.link.wording import evidence_value
 from countermark.orgs.deps import PageViewer, check_csrf
 from countermark.orgs.service import record_audit
 
@@ -159,5 +160,5 @@ def network_page(
     return _page(
         request, "network.html", viewer, network=network, members=members, edges=edges,
         graph=layout(members, edges), zooms=ZOOMS, why=why, asked=member,
-        timeline=list(timeline.items())[-60:], record_pages=RECORD_PAGES,
+        timeline=list(timeline.items())[-60:], record_pages=RECORD_PAGES, evidence_value=evidence_value,
     )  # fmt: skip

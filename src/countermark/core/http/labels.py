@@ -204,6 +204,23 @@ LABELS: dict[str, str] = {
     "actioned": "actioned",
     "counter_notice": "counter-notice",
     "relisted": "relisted",
+    # The evidence on a network's edges (`link.wording` gives the value beside it); "exact:<kind>" is shown
+    # as "same <kind>", the identifier kinds' labels above.
+    "exact:photo": "same photo, or a near copy",
+    "seller_id": "seller id on the declaration",
+    "fuzzy:email_local": "one e-mail name on several domains",
+    "fuzzy:email_typo": "e-mail addresses one letter apart",
+    "fuzzy:handle": "one handle stem",
+    "domain:family": "shop domains of one family",
+    "text:bio_line": "a reused line of text",
+    "splink:consignor": "probably the same sender",
+    "listed_by": "listed by",
+    "hosted_on": "shop hosted on",
+    # The fields Splink compares to match senders (each one's weight explains a match).
+    "compared:name": "name",
+    "compared:address": "postal address",
+    "compared:country": "country",
+    "compared:contact": "contact",
     # Fields named in error messages (a request for assistance, a consumer report).
     "subject": "subject",
     "asked": "what is asked",

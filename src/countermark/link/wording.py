@@ -1,0 +1,34 @@
+"""What an edge of a network shows a reader: the evidence as a label (translated by the page) and the
+value it rests on, without the English phrase the engine keeps in `detail` for the CLI and the JSON.
+
+`detail` is written by the engine in a handful of fixed forms (`link.engine`, `link.fuzzy`, `link.store`);
+each evidence code's form is read back here. A detail in no known form is shown whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Evidence code -> the pattern of its detail, whose group `value` is what the reader needs to see.
+_FORMS: dict[str, re.Pattern[str]] = {
+    "seller_id": re.compile(r"seller id on the declaration: (?P<value>.+)", re.S),
+    "fuzzy:email_local": re.compile(r"(?P<value>.+@…) on several domains", re.S),
+    "fuzzy:email_typo": re.compile(r"(?P<value>.+ ~ .+)", re.S),
+    "fuzzy:handle": re.compile(r"handle stem '(?P<value>.+)'", re.S),
+    "domain:family": re.compile(r"shop domains of the '(?P<value>.+)' family", re.S),
+    "text:bio_line": re.compile(r"reused line (?P<value>\u201c.*\u201d)", re.S),
+    "listed_by": re.compile(r"listed by (?P<value>.+)", re.S),
+    "hosted_on": re.compile(r"shop on (?P<value>.+)", re.S),
+    # The probability is shown beside every edge that has one.
+    "splink:consignor": re.compile(r"same sender, probability [0-9.]+(?P<value>)"),
+}
+
+
+def evidence_value(code: str, detail: str) -> str:
+    """The value an edge's evidence rests on ('' when it has none beyond its probability)."""
+    if code.startswith("exact:"):
+        kind = code.removeprefix("exact:")
+        return detail.removeprefix(f"{kind} ") if detail.startswith(f"{kind} ") else detail
+    form = _FORMS.get(code)
+    found = form.fullmatch(detail) if form is not None else None
+    return found.group("value") if found is not None else detail
