@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
 import shutil
 import subprocess
@@ -74,10 +75,15 @@ def test_duckdb_finds_the_slipped_duplicates_and_explains_them() -> None:
     importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
     reason="the Spark backend needs pyspark and a Java runtime",
 )
-def test_the_same_model_on_spark_in_local_mode() -> None:
+def test_the_same_model_on_spark_in_local_mode(tmp_path: Path) -> None:
     # In a process of its own: Spark loads Splink's similarity jar only when its JVM starts, and another
-    # test's JVM (the targeting batch) may already be running in this one.
+    # test's JVM (the targeting batch) may already be running in this one. Started in an empty folder,
+    # which it must leave empty (no `spark-warehouse` where the user stands).
     repo = Path(__file__).resolve().parents[2]
     code = "from tests.unit.test_link_resolve import _check; _check('spark')"
-    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=600)
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert not list(tmp_path.iterdir())

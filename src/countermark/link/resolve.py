@@ -108,6 +108,8 @@ def _db_api(backend: Backend) -> Any:
         .appName("countermark-link")
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
+        # Not a `spark-warehouse` folder in whatever directory the command was started from.
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="countermark-spark-warehouse-"))
         .config("spark.sql.shuffle.partitions", "1")
         .getOrCreate()
     )
