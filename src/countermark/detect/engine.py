@@ -23,12 +23,12 @@ from countermark.detect.rules import BrandRules, decide
 from countermark.detect.scorer import ListingScorer
 from countermark.detect.signals import (
     FEATURES,
-    PARODY_SHOP_FEATURE,
     Detector,
     Evidence,
     add_seller_context,
     is_parody_shop,
     note_known_offer,
+    parody_shop_rows,
 )
 from countermark.observe.schemas import ListingIn
 
@@ -61,11 +61,9 @@ class DetectionModel:
     def row_thresholds(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
         """The operating threshold of each feature row (in the model's feature order)."""
         thresholds = np.full(len(rows), self.threshold, dtype=float)
-        if self.parody_threshold is None or PARODY_SHOP_FEATURE not in self.features:
+        if self.parody_threshold is None:
             return thresholds
-        column = np.asarray(rows, dtype=float)[:, self.features.index(PARODY_SHOP_FEATURE)]
-        parody = [is_parody_shop({PARODY_SHOP_FEATURE: float(value)}) for value in column]
-        return np.where(parody, self.parody_threshold, thresholds)
+        return np.where(parody_shop_rows(rows, self.features), self.parody_threshold, thresholds)
 
     def detector(self) -> Detector:
         """The compiled references (built once per loaded model)."""

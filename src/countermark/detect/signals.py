@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from countermark.detect.facts import ListingFacts, ProductRef, References, SellerFacts
@@ -80,6 +82,15 @@ def is_parody_shop(features: Mapping[str, float]) -> bool:
     """Whether the listing's seller presents its range as parodies or dupes (`PARODY_SHOP_SHARE`)."""
     share = features.get(PARODY_SHOP_FEATURE, 0.0)
     return not math.isnan(share) and share >= PARODY_SHOP_SHARE
+
+
+def parody_shop_rows(rows: NDArray[np.float64], names: Sequence[str]) -> NDArray[np.bool_]:
+    """`is_parody_shop` of each feature row whose columns are `names` (none, when they lack the feature)."""
+    if PARODY_SHOP_FEATURE not in names:
+        return np.zeros(len(rows), dtype=bool)
+    share = np.asarray(rows, dtype=float)[:, list(names).index(PARODY_SHOP_FEATURE)]
+    found: NDArray[np.bool_] = np.nan_to_num(share, nan=0.0) >= PARODY_SHOP_SHARE
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from countermark.detect.facts import References
 from countermark.detect.pipeline import cautious_threshold, out_of_fold_scores
 from countermark.detect.rules import BrandRules
 from countermark.detect.scorer import ListingScorer, expected_calibration_error
-from countermark.detect.signals import FEATURES, Evidence, is_parody_shop
+from countermark.detect.signals import FEATURES, Evidence, parody_shop_rows
 
 TARGET_PRECISION = 0.98
 HELD_OUT_SHARE = 0.3
@@ -194,7 +194,7 @@ def operating_thresholds(
     12, with more genuine discount offers flagged. None when the training sellers hold no parody shop.
     """
     threshold = cautious_threshold(out_of_fold, labels, groups, target_precision, seed=seed)
-    parody = np.array([is_parody_shop(dict(zip(FEATURES, row, strict=True))) for row in X], dtype=bool)
+    parody = parody_shop_rows(X, FEATURES)
     if not parody.any():
         return threshold, None
     own = cautious_threshold(out_of_fold[parody], labels[parody], groups[parody], target_precision, seed=seed)

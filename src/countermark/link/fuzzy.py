@@ -170,13 +170,13 @@ def line_links(
         for word in normal_line(value.split(":", 1)[-1]).split()
         if len(word) >= MIN_STEM and not word.isdigit()
     }
+    normal = [(party.key, [(line, normal_line(line)) for line in party.lines]) for party in parties]
     writers: Counter[str] = Counter()
-    for party in parties:
-        writers.update({word for line in party.lines for word in normal_line(line).split()})
+    for _, written in normal:
+        writers.update({word for _, text in written for word in text.split()})
     lines: dict[str, set[str]] = defaultdict(set)
-    for party in parties:
-        for line in party.lines:
-            text = normal_line(line)
+    for key, written in normal:
+        for line, text in written:
             # A line carrying an identifier is evidence through that identifier (or a hub's): not as text.
             if (
                 len(text) >= MIN_LINE
@@ -184,7 +184,7 @@ def line_links(
                 and not _names_a_hub(text, hub_words)
                 and not _template(text, writers)
             ):
-                lines[text].add(party.key)
+                lines[text].add(key)
     lsh = MinHashLSH(threshold=threshold, num_perm=64)
     hashes: dict[str, MinHash] = {}
     for index, text in enumerate(lines):
