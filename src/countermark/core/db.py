@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -89,3 +89,19 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def refresh_statistics(session: Session) -> None:
+    """Have PostgreSQL's planner read the tables as they are now, after a bulk load (`ANALYZE`).
+
+    A table filled in one transaction keeps the statistics of its empty self until autovacuum's next
+    pass (a minute or more): until then a page of listings sorted by date is a full scan and sort (5 ms
+    for 3,800 rows) instead of an index walk (0.4 ms). Loaders that fill a store call this at their end.
+    SQLite's planner does without (its ANALYZE is opt-in and changes nothing that is measured here).
+    """
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        return
+    names = session.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))
+    for name in list(names):
+        session.execute(text(f"ANALYZE {dialect.identifier_preparer.quote(name)}"))

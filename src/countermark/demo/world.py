@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
+from countermark.core.db import refresh_statistics
 from countermark.core.errors import InvalidInput
 from countermark.ingest.service import IngestReport, ingest_file
 from countermark.orgs.service import ensure_organisation, get_organisation_by_name_or_raise
@@ -86,4 +87,5 @@ def load_world(
                 progress=update,
             )
         )
+    refresh_statistics(session)
     return reports
