@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,21 +48,30 @@ class StoredKeys(Mapping[str, PublicKeyInfo]):
     def _load(self, key_id: str) -> PublicKeyInfo | None:
         if not isinstance(key_id, str) or len(key_id) > 64:
             return None
-        key = self._session.scalar(select(SigningKey).where(SigningKey.key_id == key_id))
-        if key is None:
+        # Read afresh by every request (a revocation counts at once); only the parse is remembered.
+        row = self._session.execute(
+            select(SigningKey.public_key, SigningKey.status, SigningKey.revoked_at, SigningKey.owner_org_id)
+            .where(SigningKey.key_id == key_id)
+        ).first()
+        if row is None:
             return None
-        name = organisation_names(session=self._session, ids=[key.owner_org_id]).get(key.owner_org_id)
+        public_key, status, revoked_at, owner = row
+        name = organisation_names(session=self._session, ids=[owner]).get(owner)
         if name is None:
             return None
-        return PublicKeyInfo(
-            key.key_id, name, public_key_from_text(key.public_key), key.status, key.revoked_at
-        )
+        return PublicKeyInfo(key_id, name, _parsed_key(public_key), status, revoked_at)
 
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._session.scalars(select(SigningKey.key_id).order_by(SigningKey.id))))
 
     def __len__(self) -> int:
         return len(list(iter(self)))
+
+
+@lru_cache(maxsize=256)
+def _parsed_key(text: str) -> Ed25519PublicKey:
+    """A stored public key's text as a key object; the text is the key, so the parse can be remembered."""
+    return public_key_from_text(text)
 
 
 def stored_keys(*, session: Session) -> StoredKeys:

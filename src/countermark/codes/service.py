@@ -33,7 +33,12 @@ from countermark.codes.signed import (
     random_serial,
     sign_code,
 )
-from countermark.codes.verify import CodeState, VerificationResult, verify_code, verify_uri
+from countermark.codes.verify import (
+    CodeState,
+    VerificationResult,
+    parsed_or_malformed,
+    verify_code,
+)
 from countermark.core.clock import utcnow
 from countermark.core.errors import Conflict, InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP
@@ -335,11 +340,14 @@ def verify_and_record(
     external_id: str | None = None,
 ) -> tuple[VerificationResult, CodeScan | None]:
     """The verdict on a scanned URI, and the scan stored with its owner when the code or product is known."""
-    result = verify_uri(uri, keys, None, online=False)
+    # Parsed once and the signature checked once, with the code's stored state (a malformed URI needs none).
+    parsed = parsed_or_malformed(uri, online=False)
     code_row: ProductCode | None = None
-    if result.code is not None:
-        code_row, state = find_code_state(session=session, gtin=result.code.gtin, serial=result.code.serial)
-        result = verify_code(result.code, keys, state)
+    if isinstance(parsed, VerificationResult):
+        result = parsed
+    else:
+        code_row, state = find_code_state(session=session, gtin=parsed.gtin, serial=parsed.serial)
+        result = verify_code(parsed, keys, state)
     return result, record_scan(
         session=session,
         code=result.code,

@@ -64,11 +64,18 @@ def verify_uri(
     uri: str, keys: Mapping[str, PublicKeyInfo], state: CodeState | None, *, online: bool = True
 ) -> VerificationResult:
     """The verdict on a scanned URI; `online=False` checks the signature only (no history is known)."""
+    parsed = parsed_or_malformed(uri, online=online)
+    if isinstance(parsed, VerificationResult):
+        return parsed
+    return verify_code(parsed, keys, state, online=online)
+
+
+def parsed_or_malformed(uri: str, *, online: bool = True) -> ParsedCode | VerificationResult:
+    """The code a scanned URI carries, or the malformed verdict saying why it carries none."""
     try:
-        code = parse_uri(uri)
+        return parse_uri(uri)
     except CodeError as exc:
         return VerificationResult(Verdict.MALFORMED, None, reasons=[str(exc)], offline=not online)
-    return verify_code(code, keys, state, online=online)
 
 
 def verify_code(

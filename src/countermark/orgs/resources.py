@@ -21,6 +21,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import BigInteger, Select, and_, func, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from countermark.core.errors import Code, InvalidInput, NotFound
@@ -168,9 +169,20 @@ def list_query(spec: ResourceSpec, principal: Principal, params: dict[str, str])
 
 
 def paginate(
-    session: Session, spec: ResourceSpec, query: Select[Any], sort: str, *, limit: int, cursor: str | None
+    session: Session,
+    spec: ResourceSpec,
+    query: Select[Any],
+    sort: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    plain: bool = False,
 ) -> tuple[list[Any], str | None]:
-    """One page of the query in keyset order (sort key, then id) and the next cursor."""
+    """One page of the query in keyset order (sort key, then id) and the next cursor.
+
+    `plain`: the query selects columns (including the sort column and id), and the rows are returned as
+    they come, not as ORM objects.
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput.of("limit must be between 1 and {most}", most=MAX_LIMIT)
     descending = sort.startswith("-")
@@ -184,13 +196,31 @@ def paginate(
         else:
             query = query.where(or_(column > value, and_(column == value, row_id > last_id)))
     order = (column.desc(), row_id.desc()) if descending else (column.asc(), row_id.asc())
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    ordered = query.order_by(*order).limit(limit + 1)
+    # A query narrowed to columns (`output_columns`) gives plain rows: no ORM objects to build.
+    rows = list(session.execute(ordered) if plain else session.scalars(ordered))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
         next_cursor = _encode_cursor(sort, getattr(last, column.key), last.id)
     return rows, next_cursor
+
+
+def output_columns(spec: ResourceSpec) -> list[Any] | None:
+    """The model's columns that make the output schema (and the sort keys), when every field is a column.
+
+    A list page needs nothing else; reading these as rows spares building an ORM object per row (about a
+    third of a page's CPU). None when the schema has a field that is not a plain column.
+    """
+    table_columns = set(sa_inspect(spec.model).column_attrs.keys())
+    names = list(spec.out.model_fields)
+    for extra in ("id", *(key.removeprefix("-") for key in spec.sort_fields)):
+        if extra not in names:
+            names.append(extra)
+    if any(name not in table_columns for name in names):
+        return None
+    return [getattr(spec.model, name) for name in names]
 
 
 def get_visible_or_404(session: Session, spec: ResourceSpec, principal: Principal, record_id: int) -> Any:
@@ -243,6 +273,7 @@ def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
     reader = Depends(require_scope("read"))
     out = spec.out
     rows_json = TypeAdapter(list[out])  # type: ignore[valid-type]
+    columns = output_columns(spec)
 
     @router.get(
         f"/{spec.name}",
@@ -259,7 +290,11 @@ def add_resource_routes(router: APIRouter, spec: ResourceSpec) -> None:
         cursor: Annotated[str | None, Query(max_length=MAX_PARAM_LENGTH)] = None,
     ) -> Response:
         query, sort = list_query(spec, principal, dict(request.query_params))
-        rows, next_cursor = paginate(session, spec, query, sort, limit=limit, cursor=cursor)
+        if columns is not None:
+            query = query.with_only_columns(*columns)
+        rows, next_cursor = paginate(
+            session, spec, query, sort, limit=limit, cursor=cursor, plain=columns is not None
+        )
         # The rows are validated once by their output schema and written as JSON by pydantic's serialiser;
         # answering with the bytes spares FastAPI validating the page again, walking it with
         # jsonable_encoder and encoding it with the json module (most of a page's CPU).
