@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -125,12 +126,34 @@ def _crawl(ctx: AppContext, run_ids: list[int], *, sequential: bool) -> list[Cra
 def bench(
     world_dir: Path, *, concurrency: int, database_url: str | None, max_seconds: float, sequential: bool
 ) -> dict[str, Any]:
-    """Serve, crawl, absorb, measure."""
+    """Serve, crawl, absorb, measure; the bench's store (database, blobs, crawl folders) is removed after."""
+    data = Path(tempfile.mkdtemp(prefix="cm-crawl-bench-"))
+    try:
+        return _measure(
+            world_dir,
+            data,
+            concurrency=concurrency,
+            database_url=database_url,
+            max_seconds=max_seconds,
+            sequential=sequential,
+        )
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _measure(
+    world_dir: Path,
+    data: Path,
+    *,
+    concurrency: int,
+    database_url: str | None,
+    max_seconds: float,
+    sequential: bool,
+) -> dict[str, Any]:
     world, conn = multiprocessing.get_context("fork").Pipe()
     server = multiprocessing.get_context("fork").Process(target=_serve, args=(world_dir, conn), daemon=True)
     server.start()  # before any thread or connection of this process exists
     served = SimpleNamespace(**world.recv())
-    data = Path(tempfile.mkdtemp(prefix="cm-crawl-bench-"))
     settings = Settings(data_dir=data, database_url=database_url or f"sqlite:///{data / 'countermark.db'}")
     ctx = build_context(settings, blobs=LocalBlobStore(data / "blobs"))
     upgrade(ctx.engine)

@@ -78,12 +78,17 @@ def test_duckdb_finds_the_slipped_duplicates_and_explains_them() -> None:
 def test_the_same_model_on_spark_in_local_mode(tmp_path: Path) -> None:
     # In a process of its own: Spark loads Splink's similarity jar only when its JVM starts, and another
     # test's JVM (the targeting batch) may already be running in this one. Started in an empty folder,
-    # which it must leave empty (no `spark-warehouse` where the user stands).
+    # which it must leave empty (no `spark-warehouse` where the user stands), and its scratch folders
+    # (warehouse, checkpoints) must be gone from the temporary directory once the process has ended.
     repo = Path(__file__).resolve().parents[2]
     code = "from tests.unit.test_link_resolve import _check; _check('spark')"
-    env = {**os.environ, "PYTHONPATH": str(repo)}
+    here, scratch = tmp_path / "here", tmp_path / "tmp"
+    here.mkdir()
+    scratch.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(repo), "TMPDIR": str(scratch)}
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-c", code], cwd=here, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert not list(tmp_path.iterdir())
+    assert not list(here.iterdir())
+    assert not list(scratch.glob("countermark-*")), list(scratch.iterdir())

@@ -13,8 +13,10 @@ This module is pure in the house's sense: it takes rows and returns pairs; no se
 
 from __future__ import annotations
 
+import atexit
 import logging
 import math
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -103,23 +105,31 @@ def _db_api(backend: Backend) -> Any:
 
     # The string-similarity functions (Jaro-Winkler…) come from the jar inside Splink's own wheel.
 
+    warehouse, checkpoints = _scratch("countermark-spark-warehouse-"), _scratch("countermark-splink-")
     spark = (
         SparkSession.builder.master("local[1]")
         .appName("countermark-link")
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
         # Not a `spark-warehouse` folder in whatever directory the command was started from.
-        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="countermark-spark-warehouse-"))
+        .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.sql.shuffle.partitions", "1")
         .getOrCreate()
     )
     # Splink checkpoints intermediate tables on Spark; local mode keeps them in a scratch folder.
-    spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="countermark-splink-"))
+    spark.sparkContext.setCheckpointDir(checkpoints)
     # Local mode has one core: one shuffle partition, and intermediate tables persisted in memory rather
     # than written out as parquet (a small test list took ~80 s with parquet and 4 partitions, ~40-55 s so).
     return SparkAPI(  # type: ignore[no-untyped-call]
         spark_session=spark, break_lineage_method="persist", num_partitions_on_repartition=1
     )
+
+
+def _scratch(prefix: str) -> str:
+    """A temporary folder for Spark, removed when this process ends (Spark's session outlives a run)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def _register(db_api: Any, frame: pd.DataFrame, backend: Backend, name: str) -> Any:
