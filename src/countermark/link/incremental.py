@@ -54,8 +54,6 @@ class Increment:
     links: list[Link] = field(default_factory=list)
 
 
-
-
 def tie_in(
     added: Sequence[str], links: Sequence[Link], depths: Mapping[str, int]
 ) -> dict[str, tuple[Link | None, int]]:
