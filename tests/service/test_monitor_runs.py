@@ -3,9 +3,12 @@ once, snapshots that verify, a change made a new version, a removal recorded gon
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
+from countermark.core.blobs import LocalBlobStore
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.monitor.models import CrawledItem, CrawlRun, CrawlSnapshot
@@ -61,6 +64,10 @@ def test_a_crawl_ingests_every_listing_once_with_verified_snapshots(store: AppCo
         assert snapshots == run.pages - 1  # every fetch but the one robots.txt forbade
         checked = verify_snapshots(session=session, blobs=store.blobs, run_id=run.id)
     assert checked.checked == snapshots and checked.failures == []
+    # The page the listing's row named is the stored blob itself, linked into the crawl's folder.
+    assert isinstance(store.blobs, LocalBlobStore)
+    page = Path(run.work_dir) / "pages" / one.snapshot_sha256
+    assert page.stat().st_ino == store.blobs.file_of(one.snapshot_sha256).stat().st_ino
 
 
 def test_a_changed_listing_is_a_new_version_and_a_removed_one_is_gone(store: AppContext) -> None:

@@ -6,10 +6,13 @@ import asyncio
 import gzip
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from countermark.core.blobs import MemoryBlobStore
+from countermark.monitor.absorb_service import FetchContent, _by_content
 from countermark.monitor.config import ExtractionProfile, SourceConfig, lookalike_spellings
 from countermark.monitor.extract import json_links, parse_price, read_page, url_pattern
 from countermark.monitor.politeness import HostGate, backoff_seconds, retry_after_seconds
@@ -169,3 +172,14 @@ def test_raw_http_answers_are_parsed_chunked_or_not() -> None:
     assert parse_response(b"HTTP/1.0 404 Not Found\r\nContent-Length: 3\r\n\r\nno!extra")[2] == b"no!"
     with pytest.raises(SocksError):
         parse_response(b"SSH-2.0-OpenSSH\r\n\r\n")
+
+
+def test_a_page_named_by_content_is_copied_when_the_blob_store_keeps_no_files(tmp_path: Path) -> None:
+    """Linked from a local store (see the crawl run tests); from a store without files, written."""
+    blobs = MemoryBlobStore()
+    page = b"<html>a listing</html>"
+    digest = blobs.put(page)
+    name = _by_content(tmp_path, FetchContent(tmp_path), {}, digest, blobs, page)
+    assert name == f"pages/{digest}" and (tmp_path / name).read_bytes() == page
+    assert _by_content(tmp_path, FetchContent(tmp_path), {}, digest, blobs, b"") == name  # kept as it is
+    assert (tmp_path / name).read_bytes() == page

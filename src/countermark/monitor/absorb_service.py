@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -354,23 +354,44 @@ def _absorb_accounts(
 
 
 def _by_content(
-    work: Path, content: FetchContent, record: dict[str, Any], digest: str, body: bytes | None = None
+    work: Path,
+    content: FetchContent,
+    record: dict[str, Any],
+    digest: str,
+    blobs: BlobStore,
+    body: bytes | None = None,
 ) -> str:
-    """The page or image file under a name made of its content (`pages/<sha256>`, written from the
-    fetch's body): the ingestion's record names its files, and a listing seen again, unchanged, through
-    another URL (a known URL revisited, an alias) must name the same ones or be a conflicting version."""
+    """The page or image file under a name made of its content (`pages/<sha256>`): the ingestion's
+    record names its files, and a listing seen again, unchanged, through another URL (a known URL
+    revisited, an alias) must name the same ones or be a conflicting version.
+
+    A hard link to the blob already stored when the store keeps files on this file system (one
+    directory entry, where writing a copy cost a new file and its data); otherwise written from the
+    fetch's body. Neither file is ever written in place, so sharing the inode is safe."""
     target = Path("pages") / digest
-    if not (work / target).exists():
-        (work / "pages").mkdir(exist_ok=True)
-        data = body if body is not None else content.get(record, "body") or b""
-        partial = work / "pages" / f".{digest}.{os.getpid()}.tmp"
-        partial.write_bytes(data)
-        os.replace(partial, work / target)
+    path = work / target
+    if path.exists():
+        return str(target)
+    path.parent.mkdir(exist_ok=True)
+    file_of: Callable[[str], Path] | None = getattr(blobs, "file_of", None)
+    if file_of is not None:
+        try:
+            os.link(file_of(digest), path)
+            return str(target)
+        except FileExistsError:
+            return str(target)
+        except OSError:  # another file system, no hard links there, or the blob is gone: a copy
+            pass
+    data = body if body is not None else content.get(record, "body") or b""
+    partial = work / "pages" / f".{digest}.{os.getpid()}.tmp"
+    partial.write_bytes(data)
+    os.replace(partial, path)
     return str(target)
 
 
 def _absorb_listings(
     session: Session,
+    blobs: BlobStore,
     run: CrawlRun,
     source: MonitorSource,
     fetches: dict[str, dict[str, Any]],
@@ -390,7 +411,7 @@ def _absorb_listings(
         for external_id, (listing, record) in sorted(latest.items()):
             images = [(url, fingerprint(url)) for url in listing.get("image_urls", [])]
             kept = [
-                (_by_content(work, content, fetches[fp], payloads[fp]), payloads[fp])
+                (_by_content(work, content, fetches[fp], payloads[fp], blobs), payloads[fp])
                 for _, fp in images
                 if fp in payloads and fetches[fp].get("body")
             ]
@@ -416,7 +437,7 @@ def _absorb_listings(
                 version=version,
                 observed_at=observed_at.isoformat(),
                 images=[path for path, _ in kept],
-                snapshot=_by_content(work, content, record, page) if page else None,
+                snapshot=_by_content(work, content, record, page, blobs) if page else None,
             )
             rows.append(row)
     finally:
@@ -505,11 +526,13 @@ def store_snapshots(
     report = AbsorbReport()
     fetches = read_fetches(Path(run.work_dir), cursor)
     payloads = _store_snapshots(session, blobs, run, source, fetches, report)
-    _prepare_listings(Path(run.work_dir), fetches, payloads)
+    _prepare_listings(Path(run.work_dir), blobs, fetches, payloads)
     return report.snapshots
 
 
-def _prepare_listings(work: Path, fetches: dict[str, dict[str, Any]], payloads: dict[str, str]) -> None:
+def _prepare_listings(
+    work: Path, blobs: BlobStore, fetches: dict[str, dict[str, Any]], payloads: dict[str, str]
+) -> None:
     """Ahead of the listings' ingestion, while the crawl goes on: the files their rows will name (pages
     and images by content) and the scan of each listing's page for identifiers (`observe.scan_page`,
     which the ingestion then finds done). What is left when the crawl ends is then mostly the database's
@@ -522,7 +545,7 @@ def _prepare_listings(work: Path, fetches: dict[str, dict[str, Any]], payloads: 
             if digest is None or not (listing or record.get("kind") == "image"):
                 continue
             body = content.get(record, "body") or b""
-            _by_content(work, content, record, digest, body)
+            _by_content(work, content, record, digest, blobs, body)
             if listing:
                 region = listing.get("ships_from")
                 scan_page(body, region, digest)
@@ -542,7 +565,7 @@ def absorb_run(
     payloads = _store_snapshots(session, blobs, run, source, fetches, report)
     accounts = _absorb_accounts(session, run, source, fetches, report)
     done = _ingest(session, blobs, run, source, "accounts", accounts, actor)
-    listings = _absorb_listings(session, run, source, fetches, payloads, report)
+    listings = _absorb_listings(session, blobs, run, source, fetches, payloads, report)
     stored = _ingest(session, blobs, run, source, "listings", listings, actor)
     report.ingested = [done, stored]
     for ingest in (done, stored):
