@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
@@ -179,3 +179,36 @@ def test_a_clean_file_is_written_in_batches_not_row_by_row(
     shipments, sightings = _stored(store)
     # Each: two names, an address, and the contact's e-mail and its domain (shared by all).
     assert len(shipments) == 250 and len(sightings) == 250 * 5
+
+
+def test_sightings_of_new_records_are_written_without_looking_for_old_ones(
+    store: AppContext, tmp_path: Path
+) -> None:
+    """A batch of new declarations deletes no sightings (its records have none); a batch of newer versions
+    replaces theirs, and an identifier stored before is reused, not stored again."""
+    own = make_org(store, "DGDDI", kind="customs")
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    rows = [shipment(f"S-{n}", consignor_contact=f"s{n}@sender-mail.net") for n in range(30)]
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        new = _ingest(store, write_jsonl(tmp_path / "new.jsonl", rows), own, bulk=True)
+        deletes_when_new = [s for s in statements if s.lstrip().upper().startswith("DELETE")]
+        statements.clear()
+        newer = [{**row, "version": 2, "consignor_contact": "one@sender-mail.net"} for row in rows]
+        updated = _ingest(store, write_jsonl(tmp_path / "newer.jsonl", newer), own, bulk=True)
+        deletes_when_newer = [s for s in statements if s.lstrip().upper().startswith("DELETE")]
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert (new.stored, updated.updated) == (30, 30)
+    assert deletes_when_new == []
+    assert any("identifier_sightings" in s for s in deletes_when_newer)
+    _, sightings = _stored(store)
+    contacts = {row[3] for row in sightings if row[2] == "email"}
+    assert contacts == {"one@sender-mail.net"}  # every old contact replaced
+    with unit_of_work(store.sessions) as session:
+        domains = session.scalars(select(Identifier.id).where(Identifier.value == "sender-mail.net")).all()
+    assert len(domains) == 1

@@ -78,7 +78,9 @@ def ingest_account(ctx: IngestContext, record: AccountIn) -> Outcome:
     if outcome == "unchanged" or account is None:
         return outcome
     sightings = list(ctx.prepared.sightings) if ctx.prepared else account_sightings(record)
-    record_sightings(ctx, subject_type="account", subject_id=account.id, sightings=sightings)
+    record_sightings(
+        ctx, subject_type="account", subject_id=account.id, sightings=sightings, new=outcome == "stored"
+    )
     return outcome
 
 
@@ -208,7 +210,9 @@ def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
             sightings.extend(ahead[1])
         else:
             sightings.extend(scan_page(page, record.ships_from, snapshot))
-    record_sightings(ctx, subject_type="listing", subject_id=listing.id, sightings=sightings)
+    record_sightings(
+        ctx, subject_type="listing", subject_id=listing.id, sightings=sightings, new=outcome == "stored"
+    )
     return outcome
 
 

@@ -66,7 +66,9 @@ def ingest_shipment(ctx: IngestContext, record: ShipmentIn) -> Outcome:
     if outcome == "unchanged" or shipment is None:
         return outcome
     sightings = list(ctx.prepared.sightings) if ctx.prepared else shipment_sightings(record)
-    record_sightings(ctx, subject_type="shipment", subject_id=shipment.id, sightings=sightings)
+    record_sightings(
+        ctx, subject_type="shipment", subject_id=shipment.id, sightings=sightings, new=outcome == "stored"
+    )
     return outcome
 
 
