@@ -24,6 +24,7 @@ from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput, NotFound
+from countermark.ingest.bulk import collection_paused
 from countermark.monitor.absorb_service import AbsorbReport, absorb_run, store_snapshots
 from countermark.monitor.config import SourceConfig
 from countermark.monitor.crawl_process import JOB_FILE, write_job
@@ -162,11 +163,14 @@ def crawl_and_absorb(
             finished = [run_id for run_id, ran in codes.items() if ended or None not in ran]
             for run_id in finished:
                 ok = all(code == 0 for code in codes[run_id])
-                done[run_id] = finish_with_report(ctx, run_id, actor=actor, ok=ok)
+                with collection_paused():
+                    done[run_id] = finish_with_report(ctx, run_id, actor=actor, ok=ok)
             for run_id in codes:
                 if run_id in done:
                     continue
-                with unit_of_work(ctx.sessions) as session:
+                # Each step makes thousands of short-lived containers, which Python's collector would
+                # walk again and again with the whole heap (as in an ingestion batch).
+                with collection_paused(), unit_of_work(ctx.sessions) as session:
                     run = session.get(CrawlRun, run_id)
                     assert run is not None
                     source = session.get(MonitorSource, run.source_id)
