@@ -12,6 +12,7 @@ import ctypes
 import json
 import logging
 import os
+import platform
 import signal
 import sys
 import traceback
@@ -189,6 +190,10 @@ def run_forked(jobs: list[CrawlJob]) -> int:
     its own (its own reactor, log and stderr files); killed with the parent, it resumes as any crawl.
     """
     _preload(crawl_settings(jobs[0]))
+    # Scrapy logs the platform as a crawler starts (`platform.platform()`), and Python finds the processor
+    # by running `uname -p` in a subprocess the first time: asked here, it is cached for every child,
+    # where each crawl forked a process and searched PATH for `uname` before its first request.
+    platform.platform()
     parent = os.getpid()
     children: dict[int, CrawlJob] = {}
     for job in jobs:
