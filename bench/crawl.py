@@ -15,6 +15,10 @@ unless sequential) and the part of it after the last crawl; pages per second for
 (first request to last row ingested); CPU time per page of the crawlers, of the served world and of
 absorbing; listings and rows ingested; the busiest host's peak requests per second and the 429 answers;
 coverage of the served listings, duplicates, and snapshot integrity failures.
+
+The store goes under TMPDIR and is removed at the end. On ext4 the next five minutes of file creations
+skip the inodes freed (its allocator's `recently_deleted`), so a run started soon after another measures
+that; point TMPDIR at a freshly made file system, or wait, between runs (docs/monitoring.md).
 """
 
 from __future__ import annotations
