@@ -17,13 +17,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.monitor.absorb_service import read_fetches
-from countermark.monitor.models import CrawlRun
+from countermark.monitor.absorb_service import store_snapshots
+from countermark.monitor.models import CrawlRun, CrawlSnapshot, MonitorSource
 from countermark.monitor.run_service import crawl_counts, create_run, finish, resume_run, spawn_crawler
+from countermark.monitor.snapshot_store import SnapshotSteps, read_fetches
 from countermark.monitor.source_service import create_source
 from countermark.observe.models import Listing
 from tests.service.helpers import make_org
@@ -238,3 +239,44 @@ def test_a_site_reachable_only_through_socks5_is_crawled_through_the_proxy(
     assert run.status == "done", run.message
     assert sorted(_listing_ids(store, run.source_id)) == ["SKU-1", "SKU-2", "SKU-3", "SKU-4"]
     assert set(proxy.connects) == {"marketxyz.onion"}  # every fetch, robots.txt included, went through it
+
+
+def test_a_step_of_absorbing_reads_only_what_the_crawl_logged_since_the_last(store: AppContext) -> None:
+    """The snapshots already stored are read from the database at a run's first step only, then carried:
+    a later step costs what it stores, not what the run holds."""
+    with TestSite(items=6) as site:
+        source_id = _source(store, site_config(site))
+        run_id = create_run(store, source_id)
+        with unit_of_work(store.sessions) as session:
+            run = session.get(CrawlRun, run_id)
+            assert run is not None
+            work = Path(run.work_dir)
+        assert spawn_crawler(work / "main.job.json").wait() == 0
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    steps = SnapshotSteps()
+    stored = []
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(3):
+            with unit_of_work(store.sessions) as session:
+                run = session.get(CrawlRun, run_id)
+                source = session.get(MonitorSource, source_id)
+                assert run is not None and source is not None
+                stored.append(
+                    store_snapshots(session=session, blobs=store.blobs, run=run, source=source, steps=steps)
+                )
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    assert stored[0] == len(read_fetches(work)) - 1 and stored[1:] == [0, 0]  # all but robots.txt's refusal
+    reads = [s for s in statements if "FROM monitor_snapshots" in s]
+    assert len(reads) == 1  # the first step's
+    finished = finish(store, run_id, actor="test", ok=True)
+    assert finished.status == "done" and finished.listings_found == 6
+    with unit_of_work(store.sessions) as session:
+        query = select(func.count()).select_from(CrawlSnapshot).where(CrawlSnapshot.run_id == run_id)
+        count = session.scalar(query)
+    assert count == stored[0]  # nothing stored twice when the run is absorbed at its end

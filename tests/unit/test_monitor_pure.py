@@ -12,10 +12,11 @@ import pytest
 from pydantic import ValidationError
 
 from countermark.core.blobs import MemoryBlobStore
-from countermark.monitor.absorb_service import FetchContent, _by_content
+from countermark.monitor.absorb_service import _by_content
 from countermark.monitor.config import ExtractionProfile, SourceConfig, lookalike_spellings
 from countermark.monitor.extract import json_links, parse_price, read_page, url_pattern
 from countermark.monitor.politeness import HostGate, backoff_seconds, retry_after_seconds
+from countermark.monitor.snapshot_store import FetchContent
 from countermark.monitor.socks import SocksError, parse_response
 from countermark.monitor.warc import verify_fetch, write_fetch
 

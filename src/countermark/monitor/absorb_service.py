@@ -16,38 +16,33 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
-from countermark.core.clock import utcnow
-from countermark.core.models import Blob
 from countermark.ingest.readers import RawRow
 from countermark.ingest.service import IngestReport, ingest_rows
-from countermark.monitor.frontier import IN_LOG, IN_WARC, fingerprint
-from countermark.monitor.models import CrawledItem, CrawlRun, CrawlSnapshot, MonitorSource
-from countermark.monitor.warc import response_payload
+from countermark.monitor.frontier import fingerprint
+from countermark.monitor.models import CrawledItem, CrawlRun, MonitorSource
+from countermark.monitor.snapshot_store import (
+    FetchContent,
+    SnapshotSteps,
+    ingestion_source,
+    read_fetches,
+    store_fetch_snapshots,
+)
 from countermark.observe.service import scan_page, text_sightings
 
 GONE_STATUSES = frozenset({404, 410})
 LISTING_FIELDS = ("url", "title", "description", "price", "currency", "seller", "ships_from", "language")
 ACCOUNT_FIELDS = ("handle", "display_name", "profile_url", "bio", "country", "contacts", "joined_at")
 CONFLICT = "already stored with different content"
-LOGGED_AT = "_logged_at"  # added to a fetch's record as read: (its fetch log's file name, its sequence)
-
-
-def ingestion_source(source: MonitorSource) -> str:
-    """The ingestion `source` of a monitor source's listings and accounts: the one its configuration
-    names, else `monitor:<id>`, unique on the instance."""
-    named = source.config.get("ingest_source") if isinstance(source.config, dict) else None
-    return str(named) if named else f"monitor:{source.id}"
 
 
 @dataclass
@@ -67,186 +62,9 @@ class AbsorbReport:
     ingested: list[IngestReport] = field(default_factory=list)
 
 
-def read_fetches(work_dir: Path, cursor: dict[str, int] | None = None) -> dict[str, dict[str, Any]]:
-    """Every fetch logged in the crawl's directory (all workers), by fingerprint; a refetch replaces.
-
-    With a cursor (the last sequence number read from each frontier file, updated here), only the fetches
-    logged since: what a crawl still running added. A frontier its crawler has not set up yet is skipped.
-    """
-    fetches: dict[str, dict[str, Any]] = {}
-    for path in sorted(work_dir.glob("*.frontier.sqlite")):
-        after = cursor.get(path.name, 0) if cursor is not None else 0
-        db = sqlite3.connect(str(path), timeout=30)
-        try:
-            query = "SELECT seq, record FROM fetches WHERE seq > ? ORDER BY seq"
-            rows = db.execute(query, (after,)).fetchall()
-        except sqlite3.OperationalError:  # no fetches table yet
-            rows = []
-        finally:
-            db.close()
-        for seq, text in rows:
-            record = json.loads(text)
-            record[LOGGED_AT] = (path.name, int(seq))
-            fetches[fingerprint(record["requested"])] = record
-        if cursor is not None and rows:
-            cursor[path.name] = int(rows[-1][0])
-    return fetches
-
-
-class FetchContent:
-    """The WARC files and bodies of a crawl's fetches, read when needed: a WARC file from the fetch log's
-    row (`frontier.IN_LOG`), a body from its WARC file's response record (`frontier.IN_WARC`); files in
-    the crawl's directory for crawls logged before. Close it after."""
-
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.logs: dict[str, sqlite3.Connection] = {}
-
-    def get(self, record: dict[str, Any], key: str, warc: bytes | None = None) -> bytes | None:
-        """The fetch's WARC file (`key` "warc") or body ("body", from `warc` when already read); None
-        when it has none."""
-        where = record.get(key)
-        if not where:
-            return None
-        if key == "body" and where == IN_WARC:
-            warc = warc if warc is not None else self.get(record, "warc")
-            return response_payload(warc) if warc is not None else None
-        if key == "warc" and where == IN_LOG:
-            name, seq = record[LOGGED_AT]
-            if name not in self.logs:
-                self.logs[name] = sqlite3.connect(str(self.work / name), timeout=30)
-            row = self.logs[name].execute("SELECT warc FROM fetches WHERE seq = ?", (seq,)).fetchone()
-            return bytes(row[0]) if row is not None and row[0] is not None else None
-        path = self.work / where
-        return path.read_bytes() if path.is_file() else None
-
-    def close(self) -> None:
-        """Close the fetch logs opened."""
-        for db in self.logs.values():
-            db.close()
-        self.logs.clear()
-
-
 def _digest(values: dict[str, Any]) -> str:
     canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-class BlobBatch:
-    """Blobs put in the store at once and their metadata rows inserted in one statement: a crawl keeps
-    thousands of small files, and a flush per blob (`core.storage.store_blob`) is most of its cost."""
-
-    def __init__(self, session: Session, blobs: BlobStore) -> None:
-        self.session, self.blobs = session, blobs
-        self.rows: dict[str, dict[str, Any]] = {}
-
-    def put(self, data: bytes, media_type: str) -> str:
-        """Store the bytes; their digest (the metadata row is written by `flush`)."""
-        digest = self.blobs.put(data)
-        self.rows.setdefault(
-            digest,
-            {
-                "sha256": digest,
-                "size": len(data),
-                "media_type": media_type[:100] or "application/octet-stream",
-            },
-        )
-        return digest
-
-    def flush(self) -> None:
-        """Insert the metadata rows not already there."""
-        wanted = sorted(self.rows)
-        known: set[str] = set()
-        for start in range(0, len(wanted), 500):
-            known |= set(
-                self.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(wanted[start : start + 500])))
-            )
-        now = utcnow()
-        missing = [{**self.rows[d], "created_at": now} for d in wanted if d not in known]
-        if missing:
-            self.session.execute(insert(Blob), missing)
-        self.rows.clear()
-
-
-def _store_snapshots(
-    session: Session,
-    blobs: BlobStore,
-    run: CrawlRun,
-    source: MonitorSource,
-    fetches: dict[str, dict[str, Any]],
-    report: AbsorbReport,
-) -> dict[str, str]:
-    """Store each fetch's WARC and page once per run; the page's digest by fingerprint (of every fetch
-    stored, now or by an earlier call while the crawl went on)."""
-    work = Path(run.work_dir)
-    stored = select(CrawlSnapshot.fingerprint, CrawlSnapshot.payload_sha256)
-    done: dict[str, str | None] = {
-        fp: digest for fp, digest in session.execute(stored.where(CrawlSnapshot.run_id == run.id))
-    }
-    batch = BlobBatch(session, blobs)
-    payloads = {fp: digest for fp, digest in done.items() if digest}
-    snapshots: list[dict[str, Any]] = []
-    content = FetchContent(work)
-    try:
-        for fp, record in fetches.items():
-            if fp in done:
-                continue
-            data = content.get(record, "warc")
-            if data is None:
-                continue
-            warc = batch.put(data, "application/warc")
-            body = content.get(record, "body", data)
-            payload = None
-            if body is not None:
-                payload = batch.put(body, record.get("media_type") or "application/octet-stream")
-                payloads[fp] = payload
-            snapshots.append(_snapshot_row(run, source, fp, record, warc, payload, batch))
-    finally:
-        content.close()
-    batch.flush()
-    if snapshots:
-        session.execute(insert(CrawlSnapshot), snapshots)
-    report.snapshots += len(snapshots)
-    return payloads
-
-
-def _snapshot_row(
-    run: CrawlRun,
-    source: MonitorSource,
-    fp: str,
-    record: dict[str, Any],
-    warc: str,
-    payload: str | None,
-    batch: BlobBatch,
-) -> dict[str, Any]:
-    """A snapshot's row, its rendering's screenshot and text (files, when rendered) stored."""
-    work = Path(run.work_dir)
-    extras = {}
-    for key, media_type in (("screenshot", "image/png"), ("rendered_text", "text/plain; charset=utf-8")):
-        path = record.get(key)
-        if path and (work / path).is_file():
-            extras[key] = batch.put((work / path).read_bytes(), media_type)
-    listing = record.get("listing") or {}
-    return {
-        "run_id": run.id,
-        "source_id": source.id,
-        "fingerprint": fp,
-        "url": record["url"][:2000],
-        "kind": (record.get("page_kind") or record["kind"])[:16],
-        "http_status": record["status"],
-        "fetched_at": datetime.fromisoformat(record["fetched_at"]),
-        "warc_sha256": warc,
-        "payload_sha256": payload,
-        "block_digest": record["block_digest"],
-        "payload_digest": record.get("payload_digest"),
-        "text_sha256": extras.get("rendered_text"),
-        "screenshot_sha256": extras.get("screenshot"),
-        "listing_source": ingestion_source(source) if listing else None,
-        "listing_external_id": listing.get("external_id"),
-        "owner_org_id": source.owner_org_id,
-        "tlp": source.tlp,
-        "sharing_group_id": source.sharing_group_id,
-    }
 
 
 def _version(
@@ -519,15 +337,14 @@ def _ingest(
 
 
 def store_snapshots(
-    *, session: Session, blobs: BlobStore, run: CrawlRun, source: MonitorSource, cursor: dict[str, int]
+    *, session: Session, blobs: BlobStore, run: CrawlRun, source: MonitorSource, steps: SnapshotSteps
 ) -> int:
-    """Store the snapshots of the fetches logged since the cursor while the crawl goes on (its WARC files
-    and pages by SHA-256), so that absorbing the run at its end has only the rest to do; how many."""
-    report = AbsorbReport()
-    fetches = read_fetches(Path(run.work_dir), cursor)
-    payloads = _store_snapshots(session, blobs, run, source, fetches, report)
+    """Store the snapshots of the fetches logged since the last step while the crawl goes on (its WARC
+    files and pages by SHA-256), so that absorbing the run at its end has only the rest to do; how many."""
+    fetches = read_fetches(Path(run.work_dir), steps.cursor)
+    payloads, stored = store_fetch_snapshots(session, blobs, run, source, fetches, steps)
     _prepare_listings(Path(run.work_dir), blobs, fetches, payloads)
-    return report.snapshots
+    return stored
 
 
 def _prepare_listings(
@@ -562,7 +379,7 @@ def absorb_run(
     fetches = read_fetches(Path(run.work_dir))
     report.pages = len(fetches)
     report.errors = [f"{r['url']}: {r['error']}" for r in fetches.values() if r.get("error")][:200]
-    payloads = _store_snapshots(session, blobs, run, source, fetches, report)
+    payloads, report.snapshots = store_fetch_snapshots(session, blobs, run, source, fetches)
     accounts = _absorb_accounts(session, run, source, fetches, report)
     done = _ingest(session, blobs, run, source, "accounts", accounts, actor)
     listings = _absorb_listings(session, blobs, run, source, fetches, payloads, report)

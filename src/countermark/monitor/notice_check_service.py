@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.storage import store_blob
-from countermark.monitor.absorb_service import FetchContent, read_fetches
 from countermark.monitor.config import SourceConfig, netloc
 from countermark.monitor.crawl_process import write_job
 from countermark.monitor.models import MonitorSource, NoticeCheck
 from countermark.monitor.run_service import runs_dir, spawn_crawler
+from countermark.monitor.snapshot_store import FetchContent, read_fetches
 from countermark.monitor.spider import CrawlJob
 
 REMOVED_STATUSES = frozenset({404, 410, 451})

@@ -29,6 +29,7 @@ from countermark.monitor.absorb_service import AbsorbReport, absorb_run, store_s
 from countermark.monitor.config import SourceConfig
 from countermark.monitor.crawl_process import JOB_FILE, write_job
 from countermark.monitor.models import CrawledItem, CrawlRun, MonitorSource
+from countermark.monitor.snapshot_store import SnapshotSteps
 from countermark.monitor.source_service import due_sources, schedule_next
 from countermark.monitor.spider import CrawlJob
 
@@ -150,7 +151,7 @@ def crawl_and_absorb(
     told = process.stdout.fileno()
     for work in works.values():
         _pid_file(work).write_text(str(process.pid), encoding="utf-8")
-    cursors: dict[int, dict[str, int]] = {run_id: {} for run_id in run_ids}
+    steps = {run_id: SnapshotSteps() for run_id in run_ids}
     done: dict[int, tuple[CrawlRun, AbsorbReport]] = {}
     try:
         while len(done) < len(run_ids):
@@ -176,7 +177,7 @@ def crawl_and_absorb(
                     source = session.get(MonitorSource, run.source_id)
                     assert source is not None
                     store_snapshots(
-                        session=session, blobs=ctx.blobs, run=run, source=source, cursor=cursors[run_id]
+                        session=session, blobs=ctx.blobs, run=run, source=source, steps=steps[run_id]
                     )
             if progress:
                 counts = [crawl_counts(work) for work in works.values()]
