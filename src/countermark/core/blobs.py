@@ -44,9 +44,8 @@ class LocalBlobStore:
 
     One level of 256 folders, as git keeps its objects: a blob then goes into a folder that already
     exists, where the second level this store used to have (`ab/cd/abcdef…`, 65,536 folders) made
-    nearly every blob of a store below a few hundred thousand create a folder of its own, which cost a
-    crawl's absorbing about a millisecond of system time a page on this project's machine. Blobs stored
-    under the old layout are still found, and not stored again."""
+    nearly every blob of a store below a few hundred thousand create a folder of its own (a crawl stores
+    two blobs a page). Blobs stored under the old layout are still found, and not stored again."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
