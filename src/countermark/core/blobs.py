@@ -38,6 +38,11 @@ class BlobStore(Protocol):
         """Whether bytes with this digest are stored."""
         ...
 
+    def file_of(self, digest: str) -> Path | None:
+        """The file holding the blob on this machine, for a caller that links or streams it rather than
+        reading it into memory (never written to); None for a store that keeps no files."""
+        ...
+
 
 class LocalBlobStore:
     """Blobs as files under a directory, fanned out by the digest's first byte (`ab/abcdef…`).
@@ -59,9 +64,9 @@ class LocalBlobStore:
 
     def put(self, data: bytes) -> str:
         digest = sha256_hex(data)
-        path = self._path(digest)
-        if path.exists() or self._legacy_path(digest).exists():
+        if self.exists(digest):
             return digest
+        path = self._path(digest)
         # Write then rename, so a crash never leaves a truncated blob under a valid name. The folder is
         # made only when the temporary file cannot be created for want of it.
         try:
@@ -90,8 +95,7 @@ class LocalBlobStore:
         return self._path(digest).exists() or self._legacy_path(digest).exists()
 
     def file_of(self, digest: str) -> Path:
-        """The file holding the blob (it may not exist): for a caller on the same machine that links or
-        streams it rather than reading it into memory. Never write to it."""
+        """The file holding the blob (where it would be, when it is not stored)."""
         path = self._path(digest)
         if path.exists():
             return path
@@ -118,3 +122,6 @@ class MemoryBlobStore:
 
     def exists(self, digest: str) -> bool:
         return _check_digest(digest) in self._blobs
+
+    def file_of(self, digest: str) -> Path | None:
+        return None

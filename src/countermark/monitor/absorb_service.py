@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -191,10 +191,10 @@ def _by_content(
     if path.exists():
         return str(target)
     path.parent.mkdir(exist_ok=True)
-    file_of: Callable[[str], Path] | None = getattr(blobs, "file_of", None)
-    if file_of is not None:
+    stored = blobs.file_of(digest)
+    if stored is not None:
         try:
-            os.link(file_of(digest), path)
+            os.link(stored, path)
             return str(target)
         except FileExistsError:
             return str(target)

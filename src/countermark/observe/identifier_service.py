@@ -187,8 +187,7 @@ def _identifier_ids(ctx: IngestContext, wanted: set[tuple[str, str]]) -> dict[tu
 
     def look_up(keys: list[tuple[str, str]]) -> None:
         if postgres and keys:
-            pairs = {"kinds": [kind for kind, _ in keys], "values": [value for _, value in keys]}
-            keep(ctx.session.execute(_STORED_PAIRS, pairs))
+            keep(ctx.session.execute(_STORED_PAIRS, _as_arrays(keys)))
             return
         by_kind: dict[str, list[str]] = {}
         for kind, value in keys:
@@ -208,14 +207,18 @@ def _identifier_ids(ctx: IngestContext, wanted: set[tuple[str, str]]) -> dict[tu
     if postgres:
         # One statement for the batch's new identifiers, their ids returned; one another writer stored
         # meanwhile is not returned (DO NOTHING) and is read after.
-        pairs = {"kinds": [kind for kind, _ in missing], "values": [value for _, value in missing]}
-        keep(ctx.session.execute(_NEW_PAIRS, {**pairs, "now": now}))
+        keep(ctx.session.execute(_NEW_PAIRS, {**_as_arrays(missing), "now": now}))
         look_up(sorted(set(missing) - found.keys()))
         return found
     statement = sqlite_insert(Identifier).on_conflict_do_nothing(index_elements=["kind", "value"])
     ctx.session.execute(statement, [{"kind": k, "value": v, "first_seen": now} for k, v in missing])
     look_up(missing)
     return found
+
+
+def _as_arrays(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """(kind, value) pairs as the two arrays `_STORED_PAIRS` and `_NEW_PAIRS` take."""
+    return {"kinds": [kind for kind, _ in pairs], "values": [value for _, value in pairs]}
 
 
 # PostgreSQL: the (kind, value) pairs sent as two arrays, on the unique (kind, value) index.
