@@ -90,7 +90,8 @@ def _sqlite_template_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _context(database_url: str, tmp_path: Path) -> AppContext:
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
+    # The server's linking runner stays off: a test that wants it running turns it on.
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, link_job_seconds=0)
     return build_context(settings, blobs=LocalBlobStore(tmp_path / "blobs"))
 
 

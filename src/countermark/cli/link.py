@@ -67,6 +67,71 @@ def _world_run(world: Path, out: Path | None) -> None:
     )
 
 
+def _link_owner(
+    session: Session, owner: int, *, incremental: bool, actor: str
+) -> tuple[int, dict[str, Any], str]:
+    """Link one organisation (an increment when asked and possible); the run's id, summary and a line."""
+    from dataclasses import asdict
+
+    from countermark.demo.link import MAX_INCREMENT_RECORDS, link_organisation, link_organisation_increment
+
+    progress = err_console.log
+    increment = (
+        link_organisation_increment(session=session, owner_org_id=owner, actor=actor, progress=progress)
+        if incremental
+        else None
+    )
+    if increment is not None:
+        line = (
+            f"organisation {owner}: {increment.parties} new parties, {increment.joined} joined a "
+            f"network, {increment.created} new networks, {increment.held} held for a full run "
+            f"(they tie two networks), {increment.members} members added "
+            f"({increment.seconds.get('total', 0.0):.1f} s)"
+        )
+        return increment.run_id, {"mode": "incremental", **asdict(increment)}, line
+    if incremental:
+        err_console.print(
+            f"organisation {owner}: a full run instead (never linked before, or more than "
+            f"{MAX_INCREMENT_RECORDS:,} records to add)"
+        )
+    summary = link_organisation(session=session, owner_org_id=owner, actor=actor, progress=progress)
+    line = (
+        f"organisation {owner}: {summary.parties} parties, {summary.networks} networks, "
+        f"{summary.operator_groups} same-owner groups, {summary.hubs} hub values kept off the links, "
+        f"{summary.kept} networks kept their id, {summary.dissolved} dissolved "
+        f"({summary.seconds.get('total', 0.0):.1f} s)"
+    )
+    return summary.run_id, {"mode": "full", **asdict(summary)}, line
+
+
+def _run_job(job_id: int) -> None:
+    """Do a linking job asked for through the API or the web, recording its run or why it failed."""
+    import os
+    import socket
+
+    from countermark.core.errors import CountermarkError
+    from countermark.link.jobs import begin_job, fail_job, finish_job
+
+    with app_context() as ctx:
+        try:
+            with unit_of_work(ctx.sessions) as session:
+                job = begin_job(session=session, job_id=job_id, host=socket.gethostname(), pid=os.getpid())
+                owner, incremental, actor = job.owner_org_id, job.mode == "incremental", job.requested_by
+        except CountermarkError as exc:
+            err_console.print(f"[red]error:[/red] {exc.message}")
+            raise typer.Exit(2) from None
+        try:
+            with unit_of_work(ctx.sessions) as session:
+                run_id, summary, line = _link_owner(session, owner, incremental=incremental, actor=actor)
+        except BaseException as exc:
+            with unit_of_work(ctx.sessions) as session:
+                fail_job(session=session, job_id=job_id, message=f"{type(exc).__name__}: {exc}")
+            raise
+        with unit_of_work(ctx.sessions) as session:
+            finish_job(session=session, job_id=job_id, run_id=run_id, summary=summary)
+        console.print(f"job {job_id}: {line}")
+
+
 @app.command("run")
 def run_command(
     org: int | None = typer.Option(None, help="Link only this organisation's records (default: every one)."),
@@ -75,57 +140,32 @@ def run_command(
     incremental: bool = typer.Option(
         False, help="Add only what was stored since the last run to the standing networks."
     ),
+    job: int | None = typer.Option(
+        None, min=1, help="Do this linking job (asked for through the API or the web; the server starts it)."
+    ),
 ) -> None:
     """Link the stored accounts, shops, listings and consignments of each organisation into networks.
 
     Each organisation's own records are linked and its networks stored, owned by it; a network keeps its
     id when members join. With --incremental, only the records stored since the organisation's last run
     are read and joined to its networks by their exact identifiers (a full run when it has none, or
-    when more than 20,000 records changed). With
-    --world, a world directory's files are linked and kept as JSON instead.
+    when more than 20,000 records changed). With --job, the job's organisation and mode are linked and
+    the job records the run. With --world, a world directory's files are linked and kept as JSON instead.
     """
+    if job is not None:
+        if world is not None or org is not None or incremental:
+            raise typer.BadParameter("--job takes its organisation and mode from the job: give it alone")
+        _run_job(job)
+        return
     if world is not None:
         _world_run(world, out)
         return
-    from countermark.demo.link import (
-        MAX_INCREMENT_RECORDS,
-        link_organisation,
-        link_organisation_increment,
-        organisations_with_records,
-    )
+    from countermark.demo.link import organisations_with_records
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         owners = [org] if org is not None else organisations_with_records(session)
         for owner in owners:
-            increment = (
-                link_organisation_increment(
-                    session=session, owner_org_id=owner, actor="cli", progress=err_console.log
-                )
-                if incremental
-                else None
-            )
-            if increment is not None:
-                console.print(
-                    f"organisation {owner}: {increment.parties} new parties, {increment.joined} joined a "
-                    f"network, {increment.created} new networks, {increment.held} held for a full run "
-                    f"(they tie two networks), {increment.members} members added "
-                    f"({increment.seconds.get('total', 0.0):.1f} s)"
-                )
-                continue
-            if incremental:
-                err_console.print(
-                    f"organisation {owner}: a full run instead (never linked before, or more than "
-                    f"{MAX_INCREMENT_RECORDS:,} records to add)"
-                )
-            summary = link_organisation(
-                session=session, owner_org_id=owner, actor="cli", progress=err_console.log
-            )
-            console.print(
-                f"organisation {owner}: {summary.parties} parties, {summary.networks} networks, "
-                f"{summary.operator_groups} same-owner groups, {summary.hubs} hub values kept off the links, "
-                f"{summary.kept} networks kept their id, {summary.dissolved} dissolved "
-                f"({summary.seconds.get('total', 0.0):.1f} s)"
-            )
+            console.print(_link_owner(session, owner, incremental=incremental, actor="cli")[2])
         if not owners:
             console.print("nothing stored to link")
 

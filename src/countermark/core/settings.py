@@ -72,7 +72,15 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("tick_seconds", "monitor_seconds")
+    link_job_seconds: float = Field(
+        default=5.0,
+        description=(
+            "Seconds between the server's looks for linking runs asked for through the API or the web; "
+            "each is run by `countermark link run --job` in a process of its own. 0 leaves them queued."
+        ),
+    )
+
+    @field_validator("tick_seconds", "monitor_seconds", "link_job_seconds")
     @classmethod
     def _no_negative_interval(cls, value: float) -> float:
         # NaN and negatives disable the scheduler, as 0 does.

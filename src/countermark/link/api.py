@@ -1,4 +1,5 @@
-"""REST routes of linking: networks (list, one, why a member is there) and the hub list.
+"""REST routes of linking: networks (list, one, why a member is there), the hub list, and linking runs
+asked for (jobs, run by the server in a process of its own).
 
 Every read starts from the visible networks or hub entries; an absent network and another's are the
 same 404. The hub list is edited by the organisation that owns it (write scope), and audited.
@@ -13,10 +14,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from countermark.core.errors import NotFound
 from countermark.core.http.deps import DbSession, client_origin
 from countermark.core.http.params import RecordId, clean_text
+from countermark.link.jobs import get_job, request_job, visible_jobs
 from countermark.link.schemas import (
     EdgeOut,
     HubIn,
     HubOut,
+    JobIn,
+    JobOut,
     MemberOut,
     NetworkDetail,
     NetworkOut,
@@ -145,3 +149,32 @@ def delete_hub(hub_id: RecordId, request: Request, session: DbSession, principal
         subject_id=str(hub_id), org_id=principal.org_id, origin=client_origin(request),
         detail={"kind": row.kind},
     )  # fmt: skip
+
+
+@router.post("/link/jobs", status_code=202, summary="Ask for a linking run of your organisation")
+def post_job(body: JobIn, request: Request, session: DbSession, principal: Principal = writer) -> JobOut:
+    """Queue a run (one queued or running at a time per organisation: 409 otherwise, naming it); the
+    server starts it within `COUNTERMARK_LINK_JOB_SECONDS` and the job then says how it went."""
+    job = request_job(session=session, principal=principal, mode=body.mode)
+    record_audit(
+        session=session, actor=principal.email, action="link.job.request", subject_type="link_job",
+        subject_id=str(job.id), org_id=principal.org_id, origin=client_origin(request),
+        detail={"mode": job.mode},
+    )  # fmt: skip
+    return JobOut.model_validate(job)
+
+
+@router.get("/link/jobs", summary="Your organisation's linking runs asked for, newest first")
+def list_jobs(
+    session: DbSession,
+    principal: Principal = reader,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[JobOut]:
+    """Queued, running, done and failed jobs."""
+    return [JobOut.model_validate(j) for j in visible_jobs(session=session, principal=principal, limit=limit)]
+
+
+@router.get("/link/jobs/{job_id}", summary="One linking job")
+def one_job(job_id: RecordId, session: DbSession, principal: Principal = reader) -> JobOut:
+    """A job of your organisation; another's is the same 404 as an absent one."""
+    return JobOut.model_validate(get_job(session=session, principal=principal, job_id=job_id))

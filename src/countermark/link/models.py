@@ -122,3 +122,33 @@ class LinkHub(MarkedMixin, Base):
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+JOB_MODES = ("full", "incremental")
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class LinkJob(Base):
+    """A linking run an analyst asked for through the API or the web, and what became of it.
+
+    The server's runner (`link.runner`) claims a queued job and starts `countermark link run --job ID`
+    in a process of its own, which records the run it made (`run_id`, `summary`) or why it failed. A job
+    is its organisation's own business: it is never shared, and only its members see it.
+    """
+
+    __tablename__ = "link_jobs"
+    __table_args__ = (Index("ix_link_jobs_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(16), default="full")
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    requested_by: Mapped[str] = mapped_column(String(254))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    host: Mapped[str] = mapped_column(String(255), default="")
+    pid: Mapped[int | None] = mapped_column(default=None)
+    run_id: Mapped[int | None] = mapped_column(default=None)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message: Mapped[str] = mapped_column(String(1000), default="")

@@ -1,5 +1,6 @@
-"""Network pages: the list, one network (graph drawn as SVG on the server, members, timeline, why is this
-here), a record's network, and the organisation's hub list.
+"""Network pages: the list (with the latest linking run asked for, and buttons to ask for one), one
+network (graph drawn as SVG on the server, members, timeline, why is this here), a record's network, and
+the organisation's hub list.
 
 Every page starts from the visible networks; an absent network and another's are the same 404. The
 graph pans by scrolling its frame and zooms by a few CSS rules of this project, served here
@@ -14,11 +15,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from countermark.core.errors import NotFound
+from countermark.core.errors import Conflict, NotFound
 from countermark.core.http.deps import DbSession, client_origin
 from countermark.core.http.params import RecordId, clean_text
 from countermark.core.http.templating import render
 from countermark.link.graph import GRAPH_CSS, ZOOMS, layout
+from countermark.link.jobs import request_job, visible_jobs
 from countermark.link.service import (
     get_network,
     last_run,
@@ -66,10 +68,40 @@ def networks_page(
         limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
     )  # fmt: skip
     run = last_run(session=session, principal=viewer.principal)
+    jobs = visible_jobs(session=session, principal=viewer.principal, limit=1)
     return _page(
         request, "networks.html", viewer, networks=rows, total=total, kind=kind, group=group, page=page,
-        pages=max(1, -(-total // PAGE_SIZE)), kinds=KINDS, run=run,
+        pages=max(1, -(-total // PAGE_SIZE)), kinds=KINDS, run=run, job=jobs[0] if jobs else None,
+        can_link=_can_link(viewer), asked=request.query_params.get("linking", ""),
     )  # fmt: skip
+
+
+def _can_link(viewer: PageViewer) -> bool:
+    return viewer.principal.org_id is not None and "write" in viewer.principal.scopes
+
+
+@router.post("/networks/link")
+def ask_for_linking(
+    request: Request,
+    session: DbSession,
+    viewer: PageViewer,
+    csrf_token: str = Form(""),
+    mode: Literal["full", "incremental"] = Form("full"),
+) -> Response:
+    """Queue a linking run of the viewer's organisation; the server starts it in a process of its own."""
+    check_csrf(viewer.web_session, csrf_token)
+    if not _can_link(viewer):
+        raise NotFound.of("no linking that you may start")
+    try:
+        job = request_job(session=session, principal=viewer.principal, mode=mode)
+    except Conflict:
+        return RedirectResponse("/networks?linking=busy", status_code=303)
+    record_audit(
+        session=session, actor=viewer.principal.email, action="link.job.request", subject_type="link_job",
+        subject_id=str(job.id), org_id=viewer.principal.org_id, origin=client_origin(request),
+        detail={"mode": job.mode},
+    )  # fmt: skip
+    return RedirectResponse("/networks?linking=queued", status_code=303)
 
 
 @router.get("/networks/hubs")

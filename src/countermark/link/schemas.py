@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,3 +110,31 @@ class HubIn(TextIn):
     kind: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$", examples=["email"])
     value: str = Field(min_length=1, max_length=1000, examples=["support@market.example"])
     hub: bool = True
+
+
+class JobIn(BaseModel):
+    """A linking run to ask for: a full run, or only what was stored since the last one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["full", "incremental"] = Field(
+        default="full",
+        description="full: link every record again; incremental: join what was stored since the last run.",
+    )
+
+
+class JobOut(BaseModel):
+    """A linking job: queued, running, done (with the run it made) or failed (with why)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    mode: str
+    status: str
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    run_id: int | None
+    summary: dict[str, Any]
+    message: str

@@ -24,6 +24,7 @@ from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput, NotFound
+from countermark.core.processes import process_alive
 from countermark.ingest.bulk import collection_paused
 from countermark.monitor.absorb_service import AbsorbReport, absorb_run, store_snapshots
 from countermark.monitor.config import SourceConfig
@@ -221,16 +222,6 @@ def _pid_file(work: Path) -> Path:
     return work / "crawler.pids"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def crawl(ctx: AppContext, run_id: int, *, progress: Progress | None = None) -> bool:
     """Run (or resume) the run's crawler processes to their end; whether all ended normally."""
     with unit_of_work(ctx.sessions) as session:
@@ -316,7 +307,8 @@ def unfinished_runs(ctx: AppContext) -> list[int]:
         found = []
         for run in runs:
             pids = _pid_file(Path(run.work_dir))
-            alive = pids.is_file() and any(_alive(int(p)) for p in pids.read_text().split() if p.isdigit())
+            listed = pids.read_text().split() if pids.is_file() else []
+            alive = any(process_alive(int(p)) for p in listed if p.isdigit())
             if run.status == "interrupted" or not alive:
                 found.append(run.id)
         return found

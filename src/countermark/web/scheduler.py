@@ -8,6 +8,10 @@ event loop (the crawl itself is a separate process; absorbing what it found is d
 an exclusive lock on `<data_dir>/monitor/scheduler.lock` while it goes: with several server workers
 (processes) one runs the due sources and the others skip that turn. The runs' directories live under the
 same data directory, so the workers that share runs share the lock.
+
+`Settings.link_job_seconds` (COUNTERMARK_LINK_JOB_SECONDS, default 5; 0: off) sets how often each worker
+looks for a linking run asked for through the API or the web (`link.runner`): it claims one and starts
+it in a process of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from fastapi import FastAPI
 from countermark.cases.scheduler import TickRunner
 from countermark.cases.scheduler import scheduler_lifespan as cases_lifespan
 from countermark.core.context import AppContext
+from countermark.link.runner import LinkJobRunner
 
 log = logging.getLogger("countermark.web.scheduler")
 LOCK_FILE = "scheduler.lock"
@@ -67,7 +72,8 @@ def run_monitor(ctx: AppContext) -> int | None:
 
 @asynccontextmanager
 async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """The server's lifespan: the case scheduler, and the monitor's runs when `monitor_seconds` is set."""
+    """The server's lifespan: the case scheduler, the monitor's runs when `monitor_seconds` is set, and
+    the linking jobs' runner when `link_job_seconds` is."""
     from countermark.monitor.notice_check_service import notice_check_results
 
     # The case page shows each notice's latest re-crawl through this function (cases cannot import monitor).
@@ -81,9 +87,16 @@ async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
             runner.start()
             log.info("the monitor runs due sources every %s seconds", interval)
         app.state.monitor_runner = runner
+        link_runner: TickRunner | None = None
+        if ctx.settings.link_job_seconds > 0:
+            jobs = LinkJobRunner(ctx)
+            link_runner = TickRunner(jobs.tick, ctx.settings.link_job_seconds)
+            link_runner.start()
+        app.state.link_job_runner = link_runner
         try:
             yield
         finally:
-            if runner is not None:
-                runner.stop()
-            app.state.monitor_runner = None
+            for started in (runner, link_runner):
+                if started is not None:
+                    started.stop()
+            app.state.monitor_runner = app.state.link_job_runner = None
