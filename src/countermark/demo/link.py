@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
+from countermark.fingerprint.access import can_match_bank
+from countermark.fingerprint.models import FingerprintBank, FingerprintEntry, ImageHash
 from countermark.link.evidence import Value
 from countermark.link.increments import IncrementSummary, last_run_at, link_increment
 from countermark.link.models import LinkHub
 from countermark.link.service import RunSummary, link_records
 from countermark.link.store import StoredAccount, StoredListing, StoredShipment, StoreRecords
-from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing
+from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
 from countermark.orgs.service import group_ids_of
 from countermark.orgs.visibility import Principal, visible, visible_clause
 from countermark.rights.models import AuthorisedSeller, Product
@@ -112,9 +114,11 @@ def read_records(
         "listing",
         select(Listing.id).where(seen_listing, Listing.account_id.isnot(None)),
     )
+    listing_photos = _photos(session, select(Listing.id).where(seen_listing, Listing.account_id.isnot(None)))
     listings = [
         StoredListing(id=i, account_id=acc, platform=p, url=u, title=t, observed_at=o,
-                      values=frozenset(listing_values.get(i, ())))
+                      values=frozenset(listing_values.get(i, ())),
+                      photos=frozenset(listing_photos.get(i, ())))
         for i, acc, p, u, t, o in listing_rows
     ]  # fmt: skip
     shipment_rows = session.execute(
@@ -139,7 +143,41 @@ def read_records(
                 marketplace=str(extra.get("marketplace") or ""), seller_id=str(extra.get("seller_id") or ""),
             )
         )  # fmt: skip
-    return StoreRecords(accounts, listings, shipments)
+    return StoreRecords(accounts, listings, shipments, references=_reference_photos(session, principal))
+
+
+def _photos(session: Session, ids: Select[Any]) -> dict[int, set[str]]:
+    """The PDQ hashes of the images of the listings these ids select, for those hashed (the fingerprint
+    capability hashes a listing's images once: the demo's step "match listing images")."""
+    found: dict[int, set[str]] = defaultdict(set)
+    query = (
+        select(ListingImage.listing_id, ImageHash.pdq)
+        .join(ImageHash, ImageHash.blob_sha256 == ListingImage.blob_sha256)
+        .where(ListingImage.listing_id.in_(ids), ImageHash.pdq.is_not(None))
+    )
+    for listing_id, pdq in session.execute(query):
+        if pdq:
+            found[listing_id].add(pdq)
+    return found
+
+
+def _reference_photos(session: Session, principal: Principal) -> list[str]:
+    """The PDQ hashes in the genuine banks the organisation may match against: a group of posted photos
+    near one of them is a rights holder's own shot that resellers and counterfeiters alike reuse."""
+    memberships = principal.group_ids
+    banks = [
+        bank.id
+        for bank in session.scalars(
+            select(FingerprintBank).where(FingerprintBank.purpose == "genuine", FingerprintBank.enabled)
+        )
+        if principal.org_id is not None and can_match_bank(principal.org_id, bank, memberships)
+    ]
+    if not banks:
+        return []
+    query = select(FingerprintEntry.signal).where(
+        FingerprintEntry.bank_id.in_(banks), FingerprintEntry.signal_type == "pdq"
+    )
+    return sorted({signal for signal in session.scalars(query) if signal})
 
 
 def organisations_with_records(session: Session) -> list[int]:

@@ -111,6 +111,7 @@ def link_records(
         previous=previous,
         next_number=next_key_number(session, owner_org_id),
         marks=marks or (),
+        references=records.references,
         consignor_model=consignor_model,
         progress=progress,
     )

@@ -50,6 +50,7 @@ class StoredListing:
     title: str
     observed_at: datetime | None = None
     values: frozenset[Value] = frozenset()
+    photos: frozenset[str] = frozenset()  # PDQ hashes (hex) of its images that were hashed
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class StoreRecords:
     accounts: list[StoredAccount] = field(default_factory=list)
     listings: list[StoredListing] = field(default_factory=list)
     shipments: list[StoredShipment] = field(default_factory=list)
+    # PDQ hashes of the rights holders' own product photos: a group of photos near one ties nobody.
+    references: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,14 @@ def _lines(text: str) -> tuple[str, ...]:
 
 
 def parties_of(records: StoreRecords) -> list[Party]:
-    """Accounts, shops and consignments as parties; a listing's identifiers count for its account."""
+    """Accounts, shops and consignments as parties; a listing's identifiers and photos count for its
+    account."""
     lent: dict[int, set[Value]] = defaultdict(set)
+    photos: dict[int, set[str]] = defaultdict(set)
     for listing in records.listings:
         if listing.account_id is not None:
             lent[listing.account_id] |= listing.values
+            photos[listing.account_id] |= listing.photos
     parties: list[Party] = []
     by_handle: dict[tuple[str, str], str] = {}
     for account in records.accounts:
@@ -142,6 +148,7 @@ def parties_of(records: StoreRecords) -> list[Party]:
                 country=account.country,
                 values=frozenset(account.values | lent.get(account.id, set())),
                 lines=_lines(account.bio),
+                photos=frozenset(photos.get(account.id, ())),
                 authorised_for=account.authorised_for,
                 seen_at=account.seen_at.date().isoformat() if account.seen_at else None,
             )

@@ -1,0 +1,114 @@
+"""Photos in the store-backed run: the hashed images of a seller's listings count for it, as in the run the
+evaluation measures. Two sellers that share two shots (one re-encoded) are tied; a shot that is a rights
+holder's own (in a genuine bank the organisation may match against) ties nobody; a bank it may not match
+against is not read."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from countermark.core.context import AppContext
+from countermark.core.db import unit_of_work
+from countermark.core.models import Blob
+from countermark.demo.link import link_organisation, read_records
+from countermark.fingerprint.models import FingerprintBank, FingerprintEntry, ImageHash, signal_digest
+from countermark.link.service import current_assignment
+from countermark.link.store import parties_of
+from countermark.observe.models import Account, Listing, ListingImage
+from tests.service.helpers import ingest, make_org, write_jsonl
+
+MARKET = "shopmarket"
+SELLERS = [
+    {"source": "t", "external_id": f"X{n}", "platform": MARKET, "handle": handle, "country": "FR",
+     "contacts": [contact]}
+    for n, (handle, contact) in enumerate((("lotus-deals", "a@lotus-mail.com"),
+                                           ("night-bazaar", "b@owl-mail.com")))
+]  # fmt: skip
+LISTINGS = [
+    {"source": "t", "external_id": f"P{n}", "platform": MARKET, "url": f"https://shopmarket.example/i/{n}",
+     "title": f"Bag {n}", "seller": seller, "observed_at": "2025-02-01T10:00:00Z"}
+    for n, seller in enumerate(("lotus-deals", "lotus-deals", "night-bazaar", "night-bazaar"))
+]  # fmt: skip
+
+
+def _flip(hex_hash: str, bits: int, rng: random.Random) -> str:
+    value = int(hex_hash, 16)
+    for bit in rng.sample(range(256), bits):
+        value ^= 1 << bit
+    return f"{value:064x}"
+
+
+def _shots() -> tuple[str, str, str]:
+    rng = random.Random(16)
+    shot_a, shot_b = (f"{rng.getrandbits(256):064x}" for _ in range(2))
+    return shot_a, _flip(shot_a, 5, rng), shot_b  # the second is a re-encoded upload of the first
+
+
+def _store(store: AppContext, tmp_path: Path) -> int:
+    org = make_org(store, name="DGDDI", kind="customs")
+    ingest(store, "accounts", write_jsonl(tmp_path / "accounts.jsonl", SELLERS), org)
+    ingest(store, "listings", write_jsonl(tmp_path / "listings.jsonl", LISTINGS), org)
+    shot_a, shot_a_copy, shot_b = _shots()
+    photos = {"P0": shot_a, "P1": shot_b, "P2": shot_a_copy, "P3": shot_b}
+    with unit_of_work(store.sessions) as session:
+        for external_id, pdq in photos.items():
+            listing = session.query(Listing).filter_by(external_id=external_id).one()
+            digest = f"{listing.id:064x}"
+            session.add(Blob(sha256=digest, size=1, media_type="image/jpeg"))
+            session.flush()
+            session.add_all([ListingImage(listing_id=listing.id, blob_sha256=digest),
+                             ImageHash(blob_sha256=digest, pdq=pdq, quality=90)])  # fmt: skip
+    return org
+
+
+def _genuine_bank(store: AppContext, owner: int, pdq: str, **marking: Any) -> None:
+    with unit_of_work(store.sessions) as session:
+        bank = FingerprintBank(owner_org_id=owner, name="Aurel genuine", purpose="genuine", **marking)
+        session.add(bank)
+        session.flush()
+        session.add(FingerprintEntry(bank_id=bank.id, owner_org_id=owner, tlp=bank.tlp, signal_type="pdq",
+                                     signal=pdq, signal_digest=signal_digest(pdq)))  # fmt: skip
+
+
+def _tied(store: AppContext, org: int) -> bool:
+    with unit_of_work(store.sessions) as session:
+        run = link_organisation(session=session, owner_org_id=org, actor="test")
+        ids = {a.handle: a.id for a in session.query(Account)}
+        assignment = current_assignment(session=session, owner_org_id=org)
+    assert run.parties == 2
+    one, two = (assignment.get(f"account:{ids[h]}") for h in ("lotus-deals", "night-bazaar"))
+    return one is not None and one == two
+
+
+def test_a_sellers_hashed_listing_photos_count_for_it(store: AppContext, tmp_path: Path) -> None:
+    org = _store(store, tmp_path)
+    with unit_of_work(store.sessions) as session:
+        records = read_records(session=session, owner_org_id=org)
+    assert sorted(len(listing.photos) for listing in records.listings) == [1, 1, 1, 1]
+    parties = {p.handle: p for p in parties_of(records)}
+    assert len(parties["lotus-deals"].photos) == 2 and len(parties["night-bazaar"].photos) == 2
+    assert records.references == []
+    assert _tied(store, org)  # two shots in common, one of them re-encoded: two weak grounds
+
+
+@pytest.mark.parametrize("visible", [True, False])
+def test_a_rights_holders_own_shot_ties_nobody_when_its_bank_may_be_matched(
+    store: AppContext, tmp_path: Path, visible: bool
+) -> None:
+    org = _store(store, tmp_path)
+    brand = make_org(store, name="Maison Aurel", kind="rights_holder")
+    _, _, shot_b = _shots()
+    # A bank the customs may match against (shared to every organisation) or one it may not (AMBER, its
+    # owner's readers only).
+    shared, private = {"tlp": "GREEN", "match_scope": "everyone"}, {"tlp": "AMBER", "match_scope": "readers"}
+    marking = shared if visible else private
+    _genuine_bank(store, brand, shot_b, **marking)
+    with unit_of_work(store.sessions) as session:
+        references = read_records(session=session, owner_org_id=org).references
+    assert references == ([shot_b] if visible else [])
+    # With shot B a genuine product photo, the sellers share one shot only: one weak ground, no tie.
+    assert _tied(store, org) is not visible
