@@ -7,7 +7,7 @@ from typing import Any
 import bech32
 import pytest
 
-from countermark.observe.identifiers import KINDS, FoundIdentifier, extract_identifiers
+from countermark.observe.identifiers import KINDS, FoundIdentifier, extract_identifiers, normalise_identifier
 
 GENESIS = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
 BECH32_V0 = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
@@ -325,6 +325,52 @@ ANALYTICS = [
 @pytest.mark.parametrize(("text", "value"), cases(ANALYTICS))
 def test_analytics_and_ad_ids_are_extracted(text: str, value: str) -> None:
     assert values("analytics_id", text) == [value]
+
+
+GOOGLE_TOKEN = "Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
+VERIFICATIONS = [
+    ("google-name-first", f'<meta name="google-site-verification" content="{GOOGLE_TOKEN}" />',
+     f"google-verify:{GOOGLE_TOKEN}"),
+    ("facebook-content-first",
+     '<meta content="0123456789ABCDEFGHIJ0123456789" name="facebook-domain-verification">',
+     "facebook-verify:0123456789abcdefghij0123456789"),
+    ("bing-single-quotes", "<META NAME='msvalidate.01' CONTENT='0123456789ABCDEF0123456789ABCDEF'>",
+     "bing-verify:0123456789abcdef0123456789abcdef"),
+    ("yandex", '<meta name="yandex-verification" content="0123456789abcdef">',
+     "yandex-verify:0123456789abcdef"),
+    ("pinterest", '<meta name="p:domain_verify" content="0123456789abcdef0123456789abcdef"/>',
+     "pinterest-verify:0123456789abcdef0123456789abcdef"),
+    ("baidu", '<meta name="baidu-site-verification" content="code-AbCdEf1234" />',
+     "baidu-verify:code-AbCdEf1234"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "value"), cases(VERIFICATIONS))
+def test_site_verification_tokens_in_meta_tags_are_extracted(text: str, value: str) -> None:
+    assert values("analytics_id", f"<html><head>{text}</head><body>Shop</body></html>") == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<meta name="google-site-verification" content="short">',  # not a token of that service
+        '<meta name="description" content="how google-site-verification works">',  # named in prose
+        '<meta name="yandex-verification" content="0123456789ABCDEFXYZ">',  # not hexadecimal
+        "Our google-site-verification is Ab3dEfGhIjKlMnOpQrStUvWxYz0123456789",  # not in a meta tag
+    ],
+)
+def test_what_only_looks_like_a_verification_token_is_not_one(text: str) -> None:
+    assert values("analytics_id", text) == []
+
+
+def test_a_verification_token_in_a_structured_field_is_normalised() -> None:
+    assert normalise_identifier("analytics_id", "Facebook-verify:0123456789ABCDEFGHIJ0123456789") == (
+        "facebook-verify:0123456789abcdefghij0123456789"
+    )
+    google = f"google-verify:{GOOGLE_TOKEN}"
+    assert normalise_identifier("analytics_id", google) == google
+    assert normalise_identifier("analytics_id", "google-verify:short") is None
+    assert normalise_identifier("analytics_id", "acme-verify:0123456789abcdef") is None
 
 
 def test_product_names_shaped_like_ga4_ids_are_not_analytics() -> None:

@@ -310,8 +310,65 @@ _ANALYTICS_RES: tuple[tuple[re.Pattern[str], str, str], ...] = (
 )
 
 
+# Site-verification tokens in a page's <meta> tags: the token a search console, an ad or business manager
+# or a social network gave the account that owns the site. One account verifying several shops puts its
+# token in each (Facebook's domain verification is one per business; a Google account's meta tag can be
+# reused), so investigators of counterfeit-shop networks pivot on them as on analytics ids. The value is
+# "<service>-verify:<token>"; Google's and Pinterest's tokens keep their case, which is part of them.
+_VERIFICATION_SERVICES: dict[str, tuple[str, str]] = {
+    # meta name -> (service, token pattern)
+    "google-site-verification": ("google", r"[A-Za-z0-9_-]{20,64}"),
+    "facebook-domain-verification": ("facebook", r"[a-z0-9]{20,40}"),
+    "msvalidate.01": ("bing", r"[0-9A-Fa-f]{32}"),
+    "yandex-verification": ("yandex", r"[0-9a-f]{16}"),
+    "p:domain_verify": ("pinterest", r"[0-9a-f]{32}"),
+    "baidu-site-verification": ("baidu", r"(?:code-)?[A-Za-z0-9]{10}"),
+}
+_KEEP_CASE = frozenset({"google", "pinterest", "baidu"})
+_META_NAME = "|".join(re.escape(name) for name in _VERIFICATION_SERVICES)
+_VERIFICATION_RES = (
+    re.compile(
+        r"<meta\b[^>]{0,200}?\bname[ \t]*=[ \t]*[\"']?(?P<name>" + _META_NAME + r")[\"']?[^>]{0,200}?"
+        r"\bcontent[ \t]*=[ \t]*[\"']?(?P<v>[^\"'\s>]{1,100})",
+        re.I | re.A,
+    ),
+    re.compile(
+        r"<meta\b[^>]{0,200}?\bcontent[ \t]*=[ \t]*[\"']?(?P<v>[^\"'\s>]{1,100})[\"']?[^>]{0,200}?"
+        r"\bname[ \t]*=[ \t]*[\"']?(?P<name>" + _META_NAME + r")(?![A-Za-z0-9_.:-])",
+        re.I | re.A,
+    ),
+)
+
+
+def verification_value(service: str, token: str) -> str | None:
+    """The normalised value of a site-verification token, or None when it is not one of that service."""
+    name = next((n for n, (svc, _) in _VERIFICATION_SERVICES.items() if svc == service), None)
+    token = token if service in _KEEP_CASE else token.lower()
+    if name is None or re.fullmatch(_VERIFICATION_SERVICES[name][1], token, re.A) is None:
+        return None
+    return f"{service}-verify:{token}"
+
+
+def find_verifications(text: str, lowered: str | None = None) -> Iterator[tuple[str, int, int]]:
+    """Site-verification tokens in page source (<meta name="google-site-verification" content="…">)."""
+    lowered = text.lower() if lowered is None else lowered
+    if "<meta" not in lowered or ("verif" not in lowered and "msvalidate" not in lowered):
+        return
+    seen: set[int] = set()
+    for pattern in _VERIFICATION_RES:
+        for match in pattern.finditer(text):
+            if match.start() in seen:
+                continue
+            seen.add(match.start())
+            service = _VERIFICATION_SERVICES[match.group("name").lower()][0]
+            value = verification_value(service, match.group("v"))
+            if value is not None:
+                yield value, match.start(), match.end()
+
+
 def find_analytics(text: str) -> Iterator[tuple[str, int, int]]:
-    """Analytics, tag-manager and ad-network ids in text (page source or prose) as (value, start, end)."""
+    """Analytics, tag-manager and ad-network ids and site-verification tokens in text (page source or
+    prose) as (value, start, end)."""
     lowered = text.lower()
     for pattern, prefix, hint in _ANALYTICS_RES:
         if hint not in lowered and not (hint == "metri" and "метри" in lowered):
@@ -323,6 +380,7 @@ def find_analytics(text: str) -> Iterator[tuple[str, int, int]]:
                 match.start(),
                 match.end(),
             )
+    yield from find_verifications(text, lowered)
 
 
 _STRUCTURED_ANALYTICS_RE = re.compile(
@@ -333,8 +391,15 @@ _STRUCTURED_ANALYTICS_RE = re.compile(
 )
 
 
+_VERIFICATION_FIELD_RE = re.compile(r"(?P<service>[a-z]+)-verify:(?P<token>\S{1,100})", re.I | re.A)
+
+
 def normalise_analytics(raw: str) -> str | None:
-    """The normalised form of one analytics/ad id field ("ua-123-1" → "UA-123"), or None."""
+    """The normalised form of one analytics/ad id or site-verification field ("ua-123-1" → "UA-123",
+    "Facebook-verify:ABC…" → "facebook-verify:abc…"), or None."""
+    verification = _VERIFICATION_FIELD_RE.fullmatch(raw.strip())
+    if verification is not None:
+        return verification_value(verification["service"].lower(), verification["token"])
     text = raw.strip().upper().replace(" ", "")
     if len(text) > 60:
         return None

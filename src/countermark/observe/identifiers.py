@@ -16,7 +16,9 @@ crypto_wallet      chain-prefixed: "btc:1A1z…", "btc:bc1q…", "ltc:…", "eth
 payment_account    "paypal:…", "alipay:…", "wechatpay:…", "cashapp:…", "venmo:…"
 messaging_handle   "telegram:…", "whatsapp:+E164", "wechat:…", "qq:…", "signal:…", "skype:…", "discord:…",
                    "instagram:…", "twitter:…" (x.com too), "tiktok:…", "facebook:…"
-analytics_id       "UA-12345678", "G-…", "GTM-…", "AW-…", "ca-pub-…", "fbpixel:…", "ymetrika:…", "baidu:…"
+analytics_id       "UA-12345678", "G-…", "GTM-…", "AW-…", "ca-pub-…", "fbpixel:…", "ymetrika:…", "baidu:…",
+                   and a page's <meta> site-verification tokens: "google-verify:…", "facebook-verify:…",
+                   "bing-verify:…", "yandex-verify:…", "pinterest-verify:…", "baidu-verify:…"
 name               casefolded, accents and punctuation removed, legal-form suffixes dropped
 postal_address     casefolded, accents and punctuation removed, a few abbreviations expanded
 =================  ==========================================================================
