@@ -230,9 +230,11 @@ def show_command(
         table = Table("member", "kind", "label", "tied by", title=title)
         for member in members:
             chain = member_chain(members, edges, member.key)
-            table.add_row(
-                member.key, member.kind, member.label, " → ".join(e.evidence for e in chain) or "(root)"
-            )
+            label = member.label
+            if member.lookalike_of:
+                label += f" (imitates {member.lookalike_of}: {member.lookalike_kind})"
+            tied = " → ".join(e.evidence for e in chain) or "(root)"
+            table.add_row(member.key, member.kind, label, tied)
         console.print(table)
 
 

@@ -82,6 +82,9 @@ class LinkMember(Base):
     depth: Mapped[int] = mapped_column(default=0)
     via_edge_id: Mapped[int | None]
     seen_at: Mapped[datetime | None]
+    # A domain that imitates a registered mark (`link.lookalikes`): the mark's domain and the permutation.
+    lookalike_of: Mapped[str | None] = mapped_column(String(120), default=None)
+    lookalike_kind: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class LinkEdge(Base):

@@ -52,6 +52,12 @@ class MemberOut(BaseModel):
     depth: int
     via_edge_id: int | None
     seen_at: datetime | None
+    lookalike_of: str | None = Field(
+        default=None, description="A domain imitating a registered mark: the mark's domain (aurel.com)."
+    )
+    lookalike_kind: str | None = Field(
+        default=None, description="How: dnstwist's permutation (homoglyph, omission, tld-swap…)."
+    )
 
 
 class EdgeOut(BaseModel):

@@ -1,0 +1,55 @@
+"""Lookalike domains of registered marks, from dnstwist's permutations (no DNS asked)."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from countermark.link.lookalikes import lookalike_of, lookalike_table, mark_label
+
+
+def test_a_mark_becomes_a_domain_label() -> None:
+    assert mark_label("Maison Aurel") == "maisonaurel"
+    assert mark_label("Éclat d'Or") == "eclatdor"
+    assert mark_label("LV") is None  # too short: its permutations are everyday domains
+
+
+@pytest.mark.parametrize(
+    ("domain", "kind"),
+    [
+        ("aure1.com", "homoglyph"),
+        ("arel.com", "omission"),
+        ("auerl.com", "transposition"),
+        ("aurel.shop", "tld-swap"),
+        ("aure1.shop", "homoglyph"),
+        ("xn--aurl-dpa.top", "homoglyph"),  # aurél.top
+        ("aurel-outlet.com", "dictionary"),
+        ("www.aurel-official.com", "dictionary"),
+        ("au-rel.com", "hyphenation"),
+        ("aurelz.com", "addition"),
+    ],
+)
+def test_permutations_of_a_mark_are_found_with_their_kind(domain: str, kind: str) -> None:
+    table = lookalike_table(["Aurel", "Quellwave"])
+    assert lookalike_of(domain, table) == ("aurel.com", kind)
+
+
+def test_the_marks_own_domain_and_unrelated_domains_are_not_lookalikes() -> None:
+    table = lookalike_table(["Aurel"])
+    for domain in ("aurel.com", "bagstudio.com", "aurelia-gardens.com", "shop.example"):
+        assert lookalike_of(domain, table) is None, domain
+    assert lookalike_table([]) == {}
+
+
+def test_generating_permutations_asks_no_name_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a lookup was attempted")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "gethostbyname", refuse)
+    assert lookalike_of("voltax1s.com", lookalike_table(["Voltaxis Audio"])) is None  # another label
+    assert lookalike_of("voltaxisaudio.top", lookalike_table(["Voltaxis Audio"])) == (
+        "voltaxisaudio.com",
+        "tld-swap",
+    )
