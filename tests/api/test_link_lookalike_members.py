@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.demo.link import link_organisation
+from countermark.demo.link import link_organisation, link_organisation_increment
 from countermark.link.models import LinkMember, LinkNetwork
 from countermark.web.app import create_app
 from tests.api.conftest import Actors
@@ -82,3 +82,24 @@ def test_domains_imitating_a_mark_are_flagged_in_a_network(
         assert "imitates aurel.com: a letter swapped for one that looks alike" in page.text
         french = client.get(f"/networks/{ring['id']}?lang=fr", headers=headers)
         assert "imite aurel.com : une lettre remplacée par une autre qui lui ressemble" in french.text
+
+
+def test_an_incremental_run_flags_the_domains_it_adds(
+    store: AppContext, actors: Actors, tmp_path: Path
+) -> None:
+    org = actors.org_ids["customs"]
+    for kind, rows in (("accounts", ACCOUNTS[:2]), ("products", PRODUCTS)):
+        ingest(store, kind, write_jsonl(tmp_path / f"{kind}.jsonl", rows), org)
+    with unit_of_work(store.sessions) as session:
+        link_organisation(session=session, owner_org_id=org, actor="test")
+    newcomer = [_account("A7", "aurel-sale.top", ["ring@fakes-mail.com"], platform="web")]
+    ingest(store, "accounts", write_jsonl(tmp_path / "more.jsonl", newcomer), org)
+    with unit_of_work(store.sessions) as session:
+        increment = link_organisation_increment(session=session, owner_org_id=org, actor="test")
+        assert increment is not None and increment.joined == 1
+        flags = dict(
+            session.execute(
+                select(LinkMember.label, LinkMember.lookalike_kind).where(LinkMember.kind == "domain")
+            ).all()
+        )
+    assert flags == {"aurel-outlet.com": "dictionary", "aurel-sale.top": "dictionary"}

@@ -299,9 +299,10 @@ def link_organisation_increment(
     if increment is None:
         return None
     records, new_keys = increment
+    marks = sorted({b for b in session.scalars(select(Product.brand).distinct()) if b})
     return link_increment(
         session=session, owner_org_id=owner_org_id, records=records, new_keys=new_keys, actor=actor,
-        read_at=read_at, progress=progress,
+        read_at=read_at, progress=progress, marks=marks,
     )  # fmt: skip
 
 
