@@ -17,6 +17,7 @@ from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict
 from countermark.core.settings import Settings
+from countermark.link import jobs as jobs_module
 from countermark.link import runner as runner_module
 from countermark.link.jobs import begin_job, claim_next, reap, request_job
 from countermark.link.models import LinkJob, LinkNetwork, LinkRun
@@ -201,3 +202,18 @@ def _ask_through_the_page(client: TestClient) -> None:
     assert "waiting to start" in seen.text and 'action="/networks/link"' not in seen.text
     viewer_post = client.post("/networks/link", data={"mode": "full", "csrf_token": csrf_of(seen.text)})
     assert viewer_post.status_code == 404
+
+
+def test_two_requests_at_once_still_queue_one_run(
+    store: AppContext, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scopes = frozenset({"read", "write"})
+    customs = Principal(org_id=actors.org_ids["customs"], scopes=scopes, email="a@c.example")
+    with unit_of_work(store.sessions) as session:
+        first = request_job(session=session, principal=customs, mode="full").id
+    # The second request's look for an active job happens before the first one's commit: it finds none.
+    monkeypatch.setattr(jobs_module, "ACTIVE", ())
+    with unit_of_work(store.sessions) as session:
+        with pytest.raises(Conflict, match="already queued or running"):
+            request_job(session=session, principal=customs, mode="incremental")
+        assert [j.id for j in session.scalars(select(LinkJob))] == [first]  # the transaction goes on

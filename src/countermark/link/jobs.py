@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from countermark.core.clock import utcnow
@@ -50,8 +51,11 @@ def request_job(*, session: Session, principal: Principal, mode: str) -> LinkJob
             status=Code(active.status), job=active.id, detail={"job": active.id},
         )  # fmt: skip
     job = LinkJob(owner_org_id=principal.org_id, mode=mode, status="queued", requested_by=principal.email)
-    session.add(job)
-    session.flush()
+    try:
+        with session.begin_nested():  # another request may have queued one since the check above
+            session.add(job)
+    except IntegrityError:
+        raise Conflict.of("a linking run of your organisation is already queued or running") from None
     return job
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from countermark.core.clock import utcnow
@@ -129,6 +129,7 @@ class LinkHub(MarkedMixin, Base):
 
 JOB_MODES = ("full", "incremental")
 JOB_STATUSES = ("queued", "running", "done", "failed")
+ACTIVE_CLAUSE = "status IN ('queued', 'running')"
 
 
 class LinkJob(Base):
@@ -140,7 +141,17 @@ class LinkJob(Base):
     """
 
     __tablename__ = "link_jobs"
-    __table_args__ = (Index("ix_link_jobs_status", "status", "id"),)
+    __table_args__ = (
+        Index("ix_link_jobs_status", "status", "id"),
+        # One queued or running job per organisation, however many requests come at once.
+        Index(
+            "uq_link_jobs_active",
+            "owner_org_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_CLAUSE),
+            postgresql_where=text(ACTIVE_CLAUSE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -3,7 +3,8 @@
 Revision ID: 0028
 Revises: 0027
 
-One new table and nothing changed in existing ones, so the same operations serve SQLite and PostgreSQL.
+One new table and nothing changed in existing ones, so the same operations serve SQLite and PostgreSQL;
+a partial unique index (both have them) keeps one queued or running job per organisation.
 """
 
 from __future__ import annotations
@@ -42,9 +43,15 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_link_jobs_owner_org_id"), "link_jobs", ["owner_org_id"], unique=False)
     op.create_index("ix_link_jobs_status", "link_jobs", ["status", "id"], unique=False)
+    active = sa.text("status IN ('queued', 'running')")
+    op.create_index(
+        "uq_link_jobs_active", "link_jobs", ["owner_org_id"], unique=True,
+        sqlite_where=active, postgresql_where=active,
+    )  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_index("uq_link_jobs_active", table_name="link_jobs")
     op.drop_index("ix_link_jobs_status", table_name="link_jobs")
     op.drop_index(op.f("ix_link_jobs_owner_org_id"), table_name="link_jobs")
     op.drop_table("link_jobs")
