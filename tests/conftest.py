@@ -90,8 +90,10 @@ def _sqlite_template_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _context(database_url: str, tmp_path: Path) -> AppContext:
-    # The server's linking runner stays off: a test that wants it running turns it on.
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, link_job_seconds=0)
+    # The server's linking runner and automatic runs stay off: a test that wants them turns them on.
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=database_url, link_job_seconds=0, link_auto_seconds=0
+    )
     return build_context(settings, blobs=LocalBlobStore(tmp_path / "blobs"))
 
 

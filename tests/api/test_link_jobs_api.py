@@ -13,10 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict
 from countermark.core.settings import Settings
+from countermark.demo.link import link_organisation
 from countermark.link import jobs as jobs_module
 from countermark.link import runner as runner_module
 from countermark.link.jobs import begin_job, claim_next, reap, request_job
@@ -25,6 +27,7 @@ from countermark.link.runner import LinkJobRunner, settings_environment
 from countermark.orgs.models import AuditEntry
 from countermark.orgs.visibility import Principal
 from countermark.web.app import create_app
+from countermark.web.link_auto import organisations_due, queue_increments
 from tests.api.conftest import Actors, make_actor
 from tests.api.test_tokens_and_users import HTML, PASSWORD, add_user, csrf_of, sign_in
 from tests.service.helpers import ingest, write_jsonl
@@ -217,3 +220,25 @@ def test_two_requests_at_once_still_queue_one_run(
         with pytest.raises(Conflict, match="already queued or running"):
             request_job(session=session, principal=customs, mode="incremental")
         assert [j.id for j in session.scalars(select(LinkJob))] == [first]  # the transaction goes on
+
+
+def test_organisations_with_new_records_get_an_incremental_run_queued(
+    store: AppContext, actors: Actors, tmp_path: Path
+) -> None:
+    customs = actors.org_ids["customs"]
+    _store_ring(store, customs, tmp_path)
+    with unit_of_work(store.sessions) as session:
+        link_organisation(session=session, owner_org_id=customs, actor="test")
+    store.settings.link_auto_seconds = 0.01
+    assert queue_increments(store) == []  # linked, nothing stored since; the police were never linked
+    newcomer = [{"source": "t", "external_id": "A9", "platform": "shopmarket", "handle": "kicks-nine",
+                 "country": "FR", "contacts": ["ring@fakes-mail.com"]}]  # fmt: skip
+    ingest(store, "accounts", write_jsonl(tmp_path / "more.jsonl", newcomer), customs)
+    with unit_of_work(store.sessions) as session:
+        assert organisations_due(session, now=utcnow(), every_seconds=3600) == []  # linked less than 1 h ago
+    queued = queue_increments(store)
+    assert len(queued) == 1
+    job = _job(store, queued[0])
+    assert (job.owner_org_id, job.mode, job.status, job.requested_by) == (customs, "incremental", "queued",
+                                                                          "scheduler")  # fmt: skip
+    assert queue_increments(store) == []  # one is queued already

@@ -80,7 +80,15 @@ class Settings(BaseSettings):
         ),
     )
 
-    @field_validator("tick_seconds", "monitor_seconds", "link_job_seconds")
+    link_auto_seconds: float = Field(
+        default=3600.0,
+        description=(
+            "Seconds between the server's looks for organisations with records stored since their last "
+            "linking run; each gets an incremental run (a job, as 'Add what is new'). 0 disables it."
+        ),
+    )
+
+    @field_validator("tick_seconds", "monitor_seconds", "link_job_seconds", "link_auto_seconds")
     @classmethod
     def _no_negative_interval(cls, value: float) -> float:
         # NaN and negatives disable the scheduler, as 0 does.

@@ -11,7 +11,9 @@ same data directory, so the workers that share runs share the lock.
 
 `Settings.link_job_seconds` (COUNTERMARK_LINK_JOB_SECONDS, default 5; 0: off) sets how often each worker
 looks for a linking run asked for through the API or the web (`link.runner`): it claims one and starts
-it in a process of its own.
+it in a process of its own. `Settings.link_auto_seconds` (COUNTERMARK_LINK_AUTO_SECONDS, default 3600;
+0: off) queues an incremental run for each organisation with records stored since its last one
+(`web.link_auto`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from countermark.cases.scheduler import TickRunner
 from countermark.cases.scheduler import scheduler_lifespan as cases_lifespan
 from countermark.core.context import AppContext
 from countermark.link.runner import LinkJobRunner
+from countermark.web.link_auto import queue_increments
 
 log = logging.getLogger("countermark.web.scheduler")
 LOCK_FILE = "scheduler.lock"
@@ -93,10 +96,15 @@ async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
             link_runner = TickRunner(jobs.tick, ctx.settings.link_job_seconds)
             link_runner.start()
         app.state.link_job_runner = link_runner
+        auto: TickRunner | None = None
+        if ctx.settings.link_auto_seconds > 0:
+            auto = TickRunner(lambda: queue_increments(ctx), ctx.settings.link_auto_seconds)
+            auto.start()
+        app.state.link_auto_runner = auto
         try:
             yield
         finally:
-            for started in (runner, link_runner):
+            for started in (runner, link_runner, auto):
                 if started is not None:
                     started.stop()
-            app.state.monitor_runner = app.state.link_job_runner = None
+            app.state.monitor_runner = app.state.link_job_runner = app.state.link_auto_runner = None
