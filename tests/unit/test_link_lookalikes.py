@@ -35,6 +35,27 @@ def test_permutations_of_a_mark_are_found_with_their_kind(domain: str, kind: str
     assert lookalike_of(domain, table) == ("aurel.com", kind)
 
 
+@pytest.mark.parametrize(
+    ("domain", "imitated", "kind"),
+    [
+        ("dermaville-store-prime.top", "dermavelle.com", "vowel-swap"),
+        ("glimmerhold-store-star.net", "glimmerhold.com", "dictionary"),
+        ("pluumibo-soldes-daily.com", "plumibo.com", "repetition"),
+        ("best-aurel-deals.shop", "aurel.com", "dictionary"),
+    ],
+)
+def test_a_word_of_a_longer_label_imitates_a_mark(domain: str, imitated: str, kind: str) -> None:
+    table = lookalike_table(["Aurel", "Dermavelle", "Glimmerhold", "Plumibo"])
+    assert lookalike_of(domain, table) == (imitated, kind)
+
+
+def test_short_words_and_short_marks_are_not_matched_inside_longer_labels() -> None:
+    table = lookalike_table(["Luna", "Aurel"])
+    assert lookalike_of("lunar-shop.com", table) is None  # "lunar" is an addition to "luna", a 4-letter mark
+    assert lookalike_of("luna.shop", table) == ("luna.com", "tld-swap")  # the whole label still counts
+    assert lookalike_of("aure-shop.com", table) is None  # a 4-letter word
+
+
 def test_the_marks_own_domain_and_unrelated_domains_are_not_lookalikes() -> None:
     table = lookalike_table(["Aurel"])
     for domain in ("aurel.com", "bagstudio.com", "aurelia-gardens.com", "shop.example"):

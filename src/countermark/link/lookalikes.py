@@ -8,7 +8,9 @@ replacement, transposition, vowel swap, homoglyph and Cyrillic look-alike letter
 ingestion keeps domains in), bit-flips, hyphenation, plural, and the mark with a shop word before or after
 it (`SHOP_WORDS`). An observed domain whose first label is one of these permuted labels, under any
 top-level domain (counterfeit shops favour cheap ones: `aure1.shop`), or is the mark's own label under
-another top-level domain than .com (a TLD swap), is flagged with the mark and the kind of permutation.
+another top-level domain than .com (a TLD swap), or whose hyphenated label holds the mark or one of its
+permutations as a word (`dermaville-store-prime.top`), is flagged with the mark and the kind of
+permutation ("dictionary" for the mark itself among other words).
 The mark's own `.com` is not flagged, nor is anything in a same-owner group (a brand's own stores). A
 permutation that adds a dot (dnstwist's "subdomain") is left out: the registrable domain it makes is
 another name altogether. The flag is an annotation, not a
@@ -26,6 +28,9 @@ import dnstwist  # type: ignore[import-untyped]
 SHOP_WORDS = ("shop", "store", "outlet", "official", "sale", "online", "buy", "cheap", "discount", "factory")
 # A shorter label's permutations are everyday words and other companies' domains.
 MIN_LABEL = 4
+# A word of a longer label counts from 5 letters, and only for marks of 5 or more ("lunar-shop" is not
+# an imitation of a mark "Luna").
+MIN_WORD = 5
 KINDS = (
     "addition", "bitsquatting", "cyrillic", "dictionary", "homoglyph", "hyphenation", "insertion",
     "omission", "plural", "repetition", "replacement", "transposition", "various", "vowel-swap",
@@ -65,13 +70,22 @@ def lookalike_of(domain: str, table: dict[str, tuple[str, str]]) -> tuple[str, s
     """The mark's domain and the kind of permutation when `domain` (a registrable domain, or its `www.`
     form) imitates a mark: its first label is a permutation of the mark's whatever the top-level domain
     (`aure1.shop` is a homoglyph of aurel.com), or is the mark's own under another one (`aurel.shop`, a TLD
-    swap); None for the mark's own .com and anything else."""
+    swap), or one of its hyphenated words is the mark or a permutation of it (`dermaville-store-prime.top`,
+    a vowel swap of dermavelle.com); None for the mark's own .com and anything else."""
     name = domain.strip().lower().rstrip(".").removeprefix("www.")
     label, dot, suffix = name.partition(".")
-    found = table.get(label) if dot and suffix else None
-    if found is None:
+    if not dot or not suffix:
         return None
-    mark, kind = found
-    if kind:
-        return mark, kind
-    return None if suffix == "com" else (mark, "tld-swap")
+    found = table.get(label)
+    if found is not None:
+        mark, kind = found
+        if kind:
+            return mark, kind
+        return None if suffix == "com" else (mark, "tld-swap")
+    # A label of several words (`dermaville-store-prime`) imitates a mark through one of them: the mark
+    # itself among shop words, or a permutation of it (`dermaville`, a vowel swap of dermavelle).
+    for word in label.split("-") if "-" in label else ():
+        hit = table.get(word) if len(word) >= MIN_WORD else None
+        if hit is not None and len(hit[0]) - len(".com") >= MIN_WORD:
+            return hit[0], hit[1] or "dictionary"
+    return None
