@@ -119,6 +119,22 @@ def test_an_authorised_sellers_group_is_one_operator_not_a_network() -> None:
     assert len(run.networks) == 1 and run.networks[0].operator
 
 
+def test_one_authorised_seller_tied_into_a_ring_does_not_make_it_honest() -> None:
+    ring = ("email", "ring@fakes-mail.com")
+    parties = [
+        _account("reseller", ring, authorised_for=frozenset({"brand"})),
+        *(_account(f"fake-{n}", ring) for n in range(2)),
+    ]
+    run = run_linking(parties)
+    assert len(run.networks) == 1
+    network = run.networks[0]
+    assert not network.operator and "reseller" in network.members  # a network, the seller in it to check
+    # Half or more authorised: the brand's own stores (one unlisted) are one operator.
+    own = [_account(f"own-{n}", ring, authorised_for=frozenset({"brand"})) for n in range(2)]
+    run = run_linking([*own, _account("own-web", ring, platform="web")])
+    assert len(run.networks) == 1 and run.networks[0].operator
+
+
 def test_a_value_borrowed_from_another_group_is_cut_and_a_chains_link_kept() -> None:
     from countermark.link.networks import cut_borrowed_values
 

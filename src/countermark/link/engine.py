@@ -25,6 +25,7 @@ from countermark.link.networks import (
     components,
     cut_borrowed_values,
     group_corroborated,
+    same_owner,
     score,
     stable_ids,
 )
@@ -319,8 +320,8 @@ def build_networks(
         kinds: dict[str, int] = defaultdict(int)
         for member in cluster.members:
             kinds[by_key[member].kind] += 1
-        operator = any(by_key[m].authorised_for for m in cluster.members)
         online_members = [m for m in cluster.members if by_key[m].kind != "shipment"]
+        operator = same_owner(sum(1 for m in online_members if by_key[m].authorised_for), len(online_members))
         root = online_members[0] if online_members else cluster.members[0]
         network = Network(
             id=ids[position],

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from countermark.link.engine import exact_links, seller_links
 from countermark.link.evidence import Hub, Link, Party, Value
 from countermark.link.hubs import detect_hubs, holders_of
-from countermark.link.networks import Cluster, chains, score
+from countermark.link.networks import Cluster, chains, same_owner, score
 from countermark.link.unionfind import DisjointSets
 
 
@@ -156,7 +156,14 @@ def attach_increment(
     for network, added in sorted(by_network.items()):
         inside = set(added) | {m for m, n in home.items() if n == network}
         tied = tuple(link for link in links if link.a in inside and link.b in inside)
-        operator = network in operators or any(parties[m].authorised_for for m in added)
+        # A standing network keeps its kind until the next full run counts all its members; a new one is
+        # a same-owner group when at least half of its online members are authorised sellers.
+        if network in created:
+            online_added = [m for m in added if m in online]
+            authorised = sum(1 for m in online_added if parties[m].authorised_for)
+            operator = same_owner(authorised, len(online_added))
+        else:
+            operator = network in operators
         if network in created:
             cluster = Cluster(tuple(sorted(added)), tied)
             root = next((m for m in cluster.members if m in online), cluster.members[0])

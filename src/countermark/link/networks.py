@@ -212,3 +212,10 @@ def chains(cluster: Cluster, root: str | None = None) -> dict[str, list[Link]]:
                     following.append(other)
         frontier = following
     return paths
+
+
+def same_owner(authorised: int, online: int) -> bool:
+    """Whether a group is a rights holder's own stores (one honest operator): at least half of its online
+    members are on an authorised-seller list. One authorised seller tied into a ring does not make the
+    ring honest: it stays a network, with that seller among its members for an analyst to look at."""
+    return authorised > 0 and 2 * authorised >= online
