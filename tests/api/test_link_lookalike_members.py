@@ -69,6 +69,10 @@ def test_domains_imitating_a_mark_are_flagged_in_a_network(
     }
     own = [(label, of) for label, of, _, operator in rows if operator]
     assert own == [("aurel-official.com", None)]  # the brand's own shop, in its same-owner group
+    with unit_of_work(store.sessions) as session:
+        authorised = dict(session.execute(select(LinkMember.label, LinkMember.authorised_for)).all())
+    assert authorised["web/aurel-official.com"] == authorised["shopmarket/official-b"] == ["Aurel"]
+    assert authorised["shopmarket/kicks-one"] is None
     with TestClient(create_app(context=store)) as client:
         found = client.get("/api/v1/networks?operator=false", headers=actors.headers("customs")).json()
         ring = found["items"][0]
@@ -80,6 +84,15 @@ def test_domains_imitating_a_mark_are_flagged_in_a_network(
         headers = {"accept": "text/html", **actors.headers("customs")}
         page = client.get(f"/networks/{ring['id']}", headers=headers)
         assert "imitates aurel.com: a letter swapped for one that looks alike" in page.text
+        groups = client.get("/api/v1/networks?operator=true", headers=actors.headers("customs")).json()
+        own = groups["items"][0]
+        own_page = client.get(f"/networks/{own['id']}", headers=headers)
+        assert "authorised seller of Aurel" in own_page.text
+        detail = client.get(f"/api/v1/networks/{own['id']}", headers=actors.headers("customs")).json()
+        members = detail["members"]
+        assert {m["label"]: m["authorised_for"] for m in members if m["kind"] in ("account", "shop")} == {
+            "web/aurel-official.com": ["Aurel"], "shopmarket/official-b": ["Aurel"]
+        }
         french = client.get(f"/networks/{ring['id']}?lang=fr", headers=headers)
         assert "imite aurel.com : une lettre remplacée par une autre qui lui ressemble" in french.text
 

@@ -77,9 +77,14 @@ class _Writer:
     """Adds members and edges to one network row, skipping members it already has."""
 
     def __init__(
-        self, session: Session, row: LinkNetwork, lookalikes: dict[str, tuple[str, str]] | None = None
+        self,
+        session: Session,
+        row: LinkNetwork,
+        lookalikes: dict[str, tuple[str, str]] | None = None,
+        authorised: dict[str, list[str]] | None = None,
     ) -> None:
-        self.session, self.row, self.lookalikes = session, row, lookalikes or {}
+        self.session, self.row = session, row
+        self.lookalikes, self.authorised = lookalikes or {}, authorised or {}
         self.present = set(session.scalars(select(LinkMember.key).where(LinkMember.network_id == row.id)))
         self.added = 0
 
@@ -104,6 +109,7 @@ class _Writer:
                 network_id=self.row.id, key=member.key, kind=member.kind, label=member.label,
                 record_type=member.record_type, record_id=member.record_id, depth=depth, via_edge_id=via,
                 seen_at=member.seen_at, lookalike_of=imitates[0], lookalike_kind=imitates[1],
+                authorised_for=self.authorised.get(member.key),
             )
         )  # fmt: skip
 
@@ -152,6 +158,7 @@ def link_increment(
         standing[member_key], depths[member_key], rows[network.key] = network.key, depth, network
     parties = parties_of(records)
     lookalikes = lookalike_table(marks)
+    authorised = {account_key(a.id): sorted(a.authorised_for) for a in records.accounts if a.authorised_for}
     analyst = hub_overrides(session=session, owner_org_id=owner_org_id)
     increment = attach_increment(
         [p for p in parties if p.key in new_keys],
@@ -188,7 +195,7 @@ def link_increment(
         else:
             row.operator = row.operator or placement.operator
             joined += sum(1 for m in placement.members if m in stored)
-        writer = writers[placement.network] = _Writer(session, row, lookalikes)
+        writer = writers[placement.network] = _Writer(session, row, lookalikes, authorised)
         added = set(placement.members)
         edge_ids = {link: writer.edge(link) for link in placement.links if link.a in added or link.b in added}
         for key in placement.members:
@@ -200,7 +207,9 @@ def link_increment(
     # (a shop) its domains.
     for key in sorted(k for k in new_keys if k in accounts and k in standing):
         home = standing[key]
-        writer = writers.get(home) or writers.setdefault(home, _Writer(session, rows[home], lookalikes))
+        writer = writers.get(home) or writers.setdefault(
+            home, _Writer(session, rows[home], lookalikes, authorised)
+        )
         extras, links = account_extras(accounts[key], listings_of.get(key, ()))
         for member, link in zip(extras, links, strict=True):
             if member.key not in writer.present:

@@ -85,6 +85,9 @@ class LinkMember(Base):
     # A domain that imitates a registered mark (`link.lookalikes`): the mark's domain and the permutation.
     lookalike_of: Mapped[str | None] = mapped_column(String(120), default=None)
     lookalike_kind: Mapped[str | None] = mapped_column(String(32), default=None)
+    # An account or shop on a rights holder's authorised-seller list: the brands that authorise it (in a
+    # network, a member to look at: a dishonest reseller, or a false tie).
+    authorised_for: Mapped[list[Any] | None] = mapped_column(default=None)
 
 
 class LinkEdge(Base):

@@ -58,6 +58,9 @@ class MemberOut(BaseModel):
     lookalike_kind: str | None = Field(
         default=None, description="How: dnstwist's permutation (homoglyph, omission, tld-swap…)."
     )
+    authorised_for: list[str] | None = Field(
+        default=None, description="An authorised seller: the brands whose lists name it."
+    )
 
 
 class EdgeOut(BaseModel):

@@ -24,7 +24,7 @@ from countermark.link.engine import run_linking
 from countermark.link.evidence import Link, Value
 from countermark.link.lookalikes import lookalike_of, lookalike_table
 from countermark.link.models import LinkEdge, LinkHub, LinkMember, LinkNetwork, LinkRun
-from countermark.link.store import StoreRecords, grown_networks, parties_of
+from countermark.link.store import StoreRecords, account_key, grown_networks, parties_of
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, require_owner, visible
 
@@ -117,6 +117,7 @@ def link_records(
         progress=progress,
     )
     grown = grown_networks(run, records)
+    authorised = {account_key(a.id): sorted(a.authorised_for) for a in records.accounts if a.authorised_for}
     domains = any(m.kind == "domain" for n in grown for m in n.members)
     lookalikes = lookalike_table(marks or ()) if domains else {}
     now = utcnow()
@@ -182,6 +183,7 @@ def link_records(
                     record_type=member.record_type, record_id=member.record_id, depth=len(chain),
                     via_edge_id=via, seen_at=member.seen_at,
                     lookalike_of=imitates[0], lookalike_kind=imitates[1],
+                    authorised_for=authorised.get(member.key),
                 )
             )  # fmt: skip
     found = {n.key for n in grown}
