@@ -50,6 +50,10 @@ def quiet_client(store: AppContext) -> Iterator[TestClient]:
         yield client
 
 
+def _writer_of(actors: Actors, org: str) -> Principal:
+    return Principal(org_id=actors.org_ids[org], scopes=frozenset({"read", "write"}), email="a@c.example")
+
+
 def _job(store: AppContext, job_id: int) -> LinkJob:
     with unit_of_work(store.sessions) as session:
         job = session.get(LinkJob, job_id)
@@ -128,8 +132,7 @@ def test_the_servers_runner_links_in_a_process_of_its_own(
 def test_a_process_that_dies_or_is_lost_fails_its_job_with_the_reason(
     store: AppContext, actors: Actors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scopes = frozenset({"read", "write"})
-    customs = Principal(org_id=actors.org_ids["customs"], scopes=scopes, email="a@c.example")
+    customs = _writer_of(actors, "customs")
     with unit_of_work(store.sessions) as session:
         first = request_job(session=session, principal=customs, mode="full").id
     crash = [sys.executable, "-c", "import sys; print('linking went wrong: out of luck'); sys.exit(3)"]
@@ -210,8 +213,7 @@ def _ask_through_the_page(client: TestClient) -> None:
 def test_two_requests_at_once_still_queue_one_run(
     store: AppContext, actors: Actors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scopes = frozenset({"read", "write"})
-    customs = Principal(org_id=actors.org_ids["customs"], scopes=scopes, email="a@c.example")
+    customs = _writer_of(actors, "customs")
     with unit_of_work(store.sessions) as session:
         first = request_job(session=session, principal=customs, mode="full").id
     # The second request's look for an active job happens before the first one's commit: it finds none.

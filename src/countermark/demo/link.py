@@ -267,13 +267,18 @@ def read_increment(
     return records, new_keys
 
 
+def registered_marks(session: Session) -> list[str]:
+    """The brands of the products in the store: the marks lookalikes and domain families are read against."""
+    return sorted({b for b in session.scalars(select(Product.brand).distinct()) if b})
+
+
 def link_organisation(
     *, session: Session, owner_org_id: int, actor: str, progress: Callable[[str], None] | None = None
 ) -> RunSummary:
     """Read, link and keep one organisation's networks (the caller commits)."""
     read_at = utcnow()
     records = read_records(session=session, owner_org_id=owner_org_id)
-    marks = sorted({b for b in session.scalars(select(Product.brand).distinct()) if b})
+    marks = registered_marks(session)
     return link_records(
         session=session,
         owner_org_id=owner_org_id,
@@ -299,7 +304,7 @@ def link_organisation_increment(
     if increment is None:
         return None
     records, new_keys = increment
-    marks = sorted({b for b in session.scalars(select(Product.brand).distinct()) if b})
+    marks = registered_marks(session)
     return link_increment(
         session=session, owner_org_id=owner_org_id, records=records, new_keys=new_keys, actor=actor,
         read_at=read_at, progress=progress, marks=marks,

@@ -25,11 +25,11 @@ from countermark.core.clock import utcnow
 from countermark.core.marking import DEFAULT_TLP
 from countermark.link.evidence import Link, Value
 from countermark.link.incremental import attach_increment
-from countermark.link.lookalikes import lookalike_of, lookalike_table
 from countermark.link.models import LinkEdge, LinkHub, LinkMember, LinkNetwork, LinkRun
 from countermark.link.service import edge_row, hub_overrides, next_key_number
 from countermark.link.store import (
     Member,
+    MemberNotes,
     StoreRecords,
     account_extras,
     account_key,
@@ -76,15 +76,8 @@ def _detected_hubs(session: Session, owner_org_id: int) -> dict[Value, bool]:
 class _Writer:
     """Adds members and edges to one network row, skipping members it already has."""
 
-    def __init__(
-        self,
-        session: Session,
-        row: LinkNetwork,
-        lookalikes: dict[str, tuple[str, str]] | None = None,
-        authorised: dict[str, list[str]] | None = None,
-    ) -> None:
-        self.session, self.row = session, row
-        self.lookalikes, self.authorised = lookalikes or {}, authorised or {}
+    def __init__(self, session: Session, row: LinkNetwork, notes: MemberNotes) -> None:
+        self.session, self.row, self.notes = session, row, notes
         self.present = set(session.scalars(select(LinkMember.key).where(LinkMember.network_id == row.id)))
         self.added = 0
 
@@ -99,17 +92,11 @@ class _Writer:
             return
         self.present.add(member.key)
         self.added += 1
-        imitates = (
-            lookalike_of(member.label, self.lookalikes)
-            if member.kind == "domain" and not self.row.operator
-            else None
-        ) or (None, None)
         self.session.add(
             LinkMember(
                 network_id=self.row.id, key=member.key, kind=member.kind, label=member.label,
                 record_type=member.record_type, record_id=member.record_id, depth=depth, via_edge_id=via,
-                seen_at=member.seen_at, lookalike_of=imitates[0], lookalike_kind=imitates[1],
-                authorised_for=self.authorised.get(member.key),
+                seen_at=member.seen_at, **self.notes.columns(member, operator=self.row.operator),
             )
         )  # fmt: skip
 
@@ -157,8 +144,7 @@ def link_increment(
     ):
         standing[member_key], depths[member_key], rows[network.key] = network.key, depth, network
     parties = parties_of(records)
-    lookalikes = lookalike_table(marks)
-    authorised = {account_key(a.id): sorted(a.authorised_for) for a in records.accounts if a.authorised_for}
+    notes = MemberNotes.of(records, marks)
     analyst = hub_overrides(session=session, owner_org_id=owner_org_id)
     increment = attach_increment(
         [p for p in parties if p.key in new_keys],
@@ -195,7 +181,7 @@ def link_increment(
         else:
             row.operator = row.operator or placement.operator
             joined += sum(1 for m in placement.members if m in stored)
-        writer = writers[placement.network] = _Writer(session, row, lookalikes, authorised)
+        writer = writers[placement.network] = _Writer(session, row, notes)
         added = set(placement.members)
         edge_ids = {link: writer.edge(link) for link in placement.links if link.a in added or link.b in added}
         for key in placement.members:
@@ -207,9 +193,7 @@ def link_increment(
     # (a shop) its domains.
     for key in sorted(k for k in new_keys if k in accounts and k in standing):
         home = standing[key]
-        writer = writers.get(home) or writers.setdefault(
-            home, _Writer(session, rows[home], lookalikes, authorised)
-        )
+        writer = writers.get(home) or writers.setdefault(home, _Writer(session, rows[home], notes))
         extras, links = account_extras(accounts[key], listings_of.get(key, ()))
         for member, link in zip(extras, links, strict=True):
             if member.key not in writer.present:

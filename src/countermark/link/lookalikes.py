@@ -20,7 +20,7 @@ link: two counterfeiters squatting one brand are not one operator for it.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import dnstwist  # type: ignore[import-untyped]
@@ -66,7 +66,7 @@ def lookalike_table(marks: Iterable[str]) -> dict[str, tuple[str, str]]:
     return _table(tuple(sorted({label for mark in marks if (label := mark_label(mark)) is not None})))
 
 
-def lookalike_of(domain: str, table: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+def lookalike_of(domain: str, table: Mapping[str, tuple[str, str]]) -> tuple[str, str] | None:
     """The mark's domain and the kind of permutation when `domain` (a registrable domain, or its `www.`
     form) imitates a mark: its first label is a permutation of the mark's whatever the top-level domain
     (`aure1.shop` is a homoglyph of aurel.com), or is the mark's own under another one (`aurel.shop`, a TLD

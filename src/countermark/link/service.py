@@ -22,9 +22,8 @@ from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP
 from countermark.link.engine import run_linking
 from countermark.link.evidence import Link, Value
-from countermark.link.lookalikes import lookalike_of, lookalike_table
 from countermark.link.models import LinkEdge, LinkHub, LinkMember, LinkNetwork, LinkRun
-from countermark.link.store import StoreRecords, account_key, grown_networks, parties_of
+from countermark.link.store import MemberNotes, StoreRecords, grown_networks, parties_of
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, require_owner, visible
 
@@ -117,9 +116,8 @@ def link_records(
         progress=progress,
     )
     grown = grown_networks(run, records)
-    authorised = {account_key(a.id): sorted(a.authorised_for) for a in records.accounts if a.authorised_for}
     domains = any(m.kind == "domain" for n in grown for m in n.members)
-    lookalikes = lookalike_table(marks or ()) if domains else {}
+    notes = MemberNotes.of(records, (marks or ()) if domains else ())
     now = utcnow()
     stored = LinkRun(
         owner_org_id=owner_org_id,
@@ -172,18 +170,12 @@ def link_records(
             chain = network.chains.get(member.key, [])
             last = chain[-1] if chain else None
             via = edge_ids.get((last.a, last.b, last.evidence, last.detail)) if last else None
-            imitates = (
-                lookalike_of(member.label, lookalikes)
-                if member.kind == "domain" and not network.operator
-                else None
-            ) or (None, None)
             session.add(
                 LinkMember(
                     network_id=row.id, key=member.key, kind=member.kind, label=member.label,
                     record_type=member.record_type, record_id=member.record_id, depth=len(chain),
                     via_edge_id=via, seen_at=member.seen_at,
-                    lookalike_of=imitates[0], lookalike_kind=imitates[1],
-                    authorised_for=authorised.get(member.key),
+                    **notes.columns(member, operator=network.operator),
                 )
             )  # fmt: skip
     found = {n.key for n in grown}

@@ -13,10 +13,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from countermark.link.engine import LinkRun
 from countermark.link.evidence import Link, Party, Value
+from countermark.link.lookalikes import lookalike_of, lookalike_table
 from countermark.link.networks import Cluster, chains
 
 SHOP_PLATFORMS = frozenset({"web", "shop", "website"})
@@ -169,6 +171,33 @@ def parties_of(records: StoreRecords) -> list[Party]:
             )
         )
     return parties
+
+
+@dataclass(frozen=True)
+class MemberNotes:
+    """What a stored member says besides its place in the chain: the mark its domain imitates (never in a
+    same-owner group, `link.lookalikes`) and the brands whose authorised-seller lists name it."""
+
+    lookalikes: Mapping[str, tuple[str, str]]
+    authorised: Mapping[str, list[str]]
+
+    @classmethod
+    def of(cls, records: StoreRecords, marks: Sequence[str]) -> MemberNotes:
+        authorised = {
+            account_key(a.id): sorted(a.authorised_for) for a in records.accounts if a.authorised_for
+        }
+        return cls(lookalike_table(marks), authorised)
+
+    def columns(self, member: Member, *, operator: bool) -> dict[str, Any]:
+        """The member row's annotation columns."""
+        imitates = (
+            lookalike_of(member.label, self.lookalikes) if member.kind == "domain" and not operator else None
+        )
+        return {
+            "lookalike_of": imitates[0] if imitates else None,
+            "lookalike_kind": imitates[1] if imitates else None,
+            "authorised_for": self.authorised.get(member.key),
+        }
 
 
 def _label(text: str, limit: int = 300) -> str:
