@@ -144,7 +144,7 @@ def link_increment(
     ):
         standing[member_key], depths[member_key], rows[network.key] = network.key, depth, network
     parties = parties_of(records)
-    notes = MemberNotes.of(records, marks)
+    notes = MemberNotes.build(records, marks)
     analyst = hub_overrides(session=session, owner_org_id=owner_org_id)
     increment = attach_increment(
         [p for p in parties if p.key in new_keys],

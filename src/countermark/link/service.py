@@ -117,7 +117,7 @@ def link_records(
     )
     grown = grown_networks(run, records)
     domains = any(m.kind == "domain" for n in grown for m in n.members)
-    notes = MemberNotes.of(records, (marks or ()) if domains else ())
+    notes = MemberNotes.build(records, (marks or ()) if domains else ())
     now = utcnow()
     stored = LinkRun(
         owner_org_id=owner_org_id,

@@ -182,7 +182,7 @@ class MemberNotes:
     authorised: Mapping[str, list[str]]
 
     @classmethod
-    def of(cls, records: StoreRecords, marks: Sequence[str]) -> MemberNotes:
+    def build(cls, records: StoreRecords, marks: Sequence[str]) -> MemberNotes:
         authorised = {
             account_key(a.id): sorted(a.authorised_for) for a in records.accounts if a.authorised_for
         }
