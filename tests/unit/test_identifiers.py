@@ -92,6 +92,10 @@ PHONE_NEGATIVES = [
     ("order-chinese", "订单号：13800138000", "CN"),
     ("sku", "SKU 8613800138000", "CN"),
     ("version", "firmware v2.3.1", "US"),
+    # A listing page's own web addresses: its id in a relative path or a query, not a number to call.
+    ("path-segment", '<a href="/annonce/3517246741">', "CN"),
+    ("query-value", '<a href="/compte/message?annonce=3517246741">Contacter</a>', "CN"),
+    ("query-after-amp", "/search?q=bag&item=13800138000", "CN"),
 ]
 
 

@@ -21,6 +21,9 @@ _REFERENCE_BEFORE_RE = re.compile(
     re.I | re.A,
 )
 _DIGITS_RE = re.compile(r"\d+", re.A)
+# Glued to one of these, digits are part of a web address (a path segment, a query value), not a number
+# someone wrote to be called; a messaging link's number (wa.me/8613…) is read from the link itself.
+_IN_AN_ADDRESS = frozenset("/=?&")
 MAX_PHONE_FIELD = 64
 
 
@@ -86,5 +89,7 @@ def find_phones(text: str, region: str | None) -> Iterator[tuple[str, int, int]]
             continue
         if _REFERENCE_BEFORE_RE.search(text, max(0, start - 24), start):
             continue
+        if start > 0 and text[start - 1] in _IN_AN_ADDRESS:
+            continue  # a page's path or query value (`/annonce/3517246741`, `?item=3517246741`)
         yield _e164(match.number), start, end
 
