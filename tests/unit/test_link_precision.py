@@ -1,6 +1,6 @@
 """Linking precision rules on hand-made examples: a stock phrase many write is not a tie, resembling an
-authorised seller is not a tie, one name behind an e-mail and a shop domain is one piece of evidence, and
-a lone value between an established group and a group of three is cut."""
+authorised seller is not a tie, one name behind an e-mail, a handle and a shop domain is one piece of
+evidence, and a lone value between an established group and a group of three is cut."""
 
 from __future__ import annotations
 
@@ -52,6 +52,17 @@ def test_an_email_local_part_and_a_shop_domain_of_one_name_are_one_piece_of_evid
     assert len(weak) == 2 and usable_links(weak) == []
     other_name = Link("a", "b", "fuzzy:handle", "stem 'kopexa'", False, basis=("name:kopexa",))
     assert len(usable_links([*weak, other_name])) == 3
+
+
+def test_an_email_local_part_and_a_handle_of_one_name_are_one_piece_of_evidence() -> None:
+    # primetoysstore@… and the handle prime_toysstore spell one name once the stock "store" is dropped.
+    accounts = [
+        _party("a", handle="primetoysstore", values=frozenset({("email", "primetoysstore@gmail.com")})),
+        _party("b", handle="prime_toysstore", values=frozenset({("email", "primetoysstore@163.com")})),
+    ]
+    weak = fuzzy.email_links(accounts) + fuzzy.handle_links(accounts)
+    assert sorted(link.evidence for link in weak) == ["fuzzy:email_local", "fuzzy:handle"]
+    assert usable_links(weak) == []
 
 
 def _tie(a: str, b: str, value: str) -> Link:

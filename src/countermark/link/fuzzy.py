@@ -57,8 +57,9 @@ def normal_line(line: str) -> str:
 
 def _name(text: str) -> tuple[str]:
     """The name a resemblance rests on: an e-mail's local part, a handle's stem and a shop domain's first
-    word that spell one name are one piece of evidence (a shop called bagstudio writes bagstudio@…)."""
-    return (f"name:{re.sub(r'[^a-z0-9]', '', text.lower())}",)
+    word that spell one name are one piece of evidence (a shop called bagstudio writes bagstudio@…), read
+    as a handle's stem is (primetoysstore@… and the handle prime_toysstore are one name, primetoys)."""
+    return (f"name:{re.sub(r'[^a-z0-9]', '', handle_stem(text) or text.lower())}",)
 
 
 def _pairs_of_rare(groups: dict[str, set[str]]) -> Iterable[tuple[str, str, str]]:
