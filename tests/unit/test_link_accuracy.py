@@ -176,6 +176,47 @@ def test_a_parcel_matching_two_networks_joins_neither() -> None:
     assert [c.members for c in clusters] == [("n1", "n2", "p1"), ("m1", "m2", "p2")]
 
 
+def test_a_silent_parcel_joins_the_network_whose_premises_it_names_and_no_other() -> None:
+    from countermark.link.engine import attach_shipments
+    from countermark.link.networks import Cluster
+
+    first = Cluster(("n1", "n2"), ())
+    second = Cluster(("m1", "m2"), ())
+    border = [Link("p1", "n1", "seller_id", "n1", True), Link("p2", "m1", "seller_id", "m1", True),
+              Link("p3", "n2", "seller_id", "n2", True)]  # fmt: skip
+    ring = "Room 201, Block B, Baoneng Center, Tianhe District, Guangzhou 510038"
+    shared = "Flat 8, 2/F, Hongfa Industrial Park, Kwun Tong, Kowloon"  # written by parcels of both
+    addresses = {
+        "p1": ring, "p2": shared, "p3": shared,
+        "silent": "RM201 BLK B BAONENG CENTER TIANHE GUANGZHOU 510038",  # the ring's room, another form
+        "next-door": "Room 202, Block B, Baoneng Center, Tianhe District, Guangzhou 510038",
+        "at-depot": "201, Block B, Bao Neng Center, Tianhe Dist., Guangzhou 510038",
+        "both": "FLAT 8 2F HONGFA INDUSTRIAL PARK KWUN TONG KLN",  # premises of two networks' parcels
+    }  # fmt: skip
+    clusters = attach_shipments(
+        [first, second], border, {"n1", "n2", "m1", "m2"}, remote={"at-depot"}, addresses=addresses
+    )
+    assert clusters[0].members == ("n1", "n2", "p1", "p3", "silent")
+    assert clusters[1].members == ("m1", "m2", "p2")
+    why = [link for link in clusters[0].links if link.evidence == "premises"]
+    assert [(link.a, link.b) for link in why] == [("silent", "p1")]
+    assert why[0].detail == f"same premises: {ring}"
+
+
+def test_a_parcel_placed_by_resemblance_vouches_for_no_premises() -> None:
+    from countermark.link.engine import attach_shipments
+    from countermark.link.networks import Cluster
+
+    ring = Cluster(("n1", "n2"), ())
+    border = [Link("p1", "n1", "seller_id", "n1", True)]
+    street = "No. 80 Xixiang Road, Bao'an District, Shenzhen 518102"  # a street honest senders write too
+    addresses = {"p1": "Room 201, Block B, Baoneng Center, Tianhe District, Guangzhou 510038",
+                 "matched": street, "neighbour": "No.80 Xixiang Rd, Baoan, Shenzhen 518102"}  # fmt: skip
+    matches = [Link("matched", "p1", "splink:consignor", "same sender", True)]
+    (cluster,) = attach_shipments([ring], border, {"n1", "n2"}, matches=matches, addresses=addresses)
+    assert "matched" in cluster.members and "neighbour" not in cluster.members
+
+
 def test_an_address_many_senders_write_is_shared_and_a_rings_own_is_not() -> None:
     from countermark.link.depots import DEPOT_NAMES, address_form, sent_from_shared
 

@@ -30,6 +30,7 @@ def test_the_engines_own_details_give_their_values() -> None:
     ("listed_by", "listed by dreamluxe", "dreamluxe"),
     ("hosted_on", "shop on dreamluxe-outlet.example", "dreamluxe-outlet.example"),
     ("splink:consignor", "same sender, probability 0.996", ""),
+    ("premises", "same premises: RM201 BLK B BAONENG CENTER", "RM201 BLK B BAONENG CENTER"),
     ("something:new", "a detail in no known form", "a detail in no known form"),
     ("exact:phone", "+8613800138000", "+8613800138000"),
 ])  # fmt: skip
@@ -42,7 +43,7 @@ def test_each_form_gives_its_value_and_an_unknown_one_is_shown_whole(
 @pytest.mark.parametrize("locale", ["fr", "zh"])
 def test_every_evidence_code_has_a_label_in_the_readers_language(locale: str) -> None:
     codes = [c for c in LABELS if c.startswith(("exact:", "fuzzy:", "splink:", "text:", "domain:"))]
-    codes += ["seller_id", "listed_by", "hosted_on", "exact:email", "exact:crypto_wallet"]
+    codes += ["seller_id", "listed_by", "hosted_on", "premises", "exact:email", "exact:crypto_wallet"]
     evidence = environment(locale).get_template("_macros.html").module.evidence  # type: ignore[attr-defined]
     shown = [str(evidence(code)) for code in codes]
     for code, text in zip(codes, shown, strict=True):

@@ -30,6 +30,7 @@ from countermark.link.networks import (
     stable_ids,
 )
 from countermark.link.photos import photo_values
+from countermark.link.premises import premises_matches
 from countermark.link.resolve import Comparison, ResolutionModel, resolve
 from countermark.link.unionfind import DisjointSets
 
@@ -229,6 +230,7 @@ def run_linking(
         [link for link in between if not link.evidence.startswith("splink:")],
         matches=[link for link in between if link.evidence.startswith("splink:")],
         remote=sent_from_shared(shipments),
+        addresses={p.key: p.address for p in shipments if p.address},
     )
     networks, member_of, next_number = build_networks(parties, clusters, previous or {}, next_number)
     seconds["networks"] = time.perf_counter() - started
@@ -243,6 +245,7 @@ def attach_shipments(
     *,
     matches: Sequence[Link] = (),
     remote: set[str] | None = None,
+    addresses: Mapping[str, str] | None = None,
 ) -> list[Cluster]:
     """Consignments join the one network their seller id or contact ties them to; never a bridge.
 
@@ -251,7 +254,8 @@ def attach_shipments(
     a group tied to exactly one network joins it whole. A group tied to several networks falls back to
     each parcel's own ties, and a parcel tied to two networks joins neither. Then a parcel or group still
     unplaced follows Splink's consignor `matches` into the one network its placed matches are in, unless
-    it is sent from a shared address (`remote`).
+    it is sent from a shared address (`remote`); last, one whose address (`addresses`: key -> the
+    consignor's address) names the premises of placed parcels of one network.
     """
     home = {member: position for position, c in enumerate(clusters) for member in c.members}
     ties: dict[str, list[Link]] = defaultdict(list)
@@ -293,11 +297,40 @@ def attach_shipments(
     # address (`remote`: a depot, a street many senders write, `link.depots`): there a name is all that
     # matches, and honest senders bear the networks' names too.
     placed = {m: i for i, (members, _) in joined.items() for m in members if m not in online}
+    firm = dict(placed)  # placed by a contact or a seller id, not by resemblance
     support: dict[str, dict[int, list[Link]]] = defaultdict(lambda: defaultdict(list))
     for link in matches:
         for shipment, other in ((link.a, link.b), (link.b, link.a)):
             if shipment not in placed and other in placed and shipment not in (remote or ()):
                 support[senders.find(shipment)][placed[other]].append(link)
+    _join_supported(support, joined, groups, placed, inside)
+    # Last, a parcel (or group) still unplaced whose address names the premises of parcels placed by a
+    # contact or a seller id, all of one network: the operation's own rooms written another way
+    # (`link.premises`). Never from a shared address, where the room is the forwarder's; never vouched
+    # for by a parcel placed by resemblance (Splink), so one wrong match does not spread along a street.
+    placed = {m: i for i, (members, _) in joined.items() for m in members if m not in online}
+    at_premises: dict[str, dict[int, list[Link]]] = defaultdict(lambda: defaultdict(list))
+    open_addresses = {
+        key: address
+        for key, address in (addresses or {}).items()
+        if key not in placed and key not in (remote or ()) and key not in online
+    }
+    firm_addresses = {key: address for key, address in (addresses or {}).items() if key in firm}
+    for shipment, other in premises_matches(open_addresses, firm_addresses):
+        link = Link(shipment, other, "premises", f"same premises: {firm_addresses[other]}", strong=True)
+        at_premises[senders.find(shipment)][firm[other]].append(link)
+    _join_supported(at_premises, joined, groups, placed, inside)
+    return [Cluster(tuple(sorted(m)), tuple(t)) for m, t in joined.values()]
+
+
+def _join_supported(
+    support: Mapping[str, Mapping[int, list[Link]]],
+    joined: dict[int, tuple[list[str], list[Link]]],
+    groups: Mapping[str, list[str]],
+    placed: Mapping[str, int],
+    inside: Mapping[str, list[Link]],
+) -> None:
+    """Each unplaced parcel or sender's group whose support points at exactly one network joins it."""
     for unit, by_target in support.items():
         if len(by_target) == 1:
             target, found = next(iter(by_target.items()))
@@ -305,7 +338,6 @@ def attach_shipments(
             members.extend(s for s in groups.get(unit, [unit]) if s not in placed)
             tied.extend(found)
             tied.extend(inside.get(unit, ()))
-    return [Cluster(tuple(sorted(m)), tuple(t)) for m, t in joined.values()]
 
 
 def build_networks(

@@ -19,6 +19,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     "text:bio_line": re.compile(r"reused line (?P<value>\u201c.*\u201d)", re.S),
     "listed_by": re.compile(r"listed by (?P<value>.+)", re.S),
     "hosted_on": re.compile(r"shop on (?P<value>.+)", re.S),
+    "premises": re.compile(r"same premises: (?P<value>.+)", re.S),
     # The probability is shown beside every edge that has one.
     "splink:consignor": re.compile(r"same sender, probability [0-9.]+(?P<value>)"),
 }

@@ -214,6 +214,7 @@ LABELS: dict[str, str] = {
     "domain:family": "shop domains of one family",
     "text:bio_line": "a reused line of text",
     "splink:consignor": "probably the same sender",
+    "premises": "sent from the same premises",
     "listed_by": "listed by",
     "hosted_on": "shop hosted on",
     # How a domain imitates a registered mark (`link.lookalikes`, dnstwist's permutations).
