@@ -36,6 +36,9 @@ COMMON: dict[str, Any] = {
     "currency": "[data-currency]::attr(data-currency)",
     "normalise": TRACKING,
     "deny": [r"/cart", r"/checkout", r"/login", r"/account", r"/compte/", r"/admin/", r"/api/private/"],
+    # Past 400 pages of one shape a list is a trap (ShopMarket's endless "next", Trendora's calendar);
+    # listing and seller pages, named by each profile's `listing_url` and `seller_url`, are never capped:
+    # a marketplace of a medium world sells more than 400 (the cap stopped its first crawl at 400).
     "max_per_pattern": 400,
 }
 
@@ -78,6 +81,8 @@ def world_sources(
                 **base,
                 "start_urls": [f"http://{shop}/catalogue?page=1"],
                 "profile": _profile(
+                    listing_url=r"/item/[^/?#]+$",
+                    seller_url=r"/seller/[^/?#]+$",
                     title="h1.item-title::text",
                     description=".description ::text",
                     ships_from=".ships-from::text",
@@ -99,6 +104,8 @@ def world_sources(
                 **base,
                 "start_urls": [f"http://{bazario}/list?offset=0&limit=100"],
                 "profile": _profile(
+                    listing_url=r"/goods/[^/?#]+\.html$",
+                    seller_url=r"/store/[^/?#]+$",
                     title="h1.goods-title::text",
                     description=".goods-desc ::text",
                     ships_from=".ship-from::text",
@@ -121,6 +128,8 @@ def world_sources(
                 **base,
                 "start_urls": [f"http://{trendora}/annonces"],
                 "profile": _profile(
+                    listing_url=r"/annonce/\d+$",
+                    seller_url=r"/profil/[^/?#]+$",
                     title="h1.titre::text",
                     description=".texte ::text",
                     ships_from=".expedition::text",
@@ -142,6 +151,7 @@ def world_sources(
                 **base,
                 "start_urls": [f"http://{pixelgram}/explore"],
                 "profile": _profile(
+                    listing_url=r"/p/[^/?#]+$",
                     follow=["a::attr(href)", "[data-next]::attr(data-next)"],
                     title="meta[property='og:title']::attr(content)",
                     description=".caption ::text",
@@ -164,6 +174,7 @@ def world_sources(
                 **base,
                 "start_urls": [f"http://{h}/" for h in shop_hosts],
                 "profile": _profile(
+                    listing_url=r"/products/[^/?#]+$",
                     title="h1.product-title::text",
                     description=".product-description ::text",
                     ships_from=".ships-from::text",
@@ -185,6 +196,8 @@ def world_sources(
                 "proxy": socks_proxy,
                 "start_urls": [f"http://{onion}/"],
                 "profile": _profile(
+                    listing_url=r"/listing/[^/?#]+$",
+                    seller_url=r"/vendor/[^/?#]+$",
                     title="h2.thread-title::text",
                     description=".op-body ::text",
                     ships_from=".ships-from::text",
