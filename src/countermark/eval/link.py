@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +114,22 @@ def world_parties(world: WorldFiles, photos: dict[str, set[str]] | None = None) 
 
 def score_run(run: LinkRun, world: WorldFiles, truth: dict[str, Any]) -> dict[str, float]:
     """The issue's figures for one run against the truth."""
-    accounts = list(world.accounts)
-    clusters = {a: run.member_of.get(a, a) for a in accounts}
-    figures = {f"pairwise_{k}": v for k, v in score_clusters(clusters, truth).items()}
+    figures = score_membership(run.member_of, list(world.accounts), truth)
+    figures["networks_found"] = float(sum(1 for n in run.networks if not n.operator))
+    figures["operator_groups_found"] = float(sum(1 for n in run.networks if n.operator))
+    figures["hubs_detected"] = float(len(run.hubs))
+    return figures
+
+
+def score_membership(
+    member_of: Mapping[str, str], accounts: list[str], truth: dict[str, Any]
+) -> dict[str, float]:
+    """Pairwise, ARI, honest merged and online-to-shipment figures of a grouping (party key -> group),
+    over the world's `accounts` (keys as the truth names them) and the truth's consignments."""
+    clusters = {a: member_of.get(a, a) for a in accounts}
     truth_accounts = truth.get("accounts", {})
+    scoped = {**truth, "accounts": {a: truth_accounts[a] for a in accounts if a in truth_accounts}}
+    figures = {f"pairwise_{k}": v for k, v in score_clusters(clusters, scoped).items()}
     labels_true = [
         truth_accounts.get(a, {}).get("network") or truth_accounts.get(a, {}).get("operator") or a
         for a in accounts
@@ -124,7 +137,7 @@ def score_run(run: LinkRun, world: WorldFiles, truth: dict[str, Any]) -> dict[st
     figures["ari"] = float(adjusted_rand_score(labels_true, [clusters[a] for a in accounts]))
     network_of = {a: truth_accounts.get(a, {}).get("network") for a in accounts}
     members: dict[str, list[str]] = {}
-    for key, network in run.member_of.items():
+    for key, network in member_of.items():
         members.setdefault(network, []).append(key)
     honest_merged = 0
     predicted_network: dict[str, str | None] = {}
@@ -141,7 +154,7 @@ def score_run(run: LinkRun, world: WorldFiles, truth: dict[str, Any]) -> dict[st
     linked = correct = 0
     actual = sum(1 for v in shipments.values() if v.get("network"))
     for key, item in shipments.items():
-        cluster = run.member_of.get(key)
+        cluster = member_of.get(key)
         guess = predicted_network.get(cluster) if cluster else None
         if guess is None:
             continue
@@ -155,9 +168,6 @@ def score_run(run: LinkRun, world: WorldFiles, truth: dict[str, Any]) -> dict[st
         2 * precision * recall / (precision + recall) if precision + recall else 0.0
     )
     figures["online_to_shipment_linked"] = float(linked)
-    figures["networks_found"] = float(sum(1 for n in run.networks if not n.operator))
-    figures["operator_groups_found"] = float(sum(1 for n in run.networks if n.operator))
-    figures["hubs_detected"] = float(len(run.hubs))
     return figures
 
 

@@ -17,6 +17,7 @@ from countermark.eval.codes import evaluate_clones, evaluate_report_matching, re
 from countermark.eval.detect import detect_section
 from countermark.eval.fingerprint import evaluate_fingerprint
 from countermark.eval.link import evaluate_link
+from countermark.eval.link_store import evaluate_link_store
 from countermark.eval.metrics import binary_scores, precision_recall_f1
 from countermark.eval.monitor import evaluate_monitor
 from countermark.eval.share import evaluate_share
@@ -127,6 +128,8 @@ def evaluate(session: Session, truth_path: Path, *, heavy: bool = True) -> dict[
         "report_matching_synthetic": evaluate_report_matching(session, truth, report_truth(truth_path)),
         "monitor": evaluate_monitor(session, truth_path),
     }
+    if stored_networks := evaluate_link_store(session, truth):
+        figures["link_store"] = stored_networks
     if heavy:
         figures["link"] = evaluate_link(truth_path, truth)
         figures["detect"] = detect_section(truth_path.parent.parent)
