@@ -1,6 +1,6 @@
 """Linking precision rules on hand-made examples: a stock phrase many write is not a tie, resembling an
 authorised seller is not a tie, one name behind an e-mail, a handle and a shop domain is one piece of
-evidence, and a lone value between an established group and a group of three is cut."""
+evidence, and a lone value between an established group and a small one (even a pair) is cut."""
 
 from __future__ import annotations
 
@@ -69,12 +69,17 @@ def _tie(a: str, b: str, value: str) -> Link:
     return Link(a, b, "exact:phone", value, True, basis=(f"phone:{value}",))
 
 
-def test_a_lone_value_between_an_established_group_and_a_group_of_three_is_cut() -> None:
+def test_a_lone_value_between_an_established_group_and_a_small_group_is_cut() -> None:
     big = [_tie(f"b{i}", f"b{i + 1}", "pb") for i in range(4)]
     small = [_tie("s0", "s1", "ps"), _tie("s1", "s2", "ps")]
     keys = [f"b{i}" for i in range(5)] + ["s0", "s1", "s2"]
     cluster = components(keys, [*big, *small, _tie("b0", "s0", "bridge")])[0]
     pieces = sorted(c.members for c in cut_borrowed_values(cluster))
     assert pieces == [tuple(f"b{i}" for i in range(5)), ("s0", "s1", "s2")]
+    # A pair is a group too: one e-mail between it and a ring of five is the ring's borrowed value.
     pair = components(keys[:7], [*big, _tie("s0", "s1", "ps"), _tie("b0", "s0", "bridge")])[0]
-    assert [c.members for c in cut_borrowed_values(pair)] == [pair.members]  # two is no group yet
+    assert sorted(c.members for c in cut_borrowed_values(pair)) == [tuple(keys[:5]), ("s0", "s1")]
+    # ...but a chain of six cut in the middle, three and three, is a chain's ordinary link and stays.
+    chain = [_tie(f"c{i}", f"c{i + 1}", f"v{i}") for i in range(5)]
+    whole = components([f"c{i}" for i in range(6)], chain)[0]
+    assert [c.members for c in cut_borrowed_values(whole)] == [whole.members]
