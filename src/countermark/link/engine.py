@@ -313,7 +313,7 @@ def attach_shipments(
     open_addresses = {
         key: address
         for key, address in (addresses or {}).items()
-        if key not in placed and key not in (remote or ()) and key not in online
+        if key not in placed and key not in (remote or ())
     }
     firm_addresses = {key: address for key, address in (addresses or {}).items() if key in firm}
     for shipment, other in premises_matches(open_addresses, firm_addresses):

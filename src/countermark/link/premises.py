@@ -18,10 +18,11 @@ Hand-written: libpostal, the field's address parser, needs a 2 GB model that can
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from countermark.link.fuzzy import normal_line
 
 # Abbreviations and slips of the words around a room number, written out.
 _WORDS = {"rm": "room", "blk": "block", "bldg": "building", "b1dg": "building", "bld": "building",
@@ -45,10 +46,9 @@ class Premises:
 
 
 def _tokens(address: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", address).encode("ascii", "ignore").decode().lower()
-    folded = re.sub(r"([a-z])(\d)", r"\1 \2", folded)
+    folded = re.sub(r"([a-z])(\d)", r"\1 \2", normal_line(address))
     folded = re.sub(r"(\d)([a-z])", r"\1 \2", folded)
-    return [_WORDS.get(token, token) for token in re.split(r"[^a-z0-9]+", folded) if token]
+    return [_WORDS.get(token, token) for token in folded.split()]
 
 
 def premises_of(address: str) -> Premises | None:
