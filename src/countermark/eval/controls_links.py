@@ -16,6 +16,7 @@ from countermark.eval.controls_photos import file_digest, reference_photos
 from countermark.eval.metrics import pairwise_scores
 from countermark.eval.world_files import WorldFiles
 from countermark.observe.identifiers import extract_identifiers, normalise_identifier
+from countermark.observe.templates import is_shop_platform, page_template
 
 SNAPSHOT_SCAN_LIMIT = 200_000  # what ingestion reads of a saved page (observe.service)
 Value = tuple[str, str]
@@ -103,8 +104,9 @@ def _field_value(kind: str, raw: str | None) -> set[Value]:
     return {(kind, value)} if value else set()
 
 
-def online_values(world: WorldFiles) -> dict[str, set[Value]]:
-    """The identifiers ingestion extracts from each account's profile and from its listings and pages."""
+def online_values(world: WorldFiles, *, templates: bool = False) -> dict[str, set[Value]]:
+    """The identifiers ingestion extracts from each account's profile and from its listings and pages;
+    with `templates`, each web shop page's site template too (the controls stay on identifiers alone)."""
     values: dict[str, set[Value]] = {key: set() for key in world.accounts}
     for key, account in world.accounts.items():
         record, region = account.record, account.country
@@ -119,8 +121,13 @@ def online_values(world: WorldFiles) -> dict[str, set[Value]]:
         found |= _text_values(listing.title, listing.ships_from)
         found |= _text_values(listing.description, listing.ships_from)
         if listing.snapshot is not None and listing.snapshot.is_file():
-            page = listing.snapshot.read_bytes()[:SNAPSHOT_SCAN_LIMIT].decode("utf-8", errors="replace")
+            data = listing.snapshot.read_bytes()
+            page = data[:SNAPSHOT_SCAN_LIMIT].decode("utf-8", errors="replace")
             found |= _text_values(page, listing.ships_from)
+            # A shop's own page is drawn in its operator's template, as ingestion reads it.
+            shop = templates and is_shop_platform(listing.record.get("platform"))
+            if shop and (template := page_template(data.decode("utf-8", errors="replace"))) is not None:
+                found.add(("site_template", template))
         values[listing.seller] |= found
     return values
 

@@ -34,7 +34,9 @@ from countermark.link.premises import premises_matches
 from countermark.link.resolve import Comparison, ResolutionModel, resolve
 from countermark.link.unionfind import DisjointSets
 
-WEAK_KINDS = frozenset({"photo"})  # values that tie two parties only when something else also does
+# Values that tie two parties only when something else also does: a photo (a product shot honest sellers
+# also find) and a site template (a theme honest shops also customise alike).
+WEAK_KINDS = frozenset({"photo", "site_template"})
 STAR_ABOVE = 8  # a value held by more parties than this links each holder to the first only
 
 CONSIGNOR_MODEL = ResolutionModel(

@@ -38,6 +38,7 @@ from countermark.monitor.snapshot_store import (
     store_fetch_snapshots,
 )
 from countermark.observe.service import scan_page, text_sightings
+from countermark.observe.templates import is_shop_platform
 
 GONE_STATUSES = frozenset({404, 410})
 LISTING_FIELDS = ("url", "title", "description", "price", "currency", "seller", "ships_from", "language")
@@ -343,12 +344,12 @@ def store_snapshots(
     files and pages by SHA-256), so that absorbing the run at its end has only the rest to do; how many."""
     fetches = read_fetches(Path(run.work_dir), steps.cursor)
     payloads, stored = store_fetch_snapshots(session, blobs, run, source, fetches, steps)
-    _prepare_listings(Path(run.work_dir), blobs, fetches, payloads)
+    _prepare_listings(Path(run.work_dir), blobs, fetches, payloads, shop=is_shop_platform(source.platform))
     return stored
 
 
 def _prepare_listings(
-    work: Path, blobs: BlobStore, fetches: dict[str, dict[str, Any]], payloads: dict[str, str]
+    work: Path, blobs: BlobStore, fetches: dict[str, dict[str, Any]], payloads: dict[str, str], *, shop: bool
 ) -> None:
     """Ahead of the listings' ingestion, while the crawl goes on: the files their rows will name (pages
     and images by content) and the scan of each listing's page for identifiers (`observe.scan_page`,
@@ -365,7 +366,7 @@ def _prepare_listings(
             _by_content(work, content, record, digest, blobs, body)
             if listing:
                 region = listing.get("ships_from")
-                scan_page(body, region, digest)
+                scan_page(body, region, digest, shop=shop)
                 text_sightings(listing["url"], listing["title"], listing.get("description"), region=region)
     finally:
         content.close()

@@ -19,6 +19,7 @@ messaging_handle   "telegram:…", "whatsapp:+E164", "wechat:…", "qq:…", "si
 analytics_id       "UA-12345678", "G-…", "GTM-…", "AW-…", "ca-pub-…", "fbpixel:…", "ymetrika:…", "baidu:…",
                    and a page's <meta> site-verification tokens: "google-verify:…", "facebook-verify:…",
                    "bing-verify:…", "yandex-verify:…", "pinterest-verify:…", "baidu-verify:…"
+site_template      16 lower-case hex digits: a web shop page's structural fingerprint (`observe.templates`)
 name               casefolded, accents and punctuation removed, legal-form suffixes dropped
 postal_address     casefolded, accents and punctuation removed, a few abbreviations expanded
 =================  ==========================================================================
@@ -67,6 +68,7 @@ IdentifierKind = Literal[
     "name",
     "analytics_id",
     "messaging_handle",
+    "site_template",
 ]
 KINDS: frozenset[str] = frozenset(get_args(IdentifierKind))
 
@@ -93,6 +95,7 @@ _CLAIMING_KINDS = frozenset({"email", "url", "iban", "crypto_wallet", "analytics
 _PHONE_SHARING_PLATFORMS = ("wechat:", "alipay:", "wechatpay:")
 MAX_STRUCTURED_FIELD = 10_000
 
+_TEMPLATE_RE = re.compile(r"[0-9a-f]{16}")
 _IBAN_CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?:[ -]?[A-Za-z0-9]){11,30}", re.A)
 _IBAN_COMPACT_RE = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", re.A)
 
@@ -234,4 +237,6 @@ def normalise_identifier(kind: str, raw: str, *, default_region: str | None = No
     if kind == "analytics_id":
         # A field may hold the snippet the id was copied from ("fbq('init', '…')").
         return normalise_analytics(text) or next((value for value, _, _ in find_analytics(text)), None)
+    if kind == "site_template":
+        return text.lower() if _TEMPLATE_RE.fullmatch(text.lower()) else None
     return None

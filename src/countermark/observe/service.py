@@ -27,8 +27,10 @@ from countermark.core.ingestion import (
     upsert_versioned,
 )
 from countermark.observe.identifier_service import Sighting, record_sightings, sightings_in_text
+from countermark.observe.identifiers import FoundIdentifier
 from countermark.observe.models import Account, Listing, ListingImage
 from countermark.observe.schemas import AccountIn, ListingIn
+from countermark.observe.templates import is_shop_platform, page_template
 from countermark.orgs.visibility import Principal, visible, visible_clause
 
 # Snapshots can be large; identifiers past this point are almost always boilerplate (footers, scripts).
@@ -37,7 +39,7 @@ SNAPSHOT_SCAN_LIMIT = 200_000
 # goes on (`scan_page`, from monitor's absorb), and the listing's ingestion at the crawl's end finds the
 # scan done. The most recent are kept.
 SCANNED_PAGES_KEPT = 4096
-_scanned: OrderedDict[tuple[str, str | None], tuple[Sighting, ...]] = OrderedDict()
+_scanned: OrderedDict[tuple[str, str | None, bool], tuple[Sighting, ...]] = OrderedDict()
 _scanned_lock = threading.Lock()
 
 
@@ -98,21 +100,28 @@ def text_sightings(url: str, title: str, description: str | None, *, region: str
     return sightings
 
 
-def _page_sightings(page: bytes, region: str | None) -> list[Sighting]:
+def _page_sightings(page: bytes, region: str | None, *, shop: bool = False) -> list[Sighting]:
     text = page[:SNAPSHOT_SCAN_LIMIT].decode("utf-8", errors="replace")
-    return sightings_in_text("snapshot", text, region=region)
+    found = sightings_in_text("snapshot", text, region=region)
+    if shop and (template := page_template(page.decode("utf-8", errors="replace"))) is not None:
+        # A shop's own page: the frame it is drawn in is its operator's template (`observe.templates`).
+        found.append(Sighting("snapshot", FoundIdentifier("site_template", template, template, -1, -1)))
+    return found
 
 
-def scan_page(page: bytes, region: str | None, digest: str | None = None) -> tuple[Sighting, ...]:
+def scan_page(
+    page: bytes, region: str | None, digest: str | None = None, *, shop: bool = False
+) -> tuple[Sighting, ...]:
     """The identifiers in a listing's saved page (`digest`: its SHA-256, when known), scanned once in
-    this process however many times the page is stored or scanned ahead."""
-    key = (digest or sha256_hex(page), region)
+    this process however many times the page is stored or scanned ahead; with `shop` (the page of a web
+    shop, `observe.templates.is_shop_platform`), its site template too."""
+    key = (digest or sha256_hex(page), region, shop)
     with _scanned_lock:
         found = _scanned.get(key)
         if found is not None:
             _scanned.move_to_end(key)
             return found
-    found = tuple(_page_sightings(page, region))
+    found = tuple(_page_sightings(page, region, shop=shop))
     with _scanned_lock:
         _scanned[key] = found
         while len(_scanned) > SCANNED_PAGES_KEPT:
@@ -131,7 +140,8 @@ def prepare_listing(record: ListingIn, base_dir: Path | None = None) -> Prepared
         except (RowRejected, OSError):
             data = None
         if data is not None:
-            page = (sha256_hex(data), tuple(_page_sightings(data, record.ships_from)))
+            shop = is_shop_platform(record.platform)
+            page = (sha256_hex(data), tuple(_page_sightings(data, record.ships_from, shop=shop)))
     return Prepared(None, tuple(listing_text_sightings(record)), page)
 
 
@@ -209,7 +219,8 @@ def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
         if ahead is not None and ahead[0] == snapshot:
             sightings.extend(ahead[1])
         else:
-            sightings.extend(scan_page(page, record.ships_from, snapshot))
+            shop = is_shop_platform(record.platform)
+            sightings.extend(scan_page(page, record.ships_from, snapshot, shop=shop))
     record_sightings(
         ctx, subject_type="listing", subject_id=listing.id, sightings=sightings, new=outcome == "stored"
     )

@@ -7,6 +7,7 @@ from html import escape
 from countermark.sim.entities import SimListing
 from countermark.sim.identifiers import Identifier
 from countermark.sim.platforms import PLATFORMS
+from countermark.sim.themes import DEFAULT_THEME, Theme, frame
 
 _SHIPS = {
     "en": "Ships from",
@@ -38,8 +39,8 @@ def snapshot_identifiers(listing: SimListing) -> list[Identifier]:
     return found
 
 
-def render_snapshot(listing: SimListing) -> str:
-    """The saved page of one offer."""
+def render_snapshot(listing: SimListing, theme: Theme | None = None) -> str:
+    """The saved page of one offer; a web shop's is drawn in its `theme` (`sim.themes`)."""
     account = listing.account
     lang = listing.language
     site = account.display_name if account.platform == "web" else account.platform
@@ -66,20 +67,11 @@ def render_snapshot(listing: SimListing) -> str:
         else ""
     )
     kind = PLATFORMS[account.platform].kind
-    return f"""<!DOCTYPE html>
-<!-- saved from url=({len(listing.url):04d}){escape(listing.url)} -->
-<!-- captured {listing.observed_at.strftime("%Y-%m-%dT%H:%M:%SZ")} -->
-<html lang="{lang}">
-<head>
-  <meta charset="utf-8">
-  <title>{escape(listing.title)} | {escape(site)}</title>
-  <meta property="og:url" content="{escape(listing.url)}">
-  <meta property="og:type" content="product">
-</head>
-<body class="{kind}">
-  <header><div class="site-name">{escape(site)}</div></header>
-  <main class="item">
-    <h1 class="item-title">{escape(listing.title)}</h1>
+    saved = (
+        f"<!-- saved from url=({len(listing.url):04d}){escape(listing.url)} -->\n"
+        f"<!-- captured {listing.observed_at.strftime('%Y-%m-%dT%H:%M:%SZ')} -->\n"
+    )
+    item = f"""    <h1 class="item-title">{escape(listing.title)}</h1>
     <div class="price">{escape(price)}</div>
     <div class="seller">{_SOLD_BY.get(lang, _SOLD_BY["en"])}:
       <a href="{escape(account.profile_url)}">{escape(account.display_name)}</a>
@@ -89,7 +81,38 @@ def render_snapshot(listing: SimListing) -> str:
     </div>
     <div class="description">
 {description}
-    </div>
+    </div>"""
+    if account.platform == "web":
+        main = f'<div class="item">\n{item}\n</div>'
+        head = (
+            f'<meta property="og:url" content="{escape(listing.url)}">\n'
+            '<meta property="og:type" content="product">\n'
+        )
+        page = frame(
+            theme or DEFAULT_THEME,
+            lang=lang,
+            title=listing.title,
+            shop_name=site,
+            main=main,
+            about="<br>\n".join(escape(line) for line in account.bio_lines),
+            contacts=account.contacts,
+            head=head,
+            tail=scripts + "\n" if scripts else "",
+        )
+        doctype, rest = page.split("\n", 1)
+        return f"{doctype}\n{saved}{rest}"
+    return f"""<!DOCTYPE html>
+{saved}<html lang="{lang}">
+<head>
+  <meta charset="utf-8">
+  <title>{escape(listing.title)} | {escape(site)}</title>
+  <meta property="og:url" content="{escape(listing.url)}">
+  <meta property="og:type" content="product">
+</head>
+<body class="{kind}">
+  <header><div class="site-name">{escape(site)}</div></header>
+  <main class="item">
+{item}
   </main>
   <footer class="seller-info">
 {seller_box}

@@ -49,6 +49,7 @@ from countermark.sim.population import (
 from countermark.sim.sellers import add_noise_to_networks, make_honest_sellers, make_shared_contacts
 from countermark.sim.shipments import ShipmentMaker
 from countermark.sim.snapshots import render_snapshot
+from countermark.sim.themes import assign_themes, write_themes
 from countermark.sim.truth import build_truth
 from countermark.sim.wording import add_intros
 from countermark.targeting.schemas import ShipmentIn
@@ -327,10 +328,12 @@ def build_world(
     counts["listings"] = _write_jsonl(
         online / "listings.jsonl", [_listing_record(x) for x in listings], ListingIn
     )
+    themes = assign_themes(stream("themes"), accounts)
+    write_themes(out_dir, themes)
     (online / "snapshots").mkdir(parents=True, exist_ok=True)
     for done, listing in enumerate(listings, start=1):
         (online / "snapshots" / f"{listing.external_id}.html").write_text(
-            render_snapshot(listing), encoding="utf-8"
+            render_snapshot(listing, themes.get(listing.account.handle)), encoding="utf-8"
         )
         if done % 200 == 0 or done == len(listings):
             report("snapshots", done, len(listings))

@@ -58,6 +58,7 @@ LABELS: dict[str, str] = {
     "name": "name",
     "analytics_id": "analytics ID",
     "messaging_handle": "messaging handle",
+    "site_template": "site template",
     # What a record is (search hits, audit subjects).
     "listing": "listing",
     "account": "account",
@@ -207,6 +208,7 @@ LABELS: dict[str, str] = {
     # The evidence on a network's edges (`link.wording` gives the value beside it); "exact:<kind>" is shown
     # as "same <kind>", the identifier kinds' labels above.
     "exact:photo": "same photo, or a near copy",
+    "exact:site_template": "same site template",
     "seller_id": "seller id on the declaration",
     "fuzzy:email_local": "one e-mail name on several domains",
     "fuzzy:email_typo": "e-mail addresses one letter apart",

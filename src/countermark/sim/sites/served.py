@@ -21,6 +21,7 @@ from countermark.sim.sites.shopmarket import ShopMarket
 from countermark.sim.sites.socks import SocksServer
 from countermark.sim.sites.trendora import Trendora
 from countermark.sim.sites.webshop import WebShop
+from countermark.sim.themes import read_themes
 
 SERVED_FILE = Path("truth") / "served.json"
 
@@ -190,7 +191,8 @@ def serve_world(
     """Serve a world built by `countermark world build` on 127.0.0.1 and return its handle.
 
     Args:
-        world_dir: the built world (its `online/` files are read; `truth/` is only written, served.json).
+        world_dir: the built world (its `online/` and `sites/` files are read; `truth/` is only written,
+            served.json).
         hostile: every hostile detail on (default) or a tame web; `hostility` picks details one by one.
         port: the front port (0 = a free one); socks_port likewise for the SOCKS5 stand-in.
         socks_credentials: when given, the proxy requires this username/password (else any or none).
@@ -216,8 +218,9 @@ def serve_world(
         hosts["Pixelgram"]: Pixelgram(hosts["Pixelgram"], state),
         DIRECTORY_HOST: Directory(DIRECTORY_HOST, state, hosts),
     }
+    themes = read_themes(world_dir)
     for account in catalog.accounts_on("web"):
-        sites[account.host] = WebShop(account.host, state, account)
+        sites[account.host] = WebShop(account.host, state, account, themes.get(account.handle))
     stats = RequestStats()
 
     def limits() -> tuple[int, int]:

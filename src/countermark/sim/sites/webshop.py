@@ -1,4 +1,5 @@
-"""Independent web shops (lookalike-domain shops among them), one Host each, all on one shop theme."""
+"""Independent web shops (lookalike-domain shops among them), one Host each, each drawn in its theme
+(`sim.themes`: the world's `sites/themes.json`; a world built before themes draws every shop alike)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from countermark.sim.sites.base import (
     scripts,
 )
 from countermark.sim.sites.catalog import SiteAccount, SiteListing
+from countermark.sim.themes import DEFAULT_THEME, Theme, frame
 
 PAGE_SIZE = 12
 
@@ -30,24 +32,37 @@ class WebShop(Site):
     name = "web shop"
     disallow = ("/cart", "/account/")
 
-    def __init__(self, host: str, world: WorldState, account: SiteAccount) -> None:
-        """A shop serving the account's offers under its own domain."""
+    def __init__(
+        self, host: str, world: WorldState, account: SiteAccount, theme: Theme | None = None
+    ) -> None:
+        """A shop serving the account's offers under its own domain, in its theme."""
         super().__init__(host, world)
         self.account = account
+        self.theme = theme or DEFAULT_THEME
+        # The theme's stylesheets and scripts are served too: a browser, or a crawler following every
+        # reference, finds them.
+        self.assets = {
+            path: Response(200, f"/* {self.theme.name} */\n".encode(), kind)
+            for paths, kind in (
+                (self.theme.stylesheets, "text/css; charset=utf-8"),
+                (self.theme.scripts, "text/javascript; charset=utf-8"),
+            )
+            for path in paths
+        }
         self.products = [x for x in world.catalog.on("web") if x.host == host]
         self.by_item = {x.item: x for x in self.products}
 
     def _layout(self, title: str, body: str, *, head: str = "", lang: str = "en") -> str:
         shop = self.account
-        contact = "".join(f'<p class="contact">{esc(c)}</p>' for c in shop.contacts)
-        return (
-            f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
-            f'<title>{esc(title)} – {esc(shop.display_name)}</title>\n{head}</head>\n<body class="webshop">\n'
-            f'<header><a class="shop-home" href="/">{esc(shop.display_name)}</a>\n'
-            '<form action="/search"><input name="q"></form> <a href="/cart">Cart</a> '
-            '<a href="/account/login">Account</a></header>\n'
-            f'<main>\n{body}\n</main>\n<footer>\n<div class="shop-about">{lines(shop.bio)}</div>\n'
-            f'<div class="contact">{contact}</div>\n</footer>\n</body>\n</html>\n'
+        return frame(
+            self.theme,
+            lang=lang,
+            title=title,
+            shop_name=shop.display_name,
+            main=body,
+            about=lines(shop.bio),
+            contacts=shop.contacts,
+            head=head,
         )
 
     def route(self, request: Request) -> Response:
@@ -55,6 +70,8 @@ class WebShop(Site):
         path = request.path
         if path == "/":
             return self._front(request)
+        if path in self.assets:
+            return self.assets[path]
         if path == "/search":
             query = request.param("q").strip()
             if not query:
