@@ -10,11 +10,13 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from countermark.sim import build_world
+from countermark.sim.entities import SimAccount
 from countermark.sim.world import Scale
 
 
@@ -31,3 +33,17 @@ def shared_world(tmp_path_factory: pytest.TempPathFactory, seed: int, scale: Sca
             build_world(root, seed=seed, scale=scale)
             built.touch()
     return root
+
+
+def web_shop(handle: str, network: str | None, role: str | None = None) -> SimAccount:
+    """A web shop of the generator's own kind, in a network or honest (for the site-level assigners)."""
+    return SimAccount(
+        platform="web",
+        handle=handle,
+        display_name=handle,
+        profile_url=f"https://{handle}/",
+        country="CN",
+        role=role or ("counterfeiter" if network else "honest"),  # type: ignore[arg-type]
+        network=network,
+        joined_at=datetime(2025, 1, 1),
+    )

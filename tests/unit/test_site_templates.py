@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from countermark.observe.identifiers import normalise_identifier
 from countermark.observe.templates import is_shop_platform, page_template, template_tokens
-from countermark.sim.entities import SimAccount
 from countermark.sim.themes import (
     DEFAULT_THEME,
     Theme,
@@ -23,6 +21,7 @@ from countermark.sim.themes import (
     stock_theme,
     write_themes,
 )
+from tests.worlds import web_shop
 
 
 def _page(
@@ -106,22 +105,9 @@ def test_shop_platforms() -> None:
     assert not is_shop_platform("Bazario") and not is_shop_platform(None)
 
 
-def _shop(handle: str, network: str | None, role: str = "counterfeiter") -> SimAccount:
-    return SimAccount(
-        platform="web",
-        handle=handle,
-        display_name=handle,
-        profile_url=f"https://{handle}/",
-        country="CN",
-        role=role,  # type: ignore[arg-type]
-        network=network,
-        joined_at=datetime(2025, 1, 1),
-    )
-
-
 def test_a_networks_shops_mostly_run_its_own_theme_and_honest_shops_mostly_stock_ones() -> None:
-    shops = [_shop(f"ring{n}-{i}.example", f"network-{n:03d}") for n in range(30) for i in range(3)]
-    shops += [_shop(f"honest{i}.example", None, role="honest") for i in range(200)]
+    shops = [web_shop(f"ring{n}-{i}.example", f"network-{n:03d}") for n in range(30) for i in range(3)]
+    shops += [web_shop(f"honest{i}.example", None, role="honest") for i in range(200)]
     themes = assign_themes(random.Random(7), shops)
     shared_within = 0
     for n in range(30):

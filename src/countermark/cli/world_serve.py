@@ -43,7 +43,10 @@ def serve_world_command(
     typer.echo(f"  onion market:  http://{served.onion_host}/")
     typer.echo(f"  start page:    {served.start_urls[0]}")
     if served.shop_hosts:
-        typer.echo(f"  {len(served.shop_hosts)} web shops (by Host), e.g. http://{served.shop_hosts[0]}/")
+        typer.echo(
+            f"  {len(served.shop_hosts)} web shops (by Host; also https:// through the proxy's CONNECT, "
+            f"each with its certificate), e.g. https://{served.shop_hosts[0]}/"
+        )
     typer.echo(
         f"  admin: curl http://127.0.0.1:{front}/__world/status ; "
         f"curl -X POST http://127.0.0.1:{front}/__world/advance"

@@ -172,7 +172,8 @@ def world_sources(
             "web",
             {
                 **base,
-                "start_urls": [f"http://{h}/" for h in shop_hosts],
+                # Over TLS, through the proxy's CONNECT tunnels: each page's certificate is recorded.
+                "start_urls": [f"https://{h}/" for h in shop_hosts],
                 "profile": _profile(
                     listing_url=r"/products/[^/?#]+$",
                     title="h1.product-title::text",
@@ -183,7 +184,7 @@ def world_sources(
                     seller_country=".country::text",
                     seller_joined=".since::text",
                     seller_bio=".shop-about ::text",
-                    seller_contacts="footer .contact ::text",
+                    seller_contacts="footer p.contact::text",
                     deny=[*COMMON["deny"], r"/search"],
                 ),
             },

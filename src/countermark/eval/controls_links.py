@@ -17,6 +17,7 @@ from countermark.eval.metrics import pairwise_scores
 from countermark.eval.world_files import WorldFiles
 from countermark.observe.identifiers import extract_identifiers, normalise_identifier
 from countermark.observe.templates import is_shop_platform, page_template
+from countermark.observe.tls import tls_names_value
 
 SNAPSHOT_SCAN_LIMIT = 200_000  # what ingestion reads of a saved page (observe.service)
 Value = tuple[str, str]
@@ -104,9 +105,10 @@ def _field_value(kind: str, raw: str | None) -> set[Value]:
     return {(kind, value)} if value else set()
 
 
-def online_values(world: WorldFiles, *, templates: bool = False) -> dict[str, set[Value]]:
+def online_values(world: WorldFiles, *, served_as: bool = False) -> dict[str, set[Value]]:
     """The identifiers ingestion extracts from each account's profile and from its listings and pages;
-    with `templates`, each web shop page's site template too (the controls stay on identifiers alone)."""
+    with `served_as`, how each page was served too: a web shop page's site template and the names of
+    the TLS certificate it came with (the controls stay on what the pages say, as in earlier rounds)."""
     values: dict[str, set[Value]] = {key: set() for key in world.accounts}
     for key, account in world.accounts.items():
         record, region = account.record, account.country
@@ -125,9 +127,12 @@ def online_values(world: WorldFiles, *, templates: bool = False) -> dict[str, se
             page = data[:SNAPSHOT_SCAN_LIMIT].decode("utf-8", errors="replace")
             found |= _text_values(page, listing.ships_from)
             # A shop's own page is drawn in its operator's template, as ingestion reads it.
-            shop = templates and is_shop_platform(listing.record.get("platform"))
+            shop = served_as and is_shop_platform(listing.record.get("platform"))
             if shop and (template := page_template(data.decode("utf-8", errors="replace"))) is not None:
                 found.add(("site_template", template))
+        names = listing.record.get("tls_names")
+        if served_as and isinstance(names, list) and (value := tls_names_value(map(str, names))) is not None:
+            found.add(("tls_names", value))
         values[listing.seller] |= found
     return values
 

@@ -70,7 +70,7 @@ def reference_hashes(world: WorldFiles, cache: dict[Path, str | None]) -> list[s
 
 def world_parties(world: WorldFiles, photos: dict[str, set[str]] | None = None) -> list[Party]:
     """Accounts, web shops and consignments of a world, as parties."""
-    values = online_values(world, templates=True)
+    values = online_values(world, served_as=True)
     photos = photos or {}
     authorised = _authorised(world.root)
     parties: list[Party] = []

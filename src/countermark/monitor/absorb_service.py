@@ -235,6 +235,7 @@ def _absorb_listings(
                 if fp in payloads and fetches[fp].get("body")
             ]
             values = {k: listing.get(k) for k in LISTING_FIELDS}
+            tls = {"tls_names": record["tls_names"]} if record.get("tls_names") else {}
             at = datetime.fromisoformat(record["fetched_at"])
             version, observed_at, what = _version(
                 session,
@@ -243,7 +244,7 @@ def _absorb_listings(
                 "listing",
                 external_id,
                 listing["url"],
-                _digest({**values, "images": [digest for _, digest in kept]}),
+                _digest({**values, "images": [digest for _, digest in kept], **tls}),
                 at,
                 known,
             )
@@ -257,6 +258,7 @@ def _absorb_listings(
                 observed_at=observed_at.isoformat(),
                 images=[path for path, _ in kept],
                 snapshot=_by_content(work, content, record, page, blobs) if page else None,
+                **tls,
             )
             rows.append(row)
     finally:

@@ -23,6 +23,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from countermark.monitor.certificates import certificate_names
 from countermark.monitor.config import SourceConfig, netloc
 from countermark.monitor.extract import json_links, link_kind, read_page, url_pattern
 from countermark.monitor.frontier import IN_LOG, IN_WARC, Frontier, FrontierEntry, fingerprint
@@ -162,6 +163,8 @@ class MonitorSpider(Spider):
             "media_type": media_type or None,
             "worker": self.job.worker,
         }
+        if names := certificate_names(response.certificate):
+            record["tls_names"] = names  # the certificate the page came with (`observe.tls`)
         return record, warc.data
 
     def _links(

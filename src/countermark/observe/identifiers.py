@@ -20,6 +20,7 @@ analytics_id       "UA-12345678", "G-…", "GTM-…", "AW-…", "ca-pub-…", "f
                    and a page's <meta> site-verification tokens: "google-verify:…", "facebook-verify:…",
                    "bing-verify:…", "yandex-verify:…", "pinterest-verify:…", "baidu-verify:…"
 site_template      16 lower-case hex digits: a web shop page's structural fingerprint (`observe.templates`)
+tls_names          the names of a page's TLS certificate, sorted, comma-joined (`observe.tls`)
 name               casefolded, accents and punctuation removed, legal-form suffixes dropped
 postal_address     casefolded, accents and punctuation removed, a few abbreviations expanded
 =================  ==========================================================================
@@ -46,6 +47,7 @@ from countermark.observe.handles import (
 from countermark.observe.namenorm import normalise_address, normalise_name
 from countermark.observe.phones import find_phones, parse_phone, valid_region
 from countermark.observe.spans import SpanSet
+from countermark.observe.tls import tls_names_value
 from countermark.observe.wallets import find_wallets, normalise_wallet
 from countermark.observe.weblinks import (
     accounts_in_url,
@@ -69,6 +71,7 @@ IdentifierKind = Literal[
     "analytics_id",
     "messaging_handle",
     "site_template",
+    "tls_names",
 ]
 KINDS: frozenset[str] = frozenset(get_args(IdentifierKind))
 
@@ -239,4 +242,6 @@ def normalise_identifier(kind: str, raw: str, *, default_region: str | None = No
         return normalise_analytics(text) or next((value for value, _, _ in find_analytics(text)), None)
     if kind == "site_template":
         return text.lower() if _TEMPLATE_RE.fullmatch(text.lower()) else None
+    if kind == "tls_names":
+        return tls_names_value(re.split(r"[,\s]+", text))
     return None

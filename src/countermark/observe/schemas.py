@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from countermark.core.validation import CountryCode, CurrencyCode, RecordIn, UtcDatetime
+from countermark.observe.tls import tls_name
 from countermark.orgs.schemas import MarkedOut
 
 
@@ -59,6 +60,23 @@ class ListingIn(RecordIn):
     snapshot: str | None = Field(
         default=None, max_length=500, description="Saved page (HTML) path relative to the input."
     )
+    # Left out of the record's dump: its content hash has it only when given (`observe.service`), so the
+    # hashes of records stored before the field existed do not change.
+    tls_names: list[Annotated[str, Field(min_length=1, max_length=253)]] = Field(
+        default_factory=list,
+        max_length=100,
+        exclude=True,
+        description="The DNS names of the TLS certificate the page was served with, as a crawler read them "
+        "(at most 100); shops named on one certificate are linked.",
+    )
+
+    @field_validator("tls_names")
+    @classmethod
+    def _tls_names(cls, names: list[str]) -> list[str]:
+        for name in names:
+            if tls_name(name) is None:
+                raise ValueError(f"tls_names: {name[:60]!r} is not a DNS name")
+        return names
 
     @field_validator("url")
     @classmethod

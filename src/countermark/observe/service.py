@@ -31,6 +31,7 @@ from countermark.observe.identifiers import FoundIdentifier
 from countermark.observe.models import Account, Listing, ListingImage
 from countermark.observe.schemas import AccountIn, ListingIn
 from countermark.observe.templates import is_shop_platform, page_template
+from countermark.observe.tls import tls_names_value
 from countermark.orgs.visibility import Principal, visible, visible_clause
 
 # Snapshots can be large; identifiers past this point are almost always boilerplate (footers, scripts).
@@ -87,8 +88,13 @@ def ingest_account(ctx: IngestContext, record: AccountIn) -> Outcome:
 
 
 def listing_text_sightings(record: ListingIn) -> list[Sighting]:
-    """The identifiers in a listing's address, title and description (pure, see `prepare_listing`)."""
-    return text_sightings(record.url, record.title, record.description, region=record.ships_from)
+    """The identifiers in a listing's address, title and description, and the names of the certificate
+    its page was served with (pure, see `prepare_listing`)."""
+    sightings = text_sightings(record.url, record.title, record.description, region=record.ships_from)
+    if record.tls_names and (value := tls_names_value(record.tls_names)) is not None:
+        raw = ", ".join(record.tls_names)[:1000]
+        sightings.append(Sighting("tls", FoundIdentifier("tls_names", value, raw, -1, -1)))
+    return sightings
 
 
 def text_sightings(url: str, title: str, description: str | None, *, region: str | None) -> list[Sighting]:
@@ -200,7 +206,11 @@ def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
             "ships_from",
             "observed_at",
         ),
-        derived={"images": image_digests, "snapshot": snapshot},
+        derived={
+            "images": image_digests,
+            "snapshot": snapshot,
+            **({"tls_names": sorted(record.tls_names)} if record.tls_names else {}),
+        },
         values={"seller_handle": record.seller, "account_id": account_id, "snapshot_sha256": snapshot},
     )
     if outcome == "unchanged" or listing is None:

@@ -25,6 +25,7 @@ from countermark.sim.brands import (
     render_genuine_images,
     rights_for,
 )
+from countermark.sim.certificates import assign_certificates, write_certificates
 from countermark.sim.entities import TODAY, Network, SimAccount, SimListing
 from countermark.sim.export import MAPPING, to_csv
 from countermark.sim.fuzzy import LinkBook
@@ -126,7 +127,7 @@ def _account_record(account: SimAccount) -> dict[str, Any]:
     return record
 
 
-def _listing_record(listing: SimListing) -> dict[str, Any]:
+def _listing_record(listing: SimListing, tls_names: tuple[str, ...] | None = None) -> dict[str, Any]:
     record: dict[str, Any] = {
         "source": "sim",
         "external_id": listing.external_id,
@@ -145,6 +146,9 @@ def _listing_record(listing: SimListing) -> dict[str, Any]:
     record["observed_at"] = _utc(listing.observed_at)
     record["images"] = [ref.file for ref in listing.images]
     record["snapshot"] = f"snapshots/{listing.external_id}.html"
+    if tls_names:
+        # A shop's page came over TLS: the crawler kept the certificate's names.
+        record["tls_names"] = list(tls_names)
     return record
 
 
@@ -325,8 +329,12 @@ def build_world(
     counts["accounts"] = _write_jsonl(
         online / "accounts.jsonl", [_account_record(a) for a in accounts], AccountIn
     )
+    certificates = assign_certificates(stream("tls"), accounts)
+    write_certificates(out_dir, certificates)
     counts["listings"] = _write_jsonl(
-        online / "listings.jsonl", [_listing_record(x) for x in listings], ListingIn
+        online / "listings.jsonl",
+        [_listing_record(x, certificates.get(x.account.handle)) for x in listings],
+        ListingIn,
     )
     themes = assign_themes(stream("themes"), accounts)
     write_themes(out_dir, themes)

@@ -59,6 +59,7 @@ LABELS: dict[str, str] = {
     "analytics_id": "analytics ID",
     "messaging_handle": "messaging handle",
     "site_template": "site template",
+    "tls_names": "TLS certificate names",
     # What a record is (search hits, audit subjects).
     "listing": "listing",
     "account": "account",
@@ -209,6 +210,7 @@ LABELS: dict[str, str] = {
     # as "same <kind>", the identifier kinds' labels above.
     "exact:photo": "same photo, or a near copy",
     "exact:site_template": "same site template",
+    "exact:tls_names": "named on one TLS certificate",
     "seller_id": "seller id on the declaration",
     "fuzzy:email_local": "one e-mail name on several domains",
     "fuzzy:email_typo": "e-mail addresses one letter apart",

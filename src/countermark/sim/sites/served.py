@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from countermark.sim.certificates import read_certificates
 from countermark.sim.sites.base import Response, Site, WorldState, as_json
 from countermark.sim.sites.bazario import Bazario
 from countermark.sim.sites.catalog import DIRECTORY_HOST, load_catalog
@@ -19,6 +20,7 @@ from countermark.sim.sites.pixelgram import Pixelgram
 from countermark.sim.sites.server import Router, SitesServer
 from countermark.sim.sites.shopmarket import ShopMarket
 from countermark.sim.sites.socks import SocksServer
+from countermark.sim.sites.tls import ShopCertificates
 from countermark.sim.sites.trendora import Trendora
 from countermark.sim.sites.webshop import WebShop
 from countermark.sim.themes import read_themes
@@ -50,6 +52,7 @@ class ServedWorld:
     _market: SitesServer
     _socks: SocksServer
     _write_truth: bool
+    _certificates: ShopCertificates
     _closed: bool = field(default=False)
 
     @property
@@ -157,6 +160,7 @@ class ServedWorld:
         self._socks.close()
         self._market.close()
         self._front.close()
+        self._certificates.close()
 
     def __enter__(self) -> ServedWorld:
         """Use as a context manager."""
@@ -219,8 +223,13 @@ def serve_world(
         DIRECTORY_HOST: Directory(DIRECTORY_HOST, state, hosts),
     }
     themes = read_themes(world_dir)
+    names = read_certificates(world_dir)
     for account in catalog.accounts_on("web"):
         sites[account.host] = WebShop(account.host, state, account, themes.get(account.handle))
+    # Web shops are also served over TLS, each with its certificate (`sim.certificates`).
+    certificates = ShopCertificates(
+        {a.host: names[a.handle] for a in catalog.accounts_on("web") if a.handle in names}
+    )
     stats = RequestStats()
 
     def limits() -> tuple[int, int]:
@@ -235,7 +244,10 @@ def serve_world(
     market_sites: dict[str, Site] = {catalog.onion_host: ShadowBazaar(catalog.onion_host, state)}
     with ExitStack() as undo:
         # Bind all three ports first, so a busy port leaves no server of this call running.
-        front = SitesServer(Router(sites, stats, rate_limit=limits, admin=admin), port=port)
+        undo.callback(certificates.close)
+        front = SitesServer(
+            Router(sites, stats, rate_limit=limits, admin=admin), port=port, tls=certificates.context_for
+        )
         undo.callback(front.server_close)
         market = SitesServer(
             Router(market_sites, stats, rate_limit=limits),
@@ -267,6 +279,7 @@ def serve_world(
         _market=market,
         _socks=socks,
         _write_truth=write_truth,
+        _certificates=certificates,
     )
     holder.append(served)
     served._write_served()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from countermark.sim.sites.base import Request, Response, Site, error, text
 from countermark.sim.sites.hostility import Hit, RequestStats
+from countermark.sim.sites.tls import TLS_PORT
 
 ADMIN_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_BODY = 64 * 1024
@@ -68,6 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
     # Idle keep-alive connections are dropped after this many seconds.
     timeout = 30
     server: SitesServer
+    _tunnel: str | None = None  # the host a CONNECT tunnel was opened to, once inside it
 
     def log_message(self, format: str, *args: object) -> None:
         """Stay quiet: the stats hold what a test needs."""
@@ -91,11 +94,31 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve("POST")
 
     def do_CONNECT(self) -> None:
-        """Refuse tunnels: the world speaks plain HTTP only."""
-        self._write(
-            error(405, "CONNECT is not supported: request http:// URLs through this proxy"), head=False
-        )
-        self.close_connection = True
+        """A tunnel to port 443 of a site served over TLS (a web shop): answer 200, then speak TLS with
+        the site's certificate and serve the requests that come through as any other. Other tunnels
+        are refused: the rest of the world speaks plain HTTP."""
+        host, _, port = self.path.rpartition(":")
+        host = host.strip("[]").lower()
+        tls = self.server.tls
+        context = tls(host) if tls is not None and port == str(TLS_PORT) else None
+        if context is None or self._tunnel is not None or not self.server.accepts(self.client_address):
+            refusal = "CONNECT is only for port 443 of the web shops: request http:// URLs through this proxy"
+            self._write(error(405, refusal), head=False)
+            self.close_connection = True
+            return
+        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        self.wfile.flush()
+        try:
+            secured = context.wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.close_connection = True
+            return
+        # The handler's loop goes on reading requests, now from inside the tunnel.
+        self.connection = secured
+        self.rfile = secured.makefile("rb")
+        self.wfile = secured.makefile("wb")  # buffered: each request's handling ends with a flush
+        self._tunnel = host
+        self.close_connection = False
 
     def _serve(self, method: str) -> None:
         if not self.server.accepts(self.client_address):
@@ -103,7 +126,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         target = self.path
-        if target.startswith(("http://", "https://")):
+        if self._tunnel is not None:
+            host = self._tunnel  # inside a tunnel the site is the one it was opened to
+        elif target.startswith(("http://", "https://")):
             # Absolute form: we are used as an HTTP proxy and the request line names the site.
             parts = urlsplit(target)
             host = (parts.hostname or "").lower()
@@ -143,10 +168,13 @@ class SitesServer(ThreadingHTTPServer):
         *,
         port: int = 0,
         accepts: Callable[[tuple[str, int]], bool] | None = None,
+        tls: Callable[[str], ssl.SSLContext | None] | None = None,
     ) -> None:
-        """Listen on 127.0.0.1:port (0 = any free port)."""
+        """Listen on 127.0.0.1:port (0 = any free port); `tls(host)` gives the TLS context of a host
+        served over TLS through CONNECT tunnels (None: not)."""
         self.router = router
         self._accepts = accepts
+        self.tls = tls
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
