@@ -37,6 +37,7 @@ from countermark.monitor.snapshot_store import (
     read_fetches,
     store_fetch_snapshots,
 )
+from countermark.observe.redirects import MAX_REDIRECTS
 from countermark.observe.service import scan_page, text_sightings
 from countermark.observe.templates import is_shop_platform
 
@@ -140,15 +141,22 @@ def _absorb_accounts(
     report: AbsorbReport,
 ) -> list[dict[str, Any]]:
     latest: dict[str, tuple[dict[str, Any], datetime]] = {}
+    # An account page reached through another address (a shop moved to another's domain) and fetched
+    # directly too keeps every address it was reached through.
+    redirected: dict[str, list[str]] = {}
     for record in fetches.values():
         account = record.get("account")
         if account:
             key = account.get("external_id") or account["handle"]
             latest[key] = (account, datetime.fromisoformat(record["fetched_at"]))
+            for url in record.get("redirected_from") or ():
+                if url not in redirected.setdefault(key, []) and len(redirected[key]) < MAX_REDIRECTS:
+                    redirected[key].append(url)
     rows = []
     known = _known_items(session, source, "account", sorted(latest))
     for external_id, (account, at) in sorted(latest.items()):
         values = {k: account.get(k) for k in ACCOUNT_FIELDS}
+        came = {"redirected_from": redirected[external_id]} if redirected.get(external_id) else {}
         version, _, _ = _version(
             session,
             run,
@@ -156,7 +164,7 @@ def _absorb_accounts(
             "account",
             external_id,
             account.get("profile_url") or account["handle"],
-            _digest(values),
+            _digest({**values, **came}),
             at,
             known,
         )
@@ -166,6 +174,7 @@ def _absorb_accounts(
                 "platform": source.platform,
                 "external_id": external_id,
                 "version": version,
+                **came,
             }
         )
     report.accounts_found = len(rows)
@@ -235,7 +244,8 @@ def _absorb_listings(
                 if fp in payloads and fetches[fp].get("body")
             ]
             values = {k: listing.get(k) for k in LISTING_FIELDS}
-            tls = {"tls_names": record["tls_names"]} if record.get("tls_names") else {}
+            # How the page was served: its certificate's names, the addresses that redirected to it.
+            served_as = {k: record[k] for k in ("tls_names", "redirected_from") if record.get(k)}
             at = datetime.fromisoformat(record["fetched_at"])
             version, observed_at, what = _version(
                 session,
@@ -244,7 +254,7 @@ def _absorb_listings(
                 "listing",
                 external_id,
                 listing["url"],
-                _digest({**values, "images": [digest for _, digest in kept], **tls}),
+                _digest({**values, "images": [digest for _, digest in kept], **served_as}),
                 at,
                 known,
             )
@@ -258,7 +268,7 @@ def _absorb_listings(
                 observed_at=observed_at.isoformat(),
                 images=[path for path, _ in kept],
                 snapshot=_by_content(work, content, record, page, blobs) if page else None,
-                **tls,
+                **served_as,
             )
             rows.append(row)
     finally:

@@ -29,6 +29,7 @@ from countermark.monitor.extract import json_links, link_kind, read_page, url_pa
 from countermark.monitor.frontier import IN_LOG, IN_WARC, Frontier, FrontierEntry, fingerprint
 from countermark.monitor.render import Renderer
 from countermark.monitor.warc import write_fetch
+from countermark.observe.redirects import MAX_REDIRECTS
 
 log = logging.getLogger(__name__)
 SHARED_GRACE_SECONDS = 3.0
@@ -165,6 +166,9 @@ class MonitorSpider(Spider):
         }
         if names := certificate_names(response.certificate):
             record["tls_names"] = names  # the certificate the page came with (`observe.tls`)
+        if redirects := response.meta.get("redirect_urls"):
+            # The addresses asked for before redirects brought the crawl here (`observe.redirects`).
+            record["redirected_from"] = [str(url) for url in redirects][:MAX_REDIRECTS]
         return record, warc.data
 
     def _links(

@@ -21,6 +21,7 @@ analytics_id       "UA-12345678", "G-…", "GTM-…", "AW-…", "ca-pub-…", "f
                    "bing-verify:…", "yandex-verify:…", "pinterest-verify:…", "baidu-verify:…"
 site_template      16 lower-case hex digits: a web shop page's structural fingerprint (`observe.templates`)
 tls_names          the names of a page's TLS certificate, sorted, comma-joined (`observe.tls`)
+site_domain        a domain a shop is served under or a page was redirected from (`observe.redirects`)
 name               casefolded, accents and punctuation removed, legal-form suffixes dropped
 postal_address     casefolded, accents and punctuation removed, a few abbreviations expanded
 =================  ==========================================================================
@@ -72,6 +73,7 @@ IdentifierKind = Literal[
     "messaging_handle",
     "site_template",
     "tls_names",
+    "site_domain",
 ]
 KINDS: frozenset[str] = frozenset(get_args(IdentifierKind))
 
@@ -244,4 +246,6 @@ def normalise_identifier(kind: str, raw: str, *, default_region: str | None = No
         return text.lower() if _TEMPLATE_RE.fullmatch(text.lower()) else None
     if kind == "tls_names":
         return tls_names_value(re.split(r"[,\s]+", text))
+    if kind == "site_domain":
+        return normalise_domain(text)
     return None

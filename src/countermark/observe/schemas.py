@@ -9,8 +9,22 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from countermark.core.validation import CountryCode, CurrencyCode, RecordIn, UtcDatetime
+from countermark.observe.redirects import MAX_REDIRECTS
 from countermark.observe.tls import tls_name
 from countermark.orgs.schemas import MarkedOut
+
+# Left out of a record's dump: the content hash has them only when given (`observe.service`), so the
+# hashes of records stored before these fields existed do not change.
+RedirectedFrom = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://")]],
+    Field(
+        default_factory=list,
+        max_length=MAX_REDIRECTS,
+        exclude=True,
+        description="The addresses (http or https) a crawler asked for before a redirect brought it to this "
+        "page, in order (at most 20); another shop's domain among them links the two.",
+    ),
+]
 
 
 class AccountIn(RecordIn):
@@ -33,6 +47,7 @@ class AccountIn(RecordIn):
         "identifiers are extracted.",
     )
     joined_at: UtcDatetime | None = None
+    redirected_from: RedirectedFrom
 
 
 class ListingIn(RecordIn):
@@ -60,8 +75,8 @@ class ListingIn(RecordIn):
     snapshot: str | None = Field(
         default=None, max_length=500, description="Saved page (HTML) path relative to the input."
     )
-    # Left out of the record's dump: its content hash has it only when given (`observe.service`), so the
-    # hashes of records stored before the field existed do not change.
+    redirected_from: RedirectedFrom
+    # Left out of the record's dump, as `redirected_from`.
     tls_names: list[Annotated[str, Field(min_length=1, max_length=253)]] = Field(
         default_factory=list,
         max_length=100,

@@ -29,6 +29,7 @@ from countermark.core.ingestion import (
 from countermark.observe.identifier_service import Sighting, record_sightings, sightings_in_text
 from countermark.observe.identifiers import FoundIdentifier
 from countermark.observe.models import Account, Listing, ListingImage
+from countermark.observe.redirects import redirect_domains, site_domain
 from countermark.observe.schemas import AccountIn, ListingIn
 from countermark.observe.templates import is_shop_platform, page_template
 from countermark.observe.tls import tls_names_value
@@ -61,12 +62,29 @@ def account_sightings(record: AccountIn) -> list[Sighting]:
     sightings += sightings_in_text("profile_url", record.profile_url, region=region)
     for contact in record.contacts:
         sightings += sightings_in_text("contacts", contact, region=region)
-    return sightings
+    own = record.profile_url or (f"https://{record.handle}/" if is_shop_platform(record.platform) else None)
+    return sightings + served_under(record.platform, own, record.redirected_from)
+
+
+def served_under(platform: str, url: str | None, redirected_from: list[str]) -> list[Sighting]:
+    """The domains a page is served under (`observe.redirects`): a web shop's own, and every other domain
+    a redirect brought the crawler from."""
+    found: list[Sighting] = []
+    if is_shop_platform(platform) and (own := site_domain(url)) is not None:
+        found.append(Sighting("site", FoundIdentifier("site_domain", own, url or own, -1, -1)))
+    for domain in redirect_domains(url, redirected_from):
+        found.append(Sighting("redirect", FoundIdentifier("site_domain", domain, domain, -1, -1)))
+    return found
+
+
+def _redirects(record: AccountIn | ListingIn) -> dict[str, Any]:
+    """What a record's content hash adds for its redirects: nothing when it has none (`schemas`)."""
+    return {"redirected_from": list(record.redirected_from)} if record.redirected_from else {}
 
 
 def prepare_account(record: AccountIn, base_dir: Path | None = None) -> Prepared:
     """What storing an account computes without the database: its content hash and sightings."""
-    return Prepared(content_hash(record), tuple(account_sightings(record)))
+    return Prepared(content_hash(record, _redirects(record) or None), tuple(account_sightings(record)))
 
 
 def ingest_account(ctx: IngestContext, record: AccountIn) -> Outcome:
@@ -77,6 +95,7 @@ def ingest_account(ctx: IngestContext, record: AccountIn) -> Outcome:
         record,
         label="account",
         fields=("platform", "handle", "display_name", "profile_url", "country", "bio", "joined_at"),
+        derived=_redirects(record) or None,
     )
     if outcome == "unchanged" or account is None:
         return outcome
@@ -94,7 +113,7 @@ def listing_text_sightings(record: ListingIn) -> list[Sighting]:
     if record.tls_names and (value := tls_names_value(record.tls_names)) is not None:
         raw = ", ".join(record.tls_names)[:1000]
         sightings.append(Sighting("tls", FoundIdentifier("tls_names", value, raw, -1, -1)))
-    return sightings
+    return sightings + served_under(record.platform, record.url, record.redirected_from)
 
 
 def text_sightings(url: str, title: str, description: str | None, *, region: str | None) -> list[Sighting]:
@@ -210,6 +229,7 @@ def ingest_listing(ctx: IngestContext, record: ListingIn) -> Outcome:
             "images": image_digests,
             "snapshot": snapshot,
             **({"tls_names": sorted(record.tls_names)} if record.tls_names else {}),
+            **_redirects(record),
         },
         values={"seller_handle": record.seller, "account_id": account_id, "snapshot_sha256": snapshot},
     )

@@ -35,6 +35,7 @@ from countermark.sim.inspections import FILE as INSPECTIONS_FILE
 from countermark.sim.inspections import write_inspections
 from countermark.sim.listings import FX_TO_EUR, ListingMaker
 from countermark.sim.manifest import IngestKind, IngestStep, OrganisationSpec, WorldManifest
+from countermark.sim.moves import assign_moves, write_moves
 from countermark.sim.networks import assign_identifiers, make_network
 from countermark.sim.platforms import PLATFORMS, Addresses
 from countermark.sim.population import (
@@ -338,6 +339,7 @@ def build_world(
     )
     themes = assign_themes(stream("themes"), accounts)
     write_themes(out_dir, themes)
+    write_moves(out_dir, assign_moves(stream("moves"), accounts))
     (online / "snapshots").mkdir(parents=True, exist_ok=True)
     for done, listing in enumerate(listings, start=1):
         (online / "snapshots" / f"{listing.external_id}.html").write_text(

@@ -60,6 +60,7 @@ LABELS: dict[str, str] = {
     "messaging_handle": "messaging handle",
     "site_template": "site template",
     "tls_names": "TLS certificate names",
+    "site_domain": "site domain",
     # What a record is (search hits, audit subjects).
     "listing": "listing",
     "account": "account",
@@ -211,6 +212,7 @@ LABELS: dict[str, str] = {
     "exact:photo": "same photo, or a near copy",
     "exact:site_template": "same site template",
     "exact:tls_names": "named on one TLS certificate",
+    "exact:site_domain": "one shop's domain, redirected to the other",
     "seller_id": "seller id on the declaration",
     "fuzzy:email_local": "one e-mail name on several domains",
     "fuzzy:email_typo": "e-mail addresses one letter apart",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import urlencode
@@ -96,11 +96,15 @@ class WorldState:
     assignment so a request never sees half an epoch.
     """
 
-    def __init__(self, catalog: Catalog, hostility: Hostility, *, seed: str) -> None:
-        """Start at epoch 0: every listing live and as generated."""
+    def __init__(
+        self, catalog: Catalog, hostility: Hostility, *, seed: str, moved: Mapping[str, int] | None = None
+    ) -> None:
+        """Start at epoch 0: every listing live and as generated; `moved` (host -> epoch) names the shops
+        that move away at an epoch, whose listings are gone from then on (when `hostility.moves`)."""
         self.catalog = catalog
         self.hostility = hostility
         self.seed = seed
+        self.moved = dict(moved or {}) if hostility.moves else {}
         self._lock = threading.Lock()
         self._epoch = 0
         self._states: dict[str, ListingState] = {}
@@ -127,6 +131,11 @@ class WorldState:
                 )
                 for x in self.catalog.listings
             }
+            for x in self.catalog.listings:
+                moved_at = self.moved.get(x.host)
+                now = states[x.key]
+                if moved_at is not None and epoch >= moved_at and (now.live or (now.gone_at or 0) > moved_at):
+                    states[x.key] = ListingState(live=False, gone_at=moved_at, changed_at=now.changed_at)
             self._states = {k: s for k, s in states.items() if s.changed_at or not s.live}
             self._epoch = epoch
             return epoch

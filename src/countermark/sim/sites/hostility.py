@@ -21,6 +21,8 @@ class Hostility:
             with `Retry-After: retry_after` (0 = unlimited).
         change_rate: share of live listings whose price (and every other time title) changes per epoch.
         gone_rate: share of live listings that disappear per epoch (404, or 410 on ShopMarket and the market).
+        moves: shops that move (the world's `sites/moves.json`, `sim.moves`): from their epoch every address
+            of a moved shop redirects (301) to a sibling shop or a parking page, and its listings are gone.
     """
 
     traps: bool = True
@@ -32,6 +34,7 @@ class Hostility:
     retry_after: int = 1
     change_rate: float = 0.10
     gone_rate: float = 0.05
+    moves: bool = True
 
     @classmethod
     def full(cls) -> Hostility:
@@ -49,6 +52,7 @@ class Hostility:
             rate_limit=0,
             change_rate=0.0,
             gone_rate=0.0,
+            moves=False,
         )
 
     def but(self, **changes: object) -> Hostility:

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import TracebackType
 
 from countermark.sim.certificates import read_certificates
+from countermark.sim.moves import PARKING_HOST, read_moves
 from countermark.sim.sites.base import Response, Site, WorldState, as_json
 from countermark.sim.sites.bazario import Bazario
 from countermark.sim.sites.catalog import DIRECTORY_HOST, load_catalog
@@ -22,7 +23,7 @@ from countermark.sim.sites.shopmarket import ShopMarket
 from countermark.sim.sites.socks import SocksServer
 from countermark.sim.sites.tls import ShopCertificates
 from countermark.sim.sites.trendora import Trendora
-from countermark.sim.sites.webshop import WebShop
+from countermark.sim.sites.webshop import ParkingPage, WebShop
 from countermark.sim.themes import read_themes
 
 SERVED_FILE = Path("truth") / "served.json"
@@ -209,7 +210,14 @@ def serve_world(
     world_dir = Path(world_dir)
     chosen = hostility if hostility is not None else (Hostility.full() if hostile else Hostility.none())
     catalog = load_catalog(world_dir)
-    state = WorldState(catalog, chosen, seed=_seed(world_dir))
+    move_epoch, moves = read_moves(world_dir)
+    shop_host = {a.handle: a.host for a in catalog.accounts_on("web")}
+    state = WorldState(
+        catalog,
+        chosen,
+        seed=_seed(world_dir),
+        moved={shop_host[h]: move_epoch for h in moves if h in shop_host},
+    )
     hosts = {
         "directory": DIRECTORY_HOST,
         **{name: catalog.platform_host(name) for name in ("ShopMarket", "Bazario", "Trendora", "Pixelgram")},
@@ -225,7 +233,22 @@ def serve_world(
     themes = read_themes(world_dir)
     names = read_certificates(world_dir)
     for account in catalog.accounts_on("web"):
-        sites[account.host] = WebShop(account.host, state, account, themes.get(account.handle))
+        target = moves.get(account.handle)
+        sites[account.host] = WebShop(
+            account.host,
+            state,
+            account,
+            themes.get(account.handle),
+            moves_to=(
+                None
+                if account.handle not in moves
+                # To a sibling's front page, in the scheme the request came in (a scheme-relative address).
+                else f"//{shop_host[target]}/"
+                if target is not None and target in shop_host
+                else f"http://{PARKING_HOST}/?domain={account.host}"
+            ),
+        )
+    sites[PARKING_HOST] = ParkingPage(PARKING_HOST, state)
     # Web shops are also served over TLS, each with its certificate (`sim.certificates`).
     certificates = ShopCertificates(
         {a.host: names[a.handle] for a in catalog.accounts_on("web") if a.handle in names}

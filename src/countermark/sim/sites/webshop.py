@@ -33,11 +33,18 @@ class WebShop(Site):
     disallow = ("/cart", "/account/")
 
     def __init__(
-        self, host: str, world: WorldState, account: SiteAccount, theme: Theme | None = None
+        self,
+        host: str,
+        world: WorldState,
+        account: SiteAccount,
+        theme: Theme | None = None,
+        moves_to: str | None = None,
     ) -> None:
-        """A shop serving the account's offers under its own domain, in its theme."""
+        """A shop serving the account's offers under its own domain, in its theme; `moves_to` is the
+        address every request is redirected to once the shop moved (`world.moved`)."""
         super().__init__(host, world)
         self.account = account
+        self.moves_to = moves_to
         self.theme = theme or DEFAULT_THEME
         # The theme's stylesheets and scripts are served too: a browser, or a crawler following every
         # reference, finds them.
@@ -64,6 +71,13 @@ class WebShop(Site):
             contacts=shop.contacts,
             head=head,
         )
+
+    def handle(self, request: Request) -> Response:
+        """Every address redirects (301) once the shop moved; else as any site."""
+        moved_at = self.world.moved.get(self.host)
+        if self.moves_to is not None and moved_at is not None and self.world.epoch >= moved_at:
+            return Response(301, b"", "text/html; charset=utf-8", (("Location", self.moves_to),))
+        return super().handle(request)
 
     def route(self, request: Request) -> Response:
         """Shop front, search and product pages."""
@@ -147,3 +161,17 @@ class WebShop(Site):
             + scripts(product)
         )
         return html(self._layout(title, body, head=head, lang=product.language), delay=world.delay(product))
+
+
+class ParkingPage(Site):
+    """Where a lapsed shop domain's addresses lead: a page offering the domain for sale, naming no shop."""
+
+    name = "domain parking"
+
+    def route(self, request: Request) -> Response:
+        """The same page at every address."""
+        domain = request.param("domain") or "this domain"
+        return html(
+            "<!DOCTYPE html>\n<html><head><title>Parked domain</title></head><body>"
+            f"<h1>{esc(domain)} may be for sale</h1><p>This domain is parked.</p></body></html>\n"
+        )
