@@ -105,10 +105,14 @@ def test_a_notice_url_is_confirmed_removed_or_still_online_by_a_recrawl(store: A
         del site.state.items[2]
         answers = recheck_urls(store, [f"{site.base}/item/1", f"{site.base}/item/2"])
         fetched = site.hits_of("/item/")
+        moved = recheck_urls(store, [f"{site.base}/moved/1", f"{site.base}/moved-item/1"])
     assert answers[f"{site.base}/item/1"].outcome == STILL_ONLINE
     assert answers[f"{site.base}/item/2"].outcome == CONFIRMED_REMOVED
     assert answers[f"{site.base}/item/2"].warc_path is not None
     assert sorted(fetched) == ["/item/1", "/item/2"]  # each URL once, no link followed
+    # Redirected to the front page, the offer is gone from its address; redirected to it, it is online.
+    assert moved[f"{site.base}/moved/1"].outcome == CONFIRMED_REMOVED
+    assert moved[f"{site.base}/moved-item/1"].outcome == STILL_ONLINE
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -151,6 +151,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, body.encode())
         if path.startswith("/img/"):
             return self._send(200, png(int(path.split("/")[2].split(".")[0])), "image/png")
+        if path.startswith("/moved-item/"):  # an offer moved within the site
+            return self._send(301, b"", "text/html", {"Location": f"/item/{path.split('/')[2]}"})
+        if path.startswith("/moved/"):  # an offer's address now leads to the front page
+            return self._send(301, b"", "text/html", {"Location": "/"})
         if path.startswith("/limited/"):
             with state.lock:
                 first = path not in state.limited_once

@@ -33,7 +33,9 @@ def test_a_shops_account_holds_its_own_domain_and_those_that_redirected_to_it() 
     found = {(s.found.kind, s.found.value, s.field) for s in account_sightings(record)}
     assert ("site_domain", "new-shop.com", "site") in found
     assert ("site_domain", "old-shop.com", "redirect") in found
-    market = AccountIn.model_validate({**row, "platform": "Bazario", "handle": "seller1", "profile_url": None})
+    market = AccountIn.model_validate(
+        {**row, "platform": "Bazario", "handle": "seller1", "profile_url": None}
+    )
     assert not [s for s in account_sightings(market) if s.found.kind == "site_domain"]
     with pytest.raises(ValidationError):
         AccountIn.model_validate({**row, "redirected_from": ["javascript:alert(1)"]})

@@ -32,12 +32,17 @@ STILL_ONLINE = "still_online"
 UNREACHABLE = "unreachable"
 
 
-def outcome_of(status: int) -> str:
-    """What an HTTP answer says of a notice's listing: removed (404, 410, 451), online (2xx), or neither."""
+def outcome_of(status: int, *, sent_elsewhere: bool = False) -> str:
+    """What an HTTP answer says of a notice's listing: removed (404, 410, 451), online (2xx), or neither.
+
+    `sent_elsewhere`: the address redirected to a page that is not an offer (a shop moved onto another's
+    front page, a marketplace's search): the offer is no longer at its address, so removed; the chain is
+    in the answer's record, and linking ties the shops it names (`observe.redirects`). A redirect to an
+    offer's page (the offer moved within the site) is still online."""
     if status in REMOVED_STATUSES:
         return CONFIRMED_REMOVED
     if 200 <= status < 300:
-        return STILL_ONLINE
+        return CONFIRMED_REMOVED if sent_elsewhere else STILL_ONLINE
     return UNREACHABLE
 
 
@@ -100,8 +105,13 @@ def recheck_urls(ctx: AppContext, urls: list[str], *, timeout: float = 300.0) ->
                 if data is not None:  # the answer's WARC, as a file of the check's own
                     warc = folder / f"{fp}.warc.gz"
                     warc.write_bytes(data)
+                elsewhere = bool(record.get("redirected_from")) and record.get("page_kind") != "listing"
                 answers[record["requested"]] = Recheck(
-                    record["requested"], status, outcome_of(status), warc, record.get("error")
+                    record["requested"],
+                    status,
+                    outcome_of(status, sent_elsewhere=elsewhere),
+                    warc,
+                    record.get("error"),
                 )
         finally:
             content.close()
