@@ -307,3 +307,45 @@ def test_world_build_takes_size_and_scale() -> None:
     assert result.exit_code == 2 and "size must be one of" in result.output
     result = runner.invoke(app, ["world", "build", "--scale", "enormous"])
     assert result.exit_code == 2
+
+
+def test_strangers_never_share_a_free_mail_address_or_a_handle() -> None:
+    from countermark.sim import identifiers as ids
+
+    def draw() -> list[str]:
+        rng = random.Random(5)
+        values = [ids.make_email(rng, "Outlet Club", western=True).value for _ in range(40)]
+        values += [ids.make_paypal(rng, "kaixin").value for _ in range(120)]
+        values += [ids.make_handle(rng, "telegram", "meida").value for _ in range(40)]
+        values += [ids.make_email(rng, "support", "brand.com").value for _ in range(3)]
+        return values
+
+    loose = draw()
+    assert len(set(loose)) < len(loose) - 2  # drawn freely, strangers collide
+    with ids.distinct_identifiers():
+        kept = draw()
+    assert len(set(kept[:-3])) == len(kept) - 3  # every free-mail address and handle is one owner's
+    assert set(kept[-3:]) == {"support@brand.com"}  # an address on a given domain is not a drawn stem
+    paypal = next(v for v in kept if v.startswith("paypal:") and "x" in v.removeprefix("paypal:kai"))
+    assert paypal.startswith("paypal:kaixin")
+
+
+def test_the_world_has_no_identifier_two_owners_share_by_accident(world: tuple[Path, dict[str, Any]]) -> None:
+    _, truth = world
+    accounts = truth["accounts"]
+    meant = {
+        (e["kind"], e["value"])
+        for name in ("shared_identifiers", "hubs", "cross_network_identifiers")
+        for e in truth[name]
+    }
+    # A WhatsApp account shared on purpose is also its phone number.
+    meant |= {("phone", v.removeprefix("whatsapp:")) for k, v in meant if v.startswith("whatsapp:")}
+    owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for key, found in truth["planted_identifiers"].items():
+        if key.startswith("accounts:"):
+            account = accounts[key.split(":", 1)[1]]
+            owner = account.get("network") or account.get("operator") or key
+            for identifier in found:
+                owners[(identifier["kind"], identifier["value"])].add(owner)
+    shared = {value for value, held in owners.items() if len(held) > 1 and value not in meant}
+    assert shared == set()

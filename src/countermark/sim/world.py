@@ -209,8 +209,12 @@ def build_world(
     Example:
         >>> manifest = build_world(Path("/tmp/world"), seed=7, scale="small")  # doctest: +SKIP
     """
+    with ids.distinct_identifiers():
+        return _build_world(Path(out_dir), seed, scale, progress)
+
+
+def _build_world(out_dir: Path, seed: int, scale: Scale, progress: Progress | None) -> WorldManifest:
     spec = SCALES[scale]
-    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in _OWNED_PATHS:
         target = out_dir / name
