@@ -38,7 +38,11 @@ def other_domain(rng: random.Random, email: Identifier) -> Identifier:
     local, domain = email.value.split("@")
     choices = [d for d in OTHER_DOMAINS if d != domain]
     chosen = rng.choice(choices)
-    return Identifier(ids.EMAIL, f"{local}@{chosen}", raw=f"{local}@{chosen}")
+    # A stranger may hold this local part on that domain: then the next free one (no further draw).
+    start = choices.index(chosen)
+    ring = [f"{local}@{d}" for d in choices[start:] + choices[:start]]
+    value = ids.claim(ring[0], lambda n: ring[n - 1] if n <= len(ring) else f"{local}{n}@{chosen}")
+    return Identifier(ids.EMAIL, value, raw=value)
 
 
 def typo(rng: random.Random, email: Identifier) -> Identifier:
@@ -54,8 +58,14 @@ def typo(rng: random.Random, email: Identifier) -> Identifier:
         else:
             changed = local[: i - 1] + local[i:] if len(local) > 4 else local + "1"
         if changed != local and changed and changed[0].isalnum():
-            return Identifier(ids.EMAIL, f"{changed}@{domain}", raw=f"{changed}@{domain}")
-    return Identifier(ids.EMAIL, f"{local}1@{domain}", raw=f"{local}1@{domain}")
+            return _own_slip(changed, domain)
+    return _own_slip(f"{local}1", domain)
+
+
+def _own_slip(local: str, domain: str) -> Identifier:
+    """A slipped address, unless a stranger holds it (then with a number: a slip is its writer's own)."""
+    value = ids.claim(f"{local}@{domain}", lambda n: f"{local}{n}@{domain}")
+    return Identifier(ids.EMAIL, value, raw=value)
 
 
 def similar_handle(rng: random.Random, handle: str, taken: set[str]) -> str:

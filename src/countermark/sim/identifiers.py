@@ -44,6 +44,12 @@ def distinct_identifiers() -> Iterator[None]:
         _ISSUED.reset(token)
 
 
+def claim(value: str, other: Callable[[int], str]) -> str:
+    """`value` as one owner's own (`distinct_identifiers`): itself, or `other(2)`, `other(3)`… when
+    another owner was given it already."""
+    return _distinct(value, other)
+
+
 def _distinct(value: str, other: Callable[[int], str]) -> str:
     """`value`, or `other(2)`, `other(3)`… when it was issued already in this build (no random draw, so
     the rest of the world is unchanged)."""
