@@ -51,8 +51,8 @@ def claim(value: str, other: Callable[[int], str]) -> str:
 
 
 def _distinct(value: str, other: Callable[[int], str]) -> str:
-    """`value`, or `other(2)`, `other(3)`… when it was issued already in this build (no random draw, so
-    the rest of the world is unchanged)."""
+    """`value`, or `other(2)`, `other(3)`… when it was issued already in this build (no random draw of
+    its own; a longer value can still change later draws that read its length)."""
     issued = _ISSUED.get()
     if issued is None:
         return value
