@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from countermark.observe.identifiers import normalise_identifier
-from countermark.observe.templates import is_shop_platform, page_template, template_tokens
+from countermark.observe.shops import is_shop_platform
+from countermark.observe.templates import page_template, template_tokens
 from countermark.sim.themes import (
     DEFAULT_THEME,
     Theme,

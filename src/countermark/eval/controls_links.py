@@ -16,7 +16,8 @@ from countermark.eval.controls_photos import file_digest, reference_photos
 from countermark.eval.metrics import pairwise_scores
 from countermark.eval.world_files import WorldFiles
 from countermark.observe.identifiers import extract_identifiers, normalise_identifier
-from countermark.observe.templates import is_shop_platform, page_template
+from countermark.observe.shops import is_shop_platform
+from countermark.observe.templates import page_template
 from countermark.observe.tls import tls_names_value
 
 SNAPSHOT_SCAN_LIMIT = 200_000  # what ingestion reads of a saved page (observe.service)

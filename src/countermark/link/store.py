@@ -20,8 +20,8 @@ from countermark.link.engine import LinkRun
 from countermark.link.evidence import Link, Party, Value
 from countermark.link.lookalikes import lookalike_of, lookalike_table
 from countermark.link.networks import Cluster, chains
+from countermark.observe.shops import is_shop_platform
 
-SHOP_PLATFORMS = frozenset({"web", "shop", "website"})
 OWN_WEBSITE = "own website"  # how a declaration names a seller selling from its own shop
 
 
@@ -108,10 +108,6 @@ def account_key(account_id: int) -> str:
     return f"account:{account_id}"
 
 
-def is_shop(platform: str) -> bool:
-    return platform.strip().lower() in SHOP_PLATFORMS
-
-
 def host_of(address: str) -> str | None:
     """The lower-cased host of an address or bare domain, without a leading www."""
     text = address.strip()
@@ -143,7 +139,7 @@ def parties_of(records: StoreRecords) -> list[Party]:
         parties.append(
             Party(
                 key=key,
-                kind="shop" if is_shop(account.platform) else "account",
+                kind="shop" if is_shop_platform(account.platform) else "account",
                 platform=account.platform,
                 handle=account.handle,
                 name=account.display_name,
@@ -252,7 +248,7 @@ def account_extras(
     members: list[Member] = []
     links: list[Link] = []
     hosts: dict[str, datetime | None] = {}
-    if is_shop(account.platform):
+    if is_shop_platform(account.platform):
         for address in (account.handle, account.profile_url):
             if (host := host_of(address)) is not None:
                 hosts.setdefault(host, account.seen_at)
@@ -265,7 +261,7 @@ def account_extras(
             )
         )  # fmt: skip
         links.append(Link(key, listing_key, "listed_by", f"listed by {account.handle}", strong=True))
-        if is_shop(account.platform) and (host := host_of(listing.url)) is not None:
+        if is_shop_platform(account.platform) and (host := host_of(listing.url)) is not None:
             hosts.setdefault(host, listing.observed_at)
     for host, seen in hosts.items():
         members.append(Member(f"domain:{host}", "domain", host, None, None, seen))
@@ -278,7 +274,7 @@ def record_members(records: StoreRecords) -> dict[str, Member]:
     found: dict[str, Member] = {}
     for account in records.accounts:
         key = account_key(account.id)
-        kind = "shop" if is_shop(account.platform) else "account"
+        kind = "shop" if is_shop_platform(account.platform) else "account"
         name = _label(f"{account.platform}/{account.handle}")
         found[key] = Member(key, kind, name, "account", account.id, account.seen_at)
     for shipment in records.shipments:

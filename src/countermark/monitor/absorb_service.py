@@ -39,7 +39,7 @@ from countermark.monitor.snapshot_store import (
 )
 from countermark.observe.redirects import MAX_REDIRECTS
 from countermark.observe.service import scan_page, text_sightings
-from countermark.observe.templates import is_shop_platform
+from countermark.observe.shops import is_shop_platform
 
 GONE_STATUSES = frozenset({404, 410})
 LISTING_FIELDS = ("url", "title", "description", "price", "currency", "seller", "ships_from", "language")

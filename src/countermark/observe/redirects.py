@@ -13,25 +13,15 @@ Pure: no network.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
-from countermark.observe.weblinks import ascii_host, registrable_domain
+from countermark.observe.weblinks import normalise_domain
 
 MAX_REDIRECTS = 20  # addresses of one chain kept (Scrapy follows at most 20 redirects by default)
 
 
 def site_domain(url: str | None) -> str | None:
     """The registrable domain of a page's address, or None when it has no usable host."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    ascii_name = ascii_host(host)
-    return registrable_domain(ascii_name) if ascii_name else None
+    return normalise_domain(url) if url else None
 
 
 def redirect_domains(final_url: str | None, redirected_from: Iterable[str]) -> list[str]:

@@ -31,7 +31,8 @@ from countermark.observe.identifiers import FoundIdentifier
 from countermark.observe.models import Account, Listing, ListingImage
 from countermark.observe.redirects import redirect_domains, site_domain
 from countermark.observe.schemas import AccountIn, ListingIn
-from countermark.observe.templates import is_shop_platform, page_template
+from countermark.observe.shops import is_shop_platform
+from countermark.observe.templates import page_template
 from countermark.observe.tls import tls_names_value
 from countermark.orgs.visibility import Principal, visible, visible_clause
 
@@ -139,7 +140,7 @@ def scan_page(
 ) -> tuple[Sighting, ...]:
     """The identifiers in a listing's saved page (`digest`: its SHA-256, when known), scanned once in
     this process however many times the page is stored or scanned ahead; with `shop` (the page of a web
-    shop, `observe.templates.is_shop_platform`), its site template too."""
+    shop, `observe.shops.is_shop_platform`), its site template too."""
     key = (digest or sha256_hex(page), region, shop)
     with _scanned_lock:
         found = _scanned.get(key)

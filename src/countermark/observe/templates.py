@@ -34,16 +34,6 @@ LAYOUT_TAGS = frozenset(
     {"body", "header", "footer", "nav", "aside", "section", "article", "div", "form", "ul", "ol", "table"}
 )
 MAX_PAGE = 2_000_000  # characters of a page read for its structure
-# Platforms whose pages the seller builds (a web shop), where a template says something of its owner;
-# a marketplace's or a social network's pages are the platform's, the same for every seller.
-SHOP_PLATFORMS = frozenset({"web", "shop", "website"})
-
-
-def is_shop_platform(platform: str | None) -> bool:
-    """Whether offers on this platform are pages of the seller's own site."""
-    return (platform or "").strip().lower() in SHOP_PLATFORMS
-
-
 def _asset(reference: str | None) -> str | None:
     if not reference or not reference.strip():
         return None

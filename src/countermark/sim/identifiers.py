@@ -46,13 +46,8 @@ def distinct_identifiers() -> Iterator[None]:
 
 def claim(value: str, other: Callable[[int], str]) -> str:
     """`value` as one owner's own (`distinct_identifiers`): itself, or `other(2)`, `other(3)`… when
-    another owner was given it already."""
-    return _distinct(value, other)
-
-
-def _distinct(value: str, other: Callable[[int], str]) -> str:
-    """`value`, or `other(2)`, `other(3)`… when it was issued already in this build (no random draw of
-    its own; a longer value can still change later draws that read its length)."""
+    another owner was given it already in this build (no random draw of its own; a longer value can still
+    change later draws that read its length)."""
     issued = _ISSUED.get()
     if issued is None:
         return value
@@ -215,7 +210,7 @@ def make_email(rng: random.Random, stem: str, domain: str | None = None, western
     local = "".join(ch for ch in local if ch.isascii() and (ch.isalnum() or ch in "._"))
     value = f"{local}@{chosen}"
     if domain is None:  # a free-mail address is one person's
-        value = _distinct(
+        value = claim(
             value,
             lambda n: f"{int(local) + n}@{chosen}" if local.isdigit() else f"{local}{n}@{chosen}",
         )
@@ -300,7 +295,7 @@ def make_handle(rng: random.Random, network: str, stem: str) -> Identifier:
     if not name or not name[0].isalpha():
         name = "x" + name
     name = (name + rng.choice(["", "_", ""]) + str(rng.randint(1, 999)))[:30]
-    name = _distinct(f"{network}:{name}", lambda n: f"{network}:{name[:27]}_{n}").split(":", 1)[1]
+    name = claim(f"{network}:{name}", lambda n: f"{network}:{name[:27]}_{n}").split(":", 1)[1]
     return Identifier(MESSAGING, f"{network}:{name}", raw=name)
 
 
@@ -332,7 +327,7 @@ def render_handle(rng: random.Random, handle: Identifier, context_country: str |
 def make_paypal(rng: random.Random, stem: str) -> Identifier:
     """A PayPal.Me handle, normalised 'paypal:<lower-case handle>'."""
     base = "".join(ch for ch in stem if ch.isascii() and ch.isalnum()) + str(rng.randint(1, 99))
-    value = _distinct("paypal:" + base.lower(), lambda n: f"paypal:{base.lower()}x{n}")
+    value = claim("paypal:" + base.lower(), lambda n: f"paypal:{base.lower()}x{n}")
     return Identifier(PAYMENT, value, raw=base + value[len("paypal:") + len(base) :])
 
 
