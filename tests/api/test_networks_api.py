@@ -91,6 +91,9 @@ def test_the_hub_list_is_edited_by_its_owner_with_the_write_scope(
     assert client.put("/api/v1/link/hubs", json=body, headers=linked.headers("reader")).status_code == 403
     hubs = client.get("/api/v1/link/hubs", headers=linked.headers("customs")).json()
     assert [h["value"] for h in hubs] == ["support@market-mail.com"]
+    # The reason is worded in the reader's language, not in the engine's English.
+    page = client.get("/networks/hubs", params={"lang": "fr"}, headers={**HTML, **linked.headers("customs")})
+    assert "déclarée valeur carrefour par un analyste" in page.text and "by an analyst" not in page.text
     assert client.get("/api/v1/link/hubs", headers=linked.headers("police")).json() == []
     hub_id = put.json()["id"]
     assert client.delete(f"/api/v1/link/hubs/{hub_id}", headers=linked.headers("police")).status_code == 404

@@ -49,3 +49,22 @@ def test_every_evidence_code_has_a_label_in_the_readers_language(locale: str) ->
     for code, text in zip(codes, shown, strict=True):
         assert text and ":" not in text and "_" not in text, (code, text)
         assert text != LABELS.get(code), (code, text)  # translated, not the English label
+
+
+def test_every_hub_reason_the_engine_writes_has_a_form_and_its_values() -> None:
+    from countermark.link.wording import hub_reason
+
+    assert hub_reason("held by 12 parties") == ("held", {"holders": "12"})
+    assert hub_reason("held by 5 parties on 3 platforms in 4 countries") == (
+        "spread", {"holders": "5", "platforms": "3", "countries": "4"}
+    )
+    assert hub_reason("held by 6 parties in 3 groups nothing else ties") == (
+        "scattered", {"holders": "6", "groups": "3"}
+    )
+    assert hub_reason("an address on ShopMarket's own domain shopmarket.eu") == (
+        "platform_domain", {"platform": "ShopMarket", "domain": "shopmarket.eu"}
+    )
+    support = hub_reason("written as ShopMarket's support contact")
+    assert support == ("platform_support", {"platform": "ShopMarket"})
+    assert hub_reason("listed as a hub by an analyst") == ("analyst_hub", {})
+    assert hub_reason("something else") == ("", {"text": "something else"})

@@ -30,6 +30,7 @@ from countermark.link.networks import (
     stable_ids,
 )
 from countermark.link.photos import photo_values
+from countermark.link.platform_contacts import platform_contacts
 from countermark.link.premises import premises_matches
 from countermark.link.resolve import Comparison, ResolutionModel, resolve
 from countermark.link.unionfind import DisjointSets
@@ -202,7 +203,7 @@ def run_linking(
     online = [p for p in parties if p.kind != "shipment"]
     shipments = [p for p in parties if p.kind == "shipment"]
     holders = holders_of(parties)
-    hubs = detect_hubs(holders, hub_overrides)
+    hubs = detect_hubs(holders, hub_overrides, platform_contacts(parties))
     links = exact_links(holders, hubs)
     seconds["exact"] = time.perf_counter() - started
     started = time.perf_counter()

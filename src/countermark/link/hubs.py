@@ -44,15 +44,19 @@ def _groups(holders: Mapping[Value, list[Party]]) -> dict[str, str]:
 
 
 def detect_hubs(
-    holders: Mapping[Value, list[Party]], overrides: Mapping[Value, bool] | None = None
+    holders: Mapping[Value, list[Party]],
+    overrides: Mapping[Value, bool] | None = None,
+    contacts: Mapping[Value, str] | None = None,
 ) -> dict[Value, Hub]:
     """The hub values, each with the figures that made it one (or the analyst's word).
 
     Three signs, any one enough: many holders; holders spread over platforms and countries; holders
     scattered over groups that nothing else ties (a value a network shares is held by accounts its other
-    identifiers already tie together; an agent's or a supplier's by strangers).
+    identifiers already tie together; an agent's or a supplier's by strangers). `contacts` are the
+    platforms' own contacts (`link.platform_contacts`), hubs however few hold them.
     """
     overrides = overrides or {}
+    contacts = contacts or {}
     hubs: dict[Value, Hub] = {}
     groups = _groups(holders)
     for value, held_by in holders.items():
@@ -70,6 +74,8 @@ def detect_hubs(
             sizes = Counter(groups.get(p.key, p.key) for p in parties)
             if len(sizes) >= SCATTER_GROUPS and max(sizes.values()) * 2 <= degree:
                 reason = f"held by {degree} parties in {len(sizes)} groups nothing else ties"
+        if not reason and value in contacts:
+            reason = contacts[value]
         decided = overrides.get(value)
         if decided is True:
             reason = "listed as a hub by an analyst"

@@ -23,6 +23,7 @@ from countermark.link.engine import exact_links, seller_links
 from countermark.link.evidence import Hub, Link, Party, Value
 from countermark.link.hubs import detect_hubs, holders_of
 from countermark.link.networks import Cluster, chains, same_owner, score
+from countermark.link.platform_contacts import platform_contacts
 from countermark.link.unionfind import DisjointSets
 
 
@@ -101,7 +102,7 @@ def attach_increment(
     everyone = list(parties.values())
     held_values = {v for p in new for v in p.values}
     holders = {v: h for v, h in holders_of(everyone).items() if v in held_values}
-    hubs = detect_hubs(holders, hub_overrides)
+    hubs = detect_hubs(holders, hub_overrides, platform_contacts(everyone))
     links = [link for link in exact_links(holders, hubs) if link.a in new_keys or link.b in new_keys]
     online = {k for k, p in parties.items() if p.kind != "shipment"}
     links += seller_links([p for p in new if p.kind == "shipment"], online)

@@ -32,7 +32,7 @@ from countermark.link.service import (
     visible_hubs,
     visible_networks,
 )
-from countermark.link.wording import evidence_value
+from countermark.link.wording import evidence_value, hub_reason
 from countermark.orgs.deps import PageViewer, check_csrf
 from countermark.orgs.service import record_audit
 
@@ -108,7 +108,11 @@ def ask_for_linking(
 def hubs_page(request: Request, session: DbSession, viewer: PageViewer) -> Response:
     """The hub list: values kept off the links, detected or listed by an analyst."""
     hubs = visible_hubs(session=session, principal=viewer.principal)
-    return _page(request, "network_hubs.html", viewer, hubs=hubs, can_edit="write" in viewer.principal.scopes)
+    reasons = {hub.id: hub_reason(hub.reason or "") for hub in hubs}
+    return _page(
+        request, "network_hubs.html", viewer, hubs=hubs, reasons=reasons,
+        can_edit="write" in viewer.principal.scopes,
+    )  # fmt: skip
 
 
 @router.post("/networks/hubs")

@@ -33,3 +33,27 @@ def evidence_value(code: str, detail: str) -> str:
     form = _FORMS.get(code)
     found = form.fullmatch(detail) if form is not None else None
     return found.group("value") if found is not None else detail
+
+
+# The forms of a hub's reason (`link.hubs`, `link.platform_contacts`, `link.service`): form -> pattern.
+_HUB_REASONS: dict[str, re.Pattern[str]] = {
+    "held": re.compile(r"held by (?P<holders>\d+) parties"),
+    "spread": re.compile(
+        r"held by (?P<holders>\d+) parties on (?P<platforms>\d+) platforms in (?P<countries>\d+) countries"
+    ),
+    "scattered": re.compile(r"held by (?P<holders>\d+) parties in (?P<groups>\d+) groups nothing else ties"),
+    "platform_domain": re.compile(r"an address on (?P<platform>.+)'s own domain (?P<domain>\S+)", re.S),
+    "platform_support": re.compile(r"written as (?P<platform>.+)'s support contact", re.S),
+    "analyst_hub": re.compile(r"listed as a hub by an analyst"),
+    "analyst_kept": re.compile(r"kept on the links by an analyst"),
+}
+
+
+def hub_reason(reason: str) -> tuple[str, dict[str, str]]:
+    """A hub's reason as its form and the values in it, for the page to word in the reader's language;
+    ("", {"text": reason}) when the reason is in no known form."""
+    for form, pattern in _HUB_REASONS.items():
+        found = pattern.fullmatch(reason)
+        if found is not None:
+            return form, found.groupdict()
+    return "", {"text": reason}

@@ -1,0 +1,107 @@
+"""A platform's own contacts: values that belong to the marketplace an account sells on, not to its seller.
+
+Sellers quote the marketplace's support address or line ("After-sales via ShopMarket support: …"), so
+honest sellers and counterfeiters alike show it. Quoted by only two or three accounts, it is not held
+widely enough to be a hub by count (`link.hubs`), and it would tie strangers together. Two readings of
+the data tell it apart, without a list of platforms:
+
+- an e-mail address on the platform's own domain is the platform's. A platform's domain is the one most
+  of its accounts' listing and profile addresses sit on (a web shop's addresses are its own, so shop
+  platforms have none);
+- a value written in a line that names the account's platform beside a support word is the platform's,
+  when at least half of its holders write it so (one account cannot hide its network's own phone by
+  calling it the platform's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from countermark.link.evidence import Party, Value
+from countermark.observe.identifiers import extract_identifiers
+from countermark.observe.shops import is_shop_platform
+from countermark.observe.weblinks import normalise_domain
+
+# Words that say a contact is a service desk's, in the project's languages.
+SUPPORT_WORDS = (
+    "support", "service", "customer care", "customer service", "helpdesk", "help desk", "help centre",
+    "help center", "after-sales", "after sales", "aftersales", "assistance", "aide", "sav",
+    "service client", "kundenservice", "kundendienst", "hilfe", "soporte", "atención al cliente",
+    "servizio clienti", "客服", "售后", "客户服务",
+)  # fmt: skip
+_SUPPORT = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(word) for word in SUPPORT_WORDS) + r")(?!\w)", re.IGNORECASE
+)
+DOMAIN_SHARE = 0.5  # a domain is a platform's when at least this share of its accounts' addresses use it
+
+
+def platform_domains(parties: Iterable[Party]) -> dict[str, str]:
+    """Registrable domain -> the platform whose accounts' listing and profile addresses mostly use it."""
+    accounts: Counter[str] = Counter()
+    using: dict[str, Counter[str]] = defaultdict(Counter)
+    for party in parties:
+        if party.kind == "shipment" or not party.platform or is_shop_platform(party.platform):
+            continue
+        accounts[party.platform] += 1
+        hosts = {normalise_domain(value) for kind, value in party.values if kind == "url"}
+        using[party.platform].update(host for host in hosts if host)
+    domains: dict[str, str] = {}
+    for platform, counts in using.items():
+        for domain, holders in counts.items():
+            if accounts[platform] >= 2 and holders >= DOMAIN_SHARE * accounts[platform]:
+                domains.setdefault(domain, platform)
+    return domains
+
+
+def _names_platform(line: str, platform: str) -> bool:
+    lowered = line.casefold()
+    name = platform.casefold()
+    at = lowered.find(name)
+    while at >= 0:
+        before = lowered[at - 1] if at else " "
+        after = lowered[at + len(name)] if at + len(name) < len(lowered) else " "
+        if not before.isalnum() and not after.isalnum():
+            return True
+        at = lowered.find(name, at + 1)
+    return False
+
+
+def _written_as_support(parties: Sequence[Party]) -> dict[Value, str]:
+    """Values that at least half of their holders write as their own platform's support contact."""
+    framed: dict[Value, Counter[str]] = defaultdict(Counter)
+    for party in parties:
+        if party.kind == "shipment" or not party.platform or is_shop_platform(party.platform):
+            continue
+        written: set[Value] = set()
+        for line in party.lines:
+            if _SUPPORT.search(line) and _names_platform(line, party.platform):
+                found = extract_identifiers(line, default_region=party.country or None)
+                written |= {(hit.kind, hit.value) for hit in found} & party.values
+        for value in written:
+            framed[value][party.platform] += 1
+    if not framed:
+        return {}
+    holders: Counter[Value] = Counter()
+    for party in parties:
+        if party.kind != "shipment":
+            holders.update(value for value in party.values if value in framed)
+    contacts: dict[Value, str] = {}
+    for value, platforms in framed.items():
+        if sum(platforms.values()) * 2 >= holders[value]:
+            contacts[value] = f"written as {platforms.most_common(1)[0][0]}'s support contact"
+    return contacts
+
+
+def platform_contacts(parties: Sequence[Party]) -> dict[Value, str]:
+    """The platforms' own contacts among the parties' values, each with the reason it is one."""
+    domains = platform_domains(parties)
+    contacts: dict[Value, str] = {}
+    for party in parties:
+        for kind, text in party.values:
+            if kind == "email" and (domain := normalise_domain(text)) in domains:
+                contacts[(kind, text)] = f"an address on {domains[domain]}'s own domain {domain}"
+    for value, reason in _written_as_support(parties).items():
+        contacts.setdefault(value, reason)
+    return contacts
