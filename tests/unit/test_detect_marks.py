@@ -65,6 +65,13 @@ def test_near_words_are_not_taken_for_a_mark(text: str) -> None:
     assert FINDER.find(text) == []
 
 
+def test_the_vowel_u_umlaut_is_no_consonant_in_a_transliterations_outline() -> None:
+    finder = MarkFinder({"Orvessa": ["Orvessa"]})
+    assert [m.form for m in finder.find("奥尔维萨 香水")] == ["transliteration"]  # ao-er-wei-sa
+    # 绿色 (lǜsè, green) once read as l-w-s, Orvessa's outline: pypinyin writes ü as "v".
+    assert finder.find("绿色手表 包邮") == []
+
+
 def test_edit_distance_grows_with_the_marks_length() -> None:
     assert [allowed_distance(n) for n in (3, 4, 5, 8, 9, 12)] == [0, 0, 1, 1, 2, 2]
 

@@ -63,7 +63,8 @@ _PHONETIC = str.maketrans(
         "h": "",
     }
 )
-_VOWELS = re.compile(r"[aeiouy]+")
+# ü is a vowel (pypinyin writes it "v" unless asked for "ü": 绿 lǜ, 女 nǚ); Chinese renders a foreign v as w.
+_VOWELS = re.compile(r"[aeiouyü]+")
 PINYIN_SIMILARITY = 0.8
 CACHE_SIZE = 200_000
 # Marks at least this long are also found glued to another word; shorter ones hide in ordinary words.
@@ -256,7 +257,7 @@ class MarkFinder:
 
 @lru_cache(maxsize=16384)
 def _pinyin_key(run: str) -> str:
-    return phonetic_key(lazy_pinyin(run))
+    return phonetic_key(lazy_pinyin(run, v_to_u=True))
 
 
 def _how(plain: str) -> str:
