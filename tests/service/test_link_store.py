@@ -190,3 +190,36 @@ def test_each_organisation_links_what_it_may_see(store: AppContext, tmp_path: Pa
             session=session, principal=Principal(org_id=second), member_key=f"account:{min(owned[first])}"
         )
         assert theirs == []
+
+
+def test_a_marketplaces_support_address_ties_no_honest_seller_to_a_ring(
+    store: AppContext, tmp_path: Path
+) -> None:
+    """Read from stored rows: the platform's domain from its listings' addresses, the support line from
+    the bios, so quoting the marketplace's help desk joins nobody (each is held by three accounts only,
+    below every count rule)."""
+    org = make_org(store)
+    support = "After-sales via shopmarket support: help@shopmarket.eu"
+    desk = "Service client shopmarket : +33 1 42 67 82 31"
+    accounts = [
+        {**account("B1", "ring-one", ["ring2@fakes-mail.com"]), "bio": support},
+        {**account("B2", "ring-two", ["ring2@fakes-mail.com"]), "bio": desk},
+        {**account("B3", "honest-two", ["honest2@shop-mail.com"]), "bio": f"{support}\n{desk}"},
+        {**account("B4", "honest-three", []), "bio": desk},
+    ]
+    listings = [
+        {"source": "t", "external_id": f"M{n}", "platform": MARKET, "url": f"https://www.shopmarket.eu/i/{n}",
+         "title": "Aurel bag", "seller": handle, "observed_at": "2025-02-01T10:00:00Z"}
+        for n, handle in enumerate(("ring-one", "ring-two", "honest-two", "honest-three"))
+    ]  # fmt: skip
+    ingest(store, "accounts", write_jsonl(tmp_path / "support-accounts.jsonl", accounts), org)
+    ingest(store, "listings", write_jsonl(tmp_path / "support-listings.jsonl", listings), org)
+    _run(store, org)
+    rings = [n["labels"] for n in _networks(store, org).values() if not n["operator"]]
+    assert len(rings) == 1
+    assert {"account:shopmarket/ring-one", "account:shopmarket/ring-two"} <= set(rings[0])
+    assert not any("honest" in label for label in rings[0])
+    with unit_of_work(store.sessions) as session:
+        hubs = dict(session.execute(select(LinkHub.value, LinkHub.reason)).all())
+    assert hubs["help@shopmarket.eu"] == "an address on shopmarket's own domain shopmarket.eu"
+    assert hubs["+33142678231"] == "written as shopmarket's support contact"

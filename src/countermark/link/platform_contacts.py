@@ -19,7 +19,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from countermark.link.evidence import Party, Value
+from countermark.link.evidence import NON_LINKING_KINDS, Party, Value
 from countermark.observe.identifiers import extract_identifiers
 from countermark.observe.shops import is_shop_platform
 from countermark.observe.weblinks import normalise_domain
@@ -78,7 +78,9 @@ def _written_as_support(parties: Sequence[Party]) -> dict[Value, str]:
         for line in party.lines:
             if _SUPPORT.search(line) and _names_platform(line, party.platform):
                 found = extract_identifiers(line, default_region=party.country or None)
-                written |= {(hit.kind, hit.value) for hit in found} & party.values
+                written |= {
+                    (hit.kind, hit.value) for hit in found if hit.kind not in NON_LINKING_KINDS
+                } & party.values
         for value in written:
             framed[value][party.platform] += 1
     if not framed:
