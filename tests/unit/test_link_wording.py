@@ -68,3 +68,21 @@ def test_every_hub_reason_the_engine_writes_has_a_form_and_its_values() -> None:
     assert support == ("platform_support", {"platform": "ShopMarket"})
     assert hub_reason("listed as a hub by an analyst") == ("analyst_hub", {})
     assert hub_reason("something else") == ("", {"text": "something else"})
+
+
+def test_the_reasons_the_hub_rules_write_are_all_in_a_known_form() -> None:
+    from countermark.link.hubs import detect_hubs, holders_of
+    from countermark.link.platform_contacts import platform_contacts
+    from countermark.link.wording import hub_reason
+
+    many = ("email", "desk@forwarder-mail.com")
+    own = ("email", "help@market.eu")
+    parties = [
+        Party(key=f"p{n}", kind="account", platform="Market", country="FR",
+              values=frozenset({many, ("url", f"https://www.market.eu/i/{n}"), *([own] if n < 2 else [])}))
+        for n in range(9)
+    ]  # fmt: skip
+    hubs = detect_hubs(holders_of(parties), {("phone", "+33612345678"): True}, platform_contacts(parties))
+    assert {value: hub_reason(hub.reason)[0] for value, hub in hubs.items()} == {
+        many: "held", own: "platform_domain", ("phone", "+33612345678"): "analyst_hub"
+    }
