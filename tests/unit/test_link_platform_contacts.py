@@ -36,6 +36,10 @@ def test_a_platform_domain_is_where_most_of_its_accounts_sell_and_a_shop_has_non
     ]
     assert platform_domains(parties) == {"shopmarket.eu": "ShopMarket", "trendora.fr": "Trendora"}
     assert platform_domains(parties[:1]) == {}  # one account is not enough to say where a platform sells
+    # A site many of its sellers link to (a messaging service) is not the platform's own.
+    chat = [("url", f"https://wa.me/3361234567{n}") for n in range(3)]
+    linking = [_account(key, "Trendora", url) for key, url in zip("fgh", chat, strict=True)]
+    assert platform_domains(parties[3:5] + linking) == {"trendora.fr": "Trendora"}
 
 
 def test_an_email_on_the_platforms_own_domain_is_a_hub_and_a_free_mail_one_is_not() -> None:

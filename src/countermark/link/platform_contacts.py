@@ -38,7 +38,8 @@ DOMAIN_SHARE = 0.5  # a domain is a platform's when at least this share of its a
 
 
 def platform_domains(parties: Iterable[Party]) -> dict[str, str]:
-    """Registrable domain -> the platform whose accounts' listing and profile addresses mostly use it."""
+    """Registrable domain -> the platform whose accounts' listing and profile addresses mostly use it (its
+    most used domain, when at least DOMAIN_SHARE of its accounts use it)."""
     accounts: Counter[str] = Counter()
     using: dict[str, Counter[str]] = defaultdict(Counter)
     for party in parties:
@@ -49,8 +50,10 @@ def platform_domains(parties: Iterable[Party]) -> dict[str, str]:
         using[party.platform].update(host for host in hosts if host)
     domains: dict[str, str] = {}
     for platform, counts in using.items():
+        most = max(counts.values(), default=0)
         for domain, holders in counts.items():
-            if accounts[platform] >= 2 and holders >= DOMAIN_SHARE * accounts[platform]:
+            # Its most used domain only: a link many of its sellers post (a messaging or payment site) is not.
+            if accounts[platform] >= 2 and holders == most and holders >= DOMAIN_SHARE * accounts[platform]:
                 domains.setdefault(domain, platform)
     return domains
 
