@@ -19,6 +19,14 @@ def _account(key: str, platform: str, *values: tuple[str, str], lines: tuple[str
     )  # fmt: skip
 
 
+def _quoting(value: tuple[str, str], *lines: str | None) -> list[Party]:
+    """ShopMarket accounts a, b, c… holding the value, each writing its line (None: no line)."""
+    return [
+        _account(key, "ShopMarket", value, lines=(line,) if line else ())
+        for key, line in zip("abcdefgh", lines, strict=False)
+    ]
+
+
 def _shop(key: str, *values: tuple[str, str]) -> Party:
     listing = ("url", f"https://{key}/p/1")
     return Party(key=key, kind="shop", platform="web", handle=key, values=frozenset({listing, *values}))
@@ -61,21 +69,18 @@ def test_an_email_on_the_platforms_own_domain_is_a_hub_and_a_free_mail_one_is_no
 
 def test_a_value_most_holders_call_their_platforms_support_is_a_hub() -> None:
     line = ("phone", "+33142678231")
-    parties = [
-        _account("a", "ShopMarket", line, lines=("After-sales via ShopMarket support: +33 1 42 67 82 31",)),
-        _account("b", "ShopMarket", line, lines=("Service client ShopMarket : 01 42 67 82 31",)),
-        _account("c", "ShopMarket", line, lines=("Call us: 01 42 67 82 31",)),
-    ]
+    parties = _quoting(
+        line,
+        "After-sales via ShopMarket support: +33 1 42 67 82 31",
+        "Service client ShopMarket : 01 42 67 82 31",
+        "Call us: 01 42 67 82 31",
+    )
     assert platform_contacts(parties) == {line: "written as ShopMarket's support contact"}
 
 
 def test_one_account_calling_its_networks_phone_the_platforms_does_not_hide_it() -> None:
     phone = ("phone", "+33612345678")
-    parties = [
-        _account("a", "ShopMarket", phone, lines=("ShopMarket support: 06 12 34 56 78",)),
-        _account("b", "ShopMarket", phone, lines=("WhatsApp 06 12 34 56 78",)),
-        _account("c", "ShopMarket", phone),
-    ]
+    parties = _quoting(phone, "ShopMarket support: 06 12 34 56 78", "WhatsApp 06 12 34 56 78", None)
     assert platform_contacts(parties) == {}
     run = run_linking(parties)
     assert len({run.member_of[key] for key in "abc"}) == 1  # still one network
@@ -83,11 +88,12 @@ def test_one_account_calling_its_networks_phone_the_platforms_does_not_hide_it()
 
 def test_naming_the_platform_without_a_support_word_or_another_platform_is_not_enough() -> None:
     phone = ("phone", "+33612345678")
-    parties = [
-        _account("a", "ShopMarket", phone, lines=("Also on ShopMarket, call 06 12 34 56 78",)),
-        _account("b", "ShopMarket", phone, lines=("Trendora support: 06 12 34 56 78",)),
-        _account("c", "ShopMarket", phone, lines=("ShopMarketplace support 06 12 34 56 78",)),
-    ]
+    parties = _quoting(
+        phone,
+        "Also on ShopMarket, call 06 12 34 56 78",
+        "Trendora support: 06 12 34 56 78",
+        "ShopMarketplace support 06 12 34 56 78",
+    )
     assert platform_contacts(parties) == {}
 
 

@@ -37,14 +37,17 @@ _SUPPORT = re.compile(
 DOMAIN_SHARE = 0.5  # a domain is a platform's when at least this share of its accounts' addresses use it
 
 
+def _on_a_marketplace(party: Party) -> bool:
+    """An online account of a platform that is not a web shop's own site."""
+    return party.kind != "shipment" and bool(party.platform) and not is_shop_platform(party.platform)
+
+
 def platform_domains(parties: Iterable[Party]) -> dict[str, str]:
     """Registrable domain -> the platform whose accounts' listing and profile addresses mostly use it (its
     most used domain, when at least DOMAIN_SHARE of its accounts use it)."""
     accounts: Counter[str] = Counter()
     using: dict[str, Counter[str]] = defaultdict(Counter)
-    for party in parties:
-        if party.kind == "shipment" or not party.platform or is_shop_platform(party.platform):
-            continue
+    for party in filter(_on_a_marketplace, parties):
         accounts[party.platform] += 1
         hosts = {normalise_domain(value) for kind, value in party.values if kind == "url"}
         using[party.platform].update(host for host in hosts if host)
@@ -59,24 +62,14 @@ def platform_domains(parties: Iterable[Party]) -> dict[str, str]:
 
 
 def _names_platform(line: str, platform: str) -> bool:
-    lowered = line.casefold()
-    name = platform.casefold()
-    at = lowered.find(name)
-    while at >= 0:
-        before = lowered[at - 1] if at else " "
-        after = lowered[at + len(name)] if at + len(name) < len(lowered) else " "
-        if not before.isalnum() and not after.isalnum():
-            return True
-        at = lowered.find(name, at + 1)
-    return False
+    """Whether the line names the platform as a word of its own (not inside "ShopMarketplace")."""
+    return re.search(rf"(?<![^\W_]){re.escape(platform)}(?![^\W_])", line, re.IGNORECASE) is not None
 
 
 def _written_as_support(parties: Sequence[Party]) -> dict[Value, str]:
     """Values that at least half of their holders write as their own platform's support contact."""
     framed: dict[Value, Counter[str]] = defaultdict(Counter)
-    for party in parties:
-        if party.kind == "shipment" or not party.platform or is_shop_platform(party.platform):
-            continue
+    for party in filter(_on_a_marketplace, parties):
         written: set[Value] = set()
         for line in party.lines:
             if _SUPPORT.search(line) and _names_platform(line, party.platform):
