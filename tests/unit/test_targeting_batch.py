@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -58,22 +59,12 @@ def _java_missing() -> str | None:
     return None
 
 
-@pytest.mark.slow
-def test_spark_pandas_udf_scores_like_the_in_memory_engine(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    reason = _java_missing()
-    if reason:
-        pytest.skip(reason)
-    # Workers must start this virtualenv's interpreter, with its site-packages, not the system one.
-    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
-    monkeypatch.setenv("PYTHONPATH", ":".join(p for p in sys.path if p))
+def _check_spark(folder: str) -> None:
+    """Score on Spark in local mode and compare with the in-memory engine (run in a process of its own)."""
     from pyspark.sql import SparkSession
 
-    job, source, expected = _job(tmp_path)
-    leftover = SparkSession.getActiveSession()
-    if leftover is not None:  # another test's session would keep its own worker interpreter
-        leftover.stop()
+    scratch = Path(folder)
+    job, source, expected = _job(scratch)
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("countermark-test")
@@ -81,12 +72,34 @@ def test_spark_pandas_udf_scores_like_the_in_memory_engine(
         .config("spark.pyspark.python", sys.executable)  # workers must see the same packages
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.driver.memory", "1g")
+        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
+        # Should a worker die, its Python traceback is in the error rather than "crashed" alone.
+        .config("spark.python.worker.faulthandler.enabled", "true")
+        .config("spark.sql.execution.pyspark.udf.faulthandler.enabled", "true")
         .getOrCreate()
     )
     try:
-        count = run_spark(job, spark, source, tmp_path / "spark-scores")
+        count = run_spark(job, spark, source, scratch / "spark-scores")
     finally:
         spark.stop()
-    scores = pd.read_parquet(tmp_path / "spark-scores").set_index("shipment_key")
+    scores = pd.read_parquet(scratch / "spark-scores").set_index("shipment_key")
     assert count == len(expected)
     np.testing.assert_allclose(scores.loc[expected["shipment_key"], "score"].to_numpy(), expected["score"])
+
+
+@pytest.mark.slow
+def test_spark_pandas_udf_scores_like_the_in_memory_engine(tmp_path: Path) -> None:
+    reason = _java_missing()
+    if reason:
+        pytest.skip(reason)
+    # In a process of its own, as the Splink test does: a JVM and its Python workers started from a
+    # pytest worker inherit whatever earlier tests left in that process (threads, handlers, a gateway),
+    # and twice in CI a worker started that way crashed. Workers start this virtualenv's interpreter.
+    repo = Path(__file__).resolve().parents[2]
+    code = "import sys; from tests.unit.test_targeting_batch import _check_spark; _check_spark(sys.argv[1])"
+    env = {**os.environ, "PYTHONPATH": str(repo), "PYSPARK_PYTHON": sys.executable, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
