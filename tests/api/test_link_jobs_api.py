@@ -4,9 +4,12 @@ each in a process of its own (`countermark link run --job`) that records its run
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -129,6 +132,14 @@ def test_the_servers_runner_links_in_a_process_of_its_own(
     assert f"job {job['id']}: organisation {org}" in log.read_text(encoding="utf-8")
 
 
+def _gone(pid: int, *, since: datetime | None = None) -> bool:
+    return False
+
+
+def _running(pid: int, *, since: datetime | None = None) -> bool:
+    return True
+
+
 def test_a_process_that_dies_or_is_lost_fails_its_job_with_the_reason(
     store: AppContext, actors: Actors, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,13 +165,42 @@ def test_a_process_that_dies_or_is_lost_fails_its_job_with_the_reason(
         with pytest.raises(Conflict):
             begin_job(session=session, job_id=second, host="test-host", pid=1)  # already has a process
     with unit_of_work(store.sessions) as session:
-        assert reap(session=session, host="elsewhere", alive=lambda pid: False) == []  # not this host's
-        assert reap(session=session, host="test-host", alive=lambda pid: True) == []
-        assert reap(session=session, host="test-host", alive=lambda pid: False) == [second]
+        assert reap(session=session, host="elsewhere", alive=_gone) == []  # not this host's
+        assert reap(session=session, host="test-host", alive=_running) == []
+        assert reap(session=session, host="test-host", alive=_gone) == [second]
     lost = _job(store, second)
     assert lost.status == "failed" and "ended without a word" in lost.message
     with unit_of_work(store.sessions) as session, pytest.raises(Conflict):
         begin_job(session=session, job_id=second, host="test-host", pid=1)  # ended: no second life
+
+
+def test_a_job_whose_process_id_now_names_a_later_process_is_reaped(
+    store: AppContext, actors: Actors
+) -> None:
+    # The job's process died long ago and the system has given its id to a process started since (here
+    # a real one, started after the job's record): the reaper must not take that one for the job's.
+    customs = _writer_of(actors, "customs")
+    with unit_of_work(store.sessions) as session:
+        job_id = request_job(session=session, principal=customs, mode="full").id
+        later = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        try:
+            begin_job(session=session, job_id=job_id, host="test-host", pid=later.pid)
+            job = session.get(LinkJob, job_id)
+            assert job is not None
+            job.started_at = utcnow() - timedelta(minutes=10)  # the record is older than the process
+            session.flush()
+            assert reap(session=session, host="test-host") == [job_id]
+        finally:
+            later.kill()
+            later.wait()
+    assert "ended without a word" in _job(store, job_id).message
+    # This very process, named by a job that it took: alive, not reaped.
+    with unit_of_work(store.sessions) as session:
+        own = request_job(session=session, principal=customs, mode="full").id
+        begin_job(session=session, job_id=own, host="test-host", pid=os.getpid())
+    with unit_of_work(store.sessions) as session:
+        assert reap(session=session, host="test-host") == []
+    assert _job(store, own).status == "running"
 
 
 def test_the_child_reads_the_same_settings_from_its_environment(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ business: only its members see them, and another organisation's job is the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from countermark.core.clock import utcnow
 from countermark.core.errors import Code, Conflict, InvalidInput, NotFound
-from countermark.core.processes import process_alive
+from countermark.core.processes import Alive, process_alive
 from countermark.link.models import JOB_MODES, LinkJob
 from countermark.orgs.visibility import Principal
 
@@ -95,11 +94,12 @@ def begin_job(*, session: Session, job_id: int, host: str, pid: int) -> LinkJob:
     if job is None:
         raise NotFound.of("no linking job {job}", job=job_id)
     if job.status == "queued":
-        job.status, job.started_at, job.host = "running", utcnow(), host[:255]
+        job.status, job.host = "running", host[:255]
     elif job.status != "running" or job.pid is not None:
         raise Conflict.of("linking job {job} is {status}: it is not waiting for a process", job=job_id,
                           status=Code(job.status))  # fmt: skip
-    job.pid = pid
+    # Started when a process took it: `reap` tells the process from a later one given the same id.
+    job.pid, job.started_at = pid, utcnow()
     session.flush()
     return job
 
@@ -120,14 +120,15 @@ def fail_job(*, session: Session, job_id: int, message: str) -> None:
         job.message = (message.strip() or "the linking process ended without a word")[:MESSAGE_MAX]
 
 
-def reap(*, session: Session, host: str, alive: Callable[[int], bool] = process_alive) -> list[int]:
-    """Fail this host's running jobs whose process is gone without recording an end, and those claimed
-    long ago and never given a process; their ids."""
+def reap(*, session: Session, host: str, alive: Alive = process_alive) -> list[int]:
+    """Fail this host's running jobs whose process is gone without recording an end (its id may since
+    belong to a process started later: not the job's), and those claimed long ago and never given a
+    process; their ids."""
     reaped = []
     late = utcnow() - timedelta(seconds=UNSTARTED_SECONDS)
     running = select(LinkJob).where(LinkJob.status == "running", LinkJob.host == host[:255])
     for job in session.scalars(running):
-        if job.pid is not None and not alive(job.pid):
+        if job.pid is not None and not alive(job.pid, since=job.started_at):
             fail_job(session=session, job_id=job.id, message="the linking process ended without a word "
                      "(killed or out of memory): ask for another run")  # fmt: skip
             reaped.append(job.id)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from select import select as wait_readable
 
@@ -308,7 +309,9 @@ def unfinished_runs(ctx: AppContext) -> list[int]:
         for run in runs:
             pids = _pid_file(Path(run.work_dir))
             listed = pids.read_text().split() if pids.is_file() else []
-            alive = any(process_alive(int(p)) for p in listed if p.isdigit())
+            # Written when the crawlers started: a process of a listed id started later is another one.
+            written = datetime.fromtimestamp(pids.stat().st_mtime, UTC) if listed else None
+            alive = any(process_alive(int(p), since=written) for p in listed if p.isdigit())
             if run.status == "interrupted" or not alive:
                 found.append(run.id)
         return found
