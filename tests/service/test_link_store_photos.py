@@ -1,7 +1,8 @@
 """Photos in the store-backed run: the hashed images of a seller's listings count for it, as in the run the
 evaluation measures. Two sellers that share two shots (one re-encoded) are tied; a shot that is a rights
-holder's own (in a genuine bank the organisation may match against) ties nobody; a bank it may not match
-against is not read."""
+holder's own (in a genuine bank the organisation may match against) ties nobody, as does one the fingerprint
+step matched to such a shot only through a flip or a quarter turn; a bank it may not match against is not
+read."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.models import Blob
 from countermark.demo.link import link_organisation, read_records
-from countermark.fingerprint.models import FingerprintBank, FingerprintEntry, ImageHash, signal_digest
+from countermark.fingerprint.models import (
+    FingerprintBank,
+    FingerprintEntry,
+    ImageHash,
+    ListingImageMatch,
+    signal_digest,
+)
 from countermark.link.service import current_assignment
 from countermark.link.store import parties_of
 from countermark.observe.models import Account, Listing, ListingImage
@@ -112,3 +119,29 @@ def test_a_rights_holders_own_shot_ties_nobody_when_its_bank_may_be_matched(
     assert references == ([shot_b] if visible else [])
     # With shot B a genuine product photo, the sellers share one shot only: one weak ground, no tie.
     assert _tied(store, org) is not visible
+
+
+@pytest.mark.parametrize(("stage", "bits", "genuine"), [("pdq", 90, True), ("pdq", 24, False),
+                                                        ("geometric", 90, False)])  # fmt: skip
+def test_a_listing_photo_matched_to_a_genuine_shot_only_turned_ties_nobody(
+    store: AppContext, tmp_path: Path, stage: str, bits: int, genuine: bool
+) -> None:
+    # Shot B is a mirror of the rights holder's photo: PDQ is not mirror-invariant, so the bank's entry is
+    # some 90 bits from it, but the fingerprint step (which hashes the eight flips and rotations) matched
+    # it. Matched that way, it is the holder's shot. Matched straight at 24 bits (an edited copy, which a
+    # ring may have made itself), or only by the ORB stage, it still counts, as in a world-files run.
+    org = _store(store, tmp_path)
+    brand = make_org(store, name="Maison Aurel", kind="rights_holder")
+    _, _, shot_b = _shots()
+    entry_hash = _flip(shot_b, bits, random.Random(3))
+    _genuine_bank(store, brand, entry_hash, tlp="GREEN", match_scope="everyone")
+    with unit_of_work(store.sessions) as session:
+        entry = session.query(FingerprintEntry).one()
+        for listing in session.query(Listing).filter(Listing.external_id.in_(("P1", "P3"))):
+            digest = f"{listing.id:064x}"
+            session.add(ListingImageMatch(listing_id=listing.id, blob_sha256=digest, entry_id=entry.id,
+                                          stage=stage, distance=6, score=0.9))  # fmt: skip
+    with unit_of_work(store.sessions) as session:
+        references = read_records(session=session, owner_org_id=org).references
+    assert references == sorted([entry_hash, shot_b] if genuine else [entry_hash])
+    assert _tied(store, org) is not genuine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from countermark.link import fuzzy
@@ -161,6 +162,35 @@ def test_reencoded_photos_group_and_a_rights_holders_photo_ties_nobody() -> None
     assert groups[shot] == groups[reencoded] != groups[other]
     found = photo_values({"a": [shot], "b": [reencoded], "c": [other], "d": [other]}, references=[other])
     assert found["a"] == found["b"] and "c" not in found and "d" not in found
+
+
+def test_a_mirrored_genuine_photo_is_the_rights_holders_and_ties_nobody(tmp_path: Path) -> None:
+    # Two sellers who each mirror the holder's product shot post the same picture; PDQ is not
+    # mirror-invariant (the mirror is far from the shot), so the world's references carry every flip and
+    # rotation of each genuine photo.
+    from PIL import Image, ImageDraw
+
+    from countermark.eval.link import reference_hashes
+    from countermark.eval.world_files import WorldFiles, WorldProduct
+    from countermark.fingerprint.pdq import distance, hash_image
+    from countermark.link.photos import PHOTO_THRESHOLD, photo_values
+
+    shot = Image.new("RGB", (256, 256), "white")
+    draw = ImageDraw.Draw(shot)
+    draw.rectangle((20, 30, 120, 220), fill="navy")
+    draw.ellipse((150, 20, 240, 110), fill="darkred")
+    draw.polygon([(140, 240), (250, 140), (250, 250)], fill="olive")
+    genuine, mirrored = tmp_path / "genuine.png", tmp_path / "mirrored.png"
+    shot.save(genuine)
+    shot.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mirrored)
+    straight, mirror = (hash_image(path.read_bytes()).hex for path in (genuine, mirrored))
+    assert distance(straight, mirror) > 2 * PHOTO_THRESHOLD
+    product = WorldProduct("P-1", "Aurel", "Bag", None, None, "EUR", (genuine,))
+    world = WorldFiles(tmp_path, accounts={}, listings=[], products=[product], shipments=[], fx_to_eur={})
+    references = reference_hashes(world, {})
+    assert straight in references and len(references) == 8
+    assert photo_values({"a": [mirror], "b": [mirror]}, references=[straight]) != {}  # the flaw
+    assert photo_values({"a": [mirror], "b": [mirror]}, references=references) == {}
 
 
 def test_a_parcel_follows_its_senders_other_parcels_into_the_one_network_they_tie_to() -> None:

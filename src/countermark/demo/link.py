@@ -21,7 +21,9 @@ from sqlalchemy.orm import Session
 from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.fingerprint.access import can_match_bank
-from countermark.fingerprint.models import FingerprintBank, FingerprintEntry, ImageHash
+from countermark.fingerprint.models import FingerprintBank, FingerprintEntry, ImageHash, ListingImageMatch
+from countermark.fingerprint.pdq import MATCH_THRESHOLD
+from countermark.fingerprint.pdq import distance as pdq_distance
 from countermark.link.evidence import Value
 from countermark.link.increments import IncrementSummary, last_run_at, link_increment
 from countermark.link.models import LinkHub
@@ -163,7 +165,14 @@ def _photos(session: Session, ids: Select[Any]) -> dict[int, set[str]]:
 
 def _reference_photos(session: Session, principal: Principal) -> list[str]:
     """The PDQ hashes in the genuine banks the organisation may match against: a group of posted photos
-    near one of them is a rights holder's own shot that resellers and counterfeiters alike reuse."""
+    near one of them is a rights holder's own shot that resellers and counterfeiters alike reuse.
+
+    With them, the listing photos the fingerprint step matched to one of those entries by whole-picture
+    hash through a flip or quarter turn only (the step hashes all eight; the photo's own hash is beyond the
+    match distance of the entry's): a mirrored genuine shot is still the holder's (PDQ is not
+    mirror-invariant), and two sellers who each mirror it post one picture without knowing each other.
+    A photo matched straight but farther than the linker's photo distance (an edited copy, which a ring
+    may have made once and reused) stays evidence, as in the evaluation's run on a world's files."""
     memberships = principal.group_ids
     banks = [
         bank.id
@@ -177,7 +186,23 @@ def _reference_photos(session: Session, principal: Principal) -> list[str]:
     query = select(FingerprintEntry.signal).where(
         FingerprintEntry.bank_id.in_(banks), FingerprintEntry.signal_type == "pdq"
     )
-    return sorted({signal for signal in session.scalars(query) if signal})
+    references = {signal for signal in session.scalars(query) if signal}
+    matched = (
+        select(ImageHash.pdq, FingerprintEntry.signal)
+        .join(ListingImageMatch, ListingImageMatch.blob_sha256 == ImageHash.blob_sha256)
+        .join(FingerprintEntry, FingerprintEntry.id == ListingImageMatch.entry_id)
+        .where(
+            FingerprintEntry.bank_id.in_(banks),
+            FingerprintEntry.signal_type == "pdq",
+            ListingImageMatch.stage == "pdq",
+            ImageHash.pdq.is_not(None),
+        )
+        .distinct()
+    )
+    for posted, entry in session.execute(matched):
+        if posted and entry and pdq_distance(posted, entry) > MATCH_THRESHOLD:
+            references.add(posted)
+    return sorted(references)
 
 
 def organisations_with_records(session: Session) -> list[int]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from sklearn.metrics import adjusted_rand_score  # type: ignore[import-untyped]
 
 from countermark.core.errors import InvalidInput
@@ -24,7 +25,8 @@ from countermark.eval.controls_links import (
     score_clusters,
 )
 from countermark.eval.world_files import WorldFiles, read_world
-from countermark.fingerprint.pdq import hash_image
+from countermark.fingerprint.imaging import open_image
+from countermark.fingerprint.pdq import hash_image, hash_pixels
 from countermark.link.engine import LinkRun, run_linking
 from countermark.link.evidence import Party
 from countermark.link.febrl import febrl4_scores, febrl_dir
@@ -63,9 +65,32 @@ def world_photos(world: WorldFiles, cache: dict[Path, str | None]) -> dict[str, 
     return photos
 
 
+# The seven flips and quarter turns of a picture, besides itself.
+TURNS = (
+    Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.FLIP_TOP_BOTTOM,
+    Image.Transpose.ROTATE_90,
+    Image.Transpose.ROTATE_180,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.TRANSPOSE,
+    Image.Transpose.TRANSVERSE,
+)
+
+
 def reference_hashes(world: WorldFiles, cache: dict[Path, str | None]) -> list[str]:
-    """The PDQ hashes of the rights holders' own product photos."""
-    return sorted({d for p in world.products for path in p.images if (d := _pdq(path, cache)) is not None})
+    """The PDQ hashes of the rights holders' own product photos and of their flips and quarter turns: a
+    mirrored genuine shot is still the holder's, and two sellers who each mirror it post one picture.
+    PDQ is not mirror-invariant (a mirror is about 100 bits away), and the library's own eight hashes
+    are computed from the transform of one picture's DCT, 6 to 38 bits from a mirrored picture's hash,
+    so each turn is hashed from its pixels."""
+    found: set[str] = set()
+    for path in (path for p in world.products for path in p.images):
+        if _pdq(path, cache) is None:  # unreadable or too flat to compare
+            continue
+        picture = open_image(path.read_bytes())
+        turned = [hash_pixels(picture), *(hash_pixels(picture.transpose(turn)) for turn in TURNS)]
+        found |= {h.hex for h in turned if h.usable}
+    return sorted(found)
 
 
 def world_parties(world: WorldFiles, photos: dict[str, set[str]] | None = None) -> list[Party]:
