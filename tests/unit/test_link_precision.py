@@ -1,6 +1,7 @@
 """Linking precision rules on hand-made examples: a stock phrase many write is not a tie, resembling an
 authorised seller is not a tie, one name behind an e-mail, a handle and a shop domain is one piece of
-evidence, and a lone value between an established group and a small one (even a pair) is cut."""
+evidence (a person's name read from an e-mail and an initialled handle too), and a lone value between an
+established group and a small one (even a pair) is cut."""
 
 from __future__ import annotations
 
@@ -63,6 +64,30 @@ def test_an_email_local_part_and_a_handle_of_one_name_are_one_piece_of_evidence(
     weak = fuzzy.email_links(accounts) + fuzzy.handle_links(accounts)
     assert sorted(link.evidence for link in weak) == ["fuzzy:email_local", "fuzzy:handle"]
     assert usable_links(weak) == []
+
+
+def test_a_persons_name_read_from_an_email_and_from_an_initialled_handle_is_one_piece_of_evidence() -> None:
+    # Two private sellers of one common name on two mail services, with handles that initial it: Max
+    # Russo as mrusso73 and mrusso80, Felix Garca as felixg12 and felixg99. The name is one piece of
+    # evidence, and two strangers may bear it.
+    for local, handles in (("max.russo", ("mrusso73", "mrusso80")), ("felix.garca", ("felixg1", "felixg9"))):
+        accounts = [
+            _party("a", handle=handles[0], values=frozenset({("email", f"{local}@gmail.com")})),
+            _party("b", handle=handles[1], values=frozenset({("email", f"{local}@outlook.com")})),
+        ]
+        weak = fuzzy.email_links(accounts) + fuzzy.handle_links(accounts)
+        assert sorted(link.evidence for link in weak) == ["fuzzy:email_local", "fuzzy:handle"]
+        assert usable_links(weak) == []
+        # A second, independent piece (a shot both posted) still ties them.
+        shot = Link("a", "b", "exact:photo", "photo 1", False, basis=("photo:1",))
+        assert len(usable_links([*weak, shot])) == 3
+    # A handle of another name beside the e-mail's is a second piece.
+    accounts = [
+        _party("a", handle="lunadeals", values=frozenset({("email", "max.russo@gmail.com")})),
+        _party("b", handle="lunadeals_eu", values=frozenset({("email", "max.russo@outlook.com")})),
+    ]
+    weak = fuzzy.email_links(accounts) + fuzzy.handle_links(accounts)
+    assert len(usable_links(weak)) == 2
 
 
 def _tie(a: str, b: str, value: str) -> Link:

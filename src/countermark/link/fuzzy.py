@@ -55,11 +55,19 @@ def normal_line(line: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", folded).strip()
 
 
-def _name(text: str) -> tuple[str]:
+def _name(text: str) -> tuple[str, ...]:
     """The name a resemblance rests on: an e-mail's local part, a handle's stem and a shop domain's first
     word that spell one name are one piece of evidence (a shop called bagstudio writes bagstudio@…), read
-    as a handle's stem is (primetoysstore@… and the handle prime_toysstore are one name, primetoys)."""
-    return (f"name:{re.sub(r'[^a-z0-9]', '', handle_stem(text) or text.lower())}",)
+    as a handle's stem is (primetoysstore@… and the handle prime_toysstore are one name, primetoys).
+
+    A local part of two words or more is also read as its first word's initial and last word, and as its
+    first word and last word's initial: max.russo@… and the handle mrusso80 (or maxr80) are one person's
+    name, Max Russo, and two strangers may both bear it."""
+    forms = [f"name:{re.sub(r'[^a-z0-9]', '', handle_stem(text) or text.lower())}"]
+    words = [w for w in re.split(r"[._\-]+", re.sub(r"\d+$", "", text.lower())) if w]
+    if len(words) >= 2 and all(w.isalpha() for w in words):
+        forms += [f"name:{words[0][0]}{words[-1]}", f"name:{words[0]}{words[-1][0]}"]
+    return tuple(dict.fromkeys(forms))
 
 
 def _pairs_of_rare(groups: dict[str, set[str]]) -> Iterable[tuple[str, str, str]]:

@@ -43,7 +43,7 @@ def usable_links(links: Iterable[Link]) -> list[Link]:
         else:
             weak[link.ordered()].append(link)
     for pair_links in weak.values():
-        if len({link.grounds() for link in pair_links}) >= 2:
+        if pieces(pair_links) >= 2:
             strong.extend(pair_links)
     return strong
 
@@ -68,13 +68,13 @@ def group_corroborated(keys: Sequence[str], links: Sequence[Link]) -> list[Link]
             between[(min(side_a, side_b), max(side_a, side_b))].append(link)
     lone_ties: dict[str, int] = Counter()
     for (side_a, side_b), tied in between.items():
-        if len({link.grounds() for link in tied}) >= 2:
+        if pieces(tied) >= 2:
             for side in (side_a, side_b):
                 if sizes[side] == 1:
                     lone_ties[side] += 1
     for (side_a, side_b), tied in between.items():
         lone = [side for side in (side_a, side_b) if sizes[side] == 1]
-        if len({link.grounds() for link in tied}) >= 2 and all(lone_ties[side] == 1 for side in lone):
+        if pieces(tied) >= 2 and all(lone_ties[side] == 1 for side in lone):
             usable.extend(tied)
     return usable
 
@@ -122,6 +122,12 @@ def evidence_families(links: Sequence[Link]) -> list[list[Link]]:
     for link in links:
         families[sets.find(link.grounds()[0])].append(link)
     return sorted(families.values(), key=lambda family: (len(family), family[0].grounds()))
+
+
+def pieces(links: Sequence[Link]) -> int:
+    """How many independent pieces of evidence the links are: links resting on a common value (an e-mail
+    and its slip, one name read from an e-mail's local part and from a handle) are one."""
+    return len(evidence_families(links))
 
 
 def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
