@@ -85,10 +85,16 @@ def reference_hashes(world: WorldFiles, cache: dict[Path, str | None]) -> list[s
     so each turn is hashed from its pixels."""
     found: set[str] = set()
     for path in (path for p in world.products for path in p.images):
-        if _pdq(path, cache) is None:  # unreadable or too flat to compare
+        try:  # read and decoded once for its straight hash (kept in the cache) and its turns
+            picture = open_image(path.read_bytes())
+        except (OSError, InvalidInput):
+            cache[path] = None
             continue
-        picture = open_image(path.read_bytes())
-        turned = [hash_pixels(picture), *(hash_pixels(picture.transpose(turn)) for turn in TURNS)]
+        straight = hash_pixels(picture)
+        cache[path] = straight.hex if straight.usable else None
+        if not straight.usable:  # too flat to compare
+            continue
+        turned = [straight, *(hash_pixels(picture.transpose(turn)) for turn in TURNS)]
         found |= {h.hex for h in turned if h.usable}
     return sorted(found)
 
