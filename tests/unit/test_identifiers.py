@@ -411,6 +411,8 @@ HANDLES = [
     ("wechat-chinese-label", "微信：abc_12345", "messaging_handle wechat:abc_12345"),
     ("wechat-no-colon", "加微信abc123456", "messaging_handle wechat:abc123456"),
     ("wechat-id", "WeChat ID: Lux_Bags88", "messaging_handle wechat:lux_bags88"),
+    ("wechat-id-no-colon", "Supplier: WeChat ID yiwudrop11, worldwide", "messaging_handle wechat:yiwudrop11"),
+    ("telegram-handle-no-colon", "Telegram handle cs_agent", "messaging_handle telegram:cs_agent"),
     ("wechat-vx", "vx: wxid888888", "messaging_handle wechat:wxid888888"),
     ("qq", "QQ号：123456789", "messaging_handle qq:123456789"),
     (
@@ -469,6 +471,8 @@ def test_messaging_handles_and_payment_accounts(text: str, expected: str) -> Non
             ("wechat-pay-answer", "WeChat Pay: available"),
             ("skype-too-short", "Skype: call me"),
             ("telegram-must-start-with-a-letter", "tg: 12345"),
+            ("id-without-colon-then-words", "Telegram ID upon request; PayPal ID is below"),
+            ("wechat-id-number-is-private", "Our WeChat id number is private"),
         ]
     ),
 )

@@ -243,7 +243,7 @@ def test_an_address_many_senders_write_is_shared_and_a_rings_own_is_not() -> Non
 
 
 def test_a_bio_line_naming_a_hubs_handle_links_nobody() -> None:
-    advert = "Supplier / dropshipping: WeChat ID yiwudrop11, worldwide"
+    advert = "Supplier / dropshipping: add yiwudrop11 on WeChat, worldwide"
     signature = "Hand-picked luxury at wholesale prices since 2009, ask us"
     parties = [_account("a", lines=(advert, signature)), _account("b", lines=(advert, signature))]
     parties += [_account("c", lines=(advert,))]

@@ -1,7 +1,7 @@
 """Linking precision rules on hand-made examples: a stock phrase many write is not a tie, resembling an
 authorised seller is not a tie, one name behind an e-mail, a handle and a shop domain is one piece of
 evidence (a person's name read from an e-mail and an initialled handle too), and a lone value between an
-established group and a small one (even a pair) is cut."""
+established group and a small one (even a pair), or between three rings, is cut."""
 
 from __future__ import annotations
 
@@ -107,4 +107,33 @@ def test_a_lone_value_between_an_established_group_and_a_small_group_is_cut() ->
     # ...but a chain of six cut in the middle, three and three, is a chain's ordinary link and stays.
     chain = [_tie(f"c{i}", f"c{i + 1}", f"v{i}") for i in range(5)]
     whole = components([f"c{i}" for i in range(6)], chain)[0]
+    assert [c.members for c in cut_borrowed_values(whole)] == [whole.members]
+
+
+def test_a_suppliers_handle_a_few_shops_of_three_rings_advertise_is_cut_between_them() -> None:
+    """Seed 10's pattern: a supplier's WeChat shown by four shops of one ring, two of another and one of a
+    third, and by an honest shop; each ring is tied by its own values, nothing but the handle ties them to
+    each other, and nothing at all ties the shop: it is left alone."""
+    rings = {"a": 6, "b": 3, "c": 4}
+    keys = [f"{ring}{i}" for ring, size in rings.items() for i in range(size)]
+    own = [_tie(f"{r}{i}", f"{r}{i + 1}", f"p{r}") for r, size in rings.items() for i in range(size - 1)]
+    keys.append("shop")  # an honest web shop nothing else ties, a customer of the same supplier
+    holders = ["a0", "a2", "a3", "a5", "b0", "b1", "c2", "shop"]
+    value = "wechat:gzsupply_550"
+    supplier = [
+        Link(x, y, "exact:messaging_handle", value, True, basis=(f"messaging_handle:{value}",))
+        for n, x in enumerate(holders)
+        for y in holders[n + 1 :]
+    ]
+    cluster = components(keys, [*own, *supplier])[0]
+    assert len(cluster.members) == 14
+    pieces = sorted(c.members for c in cut_borrowed_values(cluster))
+    assert pieces == [tuple(f"a{i}" for i in range(6)), ("b0", "b1", "b2"), tuple(f"c{i}" for i in range(4))]
+    # A lone account tied to one ring by the ring's value stays a member.
+    (ring,) = [c for c in components(keys, [*own, _tie("a0", "shop", "pa")]) if "shop" in c.members]
+    assert [c.members for c in cut_borrowed_values(ring)] == [(*(f"a{i}" for i in range(6)), "shop")]
+    # Held once in each of three parts of a chain of pairs, it is the chain's ordinary link and stays.
+    pairs = [_tie("x0", "x1", "px"), _tie("y0", "y1", "py"), _tie("z0", "z1", "pz")]
+    shared = [_tie("x0", "y0", "w"), _tie("x0", "z0", "w"), _tie("y0", "z0", "w")]
+    whole = components(["x0", "x1", "y0", "y1", "z0", "z1"], [*pairs, *shared])[0]
     assert [c.members for c in cut_borrowed_values(whole)] == [whole.members]

@@ -168,8 +168,8 @@ def line_links(
 ) -> list[Link]:
     """Bio lines reused by a few accounts, found by MinHash over word shingles (near-identical counts).
 
-    A line that names a hub's value, even in a form the extractor does not read ("WeChat ID
-    yiwudrop11"), is the hub's advertisement copied by its customers: not evidence as text.
+    A line that names a hub's value, even in a form the extractor does not read ("add yiwudrop11 on
+    WeChat"), is the hub's advertisement copied by its customers: not evidence as text.
     """
     from datasketch import MinHash, MinHashLSH
 

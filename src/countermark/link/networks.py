@@ -134,12 +134,14 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
     """Split a cluster where one account of a group shows another group's value, and nothing else ties
     the two groups.
 
-    The pattern of a value passed between two operations (a drop-shipper's e-mail written by one shop of
-    another network): without that value (and its slips, `evidence_families`) the cluster falls in two
-    parts of two or more members, and on one side it is held more than once (the owner's own value), or
-    one side is a group of BIG_SIDE or more and the other of SMALL_SIDE or more. A value held by one member
-    on each side of a small group is a chain's ordinary link and stays. The cut links are dropped from the
-    cluster.
+    The pattern of a value passed between operations (a drop-shipper's e-mail written by one shop of
+    another network, a supplier's WeChat a few shops of two or three rings advertise): without that value
+    (and its slips, `evidence_families`) the cluster falls in two or more groups of two or more members
+    (and perhaps lone holders), and one group holds it more than once (the owner's own value), or the
+    largest group is one of BIG_SIDE or more and the smallest of SMALL_SIDE or more. A lone holder is then
+    left out: a value two groups show is no one operator's. A value held by one member on each side of a
+    small group is a chain's ordinary link and stays, and so is a value tying lone accounts to one group.
+    The cut links are dropped from the cluster.
     """
     if len(cluster.members) < min_size:
         return [cluster]
@@ -153,15 +155,17 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         sides: dict[str, list[str]] = defaultdict(list)
         for member in cluster.members:
             sides[parts[member]].append(member)
-        if len(sides) != 2 or min(len(side) for side in sides.values()) < 2:
+        groups = {root: side for root, side in sides.items() if len(side) >= 2}
+        if len(groups) < 2:
             continue
-        held = sorted(sum(1 for m in side if m in holders) for side in sides.values())
-        smaller, larger = sorted(len(side) for side in sides.values())
-        if held[1] < 2 and (smaller < SMALL_SIDE or larger < BIG_SIDE):
+        held = max(sum(1 for m in side if m in holders) for side in groups.values())
+        sizes = sorted(len(side) for side in groups.values())
+        if held < 2 and (sizes[0] < SMALL_SIDE or sizes[-1] < BIG_SIDE):
             continue
+        # A holder nothing else ties is left alone: the value it shows is no one operator's.
         pieces = [
             Cluster(tuple(sorted(side)), tuple(link for link in rest if parts[link.a] == root))
-            for root, side in sides.items()
+            for root, side in groups.items()
         ]
         return [piece for part in pieces for piece in cut_borrowed_values(part, min_size)]
     return [cluster]

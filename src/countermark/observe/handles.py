@@ -138,6 +138,9 @@ _QUALIFIER = (
     r"(?:[ \t]*(?:id|user ?name|account|acct|number|no\.?|handle|e-?mail|address|channel|group|"
     r"号码|账号|帐号|账户|号))?"
 )
+# A qualifier that names the account ("WeChat ID yiwudrop44", "Telegram handle cs_agent") is label enough:
+# the name may follow after a space, without the colon the other labels need.
+_NAMING = r"[ \t]*(?:id|user ?name|handle|号|账号|帐号)[ \t]+"
 _COLON = r"[ \t]*[:：][ \t]*"
 _COLON_OR_AT = r"[ \t]*(?:[:：][ \t]*|(?=@))"
 _OPTIONAL = r"[ \t]*[:：]?[ \t]*"
@@ -214,7 +217,10 @@ _LABELLED_SPECS: tuple[tuple[str, str, str, str], ...] = (
     ("venmo", r"venmo", _COLON_OR_AT, r"@?(?P<v>[A-Za-z0-9_-]{5,30})(?![A-Za-z0-9_-])"),
 )
 _LABELLED_RES = tuple(
-    (platform, re.compile(rf"(?<![A-Za-z0-9])(?:{label}){_QUALIFIER}{sep}{value}", re.I | re.A))
+    (
+        platform,
+        re.compile(rf"(?<![A-Za-z0-9])(?:{label})(?:{_QUALIFIER}{sep}|{_NAMING}){value}", re.I | re.A),
+    )
     for platform, label, sep, value in _LABELLED_SPECS
 )
 # One pass finds where any label starts; the full patterns are then tried only there, instead of
@@ -230,7 +236,9 @@ _LABEL_SCAN_RE = re.compile(
 # "PayPal: accepted", "WeChat Pay: available": words that answer the label instead of naming an account.
 _NOT_ACCOUNT_NAMES = frozenset(
     "accepted available only yes no ok okay welcome supported preferred please contact join here link below "  # noqa: SIM905 (a word list reads better as words)
-    "above same none payment payments transfer friends family goods services".split()
+    "above same none payment payments transfer friends family goods services "
+    "is are for on in at via and or the to upon request sent given shared provided message inbox number "
+    "private add me my our".split()
 )
 
 
