@@ -1,6 +1,7 @@
 """Linking accuracy rules on hand-made examples: an e-mail and its slips cut as one borrowed value, a
-supplier's handle held by strangers is a hub, a lone party joins the group its weak ties spread over, and
-marketplace handles with a dot keep their whole name."""
+supplier's handle held by strangers is a hub, a lone party joins the group its weak ties spread over,
+marketplace handles with a dot keep their whole name, and shots a ring shares tie again once the ring is
+found."""
 
 from __future__ import annotations
 
@@ -250,3 +251,22 @@ def test_a_bio_line_naming_a_hubs_handle_links_nobody() -> None:
     hubs = [("messaging_handle", "wechat:yiwudrop11")]
     assert [(link.a, link.b) for link in fuzzy.line_links(parties, hubs=hubs)] == [("a", "b")]
     assert len(fuzzy.line_links(parties)) == 3  # without the hub, the advert ties all three
+
+
+def test_shots_a_rings_shops_share_tie_again_once_the_run_finds_the_ring() -> None:
+    """Seeds 23 and 27: two shots posted by three shops of a ring and by a fourth shop of it, taken off the
+    links as held by four parties nothing else ties; the three are then tied by their own reused line, so
+    the shots are the ring's and the fourth joins on the two of them. Strangers sharing two stock shots stay
+    apart: their shots stay hubs."""
+    own = "Stock in Chengxiang Kaixin, dropshipping supported"
+    shots = (("photo", "g1"), ("photo", "g2"))
+    parties = [_account(f"r{i}", *shots, lines=(own,)) for i in range(3)] + [_account("stray", *shots)]
+    stock = (("photo", "s1"), ("photo", "s2"))
+    parties += [_account(f"s{i}", *stock) for i in range(4)]
+    hubs = detect_hubs(holders_of(parties))
+    assert all(hubs[value].scattered for value in (*shots, *stock))
+    run = run_linking(parties)
+    assert run.member_of.get("stray") == run.member_of["r0"] == run.member_of["r2"]
+    assert not any(value in run.hubs for value in shots)
+    assert all(value in run.hubs for value in stock)
+    assert not any(f"s{i}" in run.member_of for i in range(4))

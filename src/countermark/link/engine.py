@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
@@ -221,13 +221,16 @@ def run_linking(
     online_order = [p.key for p in online]
     online_keys = set(online_order)
     online_links = [link for link in links if link.a in online_keys and link.b in online_keys]
+    found = online_clusters(online_order, online_links)
+    if released := regrouped(hubs, holders, found):
+        hubs = {value: hub for value, hub in hubs.items() if value not in released}
+        ties = exact_links({value: holders[value] for value in released}, hubs)
+        links += ties
+        online_links += [link for link in ties if link.a in online_keys and link.b in online_keys]
+        found = online_clusters(online_order, online_links)
     between = [link for link in links if link.a not in online_keys and link.b not in online_keys]
     clusters = attach_shipments(
-        [
-            piece
-            for cluster in components(online_order, group_corroborated(online_order, online_links))
-            for piece in cut_borrowed_values(cluster)
-        ],
+        found,
         [link for link in links if (link.a in online_keys) != (link.b in online_keys)],
         online_keys,
         [link for link in between if not link.evidence.startswith("splink:")],
@@ -238,6 +241,31 @@ def run_linking(
     networks, member_of, next_number = build_networks(parties, clusters, previous or {}, next_number)
     seconds["networks"] = time.perf_counter() - started
     return LinkRun(hubs, links, networks, member_of, next_number, seconds)
+
+
+def online_clusters(keys: Sequence[str], links: Sequence[Link]) -> list[Cluster]:
+    """The online parties' groups: components of the usable links, values borrowed between groups cut."""
+    found = components(keys, group_corroborated(keys, links))
+    return [piece for cluster in found for piece in cut_borrowed_values(cluster)]
+
+
+def regrouped(
+    hubs: Mapping[Value, Hub], holders: Mapping[Value, list[Party]], clusters: Sequence[Cluster]
+) -> set[Value]:
+    """Photos and templates kept off the links as scattered over groups nothing else ties, whose holders
+    the run then found all in one group, besides lone parties: the group holds more than half of them, so
+    the premise failed (the shots a ring's shops share, tied by evidence found after the hubs). They are
+    weak evidence again, so a lone holder joins only with a second piece."""
+    group = {member: index for index, cluster in enumerate(clusters) for member in cluster.members}
+    released: set[Value] = set()
+    for value, hub in hubs.items():
+        if not hub.scattered or value[0] not in WEAK_KINDS:
+            continue
+        online = {p.key for p in holders.get(value, ()) if p.kind != "shipment"}
+        sizes = Counter(group[key] for key in online if key in group)
+        if len(sizes) == 1 and 2 * max(sizes.values()) > len(online):
+            released.add(value)
+    return released
 
 
 def attach_shipments(

@@ -77,3 +77,4 @@ class Hub:
     platforms: int
     countries: int
     reason: str
+    scattered: bool = False  # a hub only because its holders fall in groups nothing else ties

@@ -9,7 +9,7 @@ the analyst's list (`overrides`: value -> True hub / False not a hub) has the la
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from countermark.link.evidence import NON_LINKING_KINDS, Hub, Party, Value
 from countermark.link.unionfind import DisjointSets
@@ -43,6 +43,14 @@ def _groups(holders: Mapping[Value, list[Party]]) -> dict[str, str]:
     return sets.roots()
 
 
+def scattered_over(parties: Sequence[Party], groups: Mapping[str, str]) -> int:
+    """How many groups a value's (online) holders fall in when they are scattered (SCATTER_GROUPS or more,
+    none holding more than half of them), else 0."""
+    sizes = Counter(groups.get(p.key, p.key) for p in parties)
+    degree = sum(sizes.values())
+    return len(sizes) if len(sizes) >= SCATTER_GROUPS and max(sizes.values()) * 2 <= degree else 0
+
+
 def detect_hubs(
     holders: Mapping[Value, list[Party]],
     overrides: Mapping[Value, bool] | None = None,
@@ -65,24 +73,23 @@ def detect_hubs(
         degree = len({p.key for p in parties})
         platforms = len({p.platform or p.kind for p in parties})
         countries = len({p.country for p in parties if p.country})
-        reason = ""
+        reason, scattered = "", False
         if degree >= HUB_DEGREE:
             reason = f"held by {degree} parties"
         elif degree >= SPREAD_DEGREE and platforms >= SPREAD_PLATFORMS and countries >= SPREAD_COUNTRIES:
             reason = f"held by {degree} parties on {platforms} platforms in {countries} countries"
-        elif degree >= SCATTER_DEGREE:
-            sizes = Counter(groups.get(p.key, p.key) for p in parties)
-            if len(sizes) >= SCATTER_GROUPS and max(sizes.values()) * 2 <= degree:
-                reason = f"held by {degree} parties in {len(sizes)} groups nothing else ties"
-        if not reason and value in contacts:
-            reason = contacts[value]
+        elif degree >= SCATTER_DEGREE and (found := scattered_over(parties, groups)):
+            reason = f"held by {degree} parties in {found} groups nothing else ties"
+            scattered = True
+        if value in contacts:
+            reason, scattered = reason or contacts[value], False
         decided = overrides.get(value)
         if decided is True:
-            reason = "listed as a hub by an analyst"
+            reason, scattered = "listed as a hub by an analyst", False
         elif decided is False:
             reason = ""
         if reason:
-            hubs[value] = Hub(value[0], value[1], degree, platforms, countries, reason)
+            hubs[value] = Hub(value[0], value[1], degree, platforms, countries, reason, scattered)
     for value, decided in overrides.items():
         if decided and value not in hubs:
             hubs[value] = Hub(value[0], value[1], 0, 0, 0, "listed as a hub by an analyst")
