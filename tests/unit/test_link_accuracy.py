@@ -270,3 +270,24 @@ def test_shots_a_rings_shops_share_tie_again_once_the_run_finds_the_ring() -> No
     assert not any(value in run.hubs for value in shots)
     assert all(value in run.hubs for value in stock)
     assert not any(f"s{i}" in run.member_of for i in range(4))
+
+
+def test_a_line_most_of_whose_writers_are_one_ring_ties_a_lone_writer_with_a_second_piece() -> None:
+    """Seed 18: eight shops of a ring of 40 write "Stock in Baiyun Longsheng - 10 years experience, contact
+    for catalogue #783", too many writers to count as text; a ninth, tied by nothing else than a shot it
+    shares with one of them, stayed out. Strangers writing one stock line stay apart."""
+    signature = "Stock in Baiyun Longsheng - 10 years experience, contact for catalogue #783"
+    shot = ("photo", "g1")
+
+    def ring(*extra: tuple[str, str]) -> list[Party]:
+        chain = [(("phone", f"+86{i}"), ("phone", f"+86{i + 1}"), *(extra * (i == 1))) for i in range(5)]
+        return [_account(f"r{i}", *ties, lines=(signature,)) for i, ties in enumerate(chain)]
+
+    stock = "Genuine goods sourced from Asian distributors, 100% authentic"
+    strangers = [_account(f"s{i}", *([("photo", "g2")] if i < 2 else []), lines=(stock,)) for i in range(5)]
+    run = run_linking([*ring(shot), _account("stray", shot, lines=(signature,)), *strangers])
+    assert run.member_of.get("stray") == run.member_of["r0"] == run.member_of["r4"]
+    assert not any(f"s{i}" in run.member_of for i in range(5))
+    # The line alone is one piece: without the shot, the stray stays out.
+    alone = run_linking([*ring(), _account("stray", lines=(signature,))])
+    assert "stray" not in alone.member_of and alone.member_of["r0"] == alone.member_of["r4"]

@@ -208,7 +208,8 @@ def run_linking(
     seconds["exact"] = time.perf_counter() - started
     started = time.perf_counter()
     resemblance = fuzzy.email_links(online) + fuzzy.handle_links(online)
-    resemblance += fuzzy.domain_family_links(online, marks) + fuzzy.line_links(online, hubs=hubs)
+    lines = fuzzy.line_groups(online, hubs=hubs)
+    resemblance += fuzzy.domain_family_links(online, marks) + fuzzy.links_of_lines(lines)
     links += not_imitations(resemblance, {p.key for p in online if p.authorised_for})
     seconds["fuzzy"] = time.perf_counter() - started
     started = time.perf_counter()
@@ -222,9 +223,11 @@ def run_linking(
     online_keys = set(online_order)
     online_links = [link for link in links if link.a in online_keys and link.b in online_keys]
     found = online_clusters(online_order, online_links)
-    if released := regrouped(hubs, holders, found):
+    released = regrouped(hubs, holders, found)
+    ties = group_lines(lines, found, {p.key for p in online if p.authorised_for})
+    if released or ties:
         hubs = {value: hub for value, hub in hubs.items() if value not in released}
-        ties = exact_links({value: holders[value] for value in released}, hubs)
+        ties += exact_links({value: holders[value] for value in released}, hubs)
         links += ties
         online_links += [link for link in ties if link.a in online_keys and link.b in online_keys]
         found = online_clusters(online_order, online_links)
@@ -266,6 +269,34 @@ def regrouped(
         if len(sizes) == 1 and 2 * max(sizes.values()) > len(online):
             released.add(value)
     return released
+
+
+def group_lines(
+    lines: Mapping[str, set[str]], clusters: Sequence[Cluster], authorised: set[str]
+) -> list[Link]:
+    """Weak links from lone parties to the group that writes most of a line too common to count as text
+    (more than `fuzzy.RARE` writers): a ring's own signature ("Stock in Baiyun Longsheng, catalogue #783"
+    on eight of its shops) is no stock phrase when more than half of its writers are one group's and the
+    rest write alone. A lone writer joins only with a second piece (its near-identical lines are one
+    piece); authorised sellers never do."""
+    group = {member: index for index, cluster in enumerate(clusters) for member in cluster.members}
+    links: list[Link] = []
+    seen: set[tuple[str, str]] = set()
+    for text, writers in lines.items():
+        if len(writers) <= fuzzy.RARE:
+            continue
+        sizes = Counter(group[key] for key in writers if key in group)
+        if len(sizes) != 1 or 2 * max(sizes.values()) <= len(writers):
+            continue
+        members = sorted(key for key in writers if key in group)
+        for lone in sorted(writers - set(members) - authorised):
+            for member in members:
+                if (lone, member) not in seen:
+                    seen.add((lone, member))
+                    detail = f"reused line \u201c{text[:60]}\u201d, written by {len(writers)} parties"
+                    basis = (f"common lines of {lone}",)
+                    links.append(Link(lone, member, "text:bio_line", detail, strong=False, basis=basis))
+    return links
 
 
 def attach_shipments(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -171,6 +171,29 @@ def line_links(
     A line that names a hub's value, even in a form the extractor does not read ("add yiwudrop11 on
     WeChat"), is the hub's advertisement copied by its customers: not evidence as text.
     """
+    return links_of_lines(line_groups(parties, threshold, hubs))
+
+
+def links_of_lines(groups: Mapping[str, set[str]]) -> list[Link]:
+    """Strong links between the writers of each line a few (2 to RARE) parties write."""
+    links: list[Link] = []
+    seen: set[tuple[str, str]] = set()
+    for text, members in groups.items():
+        if 2 <= len(members) <= RARE:
+            for a, b in combinations(sorted(members), 2):
+                if (a, b) not in seen:
+                    seen.add((a, b))
+                    links.append(
+                        Link(a, b, "text:bio_line", f"reused line \u201c{text[:60]}\u201d", strong=True)
+                    )
+    return links
+
+
+def line_groups(
+    parties: Sequence[Party], threshold: float = 0.8, hubs: Iterable[tuple[str, str]] = ()
+) -> dict[str, set[str]]:
+    """Each bio line worth reading as text (long enough, no identifier, no hub's value, not made of stock
+    words) and the parties that write it or a near-identical line (MinHash LSH over word shingles)."""
     from datasketch import MinHash, MinHashLSH
 
     hub_words = {
@@ -211,14 +234,4 @@ def line_links(
         for found in lsh.query(digest):
             members |= lines[keys[int(found)]]
         groups[text] = members
-    links: list[Link] = []
-    seen: set[tuple[str, str]] = set()
-    for text, members in groups.items():
-        if 2 <= len(members) <= RARE:
-            for a, b in combinations(sorted(members), 2):
-                if (a, b) not in seen:
-                    seen.add((a, b))
-                    links.append(
-                        Link(a, b, "text:bio_line", f"reused line \u201c{text[:60]}\u201d", strong=True)
-                    )
-    return links
+    return groups
