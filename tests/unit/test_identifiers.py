@@ -80,6 +80,7 @@ PHONE_NEGATIVES = [
     ("price-euro", "Prix : € 129.99", "FR"),
     ("price-comma", "Prix : 129,99 €", "FR"),
     ("price-thousands", "US$ 1,299.00", "US"),
+    ("price-read-as-a-short-german-number", '<div class="price">168.99 EUR</div>', "DE"),
     ("iso-date-us", "Shipped 2024-03-15", "US"),
     ("iso-date-cn", "发货日期 2024-03-15", "CN"),
     ("slash-date", "Livré le 12/03/2024", "FR"),

@@ -21,6 +21,9 @@ _REFERENCE_BEFORE_RE = re.compile(
     re.I | re.A,
 )
 _DIGITS_RE = re.compile(r"\d+", re.A)
+# Digits with one decimal mark before two last digits are an amount ("168.99 EUR"): phonenumbers reads
+# some, in some regions, as short valid numbers (16899 in Germany).
+_AMOUNT_RE = re.compile(r"\d{1,7}[.,]\d{2}", re.A)
 # Glued to one of these, digits are part of a web address (a path segment, a query value), not a number
 # someone wrote to be called; a messaging link's number (wa.me/8613…) is read from the link itself.
 _IN_AN_ADDRESS = frozenset("/=?&")
@@ -85,7 +88,7 @@ def find_phones(text: str, region: str | None) -> Iterator[tuple[str, int, int]]
         if rewritten[start] == "+" and text[start] == "0" and start > 0 and text[start - 1] == "0":
             start -= 1
         raw = text[start:end]
-        if _looks_like_product_code(raw):
+        if _looks_like_product_code(raw) or _AMOUNT_RE.fullmatch(raw):
             continue
         if _REFERENCE_BEFORE_RE.search(text, max(0, start - 24), start):
             continue
