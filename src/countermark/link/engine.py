@@ -210,7 +210,8 @@ def run_linking(
     resemblance = fuzzy.email_links(online) + fuzzy.handle_links(online)
     lines = fuzzy.line_groups(online, hubs=hubs)
     resemblance += fuzzy.domain_family_links(online, marks) + fuzzy.links_of_lines(lines)
-    links += not_imitations(resemblance, {p.key for p in online if p.authorised_for})
+    authorised = {p.key for p in online if p.authorised_for}
+    links += not_imitations(resemblance, authorised)
     seconds["fuzzy"] = time.perf_counter() - started
     started = time.perf_counter()
     if shipments:
@@ -223,8 +224,9 @@ def run_linking(
     online_keys = set(online_order)
     online_links = [link for link in links if link.a in online_keys and link.b in online_keys]
     found = online_clusters(online_order, online_links)
-    released = regrouped(hubs, holders, found)
-    ties = group_lines(lines, found, {p.key for p in online if p.authorised_for})
+    group = {member: index for index, cluster in enumerate(found) for member in cluster.members}
+    released = regrouped(hubs, holders, group)
+    ties = group_lines(lines, group, authorised)
     if released or ties:
         hubs = {value: hub for value, hub in hubs.items() if value not in released}
         ties += exact_links({value: holders[value] for value in released}, hubs)
@@ -252,41 +254,39 @@ def online_clusters(keys: Sequence[str], links: Sequence[Link]) -> list[Cluster]
     return [piece for cluster in found for piece in cut_borrowed_values(cluster)]
 
 
+def _one_groups(keys: set[str], group: Mapping[str, int]) -> bool:
+    """Whether more than half of the keys fall in one group and the rest in none (lone parties)."""
+    sizes = Counter(group[key] for key in keys if key in group)
+    return len(sizes) == 1 and 2 * max(sizes.values()) > len(keys)
+
+
 def regrouped(
-    hubs: Mapping[Value, Hub], holders: Mapping[Value, list[Party]], clusters: Sequence[Cluster]
+    hubs: Mapping[Value, Hub], holders: Mapping[Value, list[Party]], group: Mapping[str, int]
 ) -> set[Value]:
     """Photos and templates kept off the links as scattered over groups nothing else ties, whose holders
     the run then found all in one group, besides lone parties: the group holds more than half of them, so
     the premise failed (the shots a ring's shops share, tied by evidence found after the hubs). They are
-    weak evidence again, so a lone holder joins only with a second piece."""
-    group = {member: index for index, cluster in enumerate(clusters) for member in cluster.members}
-    released: set[Value] = set()
-    for value, hub in hubs.items():
-        if not hub.scattered or value[0] not in WEAK_KINDS:
-            continue
-        online = {p.key for p in holders.get(value, ()) if p.kind != "shipment"}
-        sizes = Counter(group[key] for key in online if key in group)
-        if len(sizes) == 1 and 2 * max(sizes.values()) > len(online):
-            released.add(value)
-    return released
+    weak evidence again, so a lone holder joins only with a second piece. `group`: party key -> its
+    group's index, for the parties in a group."""
+    return {
+        value
+        for value, hub in hubs.items()
+        if hub.scattered
+        and value[0] in WEAK_KINDS
+        and _one_groups({p.key for p in holders.get(value, ()) if p.kind != "shipment"}, group)
+    }
 
 
-def group_lines(
-    lines: Mapping[str, set[str]], clusters: Sequence[Cluster], authorised: set[str]
-) -> list[Link]:
+def group_lines(lines: Mapping[str, set[str]], group: Mapping[str, int], authorised: set[str]) -> list[Link]:
     """Weak links from lone parties to the group that writes most of a line too common to count as text
     (more than `fuzzy.RARE` writers): a ring's own signature ("Stock in Baiyun Longsheng, catalogue #783"
     on eight of its shops) is no stock phrase when more than half of its writers are one group's and the
     rest write alone. A lone writer joins only with a second piece (its near-identical lines are one
     piece); authorised sellers never do."""
-    group = {member: index for index, cluster in enumerate(clusters) for member in cluster.members}
     links: list[Link] = []
     seen: set[tuple[str, str]] = set()
     for text, writers in lines.items():
-        if len(writers) <= fuzzy.RARE:
-            continue
-        sizes = Counter(group[key] for key in writers if key in group)
-        if len(sizes) != 1 or 2 * max(sizes.values()) <= len(writers):
+        if len(writers) <= fuzzy.RARE or not _one_groups(writers, group):
             continue
         members = sorted(key for key in writers if key in group)
         for lone in sorted(writers - set(members) - authorised):
