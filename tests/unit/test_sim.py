@@ -8,6 +8,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from PIL import Image
 from countermark.observe.schemas import AccountIn, ListingIn
 from countermark.rights.schemas import AuthorisedSellerIn, ProductIn, RecordalIn, RightIn
 from countermark.sim import WorldManifest, build_world
+from countermark.sim.brands import years_after
 from countermark.sim.identifiers import base58check, iban_check_digits
 from countermark.sim.text import REPLICA_WORDS
 from countermark.targeting.schemas import ShipmentIn
@@ -326,3 +328,11 @@ def test_genuine_grey_market_parcels_look_like_fakes_under_the_brands_headings(w
     assert any(t["undervalued"] for t in grey.values())
     origins = {by_id[k.split(":", 1)[1]]["Consignor Country"] for k in grey}
     assert origins <= {"CN", "HK"}
+
+
+def test_a_term_started_on_a_leap_day_ends_on_the_last_day_of_february() -> None:
+    # Seed 37's medium world once failed to build: a mark registered on 29 February 2024 had no
+    # "same day ten years later".
+    assert years_after(date(2024, 2, 29), 10) == date(2034, 2, 28)
+    assert years_after(date(2024, 2, 29), 4) == date(2028, 2, 29)
+    assert years_after(date(2023, 7, 14), 10) == date(2033, 7, 14)

@@ -149,10 +149,19 @@ def render_genuine_images(brand: Brand, holder_dir: Path, rng: random.Random, pe
     return len(jobs)
 
 
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later; a 29 February falls on the 28th in a year without one (a term that
+    starts on a leap day ends on the last day of February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _dates(rng: random.Random, earliest: int, latest: int, term_years: int) -> tuple[date, date, date]:
     filed = date(rng.randint(earliest, latest), rng.randint(1, 12), rng.randint(1, 28))
     registered = filed + timedelta(days=rng.randint(120, 420))
-    return filed, registered, date(filed.year + term_years, filed.month, filed.day)
+    return filed, registered, years_after(filed, term_years)
 
 
 def rights_for(brand: Brand, rng: random.Random, next_id: list[int]) -> list[dict[str, Any]]:
@@ -225,7 +234,7 @@ def rights_for(brand: Brand, rng: random.Random, next_id: list[int]) -> list[dic
         ["US"],
         filed,
         registered,
-        date(registered.year + 10, registered.month, registered.day),
+        years_after(registered, 10),
         classes=nice,
     )
     filed, registered, _ = _dates(rng, 2017, 2023, 10)
@@ -237,7 +246,7 @@ def rights_for(brand: Brand, rng: random.Random, next_id: list[int]) -> list[dic
         ["CN"],
         filed,
         registered,
-        date(registered.year + 10, registered.month, registered.day),
+        years_after(registered, 10),
         classes=nice,
     )
     filed, registered, until = _dates(rng, 2018, 2023, 10)
@@ -288,7 +297,7 @@ def rights_for(brand: Brand, rng: random.Random, next_id: list[int]) -> list[dic
             ["FR"],
             filed,
             filed,
-            date(filed.year + 10, filed.month, filed.day),
+            years_after(filed, 10),
             status="expired",
             classes=nice,
         )
@@ -326,7 +335,7 @@ def recordals_for(
             number = f"{prefix} {start.year % 100:02d}-{rng.randrange(10**5):05d}"
         else:
             until = min(
-                date(start.year + 10, start.month, start.day), date.fromisoformat(right["valid_until"])
+                years_after(start, 10), date.fromisoformat(right["valid_until"])
             )
             number = f"T{start.year}-{rng.randrange(10**5):05d}"
         guide = (
