@@ -68,9 +68,15 @@ def test_an_email_local_part_and_a_handle_of_one_name_are_one_piece_of_evidence(
 
 def test_a_persons_name_read_from_an_email_and_from_an_initialled_handle_is_one_piece_of_evidence() -> None:
     # Two private sellers of one common name on two mail services, with handles that initial it: Max
-    # Russo as mrusso73 and mrusso80, Felix Garca as felixg12 and felixg99. The name is one piece of
-    # evidence, and two strangers may bear it.
-    for local, handles in (("max.russo", ("mrusso73", "mrusso80")), ("felix.garca", ("felixg1", "felixg9"))):
+    # Russo as mrusso73 and mrusso80, Felix Garca as felixg12 and felixg99, or by the first name alone,
+    # Jonas Petit as jonas_85 and jonas_81 (training world 38: an honest seller and a lone counterfeiter).
+    # The name is one piece of evidence, and two strangers may bear it.
+    for local, handles in (
+        ("max.russo", ("mrusso73", "mrusso80")),
+        ("felix.garca", ("felixg1", "felixg9")),
+        ("jonas.petit", ("jonas_85", "jonas_81")),
+        ("jonas.petit", ("petit_85", "petit81")),
+    ):
         accounts = [
             _party("a", handle=handles[0], values=frozenset({("email", f"{local}@gmail.com")})),
             _party("b", handle=handles[1], values=frozenset({("email", f"{local}@outlook.com")})),
@@ -137,3 +143,21 @@ def test_a_suppliers_handle_a_few_shops_of_three_rings_advertise_is_cut_between_
     shared = [_tie("x0", "y0", "w"), _tie("x0", "z0", "w"), _tie("y0", "z0", "w")]
     whole = components(["x0", "x1", "y0", "y1", "z0", "z1"], [*pairs, *shared])[0]
     assert [c.members for c in cut_borrowed_values(whole)] == [whole.members]
+
+
+def test_email_locals_one_initial_apart_are_weak_evidence_and_a_slip_inside_the_name_a_tie() -> None:
+    # Training worlds 34 and 39: julia.d's and julia.s's addresses (juliad@, julias@ at one mail service),
+    # ingridm80@ and ingridp80@, each two honest sellers; a ring's slips swap, double or drop a letter.
+    assert fuzzy.another_initial("juliad", "julias") and fuzzy.another_initial("ingridm80", "ingridp80")
+    assert fuzzy.another_initial("mjones", "djones")
+    assert not fuzzy.another_initial("longsheng.trade", "longshen.trade")
+    assert not fuzzy.another_initial("dreamluxe", "dreamlux") and not fuzzy.another_initial("gold", "glod")
+    parties = [
+        _party("a", values=frozenset({("email", "juliad@orange.fr")})),
+        _party("b", values=frozenset({("email", "julias@orange.fr")})),
+        _party("c", values=frozenset({("email", "kopexa.trade@163.com")})),
+        _party("d", values=frozenset({("email", "kopxea.trade@163.com")})),
+    ]
+    links = fuzzy.email_links(parties)
+    assert {(link.a, link.b, link.strong) for link in links} == {("a", "b", False), ("c", "d", True)}
+    assert [(link.a, link.b) for link in usable_links(links)] == [("c", "d")]
