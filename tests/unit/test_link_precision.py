@@ -161,3 +161,28 @@ def test_email_locals_one_initial_apart_are_weak_evidence_and_a_slip_inside_the_
     links = fuzzy.email_links(parties)
     assert {(link.a, link.b, link.strong) for link in links} == {("a", "b", False), ("c", "d", True)}
     assert [(link.a, link.b) for link in usable_links(links)] == [("c", "d")]
+
+
+def test_a_line_its_writers_share_and_nothing_else_is_weak_evidence() -> None:
+    # Training worlds 7, 15, 25, 28, 33, 38: two or three honest parody or discount sellers share a stock
+    # line ("dupes and parodies not affiliated with any brand") and nothing else; a ring's signature line
+    # comes with the ring's other slips (a shot, a slip of an e-mail).
+    stock = "Dupes and parodies not affiliated with any brand"
+    signature = "Warehouse in Longgang Evergreen, 48h dispatch, wholesale welcome"
+    parties = [
+        _party("h1", (stock,)),
+        _party("h2", (stock,)),
+        _party("h3", (stock,)),
+        _party("r1", (signature,)),
+        _party("r2", (signature,)),
+        _party("r3"),
+    ]
+    shot = Link("r2", "r3", "exact:photo", "photo 1", True, basis=("photo:1",))
+    links = fuzzy.lines_alone([*fuzzy.line_links(parties), shot], {p.key for p in parties})
+    strong = {(link.a, link.b) for link in links if link.strong}
+    assert strong == {("r1", "r2"), ("r2", "r3")}
+    assert {(link.a, link.b) for link in usable_links(links)} == strong
+    # A second piece ties the stock line's writers again.
+    name = Link("h1", "h2", "fuzzy:handle", "stem 'kopexa'", False, basis=("name:kopexa",))
+    again = fuzzy.lines_alone([*fuzzy.line_links(parties), shot, name], {p.key for p in parties})
+    assert {(link.a, link.b) for link in usable_links(again)} == {("h1", "h2"), ("r1", "r2"), ("r2", "r3")}

@@ -211,7 +211,7 @@ def run_linking(
     lines = fuzzy.line_groups(online, hubs=hubs)
     resemblance += fuzzy.domain_family_links(online, marks) + fuzzy.links_of_lines(lines)
     authorised = {p.key for p in online if p.authorised_for}
-    links += not_imitations(resemblance, authorised)
+    links = fuzzy.lines_alone([*links, *not_imitations(resemblance, authorised)], {p.key for p in online})
     seconds["fuzzy"] = time.perf_counter() - started
     started = time.perf_counter()
     if shipments:

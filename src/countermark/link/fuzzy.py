@@ -249,3 +249,33 @@ def line_groups(
             members |= lines[keys[int(found)]]
         groups[text] = members
     return groups
+
+
+def lines_alone(links: Sequence[Link], online: set[str]) -> list[Link]:
+    """The links, with each reused bio line whose writers nothing else ties (no identifier, photo, name
+    or template shared with anyone, online) made weak evidence: a sentence two or three accounts share
+    and nothing more is a stock phrase copied from one source as often as an operation's signature, and
+    an operation's accounts slip in more ways than one. Its writers then join only with a second piece."""
+    writers: dict[str, set[str]] = defaultdict(set)
+    for link in links:
+        if link.evidence == "text:bio_line" and link.strong:
+            writers[link.detail] |= {link.a, link.b}
+    if not writers:
+        return list(links)
+    # Only the writers' partners are kept: a million parties' would cost the memory of a second graph.
+    partners: dict[str, set[str]] = {key: set() for keys in writers.values() for key in keys}
+    for link in links:
+        if link.a in online and link.b in online:
+            if link.a in partners:
+                partners[link.a].add(link.b)
+            if link.b in partners:
+                partners[link.b].add(link.a)
+    alone = {text for text, keys in writers.items() if all(partners[key] <= keys for key in keys)}
+    if not alone:
+        return list(links)
+    return [
+        Link(link.a, link.b, link.evidence, link.detail, strong=False, basis=(f"line:{link.detail}",))
+        if link.evidence == "text:bio_line" and link.strong and link.detail in alone
+        else link
+        for link in links
+    ]
