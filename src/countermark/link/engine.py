@@ -201,6 +201,7 @@ def run_linking(
     started = time.perf_counter()
     parties = with_photo_values(parties, references)
     online = [p for p in parties if p.kind != "shipment"]
+    online_keys = {p.key for p in online}
     shipments = [p for p in parties if p.kind == "shipment"]
     holders = holders_of(parties)
     hubs = detect_hubs(holders, hub_overrides, platform_contacts(parties))
@@ -211,7 +212,8 @@ def run_linking(
     lines = fuzzy.line_groups(online, hubs=hubs)
     resemblance += fuzzy.domain_family_links(online, marks) + fuzzy.links_of_lines(lines)
     authorised = {p.key for p in online if p.authorised_for}
-    links = fuzzy.lines_alone([*links, *not_imitations(resemblance, authorised)], {p.key for p in online})
+    set_aside = ([p.key for p in holders.get(value, ())] for value, hub in hubs.items() if hub.scattered)
+    links = fuzzy.lines_alone([*links, *not_imitations(resemblance, authorised)], online_keys, set_aside)
     seconds["fuzzy"] = time.perf_counter() - started
     started = time.perf_counter()
     if shipments:
@@ -221,7 +223,6 @@ def run_linking(
     seconds["online_to_border"] = time.perf_counter() - started
     started = time.perf_counter()
     online_order = [p.key for p in online]
-    online_keys = set(online_order)
     online_links = [link for link in links if link.a in online_keys and link.b in online_keys]
     found = online_clusters(online_order, online_links)
     group = {member: index for index, cluster in enumerate(found) for member in cluster.members}

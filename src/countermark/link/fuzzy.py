@@ -127,12 +127,24 @@ def another_initial(x: str, y: str) -> bool:
     """Two local parts one letter apart where that letter is the first or last of the name part (digits
     aside): juliad@ and julias@, ingridm80@ and ingridp80@, mjones@ and djones@ read as two people's
     initials as well as a slip, so the resemblance is weak evidence, not a tie on its own (training
-    worlds 34 and 39: two honest sellers each). A slip inside the name (longshen for longsheng, a swap, a
-    doubled letter) stays a slip."""
+    worlds 34 and 39: two honest sellers each). In a name of several words, a letter added, dropped or
+    changed at either end of one word is another name too: luca.fischer@ and lucas.fischer@ (world 42:
+    a lone counterfeiter and an honest seller; longshen.trade@ for longsheng.trade@ is then weak too,
+    a slip or another name). A slip inside the name (longshentrade for longshengtrade, a swap, a doubled
+    letter) stays a slip."""
     name_x, name_y = x.rstrip("0123456789"), y.rstrip("0123456789")
-    if len(name_x) != len(name_y) or len(name_x) < 2 or x[len(name_x) :] != y[len(name_y) :]:
+    if x[len(name_x) :] != y[len(name_y) :]:
         return False
-    return name_x[:-1] == name_y[:-1] or name_x[1:] == name_y[1:]
+    if len(name_x) == len(name_y) >= 2 and (name_x[:-1] == name_y[:-1] or name_x[1:] == name_y[1:]):
+        return True
+    words_x, words_y = re.split(r"[._\-]", name_x), re.split(r"[._\-]", name_y)
+    changed = [(a, b) for a, b in zip(words_x, words_y, strict=False) if a != b]
+    if len(words_x) < 2 or len(words_x) != len(words_y) or len(changed) != 1:
+        return False
+    short, long_ = sorted(changed[0], key=len)
+    if len(short) == len(long_):
+        return short[:-1] == long_[:-1] or short[1:] == long_[1:]
+    return long_[:-1] == short or long_[1:] == short
 
 
 def handle_links(parties: Sequence[Party]) -> list[Link]:
@@ -251,11 +263,17 @@ def line_groups(
     return groups
 
 
-def lines_alone(links: Sequence[Link], online: set[str]) -> list[Link]:
+def lines_alone(
+    links: Sequence[Link], online: set[str], set_aside: Iterable[Iterable[str]] = ()
+) -> list[Link]:
     """The links, with each reused bio line whose writers nothing else ties (no identifier, photo, name
     or template shared with anyone, online) made weak evidence: a sentence two or three accounts share
     and nothing more is a stock phrase copied from one source as often as an operation's signature, and
-    an operation's accounts slip in more ways than one. Its writers then join only with a second piece."""
+    an operation's accounts slip in more ways than one. Its writers then join only with a second piece.
+
+    `set_aside`: the holders of each value kept off the links only because nothing else tied them (a
+    scattered photo or template): sharing one is something else, so a ring's shops that share shots and
+    a line keep the line strong, and the shots can then tie the ring's other shops (`engine.regrouped`)."""
     writers: dict[str, set[str]] = defaultdict(set)
     for link in links:
         if link.evidence == "text:bio_line" and link.strong:
@@ -270,6 +288,10 @@ def lines_alone(links: Sequence[Link], online: set[str]) -> list[Link]:
                 partners[link.a].add(link.b)
             if link.b in partners:
                 partners[link.b].add(link.a)
+    for holders in set_aside:
+        keys = {key for key in holders if key in online}
+        for key in keys & partners.keys():
+            partners[key] |= keys - {key}
     alone = {text for text, keys in writers.items() if all(partners[key] <= keys for key in keys)}
     if not alone:
         return list(links)
