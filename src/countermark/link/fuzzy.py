@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from itertools import combinations
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -135,16 +136,22 @@ def another_initial(x: str, y: str) -> bool:
     name_x, name_y = x.rstrip("0123456789"), y.rstrip("0123456789")
     if x[len(name_x) :] != y[len(name_y) :]:
         return False
-    if len(name_x) == len(name_y) >= 2 and (name_x[:-1] == name_y[:-1] or name_x[1:] == name_y[1:]):
+    if len(name_x) >= 2 and _one_end_apart(name_x, name_y, changed_only=True):
         return True
     words_x, words_y = re.split(r"[._\-]", name_x), re.split(r"[._\-]", name_y)
-    changed = [(a, b) for a, b in zip(words_x, words_y, strict=False) if a != b]
-    if len(words_x) < 2 or len(words_x) != len(words_y) or len(changed) != 1:
+    if len(words_x) < 2 or len(words_x) != len(words_y):
         return False
-    short, long_ = sorted(changed[0], key=len)
+    changed = [(a, b) for a, b in zip(words_x, words_y, strict=True) if a != b]
+    return len(changed) == 1 and _one_end_apart(*changed[0])
+
+
+def _one_end_apart(a: str, b: str, *, changed_only: bool = False) -> bool:
+    """Whether two words differ by one letter changed at either end, or (unless `changed_only`) added or
+    dropped there."""
+    short, long_ = sorted((a, b), key=len)
     if len(short) == len(long_):
         return short[:-1] == long_[:-1] or short[1:] == long_[1:]
-    return long_[:-1] == short or long_[1:] == short
+    return not changed_only and (long_[:-1] == short or long_[1:] == short)
 
 
 def handle_links(parties: Sequence[Party]) -> list[Link]:
@@ -296,8 +303,6 @@ def lines_alone(
     if not alone:
         return list(links)
     return [
-        Link(link.a, link.b, link.evidence, link.detail, strong=False, basis=(f"line:{link.detail}",))
-        if link.evidence == "text:bio_line" and link.strong and link.detail in alone
-        else link
+        replace(link, strong=False) if link.evidence == "text:bio_line" and link.detail in alone else link
         for link in links
     ]
