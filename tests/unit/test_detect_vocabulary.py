@@ -53,6 +53,22 @@ def test_denials_and_longer_words_are_not_admissions(text: str) -> None:
     assert terms(text) == set()
 
 
+@pytest.mark.parametrize(
+    ("text", "group", "term"),
+    [
+        # A negation is a word: the "no" inside "noir", "marino" or "casino" negates nothing.
+        ("Montre Chronark, coloris noir. Copie 1:1", "replica", "1:1"),
+        ("Montre Chronark noir qualité miroir", "replica", "qualité miroir"),
+        ("Bolso azul marino usado", "sale", "usado"),
+        ("Casino, copie", "replica", "copie"),
+        # A Chinese negation negates the term it stands just before, not one further on.
+        ("非官方,全国包邮,1:1", "replica", "1:1"),
+    ],
+)
+def test_a_negation_is_a_whole_word_next_to_the_term(text: str, group: str, term: str) -> None:
+    assert (group, term) in terms(text)
+
+
 def test_every_language_file_has_every_group() -> None:
     languages = {json.loads(p.read_text(encoding="utf-8"))["language"] for p in VOCAB_DIR.glob("*.json")}
     assert languages == {"en", "fr", "de", "es", "zh"}

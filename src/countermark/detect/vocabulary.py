@@ -3,7 +3,9 @@
 Each file names its language and lists terms by group ("replica", "coded", "piracy", "parody", "sale")
 and the words that negate a term just before it ("not a copy" is a claim of authenticity, not an
 admission). Matching is on word boundaries for Latin-script terms and by substring for Chinese,
-case-insensitive.
+case-insensitive; so is a negation: "no" negates "no es copia", not the "noir" of "coloris noir, copie
+1:1", and a Chinese negation only the term it stands just before ("非正品"), not one further on
+("非官方,全国包邮,1:1").
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ VOCAB_DIR = Path(__file__).with_name("vocab")
 # "parody" (dupes, homages, "inspired by") and "sale" (why a genuine item is cheap: outlet, used, damaged
 # box) speak against a counterfeit claim as often as for it; the model weighs them.
 GROUPS = ("replica", "coded", "piracy", "parody", "sale")
-# Characters before a term inspected for a negation ("Auténtico, no es copia").
+# Characters before a term inspected for a negation ("Auténtico, no es copia"); a Chinese negation is
+# written right before the term it negates (at most this many characters between).
 NEGATION_WINDOW = 12
+HAN_NEGATION_GAP = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +70,13 @@ class Vocabulary:
             ["(?:" + "|".join(han) + ")"] if han else []
         )
         self._pattern = re.compile("|".join(parts)) if parts else None
-        self._negation = (
-            re.compile(
-                "(?:" + "|".join(re.escape(n) for n in sorted(self._negations, key=len, reverse=True)) + ")"
-            )
-            if self._negations
-            else None
-        )
+        negations = sorted(set(self._negations), key=len, reverse=True)
+        han_negations = [re.escape(n) for n in negations if _is_han(n)]
+        latin_negations = [re.escape(n) for n in negations if not _is_han(n)]
+        negation_parts = [r"(?<!\w)(?:" + "|".join(latin_negations) + r")(?!\w)"] if latin_negations else []
+        if han_negations:
+            negation_parts.append("(?:" + "|".join(han_negations) + f").{{0,{HAN_NEGATION_GAP}}}$")
+        self._negation = re.compile("|".join(negation_parts), re.DOTALL) if negation_parts else None
 
     def find(self, text: str) -> list[TermHit]:
         """Every term of every group found in the text, longest first at one place, negated ones left out."""
@@ -82,8 +86,10 @@ class Vocabulary:
         hits: list[TermHit] = []
         for found in self._pattern.finditer(folded):
             start = found.start()
-            before = folded[max(0, start - NEGATION_WINDOW) : start]
-            if self._negation is not None and self._negation.search(before):
+            # Searched in place, so a word cut by the window's start is seen whole ("casino" is no "no").
+            if self._negation is not None and self._negation.search(
+                folded, max(0, start - NEGATION_WINDOW), start
+            ):
                 continue
             group, language = self._where[found.group()]
             hits.append(TermHit(group, language, found.group(), start))
