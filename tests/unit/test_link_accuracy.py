@@ -253,6 +253,20 @@ def test_a_bio_line_naming_a_hubs_handle_links_nobody() -> None:
     assert len(fuzzy.line_links(parties)) == 3  # without the hub, the advert ties all three
 
 
+def test_a_bio_line_naming_a_hubs_number_in_another_form_links_nobody() -> None:
+    """Seed 51: a forwarder's landline, a hub, written in its national form in two bios ("0579 5020 2028"
+    for +86 579 5020 2028) tied an honest shop to a ring as a reused line. A number that only shares
+    digits at its start with the hub's is still a line."""
+    advert = "Shipping agent: 0579 5020 2028, all parcels tracked"
+    other = "Shipping agent: 0579 5020 9999, all parcels tracked"
+    hubs = [("phone", "+8657950202028")]
+    parties = [_account("a", lines=(advert,)), _account("b", lines=(advert,))]
+    assert fuzzy.line_links(parties, hubs=hubs) == []
+    assert len(fuzzy.line_links(parties)) == 1  # without the hub, the line ties them
+    strangers = [_account("c", lines=(other,)), _account("d", lines=(other,))]
+    assert len(fuzzy.line_links(strangers, hubs=hubs)) == 1
+
+
 def test_shots_a_rings_shops_share_tie_again_once_the_run_finds_the_ring() -> None:
     """Seeds 23 and 27: two shots posted by three shops of a ring and by a fourth shop of it, taken off the
     links as held by four parties nothing else ties; the three are then tied by their own reused line, so

@@ -194,3 +194,19 @@ def test_a_line_its_writers_share_and_nothing_else_is_weak_evidence() -> None:
     name = Link("h1", "h2", "fuzzy:handle", "stem 'kopexa'", False, basis=("name:kopexa",))
     again = fuzzy.lines_alone([*fuzzy.line_links(parties), shot, name], {p.key for p in parties})
     assert {(link.a, link.b) for link in usable_links(again)} == {("h1", "h2"), ("r1", "r2"), ("r2", "r3")}
+
+
+def test_one_weak_link_to_an_outsider_does_not_make_a_shared_line_strong() -> None:
+    # Seed 48: three honest sellers share "global brands at hk prices, wholesale retail"; one of them has a
+    # lone e-mail local part in common with a fourth account, which ties nobody on its own. The line stays
+    # weak; two independent pieces towards the fourth are a tie, and the line is strong again.
+    stock = "Global brands at HK prices, wholesale and retail"
+    parties = [_party("h1", (stock,)), _party("h2", (stock,)), _party("h3", (stock,)), _party("x")]
+    online = {p.key for p in parties}
+    local = Link("h1", "x", "fuzzy:email_local", "progear@… on 2 domains", False, basis=("name:progear",))
+    links = fuzzy.lines_alone([*fuzzy.line_links(parties), local], online)
+    assert not any(link.strong for link in links)
+    assert usable_links(links) == []
+    stem = Link("h1", "x", "fuzzy:handle", "stem 'kopexa'", False, basis=("name:kopexa",))
+    again = fuzzy.lines_alone([*fuzzy.line_links(parties), local, stem], online)
+    assert {(link.a, link.b) for link in again if link.strong} == {("h1", "h2"), ("h1", "h3"), ("h2", "h3")}

@@ -17,12 +17,15 @@ from itertools import combinations
 from rapidfuzz.distance import DamerauLevenshtein
 
 from countermark.link.evidence import Link, Party
+from countermark.link.networks import pieces
 from countermark.observe.identifiers import extract_identifiers
 
 RARE = 3
 MIN_LOCAL = 6
 MIN_STEM = 5
 MIN_LINE = 24
+# A hub's number is found in a line by its last digits (a phone's subscriber part, an account's tail).
+HUB_DIGITS = 8
 COMMON_WORD = 10  # a word this many parties write in their bios is a template's, not an operator's
 MIN_WORD = 4
 GENERIC_LOCALS = frozenset(
@@ -192,8 +195,13 @@ def _template(text: str, writers: Counter[str]) -> bool:
     return bool(words) and min(writers[word] for word in words) >= COMMON_WORD
 
 
-def _names_a_hub(text: str, hub_words: set[str]) -> bool:
-    return any(word in hub_words for word in text.split())
+def _names_a_hub(
+    text: str, hub_words: set[str], line: str = "", hub_digits: frozenset[str] = frozenset()
+) -> bool:
+    if any(word in hub_words for word in text.split()):
+        return True
+    digits = re.sub(r"\D", "", line)
+    return len(digits) >= HUB_DIGITS and any(tail in digits for tail in hub_digits)
 
 
 def line_links(
@@ -229,12 +237,21 @@ def line_groups(
     words) and the parties that write it or a near-identical line (MinHash LSH over word shingles)."""
     from datasketch import MinHash, MinHashLSH
 
+    hubs = list(hubs)
     hub_words = {
         word
         for _, value in hubs
         for word in normal_line(value.split(":", 1)[-1]).split()
         if len(word) >= MIN_STEM and not word.isdigit()
     }
+    # A hub's number written in a form the extractor does not read ("Shipping agent: 0579 5020 2028" for
+    # +86 579 5020 2028): its last digits in the line's digits.
+    hub_digits = frozenset(
+        digits[-HUB_DIGITS:]
+        for _, value in hubs
+        if len(digits := re.sub(r"\D", "", number := value.split(":", 1)[-1])) >= HUB_DIGITS
+        and len(digits) >= 0.7 * len(number)  # a number, not a photo's hex digest
+    )
     normal = [(party.key, [(line, normal_line(line)) for line in party.lines]) for party in parties]
     writers: Counter[str] = Counter()
     for _, written in normal:
@@ -246,7 +263,7 @@ def line_groups(
             if (
                 len(text) >= MIN_LINE
                 and not extract_identifiers(line)
-                and not _names_a_hub(text, hub_words)
+                and not _names_a_hub(text, hub_words, line, hub_digits)
                 and not _template(text, writers)
             ):
                 lines[text].add(key)
@@ -270,13 +287,22 @@ def line_groups(
     return groups
 
 
+def _partner(partners: dict[str, set[str]], a: str, b: str) -> None:
+    if a in partners:
+        partners[a].add(b)
+    if b in partners:
+        partners[b].add(a)
+
+
 def lines_alone(
     links: Sequence[Link], online: set[str], set_aside: Iterable[Iterable[str]] = ()
 ) -> list[Link]:
     """The links, with each reused bio line whose writers nothing else ties (no identifier, photo, name
-    or template shared with anyone, online) made weak evidence: a sentence two or three accounts share
-    and nothing more is a stock phrase copied from one source as often as an operation's signature, and
-    an operation's accounts slip in more ways than one. Its writers then join only with a second piece.
+    or template shared with anyone, online; a lone weak link, one name or one stem in common with a
+    stranger, is no tie, two independent pieces are) made weak evidence: a sentence two or three
+    accounts share and nothing more is a stock phrase copied from one source as often as an operation's
+    signature, and an operation's accounts slip in more ways than one. Its writers then join only with a
+    second piece.
 
     `set_aside`: the holders of each value kept off the links only because nothing else tied them (a
     scattered photo or template): sharing one is something else, so a ring's shops that share shots and
@@ -289,12 +315,17 @@ def lines_alone(
         return list(links)
     # Only the writers' partners are kept: a million parties' would cost the memory of a second graph.
     partners: dict[str, set[str]] = {key: set() for keys in writers.values() for key in keys}
+    # A tie is a strong link, or weak ones of two independent pieces: one weak link alone ties nobody.
+    weak: dict[tuple[str, str], list[Link]] = defaultdict(list)
     for link in links:
-        if link.a in online and link.b in online:
-            if link.a in partners:
-                partners[link.a].add(link.b)
-            if link.b in partners:
-                partners[link.b].add(link.a)
+        if link.a in online and link.b in online and (link.a in partners or link.b in partners):
+            if link.strong:
+                _partner(partners, link.a, link.b)
+            else:
+                weak[link.ordered()].append(link)
+    for (a, b), pair in weak.items():
+        if pieces(pair) >= 2:
+            _partner(partners, a, b)
     for holders in set_aside:
         keys = {key for key in holders if key in online}
         for key in keys & partners.keys():
