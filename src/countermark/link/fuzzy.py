@@ -17,7 +17,7 @@ from itertools import combinations
 from rapidfuzz.distance import DamerauLevenshtein
 
 from countermark.link.evidence import Link, Party
-from countermark.link.networks import pieces
+from countermark.link.networks import usable_links
 from countermark.observe.identifiers import extract_identifiers
 
 RARE = 3
@@ -195,9 +195,7 @@ def _template(text: str, writers: Counter[str]) -> bool:
     return bool(words) and min(writers[word] for word in words) >= COMMON_WORD
 
 
-def _names_a_hub(
-    text: str, hub_words: set[str], line: str = "", hub_digits: frozenset[str] = frozenset()
-) -> bool:
+def _names_a_hub(text: str, hub_words: set[str], line: str, hub_digits: frozenset[str]) -> bool:
     if any(word in hub_words for word in text.split()):
         return True
     digits = re.sub(r"\D", "", line)
@@ -287,13 +285,6 @@ def line_groups(
     return groups
 
 
-def _partner(partners: dict[str, set[str]], a: str, b: str) -> None:
-    if a in partners:
-        partners[a].add(b)
-    if b in partners:
-        partners[b].add(a)
-
-
 def lines_alone(
     links: Sequence[Link], online: set[str], set_aside: Iterable[Iterable[str]] = ()
 ) -> list[Link]:
@@ -315,17 +306,17 @@ def lines_alone(
         return list(links)
     # Only the writers' partners are kept: a million parties' would cost the memory of a second graph.
     partners: dict[str, set[str]] = {key: set() for keys in writers.values() for key in keys}
-    # A tie is a strong link, or weak ones of two independent pieces: one weak link alone ties nobody.
-    weak: dict[tuple[str, str], list[Link]] = defaultdict(list)
-    for link in links:
-        if link.a in online and link.b in online and (link.a in partners or link.b in partners):
-            if link.strong:
-                _partner(partners, link.a, link.b)
-            else:
-                weak[link.ordered()].append(link)
-    for (a, b), pair in weak.items():
-        if pieces(pair) >= 2:
-            _partner(partners, a, b)
+    # A tie is what a run would use: a strong link, or weak ones of two independent pieces.
+    touching = [
+        link
+        for link in links
+        if link.a in online and link.b in online and (link.a in partners or link.b in partners)
+    ]
+    for link in usable_links(touching):
+        if link.a in partners:
+            partners[link.a].add(link.b)
+        if link.b in partners:
+            partners[link.b].add(link.a)
     for holders in set_aside:
         keys = {key for key in holders if key in online}
         for key in keys & partners.keys():
