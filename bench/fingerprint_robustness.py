@@ -85,6 +85,15 @@ def overlay(img: Image.Image) -> Image.Image:
     return out
 
 
+def square(img: Image.Image) -> Image.Image:
+    """Padded with white to a square, as marketplaces show a picture that is not one."""
+    side = max(img.size)
+    out = Image.new("RGB", (side, side), (255, 255, 255))
+    out.paste(img, ((side - img.width) // 2, (side - img.height) // 2))
+    return out
+
+
+BILINEAR = Image.Resampling.BILINEAR
 TRANSFORMS: dict[str, Callable[[Image.Image], Image.Image]] = {
     "jpeg q50": lambda im: jpeg(im, 50),
     "jpeg q20": lambda im: jpeg(im, 20),
@@ -93,10 +102,13 @@ TRANSFORMS: dict[str, Callable[[Image.Image], Image.Image]] = {
     "blur": lambda im: im.filter(ImageFilter.GaussianBlur(2)),
     "colour jitter": lambda im: ImageEnhance.Brightness(ImageEnhance.Color(im).enhance(1.4)).enhance(0.85),
     "text overlay": overlay,
+    "320 px wide": lambda im: im.resize((320, max(1, im.height * 320 // im.width)), BILINEAR),
     "crop 5%": lambda im: crop(im, 0.05),
     "crop 10%": lambda im: crop(im, 0.10),
     "crop 20%": lambda im: crop(im, 0.20),
     "pad 10%": lambda im: ImageOps.expand(im, border=max(2, im.width // 20), fill=(255, 255, 255)),
+    "pad to square": lambda im: jpeg(square(im), 80),
+    "black pad 10%": lambda im: jpeg(ImageOps.expand(im, border=max(2, im.width // 20), fill=(0, 0, 0)), 80),
     "rotate 5": lambda im: im.rotate(5, resample=Image.Resampling.BILINEAR, fillcolor=(255, 255, 255)),
     "rotate 90": lambda im: im.transpose(Image.Transpose.ROTATE_90),
     "flip": ImageOps.mirror,

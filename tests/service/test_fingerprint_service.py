@@ -17,6 +17,7 @@ from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict, InvalidInput
 from countermark.demo.genuine_banks import match_listing_images
 from countermark.fingerprint import audio, lookup_service, mediatools, pdq, service, video
+from countermark.fingerprint.hash_reads import pdq_of_blobs
 from countermark.fingerprint.matcher_service import (
     DESCRIPTORS_FILE,
     LiveMatcher,
@@ -147,6 +148,32 @@ def test_listing_images_are_hashed_once_and_matches_stored_by_listing(store: App
         assert lookup_service.matches_of_listing(session=session, listing_id=listings[1]) == []
         assert len(session.scalars(select(ImageHash)).all()) == 3
         assert "0 hashed" in match_listing_images(store, session, lambda done, total: None)
+
+
+def test_a_padded_listing_image_keeps_the_hash_inside_its_frame_and_matches_by_it(store: AppContext) -> None:
+    holder, _, _ = _orgs(store)
+    with unit_of_work(store.sessions) as session:
+        bank = service.create_bank(session=session, owner_org_id=holder, name="genuine", purpose="genuine")
+        entry = service.add_image(ctx=store, session=session, bank=bank, data=_photo(4))
+        square = Image.new("RGB", (400, 400), (255, 255, 255))  # padded to a square, as marketplaces do
+        square.paste(Image.open(io.BytesIO(_photo(4))), (0, 50))
+        padded = _jpeg(square, 70)
+        digest = service.store_blob(ctx=store, session=session, data=padded, media_type="image/jpeg")
+        listing = Listing(
+            source="t", external_id="framed", content_hash="x", platform="p", url="u", title="t",
+            observed_at=datetime.now(UTC), owner_org_id=holder,
+        )  # fmt: skip
+        session.add(listing)
+        session.flush()
+        session.add(ListingImage(listing_id=listing.id, blob_sha256=digest))
+        match_listing_images(store, session, lambda done, total: None)
+        row = session.get(ImageHash, digest)
+        assert row is not None and row.pdq and row.pdq_inner
+        assert pdq.distance(row.pdq, entry.signal) > pdq.MATCH_THRESHOLD  # as a whole, another picture
+        assert pdq.distance(row.pdq_inner, entry.signal) <= pdq.MATCH_THRESHOLD
+        matches = lookup_service.matches_of_listing(session=session, listing_id=listing.id)
+        assert [(m.entry_id, m.stage) for m in matches] == [(entry.id, "pdq")]
+        assert pdq_of_blobs(session=session, digests=[digest]) == {digest: (row.pdq, row.pdq_inner)}
 
 
 @pytest.mark.skipif(

@@ -145,3 +145,31 @@ def test_a_listing_photo_matched_to_a_genuine_shot_only_turned_ties_nobody(
         references = read_records(session=session, owner_org_id=org).references
     assert references == sorted([entry_hash, shot_b] if genuine else [entry_hash])
     assert _tied(store, org) is not genuine
+
+
+def test_a_listing_photo_matched_to_a_genuine_shot_inside_its_frame_stays_evidence(
+    store: AppContext, tmp_path: Path
+) -> None:
+    # Shot B is the holder's photo padded to a square: its own hash is far from the bank's entry, the
+    # hash inside its frame near. The fingerprint step matched it by that inner hash. Linking groups photos
+    # by their own hash, so the padded copy counts as the seller's edit (a ring reuses its own): on the
+    # training worlds, counting such copies as the holder's cost rings' recall (docs/linking.md).
+    org = _store(store, tmp_path)
+    brand = make_org(store, name="Maison Aurel", kind="rights_holder")
+    _, _, shot_b = _shots()
+    rng = random.Random(4)
+    entry_hash = _flip(shot_b, 90, rng)
+    _genuine_bank(store, brand, entry_hash, tlp="GREEN", match_scope="everyone")
+    with unit_of_work(store.sessions) as session:
+        entry = session.query(FingerprintEntry).one()
+        for listing in session.query(Listing).filter(Listing.external_id.in_(("P1", "P3"))):
+            digest = f"{listing.id:064x}"
+            row = session.get(ImageHash, digest)
+            assert row is not None
+            row.pdq_inner = _flip(entry_hash, 4, rng)
+            session.add(ListingImageMatch(listing_id=listing.id, blob_sha256=digest, entry_id=entry.id,
+                                          stage="pdq", distance=4, score=0.98))  # fmt: skip
+    with unit_of_work(store.sessions) as session:
+        references = read_records(session=session, owner_org_id=org).references
+    assert references == [entry_hash]
+    assert _tied(store, org)

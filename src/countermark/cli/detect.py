@@ -172,21 +172,21 @@ def run_command(
 
 
 def _photo_hasher(base: Path) -> Any:
-    from countermark.fingerprint.pdq import hash_image
+    from countermark.fingerprint.pdq import image_hashes
     from countermark.observe.schemas import ListingIn
 
     def hashes(record: ListingIn) -> list[str]:
-        found = []
+        found: list[str] = []
         for name in record.images:
             path = (base / name).resolve()
             if not path.is_file() or path.stat().st_size > MAX_PHOTO_BYTES:
                 continue
             try:
-                digest = hash_image(path.read_bytes())
+                # The photo's own hash, and the hash inside its flat frame when it has one.
+                digests = image_hashes(path.read_bytes())
             except (OSError, CountermarkError):
                 continue
-            if digest.usable:
-                found.append(digest.hex)
+            found.extend(d.hex for d in digests if d.usable)
         return found
 
     return hashes

@@ -37,13 +37,13 @@ def _prefill_photo_cache(session: Session, world_dir: Path, cache: Path) -> int:
         {p for listing in world.listings for p in listing.images}
         | {p for product in world.products for p in product.images}
     )
-    known: dict[str, str] = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else {}
+    known: dict[str, list[str]] = json.loads(cache.read_text(encoding="utf-8")) if cache.exists() else {}
     digests: dict[str, Path] = {}
     for path in paths:
         if str(path) not in known and path.is_file():
             digests[hashlib.sha256(path.read_bytes()).hexdigest()] = path
     found = pdq_of_blobs(session=session, digests=list(digests))
-    known.update({str(digests[digest]): pdq for digest, pdq in found.items()})
+    known.update({str(digests[digest]): list(hashes) for digest, hashes in found.items()})
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(known), encoding="utf-8")
     return len(found)

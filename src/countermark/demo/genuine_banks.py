@@ -94,7 +94,8 @@ def match_listing_images(ctx: AppContext, session: Session, progress: Progress) 
             continue
         signals = query_signals(img)
         whole = signals.dihedral[0]
-        session.add(ImageHash(blob_sha256=digest, pdq=whole.hex, quality=whole.quality))
+        inner = signals.inner.hex if signals.inner is not None else None
+        session.add(ImageHash(blob_sha256=digest, pdq=whole.hex, quality=whole.quality, pdq_inner=inner))
         results = match_image_signals(ctx=ctx, session=session, query=signals)
         matched_images += bool(results)
         for match, entry, _bank in results:

@@ -172,7 +172,8 @@ def _reference_photos(session: Session, principal: Principal) -> list[str]:
     match distance of the entry's): a mirrored genuine shot is still the holder's (PDQ is not
     mirror-invariant), and two sellers who each mirror it post one picture without knowing each other.
     A photo matched straight but farther than the linker's photo distance (an edited copy, which a ring
-    may have made once and reused) stays evidence, as in the evaluation's run on a world's files."""
+    may have made once and reused) stays evidence, as in the evaluation's run on a world's files, and so
+    does one matched through the picture inside its flat frame (a padded copy)."""
     memberships = principal.group_ids
     banks = [
         bank.id
@@ -188,7 +189,7 @@ def _reference_photos(session: Session, principal: Principal) -> list[str]:
     )
     references = {signal for signal in session.scalars(query) if signal}
     matched = (
-        select(ImageHash.pdq, FingerprintEntry.signal)
+        select(ImageHash.pdq, ImageHash.pdq_inner, FingerprintEntry.signal)
         .join(ListingImageMatch, ListingImageMatch.blob_sha256 == ImageHash.blob_sha256)
         .join(FingerprintEntry, FingerprintEntry.id == ListingImageMatch.entry_id)
         .where(
@@ -199,9 +200,14 @@ def _reference_photos(session: Session, principal: Principal) -> list[str]:
         )
         .distinct()
     )
-    for posted, entry in session.execute(matched):
-        if posted and entry and pdq_distance(posted, entry) > MATCH_THRESHOLD:
-            references.add(posted)
+    for posted, inner, entry in session.execute(matched):
+        if not (posted and entry) or pdq_distance(posted, entry) <= MATCH_THRESHOLD:
+            continue
+        # Matched through the picture inside its frame (a padded copy): the seller's edit, which a ring
+        # may reuse, stays evidence, as in the world-files run (which groups photos by their own hash).
+        if inner and pdq_distance(inner, entry) <= MATCH_THRESHOLD:
+            continue
+        references.add(posted)
     return sorted(references)
 
 

@@ -98,7 +98,10 @@ def load_registered(*, blobs: BlobStore, record: DetectionModelRecord) -> Detect
 
 
 def _facts(
-    listing: StoredListing, hashes: dict[str, str], confirmed: dict[str, int], network_accounts: int = 0
+    listing: StoredListing,
+    hashes: dict[str, tuple[str, ...]],
+    confirmed: dict[str, int],
+    network_accounts: int = 0,
 ) -> tuple[ListingFacts, SellerFacts | None]:
     facts = ListingFacts(
         key=f"{listing.source}:{listing.external_id}",
@@ -112,7 +115,7 @@ def _facts(
         seller=listing.seller_handle,
         ships_from=listing.ships_from,
         observed_at=listing.observed_at,
-        photo_hashes=tuple(hashes[d] for d in listing.images if d in hashes),
+        photo_hashes=tuple(h for d in listing.images for h in hashes.get(d, ())),
     )
     seller = None
     if listing.seller_handle:

@@ -48,26 +48,30 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _hash_file(path: str) -> str | None:
+def _hash_file(path: str) -> tuple[str, ...] | None:
     from countermark.core.errors import InvalidInput
-    from countermark.fingerprint.pdq import hash_image
+    from countermark.fingerprint.pdq import image_hashes
 
     try:
-        digest = hash_image(Path(path).read_bytes())
+        found = image_hashes(Path(path).read_bytes())
     except (OSError, InvalidInput):
         return None
-    return digest.hex if digest.usable else None
+    return tuple(h.hex for h in found if h.usable) if found[0].usable else None
 
 
-def hash_photos(paths: Iterable[Path], workers: int = 2) -> dict[Path, str]:
-    """PDQ hash of each readable photo (unusable or unreadable ones left out)."""
+# A photo -> its PDQ hash, then the hash of the picture inside its flat frame when it has one.
+PhotoHashes = dict[Path, tuple[str, ...]]
+
+
+def hash_photos(paths: Iterable[Path], workers: int = 2) -> PhotoHashes:
+    """PDQ hashes of each readable photo (unusable or unreadable ones left out)."""
     unique = sorted(set(paths))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         hashes = list(pool.map(_hash_file, [str(p) for p in unique], chunksize=32))
     return {p: h for p, h in zip(unique, hashes, strict=True) if h}
 
 
-def world_references(world: WorldFiles, photo_hashes: dict[Path, str]) -> References:
+def world_references(world: WorldFiles, photo_hashes: PhotoHashes) -> References:
     """The holders' marks, products (with photo hashes) and authorised sellers, from the world's files."""
     marks: dict[str, list[str]] = {}
     authorised: set[tuple[str, str, str]] = set()
@@ -104,7 +108,7 @@ def world_references(world: WorldFiles, photo_hashes: dict[Path, str]) -> Refere
             price_max=p.price_mid,
             currency=p.currency,
             category=categories.get(p.key),
-            photo_hashes=tuple(h for path in p.images if (h := photo_hashes.get(path))),
+            photo_hashes=tuple(h for path in p.images for h in photo_hashes.get(path, ())),
         )
         for p in world.products
     )
@@ -117,7 +121,7 @@ def world_references(world: WorldFiles, photo_hashes: dict[Path, str]) -> Refere
 
 
 def world_listings(
-    world: WorldFiles, photo_hashes: dict[Path, str], network_sizes: dict[str, int] | None = None
+    world: WorldFiles, photo_hashes: PhotoHashes, network_sizes: dict[str, int] | None = None
 ) -> list[tuple[ListingFacts, SellerFacts | None]]:
     """Every listing of the world as detection reads it, with its seller's account."""
     rows = []
@@ -138,7 +142,7 @@ def world_listings(
                     seller=record.get("seller"),
                     ships_from=listing.ships_from,
                     observed_at=listing.observed_at,
-                    photo_hashes=tuple(h for p in listing.images if (h := photo_hashes.get(p))),
+                    photo_hashes=tuple(h for p in listing.images for h in photo_hashes.get(p, ())),
                 ),
                 SellerFacts(
                     account.platform,
@@ -174,11 +178,13 @@ def _offer_similarities(
     return result
 
 
-def cached_photo_hashes(paths: Sequence[Path], cache: Path | None, workers: int = 2) -> dict[Path, str]:
-    """PDQ hashes of the photos, read from and saved to a JSON cache file when one is given."""
-    known: dict[Path, str] = {}
+def cached_photo_hashes(paths: Sequence[Path], cache: Path | None, workers: int = 2) -> PhotoHashes:
+    """PDQ hashes of the photos, read from and saved to a JSON cache file when one is given (a photo
+    -> its list of hashes; a cache of single hashes from before frames were hashed is read again)."""
+    known: PhotoHashes = {}
     if cache is not None and cache.exists():
-        known = {Path(k): v for k, v in json.loads(cache.read_text(encoding="utf-8")).items()}
+        saved = json.loads(cache.read_text(encoding="utf-8"))
+        known = {Path(k): tuple(v) for k, v in saved.items() if isinstance(v, list) and v}
     missing = [p for p in paths if p not in known]
     if missing:
         known.update(hash_photos(missing, workers=workers))
@@ -187,7 +193,7 @@ def cached_photo_hashes(paths: Sequence[Path], cache: Path | None, workers: int 
     return known
 
 
-def world_network_sizes(world: WorldFiles, photo_hashes: dict[Path, str]) -> dict[str, int]:
+def world_network_sizes(world: WorldFiles, photo_hashes: PhotoHashes) -> dict[str, int]:
     """Accounts in a network the linker finds on the world's files (not a brand's own stores): account
     key -> how many accounts that network holds. Linking reads no truth; {} when it is not installed."""
     try:
@@ -195,7 +201,9 @@ def world_network_sizes(world: WorldFiles, photo_hashes: dict[Path, str]) -> dic
         from countermark.link.engine import run_linking
     except ImportError:
         return {}
-    cache: dict[Path, str | None] = dict(photo_hashes)
+    # Linking groups photos by their own hash only: a framed copy of a genuine shot that a ring reuses
+    # stays evidence of that ring (docs/linking.md, 6 December).
+    cache: dict[Path, str | None] = {path: hashes[0] for path, hashes in photo_hashes.items()}
     parties = world_parties(world, world_photos(world, cache))
     run = run_linking(
         parties, marks=sorted({p.brand for p in world.products}), references=reference_hashes(world, cache)

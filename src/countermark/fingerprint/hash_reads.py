@@ -12,18 +12,19 @@ from countermark.fingerprint.models import FingerprintEntry, ImageHash, ListingI
 from countermark.orgs.visibility import Principal, visible_clause
 
 
-def pdq_of_blobs(*, session: Session, digests: Iterable[str]) -> dict[str, str]:
-    """Blob digest → PDQ hex for the blobs among these that were hashed (listing images) or enrolled in a
-    bank (reference images)."""
+def pdq_of_blobs(*, session: Session, digests: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Blob digest → PDQ hashes for the blobs among these that were hashed (listing images: the picture's
+    own hash, then the hash inside its flat frame when it has one) or enrolled in a bank (reference
+    images: the enrolled hash)."""
     wanted = sorted(set(digests))
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, ...]] = {}
     for start in range(0, len(wanted), 500):
         rows = session.execute(
-            select(ImageHash.blob_sha256, ImageHash.pdq).where(
+            select(ImageHash.blob_sha256, ImageHash.pdq, ImageHash.pdq_inner).where(
                 ImageHash.blob_sha256.in_(wanted[start : start + 500]), ImageHash.pdq.is_not(None)
             )
         )
-        found.update({digest: pdq for digest, pdq in rows if pdq})
+        found.update({digest: (pdq, inner) if inner else (pdq,) for digest, pdq, inner in rows if pdq})
         enrolled = session.execute(
             select(FingerprintEntry.blob_sha256, FingerprintEntry.signal).where(
                 FingerprintEntry.blob_sha256.in_(wanted[start : start + 500]),
@@ -32,7 +33,7 @@ def pdq_of_blobs(*, session: Session, digests: Iterable[str]) -> dict[str, str]:
         )
         for digest, signal in enrolled:
             if digest and signal:
-                found.setdefault(digest, signal)
+                found.setdefault(digest, (signal,))
     return found
 
 

@@ -46,7 +46,7 @@ def match_image_signals(
             continue
         entry, bank = by_id[match.entry_id]
         # The index is a cache: a PDQ match must still hold against the stored hash.
-        closest = min(pdq.distance(h.hex, entry.signal) for h in query.dihedral)
+        closest = min(pdq.distance(h.hex, entry.signal) for h in query.whole_hashes)
         if match.stage == "pdq" and closest > pdq.MATCH_THRESHOLD:
             continue
         out.append((replace(match, distance=closest), entry, bank))

@@ -33,11 +33,19 @@ class QuerySignals:
 
     image: Image.Image
     dihedral: list[pdq.PdqHash]
+    # The hash of the picture inside its flat frame (a padded or letterboxed copy), when it has one.
+    inner: pdq.PdqHash | None = None
+
+    @property
+    def whole_hashes(self) -> list[pdq.PdqHash]:
+        """The hashes the whole-picture stage looks up: eight orientations, and the inside of a frame."""
+        return [*self.dihedral, self.inner] if self.inner is not None else list(self.dihedral)
 
 
 def query_signals(img: Image.Image) -> QuerySignals:
-    """The PDQ hashes of a suspect picture in its eight orientations (ORB features come when needed)."""
-    return QuerySignals(img, pdq.dihedral_pixels(img))
+    """The PDQ hashes of a suspect picture in its eight orientations and inside its flat frame, when it
+    has one (ORB features come when needed)."""
+    return QuerySignals(img, pdq.dihedral_pixels(img), pdq.inner_hash(img))
 
 
 FeatureSource = Callable[[int], geometric.OrbFeatures | None]
@@ -91,7 +99,7 @@ class ImageMatcher:
     def match(self, query: QuerySignals, *, geometric_stage: bool = True) -> list[ImageMatch]:
         """Entries matching the suspect picture, best first: PDQ matches, then geometrically verified ones."""
         found: dict[int, ImageMatch] = {}
-        usable = [h for h in query.dihedral if h.usable]
+        usable = [h for h in query.whole_hashes if h.usable]
         for hits in self.whole.search([bytes.fromhex(h.hex) for h in usable], pdq.MATCH_THRESHOLD):
             for hit in hits:
                 if hit.entry_id in self.flat:

@@ -75,6 +75,9 @@ class ImageHash(Base):
     blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
     pdq: Mapped[str | None] = mapped_column(String(64))
     quality: Mapped[int | None]
+    # The hash of the picture inside its flat frame (padding, letterbox, border), when it has one
+    # (`fingerprint.frames`); rows hashed before migration 0030 have none.
+    pdq_inner: Mapped[str | None] = mapped_column(String(64))
     # Why the blob could not be hashed (not an image, truncated...), so it is not retried forever.
     error: Mapped[str | None] = mapped_column(String(500))
     hashed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from countermark.core.errors import InvalidInput
+from countermark.fingerprint.frames import inner_picture
 from countermark.fingerprint.imaging import open_image, to_array
 
 NAME = "pdq"
@@ -18,6 +19,11 @@ MATCH_THRESHOLD = 31
 THRESHOLD_SOURCE = "Meta PDQ hashing documentation: Hamming distance <= 31 of 256 bits is a match (FACTS.md)"
 MIN_QUALITY = 50
 QUALITY_SOURCE = "Meta PDQ documentation: hashes with quality below 50 are too flat to be trusted (FACTS.md)"
+# Every picture is brought to 512 x 512 before PDQ's own tent-filter downscaling, as Meta's reference
+# design does for large pictures, so that a hash does not depend on the size a copy was uploaded at. The
+# pdqhash binding hashed one picture 100 bits or more away from its 512-pixel self (near the hash of
+# its vertical flip) at some widths: 272 to 368 and 64 to 112 pixels wide (bench: docs/fingerprint.md).
+CANONICAL_SIDE = 512
 
 
 @dataclass(frozen=True)
@@ -48,21 +54,49 @@ def hex_to_bytes(value: str) -> bytes:
     return raw
 
 
+def canonical(img: Image.Image) -> Image.Image:
+    """The picture at the size PDQ hashes it: CANONICAL_SIDE pixels square."""
+    side = CANONICAL_SIDE
+    return img if img.size == (side, side) else img.resize((side, side), Image.Resampling.BILINEAR)
+
+
 def hash_pixels(img: Image.Image) -> PdqHash:
     """The PDQ hash of a decoded image."""
-    bits, quality = pdqhash.compute(to_array(img))
+    bits, quality = pdqhash.compute(to_array(canonical(img)))
     return PdqHash(_bits_to_hex(bits), int(quality))
+
+
+def inner_hash(img: Image.Image) -> PdqHash | None:
+    """The PDQ hash of what lies inside the picture's flat frame (padding, letterbox, border), when it has
+    one and the inside is detailed enough to match (`frames`)."""
+    inner = inner_picture(img)
+    if inner is None:
+        return None
+    found = hash_pixels(inner)
+    return found if found.usable else None
+
+
+def picture_hashes(img: Image.Image) -> list[PdqHash]:
+    """The picture's own PDQ hash, then the hash of what lies inside its flat frame when it has one."""
+    own = hash_pixels(img)
+    inner = inner_hash(img)
+    return [own] if inner is None or inner.hex == own.hex else [own, inner]
 
 
 def dihedral_pixels(img: Image.Image) -> list[PdqHash]:
     """The PDQ hashes of the image and of its seven flips and rotations (original first)."""
-    vectors, quality = pdqhash.compute_dihedral(to_array(img))
+    vectors, quality = pdqhash.compute_dihedral(to_array(canonical(img)))
     return [PdqHash(_bits_to_hex(v), int(quality)) for v in vectors]
 
 
 def hash_image(data: bytes) -> PdqHash:
     """The PDQ hash of an image file's bytes."""
     return hash_pixels(open_image(data))
+
+
+def image_hashes(data: bytes) -> list[PdqHash]:
+    """`picture_hashes` of an image file's bytes."""
+    return picture_hashes(open_image(data))
 
 
 def hash_image_dihedral(data: bytes) -> list[PdqHash]:
