@@ -34,7 +34,7 @@ def _jpeg_round_trip(img: Image.Image, quality: int = 60) -> Image.Image:
 @pytest.mark.parametrize("category", ["handbags", "perfume"])
 @pytest.mark.parametrize("width", [288, 320, 352, 400])
 def test_the_hash_does_not_depend_on_the_size_a_copy_was_uploaded_at(category: str, width: int) -> None:
-    # Without the 512-pixel canonical size, the pdqhash binding put these copies 90-122 bits away.
+    # Hashed at their own sizes, the pdqhash binding put these copies 90-122 bits away.
     shot = _shot(category)
     copy = shot.resize((width, width), Image.Resampling.BILINEAR)
     assert pdq.distance(pdq.hash_pixels(copy).hex, pdq.hash_pixels(shot).hex) <= 16

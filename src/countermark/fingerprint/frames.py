@@ -32,10 +32,11 @@ SEAM = 2
 
 
 def _flat_lines(pixels: NDArray[np.uint8], limit: int) -> int:
-    """How many lines, from the first row inwards, are the colour of the first row."""
+    """How many lines, from the first row inwards, are the colour of the first row (at most `limit`).
+    Read in growing blocks: a frame costs about twice its own lines, not the `limit`."""
     if limit < 1:
         return 0
-    edge = np.median(pixels[0], axis=0)
+    edge = np.rint(np.median(pixels[0], axis=0)).astype(np.int16)
 
     def close(lines: NDArray[np.uint8]) -> NDArray[np.bool_]:
         apart = np.abs(lines.astype(np.int16) - edge).max(axis=2)
@@ -44,13 +45,26 @@ def _flat_lines(pixels: NDArray[np.uint8], limit: int) -> int:
 
     if not close(pixels[:1])[0]:  # most pictures: no frame, one line read
         return 0
-    flat = close(pixels[:limit])
-    return limit if flat.all() else int(np.argmin(flat))
+    start, block = 1, 8
+    while start < limit:
+        stop = min(limit, start + block)
+        flat = close(pixels[start:stop])
+        if not flat.all():
+            return start + int(np.argmin(flat))
+        start, block = stop, block * 2
+    return limit
 
 
-def frame_of(img: Image.Image) -> tuple[int, int, int, int] | None:
+Box = tuple[int, int, int, int]
+
+
+def frame_of(img: Image.Image) -> Box | None:
     """(left, top, right, bottom): the box inside the picture's flat frame, or None when it has none."""
-    pixels = np.asarray(img.convert("RGB"))
+    return frame_box(np.asarray(img if img.mode == "RGB" else img.convert("RGB")))
+
+
+def frame_box(pixels: NDArray[np.uint8]) -> Box | None:
+    """`frame_of` on a picture's RGB pixels (height, width, 3)."""
     height, width = pixels.shape[:2]
     most_rows, most_columns = int(height * MOST_FROM_A_SIDE), int(width * MOST_FROM_A_SIDE)
     columns = pixels.transpose(1, 0, 2)

@@ -100,4 +100,5 @@ def open_image(data: bytes, *, max_side: int = HASH_SIDE) -> Image.Image:
 
 def to_array(img: Image.Image) -> NDArray[np.uint8]:
     """The RGB pixels of the image as a contiguous uint8 array (height, width, 3)."""
-    return np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8))
+    rgb = img if img.mode == "RGB" else img.convert("RGB")
+    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -33,19 +33,26 @@ class QuerySignals:
 
     image: Image.Image
     dihedral: list[pdq.PdqHash]
-    # The hash of the picture inside its flat frame (a padded or letterboxed copy), when it has one.
-    inner: pdq.PdqHash | None = None
+    # The hashes of the picture inside its flat frame (a padded or letterboxed copy) in its eight
+    # orientations, when it has one (the inside as it is first).
+    inner_turns: list[pdq.PdqHash] = field(default_factory=list)
+
+    @property
+    def inner(self) -> pdq.PdqHash | None:
+        """The hash of the inside of the picture's flat frame, as it is; None without a frame."""
+        return self.inner_turns[0] if self.inner_turns else None
 
     @property
     def whole_hashes(self) -> list[pdq.PdqHash]:
-        """The hashes the whole-picture stage looks up: eight orientations, and the inside of a frame."""
-        return [*self.dihedral, self.inner] if self.inner is not None else list(self.dihedral)
+        """The hashes the whole-picture stage looks up: eight orientations of the picture and of the
+        inside of its frame."""
+        return [*self.dihedral, *self.inner_turns]
 
 
 def query_signals(img: Image.Image) -> QuerySignals:
     """The PDQ hashes of a suspect picture in its eight orientations and inside its flat frame, when it
     has one (ORB features come when needed)."""
-    return QuerySignals(img, pdq.dihedral_pixels(img), pdq.inner_hash(img))
+    return QuerySignals(img, *pdq.dihedral_and_inner(img))
 
 
 FeatureSource = Callable[[int], geometric.OrbFeatures | None]

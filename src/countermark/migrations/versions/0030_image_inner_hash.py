@@ -5,8 +5,9 @@ Revision ID: 0030
 Revises: 0029
 
 One nullable column on image_hashes. Images hashed before keep their hash and have no inner one. Hashes
-are now taken at 512 x 512 (`pdq.CANONICAL_SIDE`); an image hashed before at a width the pdqhash binding
-mishandles (272-368 or 64-112 pixels) keeps the hash it had then (docs/fingerprint.md).
+are now taken at one size (`pdq.CANONICAL_SIDE`: 512 x 512 at this revision, 320 x 320 since); an image
+hashed before at a width the pdqhash binding mishandles (272-368 or 64-112 pixels) keeps the hash it had
+then (docs/fingerprint.md).
 """
 
 from __future__ import annotations
