@@ -1,11 +1,13 @@
 """Linking accuracy rules on hand-made examples: an e-mail and its slips cut as one borrowed value, a
 supplier's handle held by strangers is a hub, a lone party joins the group its weak ties spread over,
-marketplace handles with a dot keep their whole name, and shots a ring shares tie again once the ring is
-found."""
+marketplace handles with a dot keep their whole name, shots a ring shares tie again once the ring is
+found, and a parcel showing a value two rings show is placed in neither."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from countermark.link import fuzzy
 from countermark.link.engine import run_linking
@@ -141,6 +143,25 @@ def test_every_parcel_showing_an_accounts_contact_is_tied_to_that_account() -> N
     parties += [_parcel(f"a-parcel-{i:02d}", mail) for i in range(12)]  # more holders than a star's cut
     run = run_linking(parties, consignor_model=False)
     assert {run.member_of.get(f"a-parcel-{i:02d}") for i in range(12)} == {run.member_of["n1"]}
+
+
+@pytest.mark.parametrize("first", ["a-ring", "z-ring"])
+def test_a_parcel_showing_two_rings_value_joins_neither_whichever_is_numbered_first(first: str) -> None:
+    # A supplier's phone on one account of one ring and two of another, and on a dozen parcels: more
+    # holders than a star's cut. Each parcel is tied to both rings, so it is placed in neither, whatever
+    # the order of the accounts' keys (the store numbers them in the order it ingested them).
+    supplier = ("phone", "+8615840446605")
+    second = "z-ring" if first == "a-ring" else "a-ring"
+    parties = [
+        _account(f"{first}-1", supplier, ("email", "one@ring.cn")),
+        _account(f"{first}-2", ("email", "one@ring.cn")),
+        _account(f"{second}-1", supplier, ("email", "two@ring.cn")),
+        _account(f"{second}-2", supplier, ("email", "two@ring.cn")),
+    ]
+    parties += [_parcel(f"parcel-{i:02d}", supplier) for i in range(12)]
+    run = run_linking(parties, consignor_model=False)
+    assert run.member_of[f"{first}-1"] != run.member_of[f"{second}-1"]
+    assert not any(f"parcel-{i:02d}" in run.member_of for i in range(12))
 
 
 def test_an_unplaced_sender_follows_its_match_and_one_at_a_shared_address_does_not() -> None:

@@ -89,17 +89,31 @@ def with_photo_values(parties: Sequence[Party], references: Sequence[str]) -> li
     return [replace(p, values=p.values | found[p.key]) if p.key in found else p for p in parties]
 
 
+def _star(keys: Sequence[str], kinds: Mapping[str, str]) -> Iterable[tuple[str, str]]:
+    """The pairs a value held by many parties draws: the online holders in a star to the first, and each
+    consignment to every one of the first STAR_ABOVE online holders (else to the first consignment).
+
+    A consignment is tied to several online holders, not to the first alone: a value two rings show (a
+    supplier's phone) must reach `attach_shipments` as a tie to both networks, or the parcel would follow
+    whichever ring's account the store happened to number first."""
+    online = [key for key in keys if kinds[key] != "shipment"]
+    parcels = [key for key in keys if kinds[key] == "shipment"]
+    anchors = online[:STAR_ABOVE] or parcels[:1]
+    yield from ((online[0], key) for key in online[1:])
+    yield from ((anchor, parcel) for parcel in parcels for anchor in anchors if anchor != parcel)
+
+
 def exact_links(holders: Mapping[Value, list[Party]], hubs: Mapping[Value, Hub]) -> list[Link]:
-    """Parties that show one non-hub value (all pairs when few hold it, a star to the first otherwise)."""
+    """Parties that show one non-hub value (all pairs when few hold it, a star otherwise: `_star`)."""
     links: list[Link] = []
     kinds = {p.key: p.kind for parties in holders.values() for p in parties}
     for value, parties in holders.items():
-        # Online holders first: when many hold a value, each consignment is tied to an account directly.
+        # Online holders first: when many hold a value, each consignment is tied to accounts directly.
         keys = sorted({p.key for p in parties}, key=lambda key: (kinds[key] == "shipment", key))
         if len(keys) < 2 or value in hubs:
             continue
         detail = f"{value[0]} {value[1]}"
-        pairs = combinations(keys, 2) if len(keys) <= STAR_ABOVE else ((keys[0], k) for k in keys[1:])
+        pairs = combinations(keys, 2) if len(keys) <= STAR_ABOVE else _star(keys, kinds)
         # A shared photo may be a product shot many honest sellers also found: alone it is weak evidence.
         strong = value[0] not in WEAK_KINDS
         basis = (f"{value[0]}:{value[1]}",)
