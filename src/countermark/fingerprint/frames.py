@@ -60,11 +60,7 @@ Box = tuple[int, int, int, int]
 
 def frame_of(img: Image.Image) -> Box | None:
     """(left, top, right, bottom): the box inside the picture's flat frame, or None when it has none."""
-    return frame_box(np.asarray(img if img.mode == "RGB" else img.convert("RGB")))
-
-
-def frame_box(pixels: NDArray[np.uint8]) -> Box | None:
-    """`frame_of` on a picture's RGB pixels (height, width, 3)."""
+    pixels = np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
     height, width = pixels.shape[:2]
     most_rows, most_columns = int(height * MOST_FROM_A_SIDE), int(width * MOST_FROM_A_SIDE)
     columns = pixels.transpose(1, 0, 2)

@@ -69,17 +69,15 @@ def _square_pixels(img: Image.Image) -> NDArray[np.uint8]:
     return to_array(canonical(img))
 
 
-def _hash_of(pixels: NDArray[np.uint8]) -> PdqHash:
-    bits, quality = pdqhash.compute(pixels)
+def hash_pixels(img: Image.Image) -> PdqHash:
+    """The PDQ hash of a decoded image."""
+    bits, quality = pdqhash.compute(_square_pixels(img))
     return PdqHash(_bits_to_hex(bits), int(quality))
 
 
-def hash_pixels(img: Image.Image) -> PdqHash:
-    """The PDQ hash of a decoded image."""
-    return _hash_of(_square_pixels(img))
-
-
-def _inner_of(img: Image.Image) -> PdqHash | None:
+def inner_hash(img: Image.Image) -> PdqHash | None:
+    """The PDQ hash of what lies inside the picture's flat frame (padding, letterbox, border), when it has
+    one and the inside is detailed enough to match (`frames`)."""
     inner = inner_picture(img)
     if inner is None:
         return None
@@ -87,23 +85,17 @@ def _inner_of(img: Image.Image) -> PdqHash | None:
     return found if found.usable else None
 
 
-def inner_hash(img: Image.Image) -> PdqHash | None:
-    """The PDQ hash of what lies inside the picture's flat frame (padding, letterbox, border), when it has
-    one and the inside is detailed enough to match (`frames`)."""
-    return _inner_of(img)
-
-
 def picture_hashes(img: Image.Image) -> list[PdqHash]:
     """The picture's own PDQ hash, then the hash of what lies inside its flat frame when it has one."""
-    square = _square_pixels(img)
-    own = _hash_of(square)
-    inner = _inner_of(img)
+    own = hash_pixels(img)
+    inner = inner_hash(img)
     return [own] if inner is None or inner.hex == own.hex else [own, inner]
 
 
 def dihedral_pixels(img: Image.Image) -> list[PdqHash]:
     """The PDQ hashes of the image and of its seven flips and rotations (original first)."""
-    return dihedral_and_inner(img)[0]
+    vectors, quality = pdqhash.compute_dihedral(_square_pixels(img))
+    return [PdqHash(_bits_to_hex(v), int(quality)) for v in vectors]
 
 
 def dihedral_and_inner(img: Image.Image) -> tuple[list[PdqHash], list[PdqHash]]:
@@ -111,14 +103,9 @@ def dihedral_and_inner(img: Image.Image) -> tuple[list[PdqHash], list[PdqHash]]:
     is detailed enough to match (else []). A nearly symmetric product shot cut a few pixels off centre
     can hash like its own mirror image (PDQ's odd-frequency bits turn together), so a query looks the
     inside up in its eight orientations too."""
-    vectors, quality = pdqhash.compute_dihedral(_square_pixels(img))
     inner = inner_picture(img)
-    turns: list[PdqHash] = []
-    if inner is not None:
-        inner_vectors, inner_quality = pdqhash.compute_dihedral(_square_pixels(inner))
-        if inner_quality >= MIN_QUALITY:
-            turns = [PdqHash(_bits_to_hex(v), int(inner_quality)) for v in inner_vectors]
-    return [PdqHash(_bits_to_hex(v), int(quality)) for v in vectors], turns
+    turns = dihedral_pixels(inner) if inner is not None else []
+    return dihedral_pixels(img), turns if turns and turns[0].usable else []
 
 
 def hash_image(data: bytes) -> PdqHash:
