@@ -17,6 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from countermark.fingerprint.imaging import to_array
+
 # Levels per channel a frame's pixel may stray from the edge's colour (JPEG noise over a flat area).
 FRAME_TOLERANCE = 4
 # Share of a line's pixels that must be frame-coloured (a watermark's corner may reach into the frame).
@@ -60,7 +62,7 @@ Box = tuple[int, int, int, int]
 
 def frame_of(img: Image.Image) -> Box | None:
     """(left, top, right, bottom): the box inside the picture's flat frame, or None when it has none."""
-    pixels = np.asarray(img if img.mode == "RGB" else img.convert("RGB"))
+    pixels = to_array(img)
     height, width = pixels.shape[:2]
     most_rows, most_columns = int(height * MOST_FROM_A_SIDE), int(width * MOST_FROM_A_SIDE)
     columns = pixels.transpose(1, 0, 2)
