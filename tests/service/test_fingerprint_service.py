@@ -17,6 +17,7 @@ from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict, InvalidInput
 from countermark.demo.genuine_banks import match_listing_images
 from countermark.fingerprint import audio, lookup_service, mediatools, pdq, service, video
+from countermark.fingerprint.colour import same_colours
 from countermark.fingerprint.hash_reads import pdq_of_blobs
 from countermark.fingerprint.matcher_service import (
     DESCRIPTORS_FILE,
@@ -174,6 +175,36 @@ def test_a_padded_listing_image_keeps_the_hash_inside_its_frame_and_matches_by_i
         matches = lookup_service.matches_of_listing(session=session, listing_id=listing.id)
         assert [(m.entry_id, m.stage) for m in matches] == [(entry.id, "pdq")]
         assert pdq_of_blobs(session=session, digests=[digest]) == {digest: (row.pdq, row.pdq_inner)}
+
+
+def test_listing_images_keep_a_colour_signature_and_those_hashed_before_get_theirs(store: AppContext) -> None:
+    holder, _, _ = _orgs(store)
+    with unit_of_work(store.sessions) as session:
+        digests = []
+        for n, colour in enumerate(((190, 35, 40), (110, 70, 40))):  # one template, a red and a brown bag
+            img = Image.new("RGB", (300, 300), (230, 230, 232))
+            ImageDraw.Draw(img).rounded_rectangle((80, 60, 220, 250), radius=20, fill=colour)
+            digest = service.store_blob(ctx=store, session=session, data=_jpeg(img), media_type="image/jpeg")
+            listing = Listing(
+                source="t", external_id=f"c{n}", content_hash="x", platform="p", url="u", title="t",
+                observed_at=datetime.now(UTC), owner_org_id=holder,
+            )  # fmt: skip
+            session.add(listing)
+            session.flush()
+            session.add(ListingImage(listing_id=listing.id, blob_sha256=digest))
+            digests.append(digest)
+        match_listing_images(store, session, lambda done, total: None)
+        red, brown = (session.get(ImageHash, d) for d in digests)
+        assert red is not None and brown is not None and red.colour and brown.colour
+        assert pdq.distance(red.pdq or "", brown.pdq or "") <= 16  # one picture to PDQ
+        assert not same_colours(red.colour, brown.colour)
+        kept = red.colour
+        red.colour = None  # as a row hashed before migration 0031
+        session.flush()
+        summary = match_listing_images(store, session, lambda done, total: None)
+        assert "0 hashed" in summary and "1 hashed earlier given their colours" in summary
+        assert red.colour == kept
+        assert "earlier" not in match_listing_images(store, session, lambda done, total: None)
 
 
 @pytest.mark.skipif(

@@ -151,9 +151,10 @@ def test_a_listing_photo_matched_to_a_genuine_shot_inside_its_frame_stays_eviden
     store: AppContext, tmp_path: Path
 ) -> None:
     # Shot B is the holder's photo padded to a square: its own hash is far from the bank's entry, the
-    # hash inside its frame near. The fingerprint step matched it by that inner hash. Linking groups photos
-    # by their own hash, so the padded copy counts as the seller's edit (a ring reuses its own): on the
-    # training worlds, counting such copies as the holder's cost rings' recall (docs/linking.md).
+    # hash inside its frame near. The fingerprint step matched it by that inner hash. The padded copy is
+    # not the holder's shot but the seller's edit (a ring reuses its own): on the training worlds,
+    # counting such copies as the holder's cost rings' recall (docs/linking.md). Both sellers post one
+    # padded file here (the same hash), which ties; framed copies farther apart do not (test below).
     org = _store(store, tmp_path)
     brand = make_org(store, name="Maison Aurel", kind="rights_holder")
     _, _, shot_b = _shots()
@@ -172,4 +173,65 @@ def test_a_listing_photo_matched_to_a_genuine_shot_inside_its_frame_stays_eviden
     with unit_of_work(store.sessions) as session:
         references = read_records(session=session, owner_org_id=org).references
     assert references == [entry_hash]
+    assert _tied(store, org)
+
+
+def _second_shot(store: AppContext, *, bits: int, inner: dict[str, str] | None = None,
+                 colours: dict[str, str] | None = None) -> None:
+    """Seller two's copy of shot B moved `bits` from seller one's; insides and colours set by listing."""
+    rng = random.Random(5)
+    with unit_of_work(store.sessions) as session:
+        for listing in session.query(Listing).filter(Listing.external_id.in_(("P1", "P3"))):
+            row = session.get(ImageHash, f"{listing.id:064x}")
+            assert row is not None
+            if listing.external_id == "P3":
+                row.pdq = _flip(row.pdq or "", bits, rng)
+            row.pdq_inner = (inner or {}).get(listing.external_id)
+            row.colour = (colours or {}).get(listing.external_id)
+
+
+def test_the_store_run_reads_photo_colours_and_parts_two_colours_of_one_template(
+    store: AppContext, tmp_path: Path
+) -> None:
+    from PIL import Image, ImageDraw
+
+    from countermark.fingerprint.colour import colour_signature
+
+    def bag(colour: tuple[int, int, int]) -> str:
+        img = Image.new("RGB", (200, 200), (230, 230, 232))
+        ImageDraw.Draw(img).rounded_rectangle((50, 40, 150, 170), radius=16, fill=colour)
+        return colour_signature(img)
+
+    org = _store(store, tmp_path)
+    red, brown = bag((190, 35, 40)), bag((110, 70, 40))
+    _second_shot(store, bits=10, colours={"P1": red, "P3": red})
+    with unit_of_work(store.sessions) as session:
+        records = read_records(session=session, owner_org_id=org)
+    named = sorted(key for listing in records.listings for key in listing.photos if ":" in key)
+    assert [key.partition(":")[2] for key in named] == [red, red] and records.photo_insides == {}
+    assert _tied(store, org)  # shot A and the two copies of B: two weak grounds
+    _second_shot(store, bits=10, colours={"P1": red, "P3": brown})
+    assert not _tied(store, org)  # B's two pictures are two bags: one ground left
+
+
+def test_framed_copies_of_a_genuine_shot_tie_only_when_nearly_identical(
+    store: AppContext, tmp_path: Path
+) -> None:
+    # Both sellers padded the holder's photo: the hashes inside their frames match the bank's entry. Padded
+    # apart (14 bits between the framed pictures) they are two sellers' edits; one file (4 bits) a ring's.
+    org = _store(store, tmp_path)
+    brand = make_org(store, name="Maison Aurel", kind="rights_holder")
+    rng = random.Random(6)
+    genuine = f"{rng.getrandbits(256):064x}"
+    _genuine_bank(store, brand, genuine, tlp="GREEN", match_scope="everyone")
+    insides = {"P1": _flip(genuine, 3, rng), "P3": _flip(genuine, 5, rng)}
+    _second_shot(store, bits=14, inner=insides)
+    with unit_of_work(store.sessions) as session:
+        assert sorted(read_records(session=session, owner_org_id=org).photo_insides.values()) == sorted(
+            insides.values()
+        )
+    assert not _tied(store, org)
+    _second_shot(store, bits=14)  # no inside known: one picture at 14 bits, as before
+    assert _tied(store, org)
+    _second_shot(store, bits=4, inner=insides)
     assert _tied(store, org)

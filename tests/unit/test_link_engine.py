@@ -170,7 +170,7 @@ def test_a_mirrored_genuine_photo_is_the_rights_holders_and_ties_nobody(tmp_path
     # rotation of each genuine photo.
     from PIL import Image, ImageDraw
 
-    from countermark.eval.link import reference_hashes
+    from countermark.eval.link_photos import reference_hashes
     from countermark.eval.world_files import WorldFiles, WorldProduct
     from countermark.fingerprint.pdq import distance, hash_image
     from countermark.link.photos import PHOTO_THRESHOLD, photo_values
@@ -187,7 +187,7 @@ def test_a_mirrored_genuine_photo_is_the_rights_holders_and_ties_nobody(tmp_path
     assert distance(straight, mirror) > 2 * PHOTO_THRESHOLD
     product = WorldProduct("P-1", "Aurel", "Bag", None, None, "EUR", (genuine,))
     world = WorldFiles(tmp_path, accounts={}, listings=[], products=[product], shipments=[], fx_to_eur={})
-    references = reference_hashes(world, {})
+    references = reference_hashes(world)
     assert straight in references and len(references) == 8
     assert photo_values({"a": [mirror], "b": [mirror]}, references=[straight]) != {}  # the flaw
     assert photo_values({"a": [mirror], "b": [mirror]}, references=references) == {}

@@ -40,7 +40,8 @@ def _load(path: Path) -> dict[str, Any]:
 
 def _world_run(world: Path, out: Path | None) -> None:
     """Link a world directory's files and keep the run as JSON (the evaluation's way)."""
-    from countermark.eval.link import reference_hashes, world_parties, world_photos
+    from countermark.eval.link import world_parties
+    from countermark.eval.link_photos import PhotoPrints, photo_insides, reference_hashes, world_photos
     from countermark.eval.world_files import read_world
     from countermark.link.engine import run_linking
     from countermark.link.report import previous_ids, run_dict
@@ -48,11 +49,12 @@ def _world_run(world: Path, out: Path | None) -> None:
     target = _run_file(out)
     previous = _load(target) if target.is_file() else {}
     files = read_world(world)
-    cache: dict[Path, str | None] = {}
-    photos = world_photos(files, cache)
+    prints: PhotoPrints = {}
+    photos = world_photos(files, prints)
     run = run_linking(
         world_parties(files, photos),
-        references=reference_hashes(files, cache),
+        references=reference_hashes(files),
+        photo_insides=photo_insides(prints),
         previous=previous_ids(previous),
         next_number=int(previous.get("next_number", 1)),
         marks=sorted({p.brand for p in files.products}),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from countermark.core.context import AppContext
 from countermark.core.errors import CountermarkError
 from countermark.fingerprint import pdq
+from countermark.fingerprint.colour import colour_signature
 from countermark.fingerprint.imaging import open_image
 from countermark.fingerprint.lookup_service import match_image_signals
 from countermark.fingerprint.matcher import query_signals
@@ -73,8 +74,25 @@ def build_genuine_banks(ctx: AppContext, session: Session, progress: Progress) -
     return f"genuine banks: {added} reference images enrolled, {skipped} already in{note}"
 
 
+def _add_colours(ctx: AppContext, session: Session) -> int:
+    """Give the images hashed before colour signatures were kept (migration 0031) theirs."""
+    query = select(ImageHash).where(ImageHash.pdq.is_not(None), ImageHash.colour.is_(None))
+    added = 0
+    for row in session.scalars(query.order_by(ImageHash.blob_sha256)).all():
+        try:
+            row.colour = colour_signature(open_image(ctx.blobs.get(row.blob_sha256)))
+        except CountermarkError:  # the blob is gone or no longer readable: the hash stays alone
+            continue
+        added += 1
+        if added % 200 == 0:
+            session.flush()
+    return added
+
+
 def match_listing_images(ctx: AppContext, session: Session, progress: Progress) -> str:
-    """Hash every listing image not hashed yet, match it against the banks and store the matches."""
+    """Hash every listing image not hashed yet, match it against the banks and store the matches; give
+    images hashed before colour signatures were kept theirs."""
+    recoloured = _add_colours(ctx, session)
     hashed = select(ImageHash.blob_sha256)
     pending: dict[str, list[int]] = defaultdict(list)
     for digest, listing_id in session.execute(
@@ -95,7 +113,12 @@ def match_listing_images(ctx: AppContext, session: Session, progress: Progress) 
         signals = query_signals(img)
         whole = signals.dihedral[0]
         inner = signals.inner.hex if signals.inner is not None else None
-        session.add(ImageHash(blob_sha256=digest, pdq=whole.hex, quality=whole.quality, pdq_inner=inner))
+        session.add(
+            ImageHash(
+                blob_sha256=digest, pdq=whole.hex, quality=whole.quality, pdq_inner=inner,
+                colour=colour_signature(img),
+            )
+        )  # fmt: skip
         results = match_image_signals(ctx=ctx, session=session, query=signals)
         matched_images += bool(results)
         for match, entry, _bank in results:
@@ -111,7 +134,8 @@ def match_listing_images(ctx: AppContext, session: Session, progress: Progress) 
             session.flush()
         progress(done, len(pending))
     session.flush()
+    earlier = f"; {recoloured} hashed earlier given their colours" if recoloured else ""
     return (
         f"listing images: {len(pending)} hashed, {matched_images} matched a bank entry, "
-        f"{stored} matches stored, {failed} unreadable; PDQ threshold {pdq.MATCH_THRESHOLD}"
+        f"{stored} matches stored, {failed} unreadable; PDQ threshold {pdq.MATCH_THRESHOLD}{earlier}"
     )

@@ -27,6 +27,7 @@ from countermark.fingerprint.pdq import distance as pdq_distance
 from countermark.link.evidence import Value
 from countermark.link.increments import IncrementSummary, last_run_at, link_increment
 from countermark.link.models import LinkHub
+from countermark.link.photos import photo_key
 from countermark.link.service import RunSummary, link_records
 from countermark.link.store import StoredAccount, StoredListing, StoredShipment, StoreRecords
 from countermark.observe.models import Account, Identifier, IdentifierSighting, Listing, ListingImage
@@ -116,7 +117,8 @@ def read_records(
         "listing",
         select(Listing.id).where(seen_listing, Listing.account_id.isnot(None)),
     )
-    listing_photos = _photos(session, select(Listing.id).where(seen_listing, Listing.account_id.isnot(None)))
+    posting = select(Listing.id).where(seen_listing, Listing.account_id.isnot(None))
+    listing_photos, insides = _photos(session, posting)
     listings = [
         StoredListing(id=i, account_id=acc, platform=p, url=u, title=t, observed_at=o,
                       values=frozenset(listing_values.get(i, ())),
@@ -145,22 +147,28 @@ def read_records(
                 marketplace=str(extra.get("marketplace") or ""), seller_id=str(extra.get("seller_id") or ""),
             )
         )  # fmt: skip
-    return StoreRecords(accounts, listings, shipments, references=_reference_photos(session, principal))
+    return StoreRecords(
+        accounts, listings, shipments, references=_reference_photos(session, principal), photo_insides=insides
+    )
 
 
-def _photos(session: Session, ids: Select[Any]) -> dict[int, set[str]]:
-    """The PDQ hashes of the images of the listings these ids select, for those hashed (the fingerprint
-    capability hashes a listing's images once: the demo's step "match listing images")."""
+def _photos(session: Session, ids: Select[Any]) -> tuple[dict[int, set[str]], dict[str, str]]:
+    """The photos of the listings these ids select, for those hashed (the fingerprint capability hashes a
+    listing's images once: the demo's step "match listing images"), named by hash and colour
+    (`photo_key`); and the hash inside a photo's flat frame, by its hash, where it has one."""
     found: dict[int, set[str]] = defaultdict(set)
+    insides: dict[str, str] = {}
     query = (
-        select(ListingImage.listing_id, ImageHash.pdq)
+        select(ListingImage.listing_id, ImageHash.pdq, ImageHash.pdq_inner, ImageHash.colour)
         .join(ImageHash, ImageHash.blob_sha256 == ListingImage.blob_sha256)
         .where(ListingImage.listing_id.in_(ids), ImageHash.pdq.is_not(None))
     )
-    for listing_id, pdq in session.execute(query):
+    for listing_id, pdq, inner, colour in session.execute(query):
         if pdq:
-            found[listing_id].add(pdq)
-    return found
+            found[listing_id].add(photo_key(pdq, colour))
+            if inner:
+                insides[pdq] = inner
+    return found, insides
 
 
 def _reference_photos(session: Session, principal: Principal) -> list[str]:
@@ -173,7 +181,8 @@ def _reference_photos(session: Session, principal: Principal) -> list[str]:
     mirror-invariant), and two sellers who each mirror it post one picture without knowing each other.
     A photo matched straight but farther than the linker's photo distance (an edited copy, which a ring
     may have made once and reused) stays evidence, as in the evaluation's run on a world's files, and so
-    does one matched through the picture inside its flat frame (a padded copy)."""
+    does one matched through the picture inside its flat frame (a padded copy; the linker joins such
+    copies within `photos.DERIVED_THRESHOLD` only, reading the inner hashes `_photos` returns)."""
     memberships = principal.group_ids
     banks = [
         bank.id

@@ -197,16 +197,24 @@ def world_network_sizes(world: WorldFiles, photo_hashes: PhotoHashes) -> dict[st
     """Accounts in a network the linker finds on the world's files (not a brand's own stores): account
     key -> how many accounts that network holds. Linking reads no truth; {} when it is not installed."""
     try:
-        from countermark.eval.link import reference_hashes, world_parties, world_photos
+        from countermark.eval.link import world_parties
+        from countermark.eval.link_photos import (
+            PhotoPrint,
+            PhotoPrints,
+            photo_insides,
+            reference_hashes,
+            world_photos,
+        )
         from countermark.link.engine import run_linking
     except ImportError:
         return {}
-    # Linking groups photos by their own hash only: a framed copy of a genuine shot that a ring reuses
-    # stays evidence of that ring (docs/linking.md, 6 December).
-    cache: dict[Path, str | None] = {path: hashes[0] for path, hashes in photo_hashes.items()}
-    parties = world_parties(world, world_photos(world, cache))
+    prints: PhotoPrints = {path: PhotoPrint(*hashes[:2]) for path, hashes in photo_hashes.items()}
+    parties = world_parties(world, world_photos(world, prints))
     run = run_linking(
-        parties, marks=sorted({p.brand for p in world.products}), references=reference_hashes(world, cache)
+        parties,
+        marks=sorted({p.brand for p in world.products}),
+        references=reference_hashes(world),
+        photo_insides=photo_insides(prints),
     )
     sizes: dict[str, int] = {}
     for network in run.networks:

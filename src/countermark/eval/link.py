@@ -14,19 +14,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
 from sklearn.metrics import adjusted_rand_score  # type: ignore[import-untyped]
 
-from countermark.core.errors import InvalidInput
 from countermark.eval.controls_links import (
     identifier_components,
     linkable_upper_bound,
     online_values,
     score_clusters,
 )
+from countermark.eval.link_photos import PhotoPrints, photo_insides, reference_hashes, world_photos
 from countermark.eval.world_files import WorldFiles, read_world
-from countermark.fingerprint.imaging import open_image
-from countermark.fingerprint.pdq import hash_image, hash_pixels
 from countermark.link.engine import LinkRun, run_linking
 from countermark.link.evidence import Party
 from countermark.link.febrl import febrl4_scores, febrl_dir
@@ -42,61 +39,6 @@ def _authorised(root: Path) -> dict[tuple[str, str], set[str]]:
                 key = (str(record.get("platform", "")), str(record.get("handle", "")))
                 found.setdefault(key, set()).add(path.parent.name)
     return found
-
-
-def _pdq(path: Path, cache: dict[Path, str | None]) -> str | None:
-    if path not in cache:
-        try:
-            found = hash_image(path.read_bytes())
-            cache[path] = found.hex if found.usable else None
-        except (OSError, InvalidInput):
-            cache[path] = None
-    return cache[path]
-
-
-def world_photos(world: WorldFiles, cache: dict[Path, str | None]) -> dict[str, set[str]]:
-    """The PDQ hashes of the photos each account posted."""
-    photos: dict[str, set[str]] = {}
-    for listing in world.listings:
-        if listing.seller is not None:
-            for path in listing.images:
-                if (digest := _pdq(path, cache)) is not None:
-                    photos.setdefault(listing.seller, set()).add(digest)
-    return photos
-
-
-# The seven flips and quarter turns of a picture, besides itself.
-TURNS = (
-    Image.Transpose.FLIP_LEFT_RIGHT,
-    Image.Transpose.FLIP_TOP_BOTTOM,
-    Image.Transpose.ROTATE_90,
-    Image.Transpose.ROTATE_180,
-    Image.Transpose.ROTATE_270,
-    Image.Transpose.TRANSPOSE,
-    Image.Transpose.TRANSVERSE,
-)
-
-
-def reference_hashes(world: WorldFiles, cache: dict[Path, str | None]) -> list[str]:
-    """The PDQ hashes of the rights holders' own product photos and of their flips and quarter turns: a
-    mirrored genuine shot is still the holder's, and two sellers who each mirror it post one picture.
-    PDQ is not mirror-invariant (a mirror is about 100 bits away), and the library's own eight hashes
-    are computed from the transform of one picture's DCT, 6 to 38 bits from a mirrored picture's hash,
-    so each turn is hashed from its pixels."""
-    found: set[str] = set()
-    for path in (path for p in world.products for path in p.images):
-        try:  # read and decoded once for its straight hash (kept in the cache) and its turns
-            picture = open_image(path.read_bytes())
-        except (OSError, InvalidInput):
-            cache[path] = None
-            continue
-        straight = hash_pixels(picture)
-        cache[path] = straight.hex if straight.usable else None
-        if not straight.usable:  # too flat to compare
-            continue
-        turned = [straight, *(hash_pixels(picture.transpose(turn)) for turn in TURNS)]
-        found |= {h.hex for h in turned if h.usable}
-    return sorted(found)
 
 
 def world_parties(world: WorldFiles, photos: dict[str, set[str]] | None = None) -> list[Party]:
@@ -206,11 +148,14 @@ def evaluate_link_world(root: Path, truth: dict[str, Any]) -> dict[str, float]:
     """Run the linker on a world's files and score it, with the world's controls beside it."""
     started = time.perf_counter()
     world = read_world(root)
-    cache: dict[Path, str | None] = {}
-    parties = world_parties(world, world_photos(world, cache))
+    prints: PhotoPrints = {}
+    parties = world_parties(world, world_photos(world, prints))
     hashed = time.perf_counter() - started
     run = run_linking(
-        parties, marks=sorted({p.brand for p in world.products}), references=reference_hashes(world, cache)
+        parties,
+        marks=sorted({p.brand for p in world.products}),
+        references=reference_hashes(world),
+        photo_insides=photo_insides(prints),
     )
     figures = score_run(run, world, truth)
     figures["seconds"] = round(time.perf_counter() - started, 1)

@@ -78,6 +78,9 @@ class ImageHash(Base):
     # The hash of the picture inside its flat frame (padding, letterbox, border), when it has one
     # (`fingerprint.frames`); rows hashed before migration 0030 have none.
     pdq_inner: Mapped[str | None] = mapped_column(String(64))
+    # The picture's colour signature (`fingerprint.colour`: PDQ reads luma only); rows hashed before
+    # migration 0031 get theirs the next time listing images are matched.
+    colour: Mapped[str | None] = mapped_column(String(32))
     # Why the blob could not be hashed (not an image, truncated...), so it is not retried forever.
     error: Mapped[str | None] = mapped_column(String(500))
     hashed_at: Mapped[datetime] = mapped_column(default=utcnow)

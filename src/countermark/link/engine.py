@@ -80,12 +80,14 @@ class LinkRun:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def with_photo_values(parties: Sequence[Party], references: Sequence[str]) -> list[Party]:
+def with_photo_values(
+    parties: Sequence[Party], references: Sequence[str], insides: Mapping[str, str] | None = None
+) -> list[Party]:
     """Parties with the photo groups they posted added to their values (rights holders' photos left out)."""
     posted = {p.key: p.photos for p in parties if p.photos}
     if not posted:
         return list(parties)
-    found = photo_values(posted, references)
+    found = photo_values(posted, references, insides)
     return [replace(p, values=p.values | found[p.key]) if p.key in found else p for p in parties]
 
 
@@ -207,13 +209,14 @@ def run_linking(
     next_number: int = 1,
     marks: Sequence[str] = (),
     references: Sequence[str] = (),
+    photo_insides: Mapping[str, str] | None = None,
     consignor_model: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> LinkRun:
     """Link everything: the run an analyst starts, and the one the evaluation measures."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    parties = with_photo_values(parties, references)
+    parties = with_photo_values(parties, references, photo_insides)
     online = [p for p in parties if p.kind != "shipment"]
     online_keys = {p.key for p in online}
     shipments = [p for p in parties if p.kind == "shipment"]

@@ -34,7 +34,7 @@ class Party:
     values: frozenset[Value] = frozenset()
     lines: tuple[str, ...] = ()
     seller: str | None = None
-    photos: frozenset[str] = frozenset()  # PDQ hashes (hex) of the photos it posted
+    photos: frozenset[str] = frozenset()  # the photos it posted, as `photos.photo_key` names them
     authorised_for: frozenset[str] = frozenset()  # rights holders listing it as an authorised seller
     seen_at: str | None = None  # ISO date of first sight, for the timeline
 

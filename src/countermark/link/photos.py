@@ -7,13 +7,22 @@ grouping scales with the number of photos, not its square. Groups that come near
 photo are dropped: a genuine product shot reused by resellers and counterfeiters alike ties nobody. What
 remains becomes a value ("photo", group id) held by the parties that posted it, and goes through the
 same hub rule as any identifier; alone it is weak evidence (see `engine.WEAK_KINDS`).
+
+PDQ reads luma only, so a posted photo is named by its hash and its colour signature (`photo_key`):
+two photos join only when their colours agree too (`fingerprint.colour`), and a red and a brown bag
+drawn from one template stay two pictures, even under one hash. A photo whose inside (within a flat
+frame) is a rights holder's shot is a framed copy of it: sellers who never met frame one shot alike, so
+such copies join only when nearly identical (`DERIVED_THRESHOLD`, one file a ring reuses).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 
+from countermark.fingerprint.colour import same_colours
+from countermark.fingerprint.index import make_faiss_index, to_codes
+from countermark.fingerprint.pdq import MATCH_THRESHOLD, hex_to_bytes
 from countermark.link.evidence import Value
 from countermark.link.unionfind import DisjointSets
 
@@ -22,6 +31,19 @@ from countermark.link.unionfind import DisjointSets
 PHOTO_THRESHOLD = 16
 BANDS = 16
 BAND_CAP = 200  # a band value shared by more photos than this is a flat image's: no candidates from it
+# Framed copies of a rights holder's shot join only this near: the same file re-encoded by a ring that
+# reuses it. Two sellers who each pad the shot by about a tenth land 10 to 16 bits apart.
+DERIVED_THRESHOLD = 8
+
+
+def photo_key(pdq: str, colour: str | None = None) -> str:
+    """How a party's photo is named: its PDQ hash, then ':' and its colour signature when known."""
+    return f"{pdq}:{colour}" if colour else pdq
+
+
+def _split(key: str) -> tuple[str, str | None]:
+    pdq, _, colour = key.partition(":")
+    return pdq, colour or None
 
 
 def _bands(hex_hash: str) -> list[str]:
@@ -33,35 +55,68 @@ def _distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def photo_groups(hashes: Iterable[str], threshold: int = PHOTO_THRESHOLD) -> dict[str, str]:
-    """Each hash's group (the smallest hash of its group), near hashes joined transitively."""
-    unique = sorted(set(hashes))
+def photo_groups(
+    keys: Iterable[str], threshold: int = PHOTO_THRESHOLD, *, derived: Set[str] = frozenset()
+) -> dict[str, str]:
+    """Each photo's group (a key of the group), photos of near hashes and agreeing colours joined
+    transitively; photos whose hash is `derived` (framed copies of a holder's shot) within
+    `DERIVED_THRESHOLD` only."""
+    unique = sorted(set(keys))
+    parts = {key: _split(key) for key in unique}
     sets = DisjointSets(unique)
     buckets: dict[str, list[str]] = defaultdict(list)
-    for h in unique:
-        for band in _bands(h):
-            buckets[band].append(h)
+    for key in unique:
+        for band in _bands(parts[key][0]):
+            buckets[band].append(key)
     for members in buckets.values():
         if len(members) < 2 or len(members) > BAND_CAP:
             continue
         for i, a in enumerate(members):
+            (hash_a, colour_a) = parts[a]
             for b in members[i + 1 :]:
-                if sets.find(a) != sets.find(b) and _distance(a, b) <= threshold:
+                if sets.find(a) == sets.find(b):
+                    continue
+                hash_b, colour_b = parts[b]
+                limit = DERIVED_THRESHOLD if hash_a in derived or hash_b in derived else threshold
+                if _distance(hash_a, hash_b) <= limit and same_colours(colour_a, colour_b):
                     sets.union(a, b)
-    return {h: sets.find(h) for h in unique}
+    return {key: sets.find(key) for key in unique}
+
+
+def framed_copies(insides: Mapping[str, str], references: Iterable[str]) -> set[str]:
+    """The photos (by hash) whose inside lies within the fingerprint match distance of a rights holder's
+    photo: framed copies of a genuine shot."""
+    reference_list = sorted(set(references))
+    pairs = sorted(insides.items())
+    if not reference_list or not pairs:
+        return set()
+    index = make_faiss_index("flat")
+    index.add(to_codes([hex_to_bytes(h) for h in reference_list]))
+    found: set[str] = set()
+    for start in range(0, len(pairs), 1024):
+        chunk = pairs[start : start + 1024]
+        queries = to_codes([hex_to_bytes(inside) for _, inside in chunk])
+        limits, _, _ = index.range_search(queries, MATCH_THRESHOLD + 1)  # distances below the radius
+        found |= {posted for i, (posted, _) in enumerate(chunk) if limits[i + 1] > limits[i]}
+    return found
 
 
 def photo_values(
-    photos: Mapping[str, Iterable[str]], references: Iterable[str] = ()
+    photos: Mapping[str, Iterable[str]],
+    references: Iterable[str] = (),
+    insides: Mapping[str, str] | None = None,
 ) -> dict[str, set[Value]]:
-    """For each party, the photo groups it posted that no rights holder's photo belongs to."""
-    posted = {key: set(hashes) for key, hashes in photos.items()}
+    """For each party, the photo groups it posted (photos named by `photo_key`) that no rights holder's
+    photo (a PDQ hash) belongs to. `insides`: PDQ hash -> the hash inside its flat frame, where known."""
+    posted = {key: set(photo_keys) for key, photo_keys in photos.items()}
     reference_set = set(references)
-    groups = photo_groups([h for hashes in posted.values() for h in hashes] + list(reference_set))
+    hashes = {_split(k)[0] for keys in posted.values() for k in keys}
+    derived = framed_copies({h: i for h, i in (insides or {}).items() if h in hashes}, reference_set)
+    groups = photo_groups({k for keys in posted.values() for k in keys} | reference_set, derived=derived)
     genuine = {groups[h] for h in reference_set}
     found: dict[str, set[Value]] = {}
-    for key, hashes in posted.items():
-        values = {("photo", groups[h]) for h in hashes if groups[h] not in genuine}
+    for key, photo_keys in posted.items():
+        values = {("photo", groups[k]) for k in photo_keys if groups[k] not in genuine}
         if values:
             found[key] = values
     return found

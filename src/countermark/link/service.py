@@ -112,6 +112,7 @@ def link_records(
         next_number=next_key_number(session, owner_org_id),
         marks=marks or (),
         references=records.references,
+        photo_insides=records.photo_insides,
         consignor_model=consignor_model,
         progress=progress,
     )

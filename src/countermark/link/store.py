@@ -78,6 +78,8 @@ class StoreRecords:
     shipments: list[StoredShipment] = field(default_factory=list)
     # PDQ hashes of the rights holders' own product photos: a group of photos near one ties nobody.
     references: list[str] = field(default_factory=list)
+    # PDQ hash of a listing photo -> the hash of the picture inside its flat frame, where it has one.
+    photo_insides: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
