@@ -75,17 +75,20 @@ def build_genuine_banks(ctx: AppContext, session: Session, progress: Progress) -
 
 
 def _add_colours(ctx: AppContext, session: Session) -> int:
-    """Give the images hashed before colour signatures were kept (migration 0031) theirs."""
-    query = select(ImageHash).where(ImageHash.pdq.is_not(None), ImageHash.colour.is_(None))
+    """Give the images hashed before colour signatures were kept (migration 0031) theirs, 500 rows at a
+    time; an image whose blob is gone or unreadable keeps its hash alone."""
+    missing = select(ImageHash.blob_sha256).where(ImageHash.pdq.is_not(None), ImageHash.colour.is_(None))
+    digests = list(session.scalars(missing.order_by(ImageHash.blob_sha256)))
     added = 0
-    for row in session.scalars(query.order_by(ImageHash.blob_sha256)).all():
-        try:
-            row.colour = colour_signature(open_image(ctx.blobs.get(row.blob_sha256)))
-        except CountermarkError:  # the blob is gone or no longer readable: the hash stays alone
-            continue
-        added += 1
-        if added % 200 == 0:
-            session.flush()
+    for start in range(0, len(digests), 500):
+        batch = select(ImageHash).where(ImageHash.blob_sha256.in_(digests[start : start + 500]))
+        for row in session.scalars(batch):
+            try:
+                row.colour = colour_signature(open_image(ctx.blobs.get(row.blob_sha256)))
+            except CountermarkError:
+                continue
+            added += 1
+        session.flush()
     return added
 
 
