@@ -101,7 +101,8 @@ def _tie(a: str, b: str, value: str) -> Link:
 
 
 def test_a_lone_value_between_an_established_group_and_a_small_group_is_cut() -> None:
-    big = [_tie(f"b{i}", f"b{i + 1}", "pb") for i in range(4)]
+    # A ring of five sharing one phone: exact links tie every two of its holders.
+    big = [_tie(f"b{i}", f"b{j}", "pb") for i in range(5) for j in range(i + 1, 5)]
     small = [_tie("s0", "s1", "ps"), _tie("s1", "s2", "ps")]
     keys = [f"b{i}" for i in range(5)] + ["s0", "s1", "s2"]
     cluster = components(keys, [*big, *small, _tie("b0", "s0", "bridge")])[0]
@@ -110,10 +111,17 @@ def test_a_lone_value_between_an_established_group_and_a_small_group_is_cut() ->
     # A pair is a group too: one e-mail between it and a ring of five is the ring's borrowed value.
     pair = components(keys[:7], [*big, _tie("s0", "s1", "ps"), _tie("b0", "s0", "bridge")])[0]
     assert sorted(c.members for c in cut_borrowed_values(pair)) == [tuple(keys[:5]), ("s0", "s1")]
-    # ...but a chain of six cut in the middle, three and three, is a chain's ordinary link and stays.
-    chain = [_tie(f"c{i}", f"c{i + 1}", f"v{i}") for i in range(5)]
-    whole = components([f"c{i}" for i in range(6)], chain)[0]
-    assert [c.members for c in cut_borrowed_values(whole)] == [whole.members]
+    # ...but a chain of six cut in the middle, three and three, is a chain's ordinary link and stays, and
+    # so is any link of a longer chain: its parts, cut anywhere, are chains too, not established groups.
+    for length in (6, 9):
+        chain = [_tie(f"c{i}", f"c{i + 1}", f"v{i}") for i in range(length - 1)]
+        whole = components([f"c{i}" for i in range(length)], chain)[0]
+        assert [c.members for c in cut_borrowed_values(whole)] == [whole.members]
+    # A ring of four tied by one phone is established too (BIG_SIDE): the pair's e-mail is cut off it.
+    four = [_tie(f"b{i}", f"b{j}", "pb") for i in range(4) for j in range(i + 1, 4)]
+    members = [*keys[:4], "s0", "s1"]
+    small_ring = components(members, [*four, _tie("s0", "s1", "ps"), _tie("b0", "s0", "bridge")])[0]
+    assert sorted(c.members for c in cut_borrowed_values(small_ring)) == [tuple(keys[:4]), ("s0", "s1")]
 
 
 def test_a_suppliers_handle_a_few_shops_of_three_rings_advertise_is_cut_between_them() -> None:

@@ -106,7 +106,10 @@ def _parts(members: Sequence[str], links: Iterable[Link]) -> dict[str, str]:
 # A lone value between a group this large and one of SMALL_SIDE is a borrowed one. SMALL_SIDE was 3 until
 # 5 December: a pair of one ring tied to a ring of 19 or 28 by one e-mail merged them on the training
 # worlds of seeds 15 and 16 (38 and 56 false pairs), and cutting at 2 lost no true pair on seeds 7-17.
-BIG_SIDE = 5
+# BIG_SIDE was 5 until 6 December: at 4 (with `_established`), seed 56's rings of 4 and 2 accounts that
+# one WeChat handle tied come apart (precision 0.984 -> 0.998), so do groups on seeds 9, 15 and held-out
+# 12; seed 22 loses 0.004 recall; 18 more training worlds do not move (docs/linking.md).
+BIG_SIDE = 4
 SMALL_SIDE = 2
 
 
@@ -130,6 +133,16 @@ def pieces(links: Sequence[Link]) -> int:
     return len(evidence_families(links))
 
 
+def _established(side: Sequence[str], links: Iterable[Link]) -> bool:
+    """Whether a part is an established group: BIG_SIDE members or more, tied by more pairs than a bare
+    chain has (a chain of accounts each sharing one value with the next is one group however it is cut)."""
+    if len(side) < BIG_SIDE:
+        return False
+    members = set(side)
+    pairs = {link.ordered() for link in links if link.a in members and link.b in members}
+    return len(pairs) >= len(members)
+
+
 def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
     """Split a cluster where one account of a group shows another group's value, and nothing else ties
     the two groups.
@@ -137,8 +150,8 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
     The pattern of a value passed between operations (a drop-shipper's e-mail written by one shop of
     another network, a supplier's WeChat a few shops of two or three rings advertise): without that value
     (and its slips, `evidence_families`) the cluster falls in two or more groups of two or more members
-    (and perhaps lone holders), and one group holds it more than once (the owner's own value), or the
-    largest group is one of BIG_SIDE or more and the smallest of SMALL_SIDE or more. A lone holder is then
+    (and perhaps lone holders), and one group holds it more than once (the owner's own value), or one
+    group is established (`_established`) and the smallest of SMALL_SIDE or more. A lone holder is then
     left out: a value two groups show is no one operator's. A value held by one member on each side of a
     small group is a chain's ordinary link and stays, and so is a value tying lone accounts to one group.
     The cut links are dropped from the cluster.
@@ -159,8 +172,9 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         if len(groups) < 2:
             continue
         held = max(sum(1 for m in side if m in holders) for side in groups.values())
-        sizes = sorted(len(side) for side in groups.values())
-        if held < 2 and (sizes[0] < SMALL_SIDE or sizes[-1] < BIG_SIDE):
+        smallest = min(len(side) for side in groups.values())
+        established = any(_established(side, rest) for side in groups.values())
+        if held < 2 and (smallest < SMALL_SIDE or not established):
             continue
         # A holder nothing else ties is left alone: the value it shows is no one operator's.
         pieces = [
