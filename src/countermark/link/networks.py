@@ -172,9 +172,10 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         if len(groups) < 2:
             continue
         held = max(sum(1 for m in side if m in holders) for side in groups.values())
-        smallest = min(len(side) for side in groups.values())
-        established = any(_established(side, rest) for side in groups.values())
-        if held < 2 and (smallest < SMALL_SIDE or not established):
+        if held < 2 and (
+            min(len(side) for side in groups.values()) < SMALL_SIDE
+            or not any(_established(side, rest) for side in groups.values())
+        ):
             continue
         # A holder nothing else ties is left alone: the value it shows is no one operator's.
         pieces = [
