@@ -1,6 +1,7 @@
 """Photo groups read more than the PDQ hash: two photos whose colours differ are two pictures however near
 their hashes, even under one hash (PDQ reads luma only), and framed copies of a rights holder's shot join
-only when nearly identical (sellers who never met pad one shot alike)."""
+only when nearly identical (sellers who never met pad one shot alike), and a shape many sellers post in
+many colours is a stock picture."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from PIL import Image, ImageDraw
 from countermark.fingerprint.colour import colour_signature
 from countermark.link.engine import run_linking
 from countermark.link.evidence import Party
-from countermark.link.photos import DERIVED_THRESHOLD, PHOTO_THRESHOLD, photo_groups, photo_key, photo_values
+from countermark.link.photos import (
+    DERIVED_THRESHOLD,
+    PHOTO_THRESHOLD,
+    STOCK_HOLDERS,
+    photo_groups,
+    photo_key,
+    photo_values,
+    stock_pictures,
+)
 
 RNG = random.Random(16)
 
@@ -74,6 +83,24 @@ def test_framed_copies_of_a_holders_shot_join_only_when_nearly_identical() -> No
     # One file a ring reuses, re-encoded: still evidence.
     ring = photo_values({"a": [padded], "b": [reused]}, [genuine], insides)
     assert ring["a"] == ring["b"]
+
+
+def test_a_shape_many_sellers_post_in_many_colours_is_a_stock_picture() -> None:
+    # A plant drawn alike by eight sellers in four colours: each colour group has two posters, too few to
+    # be a hub, but the shape (the luma PDQ reads) has eight. It ties nobody; a ring's own shot does.
+    colours = [_signature(c) for c in ((40, 150, 60), (190, 35, 40), (30, 60, 150), (220, 200, 40))]
+    plant = f"{RNG.getrandbits(256):064x}"
+    posted = {f"s{n}": [photo_key(_near(plant, 3, n), colours[n % 4])] for n in range(STOCK_HOLDERS)}
+    ring_shot = f"{RNG.getrandbits(256):064x}"
+    posted["r0"], posted["r1"] = [photo_key(ring_shot, RED)], [photo_key(_near(ring_shot, 4), RED)]
+    found = photo_values(posted)
+    assert set(found) == {"r0", "r1"} and found["r0"] == found["r1"]
+    assert stock_pictures({key: set(keys) for key, keys in posted.items()}) == {
+        _near(plant, 3, n) for n in range(STOCK_HOLDERS)
+    }
+    # One poster fewer and each colour's pair is evidence again.
+    fewer = {key: keys for key, keys in posted.items() if key != "s7"}
+    assert photo_values(fewer)["s0"] == photo_values(fewer)["s4"]
 
 
 def test_the_run_takes_the_traits_and_keeps_two_sellers_of_other_coloured_bags_apart() -> None:

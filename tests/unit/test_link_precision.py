@@ -8,7 +8,7 @@ from __future__ import annotations
 from countermark.link import fuzzy
 from countermark.link.engine import not_imitations
 from countermark.link.evidence import Link, Party
-from countermark.link.networks import components, cut_borrowed_values, usable_links
+from countermark.link.networks import components, cut_borrowed_values, usable_links, value_name
 
 
 def _party(key: str, lines: tuple[str, ...] = (), kind: str = "account", **extra: object) -> Party:
@@ -151,6 +151,41 @@ def test_a_suppliers_handle_a_few_shops_of_three_rings_advertise_is_cut_between_
     shared = [_tie("x0", "y0", "w"), _tie("x0", "z0", "w"), _tie("y0", "z0", "w")]
     whole = components(["x0", "x1", "y0", "y1", "z0", "z1"], [*pairs, *shared])[0]
     assert [c.members for c in cut_borrowed_values(whole)] == [whole.members]
+
+
+def _mail(a: str, b: str, value: str) -> Link:
+    return Link(a, b, "exact:email", value, True, basis=(f"email:{value}",))
+
+
+def test_a_value_bearing_one_pairs_name_is_cut_between_two_pairs() -> None:
+    """Training worlds 42 and 48: one ring's e-mail (or WeChat) written by a shop of another ring, each
+    a pair or three, neither established. The value's name is one side's own, so it was borrowed."""
+    keys = ["a0", "a1", "b0", "b1"]
+    bridge = _mail("a0", "b0", "huafengsale33@outlook.com")
+    own_a = _mail("a0", "a1", "huafengtrade@qq.com")
+    for own_b, cut in (
+        (_mail("b0", "b1", "jiayustore@163.com"), True),  # two names: the bridge bears the first ring's
+        (_tie("b0", "b1", "+8613800000000"), False),  # the pair's own values name nobody: no sign
+        (_mail("b0", "b1", "huafengvip@163.com"), False),  # both bear the name: one ring's chain
+    ):
+        cluster = components(keys, [own_a, own_b, bridge])[0]
+        pieces = sorted(c.members for c in cut_borrowed_values(cluster))
+        assert pieces == ([("a0", "a1"), ("b0", "b1")] if cut else [tuple(keys)])
+    # World 48: the bridge bears the name of the pair whose signature line spells it, not the e-mail
+    # of the other pair; whichever side holds the value.
+    signature = "reused line \u201coffice Yuexiu Huafeng, same day shipping\u201d"
+    line = Link("b0", "b1", "text:bio_line", signature, True)
+    own_a = _mail("a0", "a1", "huangqiang@yandex.com")
+    cluster = components(keys, [own_a, line, bridge])[0]
+    assert sorted(c.members for c in cut_borrowed_values(cluster)) == [("a0", "a1"), ("b0", "b1")]
+    own_a = _mail("a0", "a1", "huafengtrade@qq.com")
+    handle = ("messaging_handle:wechat:huafeng888_8",)
+    wechat = Link("a0", "b0", "exact:messaging_handle", "x", True, basis=handle)
+    cluster = components(keys, [own_a, _mail("b0", "b1", "jiayustore@163.com"), wechat])[0]
+    assert len(cut_borrowed_values(cluster)) == 2
+    assert value_name("messaging_handle:wechat:huafeng888_8") == "huafeng"
+    assert value_name("crypto_wallet:btc:3458oyGWmLSCpMKHHEq4zEwXPY8p6yEESm") is None
+    assert value_name("email:li.wei@qq.com") is None  # too short to tell one name from another
 
 
 def test_email_locals_one_initial_apart_are_weak_evidence_and_a_slip_inside_the_name_a_tie() -> None:

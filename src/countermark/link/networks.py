@@ -8,6 +8,7 @@ members join, and the larger side of a split keeps it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -143,6 +144,47 @@ def _established(side: Sequence[str], links: Iterable[Link]) -> bool:
     return len(pairs) >= len(members)
 
 
+# Kinds of value that carry their owner's name: an e-mail's local part, a messaging or payment handle
+# (and the names fuzzy links read from them, `fuzzy._name`).
+NAMED_KINDS = frozenset({"email", "messaging_handle", "payment_account", "name"})
+NAME_PREFIX = 6  # two names are one when they begin with this many letters alike
+
+
+def value_name(ground: str) -> str | None:
+    """The letters of the name a value carries (`huafengsale` of huafengsale33@outlook.com, `goldenstar`
+    of wechat:goldenstar888_88), or None for a value that names nobody (a phone, a wallet, a photo)."""
+    kind, _, value = ground.partition(":")
+    if kind not in NAMED_KINDS:
+        return None
+    if kind in ("messaging_handle", "payment_account"):
+        value = value.partition(":")[2]
+    letters = re.sub(r"[^a-z]", "", value.partition("@")[0].lower())
+    return letters if len(letters) >= NAME_PREFIX else None
+
+
+def named_by_one(family: Sequence[Link], sides: Sequence[Sequence[str]], links: Sequence[Link]) -> bool:
+    """Whether a value between groups bears the name of one group and not the others': the mark of a
+    value borrowed from that group (a ring's "huafengsale33@" written by a shop of a ring whose own
+    e-mail reads "huangqiang@"). A group bears a name when a value its members share begins with it, or
+    a line they share spells it (a signature "office Yuexiu Huafeng, same day shipping"). A group that
+    does not bear it must show a name of its own: one whose shared values name nobody (phones, photos)
+    says nothing against the value being its own too."""
+    names = {n[:NAME_PREFIX] for link in family for ground in link.grounds() if (n := value_name(ground))}
+    if not names:
+        return False
+    bearing = 0
+    for side in sides:
+        members = set(side)
+        grounds = [g for link in links if link.a in members and link.b in members for g in link.grounds()]
+        own = {n[:NAME_PREFIX] for g in grounds if (n := value_name(g))}
+        lines = [re.sub(r"[^a-z]", "", g.lower()) for g in grounds if g.startswith("text:")]
+        if names & own or any(name in line for name in names for line in lines):
+            bearing += 1
+        elif not own:
+            return False
+    return bearing == 1
+
+
 def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
     """Split a cluster where one account of a group shows another group's value, and nothing else ties
     the two groups.
@@ -151,7 +193,8 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
     another network, a supplier's WeChat a few shops of two or three rings advertise): without that value
     (and its slips, `evidence_families`) the cluster falls in two or more groups of two or more members
     (and perhaps lone holders), and one group holds it more than once (the owner's own value), or one
-    group is established (`_established`) and the smallest of SMALL_SIDE or more. A lone holder is then
+    group is established (`_established`) and the smallest of SMALL_SIDE or more, or the value bears the
+    name of one group's own values and not the other's (`named_by_one`). A lone holder is then
     left out: a value two groups show is no one operator's. A value held by one member on each side of a
     small group is a chain's ordinary link and stays, and so is a value tying lone accounts to one group.
     The cut links are dropped from the cluster.
@@ -172,9 +215,13 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         if len(groups) < 2:
             continue
         held = max(sum(1 for m in side if m in holders) for side in groups.values())
-        if held < 2 and (
-            min(len(side) for side in groups.values()) < SMALL_SIDE
-            or not any(_established(side, rest) for side in groups.values())
+        if (
+            held < 2
+            and (
+                min(len(side) for side in groups.values()) < SMALL_SIDE
+                or not any(_established(side, rest) for side in groups.values())
+            )
+            and not named_by_one(family, list(groups.values()), rest)
         ):
             continue
         # A holder nothing else ties is left alone: the value it shows is no one operator's.

@@ -12,7 +12,8 @@ PDQ reads luma only, so a posted photo is named by its hash and its colour signa
 two photos join only when their colours agree too (`fingerprint.colour`), and a red and a brown bag
 drawn from one template stay two pictures, even under one hash. A photo whose inside (within a flat
 frame) is a rights holder's shot is a framed copy of it: sellers who never met frame one shot alike, so
-such copies join only when nearly identical (`DERIVED_THRESHOLD`, one file a ring reuses).
+such copies join only when nearly identical (`DERIVED_THRESHOLD`, one file a ring reuses). A shape many
+parties post, whatever its colour, is a stock picture and ties nobody (`stock_pictures`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ BAND_CAP = 200  # a band value shared by more photos than this is a flat image's
 # A blunt rule: on two training worlds, such copies posted within one ring lay within 8 bits of each
 # other in 127 of 145 pairs, strangers' in 30 of 46; kept for what it measures (docs/linking.md).
 DERIVED_THRESHOLD = 8
+# A shot whose near copies, in any colour, this many parties post is a stock picture: an ordinary item
+# (a plant, a lamp, a mug) many sellers photograph alike; it ties nobody (hubs.HUB_DEGREE for any value).
+STOCK_HOLDERS = 8
 
 
 def photo_key(pdq: str, colour: str | None = None) -> str:
@@ -102,22 +106,41 @@ def framed_copies(insides: Mapping[str, str], references: Iterable[str]) -> set[
     return found
 
 
+def stock_pictures(posted: Mapping[str, Set[str]], derived: Set[str] = frozenset()) -> set[str]:
+    """The hashes of stock pictures: photos grouped by hash alone (colours not compared) whose group
+    STOCK_HOLDERS parties or more posted. An item drawn alike in many colours falls in several colour
+    groups of two or three holders each, none a hub by its own count (training worlds 34 and 52: a green
+    plant and a navy lamp, one copy each posted by an honest seller and by a member of a ring of 31 or
+    39 accounts, 41 and 32 posters of the shape; a ring's own shots had 2)."""
+    hashes = {key: _split(key)[0] for keys in posted.values() for key in keys}
+    groups = photo_groups(set(hashes.values()), derived=derived)
+    holders: dict[str, set[str]] = defaultdict(set)
+    for party, keys in posted.items():
+        for key in keys:
+            holders[groups[hashes[key]]].add(party)
+    stock = {group for group, parties in holders.items() if len(parties) >= STOCK_HOLDERS}
+    return {pdq for pdq, group in groups.items() if group in stock}
+
+
 def photo_values(
     photos: Mapping[str, Iterable[str]],
     references: Iterable[str] = (),
     insides: Mapping[str, str] | None = None,
 ) -> dict[str, set[Value]]:
     """For each party, the photo groups it posted (photos named by `photo_key`) that no rights holder's
-    photo (a PDQ hash) belongs to. `insides`: PDQ hash -> the hash inside its flat frame, where known."""
+    photo (a PDQ hash) belongs to, stock pictures left out (`stock_pictures`). `insides`: PDQ hash -> the
+    hash inside its flat frame, where known."""
     posted = {key: set(photo_keys) for key, photo_keys in photos.items()}
     reference_set = set(references)
     hashes = {_split(k)[0] for keys in posted.values() for k in keys}
     derived = framed_copies({h: i for h, i in (insides or {}).items() if h in hashes}, reference_set)
     groups = photo_groups({k for keys in posted.values() for k in keys} | reference_set, derived=derived)
     genuine = {groups[h] for h in reference_set}
+    stock = stock_pictures(posted, derived)
     found: dict[str, set[Value]] = {}
     for key, photo_keys in posted.items():
-        values = {("photo", groups[k]) for k in photo_keys if groups[k] not in genuine}
+        kept = [k for k in photo_keys if groups[k] not in genuine and _split(k)[0] not in stock]
+        values = {("photo", groups[k]) for k in kept}
         if values:
             found[key] = values
     return found
