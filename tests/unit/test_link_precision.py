@@ -1,7 +1,8 @@
 """Linking precision rules on hand-made examples: a stock phrase many write is not a tie, resembling an
 authorised seller is not a tie, one name behind an e-mail, a handle and a shop domain is one piece of
 evidence (a person's name read from an e-mail and an initialled handle too), and a lone value between an
-established group and a small one (even a pair), or between three rings, is cut."""
+established group and a small one (even a pair), or between three rings, or bearing one small ring's
+name, is cut."""
 
 from __future__ import annotations
 
