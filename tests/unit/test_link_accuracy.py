@@ -307,10 +307,11 @@ def test_shots_a_rings_shops_share_tie_again_once_the_run_finds_the_ring() -> No
     assert not any(f"s{i}" in run.member_of for i in range(4))
 
 
-def test_a_line_most_of_whose_writers_are_one_ring_ties_a_lone_writer_with_a_second_piece() -> None:
+def test_a_line_most_of_whose_writers_are_one_ring_ties_a_lone_writer_to_it() -> None:
     """Seed 18: eight shops of a ring of 40 write "Stock in Baiyun Longsheng - 10 years experience, contact
     for catalogue #783", too many writers to count as text; a ninth, tied by nothing else than a shot it
-    shares with one of them, stayed out. Strangers writing one stock line stay apart."""
+    shares with one of them, stayed out. Seeds 65 and 69: lone writers tied by nothing else at all. The
+    ring's signature ties its lone writers. Strangers writing one stock line stay apart."""
     signature = "Stock in Baiyun Longsheng - 10 years experience, contact for catalogue #783"
     shot = ("photo", "g1")
 
@@ -323,6 +324,24 @@ def test_a_line_most_of_whose_writers_are_one_ring_ties_a_lone_writer_with_a_sec
     run = run_linking([*ring(shot), _account("stray", shot, lines=(signature,)), *strangers])
     assert run.member_of.get("stray") == run.member_of["r0"] == run.member_of["r4"]
     assert not any(f"s{i}" in run.member_of for i in range(5))
-    # The line alone is one piece: without the shot, the stray stays out.
-    alone = run_linking([*ring(), _account("stray", lines=(signature,))])
-    assert "stray" not in alone.member_of and alone.member_of["r0"] == alone.member_of["r4"]
+    # The line alone ties it: no second piece is needed.
+    alone = run_linking([*ring(), _account("stray", lines=(signature,)), *strangers])
+    assert alone.member_of.get("stray") == alone.member_of["r0"] == alone.member_of["r4"]
+    # Nor when the signature is a template's, made of words many parties write (seed 65: "Office:
+    # Longgang Hengda - 10 years experience, contact for catalogue #327", where ten parties of two rings
+    # write Hengda): it is no evidence between its writers, but a lone writer of the ring's still joins.
+    words = "Office Longgang Hengda years experience contact for catalogue"
+    fillers = [_account(f"f{i}", lines=(f"{words} filler{i} number {i}",)) for i in range(10)]
+    template = "Office: Longgang Hengda - 10 years experience, contact for catalogue #327"
+
+    def template_ring() -> list[Party]:
+        return [_account(p.key, *p.values, lines=(template,)) for p in ring()]
+
+    parties = [*template_ring(), _account("stray", lines=(template,)), *fillers]
+    joined = run_linking(parties)
+    assert joined.member_of.get("stray") == joined.member_of["r0"] == joined.member_of["r4"]
+    assert not any(f"f{i}" in joined.member_of for i in range(10))
+    # Two lone writers and two of a ring: the ring writes no more than half of it, so it is no one's.
+    lone = [_account(key, lines=(template,)) for key in ("x", "y")]
+    split = run_linking([*template_ring()[:2], *lone, *fillers])
+    assert "x" not in split.member_of and "y" not in split.member_of

@@ -9,7 +9,13 @@ from __future__ import annotations
 from countermark.link import fuzzy
 from countermark.link.engine import not_imitations
 from countermark.link.evidence import Link, Party
-from countermark.link.networks import components, cut_borrowed_values, usable_links, value_name
+from countermark.link.networks import (
+    components,
+    cut_borrowed_values,
+    party_names,
+    usable_links,
+    value_name,
+)
 
 
 def _party(key: str, lines: tuple[str, ...] = (), kind: str = "account", **extra: object) -> Party:
@@ -187,6 +193,72 @@ def test_a_value_bearing_one_pairs_name_is_cut_between_two_pairs() -> None:
     assert value_name("messaging_handle:wechat:huafeng888_8") == "huafeng"
     assert value_name("crypto_wallet:btc:3458oyGWmLSCpMKHHEq4zEwXPY8p6yEESm") is None
     assert value_name("email:li.wei@qq.com") is None  # too short to tell one name from another
+
+
+def test_a_value_one_pair_holds_in_two_spellings_is_that_pairs_and_cut_from_another() -> None:
+    """Training world 58: a ring's e-mail linmin79@mail.ru, written also as linmin79@hotmail.com by a
+    second shop of that ring, is shown by one shop of a ring of three whose own ties name nobody (a phone,
+    a line). The pair holds the name twice (the value and its slip), so the value is the pair's."""
+    keys = ["a0", "a1", "b0", "b1", "b2"]
+    slip = Link("a0", "a1", "fuzzy:email_local", "linmin79@\u2026", False, basis=("name:linmin",))
+    shot = Link("a0", "a1", "exact:photo", "shot", False, basis=("photo:shot",))
+    own_b = [_tie("b0", "b1", "+8615043609849"), _tie("b1", "b2", "+8618677309551")]
+    bridge = _mail("a0", "b0", "linmin79@mail.ru")
+    cluster = components(keys, [slip, shot, *own_b, bridge])[0]
+    pieces = sorted(c.members for c in cut_borrowed_values(cluster))
+    assert pieces == [("a0", "a1"), ("b0", "b1", "b2")]
+    # Without the slip the pair holds the value once, as the three do: a chain's ordinary link stays.
+    shot2 = Link("a0", "a1", "exact:photo", "shot2", False, basis=("photo:shot2",))
+    cluster = components(keys, [shot, shot2, *own_b, bridge])[0]
+    assert [c.members for c in cut_borrowed_values(cluster)] == [tuple(keys)]
+    # A slip of another name is no holding of this one.
+    other = Link("a0", "a1", "fuzzy:email_local", "x", False, basis=("name:huafeng",))
+    cluster = components(keys, [other, shot, *own_b, bridge])[0]
+    assert [c.members for c in cut_borrowed_values(cluster)] == [tuple(keys)]
+
+
+def test_a_value_naming_nobody_between_two_pairs_that_write_two_names_is_cut() -> None:
+    """Training world 64: an IBAN of one ring shown by one shop of another, each a pair tied by a phone
+    or a photo. The shops of one write `hengda` on their handles, the other's `sunrise`: two operations,
+    so the IBAN between them was passed from one to the other."""
+    keys = ["a0", "a1", "b0", "b1"]
+    own = [_tie("a0", "a1", "+8615878821515"), _tie("b0", "b1", "+85296447131")]
+    iban = Link("a0", "b0", "exact:iban", "EE03", True, basis=("iban:EE036952880144477377",))
+    cluster = components(keys, [*own, iban])[0]
+    values = {
+        "a0": {("messaging_handle", "telegram:hengda_outlet_575"), ("email", "zhaoling@yahoo.com")},
+        "a1": {("messaging_handle", "wechat:hengdahk_793"), ("payment_account", "paypal:hengdashop69")},
+        "b0": {("email", "sunrisestore64@outlook.com")},
+        "b1": {("messaging_handle", "telegram:sunrise_vip635")},
+    }
+    for key in values:
+        values[key].add(("email", "sellersupport@shopmarket.eu"))
+    parties = [_party(key, values=frozenset(found)) for key, found in values.items()]
+    support = {("email", "sellersupport@shopmarket.eu")}
+    names = party_names(parties, support)
+    assert names["a0"] == {"hengda": 1, "zhaoli": 1} and names["b1"] == {"sunris": 1}
+    pieces = sorted(c.members for c in cut_borrowed_values(cluster, names=names))
+    assert pieces == [("a0", "a1"), ("b0", "b1")]
+    # Unread names, or a platform's support address read as one both pairs write: nothing tells them apart.
+    assert len(cut_borrowed_values(cluster)) == 1
+    assert len(cut_borrowed_values(cluster, names=party_names(parties))) == 1
+    # One ring's chain: both pairs write the name; or one pair writes none (a phone names nobody).
+    alike = {**names, "b0": {"hengda": 1}, "b1": {"hengda": 1}}
+    assert len(cut_borrowed_values(cluster, names=alike)) == 1
+    nameless = {key: found for key, found in names.items() if key.startswith("a")}
+    assert len(cut_borrowed_values(cluster, names=nameless)) == 1
+    # Worlds 21 and 69: one shop of a pair writes its ring's name on two values (a WeChat and a PayPal),
+    # the other shop none; the pair bears that name. Once is not enough.
+    once = {**names, "a0": {"zhaoli": 1, "golden": 1}, "a1": {}}
+    assert len(cut_borrowed_values(cluster, names=once)) == 1
+    twice = {**once, "a0": {"zhaoli": 1, "golden": 2}}
+    assert len(cut_borrowed_values(cluster, names=twice)) == 2
+    # A value bearing a name the pairs write is not passed between them: it is one side's (or one ring's).
+    person = {**names, "b1": {"sunris": 1, "zhaoli": 1}, "b0": {"sunris": 1, "zhaoli": 1}}
+    mail = _mail("a0", "b0", "zhaoling@yahoo.com")
+    cluster = components(keys, [*own, mail])[0]
+    assert len(cut_borrowed_values(cluster, names=person)) == 1
+    assert len(cut_borrowed_values(cluster, names=names)) == 2
 
 
 def test_email_locals_one_initial_apart_are_weak_evidence_and_a_slip_inside_the_name_a_tie() -> None:

@@ -25,6 +25,7 @@ from countermark.link.networks import (
     components,
     cut_borrowed_values,
     group_corroborated,
+    party_names,
     same_owner,
     score,
     stable_ids,
@@ -226,7 +227,9 @@ def run_linking(
     seconds["exact"] = time.perf_counter() - started
     started = time.perf_counter()
     resemblance = fuzzy.email_links(online) + fuzzy.handle_links(online)
-    lines = fuzzy.line_groups(online, hubs=hubs)
+    stock: set[str] = set()
+    every_line = fuzzy.line_groups(online, hubs=hubs, stock=stock)
+    lines = {text: writers for text, writers in every_line.items() if text not in stock}
     resemblance += fuzzy.domain_family_links(online, marks) + fuzzy.links_of_lines(lines)
     authorised = {p.key for p in online if p.authorised_for}
     set_aside = ([p.key for p in holders.get(value, ())] for value, hub in hubs.items() if hub.scattered)
@@ -241,16 +244,17 @@ def run_linking(
     started = time.perf_counter()
     online_order = [p.key for p in online]
     online_links = [link for link in links if link.a in online_keys and link.b in online_keys]
-    found = online_clusters(online_order, online_links)
+    names = party_names(online, set(hubs))
+    found = online_clusters(online_order, online_links, names)
     group = {member: index for index, cluster in enumerate(found) for member in cluster.members}
     released = regrouped(hubs, holders, group)
-    ties = group_lines(lines, group, authorised)
+    ties = group_lines(every_line, group, authorised)
     if released or ties:
         hubs = {value: hub for value, hub in hubs.items() if value not in released}
         ties += exact_links({value: holders[value] for value in released}, hubs)
         links += ties
         online_links += [link for link in ties if link.a in online_keys and link.b in online_keys]
-        found = online_clusters(online_order, online_links)
+        found = online_clusters(online_order, online_links, names)
     between = [link for link in links if link.a not in online_keys and link.b not in online_keys]
     clusters = attach_shipments(
         found,
@@ -266,10 +270,13 @@ def run_linking(
     return LinkRun(hubs, links, networks, member_of, next_number, seconds)
 
 
-def online_clusters(keys: Sequence[str], links: Sequence[Link]) -> list[Cluster]:
-    """The online parties' groups: components of the usable links, values borrowed between groups cut."""
+def online_clusters(
+    keys: Sequence[str], links: Sequence[Link], names: Mapping[str, Mapping[str, int]] | None = None
+) -> list[Cluster]:
+    """The online parties' groups: components of the usable links, values borrowed between groups cut
+    (`names`: the names each party writes, `networks.party_names`)."""
     found = components(keys, group_corroborated(keys, links))
-    return [piece for cluster in found for piece in cut_borrowed_values(cluster)]
+    return [piece for cluster in found for piece in cut_borrowed_values(cluster, names=names)]
 
 
 def _one_groups(keys: set[str], group: Mapping[str, int]) -> bool:
@@ -313,7 +320,7 @@ def group_lines(lines: Mapping[str, set[str]], group: Mapping[str, int], authori
                     seen.add((lone, member))
                     detail = f"reused line \u201c{text[:60]}\u201d, written by {len(writers)} parties"
                     basis = (f"common lines of {lone}",)
-                    links.append(Link(lone, member, "text:bio_line", detail, strong=False, basis=basis))
+                    links.append(Link(lone, member, "text:bio_line", detail, strong=True, basis=basis))
     return links
 
 

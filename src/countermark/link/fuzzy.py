@@ -229,10 +229,18 @@ def links_of_lines(groups: Mapping[str, set[str]]) -> list[Link]:
 
 
 def line_groups(
-    parties: Sequence[Party], threshold: float = 0.8, hubs: Iterable[tuple[str, str]] = ()
+    parties: Sequence[Party],
+    threshold: float = 0.8,
+    hubs: Iterable[tuple[str, str]] = (),
+    stock: set[str] | None = None,
 ) -> dict[str, set[str]]:
     """Each bio line worth reading as text (long enough, no identifier, no hub's value, not made of stock
-    words) and the parties that write it or a near-identical line (MinHash LSH over word shingles)."""
+    words) and the parties that write it or a near-identical line (MinHash LSH over word shingles).
+
+    Given a `stock` set, lines made of stock words are grouped too (among themselves) and their texts
+    added to it: a ring's signature filled in from a template ("Office: Longgang Hengda - 10 years
+    experience, contact for catalogue #327") is no evidence as text, but who writes it still says
+    something once the run has its groups (`engine.group_lines`)."""
     from datasketch import MinHash, MinHashLSH
 
     hubs = list(hubs)
@@ -262,9 +270,12 @@ def line_groups(
                 len(text) >= MIN_LINE
                 and not extract_identifiers(line)
                 and not _names_a_hub(text, hub_words, line, hub_digits)
-                and not _template(text, writers)
             ):
-                lines[text].add(key)
+                if not _template(text, writers):
+                    lines[text].add(key)
+                elif stock is not None:
+                    stock.add(text)
+                    lines[text].add(key)
     lsh = MinHashLSH(threshold=threshold, num_perm=64)
     hashes: dict[str, MinHash] = {}
     for index, text in enumerate(lines):
@@ -280,7 +291,9 @@ def line_groups(
     for text, digest in hashes.items():
         members: set[str] = set()
         for found in lsh.query(digest):
-            members |= lines[keys[int(found)]]
+            other = keys[int(found)]
+            if stock is None or (text in stock) == (other in stock):
+                members |= lines[other]
         groups[text] = members
     return groups
 

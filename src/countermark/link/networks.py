@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
-from countermark.link.evidence import Link
+from countermark.link.evidence import Link, Party, Value
 from countermark.link.unionfind import DisjointSets
 
 
@@ -104,9 +104,10 @@ def _parts(members: Sequence[str], links: Iterable[Link]) -> dict[str, str]:
     return {m: sets.find(m) for m in members}
 
 
-# A lone value between a group this large and one of SMALL_SIDE is a borrowed one. SMALL_SIDE was 3 until
-# 5 December: a pair of one ring tied to a ring of 19 or 28 by one e-mail merged them on the training
-# worlds of seeds 15 and 16 (38 and 56 false pairs), and cutting at 2 lost no true pair on seeds 7-17.
+# A lone value between a group this large and one of SMALL_SIDE is a borrowed one (a smaller part is a lone
+# holder). SMALL_SIDE was 3 until 5 December: a pair of one ring tied to a ring of 19 or 28 by one e-mail
+# merged them on the training worlds of seeds 15 and 16 (38 and 56 false pairs), and cutting at 2 lost no
+# true pair on seeds 7-17.
 # BIG_SIDE was 5 until 6 December: at 4 (with `_established`), seed 56's rings of 4 and 2 accounts that
 # one WeChat handle tied come apart (precision 0.984 -> 0.998), so do groups on seeds 9, 15 and held-out
 # 12; seed 22 loses 0.004 recall; 18 more training worlds do not move (docs/linking.md).
@@ -185,16 +186,82 @@ def named_by_one(family: Sequence[Link], sides: Sequence[Sequence[str]], links: 
     return bearing == 1
 
 
-def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
+def name_bearers(family: Sequence[Link], links: Iterable[Link]) -> set[str]:
+    """The parties other links tie by a value bearing the whole name of the family's value: the slips of
+    a named value (linmin79@hotmail.com beside linmin79@mail.ru, both read as the name `linmin`), which
+    a group holding them shows as surely as the value itself. A name that only begins alike
+    (huafengtrade@ beside huafengsale33@) is no slip of it."""
+    names = {n for link in family for ground in link.grounds() if (n := value_name(ground))}
+    if not names:
+        return set()
+    return {
+        member
+        for link in links
+        if any(value_name(ground) in names for ground in link.grounds())
+        for member in (link.a, link.b)
+    }
+
+
+def party_names(parties: Iterable[Party], hubs: Set[Value] = frozenset()) -> dict[str, dict[str, int]]:
+    """The names each party writes on its named values (`value_name`, first NAME_PREFIX letters: an
+    e-mail's local part, a messaging or payment handle), each with how many of its values carry it; a
+    hub's value (a platform's support address) names nobody's operation."""
+    found: dict[str, dict[str, int]] = {}
+    for party in parties:
+        names = Counter(
+            name[:NAME_PREFIX]
+            for kind, value in party.values
+            if (kind, value) not in hubs and (name := value_name(f"{kind}:{value}"))
+        )
+        if names:
+            found[party.key] = dict(names)
+    return found
+
+
+def named_apart(
+    family: Sequence[Link],
+    sides: Sequence[Sequence[str]],
+    links: Sequence[Link],
+    names: Mapping[str, Mapping[str, int]],
+) -> bool:
+    """Whether each group bears a name of its own, the groups' names differ, and the value between them
+    bears none of them: two operations (a ring whose shops write `hengda…` and one whose shops write
+    `sunrise…`), and the value (an IBAN, a wallet, a person's e-mail) one shop of each shows was passed
+    from one to the other. A group bears a name it writes twice: on two members' values, or on two
+    values of one member (`names`: party key -> the names its values carry, `party_names`); a value two
+    members share writes its name on both."""
+    bridge = {n[:NAME_PREFIX] for link in family for ground in link.grounds() if (n := value_name(ground))}
+    borne: list[set[str]] = []
+    for side in sides:
+        members = set(side)
+        written: dict[str, dict[str, int]] = {m: dict(names.get(m, {})) for m in members}
+        for link in links:
+            if link.a in members and link.b in members:
+                for name in {n[:NAME_PREFIX] for g in link.grounds() if (n := value_name(g))}:
+                    for member in (link.a, link.b):
+                        written[member][name] = max(written[member].get(name, 0), 1)
+        tally: Counter[str] = Counter()
+        for found in written.values():
+            tally.update({name: min(count, 2) for name, count in found.items()})
+        own = {name for name, count in tally.items() if count >= 2}
+        if not own or own & bridge:
+            return False
+        borne.append(own)
+    return all(not (borne[i] & borne[j]) for i in range(len(borne)) for j in range(i + 1, len(borne)))
+
+
+def cut_borrowed_values(
+    cluster: Cluster, min_size: int = 4, names: Mapping[str, Mapping[str, int]] | None = None
+) -> list[Cluster]:
     """Split a cluster where one account of a group shows another group's value, and nothing else ties
     the two groups.
 
     The pattern of a value passed between operations (a drop-shipper's e-mail written by one shop of
     another network, a supplier's WeChat a few shops of two or three rings advertise): without that value
-    (and its slips, `evidence_families`) the cluster falls in two or more groups of two or more members
-    (and perhaps lone holders), and one group holds it more than once (the owner's own value), or one
-    group is established (`_established`) and the smallest of SMALL_SIDE or more, or the value bears the
-    name of one group's own values and not the other's (`named_by_one`). A lone holder is then
+    (and its slips, `evidence_families`) the cluster falls in two or more groups of SMALL_SIDE members
+    or more (and perhaps lone holders), and one group holds it more than once (the owner's own value), or
+    one group is established (`_established`), or the value bears the name of one group's own values and
+    not the other's (`named_by_one`). A lone holder is then
     left out: a value two groups show is no one operator's. A value held by one member on each side of a
     small group is a chain's ordinary link and stays, and so is a value tying lone accounts to one group.
     The cut links are dropped from the cluster.
@@ -211,17 +278,19 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
         sides: dict[str, list[str]] = defaultdict(list)
         for member in cluster.members:
             sides[parts[member]].append(member)
-        groups = {root: side for root, side in sides.items() if len(side) >= 2}
+        groups = {root: side for root, side in sides.items() if len(side) >= SMALL_SIDE}
         if len(groups) < 2:
             continue
         held = max(sum(1 for m in side if m in holders) for side in groups.values())
+        # Its slips count as holding it, when one group alone holds it so more than once.
+        bearers = holders | name_bearers(family, rest)
+        if sum(1 for side in groups.values() if sum(1 for m in side if m in bearers) >= 2) == 1:
+            held = 2
         if (
             held < 2
-            and (
-                min(len(side) for side in groups.values()) < SMALL_SIDE
-                or not any(_established(side, rest) for side in groups.values())
-            )
+            and not any(_established(side, rest) for side in groups.values())
             and not named_by_one(family, list(groups.values()), rest)
+            and not (names is not None and named_apart(family, list(groups.values()), rest, names))
         ):
             continue
         # A holder nothing else ties is left alone: the value it shows is no one operator's.
@@ -229,7 +298,7 @@ def cut_borrowed_values(cluster: Cluster, min_size: int = 4) -> list[Cluster]:
             Cluster(tuple(sorted(side)), tuple(link for link in rest if parts[link.a] == root))
             for root, side in groups.items()
         ]
-        return [piece for part in pieces for piece in cut_borrowed_values(part, min_size)]
+        return [piece for part in pieces for piece in cut_borrowed_values(part, min_size, names)]
     return [cluster]
 
 

@@ -25,6 +25,7 @@ from countermark.fingerprint.colour import same_colours
 from countermark.fingerprint.index import make_faiss_index, to_codes
 from countermark.fingerprint.pdq import MATCH_THRESHOLD, hex_to_bytes
 from countermark.link.evidence import Value
+from countermark.link.hubs import HUB_DEGREE
 from countermark.link.unionfind import DisjointSets
 
 # Tighter than the fingerprint match threshold (31): groups chain transitively, and two shots of one
@@ -37,8 +38,8 @@ BAND_CAP = 200  # a band value shared by more photos than this is a flat image's
 # other in 127 of 145 pairs, strangers' in 30 of 46; kept for what it measures (docs/linking.md).
 DERIVED_THRESHOLD = 8
 # A shot whose near copies, in any colour, this many parties post is a stock picture: an ordinary item
-# (a plant, a lamp, a mug) many sellers photograph alike; it ties nobody (hubs.HUB_DEGREE for any value).
-STOCK_HOLDERS = 8
+# (a plant, a lamp, a mug) many sellers photograph alike; it ties nobody (as a hub of any other value).
+STOCK_HOLDERS = HUB_DEGREE
 
 
 def photo_key(pdq: str, colour: str | None = None) -> str:
