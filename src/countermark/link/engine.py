@@ -303,11 +303,11 @@ def regrouped(
 
 
 def group_lines(lines: Mapping[str, set[str]], group: Mapping[str, int], authorised: set[str]) -> list[Link]:
-    """Weak links from lone parties to the group that writes most of a line too common to count as text
-    (more than `fuzzy.RARE` writers): a ring's own signature ("Stock in Baiyun Longsheng, catalogue #783"
-    on eight of its shops) is no stock phrase when more than half of its writers are one group's and the
-    rest write alone. A lone writer joins only with a second piece (its near-identical lines are one
-    piece); authorised sellers never do."""
+    """Links from lone parties to the group that writes most of a line too common to count as text (more
+    than `fuzzy.RARE` writers, or made of stock words): a ring's own signature ("Stock in Baiyun
+    Longsheng, catalogue #783" on eight of its shops) is no stock phrase when more than half of its
+    writers are one group's and the rest write alone. A lone writer joins on it (strong since seeds 65
+    and 69: lone shops of a ring writing nothing but its signature); authorised sellers never do."""
     links: list[Link] = []
     seen: set[tuple[str, str]] = set()
     for text, writers in lines.items():

@@ -261,7 +261,9 @@ def cut_borrowed_values(
     (and its slips, `evidence_families`) the cluster falls in two or more groups of SMALL_SIDE members
     or more (and perhaps lone holders), and one group holds it more than once (the owner's own value), or
     one group is established (`_established`), or the value bears the name of one group's own values and
-    not the other's (`named_by_one`). A lone holder is then
+    not the other's (`named_by_one`), or it bears none of the names the groups write, each writing one
+    of its own (`named_apart`, given `names`). A value's slips count as holding it (`name_bearers`) when
+    one group alone then holds it more than once. A lone holder is then
     left out: a value two groups show is no one operator's. A value held by one member on each side of a
     small group is a chain's ordinary link and stays, and so is a value tying lone accounts to one group.
     The cut links are dropped from the cluster.
