@@ -129,9 +129,11 @@ def _run_job(job_id: int) -> None:
             with unit_of_work(ctx.sessions) as session:
                 fail_job(session=session, job_id=job_id, message=f"{type(exc).__name__}: {exc}")
             raise
+        # The log is written out before the job shows done: whoever reads it then finds the whole of it.
+        console.print(f"job {job_id}: {line}")
+        console.file.flush()
         with unit_of_work(ctx.sessions) as session:
             finish_job(session=session, job_id=job_id, run_id=run_id, summary=summary)
-        console.print(f"job {job_id}: {line}")
 
 
 @app.command("run")
