@@ -163,6 +163,13 @@ def value_name(ground: str) -> str | None:
     return letters if len(letters) >= NAME_PREFIX else None
 
 
+def link_names(links: Iterable[Link], whole: bool = False) -> set[str]:
+    """The names the links' grounds bear (`value_name`): their first NAME_PREFIX letters, or the whole
+    names when `whole` (a slip of a value spells its name whole)."""
+    found = {n for link in links for ground in link.grounds() if (n := value_name(ground))}
+    return found if whole else {n[:NAME_PREFIX] for n in found}
+
+
 def named_by_one(family: Sequence[Link], sides: Sequence[Sequence[str]], links: Sequence[Link]) -> bool:
     """Whether a value between groups bears the name of one group and not the others': the mark of a
     value borrowed from that group (a ring's "huafengsale33@" written by a shop of a ring whose own
@@ -170,14 +177,15 @@ def named_by_one(family: Sequence[Link], sides: Sequence[Sequence[str]], links: 
     a line they share spells it (a signature "office Yuexiu Huafeng, same day shipping"). A group that
     does not bear it must show a name of its own: one whose shared values name nobody (phones, photos)
     says nothing against the value being its own too."""
-    names = {n[:NAME_PREFIX] for link in family for ground in link.grounds() if (n := value_name(ground))}
+    names = link_names(family)
     if not names:
         return False
     bearing = 0
     for side in sides:
         members = set(side)
-        grounds = [g for link in links if link.a in members and link.b in members for g in link.grounds()]
-        own = {n[:NAME_PREFIX] for g in grounds if (n := value_name(g))}
+        inside = [link for link in links if link.a in members and link.b in members]
+        own = link_names(inside)
+        grounds = [g for link in inside for g in link.grounds()]
         lines = [re.sub(r"[^a-z]", "", g.lower()) for g in grounds if g.startswith("text:")]
         if names & own or any(name in line for name in names for line in lines):
             bearing += 1
@@ -191,7 +199,7 @@ def name_bearers(family: Sequence[Link], links: Iterable[Link]) -> set[str]:
     a named value (linmin79@hotmail.com beside linmin79@mail.ru, both read as the name `linmin`), which
     a group holding them shows as surely as the value itself. A name that only begins alike
     (huafengtrade@ beside huafengsale33@) is no slip of it."""
-    names = {n for link in family for ground in link.grounds() if (n := value_name(ground))}
+    names = link_names(family, whole=True)
     if not names:
         return set()
     return {
@@ -230,14 +238,14 @@ def named_apart(
     from one to the other. A group bears a name it writes twice: on two members' values, or on two
     values of one member (`names`: party key -> the names its values carry, `party_names`); a value two
     members share writes its name on both."""
-    bridge = {n[:NAME_PREFIX] for link in family for ground in link.grounds() if (n := value_name(ground))}
+    bridge = link_names(family)
     borne: list[set[str]] = []
     for side in sides:
         members = set(side)
         written: dict[str, dict[str, int]] = {m: dict(names.get(m, {})) for m in members}
         for link in links:
             if link.a in members and link.b in members:
-                for name in {n[:NAME_PREFIX] for g in link.grounds() if (n := value_name(g))}:
+                for name in link_names([link]):
                     for member in (link.a, link.b):
                         written[member][name] = max(written[member].get(name, 0), 1)
         tally: Counter[str] = Counter()
