@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from countermark.link import fuzzy
-from countermark.link.engine import run_linking
+from countermark.link.engine import group_lines, run_linking
 from countermark.link.evidence import Link, Party
 from countermark.link.hubs import detect_hubs, holders_of
 from countermark.link.networks import (
@@ -19,6 +19,7 @@ from countermark.link.networks import (
     evidence_families,
     group_corroborated,
 )
+from countermark.link.photos import FRAMED
 
 
 def _account(key: str, *values: tuple[str, str], platform: str = "Bazario", **extra: Any) -> Party:
@@ -88,6 +89,54 @@ def test_a_lone_party_joins_a_group_its_weak_ties_spread_over() -> None:
     assert [c.members for c in components(keys, group_corroborated(keys, [*inside, shot, stem]))] == [
         ("g0", "g1", "g2", "lone")
     ]
+
+
+def test_a_lone_party_whose_weak_ties_strangers_share_too_joins_nobody() -> None:
+    """Training world 83: an honest shop (`star_luckyshop`) posting a shot one member of a ring of 40 and
+    an honest stranger also post, whose handle stem `starlucky` reads in another member's handle and in
+    another stranger's: two pieces, each pointing at the ring and at someone else as much."""
+    inside = _ring("g", 3, "pg")
+    shot = Link("lone", "g0", "exact:photo", "photo 1", False, basis=("photo:1",))
+    stem = Link("lone", "g2", "fuzzy:handle", "handle stem 'starlucky'", False)
+    keys = ["g0", "g1", "g2", "lone", "s1", "s2"]
+    joined = [("g0", "g1", "g2", "lone")]
+    assert [c.members for c in components(keys, group_corroborated(keys, [*inside, shot, stem]))] == joined
+    also_shot = Link("lone", "s1", "exact:photo", "photo 1", False, basis=("photo:1",))
+    also_stem = Link("lone", "s2", "fuzzy:handle", "handle stem 'starlucky'", False)
+    links = [*inside, shot, stem, also_shot, also_stem]
+    assert [c.members for c in components(keys, group_corroborated(keys, links))] == [("g0", "g1", "g2")]
+    # One piece shared with a stranger leaves one piece: no join either; a piece held within the group
+    # twice over (the shot posted by two members) still points at the group alone.
+    links = [*inside, shot, stem, also_shot]
+    assert [c.members for c in components(keys, group_corroborated(keys, links))] == [("g0", "g1", "g2")]
+    twice = Link("lone", "g1", "exact:photo", "photo 1", False, basis=("photo:1",))
+    links = [*inside, shot, twice, stem]
+    assert [c.members for c in components(keys, group_corroborated(keys, links))] == joined
+    # World 91: a ring's shop whose stem another ring's shop's handle also reads still joins its own ring
+    # on the stem and a shot (the other ring gets one piece only).
+    other = _ring("h", 2, "ph")
+    keys = ["g0", "g1", "g2", "h0", "h1", "lone"]
+    to_other = Link("lone", "h0", "fuzzy:handle", "handle stem 'starlucky'", False)
+    links = [*inside, *other, shot, stem, to_other]
+    found = sorted(c.members for c in components(keys, group_corroborated(keys, links)))
+    assert found == [*joined, ("h0", "h1")]
+
+
+def test_framed_copies_of_genuine_shots_count_as_one_piece_between_a_lone_party_and_a_group() -> None:
+    """Training world 95: an honest web shop padding two of a brand's shots as two shops of a ring of 30
+    had padded them (within 8 bits each): two pieces by count, one by what they show."""
+    inside = _ring("g", 3, "pg")
+    keys = ["g0", "g1", "g2", "lone"]
+
+    def shot(member: str, name: str) -> Link:
+        return Link("lone", member, "exact:photo", f"photo {name}", False, basis=(f"photo:{name}",))
+
+    framed = [shot("g0", f"{FRAMED}a"), shot("g2", f"{FRAMED}b")]
+    alone = [c.members for c in components(keys, group_corroborated(keys, [*inside, *framed]))]
+    assert alone == [("g0", "g1", "g2")]
+    # A framed copy and a shot of the ring's own (or a stem) are two pieces.
+    links = [*inside, framed[0], shot("g1", "c")]
+    assert [c.members for c in components(keys, group_corroborated(keys, links))] == [(*keys,)]
 
 
 def test_one_weak_tie_or_the_same_shot_twice_joins_nobody() -> None:
@@ -345,3 +394,23 @@ def test_a_line_most_of_whose_writers_are_one_ring_ties_a_lone_writer_to_it() ->
     lone = [_account(key, lines=(template,)) for key in ("x", "y")]
     split = run_linking([*template_ring()[:2], *lone, *fillers])
     assert "x" not in split.member_of and "y" not in split.member_of
+
+
+def test_a_small_group_all_of_whose_members_write_a_rings_signature_joins_the_ring() -> None:
+    """Training world 88: two shops of a ring of 40, tied to each other by three shots and to nobody
+    else, both writing the ring's signature line ("Warehouse in Bao'an Yongli - 10 years experience,
+    contact for catalogue #572") with eight of its shops: as lone as a lone writer."""
+    line = "warehouse in bao an yongli 10 years experience contact for catalogue 572"
+    ring = {f"r{i}": 0 for i in range(8)}
+    pair = {"p0": 1, "p1": 1}
+    links = group_lines({line: {*ring, *pair}}, {**ring, **pair}, set())
+    assert {(link.a, link.b) for link in links} == {(p, r) for p in pair for r in ring}
+    assert all(link.strong for link in links)
+    # One of the pair not writing it: the pair is no lone writer; nor a group of four all writing it.
+    assert not group_lines({line: {*ring, "p0"}}, {**ring, **pair}, set())
+    four = {f"q{i}": 2 for i in range(4)}
+    assert not group_lines({line: {*ring, *four}}, {**ring, **four}, set())
+    # Nor when the ring writes no more than half of the line, or the pair is an authorised seller's.
+    half = {f"r{i}": 0 for i in range(2)}
+    assert not group_lines({line: {*half, *pair}}, {**half, **pair}, set())
+    assert not group_lines({line: {*ring, *pair}}, {**ring, **pair}, {"p0", "p1"})

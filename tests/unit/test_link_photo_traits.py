@@ -14,6 +14,7 @@ from countermark.link.engine import run_linking
 from countermark.link.evidence import Party
 from countermark.link.photos import (
     DERIVED_THRESHOLD,
+    FRAMED,
     PHOTO_THRESHOLD,
     STOCK_HOLDERS,
     photo_groups,
@@ -83,6 +84,9 @@ def test_framed_copies_of_a_holders_shot_join_only_when_nearly_identical() -> No
     # One file a ring reuses, re-encoded: still evidence.
     ring = photo_values({"a": [padded], "b": [reused]}, [genuine], insides)
     assert ring["a"] == ring["b"]
+    # It is named as framed copies, so that two such pieces count as one between a party and a group.
+    assert all(value.startswith(FRAMED) for _, value in ring["a"])
+    assert not any(value.startswith(FRAMED) for _, value in photo_values(pair, [genuine])["a"])
 
 
 def test_a_shape_many_sellers_post_in_many_colours_is_a_stock_picture() -> None:

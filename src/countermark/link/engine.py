@@ -302,18 +302,31 @@ def regrouped(
     }
 
 
+# A group this small all of whose members write a ring's signature joins the ring as a lone writer does.
+WHOLE_GROUP = 3
+
+
 def group_lines(lines: Mapping[str, set[str]], group: Mapping[str, int], authorised: set[str]) -> list[Link]:
     """Links from lone parties to the group that writes most of a line too common to count as text (more
     than `fuzzy.RARE` writers, or made of stock words): a ring's own signature ("Stock in Baiyun
     Longsheng, catalogue #783" on eight of its shops) is no stock phrase when more than half of its
-    writers are one group's and the rest write alone. A lone writer joins on it (strong since seeds 65
-    and 69: lone shops of a ring writing nothing but its signature); authorised sellers never do."""
+    writers are one group's and the rest write alone (or in a group of at most WHOLE_GROUP members, all
+    writing it). A lone writer joins on it (strong since seeds 65 and 69: lone shops of a ring writing
+    nothing but its signature), and so does such a small group; authorised sellers never do."""
     links: list[Link] = []
     seen: set[tuple[str, str]] = set()
+    sizes = Counter(group.values())
     for text, writers in lines.items():
-        if len(writers) <= fuzzy.RARE or not _one_groups(writers, group):
+        if len(writers) <= fuzzy.RARE:
             continue
-        members = sorted(key for key in writers if key in group)
+        written = Counter(group[key] for key in writers if key in group)
+        # A small group every member of which writes the line is as lone as a lone writer (training
+        # world 88: two shops of a ring of 40, tied to each other by shots alone, writing its signature).
+        whole = {g for g, count in written.items() if count == sizes[g] <= WHOLE_GROUP}
+        rings = [g for g in written if g not in whole] or (list(written) if len(written) == 1 else [])
+        if len(rings) != 1 or 2 * written[rings[0]] <= len(writers):
+            continue
+        members = sorted(key for key in writers if group.get(key) == rings[0])
         for lone in sorted(writers - set(members) - authorised):
             for member in members:
                 if (lone, member) not in seen:

@@ -18,6 +18,7 @@ from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from countermark.link.evidence import Link, Party, Value
+from countermark.link.photos import FRAMED
 from countermark.link.unionfind import DisjointSets
 
 
@@ -51,7 +52,8 @@ def usable_links(links: Iterable[Link]) -> list[Link]:
 
 def group_corroborated(keys: Sequence[str], links: Sequence[Link]) -> list[Link]:
     """The usable links, plus weak links that tie a lone party to a group with two independent pieces of
-    weak evidence held by different members (a shot shared with one member, a handle stem with another).
+    weak evidence held by different members (a shot shared with one member, a handle stem with another),
+    neither shared with a stranger too (a lone party outside the group).
 
     Pairwise corroboration misses a member whose weak ties are spread over its group; a party with one
     weak tie to each of two groups joins neither.
@@ -60,24 +62,54 @@ def group_corroborated(keys: Sequence[str], links: Sequence[Link]) -> list[Link]
     parts = _parts(keys, usable)
     sizes = Counter(parts.values())
     taken = {id(link) for link in usable}
+    loose = [
+        link
+        for link in links
+        if id(link) not in taken
+        and link.a != link.b
+        and parts[link.a] != parts[link.b]
+        and min(sizes[parts[link.a]], sizes[parts[link.b]]) == 1
+    ]
+    # The strangers (other lone parties) each piece of a lone party's ties it to: a piece it shares with
+    # a stranger too (a shot a stranger also posts, a handle stem a stranger's handle also reads) is a
+    # common one, no sign of the group's. (One shared with another group only is weighed below: a party
+    # tied to two groups joins neither.)
+    strangers: Counter[tuple[str, str]] = Counter()
+    for link in loose:
+        if sizes[parts[link.a]] == sizes[parts[link.b]] == 1:
+            for side in (parts[link.a], parts[link.b]):
+                for ground in link.grounds():
+                    strangers[(side, ground)] += 1
     between: dict[tuple[str, str], list[Link]] = defaultdict(list)
-    for link in links:
-        if id(link) in taken or link.a == link.b:
-            continue
+    for link in loose:
         side_a, side_b = parts[link.a], parts[link.b]
-        if side_a != side_b and min(sizes[side_a], sizes[side_b]) == 1:
-            between[(min(side_a, side_b), max(side_a, side_b))].append(link)
+        lone = [side for side in (side_a, side_b) if sizes[side] == 1]
+        if len(lone) == 1 and any(strangers[(lone[0], ground)] for ground in link.grounds()):
+            continue
+        between[(min(side_a, side_b), max(side_a, side_b))].append(link)
     lone_ties: dict[str, int] = Counter()
     for (side_a, side_b), tied in between.items():
-        if pieces(tied) >= 2:
+        if _lone_pieces(tied) >= 2:
             for side in (side_a, side_b):
                 if sizes[side] == 1:
                     lone_ties[side] += 1
     for (side_a, side_b), tied in between.items():
         lone = [side for side in (side_a, side_b) if sizes[side] == 1]
-        if pieces(tied) >= 2 and all(lone_ties[side] == 1 for side in lone):
+        if _lone_pieces(tied) >= 2 and all(lone_ties[side] == 1 for side in lone):
             usable.extend(tied)
     return usable
+
+
+def _framed(link: Link) -> bool:
+    return all(ground.startswith(f"photo:{FRAMED}") for ground in link.grounds())
+
+
+def _lone_pieces(links: Sequence[Link]) -> int:
+    """The pieces of evidence between a lone party and a group, framed copies of rights holders' shots
+    counting as one at most (training world 95: an honest web shop padding two of a brand's shots as
+    two shops of a ring of 30 had padded them, within a few bits)."""
+    framed = [link for link in links if _framed(link)]
+    return pieces([link for link in links if not _framed(link)]) + bool(framed)
 
 
 def components(keys: Sequence[str], links: Sequence[Link]) -> list[Cluster]:
@@ -148,7 +180,8 @@ def _established(side: Sequence[str], links: Iterable[Link]) -> bool:
 # Kinds of value that carry their owner's name: an e-mail's local part, a messaging or payment handle
 # (and the names fuzzy links read from them, `fuzzy._name`).
 NAMED_KINDS = frozenset({"email", "messaging_handle", "payment_account", "name"})
-NAME_PREFIX = 6  # two names are one when they begin with this many letters alike
+NAME_LETTERS = 6  # a shorter name (li.wei@) is too common to tell one operation from another
+NAME_PREFIX = 5  # two names are one when they begin with this many letters alike (meidashop, meidagz)
 
 
 def value_name(ground: str) -> str | None:
@@ -160,7 +193,7 @@ def value_name(ground: str) -> str | None:
     if kind in ("messaging_handle", "payment_account"):
         value = value.partition(":")[2]
     letters = re.sub(r"[^a-z]", "", value.partition("@")[0].lower())
-    return letters if len(letters) >= NAME_PREFIX else None
+    return letters if len(letters) >= NAME_LETTERS else None
 
 
 def link_names(links: Iterable[Link], whole: bool = False) -> set[str]:
@@ -233,12 +266,13 @@ def named_apart(
     names: Mapping[str, Mapping[str, int]],
 ) -> bool:
     """Whether each group bears a name of its own, the groups' names differ, and the value between them
-    bears none of them: two operations (a ring whose shops write `hengda…` and one whose shops write
-    `sunrise…`), and the value (an IBAN, a wallet, a person's e-mail) one shop of each shows was passed
-    from one to the other. A group bears a name it writes twice: on two members' values, or on two
-    values of one member (`names`: party key -> the names its values carry, `party_names`); a value two
-    members share writes its name on both."""
+    bears none of them or one group's only: two operations (a ring whose shops write `hengda…` and one
+    whose shops write `sunrise…`), and the value (an IBAN, a wallet, a person's e-mail, or one group's
+    `goldenstarstore36` PayPal) one shop of each shows was passed from one to the other. A group bears a
+    name it writes twice: on two members' values, or on two values of one member (`names`: party key ->
+    the names its values carry, `party_names`); a value two members share writes its name on both."""
     bridge = link_names(family)
+    owners = 0  # groups whose own names the value bears
     borne: list[set[str]] = []
     for side in sides:
         members = set(side)
@@ -252,9 +286,12 @@ def named_apart(
         for found in written.values():
             tally.update({name: min(count, 2) for name, count in found.items()})
         own = {name for name, count in tally.items() if count >= 2}
-        if not own or own & bridge:
+        if not own:
             return False
+        owners += bool(own & bridge)
         borne.append(own)
+    if owners > 1:
+        return False
     return all(not (borne[i] & borne[j]) for i in range(len(borne)) for j in range(i + 1, len(borne)))
 
 
@@ -269,10 +306,10 @@ def cut_borrowed_values(
     (and its slips, `evidence_families`) the cluster falls in two or more groups of SMALL_SIDE members
     or more (and perhaps lone holders), and one group holds it more than once (the owner's own value), or
     one group is established (`_established`), or the value bears the name of one group's own values and
-    not the other's (`named_by_one`), or it bears none of the names the groups write, each writing one
-    of its own (`named_apart`, given `names`). A value's slips count as holding it (`name_bearers`) when
-    one group alone then holds it more than once. A lone holder is then
-    left out: a value two groups show is no one operator's. A value held by one member on each side of a
+    not the other's (`named_by_one`), or it bears none of the names the groups write, or one group's
+    only, each writing one of its own (`named_apart`, given `names`). A value's slips count as holding
+    it (`name_bearers`) when one group alone then holds it more than once. A lone holder is then left
+    out: a value two groups show is no one operator's. A value held by one member on each side of a
     small group is a chain's ordinary link and stays, and so is a value tying lone accounts to one group.
     The cut links are dropped from the cluster.
     """

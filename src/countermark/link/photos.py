@@ -40,6 +40,10 @@ DERIVED_THRESHOLD = 8
 # A shot whose near copies, in any colour, this many parties post is a stock picture: an ordinary item
 # (a plant, a lamp, a mug) many sellers photograph alike; it ties nobody (as a hub of any other value).
 STOCK_HOLDERS = HUB_DEGREE
+# The prefix of a photo group made of framed copies of a rights holder's shot: sellers who never met
+# frame the brand's shots alike, so such groups count as one piece at most between a party and a group
+# (`networks.group_corroborated`).
+FRAMED = "framed "
 
 
 def photo_key(pdq: str, colour: str | None = None) -> str:
@@ -129,8 +133,9 @@ def photo_values(
     insides: Mapping[str, str] | None = None,
 ) -> dict[str, set[Value]]:
     """For each party, the photo groups it posted (photos named by `photo_key`) that no rights holder's
-    photo (a PDQ hash) belongs to, stock pictures left out (`stock_pictures`). `insides`: PDQ hash -> the
-    hash inside its flat frame, where known."""
+    photo (a PDQ hash) belongs to, stock pictures left out (`stock_pictures`), a group of framed copies of
+    a holder's shot named with the FRAMED prefix. `insides`: PDQ hash -> the hash inside its flat frame,
+    where known."""
     posted = {key: set(photo_keys) for key, photo_keys in photos.items()}
     reference_set = set(references)
     hashes = {_split(k)[0] for keys in posted.values() for k in keys}
@@ -138,10 +143,11 @@ def photo_values(
     groups = photo_groups({k for keys in posted.values() for k in keys} | reference_set, derived=derived)
     genuine = {groups[h] for h in reference_set}
     stock = stock_pictures(posted, derived)
+    framed = {groups[k] for keys in posted.values() for k in keys if _split(k)[0] in derived}
     found: dict[str, set[Value]] = {}
     for key, photo_keys in posted.items():
         kept = [k for k in photo_keys if groups[k] not in genuine and _split(k)[0] not in stock]
-        values = {("photo", groups[k]) for k in kept}
+        values = {("photo", f"{FRAMED}{groups[k]}" if groups[k] in framed else groups[k]) for k in kept}
         if values:
             found[key] = values
     return found
