@@ -112,6 +112,12 @@ def test_a_lone_party_whose_weak_ties_strangers_share_too_joins_nobody() -> None
     twice = Link("lone", "g1", "exact:photo", "photo 1", False, basis=("photo:1",))
     links = [*inside, shot, twice, stem]
     assert [c.members for c in components(keys, group_corroborated(keys, links))] == joined
+    # World 77: the "stranger" is a shop of the ring that joins it on pieces of its own: no stranger.
+    own = Link("s2", "g1", "exact:photo", "photo 2", False, basis=("photo:2",))
+    own_stem = Link("s2", "g0", "fuzzy:handle", "handle stem 'starlucky'", False)
+    links = [*inside, shot, stem, also_stem, own, own_stem]
+    found = sorted(c.members for c in components(keys, group_corroborated(keys, links)))
+    assert found == [("g0", "g1", "g2", "lone", "s2")]
     # World 91: a ring's shop whose stem another ring's shop's handle also reads still joins its own ring
     # on the stem and a shot (the other ring gets one piece only).
     other = _ring("h", 2, "ph")

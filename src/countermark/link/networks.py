@@ -53,7 +53,7 @@ def usable_links(links: Iterable[Link]) -> list[Link]:
 def group_corroborated(keys: Sequence[str], links: Sequence[Link]) -> list[Link]:
     """The usable links, plus weak links that tie a lone party to a group with two independent pieces of
     weak evidence held by different members (a shot shared with one member, a handle stem with another),
-    neither shared with a stranger too (a lone party outside the group).
+    neither shared with a stranger too (another lone party that does not join that group).
 
     Pairwise corroboration misses a member whose weak ties are spread over its group; a party with one
     weak tie to each of two groups joins neither.
@@ -62,42 +62,63 @@ def group_corroborated(keys: Sequence[str], links: Sequence[Link]) -> list[Link]
     parts = _parts(keys, usable)
     sizes = Counter(parts.values())
     taken = {id(link) for link in usable}
-    loose = [
-        link
-        for link in links
-        if id(link) not in taken
-        and link.a != link.b
-        and parts[link.a] != parts[link.b]
-        and min(sizes[parts[link.a]], sizes[parts[link.b]]) == 1
-    ]
-    # The strangers (other lone parties) each piece of a lone party's ties it to: a piece it shares with
-    # a stranger too (a shot a stranger also posts, a handle stem a stranger's handle also reads) is a
-    # common one, no sign of the group's. (One shared with another group only is weighed below: a party
-    # tied to two groups joins neither.)
-    strangers: Counter[tuple[str, str]] = Counter()
-    for link in loose:
-        if sizes[parts[link.a]] == sizes[parts[link.b]] == 1:
-            for side in (parts[link.a], parts[link.b]):
-                for ground in link.grounds():
-                    strangers[(side, ground)] += 1
     between: dict[tuple[str, str], list[Link]] = defaultdict(list)
-    for link in loose:
-        side_a, side_b = parts[link.a], parts[link.b]
-        lone = [side for side in (side_a, side_b) if sizes[side] == 1]
-        if len(lone) == 1 and any(strangers[(lone[0], ground)] for ground in link.grounds()):
+    for link in links:
+        if id(link) in taken or link.a == link.b:
             continue
-        between[(min(side_a, side_b), max(side_a, side_b))].append(link)
+        side_a, side_b = parts[link.a], parts[link.b]
+        if side_a != side_b and min(sizes[side_a], sizes[side_b]) == 1:
+            between[(min(side_a, side_b), max(side_a, side_b))].append(link)
+    # A piece a lone party shares with a stranger too (a shot a stranger also posts, a handle stem a
+    # stranger's handle also reads: training world 83) is a common one, no sign of the group's. A lone
+    # party that joins the group on its own pieces is no stranger to it (world 77: a ring's shop whose
+    # e-mail name another of its shops, not yet joined, writes too).
+    joined = {
+        lone: other
+        for pair in _corroborated(between, sizes)
+        for lone, other in (pair, pair[::-1])
+        if sizes[lone] == 1 and sizes[other] > 1
+    }
+    shared: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for (side_a, side_b), tied in between.items():
+        if sizes[side_a] == sizes[side_b] == 1:
+            for link in tied:
+                for ground in link.grounds():
+                    shared[(side_a, ground)].add(side_b)
+                    shared[(side_b, ground)].add(side_a)
+    kept: dict[tuple[str, str], list[Link]] = {}
+    for (side_a, side_b), tied in between.items():
+        if sizes[side_a] == 1 and sizes[side_b] == 1:
+            kept[(side_a, side_b)] = tied
+            continue
+        lone, group = (side_a, side_b) if sizes[side_a] == 1 else (side_b, side_a)
+        kept[(side_a, side_b)] = [
+            link
+            for link in tied
+            if all(joined.get(other) == group for g in link.grounds() for other in shared[(lone, g)])
+        ]
+    for pair in _corroborated(kept, sizes):
+        usable.extend(kept[pair])
+    return usable
+
+
+def _corroborated(
+    between: Mapping[tuple[str, str], Sequence[Link]], sizes: Mapping[str, int]
+) -> list[tuple[str, str]]:
+    """The pairs of parts (one of them a lone party) that two pieces of weak evidence tie, each lone
+    party tied so to one part only."""
     lone_ties: dict[str, int] = Counter()
     for (side_a, side_b), tied in between.items():
         if _lone_pieces(tied) >= 2:
             for side in (side_a, side_b):
                 if sizes[side] == 1:
                     lone_ties[side] += 1
-    for (side_a, side_b), tied in between.items():
-        lone = [side for side in (side_a, side_b) if sizes[side] == 1]
-        if _lone_pieces(tied) >= 2 and all(lone_ties[side] == 1 for side in lone):
-            usable.extend(tied)
-    return usable
+    return [
+        (side_a, side_b)
+        for (side_a, side_b), tied in between.items()
+        if _lone_pieces(tied) >= 2
+        and all(lone_ties[side] == 1 for side in (side_a, side_b) if sizes[side] == 1)
+    ]
 
 
 def _framed(link: Link) -> bool:
