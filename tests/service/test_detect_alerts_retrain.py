@@ -3,6 +3,7 @@ which prints the held-out change and scores the stored listings again with the n
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -85,6 +86,8 @@ def test_run_then_verdicts_then_retrain_rescoring_the_store(cli_env: AppContext)
     assert f"({len(alerts)} from verdicts" in retrained.output
     assert "previous model" in retrained.output and "recall" in retrained.output
     assert "40 stored listings scored again" in retrained.output
+    # A few dozen verdicts: the shipped prior's rows are fitted on beside them (`--no-prior` to leave out).
+    assert re.search(r"prior\s+rows\s+fitted\s+on\s+too:\s+[1-9]\d{3,}", retrained.output), retrained.output
     with unit_of_work(store.sessions) as session:
         active = session.scalar(
             select(DetectionModelRecord.version).where(DetectionModelRecord.active.is_(True))

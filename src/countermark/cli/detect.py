@@ -40,12 +40,17 @@ def retrain_command(
     verdicts: bool = typer.Option(True, help="Add the store's verdicts on alerts to the training data."),
     model: Path | None = typer.Option(None, help="Model file (default <data_dir>/detect/model.pkl)."),
     rules: Path | None = typer.Option(None, exists=True, dir_okay=False, help="Per-brand rules (JSON list)."),
-    target_precision: float = typer.Option(0.98, min=0.5, max=1.0, help="Precision the threshold must keep."),
+    target_precision: float | None = typer.Option(
+        None, min=0.5, max=1.0, help="Precision the threshold must keep (default: the detector's own target)."
+    ),
     seed: int = typer.Option(0, help="Seed of the seller split."),
     rescore: bool = typer.Option(True, help="Score the stored listings again with the new model."),
+    prior: bool = typer.Option(
+        True, help="Also fit on the prior shipped with the package (synthetic worlds' labelled listings)."
+    ),
 ) -> None:
-    """Refit the scorer on a world and/or the store's verdicts, print the change in held-out precision and
-    recall (sellers split), save the new model and score the stored listings again."""
+    """Refit the scorer on a world and/or the store's verdicts (and the shipped prior), print the change in
+    held-out precision and recall (sellers split), save the new model and score the stored listings again."""
     from countermark.detect.model_store import load_model, save_model
     from countermark.detect.rules import rules_from_json
     from countermark.detect.verdict_training import LabelledRows, combine, empty_rows
@@ -60,7 +65,7 @@ def retrain_command(
         rows, references = empty_rows(), None
         if world is not None:
             from countermark.detect.training import matrix
-            from countermark.eval.detect import world_training_set
+            from countermark.eval.detect import world_of, world_training_set
 
             with progress_bar("hashing photos and reading signals") as update:
                 update(0, 1)
@@ -75,12 +80,15 @@ def retrain_command(
             references = previous_model.references
         if brand_rules is None:
             brand_rules = dict(previous_model.rules) if previous_model else {}
-        new, previous = _fit(rows, references, brand_rules, target_precision, seed, previous_model)
+        exclude = (world_of(world) or "",) if world is not None else ()
+        new, previous = _fit(rows, references, brand_rules, target_precision, seed, previous_model,
+                             prior=prior, prior_exclude=exclude)  # fmt: skip
     except (CountermarkError, ValueError) as exc:
         raise _fail(exc if isinstance(exc, CountermarkError) else InvalidInput(str(exc))) from None
     console.print(
         f"training rows: {len(rows)} ({len(from_store)} from verdicts: "
-        f"{int(from_store.labels.sum())} confirmed, {int((~from_store.labels).sum())} dismissed)"
+        f"{int(from_store.labels.sum())} confirmed, {int((~from_store.labels).sum())} dismissed); "
+        f"prior rows fitted on too: {int(new.figures.get('prior_rows', 0))}"
     )
     table = Table("held-out sellers", "previous model", "new model", "change")
     for name in ("ap", "precision", "recall", "calibration_error"):
@@ -96,7 +104,7 @@ def retrain_command(
     console.print(
         f"threshold {new.threshold:.3f}"
         + ("" if new.parody_threshold is None else f", parody shops' offers {new.parody_threshold:.3f}")
-        + f" (target precision {target_precision:.2f}); "
+        + f" (target precision {new.figures['target_precision']:.3f}); "
         f"LightGBM AP {new.figures['lightgbm_ap']:.3f}, logistic AP {new.figures['logistic_ap']:.3f}: "
         f"kept {'LightGBM' if new.figures['lightgbm_chosen'] else 'logistic regression'}"
     )
@@ -115,13 +123,15 @@ def _verdict_rows() -> Any:
         return verdict_rows(session=session)
 
 
-def _fit(rows: Any, references: Any, brand_rules: Any, target_precision: float, seed: int,
-         previous_model: Any) -> tuple[Any, dict[str, float] | None]:  # fmt: skip
-    from countermark.detect.training import fit_model, held_out_figures, split_by_seller
+def _fit(rows: Any, references: Any, brand_rules: Any, target_precision: float | None, seed: int,
+         previous_model: Any, *, prior: bool, prior_exclude: tuple[str, ...]
+         ) -> tuple[Any, dict[str, float] | None]:  # fmt: skip
+    from countermark.detect.training import TARGET_PRECISION, fit_model, held_out_figures, split_by_seller
 
     split = split_by_seller(rows.labels, rows.groups, seed)
     new = fit_model(rows.X, rows.labels, rows.groups, split, references, rules=brand_rules,
-                    target_precision=target_precision, seed=seed)  # fmt: skip
+                    target_precision=target_precision or TARGET_PRECISION, seed=seed, prior=prior,
+                    prior_exclude=prior_exclude)  # fmt: skip
     previous = None
     if previous_model is not None:
         previous = held_out_figures(previous_model, rows.X[split.held_out], rows.labels[split.held_out])

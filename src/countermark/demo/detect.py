@@ -1,8 +1,9 @@
 """Demo step: score the stored listings with the detection model and report the alerts.
 
 The model is the one saved in the data directory (`countermark detect retrain`), else one trained here on
-the demo world (its truth standing for analysts' verdicts, as `detect retrain --world` does), its photos'
-PDQ hashes taken from the store where the earlier steps computed them.
+the demo world (its truth standing for analysts' verdicts, as `detect retrain --world` does) and on the
+prior shipped with the package (`detect.prior`), its photos' PDQ hashes taken from the store where the
+earlier steps computed them.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _prefill_photo_cache(session: Session, world_dir: Path, cache: Path) -> int:
 
 def _train_on_world(session: Session, world_dir: Path, data_dir: Path) -> DetectionModel:
     from countermark.detect.training import fit_model, matrix
-    from countermark.eval.detect import world_training_set
+    from countermark.eval.detect import world_of, world_training_set
 
     cache = data_dir / "detect" / "photo_cache.json"
     _prefill_photo_cache(session, world_dir, cache)
@@ -63,6 +64,8 @@ def _train_on_world(session: Session, world_dir: Path, data_dir: Path) -> Detect
         training.split,
         training.references,
         target_precision=DEMO_TARGET_PRECISION,
+        prior=True,
+        prior_exclude=tuple(name for name in [world_of(world_dir)] if name),
     )
 
 

@@ -6,7 +6,9 @@ calibrates its scores on the held-out sellers (isotonic regression, or Platt's s
 score of 0.9 means about nine listings in ten confirmed. With `calibration_folds` > 1 it does so once per
 fold of sellers (each fold calibrating the model fitted on the others) and averages the calibrated
 probabilities, as scikit-learn's `CalibratedClassifierCV(ensemble=True)` does: every seller serves both
-to fit and to calibrate, and one unlucky calibration split no longer decides the scores' steps.
+to fit and to calibrate, and one unlucky calibration split no longer decides the scores' steps. With
+`prior`, every model is also fitted on the labelled rows of synthetic worlds shipped with the package
+(`detect.prior`), and calibrated on the organisation's own sellers only.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyp
 from sklearn.model_selection import GroupKFold, GroupShuffleSplit  # type: ignore[import-untyped]
 from sklearn.pipeline import make_pipeline  # type: ignore[import-untyped]
 from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
+
+from countermark.detect.prior import Prior, shipped_prior
 
 Model = Literal["lightgbm", "logistic"]
 Calibration = Literal["isotonic", "sigmoid"]
@@ -63,15 +67,21 @@ class ListingScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         calibration_share: float = 0.25,
         random_state: int = 0,
         calibration_folds: int = 1,
+        prior: bool = False,
+        prior_exclude: tuple[str, ...] = (),
     ) -> None:
         self.model = model
         self.calibration = calibration
         self.calibration_share = calibration_share
         self.random_state = random_state
         self.calibration_folds = calibration_folds
+        self.prior = prior
+        self.prior_exclude = prior_exclude
 
     def fit(self, X: ArrayLike, y: ArrayLike, groups: ArrayLike | None = None) -> ListingScorer:  # noqa: N803 - the scikit-learn name
-        """Fit on some groups, calibrate on the others; both classes needed on each side."""
+        """Fit on some groups, calibrate on the others; both classes needed on each side. With `prior`, each
+        model is also fitted on the shipped prior's rows (less the worlds in `prior_exclude`), never
+        calibrated on them."""
         features = np.asarray(X, dtype=float)
         labels = np.asarray(y).astype(int)
         if features.ndim != 2 or len(features) != len(labels):
@@ -81,9 +91,15 @@ class ListingScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = features.shape[1]
         group_ids = np.asarray(groups) if groups is not None else np.arange(len(labels))
+        extra = self._prior_rows(features.shape[1])
+        self.prior_rows_ = 0 if extra is None else len(extra)
         self.members_: list[tuple[Any, Any]] = []
         for fit_rows, calibration_rows in self._splits(labels, group_ids):
-            model = _base(self.model, self.random_state).fit(features[fit_rows], labels[fit_rows])
+            fit_x, fit_y = features[fit_rows], labels[fit_rows]
+            if extra is not None:
+                fit_x = np.vstack([fit_x, extra.X])
+                fit_y = np.concatenate([fit_y, extra.labels.astype(int)])
+            model = _base(self.model, self.random_state).fit(fit_x, fit_y)
             raw = np.asarray(model.predict_proba(features[calibration_rows])[:, 1], dtype=float)
             self.members_.append((model, self._calibrator(raw, labels[calibration_rows])))
         return self
@@ -93,7 +109,22 @@ class ListingScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if "model_" in state and "members_" not in state:
             state["members_"] = [(state.pop("model_"), state.pop("calibrator_"))]
         state.setdefault("calibration_folds", 1)
+        state.setdefault("prior", False)
+        state.setdefault("prior_exclude", ())
+        state.setdefault("prior_rows_", 0)
         self.__dict__.update(state)
+
+    def _prior_rows(self, columns: int) -> Prior | None:
+        """The prior's rows to fit on, or None (not asked for, not shipped, or every world excluded)."""
+        if not self.prior:
+            return None
+        prior = shipped_prior()
+        if prior is None or not len(prior):
+            return None
+        if columns != prior.X.shape[1]:
+            raise ValueError(f"the prior has {prior.X.shape[1]} features, these rows {columns}")
+        kept = prior.without(self.prior_exclude)
+        return kept if len(kept) else None
 
     def _calibrator(self, raw: NDArray[np.float64], labels: NDArray[np.int_]) -> Any:
         if self.calibration == "isotonic":

@@ -5,7 +5,8 @@ measured on the other. LightGBM and a logistic regression are both fitted; the o
 average precision on out-of-fold scores of the training sellers is kept (the held-out AP of each is
 reported beside, never used to choose). The operating threshold keeps the target precision on
 out-of-fold scores of the training sellers in 90 % of resamples of those sellers (`cautious_threshold`),
-never looking at the held-out ones.
+never looking at the held-out ones. With `prior`, every model is also fitted on the shipped prior's rows
+(`detect.prior`): the out-of-fold scores, the calibration and the threshold stay the training sellers'.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from countermark.detect.rules import BrandRules
 from countermark.detect.scorer import ListingScorer, expected_calibration_error
 from countermark.detect.signals import FEATURES, Evidence, parody_shop_rows
 
-TARGET_PRECISION = 0.98
+# The precision the operating threshold keeps. The issue asks 0.98, and also that no kind of honest listing
+# be flagged more than 2 % of the time: a mixer's genuine discount stock scores like its fakes, so 0.98
+# left several of them flagged on half the seller splits. With the prior's rows, 0.995 keeps recall
+# above 0.80 (docs/detect.md, "A prior of synthetic worlds").
+TARGET_PRECISION = 0.995
 HELD_OUT_SHARE = 0.3
 MODELS = ("lightgbm", "logistic")
 # Each model is fitted once per fold of training sellers and calibrated on the fold left out (averaged).
@@ -138,14 +143,23 @@ def fit_model(
     models: Sequence[str] = MODELS,
     seed: int = 0,
     calibration_folds: int = CALIBRATION_FOLDS,
+    prior: bool = False,
+    prior_exclude: tuple[str, ...] = (),
 ) -> DetectionModel:
-    """The best of the candidate models fitted on the split's training sellers, with its threshold and
-    held-out figures (and each candidate's held-out AP under `<model>_ap`)."""
+    """The best of the candidate models fitted on the split's training sellers (and, with `prior`, on the
+    shipped prior's rows but those of the worlds in `prior_exclude`: `detect.prior`), with its threshold
+    and held-out figures (and each candidate's held-out AP under `<model>_ap`)."""
     train, held_out = split.train, split.held_out
     candidates: dict[str, tuple[ListingScorer, float, NDArray[np.float64]]] = {}
     figures: dict[str, float] = {}
     for name in models:
-        scorer = ListingScorer(model=name, random_state=seed, calibration_folds=calibration_folds)  # type: ignore[arg-type]
+        scorer = ListingScorer(
+            model=name,  # type: ignore[arg-type]
+            random_state=seed,
+            calibration_folds=calibration_folds,
+            prior=prior,
+            prior_exclude=prior_exclude,
+        )
         # The model is chosen, and its threshold set, on out-of-fold scores of the training sellers: the
         # held-out sellers only measure.
         out_of_fold = out_of_fold_scores(scorer, X[train], labels[train], groups[train])
@@ -168,6 +182,7 @@ def fit_model(
     )
     figures.update(held_out_figures(model, X[held_out], labels[held_out]))
     figures["lightgbm_chosen"] = float(best == "lightgbm")
+    figures["prior_rows"] = float(scorer.prior_rows_)
     figures["threshold"] = threshold
     figures["parody_threshold"] = math.nan if parody_threshold is None else parody_threshold
     figures["target_precision"] = target_precision

@@ -28,6 +28,7 @@ from sklearn.model_selection import GroupKFold  # type: ignore[import-untyped]
 from countermark.detect.facts import ListingFacts, ProductRef, References, SellerFacts
 from countermark.detect.offers import OfferBank, offer_signal
 from countermark.detect.pipeline import threshold_for_precision
+from countermark.detect.prior import world_name
 from countermark.detect.signals import FEATURES, Detector, Evidence, add_seller_context
 from countermark.detect.training import (
     TARGET_PRECISION,
@@ -295,10 +296,23 @@ def world_training_set(
     )
 
 
+def world_of(root: Path) -> str | None:
+    """The prior's name of the world in this directory (`medium:102`), None without a readable manifest."""
+    try:
+        manifest = json.loads((Path(root) / "world.json").read_text(encoding="utf-8"))
+        return world_name(str(manifest["scale"]), int(manifest["seed"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def evaluate_detection(
-    root: Path, *, seed: int = 0, workers: int = 2, photo_cache: Path | None = None
+    root: Path, *, seed: int = 0, workers: int = 2, photo_cache: Path | None = None, prior: bool = True
 ) -> dict[str, float | None]:
-    """The detect section of `countermark eval` on one world directory (flat figures)."""
+    """The detect section of `countermark eval` on one world directory (flat figures).
+
+    With `prior` the model is also fitted on the shipped prior (`detect.prior`) less this world's own
+    rows, and the model fitted on this world's training sellers alone is measured beside it (`alone_…`).
+    """
     started = time.perf_counter()
     training = world_training_set(root, seed=seed, workers=workers, photo_cache=photo_cache)
     evidences, labels, groups, split, references = (
@@ -310,9 +324,11 @@ def evaluate_detection(
     )
     listings_truth = json.loads((Path(root) / "truth" / "truth.json").read_text(encoding="utf-8"))["listings"]
     features = matrix(evidences)
+    own = world_of(root)
     model = fit_model(
-        features, labels, groups, split, references, target_precision=TARGET_PRECISION, seed=seed
-    )
+        features, labels, groups, split, references, target_precision=TARGET_PRECISION, seed=seed,
+        prior=prior, prior_exclude=(own,) if own else (),
+    )  # fmt: skip
     test = split.held_out
     figures: dict[str, float | None] = {
         "listings": float(len(evidences)),
@@ -333,6 +349,7 @@ def evaluate_detection(
         "precision_at_threshold": model.figures["precision"],
         "recall_at_threshold": model.figures["recall"],
         "calibration_error": model.figures["calibration_error"],
+        "prior_rows": model.figures["prior_rows"],
     }
     probabilities = model.scorer.predict_proba(features[test])[:, 1]
     best_precision, best_recall = precision_recall_at(
@@ -346,12 +363,35 @@ def evaluate_detection(
             evidences, test, probabilities >= model.row_thresholds(features[test]), listings_truth, references
         )
     )
+    if model.figures["prior_rows"]:
+        figures.update(_alone(training, features, listings_truth, seed))
     figures["seconds_photo_hashing"] = training.seconds_photo_hashing
     figures["seconds_signals"] = training.seconds_signals
     figures["seconds_linking"] = training.seconds_linking
     figures["accounts_in_linked_networks"] = float(training.network_accounts)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     return figures
+
+
+def _alone(
+    training: TrainingSet, features: np.ndarray, truth: dict[str, dict[str, Any]], seed: int
+) -> dict[str, float | None]:
+    """The control: the same figures of a model fitted on the world's training sellers alone."""
+    model = fit_model(
+        features, training.labels, training.groups, training.split, training.references,
+        target_precision=TARGET_PRECISION, seed=seed,
+    )  # fmt: skip
+    test = training.split.held_out
+    probabilities = model.scorer.predict_proba(features[test])[:, 1]
+    flagged = probabilities >= model.row_thresholds(features[test])
+    worst = _per_category(training.evidences, test, flagged, truth, training.references)
+    return {
+        "alone_ap": _finite(model.figures["ap"]),
+        "alone_threshold": model.threshold,
+        "alone_precision_at_threshold": model.figures["precision"],
+        "alone_recall_at_threshold": model.figures["recall"],
+        "alone_worst_hard_negative_false_positive_rate": worst["worst_hard_negative_false_positive_rate"],
+    }
 
 
 def _per_category(
