@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from countermark.link import fuzzy
-from countermark.link.engine import group_lines, run_linking
+from countermark.link.engine import group_lines, run_linking, same_number
 from countermark.link.evidence import Link, Party
 from countermark.link.hubs import detect_hubs, holders_of
 from countermark.link.networks import (
@@ -56,6 +56,56 @@ def test_two_groups_bridged_by_an_email_and_its_slips_are_cut_apart() -> None:
     cluster = components(keys, links)[0]
     pieces = sorted(c.members for c in cut_borrowed_values(cluster))
     assert pieces == [tuple(f"g{i}" for i in range(6)), tuple(f"h{i}" for i in range(6))]
+
+
+def test_a_rare_line_a_pair_shares_with_a_ring_stays_when_two_of_its_shots_tie_them_too() -> None:
+    # Training world 106: two shops of a ring of 26, tied to each other by three shots, write its rare
+    # line (one link) and share two more of its shots with several of its shops (weak links, set aside
+    # since each ties one pair of shops only). Alone the line looks borrowed; with the shots it is theirs.
+    ring = [
+        *_ring("r", 6, "pr"),
+        Link("r0", "r5", "exact:email", "m", True, basis=("email:m",)),
+        Link("r0", "r3", "exact:email", "n", True, basis=("email:n",)),
+    ]
+    pair = [Link("p0", "p1", "exact:photo", "own shot", True, basis=("photo:own",))]
+    line = [Link("p0", "r3", "text:bio_line", "reused line", True, basis=("line:warehouse",))]
+    shots = [
+        Link("p1", "r1", "exact:photo", "h1", False, basis=("photo:h1",)),
+        Link("p1", "r2", "exact:photo", "h1", False, basis=("photo:h1",)),
+        Link("p0", "r4", "exact:photo", "h2", False, basis=("photo:h2",)),
+    ]
+    keys = [f"r{i}" for i in range(6)] + ["p0", "p1"]
+    cluster = components(keys, [*ring, *pair, *line])[0]
+    assert len(cluster.members) == 8
+    assert [len(c.members) for c in cut_borrowed_values(cluster, aside=shots)] == [8]
+    # One shot is one piece: the line is cut as before, and so it is with no shot set aside.
+    for aside in (shots[:2], []):
+        pieces = sorted(c.members for c in cut_borrowed_values(cluster, aside=aside))
+        assert pieces == [("p0", "p1"), tuple(f"r{i}" for i in range(6))]
+
+
+def test_a_number_and_its_whatsapp_handle_are_one_piece_and_cut_together() -> None:
+    # Training world 112: one shop of a ring of 8 and one of a ring of 3 show an agent's number, as a
+    # phone and as a WhatsApp handle; as two pieces, cutting either left the other and the rings merged.
+    assert same_number(("messaging_handle", "whatsapp:+905565769074")) == ("phone:+905565769074",)
+    assert same_number(("messaging_handle", "telegram:meida_outlet288")) == ()
+    assert same_number(("phone", "+905565769074")) == ()
+    def ring(prefix: str, *trios: tuple[int, int, int]) -> list[set[tuple[str, str]]]:
+        values: list[set[tuple[str, str]]] = [set() for _ in range(max(max(t) for t in trios) + 1)]
+        for n, trio in enumerate(trios):
+            for i in trio:
+                values[i].add(("email", f"{prefix}{n}@mail.cn"))
+        return values
+
+    agent = {("phone", "+905565769074"), ("messaging_handle", "whatsapp:+905565769074")}
+    big = ring("eight", (0, 1, 2), (2, 3, 4), (4, 5, 6), (6, 7, 0))  # 12 pairs: an established ring
+    small = ring("three", (0, 1, 2))
+    big[0] |= agent
+    small[0] |= agent
+    parties = [_account(f"g{i}", *v) for i, v in enumerate(big)]
+    parties += [_account(f"h{i}", *v) for i, v in enumerate(small)]
+    run = run_linking(parties)
+    assert run.member_of["g1"] == run.member_of["g0"] != run.member_of["h0"] == run.member_of["h1"]
 
 
 def test_a_handle_held_by_four_strangers_is_a_hub_and_a_networks_own_is_not() -> None:

@@ -106,6 +106,18 @@ def _star(keys: Sequence[str], kinds: Mapping[str, str]) -> Iterable[tuple[str, 
     yield from ((anchor, parcel) for parcel in parcels for anchor in anchors if anchor != parcel)
 
 
+# A WhatsApp or Signal handle is a phone number: `whatsapp:+905565769074`.
+_NUMBER_HANDLE = re.compile(r"^(?:whatsapp|signal):(\+\d{6,15})$")
+
+
+def same_number(value: Value) -> tuple[str, ...]:
+    """The phone a messaging handle is (as a ground of evidence), so that the number and its WhatsApp
+    handle are one piece when a network is checked for a borrowed value (training world 112: two rings
+    tied by one agent's number, shown as a phone and as a WhatsApp handle, were two pieces and never cut)."""
+    found = _NUMBER_HANDLE.match(value[1]) if value[0] == "messaging_handle" else None
+    return (f"phone:{found.group(1)}",) if found else ()
+
+
 def exact_links(holders: Mapping[Value, list[Party]], hubs: Mapping[Value, Hub]) -> list[Link]:
     """Parties that show one non-hub value (all pairs when few hold it, a star otherwise: `_star`)."""
     links: list[Link] = []
@@ -119,7 +131,7 @@ def exact_links(holders: Mapping[Value, list[Party]], hubs: Mapping[Value, Hub])
         pairs = combinations(keys, 2) if len(keys) <= STAR_ABOVE else _star(keys, kinds)
         # A shared photo may be a product shot many honest sellers also found: alone it is weak evidence.
         strong = value[0] not in WEAK_KINDS
-        basis = (f"{value[0]}:{value[1]}",)
+        basis = (f"{value[0]}:{value[1]}", *same_number(value))
         links.extend(Link(a, b, f"exact:{value[0]}", detail, strong=strong, basis=basis) for a, b in pairs)
     return links
 
@@ -275,8 +287,11 @@ def online_clusters(
 ) -> list[Cluster]:
     """The online parties' groups: components of the usable links, values borrowed between groups cut
     (`names`: the names each party writes, `networks.party_names`)."""
-    found = components(keys, group_corroborated(keys, links))
-    return [piece for cluster in found for piece in cut_borrowed_values(cluster, names=names)]
+    usable = group_corroborated(keys, links)
+    kept = {id(link) for link in usable}
+    aside = [link for link in links if id(link) not in kept and not link.strong]
+    found = components(keys, usable)
+    return [piece for cluster in found for piece in cut_borrowed_values(cluster, names=names, aside=aside)]
 
 
 def _one_groups(keys: set[str], group: Mapping[str, int]) -> bool:

@@ -317,7 +317,10 @@ def named_apart(
 
 
 def cut_borrowed_values(
-    cluster: Cluster, min_size: int = 4, names: Mapping[str, Mapping[str, int]] | None = None
+    cluster: Cluster,
+    min_size: int = 4,
+    names: Mapping[str, Mapping[str, int]] | None = None,
+    aside: Sequence[Link] = (),
 ) -> list[Cluster]:
     """Split a cluster where one account of a group shows another group's value, and nothing else ties
     the two groups.
@@ -354,6 +357,8 @@ def cut_borrowed_values(
         bearers = holders | name_bearers(family, rest)
         if sum(1 for side in groups.values() if sum(1 for m in side if m in bearers) >= 2) == 1:
             held = 2
+        if _tied_aside(family, holders, parts, groups, aside):
+            continue
         if (
             held < 2
             and not any(_established(side, rest) for side in groups.values())
@@ -366,8 +371,35 @@ def cut_borrowed_values(
             Cluster(tuple(sorted(side)), tuple(link for link in rest if parts[link.a] == root))
             for root, side in groups.items()
         ]
-        return [piece for part in pieces for piece in cut_borrowed_values(part, min_size, names)]
+        return [piece for part in pieces for piece in cut_borrowed_values(part, min_size, names, aside)]
     return [cluster]
+
+
+# Weak pieces, each too weak to count alone, that tie the two sides a value bridges and make it no
+# borrowed value (training world 106: a pair of a ring's shops writing its rare line and sharing three of
+# its shots with it).
+ASIDE_PIECES = 2
+
+
+def _tied_aside(
+    family: Sequence[Link],
+    holders: set[str],
+    parts: Mapping[str, str],
+    groups: Mapping[str, Sequence[str]],
+    aside: Sequence[Link],
+) -> bool:
+    """Whether the two groups a value bridges also share ASIDE_PIECES weak pieces of other kinds (links set
+    aside as uncorroborated between single parties: shots a pair shares with several of a ring's shops)."""
+    sides = {parts[m] for m in holders if parts.get(m) in groups}
+    if len(sides) != 2 or not aside:
+        return False
+    kinds = {link.evidence for link in family}
+    pieces: set[str] = set()
+    for link in aside:
+        ends = {parts.get(link.a), parts.get(link.b)}
+        if ends == sides and link.evidence not in kinds:
+            pieces.add(link.grounds()[0])
+    return len(pieces) >= ASIDE_PIECES
 
 
 def stable_ids(
