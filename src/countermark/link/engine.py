@@ -289,9 +289,19 @@ def online_clusters(
     (`names`: the names each party writes, `networks.party_names`)."""
     usable = group_corroborated(keys, links)
     kept = {id(link) for link in usable}
-    aside = [link for link in links if id(link) not in kept and not link.strong]
     found = components(keys, usable)
-    return [piece for cluster in found for piece in cut_borrowed_values(cluster, names=names, aside=aside)]
+    # Each cluster is checked against the weak links set aside inside it only (not the whole run's).
+    cluster_of = {member: index for index, cluster in enumerate(found) for member in cluster.members}
+    aside: dict[int, list[Link]] = defaultdict(list)
+    for link in links:
+        index = cluster_of.get(link.a)
+        if index is not None and cluster_of.get(link.b) == index and not link.strong and id(link) not in kept:
+            aside[index].append(link)
+    return [
+        piece
+        for index, cluster in enumerate(found)
+        for piece in cut_borrowed_values(cluster, names=names, aside=aside.get(index, ()))
+    ]
 
 
 def _one_groups(keys: set[str], group: Mapping[str, int]) -> bool:
