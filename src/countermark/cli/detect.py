@@ -65,7 +65,7 @@ def retrain_command(
         rows, references = empty_rows(), None
         if world is not None:
             from countermark.detect.training import matrix
-            from countermark.eval.detect import world_of, world_training_set
+            from countermark.eval.detect import world_training_set
 
             with progress_bar("hashing photos and reading signals") as update:
                 update(0, 1)
@@ -80,9 +80,10 @@ def retrain_command(
             references = previous_model.references
         if brand_rules is None:
             brand_rules = dict(previous_model.rules) if previous_model else {}
-        exclude = (world_of(world) or "",) if world is not None else ()
+        from countermark.eval.detect import prior_exclusions
+
         new, previous = _fit(rows, references, brand_rules, target_precision, seed, previous_model,
-                             prior=prior, prior_exclude=exclude)  # fmt: skip
+                             prior=prior, prior_exclude=prior_exclusions(world))  # fmt: skip
     except (CountermarkError, ValueError) as exc:
         raise _fail(exc if isinstance(exc, CountermarkError) else InvalidInput(str(exc))) from None
     console.print(

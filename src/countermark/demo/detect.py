@@ -52,7 +52,7 @@ def _prefill_photo_cache(session: Session, world_dir: Path, cache: Path) -> int:
 
 def _train_on_world(session: Session, world_dir: Path, data_dir: Path) -> DetectionModel:
     from countermark.detect.training import fit_model, matrix
-    from countermark.eval.detect import world_of, world_training_set
+    from countermark.eval.detect import prior_exclusions, world_training_set
 
     cache = data_dir / "detect" / "photo_cache.json"
     _prefill_photo_cache(session, world_dir, cache)
@@ -65,7 +65,7 @@ def _train_on_world(session: Session, world_dir: Path, data_dir: Path) -> Detect
         training.references,
         target_precision=DEMO_TARGET_PRECISION,
         prior=True,
-        prior_exclude=tuple(name for name in [world_of(world_dir)] if name),
+        prior_exclude=prior_exclusions(world_dir),
     )
 
 

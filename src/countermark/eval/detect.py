@@ -305,6 +305,12 @@ def world_of(root: Path) -> str | None:
         return None
 
 
+def prior_exclusions(root: Path | None) -> tuple[str, ...]:
+    """The prior's worlds to leave out when fitting on the world in `root`: itself, when it is one."""
+    name = world_of(root) if root is not None else None
+    return (name,) if name else ()
+
+
 def evaluate_detection(
     root: Path, *, seed: int = 0, workers: int = 2, photo_cache: Path | None = None, prior: bool = True
 ) -> dict[str, float | None]:
@@ -324,10 +330,9 @@ def evaluate_detection(
     )
     listings_truth = json.loads((Path(root) / "truth" / "truth.json").read_text(encoding="utf-8"))["listings"]
     features = matrix(evidences)
-    own = world_of(root)
     model = fit_model(
         features, labels, groups, split, references, target_precision=TARGET_PRECISION, seed=seed,
-        prior=prior, prior_exclude=(own,) if own else (),
+        prior=prior, prior_exclude=prior_exclusions(root),
     )  # fmt: skip
     test = split.held_out
     figures: dict[str, float | None] = {
