@@ -333,3 +333,20 @@ def test_a_model_saved_with_fewer_features_is_measured_on_its_own_columns() -> N
     older_rows = held_out_figures(replace(older, features=FEATURES), X[held][:, kept], y[held])
     assert on_today == pytest.approx(older_rows, nan_ok=True)
     assert on_today["ap"] > 0.5
+
+
+def test_listings_of_one_calibrated_step_keep_the_models_order_even_at_the_top() -> None:
+    # Separable rows: isotonic calibration puts every clear positive on one step at 1 and every clear
+    # negative on one at 0. Within each step the probabilities must still follow the raw score, and the
+    # top step must stay below 1, so a threshold can take part of it.
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.normal(-3, 1, size=(600, 2)), rng.normal(3, 1, size=(600, 2))])
+    y = np.array([False] * 600 + [True] * 600)
+    groups = np.array([f"s{i // 3}" for i in range(1200)])
+    scorer = ListingScorer(model="logistic").fit(x, y, groups)
+    probabilities = scorer.predict_proba(x)[:, 1]
+    raw = scorer.raw_scores(x)
+    assert probabilities.max() < 1.0 and probabilities.min() >= 0.0
+    top = probabilities > 0.999
+    assert top.sum() > 100 and len(set(probabilities[top].round(15))) > 100
+    assert np.all(np.diff(probabilities[top][np.argsort(raw[top])]) >= 0)

@@ -30,6 +30,7 @@ from countermark.detect.prior import Prior, shipped_prior
 
 Model = Literal["lightgbm", "logistic"]
 Calibration = Literal["isotonic", "sigmoid"]
+TIE_BREAK = 1e-6  # the raw score's weight in the probability: orders the listings of one calibrated step
 
 
 def _base(model: str, random_state: int) -> Any:
@@ -172,9 +173,11 @@ class ListingScorer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 calibrated.append(np.asarray(calibrator.predict(raw), dtype=float))
             else:
                 calibrated.append(calibrator.predict_proba(_logit(raw)[:, None])[:, 1])
-        # Ties in the calibrated score keep the models' order (isotonic steps are flat).
-        tie_break = (np.mean(raws, axis=0) - 0.5) * 1e-6
-        positive = np.clip(np.mean(calibrated, axis=0) + tie_break, 0.0, 1.0)
+        # Isotonic steps are flat: within one, listings keep the models' order. The raw score is mixed in
+        # (not added) so the top step, where every calibrator says 1, is ordered too and stays below 1: a
+        # cautious threshold can then take part of it instead of all or none.
+        positive = (1 - TIE_BREAK) * np.mean(calibrated, axis=0) + TIE_BREAK * np.mean(raws, axis=0)
+        positive = np.clip(positive, 0.0, 1.0)
         return np.column_stack([1 - positive, positive])
 
     def predict(self, X: ArrayLike) -> NDArray[np.int_]:  # noqa: N803 - the scikit-learn name
