@@ -365,3 +365,26 @@ def test_one_weak_link_to_an_outsider_does_not_make_a_shared_line_strong() -> No
     stem = Link("h1", "x", "fuzzy:handle", "stem 'kopexa'", False, basis=("name:kopexa",))
     again = fuzzy.lines_alone([*fuzzy.line_links(parties), local, stem], online)
     assert {(link.a, link.b) for link in again if link.strong} == {("h1", "h2"), ("h1", "h3"), ("h2", "h3")}
+
+
+def test_stock_lines_that_chain_their_writers_do_not_vouch_for_each_other() -> None:
+    # Training world 110: four honest parody shops, each writing two of three stock bios; every line had
+    # writers tied to someone outside it by the other line, so none was "alone" and the four became one
+    # network. Only a tie that is not a line makes a line strong.
+    tees = "Parody tees and fun twists on famous logos"
+    dupes = "Dupes and parodies, not affiliated with any brand"
+    parties = [
+        _party("p1", (tees,)),
+        _party("p2", (tees, dupes)),
+        _party("p3", (tees, dupes)),
+        _party("p4", (dupes,)),
+    ]
+    online = {p.key for p in parties}
+    links = fuzzy.lines_alone(fuzzy.line_links(parties), online)
+    assert not any(link.strong for link in links) and usable_links(links) == []
+    # A shot p4 shares with p1, who writes only the other line, is a tie outside each line's writers.
+    shot = Link("p1", "p4", "exact:photo", "photo 1", True, basis=("photo:1",))
+    again = fuzzy.lines_alone([*fuzzy.line_links(parties), shot], online)
+    assert {(link.a, link.b) for link in again if link.strong and link.evidence == "text:bio_line"} == {
+        ("p1", "p2"), ("p1", "p3"), ("p2", "p3"), ("p2", "p4"), ("p3", "p4")
+    }

@@ -306,7 +306,8 @@ def lines_alone(
     stranger, is no tie, two independent pieces are) made weak evidence: a sentence two or three
     accounts share and nothing more is a stock phrase copied from one source as often as an operation's
     signature, and an operation's accounts slip in more ways than one. Its writers then join only with a
-    second piece.
+    second piece. Another shared line is no tie here: stock phrases come in sets (training world 110: four
+    honest parody shops each writing two of three stock bios, chained into one network line by line).
 
     `set_aside`: the holders of each value kept off the links only because nothing else tied them (a
     scattered photo or template): sharing one is something else, so a ring's shops that share shots and
@@ -323,7 +324,10 @@ def lines_alone(
     touching = [
         link
         for link in links
-        if link.a in online and link.b in online and (link.a in partners or link.b in partners)
+        if link.a in online
+        and link.b in online
+        and (link.a in partners or link.b in partners)
+        and link.evidence != "text:bio_line"
     ]
     for link in usable_links(touching):
         if link.a in partners:
