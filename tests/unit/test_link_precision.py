@@ -368,7 +368,7 @@ def test_one_weak_link_to_an_outsider_does_not_make_a_shared_line_strong() -> No
 
 
 def test_stock_lines_that_chain_their_writers_do_not_vouch_for_each_other() -> None:
-    # Training world 110: four honest parody shops, each writing two of three stock bios; every line had
+    # Training world 110: four honest parody shops, three writing two of three stock bios; every line had
     # writers tied to someone outside it by the other line, so none was "alone" and the four became one
     # network. Only a tie that is not a line makes a line strong.
     tees = "Parody tees and fun twists on famous logos"

@@ -307,7 +307,7 @@ def lines_alone(
     accounts share and nothing more is a stock phrase copied from one source as often as an operation's
     signature, and an operation's accounts slip in more ways than one. Its writers then join only with a
     second piece. Another shared line is no tie here: stock phrases come in sets (training world 110: four
-    honest parody shops each writing two of three stock bios, chained into one network line by line).
+    honest parody shops, three writing two of the three stock bios, chained into one network line by line).
 
     `set_aside`: the holders of each value kept off the links only because nothing else tied them (a
     scattered photo or template): sharing one is something else, so a ring's shops that share shots and
