@@ -394,12 +394,12 @@ def _tied_aside(
     if len(sides) != 2 or not aside:
         return False
     kinds = {link.evidence for link in family}
-    pieces: set[str] = set()
-    for link in aside:
-        ends = {parts.get(link.a), parts.get(link.b)}
-        if ends == sides and link.evidence not in kinds:
-            pieces.add(link.grounds()[0])
-    return len(pieces) >= ASIDE_PIECES
+    between = [
+        link
+        for link in aside
+        if {parts.get(link.a), parts.get(link.b)} == sides and link.evidence not in kinds
+    ]
+    return pieces(between) >= ASIDE_PIECES
 
 
 def stable_ids(
