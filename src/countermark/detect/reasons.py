@@ -146,6 +146,16 @@ SENTENCES: dict[str, dict[str, str]] = {
         "zh": "该卖家将其商品标榜为恶搞或平替：此类商品是否侵权取决于商品本身的标识，只有图片能显示，"
         "因此概率达到 {threshold} 才报警。",
     },
+    "goods_of_brands": {
+        "en": "The goods offered ({goods}) are of a kind the registered brands sell.",
+        "fr": "Les produits offerts ({goods}) sont d'un type que vendent les marques enregistrées.",
+        "zh": "所售商品（{goods}）属于注册品牌销售的品类。",
+    },
+    "goods_other": {
+        "en": "The goods offered ({goods}) are of a kind none of the registered brands sells.",
+        "fr": "Les produits offerts ({goods}) sont d'un type qu'aucune des marques enregistrées ne vend.",
+        "zh": "所售商品（{goods}）不属于任何注册品牌销售的品类。",
+    },
     "score": {
         "en": "The model puts the probability that this listing infringes at {probability}.",
         "fr": "Le modèle estime à {probability} la probabilité que cette annonce soit contrefaisante.",

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from countermark.detect.facts import ListingFacts, ProductRef, References, SellerFacts
+from countermark.detect.goods import GoodsKinds, load_goods
 from countermark.detect.marks import MarkFinder, MarkMention, skeleton
 from countermark.detect.offers import OfferBank
 from countermark.detect.photos import PhotoBank, PhotoMatch
@@ -50,6 +51,8 @@ FEATURES: tuple[str, ...] = (
     "piracy_terms",
     "parody_terms",
     "sale_terms",
+    "goods_of_brands",
+    "goods_other",
     "known_offer_similarity",
     "account_age_days",
     "ships_from_risky",
@@ -130,9 +133,16 @@ def fx(amount: float | None, currency: str | None, rates: Mapping[str, float]) -
 class Detector:
     """The references compiled for fast scoring of many listings."""
 
-    def __init__(self, references: References, vocabulary: Vocabulary | None = None) -> None:
+    def __init__(
+        self, references: References, vocabulary: Vocabulary | None = None, goods: GoodsKinds | None = None
+    ) -> None:
         self.references = references
         self.vocabulary = vocabulary or load_vocabulary()
+        self.goods = goods or load_goods()
+        # The kinds of goods the registered brands sell, from their products' categories.
+        self.brand_kinds = frozenset(
+            kind for p in references.products if p.category for kind in self.goods.kinds_of(p.category)
+        )
         self.finder = MarkFinder(references.marks, references.aliases)
         self.products = {p.key: p for p in references.products}
         self.by_gtin = {p.gtin.lstrip("0"): p for p in references.products if p.gtin}
@@ -179,6 +189,7 @@ class Detector:
         self._price(listing, product, evidence)
         self._photo_and_seller(listing, seller, brand, photo, evidence)
         self._vocabulary(text, evidence)
+        self._goods(text, evidence)
         note_known_offer(evidence, self.offers.similarity(text))
         return evidence
 
@@ -306,6 +317,25 @@ class Detector:
                 evidence.signals.append(
                     Signal(f"{group}_terms", strength, {"terms": terms, "language": found[0].language})
                 )
+
+    def _goods(self, text: str, evidence: Evidence) -> None:
+        """Whether the text names goods of a kind the brands sell, or only goods of other kinds (NaN
+        both when no reference product has a known category)."""
+        f = evidence.features
+        if not self.brand_kinds:
+            f["goods_of_brands"] = f["goods_other"] = math.nan
+            return
+        hits = self.goods.find(text)
+        theirs = list(dict.fromkeys(h.term for h in hits if h.kind in self.brand_kinds))
+        other = list(dict.fromkeys(h.term for h in hits if h.kind not in self.brand_kinds))
+        f["goods_of_brands"] = float(bool(theirs))
+        f["goods_other"] = float(bool(other) and not theirs)
+        if theirs:
+            goods = ", ".join(f"«{t}»" for t in theirs)
+            evidence.signals.append(Signal("goods_of_brands", 0.2, {"goods": goods}))
+        elif other:
+            goods = ", ".join(f"«{t}»" for t in other)
+            evidence.signals.append(Signal("goods_other", -0.5, {"goods": goods}))
 
 
 def note_known_offer(evidence: Evidence, similarity: float) -> None:

@@ -39,11 +39,13 @@ class TermHit:
     start: int
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """The text as terms are compared: NFKC-normalised and case-folded."""
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def _is_han(term: str) -> bool:
+def is_han(term: str) -> bool:
+    """Whether the term holds Chinese characters (matched where it stands, not on word boundaries)."""
     return any("\u4e00" <= ch <= "\u9fff" for ch in term)
 
 
@@ -52,7 +54,7 @@ class Vocabulary:
 
     def __init__(self, lists: Mapping[str, Mapping[str, Iterable[str]]]) -> None:
         self.lists = {
-            lang: {g: sorted({_fold(t) for t in terms}) for g, terms in groups.items()}
+            lang: {g: sorted({fold(t) for t in terms}) for g, terms in groups.items()}
             for lang, groups in lists.items()
         }
         self._where: dict[str, tuple[str, str]] = {}
@@ -64,15 +66,15 @@ class Vocabulary:
             self._negations.extend(groups.get("negations", []))
         # One alternation, longest terms first, so one pass finds the longest term at each place.
         ordered = sorted(self._where, key=len, reverse=True)
-        han = [re.escape(t) for t in ordered if _is_han(t)]
-        latin = [re.escape(t) for t in ordered if not _is_han(t)]
+        han = [re.escape(t) for t in ordered if is_han(t)]
+        latin = [re.escape(t) for t in ordered if not is_han(t)]
         parts = ([r"(?<!\w)(?:" + "|".join(latin) + r")(?!\w)"] if latin else []) + (
             ["(?:" + "|".join(han) + ")"] if han else []
         )
         self._pattern = re.compile("|".join(parts)) if parts else None
         negations = sorted(set(self._negations), key=len, reverse=True)
-        han_negations = [re.escape(n) for n in negations if _is_han(n)]
-        latin_negations = [re.escape(n) for n in negations if not _is_han(n)]
+        han_negations = [re.escape(n) for n in negations if is_han(n)]
+        latin_negations = [re.escape(n) for n in negations if not is_han(n)]
         negation_parts = [r"(?<!\w)(?:" + "|".join(latin_negations) + r")(?!\w)"] if latin_negations else []
         if han_negations:
             negation_parts.append("(?:" + "|".join(han_negations) + f").{{0,{HAN_NEGATION_GAP}}}$")
@@ -82,7 +84,7 @@ class Vocabulary:
         """Every term of every group found in the text, longest first at one place, negated ones left out."""
         if self._pattern is None:
             return []
-        folded = _fold(text)
+        folded = fold(text)
         hits: list[TermHit] = []
         for found in self._pattern.finditer(folded):
             start = found.start()
