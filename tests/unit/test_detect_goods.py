@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
 
 from countermark.core.errors import InvalidInput
 from countermark.detect.facts import ListingFacts, ProductRef, References
-from countermark.detect.goods import GOODS_FILE, load_goods
+from countermark.detect.goods import GOODS_FILE, load_goods, trie_pattern
 from countermark.detect.reasons import sentence
 from countermark.detect.signals import Detector
 
@@ -148,3 +149,12 @@ def test_the_goods_sentences_name_the_goods_in_each_language() -> None:
     for language in ("en", "fr", "zh"):
         assert "«平装»" in sentence("goods_other", {"goods": "«平装»"}, language)
         assert "«perfume»" in sentence("goods_of_brands", {"goods": "«perfume»"}, language)
+
+
+def test_the_trie_matches_what_a_flat_alternation_matches_longest_first() -> None:
+    terms = ["sac", "sac à main", "sac à dos", "sacoche", "t-shirt", "t恤", "mug", "mugs", "a.b"]
+    flat = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
+    trie = re.compile(trie_pattern(terms))
+    text = "sac à main, sac à dos, sacoche, sac; t-shirt t恤 mugs mug a.b axb sa"
+    assert [m.group() for m in trie.finditer(text)] == [m.group() for m in flat.finditer(text)]
+    assert re.fullmatch(trie_pattern(["a.b"]), "axb") is None
