@@ -11,9 +11,10 @@ import pytest
 
 from countermark.core.errors import InvalidInput
 from countermark.detect.facts import ListingFacts, ProductRef, References
-from countermark.detect.goods import GOODS_FILE, load_goods, trie_pattern
+from countermark.detect.goods import GOODS_FILE, load_goods
 from countermark.detect.reasons import sentence
 from countermark.detect.signals import Detector
+from countermark.detect.vocabulary import trie_pattern
 
 GOODS = load_goods()
 

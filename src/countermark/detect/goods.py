@@ -20,10 +20,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from countermark.core.errors import InvalidInput
-from countermark.detect.vocabulary import fold, is_han
+from countermark.detect.vocabulary import fold, is_han, trie_pattern
 from countermark.observe.spans import SpanSet
 from countermark.observe.weblinks import find_emails, find_urls
 
@@ -83,27 +82,6 @@ class GoodsKinds:
         if key in self.keys:
             return frozenset({key})
         return frozenset(hit.kind for hit in self.find(category.replace("_", " ")))
-
-
-def trie_pattern(terms: Iterable[str]) -> str:
-    """A regular expression matching any of the terms, longest first, written as a trie: Python's `re`
-    tries the terms of a flat alternation one by one at every place, a trie only those sharing the
-    characters read so far (the kinds of goods: two and a half times faster, the same matches)."""
-    trie: dict[str, Any] = {}
-    for term in terms:
-        node = trie
-        for char in term:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(trie)
 
 
 def without_contacts(text: str) -> str:
