@@ -20,7 +20,8 @@ from countermark.detect.pipeline import threshold_for_precision
 from countermark.detect.reasons import SENTENCES, reasons, sentence
 from countermark.detect.rules import Decision, decide, rules_from_json
 from countermark.detect.scorer import ListingScorer, expected_calibration_error
-from countermark.detect.signals import FEATURES, Detector, add_seller_context
+from countermark.detect.seller_context import add_seller_context
+from countermark.detect.signals import FEATURES, Detector
 from countermark.detect.training import fit_model, held_out_figures, matrix, split_by_seller
 
 GENUINE_PHOTO = "f" * 32 + "0" * 32

@@ -12,7 +12,8 @@ import pytest
 from countermark.detect.facts import ListingFacts, ProductRef, References
 from countermark.detect.marks import MarkFinder
 from countermark.detect.reasons import sentence
-from countermark.detect.signals import FEATURES, Detector, add_seller_context
+from countermark.detect.seller_context import add_seller_context
+from countermark.detect.signals import FEATURES, Detector
 from countermark.detect.training import fit_model, matrix, split_by_seller
 from countermark.detect.vocabulary import GROUPS, VOCAB_DIR, load_vocabulary
 

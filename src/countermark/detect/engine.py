@@ -21,11 +21,11 @@ from countermark.detect.facts import ListingFacts, References, SellerFacts
 from countermark.detect.reasons import reason_codes, reasons
 from countermark.detect.rules import BrandRules, decide
 from countermark.detect.scorer import ListingScorer
+from countermark.detect.seller_context import add_seller_context
 from countermark.detect.signals import (
     FEATURES,
     Detector,
     Evidence,
-    add_seller_context,
     is_parody_shop,
     note_known_offer,
     parody_shop_rows,

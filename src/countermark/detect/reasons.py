@@ -116,6 +116,44 @@ SENTENCES: dict[str, dict[str, str]] = {
         "fr": "Le vendeur appartient à un réseau de {size} comptes liés.",
         "zh": "该卖家属于一个由 {size} 个关联账户组成的网络。",
     },
+    "seller_range_lookalike": {
+        "en": "Listings of this seller writing a registered mark in disguise: {count} of {listings}.",
+        "fr": "Annonces du vendeur écrivant une marque enregistrée de façon déguisée : "
+        "{count} sur {listings}.",
+        "zh": "该卖家以变体书写注册商标的商品信息：{listings} 条中有 {count} 条。",
+    },
+    "seller_range_replica": {
+        "en": "Listings of this seller using replica vocabulary: {count} of {listings}.",
+        "fr": "Annonces du vendeur employant le vocabulaire de la copie : {count} sur {listings}.",
+        "zh": "该卖家使用仿冒用语的商品信息：{listings} 条中有 {count} 条。",
+    },
+    "seller_range_photo_theft": {
+        "en": "Listings of this seller showing the rights holders' own photos: {count} of {listings}.",
+        "fr": "Annonces du vendeur montrant les photos des titulaires des droits : {count} sur {listings}.",
+        "zh": "该卖家使用权利人官方图片的商品信息：{listings} 条中有 {count} 条。",
+    },
+    "seller_range_low_price": {
+        "en": "Listings of this seller priced under half the genuine price: {count} of {listings}.",
+        "fr": "Annonces du vendeur sous la moitié du prix d'origine : {count} sur {listings}.",
+        "zh": "该卖家售价不到正品价格一半的商品信息：{listings} 条中有 {count} 条。",
+    },
+    "seller_range_sale": {
+        "en": "Listings of this seller giving a reason for a low price (outlet, used, damaged, clearance): "
+        "{count} of {listings}.",
+        "fr": "Annonces du vendeur justifiant un prix bas (déstockage, occasion, abîmé, liquidation) : "
+        "{count} sur {listings}.",
+        "zh": "该卖家说明低价原因（清仓、二手、瑕疵、过季）的商品信息：{listings} 条中有 {count} 条。",
+    },
+    "seller_range_brands": {
+        "en": "The seller offers goods of {count} registered brands ({brands}).",
+        "fr": "Le vendeur propose des produits de {count} marques enregistrées ({brands}).",
+        "zh": "该卖家销售 {count} 个注册品牌的商品（{brands}）。",
+    },
+    "seller_range_cheaper": {
+        "en": "Measured against the genuine price, this offer is at {percent}% of the seller's usual level.",
+        "fr": "Rapportée au prix d'origine, cette offre est à {percent} % du niveau habituel du vendeur.",
+        "zh": "按正品价格衡量，该商品的定价仅为该卖家通常水平的 {percent}%。",
+    },
     "allow_seller": {
         "en": "No alert: {brand} lists {seller} as its own or authorised seller.",
         "fr": "Pas d'alerte : {brand} déclare {seller} comme son vendeur ou un vendeur autorisé.",

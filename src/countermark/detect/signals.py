@@ -2,15 +2,14 @@
 
 `Detector` compiles the references once (marks, vocabulary, product and logo photos, known offers) and
 turns a listing and its seller into `Evidence`: the signals that fired, with what was seen, and one
-number per feature. `add_seller_context` then adds what the seller's other listings show (no labels:
-only their own signals). Pure: values in, values out.
+number per feature. `seller_context.add_seller_context` then adds what the seller's other listings show
+(no labels: only their own signals). Pure: values in, values out.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -355,41 +354,3 @@ def _best(matches: Iterable[PhotoMatch]) -> PhotoMatch | None:
 
 def _seller_key(listing: ListingFacts) -> str | None:
     return f"{listing.platform.casefold()}:{listing.seller.casefold()}" if listing.seller else None
-
-
-def add_seller_context(
-    evidences: Sequence[Evidence], extra: Mapping[str, Sequence[Evidence]] | None = None
-) -> None:
-    """Add, to each listing, what its seller's listings show as a whole (their own signals, no labels).
-
-    `extra` gives, per seller key, further listings of that seller (already stored) to count too.
-    """
-    by_seller: dict[str, list[Evidence]] = defaultdict(list)
-    for evidence in evidences:
-        if evidence.seller:
-            by_seller[evidence.seller].append(evidence)
-    for evidence in evidences:
-        group = by_seller.get(evidence.seller or "", [evidence]) + list(
-            (extra or {}).get(evidence.seller or "", [])
-        )
-        f = evidence.features
-        n = len(group)
-        f["seller_listings"] = float(n)
-        f["seller_brand_share"] = sum(e.brand is not None for e in group) / n
-        f["seller_lookalike_share"] = sum(e.features.get("mark_lookalike", 0) > 0 for e in group) / n
-        f["seller_replica_share"] = sum(e.features.get("replica_terms", 0) > 0 for e in group) / n
-        f["seller_low_price_share"] = sum(_low(e) for e in group) / n
-        f["seller_photo_theft_share"] = sum(e.features.get("photo_theft", 0) > 0 for e in group) / n
-        f["seller_brands"] = float(len({e.brand for e in group if e.brand}))
-        f["seller_sale_share"] = sum(e.features.get("sale_terms", 0) > 0 for e in group) / n
-        f["seller_parody_share"] = sum(e.features.get("parody_terms", 0) > 0 for e in group) / n
-        # A mixer's fakes are priced below its genuine stock: the listing's price against its seller's usual.
-        ratios = [r for e in group if not math.isnan(r := e.features.get("price_ratio", math.nan))]
-        own = f.get("price_ratio", math.nan)
-        median = statistics.median(ratios) if ratios else math.nan
-        f["price_vs_seller_median"] = own / median if median and not math.isnan(own) else math.nan
-
-
-def _low(evidence: Evidence) -> bool:
-    ratio = evidence.features.get("price_ratio", math.nan)
-    return not math.isnan(ratio) and ratio < 0.5

@@ -29,7 +29,8 @@ from countermark.detect.facts import ListingFacts, ProductRef, References, Selle
 from countermark.detect.offers import OfferBank, offer_signal
 from countermark.detect.pipeline import threshold_for_precision
 from countermark.detect.prior import world_name
-from countermark.detect.signals import FEATURES, Detector, Evidence, add_seller_context
+from countermark.detect.seller_context import add_seller_context
+from countermark.detect.signals import FEATURES, Detector, Evidence
 from countermark.detect.training import (
     TARGET_PRECISION,
     Split,
