@@ -188,11 +188,15 @@ def test_the_queue_pages_filter_show_the_evidence_and_take_verdicts_with_csrf(
     queue = client.get("/alerts", params={"order": "uncertainty", "signal": "mark_leetspeak", "lang": "fr"})
     assert queue.status_code == 200 and f'href="/alerts/{alerts["g0"]}?' in queue.text
     assert "déguise la marque Kelondo" in queue.text
+    # The signal filter names each signal in the reader's language, its code as the value sent.
+    option = '<option value="mark_leetspeak" selected>marque déguisée par des chiffres ou symboles</option>'
+    assert option in queue.text
     assert client.get("/alerts", params={"order": "sideways"}).status_code == 422
     first = alerts["g0"]
     detail = client.get(f"/alerts/{first}", params={"lang": "en"})
     assert detail.status_code == 200
-    for shown in ("mark_leetspeak", 'id="alert-confirm"', 'id="alert-dismiss"', 'aria-live="polite"',
+    for shown in ("mark disguised with digits or symbols", "mark_leetspeak", 'id="alert-confirm"',
+                  'id="alert-dismiss"', 'aria-live="polite"',
                   "j next alert", 'src="/alerts/keys.js"', f'value="{csrf}"', "/listings/"):  # fmt: skip
         assert shown in detail.text
     script = client.get("/alerts/keys.js")
