@@ -6,7 +6,7 @@ with numpy (XOR and a popcount table), far quicker here than building an index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,15 +51,21 @@ class PhotoBank:
     def __len__(self) -> int:
         return len(self.hashes)
 
-    def nearest(self, photos: Sequence[str]) -> list[PhotoMatch]:
-        """For each listing photo, its nearest reference (none when the bank is empty)."""
+    def nearest(self, photos: Sequence[str], among: Collection[str] | None = None) -> list[PhotoMatch]:
+        """For each listing photo, its nearest reference (none when the bank is empty), or its nearest of
+        the references labelled with one of `among` (none when no reference is)."""
         usable = [p for p in photos if len(p) == BITS // 4]
-        if not usable or not self.hashes:
+        columns = np.arange(len(self.hashes))
+        if among is not None:
+            columns = np.flatnonzero([label in among for label in self.labels])
+        if not usable or not len(columns):
             return []
         queries = _matrix(usable)
-        distances = _POPCOUNT[np.bitwise_xor(queries[:, None, :], self._matrix[None, :, :])].sum(axis=2)
+        bank = self._matrix[columns]
+        distances = _POPCOUNT[np.bitwise_xor(queries[:, None, :], bank[None, :, :])].sum(axis=2)
         best = distances.argmin(axis=1)
         return [
-            PhotoMatch(photo, self.hashes[int(i)], self.labels[int(i)], int(distances[row, i]))
+            PhotoMatch(photo, self.hashes[k], self.labels[k], int(distances[row, i]))
             for row, (photo, i) in enumerate(zip(usable, best, strict=True))
+            for k in (int(columns[i]),)
         ]

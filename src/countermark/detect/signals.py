@@ -160,7 +160,7 @@ class Detector:
         text = listing.text
         mentions = self.finder.find(text)
         quoted = [self.by_gtin[g.lstrip("0")] for g in GTIN_RE.findall(text) if g.lstrip("0") in self.by_gtin]
-        photo = _best(self.product_photos.nearest(listing.photo_hashes))
+        photo = self._product_photo(listing, mentions)
         logo = _best(self.logo_photos.nearest(listing.photo_hashes))
         brand, product = self._identify(listing, mentions, quoted, photo, logo)
         evidence = Evidence(
@@ -191,6 +191,18 @@ class Detector:
         self._goods(text, evidence)
         note_known_offer(evidence, self.offers.similarity(text))
         return evidence
+
+    def _product_photo(self, listing: ListingFacts, mentions: Sequence[MarkMention]) -> PhotoMatch | None:
+        """The genuine photo nearest to the listing's photos; when it is another brand's than the text
+        names, the nearest of the named brands' photos instead, if that one matches too (product photos
+        of one kind, shot alike, can lie as close to each other as to a listing's copy)."""
+        photo = _best(self.product_photos.nearest(listing.photo_hashes))
+        named = {m.brand for m in mentions}
+        if photo is None or not photo.is_match or not named or self.products[photo.label].brand in named:
+            return photo
+        keys = {p.key for brand in named for p in self.names_by_brand.get(brand, ())}
+        own = _best(self.product_photos.nearest(listing.photo_hashes, among=keys))
+        return own if own is not None and own.is_match else photo
 
     def _identify(
         self,
