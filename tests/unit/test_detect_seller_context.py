@@ -38,6 +38,9 @@ def test_a_listing_is_told_what_its_sellers_other_listings_show() -> None:
     assert plain["seller_range_brands"] == {"count": "2", "brands": "Chronark, Kelondo"}
     # Only what other listings contribute: the lookalike's own spelling is its own signal already.
     assert "seller_range_lookalike" not in _context(evidences[1])
+    # Each context sentence comes after the listing's own signals, mitigating ones in their sense.
+    strengths = {s.name: s.strength for s in evidences[0].signals}
+    assert all(0 < strengths[n] < 1 for n in ("seller_range_replica", "seller_range_low_price"))
     assert _context(evidences[1])["seller_range_replica"] == {"count": "2", "listings": "4"}
 
 
@@ -59,6 +62,9 @@ def test_an_offer_far_cheaper_than_its_sellers_usual_level_says_so() -> None:
     add_seller_context(evidences)
     assert evidences[2].features["price_vs_seller_median"] == pytest.approx(60 / 170)
     assert _context(evidences[2])["seller_range_cheaper"] == {"percent": "35"}
+    sale = _seller(("Kelondo Ondine EDP 30ml outlet, box damaged", 150.0), ("Oak chair", 50.0))
+    add_seller_context(sale)
+    assert [s.strength for s in sale[1].signals if s.name == "seller_range_sale"] == [-0.1]
     assert "seller_range_cheaper" not in _context(evidences[0])
     unknown = _seller(("Oak chair", 50.0), ("Pine table", None), seller="furniture")
     add_seller_context(unknown)

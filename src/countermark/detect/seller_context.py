@@ -17,13 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from countermark.detect.signals import Evidence, Signal
 
 # Shares of the seller's listings stated as signals: (signal, what a listing must show, strength). The
-# strengths only order the sentences (after the listing's own signals); the scorer weighs the features.
+# strengths only order the sentences (after the listing's own signals) and give their sense, as the
+# listing's own do: a reason for a low price is mitigating. The scorer weighs the features.
 CONTEXT_SIGNALS: tuple[tuple[str, str, float], ...] = (
     ("seller_range_lookalike", "seller_lookalike_share", 0.3),
     ("seller_range_replica", "seller_replica_share", 0.3),
     ("seller_range_photo_theft", "seller_photo_theft_share", 0.3),
     ("seller_range_low_price", "seller_low_price_share", 0.2),
-    ("seller_range_sale", "seller_sale_share", 0.1),
+    ("seller_range_sale", "seller_sale_share", -0.1),
 )
 # A listing priced, against the genuine price, at no more than this share of its seller's usual level.
 CHEAPER_THAN_USUAL = 0.5
