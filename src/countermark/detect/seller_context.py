@@ -13,6 +13,7 @@ import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from countermark.detect.signals import Evidence, Signal
 
@@ -64,25 +65,48 @@ def add_seller_context(
     for evidence in evidences:
         if evidence.seller:
             by_seller[evidence.seller].append(evidence)
+    ranges: dict[str, _Range] = {}
     for evidence in evidences:
-        group = by_seller.get(evidence.seller or "", [evidence]) + list(
-            (extra or {}).get(evidence.seller or "", [])
-        )
+        key = evidence.seller or ""
+        seen = ranges.get(key) if key else None
+        if seen is None:
+            # A listing without a seller is a range of its own.
+            seen = _Range.of(by_seller.get(key, [evidence]) + list((extra or {}).get(key, [])))
+            if key:
+                ranges[key] = seen
         f = evidence.features
-        n = len(group)
-        f["seller_listings"] = float(n)
-        f["seller_brand_share"] = sum(e.brand is not None for e in group) / n
-        counts = {name: sum(shows(e) for e in group) for name, shows in SHOWS.items()}
-        for name, count in counts.items():
-            f[name] = count / n
-        brands = {e.brand for e in group if e.brand}
-        f["seller_brands"] = float(len(brands))
+        f["seller_listings"] = float(seen.listings)
+        f["seller_brand_share"] = seen.branded / seen.listings
+        for name, count in seen.counts.items():
+            f[name] = count / seen.listings
+        f["seller_brands"] = float(len(seen.brands))
         # A mixer's fakes are priced below its genuine stock: the listing's price against its seller's usual.
-        ratios = [r for e in group if not math.isnan(r := e.features.get("price_ratio", math.nan))]
         own = f.get("price_ratio", math.nan)
-        median = statistics.median(ratios) if ratios else math.nan
+        median = seen.median_price_ratio
         f["price_vs_seller_median"] = own / median if median and not math.isnan(own) else math.nan
-        _state(evidence, n, counts, brands)
+        _state(evidence, seen.listings, seen.counts, seen.brands)
+
+
+@dataclass(frozen=True)
+class _Range:
+    """What one seller's listings show as a whole, counted once for all of them."""
+
+    listings: int
+    branded: int
+    counts: Mapping[str, int]
+    brands: set[str]
+    median_price_ratio: float
+
+    @classmethod
+    def of(cls, group: Sequence[Evidence]) -> _Range:
+        ratios = [r for e in group if not math.isnan(r := e.features.get("price_ratio", math.nan))]
+        return cls(
+            listings=len(group),
+            branded=sum(e.brand is not None for e in group),
+            counts={name: sum(shows(e) for e in group) for name, shows in SHOWS.items()},
+            brands={e.brand for e in group if e.brand},
+            median_price_ratio=statistics.median(ratios) if ratios else math.nan,
+        )
 
 
 def _state(evidence: Evidence, listings: int, counts: Mapping[str, int], brands: set[str]) -> None:
