@@ -212,3 +212,12 @@ def store(
         ctx = _context(database_url, tmp_path)
         stack.callback(ctx.close)
         yield ctx
+
+
+@pytest.fixture
+def cli_env(store: AppContext, monkeypatch: pytest.MonkeyPatch) -> AppContext:
+    """The store, with the environment pointing the CLI at it (for commands run through CliRunner)."""
+    monkeypatch.setenv("COUNTERMARK_DATA_DIR", str(store.settings.data_dir))
+    monkeypatch.setenv("COUNTERMARK_DATABASE_URL", store.settings.resolved_database_url())
+    monkeypatch.setenv("COUNTERMARK_BLOB_DIR", str(store.blobs.root))  # type: ignore[attr-defined]
+    return store

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -37,14 +36,6 @@ def _listing(i: int) -> dict[str, Any]:
         "seller": f"seller{i // 2}",
         "observed_at": "2026-05-01T10:00:00Z",
     }
-
-
-@pytest.fixture
-def cli_env(store: AppContext, monkeypatch: pytest.MonkeyPatch) -> AppContext:
-    monkeypatch.setenv("COUNTERMARK_DATA_DIR", str(store.settings.data_dir))
-    monkeypatch.setenv("COUNTERMARK_DATABASE_URL", store.settings.resolved_database_url())
-    monkeypatch.setenv("COUNTERMARK_BLOB_DIR", str(store.blobs.root))  # type: ignore[attr-defined]
-    return store
 
 
 def test_run_then_verdicts_then_retrain_rescoring_the_store(cli_env: AppContext) -> None:

@@ -1,32 +1,25 @@
-"""Fingerprint services on both databases: banks, enrolment, marking-aware lookup, the listing pipeline."""
+"""Fingerprint services on both databases: banks, enrolment, marking-aware lookup, media indexes."""
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict, InvalidInput
-from countermark.demo.genuine_banks import match_listing_images
 from countermark.fingerprint import audio, lookup_service, mediatools, pdq, service, video
-from countermark.fingerprint.colour import same_colours
-from countermark.fingerprint.hash_reads import pdq_of_blobs
 from countermark.fingerprint.matcher_service import (
     DESCRIPTORS_FILE,
     LiveMatcher,
     forget_matchers,
     live_matcher,
 )
-from countermark.fingerprint.models import ImageHash
-from countermark.observe.models import Listing, ListingImage
 from countermark.orgs.models import Organisation
 from tests.unit.test_fingerprint_media import make_sounds, make_videos
 
@@ -123,88 +116,6 @@ def test_files_and_texts_are_matched_exactly_and_nearly(store: AppContext) -> No
         assert [m.stage for m in texts] == ["text"]
         with pytest.raises(InvalidInput):
             service.add_image(ctx=store, session=session, bank=bank, data=b"GIF89a broken")
-
-
-def test_listing_images_are_hashed_once_and_matches_stored_by_listing(store: AppContext) -> None:
-    holder, _, _ = _orgs(store)
-    with unit_of_work(store.sessions) as session:
-        bank = service.create_bank(session=session, owner_org_id=holder, name="genuine", purpose="genuine")
-        entry = service.add_image(ctx=store, session=session, bank=bank, data=_photo(4))
-        flipped = _jpeg(ImageOps.mirror(Image.open(io.BytesIO(_photo(4)))), 50)
-        listings = []
-        for n, data in enumerate((flipped, _photo(5), b"not an image")):
-            digest = service.store_blob(ctx=store, session=session, data=data, media_type="image/jpeg")
-            listing = Listing(
-                source="t", external_id=str(n), content_hash="x", platform="p", url="u", title="t",
-                observed_at=datetime.now(UTC), owner_org_id=holder,
-            )  # fmt: skip
-            session.add(listing)
-            session.flush()
-            session.add(ListingImage(listing_id=listing.id, blob_sha256=digest))
-            listings.append(listing.id)
-        summary = match_listing_images(store, session, lambda done, total: None)
-        assert "3 hashed" in summary and "1 unreadable" in summary
-        matches = lookup_service.matches_of_listing(session=session, listing_id=listings[0])
-        assert [m.entry_id for m in matches] == [entry.id]
-        assert lookup_service.matches_of_listing(session=session, listing_id=listings[1]) == []
-        assert len(session.scalars(select(ImageHash)).all()) == 3
-        assert "0 hashed" in match_listing_images(store, session, lambda done, total: None)
-
-
-def test_a_padded_listing_image_keeps_the_hash_inside_its_frame_and_matches_by_it(store: AppContext) -> None:
-    holder, _, _ = _orgs(store)
-    with unit_of_work(store.sessions) as session:
-        bank = service.create_bank(session=session, owner_org_id=holder, name="genuine", purpose="genuine")
-        entry = service.add_image(ctx=store, session=session, bank=bank, data=_photo(4))
-        square = Image.new("RGB", (400, 400), (255, 255, 255))  # padded to a square, as marketplaces do
-        square.paste(Image.open(io.BytesIO(_photo(4))), (0, 50))
-        padded = _jpeg(square, 70)
-        digest = service.store_blob(ctx=store, session=session, data=padded, media_type="image/jpeg")
-        listing = Listing(
-            source="t", external_id="framed", content_hash="x", platform="p", url="u", title="t",
-            observed_at=datetime.now(UTC), owner_org_id=holder,
-        )  # fmt: skip
-        session.add(listing)
-        session.flush()
-        session.add(ListingImage(listing_id=listing.id, blob_sha256=digest))
-        match_listing_images(store, session, lambda done, total: None)
-        row = session.get(ImageHash, digest)
-        assert row is not None and row.pdq and row.pdq_inner
-        assert pdq.distance(row.pdq, entry.signal) > pdq.MATCH_THRESHOLD  # as a whole, another picture
-        assert pdq.distance(row.pdq_inner, entry.signal) <= pdq.MATCH_THRESHOLD
-        matches = lookup_service.matches_of_listing(session=session, listing_id=listing.id)
-        assert [(m.entry_id, m.stage) for m in matches] == [(entry.id, "pdq")]
-        assert pdq_of_blobs(session=session, digests=[digest]) == {digest: (row.pdq, row.pdq_inner)}
-
-
-def test_listing_images_keep_a_colour_signature_and_those_hashed_before_get_theirs(store: AppContext) -> None:
-    holder, _, _ = _orgs(store)
-    with unit_of_work(store.sessions) as session:
-        digests = []
-        for n, colour in enumerate(((190, 35, 40), (110, 70, 40))):  # one template, a red and a brown bag
-            img = Image.new("RGB", (300, 300), (230, 230, 232))
-            ImageDraw.Draw(img).rounded_rectangle((80, 60, 220, 250), radius=20, fill=colour)
-            digest = service.store_blob(ctx=store, session=session, data=_jpeg(img), media_type="image/jpeg")
-            listing = Listing(
-                source="t", external_id=f"c{n}", content_hash="x", platform="p", url="u", title="t",
-                observed_at=datetime.now(UTC), owner_org_id=holder,
-            )  # fmt: skip
-            session.add(listing)
-            session.flush()
-            session.add(ListingImage(listing_id=listing.id, blob_sha256=digest))
-            digests.append(digest)
-        match_listing_images(store, session, lambda done, total: None)
-        red, brown = (session.get(ImageHash, d) for d in digests)
-        assert red is not None and brown is not None and red.colour and brown.colour
-        assert pdq.distance(red.pdq or "", brown.pdq or "") <= 16  # one picture to PDQ
-        assert not same_colours(red.colour, brown.colour)
-        kept = red.colour
-        red.colour = None  # as a row hashed before migration 0031
-        session.flush()
-        summary = match_listing_images(store, session, lambda done, total: None)
-        assert "0 hashed" in summary and "1 hashed earlier given their colours" in summary
-        assert red.colour == kept
-        assert "earlier" not in match_listing_images(store, session, lambda done, total: None)
 
 
 @pytest.mark.skipif(

@@ -160,9 +160,16 @@ def run_command(
         None,
         help="Model file to make active first (default: the active one, else <data_dir>/detect/model.pkl).",
     ),
+    photos: bool = typer.Option(
+        True, help="Hash and match the listing photos not hashed yet first (`fingerprint listings`)."
+    ),
 ) -> None:
-    """Score the stored listings that are new or changed since their last score, and report the alerts."""
+    """Score the stored listings that are new or changed since their last score, and report the alerts.
+
+    The stored listing photos not hashed yet are hashed and matched against the banks first, so that the
+    photo signals read them (--no-photos leaves them for `countermark fingerprint listings`)."""
     from countermark.cli.common import app_context
+    from countermark.cli.fingerprint import match_stored_listing_photos
     from countermark.core.db import unit_of_work
     from countermark.detect.model_store import load_model
     from countermark.detect.stored_service import active_model_record, register_model, score_stored_listings
@@ -171,8 +178,12 @@ def run_command(
         with app_context() as ctx, unit_of_work(ctx.sessions) as session:
             if model is not None or active_model_record(session=session) is None:
                 register_model(session=session, blobs=ctx.blobs, model=load_model(_model_file(model)))
+            # Listings scored before their photos were hashed (at ingest) are scored again with them.
+            rephotographed = match_stored_listing_photos(ctx, session) if photos else set()
             with progress_bar("scoring stored listings") as update:
-                report = score_stored_listings(session=session, blobs=ctx.blobs, progress=update)
+                report = score_stored_listings(
+                    session=session, blobs=ctx.blobs, progress=update, again=rephotographed
+                )
     except CountermarkError as exc:
         raise _fail(exc) from None
     console.print(

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import typer
+from sqlalchemy.orm import Session
 
 from countermark.cli.common import app_context, console, progress_bar
+from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput
 from countermark.core.marking import DEFAULT_TLP
@@ -119,6 +121,56 @@ def match(
             who = f"entry {m.entry_id} {m.label or ''}" if m.readable else "(bank not readable: match only)"
             console.print(f"{m.stage:<9} distance {m.distance:>3} score {m.score:.2f}  bank {m.bank_name!r} "
                           f"product {m.product_id} right {m.right_id}  {who}")  # fmt: skip
+
+
+@app.command("products")
+def products(
+    org: str | None = typer.Option(None, help="Only this rights holder's products (default: every one)."),
+    match_scope: str = typer.Option(
+        "everyone", help="Who may match against a bank created now: readers, sharing_group, everyone."
+    ),
+) -> None:
+    """Enrol the products' reference photos in their rights holders' genuine banks (idempotent)."""
+    from countermark.fingerprint.product_banks import enrol_product_images
+
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        owner = get_organisation_by_name_or_raise(session=session, name=org).id if org else None
+        with progress_bar("enrolling reference photos") as update:
+            report = enrol_product_images(
+                ctx=ctx, session=session, owner_org_id=owner, match_scope=match_scope, progress=update
+            )
+        console.print(report.summary())
+        for problem in report.problems[:20]:
+            console.print(f"  [yellow]{problem}[/yellow]")
+
+
+@app.command("listings")
+def listings(
+    again: bool = typer.Option(
+        False,
+        "--again",
+        help="Hash every listing photo anew and match it again (after enrolling reference photos that "
+        "photos stored earlier may show, or after an upgrade that changes how pictures are hashed).",
+    ),
+) -> None:
+    """Hash the stored listing photos not hashed yet and match them against the banks.
+
+    Ingestion stores each photo by its SHA-256; detection's photo signals, the linker's shared shots and
+    the listing pages read the hashes and matches this step stores (`detect run` and `link run` run it
+    first)."""
+    with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        match_stored_listing_photos(ctx, session, again=again)
+
+
+def match_stored_listing_photos(ctx: AppContext, session: Session, *, again: bool = False) -> set[int]:
+    """Run the listing-photo step with a progress bar and print its summary; the listings showing a photo
+    hashed or given matches in this run."""
+    from countermark.fingerprint.listing_images import match_listing_images
+
+    with progress_bar("hashing and matching listing photos") as update:
+        report = match_listing_images(ctx=ctx, session=session, progress=update, again=again)
+    console.print(report.summary())
+    return report.listings
 
 
 @app.command("bench")

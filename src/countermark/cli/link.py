@@ -147,6 +147,9 @@ def run_command(
     job: int | None = typer.Option(
         None, min=1, help="Do this linking job (asked for through the API or the web; the server starts it)."
     ),
+    photos: bool = typer.Option(
+        True, help="Hash and match the listing photos not hashed yet first (`fingerprint listings`)."
+    ),
 ) -> None:
     """Link the stored accounts, shops, listings and consignments of each organisation into networks.
 
@@ -155,6 +158,8 @@ def run_command(
     are read and joined to its networks by their exact identifiers (a full run when it has none, or
     when more than 20,000 records changed). With --job, the job's organisation and mode are linked and
     the job records the run. With --world, a world directory's files are linked and kept as JSON instead.
+    The stored listing photos not hashed yet are hashed and matched first (not with --job or --world), so
+    that shared shots are read (--no-photos leaves them for `countermark fingerprint listings`).
     """
     if job is not None:
         if world is not None or org is not None or incremental:
@@ -167,6 +172,10 @@ def run_command(
     from countermark.demo.link import organisations_with_records
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
+        if photos:
+            from countermark.cli.fingerprint import match_stored_listing_photos
+
+            match_stored_listing_photos(ctx, session)
         owners = [org] if org is not None else organisations_with_records(session)
         for owner in owners:
             console.print(_link_owner(session, owner, incremental=incremental, actor="cli")[2])

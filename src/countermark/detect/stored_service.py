@@ -1,7 +1,8 @@
 """Scoring stored listings: the active model (kept in the blob store), and the listings new or changed since
 their last score, scored in batches; alerts raised above the operating threshold.
 
-A listing is scored again when its version changed or the active model did (after `detect retrain`).
+A listing is scored again when its version changed or the active model did (after `detect retrain`), or
+its photos were hashed since (`detect run`).
 Services never commit: the caller owns the transaction. Scoring is CPU work: callers run it in a
 command, a batch job or a thread-pool route, never on the event loop.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -272,9 +273,11 @@ def score_stored_listings(
     owner_org_id: int | None = None,
     progress: Progress | None = None,
     batch: int = BATCH,
+    again: Collection[int] = (),
 ) -> ScoringReport:
     """Score every stored listing (of one owner, when given) that is new or changed since its last score,
-    or was scored by another model than the active one; nothing when no model is registered."""
+    or was scored by another model than the active one, and those in `again` whatever their score (their
+    photos were hashed since); nothing when no model is registered."""
     report = ScoringReport()
     record = active_model_record(session=session)
     if record is None:
@@ -295,7 +298,11 @@ def score_stored_listings(
                 .where(ListingScore.model_version == record.version)
             ).all()
         )
-        todo = [listing_id for listing_id, version in page if known.get(listing_id) != version]
+        todo = [
+            listing_id
+            for listing_id, version in page
+            if known.get(listing_id) != version or listing_id in again
+        ]
         for start in range(0, len(todo), batch):
             _score_batch(session, blobs, model, record.version, todo[start : start + batch], report)
         if progress:

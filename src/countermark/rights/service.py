@@ -288,3 +288,35 @@ def products_with_gtin(*, session: Session, owner_org_id: int, limit: int) -> li
         .limit(limit)
     )
     return [_product_summary(product) for product in rows]
+
+
+@dataclass(frozen=True)
+class ReferenceImage:
+    """One reference photo of a genuine product, with what its enrolment in a bank needs to know."""
+
+    blob_sha256: str
+    product_id: int
+    product_name: str
+    owner_org_id: int
+    tlp: str
+    right_id: int | None  # the first right protecting the product, if any
+
+
+def reference_images(*, session: Session, owner_org_id: int | None = None) -> list[ReferenceImage]:
+    """Every product's reference photos (of one owner's products when given), by product and position."""
+    query = (
+        select(ProductImage.blob_sha256, Product.id, Product.name, Product.owner_org_id, Product.tlp)
+        .join(Product, Product.id == ProductImage.product_id)
+        .order_by(Product.id, ProductImage.position)
+    )
+    if owner_org_id is not None:
+        query = query.where(Product.owner_org_id == owner_org_id)
+    rights: dict[int, int] = {}
+    for product_id, right_id in session.execute(
+        select(ProductRight.product_id, ProductRight.right_id).order_by(ProductRight.id)
+    ):
+        rights.setdefault(product_id, right_id)
+    return [
+        ReferenceImage(digest, product_id, name, owner, tlp, rights.get(product_id))
+        for digest, product_id, name, owner, tlp in session.execute(query)
+    ]
