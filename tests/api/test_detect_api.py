@@ -6,8 +6,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from countermark.core.context import AppContext
+from countermark.core.db import unit_of_work
 from countermark.detect.api import MAX_BODY_BYTES, MAX_LISTINGS
 from countermark.detect.model_store import model_path, save_model
+from countermark.ingest.readers import RawRow
+from countermark.ingest.service import ingest_rows
 from tests.api.conftest import Actors
 from tests.unit.test_detect_engine import tiny_model
 
@@ -86,3 +89,22 @@ def test_without_a_model_the_answer_says_how_to_train_one(
     response = client.post(URL, json={"listings": [GOOD]}, headers=actors.headers("brand"))
     assert response.status_code == 404
     assert "countermark detect retrain" in response.json()["message"]
+
+
+def test_listings_are_compared_with_the_marks_the_callers_organisation_may_see(
+    trained: AppContext, client: TestClient, actors: Actors
+) -> None:
+    right = {"source": "reg", "external_id": "Z1", "kind": "trademark", "name": "Zorvane", "brand": "Zorvane",
+             "holder_name": "Maison Aurel", "registration_number": "Z1", "office": "EUIPO",
+             "jurisdictions": ["EU"]}  # fmt: skip
+    with unit_of_work(trained.sessions) as session:
+        report = ingest_rows(session=session, blobs=trained.blobs, kind="rights", rows=[RawRow(1, right)],
+                             owner_org_id=actors.org_ids["brand"], actor="t", label="t",
+                             tlp="RED")  # fmt: skip
+        assert report.stored == 1
+    body = {"listings": [{**GOOD, "title": "Z0rvane tote replica AAA"}]}
+    own = client.post(URL, json=body, headers=actors.headers("brand")).json()["scored"][0]
+    assert own["brand"] == "Zorvane" and any("Zorvane" in r for r in own["reasons"])
+    # The mark is RED: another organisation's listings are not read against it, nor told of it.
+    other = client.post(URL, json=body, headers=actors.headers("platform")).json()["scored"][0]
+    assert other["brand"] is None and not any("Zorvane" in r for r in other["reasons"])

@@ -193,6 +193,20 @@ def run_command(
     )
 
 
+def _with_store_references(model: Any, org: str) -> Any:
+    from countermark.cli.common import app_context
+    from countermark.core.clock import utcnow
+    from countermark.detect.store_references import model_for_owner
+    from countermark.orgs.service import get_organisation_by_name_or_raise
+
+    with app_context() as ctx, ctx.sessions() as session:
+        owner = get_organisation_by_name_or_raise(session=session, name=org)
+        return model_for_owner(
+            session=session, model=model, version=f"file:{model.trained_at.isoformat()}",
+            owner_org_id=owner.id, today=utcnow().date(),
+        )  # fmt: skip
+
+
 def _photo_hasher(base: Path) -> Any:
     from countermark.fingerprint.pdq import image_hashes
     from countermark.observe.schemas import ListingIn
@@ -229,6 +243,11 @@ def score_command(
     ),
     photos: bool = typer.Option(True, help="Hash the listings' photos (paths relative to the file)."),
     model: Path | None = typer.Option(None, help="Model file (default <data_dir>/detect/model.pkl)."),
+    org: str | None = typer.Option(
+        None,
+        help="Compare the listings with the marks, products and authorised sellers this organisation may "
+        "see in the store (default: the model's own references).",
+    ),
 ) -> None:
     """Score every listing of a file without storing it; bad rows are reported with their reasons."""
     from countermark.detect.batch import score_rows, scored_json
@@ -238,6 +257,8 @@ def score_command(
 
     try:
         detector = load_model(_model_file(model))
+        if org is not None:
+            detector = _with_store_references(detector, org)
         kind = detect_format(file, fmt)
         if kind == "jsonl":
             raw = read_jsonl(file)

@@ -4,7 +4,9 @@
 listings, `MAX_BODY_BYTES` bytes, read on the loop by a small async dependency and refused with 413
 beyond), then validates and scores in the thread pool (a plain `def` route: scoring is CPU work).
 Photos are not fetched: a listing's `images` are URLs or paths the server must not follow; the photo
-signals come from stored listings' matches instead.
+signals come from stored listings' matches instead. Listings are compared with the marks, products and
+authorised sellers the caller's organisation may see in the store (`store_references`), else with the
+model's own references.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from countermark.core.clock import utcnow
 from countermark.core.context import AppContext
 from countermark.core.errors import CountermarkError, InvalidInput
 from countermark.core.http.deps import app_context
 from countermark.detect.batch import score_rows, scored_json
 from countermark.detect.model_store import current_model
 from countermark.detect.reasons import LANGUAGES
+from countermark.detect.store_references import model_for_owner
 from countermark.orgs.deps import require_scope
 from countermark.orgs.visibility import Principal
 
@@ -78,6 +82,13 @@ def score_listings(
             "at most {most} listings per request, not {count}", most=MAX_LISTINGS, count=len(listings)
         )
     model = current_model(ctx)
+    if principal.org_id is not None:
+        # Against the marks, products and authorised sellers the caller's organisation may see in the store.
+        with ctx.sessions() as session:
+            model = model_for_owner(
+                session=session, model=model, version=f"file:{model.trained_at.isoformat()}",
+                owner_org_id=principal.org_id, today=utcnow().date(),
+            )  # fmt: skip
     rows = [
         (index, item, None) if isinstance(item, dict) else (index, None, "each listing must be a JSON object")
         for index, item in enumerate(listings, start=1)

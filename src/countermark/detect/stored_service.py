@@ -1,8 +1,9 @@
 """Scoring stored listings: the active model (kept in the blob store), and the listings new or changed since
 their last score, scored in batches; alerts raised above the operating threshold.
 
-A listing is scored again when its version changed or the active model did (after `detect retrain`), or
-its photos were hashed since (`detect run`).
+A listing is scored against the marks, products and authorised sellers its owner may see in the store
+(`store_references`), and scored again when its version changed or the active model did (after `detect
+retrain`), or its photos were hashed since (`detect run`).
 Services never commit: the caller owns the transaction. Scoring is CPU work: callers run it in a
 command, a batch job or a thread-pool route, never on the event loop.
 """
@@ -27,6 +28,7 @@ from countermark.detect.engine import FORMAT, DetectionModel, ScoredListing, sco
 from countermark.detect.facts import ListingFacts, SellerFacts
 from countermark.detect.models import DetectionAlert, DetectionModelRecord, DetectionVerdict, ListingScore
 from countermark.detect.offers import OfferBank, offer_signal
+from countermark.detect.store_references import model_for_owner
 from countermark.fingerprint.hash_reads import pdq_of_blobs
 from countermark.link.service import network_accounts_of_listings
 from countermark.observe.listing_reads import StoredListing, listing_versions, stored_listings
@@ -247,11 +249,19 @@ def _score_batch(
         else 0.0
         for listing in listings
     ]
-    results = score(
-        model,
-        [_facts(listing, hashes, confirmed, networks.get(listing.id, 0)) for listing in listings],
-        confirmed_offer_similarity=similarity,
-    )
+    facts = [_facts(listing, hashes, confirmed, networks.get(listing.id, 0)) for listing in listings]
+    # Each owner's listings are scored against the marks, products and sellers it may see in the store.
+    results: list[ScoredListing | None] = [None] * len(listings)
+    for owner in sorted({listing.owner_org_id for listing in listings}):
+        rows = [i for i, listing in enumerate(listings) if listing.owner_org_id == owner]
+        owner_model = model_for_owner(
+            session=session, model=model, version=version, owner_org_id=owner, today=utcnow().date()
+        )
+        scored = score(
+            owner_model, [facts[i] for i in rows], confirmed_offer_similarity=[similarity[i] for i in rows]
+        )
+        for i, item in zip(rows, scored, strict=True):
+            results[i] = item
     ids = [listing.id for listing in listings]
     scores = {
         r.listing_id: r for r in session.scalars(select(ListingScore).where(ListingScore.listing_id.in_(ids)))
@@ -260,8 +270,9 @@ def _score_batch(
         a.listing_id: a
         for a in session.scalars(select(DetectionAlert).where(DetectionAlert.listing_id.in_(ids)))
     }
-    for listing, item in zip(listings, results, strict=True):
-        _store(session, listing, item, version, report, (scores.get(listing.id), alerts.get(listing.id)))
+    for listing, found in zip(listings, results, strict=True):
+        assert found is not None
+        _store(session, listing, found, version, report, (scores.get(listing.id), alerts.get(listing.id)))
     session.flush()
     report.scored += len(listings)
 

@@ -1,0 +1,92 @@
+"""The references a stored listing is scored against, read from the store: the marks, genuine products (with
+their enrolled reference photos) and authorised sellers that the listing's owner may see.
+
+A model carries the references it was trained with (a world's holders, or the previous model's); scoring the
+store with those alone would compare real listings with the training world's brands and miss every product
+registered since. So the store's own registry is read for each owner at scoring time (`countermark ingest
+rights|products|authorised_sellers`, the products' photos enrolled by `countermark fingerprint products`),
+as that owner may see it: its own records, those shared with it, GREEN and CLEAR ones; a restricted record
+of another organisation never shapes its scores or reasons. The model's exchange rates, logo photos and
+bank of known offers are kept. An owner who may see no registered mark is scored with the model's own
+references, as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import replace
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from countermark.detect.engine import DetectionModel
+from countermark.detect.facts import ProductRef, References
+from countermark.fingerprint.hash_reads import product_photo_hashes
+from countermark.orgs.service import group_ids_of
+from countermark.orgs.visibility import Principal
+from countermark.rights.detection_reads import registry_for_detection
+
+_LOCK = threading.Lock()
+# (model version, references digest) -> the model with those references, its detector compiled once.
+_VIEWS: dict[tuple[str, str], DetectionModel] = {}
+_MOST_VIEWS = 16
+
+
+def store_references(
+    *, session: Session, owner_org_id: int, base: References, today: date
+) -> References | None:
+    """The references of the owner's listings, or None when it may see no registered mark (the model's
+    own then stand)."""
+    principal = Principal(org_id=owner_org_id, group_ids=group_ids_of(session, owner_org_id))
+    registry = registry_for_detection(session=session, principal=principal, today=today)
+    if not registry.marks:
+        return None
+    marks: dict[str, list[str]] = {}
+    for row in registry.marks:
+        marks.setdefault(row.brand, []).append(row.mark)
+    photos = product_photo_hashes(
+        session=session, principal=principal, product_ids=[p.id for p in registry.products]
+    )
+    products = []
+    for p in registry.products:
+        # The model's price features were fitted against the middle of each genuine band as both its ends
+        # (`eval.detect.world_references`): read the store's bands the same way.
+        mid = (p.price_min + p.price_max) / 2 if p.price_min is not None and p.price_max is not None else None
+        mid = mid if mid is not None else p.price_min if p.price_min is not None else p.price_max
+        products.append(
+            ProductRef(
+                key=p.key, brand=p.brand, name=p.name, gtin=p.gtin, price_min=mid, price_max=mid,
+                currency=p.currency or "", category=p.category, photo_hashes=photos.get(p.id, ()),
+            )
+        )  # fmt: skip
+    authorised = frozenset(
+        (row.brand.casefold(), row.platform.casefold(), row.handle.casefold()) for row in registry.authorised
+    )
+    return replace(
+        base,
+        marks={brand: tuple(names) for brand, names in marks.items()},
+        products=tuple(products),
+        authorised=authorised,
+    )
+
+
+def model_for_owner(
+    *, session: Session, model: DetectionModel, version: str, owner_org_id: int, today: date
+) -> DetectionModel:
+    """The model scoring the owner's listings: with the store's references the owner may see (the same
+    object, its detector compiled once, while they do not change), or the model itself."""
+    references = store_references(
+        session=session, owner_org_id=owner_org_id, base=model.references, today=today
+    )
+    if references is None:
+        return model
+    read = (references.marks, references.products, sorted(references.authorised))
+    key = (version, hashlib.sha256(repr(read).encode("utf-8")).hexdigest())
+    with _LOCK:
+        view = _VIEWS.get(key)
+        if view is None:
+            if len(_VIEWS) >= _MOST_VIEWS:
+                _VIEWS.pop(next(iter(_VIEWS)))
+            view = _VIEWS[key] = replace(model, references=references, _detector=None)
+        return view
