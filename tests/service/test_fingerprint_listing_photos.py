@@ -8,6 +8,7 @@ import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from PIL import Image, ImageDraw, ImageOps
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from countermark.cli.main import app
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.core.errors import InvalidInput
 from countermark.detect.model_store import model_path, save_model
 from countermark.fingerprint import lookup_service, pdq, service
 from countermark.fingerprint.colour import same_colours
@@ -185,6 +187,8 @@ def test_products_reference_photos_are_enrolled_in_their_holders_genuine_banks(s
         assert {(e.product_id, e.label) for e in entries} == {(bag, "Bag bag")}
         second = enrol_product_images(ctx=store, session=session)
         assert (second.added, second.already_in, second.banks_created) == (0, 4, 0)
+        with pytest.raises(InvalidInput, match="match scope must be one of"):
+            enrol_product_images(ctx=store, session=session, match_scope="anyone")
 
 
 def test_the_cli_enrols_products_then_matches_listing_photos_and_detect_run_does_it_first(
