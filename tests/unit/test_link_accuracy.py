@@ -18,6 +18,7 @@ from countermark.link.networks import (
     cut_borrowed_values,
     evidence_families,
     group_corroborated,
+    usable_links,
 )
 from countermark.link.photos import FRAMED
 
@@ -193,6 +194,23 @@ def test_framed_copies_of_genuine_shots_count_as_one_piece_between_a_lone_party_
     # A framed copy and a shot of the ring's own (or a stem) are two pieces.
     links = [*inside, framed[0], shot("g1", "c")]
     assert [c.members for c in components(keys, group_corroborated(keys, links))] == [(*keys,)]
+
+
+def test_framed_copies_of_genuine_shots_count_as_one_piece_between_two_parties() -> None:
+    """Fresh world 147: an honest reseller and a lone counterfeiter padded the same two shots of a brand
+    (within 8 bits each): two framed groups in common tied them pairwise, and the reseller was counted in
+    a counterfeit network."""
+
+    def shot(name: str, b: str = "counterfeiter") -> Link:
+        return Link("reseller", b, "exact:photo", f"photo {name}", False, basis=(f"photo:{name}",))
+
+    keys = ["counterfeiter", "reseller"]
+    framed = [shot(f"{FRAMED}a"), shot(f"{FRAMED}b")]
+    assert usable_links(framed) == []
+    assert components(keys, group_corroborated(keys, framed)) == []
+    # A framed copy beside a shot of their own (or two shots of their own) still ties them.
+    assert len(usable_links([framed[0], shot("c")])) == 2
+    assert len(usable_links([shot("c"), shot("d")])) == 2
 
 
 def test_one_weak_tie_or_the_same_shot_twice_joins_nobody() -> None:

@@ -34,7 +34,7 @@ def usable_links(links: Iterable[Link]) -> list[Link]:
     """Strong links, plus weak links between two parties that two independent pieces of weak evidence tie
     (two kinds, or two different values of one kind: two shots both posted, two e-mail local parts). Links
     resting on one value (`Link.grounds`: one name behind an e-mail's local part and a shop domain) are
-    one piece."""
+    one piece, and so are framed copies of rights holders' shots however many (`_weak_pieces`)."""
     strong: list[Link] = []
     weak: dict[tuple[str, str], list[Link]] = defaultdict(list)
     for link in links:
@@ -45,7 +45,7 @@ def usable_links(links: Iterable[Link]) -> list[Link]:
         else:
             weak[link.ordered()].append(link)
     for pair_links in weak.values():
-        if pieces(pair_links) >= 2:
+        if _weak_pieces(pair_links) >= 2:
             strong.extend(pair_links)
     return strong
 
@@ -109,14 +109,14 @@ def _corroborated(
     party tied so to one part only."""
     lone_ties: dict[str, int] = Counter()
     for (side_a, side_b), tied in between.items():
-        if _lone_pieces(tied) >= 2:
+        if _weak_pieces(tied) >= 2:
             for side in (side_a, side_b):
                 if sizes[side] == 1:
                     lone_ties[side] += 1
     return [
         (side_a, side_b)
         for (side_a, side_b), tied in between.items()
-        if _lone_pieces(tied) >= 2
+        if _weak_pieces(tied) >= 2
         and all(lone_ties[side] == 1 for side in (side_a, side_b) if sizes[side] == 1)
     ]
 
@@ -125,10 +125,12 @@ def _framed(link: Link) -> bool:
     return all(ground.startswith(f"photo:{FRAMED}") for ground in link.grounds())
 
 
-def _lone_pieces(links: Sequence[Link]) -> int:
-    """The pieces of evidence between a lone party and a group, framed copies of rights holders' shots
-    counting as one at most (training world 95: an honest web shop padding two of a brand's shots as
-    two shops of a ring of 30 had padded them, within a few bits)."""
+def _weak_pieces(links: Sequence[Link]) -> int:
+    """The pieces of weak evidence between two parties, or a lone party and a group, framed copies of
+    rights holders' shots counting as one at most: sellers who never met pad a brand's shots alike
+    (training world 95: an honest web shop padding two of a brand's shots as two shops of a ring of 30
+    had padded them, within a few bits; fresh world 147: an honest reseller and a lone counterfeiter
+    padding the same two shots, merged pairwise)."""
     framed = [link for link in links if _framed(link)]
     return pieces([link for link in links if not _framed(link)]) + bool(framed)
 
