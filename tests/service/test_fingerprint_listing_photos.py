@@ -7,10 +7,11 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageOps
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -219,8 +220,39 @@ def test_the_cli_enrols_products_then_matches_listing_photos_and_detect_run_does
     assert "1 hashed of 2" in run.output and "2 stored listings, 1 scored" in run.output, run.output
     rerun = runner.invoke(app, ["detect", "run"])
     assert "0 hashed of 2" in rerun.output and "2 stored listings, 0 scored" in rerun.output, rerun.output
+    every = runner.invoke(app, ["detect", "run", "--all", "--no-photos"])
+    assert "2 stored listings, 2 scored" in every.output, every.output
     with unit_of_work(store.sessions) as session:
         digests = session.scalars(select(ListingImage.blob_sha256).where(ListingImage.listing_id == second))
         assert set(pdq_of_blobs(session=session, digests=list(digests)))
     again = runner.invoke(app, ["fingerprint", "listings", "--again"])
     assert again.exit_code == 0 and "2 hashed again of 2" in again.output, again.output
+
+
+def test_another_run_hashing_the_same_photos_undoes_the_step_alone(
+    cli_env: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = cli_env
+    holder, _, _ = _orgs(store)
+    with unit_of_work(store.sessions) as session:
+        _listing(session, store, holder, "l1", _photo(51))
+    from countermark.cli import fingerprint as cli_fingerprint
+    from countermark.fingerprint import listing_images
+
+    real = listing_images.match_listing_images
+
+    def raced(*, session: Session, **kwargs: Any) -> Any:
+        report = real(session=session, **kwargs)
+        # Another process stored the same photo's hash first: this one's insert fails.
+        digest = session.scalars(select(ImageHash.blob_sha256)).first()
+        session.execute(insert(ImageHash).values(blob_sha256=digest, pdq="0" * 64))
+        return report
+
+    monkeypatch.setattr(listing_images, "match_listing_images", raced)
+    with unit_of_work(store.sessions) as session:
+        _listing(session, store, holder, "kept")  # the caller's own work in the same transaction
+        assert cli_fingerprint.match_stored_listing_photos(store, session) == set()
+    with unit_of_work(store.sessions) as session:
+        # The caller's own work stands; the photo step left nothing behind, for the next run to do.
+        assert session.scalar(select(Listing.id).where(Listing.external_id == "kept")) is not None
+        assert session.scalars(select(ImageHash)).all() == []

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import typer
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from countermark.cli.common import app_context, console, progress_bar
@@ -164,11 +165,20 @@ def listings(
 
 def match_stored_listing_photos(ctx: AppContext, session: Session, *, again: bool = False) -> set[int]:
     """Run the listing-photo step with a progress bar and print its summary; the listings showing a photo
-    hashed or given matches in this run."""
+    hashed or given matches in this run. Another run hashing the same new photos at the same time (a
+    server's linking job beside a command) undoes this step alone, and the caller goes on with the photos
+    hashed so far."""
     from countermark.fingerprint.listing_images import match_listing_images
 
-    with progress_bar("hashing and matching listing photos") as update:
-        report = match_listing_images(ctx=ctx, session=session, progress=update, again=again)
+    savepoint = session.begin_nested()
+    try:
+        with progress_bar("hashing and matching listing photos") as update:
+            report = match_listing_images(ctx=ctx, session=session, progress=update, again=again)
+    except IntegrityError:
+        savepoint.rollback()
+        console.print("listing images: another run is hashing them now; going on with those hashed so far")
+        return set()
+    savepoint.commit()
     console.print(report.summary())
     return report.listings
 

@@ -123,6 +123,10 @@ def _run_job(job_id: int) -> None:
             err_console.print(f"[red]error:[/red] {exc.message}")
             raise typer.Exit(2) from None
         try:
+            from countermark.cli.fingerprint import match_stored_listing_photos
+
+            with unit_of_work(ctx.sessions) as session:
+                match_stored_listing_photos(ctx, session)
             with unit_of_work(ctx.sessions) as session:
                 run_id, summary, line = _link_owner(session, owner, incremental=incremental, actor=actor)
         except BaseException as exc:
@@ -158,8 +162,8 @@ def run_command(
     are read and joined to its networks by their exact identifiers (a full run when it has none, or
     when more than 20,000 records changed). With --job, the job's organisation and mode are linked and
     the job records the run. With --world, a world directory's files are linked and kept as JSON instead.
-    The stored listing photos not hashed yet are hashed and matched first (not with --job or --world), so
-    that shared shots are read (--no-photos leaves them for `countermark fingerprint listings`).
+    The stored listing photos not hashed yet are hashed and matched first (a job does it too; not with
+    --world), so that shared shots are read (--no-photos leaves them for `countermark fingerprint listings`).
     """
     if job is not None:
         if world is not None or org is not None or incremental:

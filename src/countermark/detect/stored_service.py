@@ -285,10 +285,12 @@ def score_stored_listings(
     progress: Progress | None = None,
     batch: int = BATCH,
     again: Collection[int] = (),
+    every: bool = False,
 ) -> ScoringReport:
     """Score every stored listing (of one owner, when given) that is new or changed since its last score,
     or was scored by another model than the active one, and those in `again` whatever their score (their
-    photos were hashed since); nothing when no model is registered."""
+    photos were hashed since), or all of them with `every` (the registry changed); nothing when no model
+    is registered."""
     report = ScoringReport()
     record = active_model_record(session=session)
     if record is None:
@@ -312,7 +314,7 @@ def score_stored_listings(
         todo = [
             listing_id
             for listing_id, version in page
-            if known.get(listing_id) != version or listing_id in again
+            if every or known.get(listing_id) != version or listing_id in again
         ]
         for start in range(0, len(todo), batch):
             _score_batch(session, blobs, model, record.version, todo[start : start + batch], report)
