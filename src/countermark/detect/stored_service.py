@@ -232,6 +232,7 @@ def _score_batch(
     version: str,
     ids: Sequence[int],
     report: ScoringReport,
+    views: dict[int, DetectionModel],
 ) -> None:
     listings = stored_listings(session=session, ids=ids)
     if not listings:
@@ -254,9 +255,11 @@ def _score_batch(
     results: list[ScoredListing | None] = [None] * len(listings)
     for owner in sorted({listing.owner_org_id for listing in listings}):
         rows = [i for i, listing in enumerate(listings) if listing.owner_org_id == owner]
-        owner_model = model_for_owner(
-            session=session, model=model, version=version, owner_org_id=owner, today=utcnow().date()
-        )
+        if owner not in views:  # the registry is read once per owner and run
+            views[owner] = model_for_owner(
+                session=session, model=model, version=version, owner_org_id=owner, today=utcnow().date()
+            )
+        owner_model = views[owner]
         scored = score(
             owner_model, [facts[i] for i in rows], confirmed_offer_similarity=[similarity[i] for i in rows]
         )
@@ -298,6 +301,7 @@ def score_stored_listings(
     model = load_registered(blobs=blobs, record=record)
     report.model_version = record.version
     after = 0
+    views: dict[int, DetectionModel] = {}
     while True:
         page = listing_versions(session=session, after_id=after, limit=PAGE, owner_org_id=owner_org_id)
         if not page:
@@ -317,7 +321,7 @@ def score_stored_listings(
             if every or known.get(listing_id) != version or listing_id in again
         ]
         for start in range(0, len(todo), batch):
-            _score_batch(session, blobs, model, record.version, todo[start : start + batch], report)
+            _score_batch(session, blobs, model, record.version, todo[start : start + batch], report, views)
         if progress:
             progress(report.seen, report.seen)
     return report
