@@ -32,7 +32,8 @@ Kinds marked *(batched)* are validated and decided {BATCH_ROWS:,} rows at a time
 (PostgreSQL: COPY, and an UPDATE ... FROM a staging table for newer versions; SQLite: executemany), with
 the same counts, rejects and identifiers as row by row; a batch the database refuses is redone row by row
 so that only the rows at fault are rejected. Listing images are stored by SHA-256 after a header check,
-not hashed: the fingerprint step hashes them.
+not hashed: `countermark fingerprint listings` hashes and matches them (`detect run` and `link run` run it
+first).
 """
 
 
