@@ -208,10 +208,7 @@ def _with_store_references(model: Any, org: str) -> Any:
 
     with app_context() as ctx, ctx.sessions() as session:
         owner = get_organisation_by_name_or_raise(session=session, name=org)
-        return model_for_owner(
-            session=session, model=model, version=f"file:{model.trained_at.isoformat()}",
-            owner_org_id=owner.id, today=utcnow().date(),
-        )  # fmt: skip
+        return model_for_owner(session=session, model=model, owner_org_id=owner.id, today=utcnow().date())
 
 
 def _photo_hasher(base: Path) -> Any:

@@ -86,9 +86,8 @@ def score_listings(
         # Against the marks, products and authorised sellers the caller's organisation may see in the store.
         with ctx.sessions() as session:
             model = model_for_owner(
-                session=session, model=model, version=f"file:{model.trained_at.isoformat()}",
-                owner_org_id=principal.org_id, today=utcnow().date(),
-            )  # fmt: skip
+                session=session, model=model, owner_org_id=principal.org_id, today=utcnow().date()
+            )
     rows = [
         (index, item, None) if isinstance(item, dict) else (index, None, "each listing must be a JSON object")
         for index, item in enumerate(listings, start=1)

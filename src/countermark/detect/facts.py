@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+def band_middle(low: float | None, high: float | None) -> float | None:
+    """Middle of a price band, or its one end when the other is missing."""
+    if low is not None and high is not None:
+        return (low + high) / 2
+    return low if low is not None else high
+
+
 @dataclass(frozen=True, slots=True)
 class ProductRef:
     """A genuine product: brand, name, GTIN, retail price band in its currency, photos' PDQ hashes."""
@@ -24,9 +31,7 @@ class ProductRef:
     @property
     def price_mid(self) -> float | None:
         """Middle of the retail band (or its one end)."""
-        if self.price_min is not None and self.price_max is not None:
-            return (self.price_min + self.price_max) / 2
-        return self.price_min if self.price_min is not None else self.price_max
+        return band_middle(self.price_min, self.price_max)
 
 
 @dataclass(frozen=True, slots=True)

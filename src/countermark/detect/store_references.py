@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from countermark.detect.engine import DetectionModel
-from countermark.detect.facts import ProductRef, References
+from countermark.detect.facts import ProductRef, References, band_middle
 from countermark.fingerprint.hash_reads import product_photo_hashes
 from countermark.orgs.service import group_ids_of
 from countermark.orgs.visibility import Principal
@@ -52,8 +52,7 @@ def store_references(
     for p in registry.products:
         # The model's price features were fitted against the middle of each genuine band as both its ends
         # (`eval.detect.world_references`): read the store's bands the same way.
-        mid = (p.price_min + p.price_max) / 2 if p.price_min is not None and p.price_max is not None else None
-        mid = mid if mid is not None else p.price_min if p.price_min is not None else p.price_max
+        mid = band_middle(p.price_min, p.price_max)
         products.append(
             ProductRef(
                 key=p.key, brand=p.brand, name=p.name, gtin=p.gtin, price_min=mid, price_max=mid,
@@ -72,17 +71,19 @@ def store_references(
 
 
 def model_for_owner(
-    *, session: Session, model: DetectionModel, version: str, owner_org_id: int, today: date
+    *, session: Session, model: DetectionModel, owner_org_id: int, today: date, version: str | None = None
 ) -> DetectionModel:
     """The model scoring the owner's listings: with the store's references the owner may see (the same
-    object, its detector compiled once, while they do not change), or the model itself."""
+    object, its detector compiled once, while they do not change), or the model itself. `version` names
+    a registered model; a model file is named by when it was trained."""
     references = store_references(
         session=session, owner_org_id=owner_org_id, base=model.references, today=today
     )
     if references is None:
         return model
     read = (references.marks, references.products, sorted(references.authorised))
-    key = (version, hashlib.sha256(repr(read).encode("utf-8")).hexdigest())
+    named = version or f"file:{model.trained_at.isoformat()}"
+    key = (named, hashlib.sha256(repr(read).encode("utf-8")).hexdigest())
     with _LOCK:
         view = _VIEWS.get(key)
         if view is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,10 +39,10 @@ from countermark.detect.training import (
     split_by_seller,
 )
 from countermark.eval.world_files import WorldFiles, read_world
+from countermark.rights.detection_reads import word_mark
 
 # Products whose copies are piracy (digital content) rather than counterfeit goods.
 DIGITAL_CATEGORIES = frozenset({"software", "video_game", "ebook", "course", "streaming"})
-_QUALIFIER = re.compile(r"\s*\(.*\)\s*$")
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -82,7 +81,7 @@ def world_references(world: WorldFiles, photo_hashes: PhotoHashes) -> References
         if (holder / "rights.jsonl").exists():
             for right in _jsonl(holder / "rights.jsonl"):
                 if right.get("kind") == "trademark" and right.get("brand"):
-                    name = _QUALIFIER.sub("", str(right.get("name") or ""))
+                    name = word_mark(str(right.get("name") or ""))
                     marks.setdefault(right["brand"], [])
                     if name and name not in marks[right["brand"]]:
                         marks[right["brand"]].append(name)

@@ -81,7 +81,7 @@ def match_listing_images(
             for row in session.scalars(select(ImageHash).where(ImageHash.blob_sha256.in_(page)))
         }
         todo = page if again else [digest for digest in page if digest not in rows]
-        showing = image_reads.listings_showing(session=session, digests=page)
+        showing = image_reads.listing_ids_by_photo(session=session, digests=page)
         for digest in todo:
             _hash_and_match(ctx, session, digest, rows.get(digest), showing.get(digest, []), report)
         if not again:

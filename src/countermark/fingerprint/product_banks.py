@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from countermark.core.context import AppContext
-from countermark.core.errors import CountermarkError, InvalidInput
+from countermark.core.errors import CountermarkError
 from countermark.fingerprint.matcher_service import live_matcher
-from countermark.fingerprint.models import MATCH_SCOPES, FingerprintBank, FingerprintEntry
-from countermark.fingerprint.service import add_image, create_bank, get_bank_by_name
+from countermark.fingerprint.models import FingerprintBank, FingerprintEntry
+from countermark.fingerprint.service import add_image, check_match_scope, create_bank, get_bank_by_name
 from countermark.rights.service import reference_images
 
 GENUINE_BANK = "genuine reference images"
@@ -55,12 +55,7 @@ def enrol_product_images(
     progress: Progress | None = None,
 ) -> EnrolmentReport:
     """Enrol every product's reference photos (one owner's when given) in its owner's genuine bank."""
-    if match_scope not in MATCH_SCOPES:
-        raise InvalidInput.of(
-            "match scope must be one of {scopes}, not {scope!r}",
-            scopes=", ".join(MATCH_SCOPES),
-            scope=match_scope,
-        )
+    check_match_scope(match_scope)
     images = reference_images(session=session, owner_org_id=owner_org_id)
     report = EnrolmentReport(photos=len(images))
     enrolled = {

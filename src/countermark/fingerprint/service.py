@@ -35,6 +35,16 @@ from countermark.fingerprint.models import (
 from countermark.orgs.service import group_ids_of
 
 
+def check_match_scope(match_scope: str) -> None:
+    """InvalidInput unless the scope is one a bank may have."""
+    if match_scope not in MATCH_SCOPES:
+        raise InvalidInput.of(
+            "match scope must be one of {scopes}, not {scope!r}",
+            scopes=", ".join(MATCH_SCOPES),
+            scope=match_scope,
+        )
+
+
 def create_bank(
     *,
     session: Session,
@@ -53,12 +63,7 @@ def create_bank(
             purposes=", ".join(BANK_PURPOSES),
             purpose=purpose,
         )
-    if match_scope not in MATCH_SCOPES:
-        raise InvalidInput.of(
-            "match scope must be one of {scopes}, not {scope!r}",
-            scopes=", ".join(MATCH_SCOPES),
-            scope=match_scope,
-        )
+    check_match_scope(match_scope)
     if tlp not in TLP_LEVELS:
         raise InvalidInput.of(
             "TLP must be one of {levels}, not {tlp!r}", levels=", ".join(TLP_LEVELS), tlp=tlp

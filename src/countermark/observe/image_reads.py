@@ -25,7 +25,7 @@ def listing_image_digests(*, session: Session, after: str | None = None, limit: 
     return list(session.scalars(query))
 
 
-def listings_showing(*, session: Session, digests: Iterable[str]) -> dict[str, list[int]]:
+def listing_ids_by_photo(*, session: Session, digests: Iterable[str]) -> dict[str, list[int]]:
     """Photo digest -> the ids of the listings that show it (in id order), for these photos."""
     wanted = sorted(set(digests))
     found: dict[str, list[int]] = defaultdict(list)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -60,8 +61,8 @@ class RegistryForDetection:
     authorised: tuple[AuthorisedRow, ...]
 
 
-def _number(value: object) -> float | None:
-    return None if value is None else float(str(value))
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _product_row(p: Product) -> ProductRow:
@@ -70,6 +71,11 @@ def _product_row(p: Product) -> ProductRow:
         price_min=_number(p.price_min), price_max=_number(p.price_max), currency=p.currency,
         category=p.category,
     )  # fmt: skip
+
+
+def word_mark(right_name: str) -> str:
+    """The mark a trademark right names: its name without a trailing qualifier."""
+    return _QUALIFIER.sub("", right_name).strip()
 
 
 def registry_for_detection(*, session: Session, principal: Principal, today: date) -> RegistryForDetection:
@@ -84,7 +90,7 @@ def registry_for_detection(*, session: Session, principal: Principal, today: dat
     )
     marks: list[MarkRow] = []
     for brand, name in rights:
-        mark = _QUALIFIER.sub("", name or "").strip()
+        mark = word_mark(name or "")
         row = MarkRow(str(brand), mark)
         if mark and row not in marks:
             marks.append(row)
