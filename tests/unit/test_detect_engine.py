@@ -98,6 +98,22 @@ def test_a_price_far_below_the_genuine_band_is_a_signal_with_its_figures() -> No
     assert "price_low" not in names(listing("Kelondo Ondine EDP 30ml", price=170.0))
 
 
+def test_a_price_is_compared_through_the_rates_or_in_its_own_currency() -> None:
+    usd = names(listing("Kelondo Ondine EDP 30ml", price=40.0, currency="USD"))["price_low"]
+    assert (usd["price"], usd["currency"]) == ("36.00", "EUR")  # 40 USD at 0.9
+    # No rate for yen: a yen price cannot be set against a euro band...
+    assert "price_low" not in names(listing("Kelondo Ondine EDP 30ml", price=4000.0, currency="JPY"))
+    # ...but two prices in the same currency need none.
+    yen_band = replace(REFERENCES.products[0], currency="JPY", price_min=30000.0, price_max=30000.0)
+    yen = Detector(replace(REFERENCES, products=(yen_band,)))
+    found = {s.name: s.evidence for s in yen.evidence(listing("Kelondo Ondine EDP", price=4000.0,
+                                                               currency="jpy")).signals}  # fmt: skip
+    assert (found["price_low"]["price"], found["price_low"]["currency"]) == ("4000.00", "JPY")
+    assert "4000.00 JPY" in sentence("price_low", found["price_low"])
+    # A signal stored before sentences named the currency still reads in euros.
+    assert "(40.00 EUR)" in sentence("price_low", {"price": "40.00", "low": "160.00", "product": "X"})
+
+
 def test_the_price_is_converted_from_the_listings_currency() -> None:
     evidence = DETECTOR.evidence(listing("Chronark Pilot Field 38", price=1000.0, currency="USD"))
     assert evidence.features["price_ratio"] == pytest.approx(900 / 2000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
@@ -11,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from countermark.core.context import AppContext, build_context
-from countermark.core.errors import CountermarkError
+from countermark.core.errors import CountermarkError, InvalidInput
 from countermark.core.migrate import current_revision, head_revision
 from countermark.core.settings import Settings
 
@@ -80,3 +81,13 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
             progress.update(task, completed=done, total=total)
 
         yield update
+
+
+def read_input_file(path: Path, *, most: int | None = None) -> bytes:
+    """A file's bytes, or InvalidInput naming the file and why it cannot be read (or is over `most`)."""
+    try:
+        if most is not None and path.stat().st_size > most:
+            raise InvalidInput.of("the file is larger than {limit} bytes", limit=most)
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput.of("cannot read {path}: {reason}", path=str(path), reason=exc.strerror) from None

@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from countermark.cli.common import app_context, console, progress_bar
+from countermark.cli.common import app_context, console, progress_bar, read_input_file
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import InvalidInput
@@ -21,13 +21,6 @@ from countermark.orgs.service import get_organisation_by_name_or_raise
 app = typer.Typer(help="Fingerprint content and match it against banks of genuine and infringing content.")
 banks_app = typer.Typer(help="Banks of fingerprints.")
 app.add_typer(banks_app, name="banks")
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput.of("cannot read {path}: {reason}", path=str(path), reason=exc.strerror) from None
 
 
 @banks_app.command("create")
@@ -82,14 +75,14 @@ def add(
                 try:
                     if kind == "image":
                         service.add_image(
-                            ctx=ctx, session=session, bank=target, data=_read(path), label=path.name
+                            ctx=ctx, session=session, bank=target, data=read_input_file(path), label=path.name
                         )
                     elif kind == "file":
                         service.add_file(
-                            ctx=ctx, session=session, bank=target, data=_read(path), label=path.name
+                            ctx=ctx, session=session, bank=target, data=read_input_file(path), label=path.name
                         )
                     else:
-                        content = _read(path).decode("utf-8", errors="replace")
+                        content = read_input_file(path).decode("utf-8", errors="replace")
                         service.add_text(session=session, bank=target, content=content, label=path.name)
                 except InvalidInput as exc:
                     problems.append(f"{path}: {exc.message}")
@@ -108,7 +101,7 @@ def match(
     """Match a picture, file or text file against every bank the organisation may match against."""
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         principal = get_organisation_by_name_or_raise(session=session, name=org)
-        data = _read(path)
+        data = read_input_file(path)
         if kind == "image":
             found = service.lookup_image(ctx=ctx, session=session, principal_org_id=principal.id, data=data)
         elif kind == "file":

@@ -8,6 +8,7 @@ from countermark.cli import cases, codes, db, fingerprint, ledger, orgs, targeti
 from countermark.cli import detect as detect_cli
 from countermark.cli import link as link_cli
 from countermark.cli import monitor as monitor_cli
+from countermark.cli import rates as rates_cli
 from countermark.cli import share as share_cli
 from countermark.cli.demo import demo_command
 from countermark.cli.ingest import ingest_command, kinds_command
@@ -36,6 +37,7 @@ app.add_typer(share_cli.app, name="share")
 app.add_typer(detect_cli.app, name="detect")
 app.add_typer(monitor_cli.app, name="monitor")
 app.add_typer(link_cli.app, name="link")
+app.add_typer(rates_cli.app, name="rates")
 app.command("ingest")(ingest_command)
 app.command("kinds")(kinds_command)
 app.command("demo")(demo_command)

@@ -52,9 +52,11 @@ SENTENCES: dict[str, dict[str, str]] = {
         "zh": "图片显示 {mark} 标识，但文字未提及该品牌。",
     },
     "price_low": {
-        "en": "The price ({price} EUR) is less than half the lowest genuine price of {product} ({low} EUR).",
-        "fr": "Le prix ({price} EUR) est sous la moitié du plus bas prix d'origine de {product} ({low} EUR).",
-        "zh": "售价（{price} 欧元）不到 {product} 正品最低价（{low} 欧元）的一半。",
+        "en": "The price ({price} {currency}) is less than half the lowest genuine price of {product} "
+        "({low} {currency}).",
+        "fr": "Le prix ({price} {currency}) est sous la moitié du plus bas prix d'origine de {product} "
+        "({low} {currency}).",
+        "zh": "售价（{price} {currency}）不到 {product} 正品最低价（{low} {currency}）的一半。",
     },
     "photo_theft": {
         "en": "A photo is the rights holder's own photo of {product}, used by a seller not authorised.",
@@ -207,11 +209,16 @@ def _language(language: str) -> str:
     return base if base in LANGUAGES else "en"
 
 
+# Values a signal stored before its sentence named them (prices were always in euros then).
+_EARLIER: dict[str, dict[str, str]] = {"price_low": {"currency": "EUR"}}
+
+
 def sentence(name: str, values: Mapping[str, str], language: str = "en") -> str:
     """The sentence of one signal or rule in the language (English when the language is not known)."""
     templates = SENTENCES.get(name)
     if templates is None:
         return name
+    values = {**_EARLIER.get(name, {}), **values}
     try:
         return templates[_language(language)].format(**values)
     except KeyError:

@@ -233,6 +233,11 @@ class Detector:
     def _price(self, listing: ListingFacts, product: ProductRef | None, evidence: Evidence) -> None:
         f = evidence.features
         rates = self.references.fx_to_eur
+        shown = "EUR"
+        own = (listing.currency or "EUR").upper()
+        if product is not None and own == (product.currency or "EUR").upper() and own not in rates:
+            # Both prices in one currency the rates do not hold: their ratio needs no rate.
+            rates, shown = {own: 1.0}, own
         price = fx(listing.price, listing.currency, rates)
         mid = fx(product.price_mid, product.currency, rates) if product else None
         low = fx(product.price_min, product.currency, rates) if product else None
@@ -253,6 +258,7 @@ class Detector:
                         "low": f"{low:.2f}",
                         "ratio": f"{ratio:.2f}",
                         "product": product.name,
+                        "currency": shown,
                     },
                 )
             )

@@ -6,9 +6,11 @@ store with those alone would compare real listings with the training world's bra
 registered since. So the store's own registry is read for each owner at scoring time (`countermark ingest
 rights|products|authorised_sellers`, the products' photos enrolled by `countermark fingerprint products`),
 as that owner may see it: its own records, those shared with it, GREEN and CLEAR ones; a restricted record
-of another organisation never shapes its scores or reasons. The model's exchange rates, logo photos and
-bank of known offers are kept. An owner who may see no registered mark is scored with the model's own
-references, as before.
+of another organisation never shapes its scores or reasons. The model's logo photos and bank of known
+offers are kept. An owner who may see no registered mark is scored with the model's own marks and products,
+as before. Prices are turned into euros at the store's own rates in force on the scoring day
+(`core/rates.py`, `countermark rates import`), the model's fixed table standing in for a currency the store
+has no rate for.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from countermark.core.rates import euros_per_unit
 from countermark.detect.engine import DetectionModel
 from countermark.detect.facts import ProductRef, References, band_middle
 from countermark.fingerprint.hash_reads import product_photo_hashes
@@ -73,15 +76,19 @@ def store_references(
 def model_for_owner(
     *, session: Session, model: DetectionModel, owner_org_id: int, today: date, version: str | None = None
 ) -> DetectionModel:
-    """The model scoring the owner's listings: with the store's references the owner may see (the same
-    object, its detector compiled once, while they do not change), or the model itself. `version` names
-    a registered model; a model file is named by when it was trained."""
+    """The model scoring the owner's listings: with the store's references the owner may see and the
+    store's exchange rates (the same object, its detector compiled once, while they do not change), or
+    the model itself. `version` names a registered model; a model file is named by when it was trained."""
     references = store_references(
         session=session, owner_org_id=owner_org_id, base=model.references, today=today
     )
-    if references is None:
+    rates = euros_per_unit(session, today)
+    if references is None and not rates:
         return model
-    read = (references.marks, references.products, sorted(references.authorised))
+    references = references or model.references
+    if rates:
+        references = replace(references, fx_to_eur={**references.fx_to_eur, **rates})
+    read = (references.marks, references.products, sorted(references.authorised), sorted(rates.items()))
     named = version or f"file:{model.trained_at.isoformat()}"
     key = (named, hashlib.sha256(repr(read).encode("utf-8")).hexdigest())
     with _LOCK:
