@@ -66,4 +66,5 @@ def test_world_reports_are_submitted_once_matched_and_alerts_confirmed_only_abov
     assert all(a.score >= DEMO_CONFIRM_SCORE and a.decided_by == DEMO_ANALYST for a in confirmed)
     assert figures["reports_stored"] == len(rows)
     assert figures["recall_at_matches"] >= 0.5, figures
+    assert figures["listing_match_precision"] <= figures["listing_match_precision_same_network"] <= 1.0
     assert figures["distractors_with_false_matches"] == 0.0, figures

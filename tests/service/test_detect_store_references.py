@@ -8,13 +8,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from countermark.cli.main import app
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
+from countermark.core.rates import Rate, store_rates
 from countermark.detect.model_store import model_path, save_model
 from countermark.detect.models import ListingScore
 from countermark.detect.store_references import model_for_owner, store_references
@@ -164,3 +165,36 @@ def test_the_score_command_reads_the_registry_of_the_organisation_named(
     assert brands == {"Hush SA": "Hushmark", "Market": None, None: None}
     unknown = CliRunner().invoke(app, ["detect", "score", str(feed), "--org", "Nobody"])
     assert unknown.exit_code != 0 and "Nobody" in unknown.output
+
+
+def test_a_change_of_registry_or_rates_scores_the_owners_listings_again_on_the_next_run(
+    store: AppContext, tmp_path: Path
+) -> None:
+    with unit_of_work(store.sessions) as session:
+        orgs = _registry(session, store, tmp_path)
+        register_model(session=session, blobs=store.blobs, model=tiny_model())
+        rows = [_listing("1", "Zorvane Tote", "toteshop"), _listing("2", "Plain tote bag", "bags")]
+        _ingest(session, store, "listings", rows, orgs["platform"])
+        _ingest(session, store, "listings", [_listing("3", "Hushmark wallet", "h")], orgs["secret"])
+        # Scored at ingest, with the registry's digest: nothing to do.
+        assert session.scalar(select(func.count()).select_from(ListingScore)) == 3
+        assert score_stored_listings(session=session, blobs=store.blobs, registry=True).scored == 0
+        # The holder authorises the shop: what the platform (and the secret holder) may see changes.
+        _ingest(session, store, "authorised_sellers", [
+            {"source": "reg", "external_id": "A9", "brand": "Zorvane", "name": "Totes",
+             "platform": "ShopMarket", "handle": "toteshop"}], orgs["holder"])  # fmt: skip
+        # The ingestion path scores only new and changed listings...
+        assert score_stored_listings(session=session, blobs=store.blobs).scored == 0
+        # ...`detect run` every listing read against a registry that changed since.
+        again = score_stored_listings(session=session, blobs=store.blobs, registry=True)
+        assert again.scored == 3
+        official = session.scalars(select(ListingScore).join(Listing, Listing.id == ListingScore.listing_id)
+                                   .where(Listing.external_id == "1")).one()  # fmt: skip
+        assert "seller_authorised" in official.signal_names
+        assert score_stored_listings(session=session, blobs=store.blobs, registry=True).scored == 0
+        # A RED record of another organisation changes nothing for the platform's listings.
+        _ingest(session, store, "rights", [_right("S2", "Hushvale", "Hushvale")], orgs["secret"], tlp="RED")
+        red = score_stored_listings(session=session, blobs=store.blobs, registry=True)
+        assert red.scored == 1  # the secret holder's own listing only
+        store_rates(session, [Rate("JPY", date(2026, 12, 4), 158.38, "ECB")])
+        assert score_stored_listings(session=session, blobs=store.blobs, registry=True).scored == 3

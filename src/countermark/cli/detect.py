@@ -166,15 +166,16 @@ def run_command(
     every: bool = typer.Option(
         False,
         "--all",
-        help="Score every stored listing again (after marks, products or authorised sellers changed).",
+        help="Score every stored listing again (those read against a registry or rates that changed since "
+        "are scored again without it).",
     ),
 ) -> None:
     """Score the stored listings that are new or changed since their last score, and report the alerts.
 
     The stored listing photos not hashed yet are hashed and matched against the banks first, so that the
-    photo signals read them (--no-photos leaves them for `countermark fingerprint listings`). A listing is
-    read against the registry as it is when scored: --all scores every listing again after the registry
-    changed."""
+    photo signals read them (--no-photos leaves them for `countermark fingerprint listings`). A listing
+    whose owner's registry (marks, products, authorised sellers) or the store's exchange rates changed
+    since its score is scored again; --all scores every listing again whatever changed."""
     from countermark.cli.common import app_context
     from countermark.cli.fingerprint import match_stored_listing_photos
     from countermark.core.db import unit_of_work
@@ -189,8 +190,9 @@ def run_command(
             rephotographed = match_stored_listing_photos(ctx, session) if photos else set()
             with progress_bar("scoring stored listings") as update:
                 report = score_stored_listings(
-                    session=session, blobs=ctx.blobs, progress=update, again=rephotographed, every=every
-                )
+                    session=session, blobs=ctx.blobs, progress=update, again=rephotographed, every=every,
+                    registry=True,
+                )  # fmt: skip
     except CountermarkError as exc:
         raise _fail(exc) from None
     console.print(

@@ -73,6 +73,18 @@ def store_references(
     )
 
 
+def references_digest(references: References) -> str:
+    """A digest of what a stored score depends on in the references besides the model itself: the marks,
+    products (with their photos), authorised sellers and exchange rates, read in any order."""
+    read = (
+        sorted((brand, sorted(names)) for brand, names in references.marks.items()),
+        sorted(repr(replace(p, photo_hashes=tuple(sorted(p.photo_hashes)))) for p in references.products),
+        sorted(references.authorised),
+        sorted(references.fx_to_eur.items()),
+    )
+    return hashlib.sha256(repr(read).encode("utf-8")).hexdigest()
+
+
 def model_for_owner(
     *, session: Session, model: DetectionModel, owner_org_id: int, today: date, version: str | None = None
 ) -> DetectionModel:
@@ -88,9 +100,8 @@ def model_for_owner(
     references = references or model.references
     if rates:
         references = replace(references, fx_to_eur={**references.fx_to_eur, **rates})
-    read = (references.marks, references.products, sorted(references.authorised), sorted(rates.items()))
     named = version or f"file:{model.trained_at.isoformat()}"
-    key = (named, hashlib.sha256(repr(read).encode("utf-8")).hexdigest())
+    key = (named, references_digest(references))
     with _LOCK:
         view = _VIEWS.get(key)
         if view is None:

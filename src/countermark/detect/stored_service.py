@@ -1,9 +1,10 @@
 """Scoring stored listings: the active model (kept in the blob store), and the listings new or changed since
 their last score, scored in batches; alerts raised above the operating threshold.
 
-A listing is scored against the marks, products and authorised sellers its owner may see in the store
-(`store_references`), and scored again when its version changed or the active model did (after `detect
-retrain`), or its photos were hashed since (`detect run`).
+A listing is scored against the marks, products and authorised sellers its owner may see in the store,
+at the store's exchange rates (`store_references`), and scored again when its version changed or the
+active model did (after `detect retrain`), or its photos were hashed since, or (`detect run`) what its
+owner may see of the registry and rates changed since its score.
 Services never commit: the caller owns the transaction. Scoring is CPU work: callers run it in a
 command, a batch job or a thread-pool route, never on the event loop.
 """
@@ -28,7 +29,7 @@ from countermark.detect.engine import FORMAT, DetectionModel, ScoredListing, sco
 from countermark.detect.facts import ListingFacts, SellerFacts
 from countermark.detect.models import DetectionAlert, DetectionModelRecord, DetectionVerdict, ListingScore
 from countermark.detect.offers import OfferBank, offer_signal
-from countermark.detect.store_references import model_for_owner
+from countermark.detect.store_references import model_for_owner, references_digest
 from countermark.fingerprint.hash_reads import pdq_of_blobs
 from countermark.link.service import network_accounts_of_listings
 from countermark.observe.listing_reads import StoredListing, listing_versions, stored_listings
@@ -179,6 +180,30 @@ def _confirmed_offers(session: Session, owner_ids: set[int]) -> dict[int, OfferB
     return {owner: OfferBank(signals, sellers) for owner, (signals, sellers) in banked.items()}
 
 
+class _OwnerViews:
+    """Per owner, the model with the references it may see and their digest: the registry is read once
+    per owner and run."""
+
+    def __init__(self, session: Session, model: DetectionModel, version: str) -> None:
+        self.session, self.base, self.version = session, model, version
+        self._views: dict[int, tuple[DetectionModel, str]] = {}
+
+    def _get(self, owner: int) -> tuple[DetectionModel, str]:
+        if owner not in self._views:
+            view = model_for_owner(session=self.session, model=self.base, version=self.version,
+                                   owner_org_id=owner, today=utcnow().date())  # fmt: skip
+            self._views[owner] = (view, references_digest(view.references))
+        return self._views[owner]
+
+    def model(self, owner: int) -> DetectionModel:
+        """The model the owner's listings are scored with."""
+        return self._get(owner)[0]
+
+    def digest(self, owner: int) -> str:
+        """The digest of the references the owner's listings are scored against now."""
+        return self._get(owner)[1]
+
+
 def _store(
     session: Session,
     listing: StoredListing,
@@ -186,6 +211,7 @@ def _store(
     version: str,
     report: ScoringReport,
     found: tuple[ListingScore | None, DetectionAlert | None],
+    digest: str,
 ) -> None:
     now = utcnow()
     row, alert = found
@@ -194,6 +220,7 @@ def _store(
         session.add(row)
     row.listing_version = listing.version
     row.model_version = version
+    row.references_digest = digest
     row.score = item.probability
     row.threshold = item.threshold
     row.alert = item.alert
@@ -226,13 +253,7 @@ def _store(
 
 
 def _score_batch(
-    session: Session,
-    blobs: BlobStore,
-    model: DetectionModel,
-    version: str,
-    ids: Sequence[int],
-    report: ScoringReport,
-    views: dict[int, DetectionModel],
+    session: Session, version: str, ids: Sequence[int], report: ScoringReport, views: _OwnerViews
 ) -> None:
     listings = stored_listings(session=session, ids=ids)
     if not listings:
@@ -255,14 +276,10 @@ def _score_batch(
     results: list[ScoredListing | None] = [None] * len(listings)
     for owner in sorted({listing.owner_org_id for listing in listings}):
         rows = [i for i, listing in enumerate(listings) if listing.owner_org_id == owner]
-        if owner not in views:  # the registry is read once per owner and run
-            views[owner] = model_for_owner(
-                session=session, model=model, version=version, owner_org_id=owner, today=utcnow().date()
-            )
-        owner_model = views[owner]
         scored = score(
-            owner_model, [facts[i] for i in rows], confirmed_offer_similarity=[similarity[i] for i in rows]
-        )
+            views.model(owner), [facts[i] for i in rows],
+            confirmed_offer_similarity=[similarity[i] for i in rows],
+        )  # fmt: skip
         for i, item in zip(rows, scored, strict=True):
             results[i] = item
     ids = [listing.id for listing in listings]
@@ -275,7 +292,8 @@ def _score_batch(
     }
     for listing, found in zip(listings, results, strict=True):
         assert found is not None
-        _store(session, listing, found, version, report, (scores.get(listing.id), alerts.get(listing.id)))
+        _store(session, listing, found, version, report, (scores.get(listing.id), alerts.get(listing.id)),
+               views.digest(listing.owner_org_id))  # fmt: skip
     session.flush()
     report.scored += len(listings)
 
@@ -289,11 +307,13 @@ def score_stored_listings(
     batch: int = BATCH,
     again: Collection[int] = (),
     every: bool = False,
+    registry: bool = False,
 ) -> ScoringReport:
     """Score every stored listing (of one owner, when given) that is new or changed since its last score,
     or was scored by another model than the active one, and those in `again` whatever their score (their
-    photos were hashed since), or all of them with `every` (the registry changed); nothing when no model
-    is registered."""
+    photos were hashed since); with `registry`, also those whose owner's registry or exchange rates
+    changed since their score (a full pass: `detect run`, not the ingestion path); all of them with
+    `every`. Nothing when no model is registered."""
     report = ScoringReport()
     record = active_model_record(session=session)
     if record is None:
@@ -301,27 +321,33 @@ def score_stored_listings(
     model = load_registered(blobs=blobs, record=record)
     report.model_version = record.version
     after = 0
-    views: dict[int, DetectionModel] = {}
+    views = _OwnerViews(session, model, record.version)
     while True:
         page = listing_versions(session=session, after_id=after, limit=PAGE, owner_org_id=owner_org_id)
         if not page:
             break
         after = page[-1][0]
         report.seen += len(page)
-        known = dict(
-            session.execute(
-                select(ListingScore.listing_id, ListingScore.listing_version)
+        known = {
+            listing_id: (version, owner, digest)
+            for listing_id, version, owner, digest in session.execute(
+                select(ListingScore.listing_id, ListingScore.listing_version, ListingScore.owner_org_id,
+                       ListingScore.references_digest)
                 .where(ListingScore.listing_id.between(page[0][0], after))
                 .where(ListingScore.model_version == record.version)
-            ).all()
-        )
+            )
+        }  # fmt: skip
         todo = [
             listing_id
             for listing_id, version in page
-            if every or known.get(listing_id) != version or listing_id in again
+            if every
+            or listing_id in again
+            or listing_id not in known
+            or known[listing_id][0] != version
+            or (registry and known[listing_id][2] != views.digest(known[listing_id][1]))
         ]
         for start in range(0, len(todo), batch):
-            _score_batch(session, blobs, model, record.version, todo[start : start + batch], report, views)
+            _score_batch(session, record.version, todo[start : start + batch], report, views)
         if progress:
             progress(report.seen, report.seen)
     return report

@@ -73,6 +73,8 @@ def evaluate_report_matching(
 
     recall_at_matches: share of reports about a counterfeit listing whose listing matches include it;
     precision: share of listing matches (of those reports) that are the true listing or the same seller's;
+    precision_same_network: the same, counting also the listings of other sellers of the true seller's
+    network (a phone or shop the report quotes that the whole network uses ties them to the same operator);
     distractor figures: listing or account matches on reports about genuine purchases in unknown shops.
     """
     labels: dict[str, dict[str, Any]] = reports.get("reports", {})
@@ -102,9 +104,10 @@ def evaluate_report_matching(
     ):
         found.setdefault(db_id, []).append((subject_type, subject_id))
     sellers = {key: label.get("seller") for key, label in truth.get("listings", {}).items()}
+    networks = {key: label.get("network") for key, label in truth.get("listings", {}).items()}
     about = [r for r, label in labels.items() if label.get("listing")]
     distractors = [r for r, label in labels.items() if not label.get("listing")]
-    hits = good = total = 0
+    hits = good = same_network = total = 0
     for report_id in about:
         label = labels[report_id]
         matched = [
@@ -115,7 +118,12 @@ def evaluate_report_matching(
         distinct = set(matched)
         hits += label["listing"] in distinct
         total += len(distinct)
-        good += sum(1 for key in distinct if key == label["listing"] or sellers.get(key) == label["seller"])
+        right = {key for key in distinct if key == label["listing"] or sellers.get(key) == label["seller"]}
+        good += len(right)
+        network = networks.get(label["listing"])
+        same_network += len(right) + sum(
+            1 for key in distinct - right if network is not None and networks.get(key) == network
+        )
     wrong = [
         sum(1 for kind, _ in found.get(stored.get(r, -1), []) if kind in ("listing", "account"))
         for r in distractors
@@ -127,6 +135,7 @@ def evaluate_report_matching(
         "recall_at_matches": hits / len(about) if about else 1.0,
         "listing_matches": float(total),
         "listing_match_precision": good / total if total else 1.0,
+        "listing_match_precision_same_network": same_network / total if total else 1.0,
         "distractor_reports": float(len(distractors)),
         "distractors_with_false_matches": (
             sum(1 for w in wrong if w) / len(distractors) if distractors else 0.0
