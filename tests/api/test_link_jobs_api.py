@@ -21,12 +21,12 @@ from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import Conflict
 from countermark.core.settings import Settings
-from countermark.demo.link import link_organisation
 from countermark.link import jobs as jobs_module
 from countermark.link import runner as runner_module
 from countermark.link.jobs import begin_job, claim_next, reap, request_job
 from countermark.link.models import LinkJob, LinkNetwork, LinkRun
 from countermark.link.runner import LinkJobRunner, settings_environment
+from countermark.link.store_reads import link_organisation
 from countermark.orgs.models import AuditEntry
 from countermark.orgs.visibility import Principal
 from countermark.web.app import create_app

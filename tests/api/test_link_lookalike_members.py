@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.demo.link import link_organisation, link_organisation_increment
 from countermark.link.models import LinkMember, LinkNetwork
+from countermark.link.store_reads import link_organisation, link_organisation_increment
 from countermark.web.app import create_app
 from tests.api.conftest import Actors
 from tests.service.helpers import ingest, write_jsonl
@@ -116,3 +116,29 @@ def test_an_incremental_run_flags_the_domains_it_adds(
             ).all()
         )
     assert flags == {"aurel-outlet.com": "dictionary", "aurel-sale.top": "dictionary"}
+
+
+def test_a_mark_the_organisation_may_not_see_names_no_lookalike(
+    store: AppContext, actors: Actors, tmp_path: Path
+) -> None:
+    customs, brand = actors.org_ids["customs"], actors.org_ids["brand"]
+    ingest(store, "accounts", write_jsonl(tmp_path / "accounts.jsonl", ACCOUNTS[:3]), customs)
+    # The brand keeps its product to itself (RED): the customs' networks must not tell of the mark.
+    ingest(store, "products", write_jsonl(tmp_path / "products.jsonl", PRODUCTS), brand, tlp="RED")
+    with unit_of_work(store.sessions) as session:
+        link_organisation(session=session, owner_org_id=customs, actor="test")
+        flags = session.execute(
+            select(LinkMember.label, LinkMember.lookalike_of).where(LinkMember.kind == "domain")
+        ).all()
+    assert flags and all(of is None for _, of in flags), flags
+    # Shared with the community (GREEN), the same product names the mark.
+    ingest(store, "products", write_jsonl(tmp_path / "shared.jsonl", [{**PRODUCTS[0], "version": 2}]),
+           brand, tlp="GREEN")  # fmt: skip
+    with unit_of_work(store.sessions) as session:
+        link_organisation(session=session, owner_org_id=customs, actor="test")
+        shared = dict(
+            session.execute(
+                select(LinkMember.label, LinkMember.lookalike_of).where(LinkMember.kind == "domain")
+            ).all()
+        )
+    assert shared["aure1.shop"] == "aurel.com"

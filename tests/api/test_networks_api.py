@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.demo.link import link_organisation
+from countermark.link.store_reads import link_organisation
 from tests.api.conftest import Actors, make_actor
 from tests.service.helpers import ingest, write_jsonl
 from tests.service.test_link_store import AUTHORISED, LISTINGS, RING, SHIPMENTS

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from countermark.core.db import unit_of_work
-from countermark.demo.link import link_organisation
+from countermark.link.store_reads import link_organisation
 from countermark.orgs.service import get_organisation_by_name_or_raise
 from tests.browser.harness import NEEDS_CHROMIUM, chromium_browser, new_page, served, sign_in, store_in
 from tests.browser.seed import Seeded, seed_store

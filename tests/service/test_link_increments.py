@@ -11,10 +11,10 @@ import pytest
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.demo import link as demo_link
-from countermark.demo.link import link_organisation, link_organisation_increment
+from countermark.link import store_reads as demo_link
 from countermark.link.increments import IncrementSummary
 from countermark.link.service import member_chain, network_parts, visible_networks
+from countermark.link.store_reads import link_organisation, link_organisation_increment
 from countermark.orgs.visibility import Principal
 from tests.service.helpers import ingest, make_org, write_jsonl
 from tests.service.test_link_store import MARKET, RING, _load, account

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.demo.link import link_organisation
 from countermark.link.models import LinkHub, LinkNetwork
 from countermark.link.service import (
     member_chain,
@@ -20,6 +19,7 @@ from countermark.link.service import (
     set_hub,
     visible_networks,
 )
+from countermark.link.store_reads import link_organisation
 from countermark.observe.models import Account
 from countermark.orgs.models import AuditEntry
 from countermark.orgs.visibility import Principal

@@ -15,7 +15,6 @@ import pytest
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.models import Blob
-from countermark.demo.link import link_organisation, read_records
 from countermark.fingerprint.models import (
     FingerprintBank,
     FingerprintEntry,
@@ -25,6 +24,7 @@ from countermark.fingerprint.models import (
 )
 from countermark.link.service import current_assignment
 from countermark.link.store import parties_of
+from countermark.link.store_reads import link_organisation, read_records
 from countermark.observe.models import Account, Listing, ListingImage
 from tests.service.helpers import ingest, make_org, write_jsonl
 

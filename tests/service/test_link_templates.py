@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.demo.link import link_organisation
 from countermark.link.models import LinkEdge
+from countermark.link.store_reads import link_organisation
 from countermark.observe.identifier_service import identifiers_of
 from countermark.observe.models import Listing
 from countermark.observe.templates import page_template

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
-from countermark.demo.link import link_organisation
 from countermark.demo.monitor import world_sources
 from countermark.link.models import LinkEdge
+from countermark.link.store_reads import link_organisation
 from countermark.monitor.run_service import run_source
 from countermark.monitor.source_service import create_source
 from countermark.observe.identifier_service import identifiers_of

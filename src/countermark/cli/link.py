@@ -75,7 +75,11 @@ def _link_owner(
     """Link one organisation (an increment when asked and possible); the run's id, summary and a line."""
     from dataclasses import asdict
 
-    from countermark.demo.link import MAX_INCREMENT_RECORDS, link_organisation, link_organisation_increment
+    from countermark.link.store_reads import (
+        MAX_INCREMENT_RECORDS,
+        link_organisation,
+        link_organisation_increment,
+    )
 
     progress = err_console.log
     increment = (
@@ -173,7 +177,7 @@ def run_command(
     if world is not None:
         _world_run(world, out)
         return
-    from countermark.demo.link import organisations_with_records
+    from countermark.link.store_reads import organisations_with_records
 
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         if photos:

@@ -1,7 +1,7 @@
 """Keeping an incremental run: new members, edges and networks added to the store, nothing recomputed.
 
 The caller reads the records seen since the organisation's last run and those that share an identifier
-with them (`demo.link.read_increment`); `link_increment` places them (`link.incremental`) and adds the
+with them (`link.store_reads.read_increment`); `link_increment` places them (`link.incremental`) and adds the
 result to the standing networks, which keep their keys. The next full run (`link.service.link_records`)
 recomputes everything and keeps the keys by overlap, so what an increment added stays where it is unless
 the whole graph says otherwise.
