@@ -196,5 +196,9 @@ def test_a_change_of_registry_or_rates_scores_the_owners_listings_again_on_the_n
         _ingest(session, store, "rights", [_right("S2", "Hushvale", "Hushvale")], orgs["secret"], tlp="RED")
         red = score_stored_listings(session=session, blobs=store.blobs, registry=True)
         assert red.scored == 1  # the secret holder's own listing only
+        # A currency that had no rate makes prices in it comparable: every listing is read again...
         store_rates(session, [Rate("JPY", date(2026, 12, 4), 158.38, "ECB")])
         assert score_stored_listings(session=session, blobs=store.blobs, registry=True).scored == 3
+        # ...but a day's move of a rate already known does not make every stored score stale.
+        store_rates(session, [Rate("JPY", date(2026, 12, 5), 157.9, "ECB")])
+        assert score_stored_listings(session=session, blobs=store.blobs, registry=True).scored == 0

@@ -166,16 +166,16 @@ def run_command(
     every: bool = typer.Option(
         False,
         "--all",
-        help="Score every stored listing again (those read against a registry or rates that changed since "
-        "are scored again without it).",
+        help="Score every stored listing again (those read against a registry that changed since, or in a "
+        "currency that gained a rate, are scored again without it; a day's move of the rates is not).",
     ),
 ) -> None:
     """Score the stored listings that are new or changed since their last score, and report the alerts.
 
     The stored listing photos not hashed yet are hashed and matched against the banks first, so that the
     photo signals read them (--no-photos leaves them for `countermark fingerprint listings`). A listing
-    whose owner's registry (marks, products, authorised sellers) or the store's exchange rates changed
-    since its score is scored again; --all scores every listing again whatever changed."""
+    whose owner's registry (marks, products, authorised sellers) changed since its score, or scored
+    before a currency gained a rate, is scored again; --all scores every listing again whatever changed."""
     from countermark.cli.common import app_context
     from countermark.cli.fingerprint import match_stored_listing_photos
     from countermark.core.db import unit_of_work

@@ -63,8 +63,8 @@ class ListingScore(Base):
     signal_names: Mapped[str] = mapped_column(String(1000), default="")
     features: Mapped[list[Any]] = mapped_column(default=list)
     scored_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The registry and rates it was scored against (`store_references.references_digest`): when the
-    # owner's differ now, `detect run` scores the listing again.
+    # The registry it was scored against and which currencies had a rate (`store_references.
+    # references_digest`): when the owner's differ now, `detect run` scores the listing again.
     references_digest: Mapped[str | None] = mapped_column(String(64))
 
 

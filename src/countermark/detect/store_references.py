@@ -73,14 +73,17 @@ def store_references(
     )
 
 
-def references_digest(references: References) -> str:
-    """A digest of what a stored score depends on in the references besides the model itself: the marks,
-    products (with their photos), authorised sellers and exchange rates, read in any order."""
+def references_digest(references: References, *, rate_values: bool = True) -> str:
+    """A digest of what a score depends on in the references besides the model itself: the marks,
+    products (with their photos), authorised sellers and exchange rates, read in any order. Without
+    `rate_values`, only which currencies have a rate counts: a day's move of the rates does not make
+    every stored score stale, a currency that had none does."""
+    rates = sorted(references.fx_to_eur.items()) if rate_values else sorted(references.fx_to_eur)
     read = (
         sorted((brand, sorted(names)) for brand, names in references.marks.items()),
         sorted(repr(replace(p, photo_hashes=tuple(sorted(p.photo_hashes)))) for p in references.products),
         sorted(references.authorised),
-        sorted(references.fx_to_eur.items()),
+        rates,
     )
     return hashlib.sha256(repr(read).encode("utf-8")).hexdigest()
 

@@ -4,7 +4,7 @@ their last score, scored in batches; alerts raised above the operating threshold
 A listing is scored against the marks, products and authorised sellers its owner may see in the store,
 at the store's exchange rates (`store_references`), and scored again when its version changed or the
 active model did (after `detect retrain`), or its photos were hashed since, or (`detect run`) what its
-owner may see of the registry and rates changed since its score.
+owner may see of the registry changed since its score or a currency gained a rate.
 Services never commit: the caller owns the transaction. Scoring is CPU work: callers run it in a
 command, a batch job or a thread-pool route, never on the event loop.
 """
@@ -192,7 +192,7 @@ class _OwnerViews:
         if owner not in self._views:
             view = model_for_owner(session=self.session, model=self.base, version=self.version,
                                    owner_org_id=owner, today=utcnow().date())  # fmt: skip
-            self._views[owner] = (view, references_digest(view.references))
+            self._views[owner] = (view, references_digest(view.references, rate_values=False))
         return self._views[owner]
 
     def model(self, owner: int) -> DetectionModel:
@@ -311,9 +311,9 @@ def score_stored_listings(
 ) -> ScoringReport:
     """Score every stored listing (of one owner, when given) that is new or changed since its last score,
     or was scored by another model than the active one, and those in `again` whatever their score (their
-    photos were hashed since); with `registry`, also those whose owner's registry or exchange rates
-    changed since their score (a full pass: `detect run`, not the ingestion path); all of them with
-    `every`. Nothing when no model is registered."""
+    photos were hashed since); with `registry`, also those whose owner's registry changed since their
+    score or read before a currency gained a rate (a full pass: `detect run`, not the ingestion path);
+    all of them with `every`. Nothing when no model is registered."""
     report = ScoringReport()
     record = active_model_record(session=session)
     if record is None:
