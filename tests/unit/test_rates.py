@@ -3,6 +3,8 @@ their reason, the good ones kept."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -125,3 +127,24 @@ def test_xml_entities_are_never_fetched_nor_blown_up() -> None:
 def test_a_file_that_is_no_rate_file_is_refused_whole(data: bytes, words: str) -> None:
     with pytest.raises(InvalidInput, match=words):
         read_rates(data, today=TODAY)
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_the_ecbs_zipped_history_is_read_and_a_zip_bomb_is_not() -> None:
+    read = read_rates(_zip({"eurofxref-hist.csv": HIST_CSV}), today=TODAY)
+    assert len(read.rates) == 5 and read.rejected == []
+    with pytest.raises(InvalidInput, match="exactly one file, not 2"):
+        read_rates(_zip({"a.csv": HIST_CSV, "b.csv": HIST_CSV}), today=TODAY)
+    bomb = _zip({"big.csv": b"0" * (MAX_BYTES + 10)})
+    assert len(bomb) < 1_000_000
+    with pytest.raises(InvalidInput, match="larger than"):
+        read_rates(bomb, today=TODAY)
+    with pytest.raises(InvalidInput, match="not a readable zip"):
+        read_rates(b"PK\x03\x04 broken", today=TODAY)

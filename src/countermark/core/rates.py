@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import math
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -166,12 +167,33 @@ def _json_lines(text: str) -> Iterator[tuple[str, dict[str, object]]]:
         yield f"line {number}", record if isinstance(record, dict) else {"_error": "not a JSON object"}
 
 
+def _unzipped(data: bytes) -> bytes:
+    """The one file of a zip archive (the ECB ships its history as `eurofxref-hist.zip`), read no
+    further than MAX_BYTES whatever the archive claims."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise InvalidInput.of(
+                    "a zip archive of rates must hold exactly one file, not {count}", count=len(members)
+                )
+            with archive.open(members[0]) as member:
+                inside = member.read(MAX_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as exc:
+        raise InvalidInput.of("not a readable zip file: {problem}", problem=str(exc)) from None
+    if len(inside) > MAX_BYTES:
+        raise InvalidInput.of("the file is larger than {limit} bytes", limit=MAX_BYTES)
+    return inside
+
+
 def read_rates(data: bytes, *, source: str = SOURCE_ECB, today: date | None = None) -> RateFile:
-    """The quotations of a file: ECB XML, ECB CSV (a day's or the history), or a table of currency,
-    per_eur and day as CSV or JSON Lines. A bad quotation is refused with its reason and the rest kept;
-    a file that is none of these raises InvalidInput."""
+    """The quotations of a file: ECB XML, ECB CSV (a day's or the history, as published or zipped), or a
+    table of currency, per_eur and day as CSV or JSON Lines. A bad quotation is refused with its reason
+    and the rest kept; a file that is none of these raises InvalidInput."""
     if len(data) > MAX_BYTES:
         raise InvalidInput.of("the file is larger than {limit} bytes", limit=MAX_BYTES)
+    if data.startswith(b"PK\x03\x04"):
+        data = _unzipped(data)
     today = today or utcnow().date()
     out = RateFile()
     try:
