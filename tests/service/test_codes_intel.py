@@ -408,3 +408,34 @@ def test_a_re_encoded_listing_photo_in_a_report_finds_the_listing(store: AppCont
         near = [m for m in found if m.subject_type == "listing"]
         assert [m.subject_id for m in near] == [listing_id]
         assert "photo 1 is a near-duplicate" in near[0].reason and near[0].detail["pdq_distance"] <= 31
+
+
+def test_a_small_markets_domain_is_no_thread_but_a_shops_own_domain_is(
+    store: AppContext, tmp_path: Path
+) -> None:
+    brand = make_org(store)
+    police = make_org(store, "C3N", "police", "FR")
+    market = "http://bfotnwgzk5xriaizqvyvqrqrjl6n4gywiyvnxbzrnrmcefqmikxnepwg.onion/listing/"
+    offers = [(f"m{n}", f"{market}{7000 + n}", f"vendor{n % 3}") for n in range(6)]
+    offers += [("s1", "https://aurel-outlet.shop/p/bag-1", "aurel-outlet.shop"),
+               ("s2", "https://aurel-outlet.shop/p/bag-2", "aurel-outlet.shop")]  # fmt: skip
+    with unit_of_work(store.sessions) as session:
+        ctx = IngestContext(session, store.blobs, tmp_path, "test", police, "GREEN")
+        for key, url, seller in offers:
+            ingest_listing(ctx, ListingIn(external_id=key, platform="web", url=url, title="Aurel bag",
+                                          seller=seller, observed_at=T0))  # fmt: skip
+        ids = {e: i for e, i in session.execute(select(Listing.external_id, Listing.id))}
+    product = add_product(store, brand)
+    _, uris = issue_codes(store, brand, product, quantity=2)
+    on_market = _report(store, uris[0], url=f"{market}7001")
+    at_shop = _report(store, uris[1], url="https://aurel-outlet.shop/p/bag-1")
+    with unit_of_work(store.sessions) as session:
+        holder = Principal(org_id=brand)
+        found = matching_service.matches_of(session=session, principal=holder, report_id=on_market)
+        listed = {m.subject_id for m in found if m.subject_type == "listing"}
+        # The item the address names, not the five other vendors' listings on the same hidden market.
+        assert listed == {ids["m1"]}
+        shop = matching_service.matches_of(session=session, principal=holder, report_id=at_shop)
+        by_id = {m.subject_id: m for m in shop if m.subject_type == "listing"}
+        assert set(by_id) == {ids["s1"], ids["s2"]}
+        assert "aurel-outlet.shop" in by_id[ids["s2"]].reason  # the shop's own domain still threads

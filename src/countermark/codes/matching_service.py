@@ -69,6 +69,10 @@ SUBJECT_TYPE = "report"
 THREAD_TYPES = ("listing", "account", "shipment", SUBJECT_TYPE)
 MAX_PHOTO_CANDIDATES = 200_000  # listing pictures compared by PDQ, a scan: beyond this, index them
 MAX_THREAD_MEMBERS = 50  # per identifier: a very common value (a marketplace's domain) is not a thread
+# A domain in the addresses of listings of this many different sellers is a marketplace's, not a seller's
+# (a small or hidden market may hold fewer than MAX_THREAD_MEMBERS listings in a store): its listings
+# are found by the item the report's address names, not by the domain.
+MARKET_SELLERS = 3
 MAX_NAMED = 20  # listings or accounts a report's address or shop name may point at, per query
 MAX_BRANDS = 2000  # rights whose brand a report's text is searched for
 
@@ -127,6 +131,18 @@ def _visible_labels(
     return {report_id: f"consumer report {report_id}" for report_id in reports}
 
 
+def _marketplace_domains(members: Iterable[Any], listings: dict[int, ListingSummary]) -> set[str]:
+    """The domains among the threads that are a marketplace's: in the addresses of listings of
+    `MARKET_SELLERS` or more different sellers (a shop's own domain is in its own listings' only)."""
+    sellers: dict[str, set[str]] = defaultdict(set)
+    for member in members:
+        if member.kind == "domain" and member.subject_type == "listing" and member.field == "url":
+            listing = listings.get(member.subject_id)
+            if listing is not None:
+                sellers[member.value].add((listing.seller_handle or f"listing:{listing.id}").lower())
+    return {domain for domain, who in sellers.items() if len(who) >= MARKET_SELLERS}
+
+
 def identifier_threads(*, session: Session, report: ConsumerReport) -> list[Match]:
     """Listings, accounts, shipments and other reports sharing an identifier with the report."""
     members = records_sharing_identifiers(
@@ -142,11 +158,14 @@ def identifier_threads(*, session: Session, report: ConsumerReport) -> list[Matc
     wanted: dict[str, set[int]] = defaultdict(set)
     for member in members:
         wanted[member.subject_type].add(member.subject_id)
+    listings = visible_listing_summaries(session=session, principal=principal, ids=wanted.pop("listing", ()))
     seen = {kind: _visible_labels(session, principal, kind, ids) for kind, ids in wanted.items()}
+    seen["listing"] = {i: _listing_label(listing) for i, listing in listings.items()}
+    markets = _marketplace_domains(members, listings)
     found = []
     for member in members:
         label = seen.get(member.subject_type, {}).get(member.subject_id)
-        if label is None:
+        if label is None or (member.kind == "domain" and member.value in markets):
             continue
         kind, value, field, own_field = member.kind, member.value, member.field, member.own_field
         same_page = (
