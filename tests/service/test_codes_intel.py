@@ -439,3 +439,41 @@ def test_a_small_markets_domain_is_no_thread_but_a_shops_own_domain_is(
         by_id = {m.subject_id: m for m in shop if m.subject_type == "listing"}
         assert set(by_id) == {ids["s1"], ids["s2"]}
         assert "aurel-outlet.shop" in by_id[ids["s2"]].reason  # the shop's own domain still threads
+
+
+def test_a_report_photo_that_is_the_holders_own_shot_matches_no_listing_by_likeness(
+    store: AppContext, tmp_path: Path
+) -> None:
+    from countermark.demo.genuine_banks import match_listing_images
+
+    forget_matchers(store)
+    world = _world(store, tmp_path)
+    shot = _photo(11)
+    with unit_of_work(store.sessions) as session:
+        bank = create_bank(session=session, owner_org_id=world["brand"], name="Aurel", purpose="genuine")
+        add_image(ctx=store, session=session, bank=bank, data=shot, right_id=world["right"], label="tote")
+        ingest = IngestContext(session, store.blobs, tmp_path, "test", world["stranger"], "GREEN")
+        for n in (1, 2):  # two resellers show the brand's own shot, re-encoded by their platform
+            buffer = io.BytesIO()
+            Image.open(io.BytesIO(shot)).resize((380 + n, 285)).save(buffer, format="JPEG", quality=70 + n)
+            (tmp_path / f"shot{n}.jpg").write_bytes(buffer.getvalue())
+            ingest_listing(ingest, ListingIn(external_id=f"r{n}", platform="market",
+                                             url=f"https://www.other-shop.de/p/r{n}", title="tote",
+                                             observed_at=T0, images=[f"shot{n}.jpg"]))  # fmt: skip
+        match_listing_images(store, session, lambda done, total: None)
+    values: dict[str, object] = {
+        "code_uri": None, "gtin": "09506000134352", "bought_at_kind": "market", "shop": None, "url": None,
+        "description": None, "lat": None, "lon": None, "contact": None, "photos": (shot,),
+    }  # fmt: skip
+    with unit_of_work(store.sessions) as session:
+        row = report_service.submit_report(
+            session=session, blobs=store.blobs, report=report_service.ReportInput(**values),  # type: ignore[arg-type]
+            reporter=None,
+        )  # fmt: skip
+        matching_service.match_report(ctx=store, session=session, report=row, actor="test")
+        found = matching_service.matches_of(
+            session=session, principal=Principal(org_id=world["brand"]), report_id=row.id
+        )
+    # The shot is the holder's own (its reference image): said so, and no reseller is matched by it.
+    assert any(m.kind == "fingerprint" and "tote" in m.label for m in found)
+    assert [m for m in found if m.subject_type == "listing"] == []

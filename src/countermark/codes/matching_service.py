@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -340,12 +340,15 @@ def photo_matches(*, ctx: AppContext, session: Session, report: ConsumerReport) 
     """Reference images the report's photos match (banks the holder may match) and listings showing them."""
     found = []
     org = report.owner_org_id
+    references: set[str] = set()
     for position, digest in enumerate(report.photos, start=1):
         try:
             matches = lookup_image(ctx=ctx, session=session, principal_org_id=org, data=ctx.blobs.get(digest))
         except CountermarkError as exc:  # a photo too small or too plain to fingerprint is still kept
             log.info("photo %s of report %s not matched: %s", digest[:12], report.id, exc)
             continue
+        if any(hit.purpose == "genuine" and hit.stage == "pdq" for hit in matches):
+            references.add(digest)
         for hit in matches:
             what = (
                 part("codes.match.reference_named", label=hit.label)
@@ -377,7 +380,9 @@ def photo_matches(*, ctx: AppContext, session: Session, report: ConsumerReport) 
                 ).get(hit.right_id)
                 if right is not None:
                     found.append(_right_match(right, _why("codes.match.photo_right", position=position), 0.8))
-    found += similar_listing_photos(ctx=ctx, session=session, report=report)
+    # A photo that is a rights holder's own shot (its picture in a genuine bank) names no seller: every
+    # reseller and counterfeiter showing that shot would be matched by it.
+    found += similar_listing_photos(ctx=ctx, session=session, report=report, left_out=references)
     same = listings_showing(session=session, principal=principal_of(session, report), digests=report.photos)
     for listing, digest in same:
         found.append(
@@ -394,15 +399,21 @@ def photo_matches(*, ctx: AppContext, session: Session, report: ConsumerReport) 
     return found
 
 
-def similar_listing_photos(*, ctx: AppContext, session: Session, report: ConsumerReport) -> list[Match]:
-    """Listings showing a near-duplicate of a report photo (PDQ within the match threshold, another file)."""
-    if not report.photos:
+def similar_listing_photos(
+    *, ctx: AppContext, session: Session, report: ConsumerReport, left_out: Collection[str] = ()
+) -> list[Match]:
+    """Listings showing a near-duplicate of a report photo (PDQ within the match threshold, another file),
+    but for the photos `left_out`."""
+    photos = [digest for digest in report.photos if digest not in left_out]
+    if not photos:
         return []
     candidates = pdq_hashes(session=session, exclude=list(report.photos), limit=MAX_PHOTO_CANDIDATES)
     if not candidates:
         return []
     close: dict[str, tuple[int, int]] = {}
     for position, digest in enumerate(report.photos, start=1):
+        if digest in left_out:
+            continue
         try:
             query = pdq.hash_image(ctx.blobs.get(digest))
         except CountermarkError:
