@@ -358,7 +358,7 @@ def group_lines(lines: Mapping[str, set[str]], group: Mapping[str, int], authori
                     seen.add((lone, member))
                     detail = f"reused line \u201c{text[:60]}\u201d, written by {len(writers)} parties"
                     basis = (f"common lines of {lone}",)
-                    links.append(Link(lone, member, "text:bio_line", detail, strong=True, basis=basis))
+                    links.append(Link(lone, member, fuzzy.BIO_LINE, detail, strong=True, basis=basis))
     return links
 
 

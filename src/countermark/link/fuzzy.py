@@ -20,6 +20,7 @@ from countermark.link.evidence import Link, Party
 from countermark.link.networks import usable_links
 from countermark.observe.identifiers import extract_identifiers
 
+BIO_LINE = "text:bio_line"  # the evidence of a long line two parties' bios share
 RARE = 3
 MIN_LOCAL = 6
 MIN_STEM = 5
@@ -223,7 +224,7 @@ def links_of_lines(groups: Mapping[str, set[str]]) -> list[Link]:
                 if (a, b) not in seen:
                     seen.add((a, b))
                     links.append(
-                        Link(a, b, "text:bio_line", f"reused line \u201c{text[:60]}\u201d", strong=True)
+                        Link(a, b, BIO_LINE, f"reused line \u201c{text[:60]}\u201d", strong=True)
                     )
     return links
 
@@ -314,7 +315,7 @@ def lines_alone(
     a line keep the line strong, and the shots can then tie the ring's other shops (`engine.regrouped`)."""
     writers: dict[str, set[str]] = defaultdict(set)
     for link in links:
-        if link.evidence == "text:bio_line" and link.strong:
+        if link.evidence == BIO_LINE and link.strong:
             writers[link.detail] |= {link.a, link.b}
     if not writers:
         return list(links)
@@ -327,7 +328,7 @@ def lines_alone(
         if link.a in online
         and link.b in online
         and (link.a in partners or link.b in partners)
-        and link.evidence != "text:bio_line"
+        and link.evidence != BIO_LINE
     ]
     for link in usable_links(touching):
         if link.a in partners:
@@ -342,6 +343,6 @@ def lines_alone(
     if not alone:
         return list(links)
     return [
-        replace(link, strong=False) if link.evidence == "text:bio_line" and link.detail in alone else link
+        replace(link, strong=False) if link.evidence == BIO_LINE and link.detail in alone else link
         for link in links
     ]
