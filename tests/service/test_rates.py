@@ -3,6 +3,7 @@ is the latest on or before the day, and stored scoring converts prices at the st
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -84,6 +85,10 @@ def test_the_rates_commands_import_a_file_and_show_the_rates_in_force(
     assert first.exit_code == 0, first.output
     assert "6 rates stored, 0 corrected, 0 unchanged, 1 refused" in first.output
     assert "line 4 USD: rate 'abc' is not a number" in first.output
+    rejects = tmp_path / "rates.csv.rejects.jsonl"
+    assert [json.loads(line) for line in rejects.read_text().splitlines()] == [
+        {"where": "line 4 USD", "errors": ["rate 'abc' is not a number"]}
+    ]
     again = runner.invoke(app, ["rates", "import", str(path)])
     assert "0 rates stored, 0 corrected, 6 unchanged, 1 refused" in again.output
     shown = runner.invoke(app, ["rates", "show", "--on", "2026-12-03"], terminal_width=200)
@@ -92,6 +97,11 @@ def test_the_rates_commands_import_a_file_and_show_the_rates_in_force(
     assert bad_day.exit_code != 0 and "not a date" in bad_day.output
     junk = tmp_path / "junk.csv"
     junk.write_text("name,value\nx,1\n")
+    path.write_bytes(HIST_CSV)  # mended: the refusals of the run before are no longer beside it
+    assert "0 rates stored, 0 corrected, 5 unchanged, 0 refused" in runner.invoke(
+        app, ["rates", "import", str(path)]
+    ).output
+    assert not rejects.exists()
     refused = runner.invoke(app, ["rates", "import", str(junk)])
     assert refused.exit_code == 2 and "unknown rate file" in refused.output
     with unit_of_work(cli_env.sessions) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from countermark.cli.common import app_context, console, read_input_file
 from countermark.core.clock import utcnow
 from countermark.core.db import unit_of_work
 from countermark.core.rates import MAX_BYTES, SOURCE_ECB, rates_in_force, read_rates, store_rates
+from countermark.ingest.service import rejects_path_for
 
 app = typer.Typer(help="Exchange rates: prices in any currency are compared with genuine prices in euros.")
 
@@ -33,6 +35,14 @@ def import_rates(
         f"{counts.stored} rates stored, {counts.updated} corrected, {counts.unchanged} unchanged, "
         f"{len(parsed.rejected)} refused"
     )
+    # The refused quotations beside the input, as `countermark ingest` writes its rejected rows.
+    target = rejects_path_for(path)
+    if parsed.rejected:
+        lines = (json.dumps({"where": w, "errors": [r]}, ensure_ascii=False) for w, r in parsed.rejected)
+        target.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        console.print(f"refused quotations written to {target}")
+    else:
+        target.unlink(missing_ok=True)
     for where, reason in parsed.rejected[:_SHOWN_REFUSALS]:
         console.print(f"  [yellow]{where}: {reason}[/yellow]")
     if len(parsed.rejected) > _SHOWN_REFUSALS:
