@@ -4,9 +4,9 @@
 Revision ID: 0031
 Revises: 0030
 
-One nullable column on image_hashes. Images hashed before have none until the next "match listing
-images" step reads them again for it (`demo.genuine_banks.match_listing_images`); until then the linker
-groups them by their hash alone, as before.
+One nullable column on image_hashes. Images hashed before have none until the next photo step reads
+them again for it (`countermark fingerprint listings`: `fingerprint.listing_images.match_listing_images`);
+until then the linker groups them by their hash alone, as before.
 """
 
 from __future__ import annotations
