@@ -25,9 +25,10 @@ def import_rates(
     path: Path,
     source: str = typer.Option(SOURCE_ECB, help="Who published the rates (a table's own column wins)"),
 ) -> None:
-    """Store the rates of a file: the ECB's eurofxref CSV or XML (a day's or the history), or a table
-    with columns currency, per_eur (units one euro buys) and day, as CSV or JSON Lines. Bad rows are
-    refused with their reason and the good ones kept; importing a file again changes nothing."""
+    """Store the rates of a file: the ECB's eurofxref CSV (zipped or not) or XML (a day's or the
+    history), or a table with columns currency, per_eur (units one euro buys) and day, as CSV or JSON
+    Lines. Bad rows are refused with their reason and the good ones kept; importing a file again changes
+    nothing."""
     with app_context() as ctx, unit_of_work(ctx.sessions) as session:
         parsed = read_rates(read_input_file(path, most=MAX_BYTES), source=source.strip()[:40] or SOURCE_ECB)
         counts = store_rates(session, parsed.rates)
@@ -37,12 +38,15 @@ def import_rates(
     )
     # The refused quotations beside the input, as `countermark ingest` writes its rejected rows.
     target = rejects_path_for(path)
-    if parsed.rejected:
-        lines = (json.dumps({"where": w, "errors": [r]}, ensure_ascii=False) for w, r in parsed.rejected)
-        target.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-        console.print(f"refused quotations written to {target}")
-    else:
-        target.unlink(missing_ok=True)
+    try:
+        if parsed.rejected:
+            lines = (json.dumps({"where": w, "errors": [r]}, ensure_ascii=False) for w, r in parsed.rejected)
+            target.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+            console.print(f"refused quotations written to {target}")
+        else:
+            target.unlink(missing_ok=True)
+    except OSError as exc:  # the rates are stored; only the list of refusals could not be written
+        console.print(f"[yellow]could not write {target}: {exc.strerror}[/yellow]")
     for where, reason in parsed.rejected[:_SHOWN_REFUSALS]:
         console.print(f"  [yellow]{where}: {reason}[/yellow]")
     if len(parsed.rejected) > _SHOWN_REFUSALS:
