@@ -110,10 +110,8 @@ def record_report_identifiers(*, ctx: AppContext, session: Session, report: Cons
 def _visible_labels(
     session: Session, principal: Principal, subject_type: str, ids: Iterable[int]
 ) -> dict[int, str]:
-    """The labels of the records of one thread type among these ids that the principal may see."""
-    if subject_type == "listing":
-        listings = visible_listing_summaries(session=session, principal=principal, ids=ids)
-        return {i: _listing_label(listing) for i, listing in listings.items()}
+    """The labels of the records of one thread type among these ids that the principal may see (listings
+    are read whole by `identifier_threads`, which needs their sellers)."""
     if subject_type == "account":
         accounts = visible_account_summaries(session=session, principal=principal, ids=ids)
         return {i: _account_label(account) for i, account in accounts.items()}
@@ -404,8 +402,7 @@ def similar_listing_photos(
 ) -> list[Match]:
     """Listings showing a near-duplicate of a report photo (PDQ within the match threshold, another file),
     but for the photos `left_out`."""
-    photos = [digest for digest in report.photos if digest not in left_out]
-    if not photos:
+    if all(digest in left_out for digest in report.photos):
         return []
     candidates = pdq_hashes(session=session, exclude=list(report.photos), limit=MAX_PHOTO_CANDIDATES)
     if not candidates:
