@@ -20,9 +20,11 @@ from countermark.core.http.deps import SESSION_COOKIE
 from countermark.core.http.security import CSRF_HEADER
 from countermark.orgs.auth_service import start_web_session
 from countermark.orgs.models import User
+from countermark.share.collections_service import create_collection
 from tests.api.conftest import Actors
 
 OFFICER = "admin@customs.example"
+TAXII = "application/taxii+json;version=2.1"
 
 
 def browser_session(store: AppContext, email: str) -> tuple[str, str]:
@@ -165,3 +167,19 @@ def test_a_form_token_that_is_not_ascii_is_refused_not_a_server_error(
     assert response.status_code == 403
     assert client.post("/language", data={"csrf_token": officer, "lang": "fr", "next": "/"},
                        follow_redirects=False).status_code == 303
+
+
+def test_taxii_writes_through_the_session_cookie_need_the_token_too(
+    store: AppContext, client: TestClient, actors: Actors, officer: str
+) -> None:
+    """TAXII's media type already forces a preflight across origins; the header is defence in depth."""
+    with unit_of_work(store.sessions) as session:
+        uuid = create_collection(
+            session, title="FR", owner_org_id=actors.org_ids["customs"], sharing_group_id=None
+        ).uuid
+    url = f"/taxii2/api/collections/{uuid}/objects/"
+    headers = {"Accept": TAXII, "Content-Type": TAXII}
+    refused = client.post(url, content=b'{"objects": []}', headers=headers)
+    assert refused.status_code == 403 and "csrf" in refused.text.lower(), refused.text
+    allowed = client.post(url, content=b'{"objects": []}', headers={**headers, CSRF_HEADER: officer})
+    assert allowed.status_code == 202, allowed.text

@@ -51,6 +51,17 @@ def test_listings_are_scored_with_reasons_and_bad_ones_rejected(
     assert result["rejected"][0]["errors"][0].startswith("price")
 
 
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_time_beyond_the_calendar_in_utc_is_a_rejected_row(
+    trained: AppContext, client: TestClient, actors: Actors, when: str
+) -> None:
+    body = {"listings": [GOOD, {**GOOD, "external_id": "2", "observed_at": when}]}
+    response = client.post(URL, json=body, headers=actors.headers("brand"))
+    assert response.status_code == 200, response.text
+    rejected = response.json()["rejected"]
+    assert [r["line"] for r in rejected] == [2] and "out of range" in rejected[0]["errors"][0]
+
+
 def test_a_token_is_required(trained: AppContext, client: TestClient) -> None:
     assert client.post(URL, json={"listings": [GOOD]}).status_code == 401
 
@@ -78,6 +89,8 @@ def test_invalid_json_and_oversized_bodies_are_refused(
 ) -> None:
     headers = {**actors.headers("brand"), "content-type": "application/json"}
     assert client.post(URL, content=b"{nope", headers=headers).status_code == 422
+    nested = client.post(URL, content=b"[" * 5000 + b"]" * 5000, headers=headers)
+    assert nested.status_code == 422 and "nested too deeply" in nested.json()["message"]
     big = b'{"listings": ["' + b"x" * (MAX_BODY_BYTES + 10) + b'"]}'
     response = client.post(URL, content=big, headers=headers)
     assert response.status_code == 413 and response.json()["code"] == "too_large"

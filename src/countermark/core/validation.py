@@ -161,7 +161,12 @@ def _hs_code(value: str) -> str:
 
 def _aware(value: datetime) -> datetime:
     # A timestamp without a zone is read as UTC: feeds that omit it are almost always UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first representable instant
+        raise ValueError(f"{value.isoformat()} is out of range once converted to UTC") from None
 
 
 CountryCode = Annotated[str, AfterValidator(_country)]

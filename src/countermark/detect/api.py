@@ -60,6 +60,8 @@ async def bounded_json(request: Request) -> Any:
         return json.loads(bytes(body))
     except ValueError as exc:
         raise InvalidInput.of("the body is not valid JSON: {reason}", reason=str(exc)) from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise InvalidInput.of("the body is not valid JSON: {reason}", reason="nested too deeply") from None
 
 
 @router.post("/score", summary="Score listings (ingestion schema) without storing them")

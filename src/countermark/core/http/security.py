@@ -17,7 +17,8 @@ from countermark.core.errors import Forbidden
 
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-API_PREFIX = "/api/"
+# Machine interfaces a browser session may also call: the REST API and TAXII for partner instances.
+API_PREFIXES = ("/api/", "/taxii2/")
 
 # Pages: everything from this origin only, pictures also inline (data:), no plugins, no <base> tricks,
 # forms post here only. `secure_headers` adds frame-ancestors: 'none', or 'self' for same-origin frames.
@@ -53,8 +54,9 @@ def tokens_match(expected: str, submitted: str | None) -> bool:
 
 
 def needs_csrf_header(request: Request) -> bool:
-    """Whether a cookie-authenticated request must carry the CSRF header: an unsafe method on the API."""
-    return request.method.upper() not in SAFE_METHODS and request.url.path.startswith(API_PREFIX)
+    """Whether a cookie-authenticated request must carry the CSRF header: an unsafe method on the API or
+    on TAXII (whose content type already forces a preflight: the header is defence in depth)."""
+    return request.method.upper() not in SAFE_METHODS and request.url.path.startswith(API_PREFIXES)
 
 
 def require_csrf_header(request: Request, expected: str) -> None:
