@@ -85,6 +85,9 @@ def test_the_hub_list_is_edited_by_its_owner_with_the_write_scope(
     assert put.status_code == 200 and put.json()["source"] == "analyst"
     assert client.put("/api/v1/link/hubs", json={"kind": "Bad Kind!", "value": "x"},
                       headers=linked.headers("customs")).status_code == 422  # fmt: skip
+    zzz = {"kind": "zzz", "value": "x"}
+    unknown = client.put("/api/v1/link/hubs", json=zzz, headers=linked.headers("customs"))
+    assert unknown.status_code == 422 and "payment_account" in unknown.json()["message"]
     nul = {"kind": "email", "value": "a\u0000b@x-mail.com"}
     assert client.put("/api/v1/link/hubs", json=nul, headers=linked.headers("customs")).status_code == 422
     make_actor(store, "reader", "Reader Org", "customs", "FR", linked, scopes=("read",))

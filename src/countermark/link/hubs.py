@@ -13,6 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from countermark.link.evidence import NON_LINKING_KINDS, Hub, Party, Value
 from countermark.link.unionfind import DisjointSets
+from countermark.observe.identifiers import KINDS as IDENTIFIER_KINDS
+
+# The kinds of value a hub can be: those the linker links by (identifiers, and a photo by its group).
+HUB_KINDS: tuple[str, ...] = tuple(sorted((IDENTIFIER_KINDS - NON_LINKING_KINDS) | {"photo"}))
 
 HUB_DEGREE = 8  # held by this many parties: a hub whatever its spread
 SPREAD_DEGREE = 5  # held by this many parties on SPREAD_PLATFORMS platforms and SPREAD_COUNTRIES countries

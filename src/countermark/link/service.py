@@ -22,6 +22,7 @@ from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP
 from countermark.link.engine import run_linking
 from countermark.link.evidence import Link, Value
+from countermark.link.hubs import HUB_KINDS
 from countermark.link.models import LinkEdge, LinkHub, LinkMember, LinkNetwork, LinkRun
 from countermark.link.store import MemberNotes, StoreRecords, grown_networks, parties_of
 from countermark.orgs.service import record_audit
@@ -361,6 +362,9 @@ def set_hub(*, session: Session, principal: Principal, kind: str, value: str, hu
         raise InvalidInput.of("a hub entry needs a kind (1-32 characters) and a value (1-1000 characters)")
     if any(ord(ch) < 32 for ch in kind + value) or not (kind + value).isprintable():
         raise InvalidInput.of("a hub entry's kind and value are printable text, without control characters")
+    if kind not in HUB_KINDS:
+        kinds = ", ".join(HUB_KINDS)
+        raise InvalidInput.of("a hub entry is one of {kinds}, not {kind!r}", kinds=kinds, kind=kind)
     row = session.scalar(
         select(LinkHub).where(
             LinkHub.owner_org_id == principal.org_id, LinkHub.kind == kind, LinkHub.value == value
