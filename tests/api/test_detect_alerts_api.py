@@ -109,10 +109,16 @@ def test_the_queue_shows_exactly_the_visible_alerts_filtered_and_ordered(
     assert {a["id"] for a in mine} == set(alerts.values())
     assert [a["score"] for a in mine] == sorted((a["score"] for a in mine), reverse=True)
     assert any("déguise la marque Kelondo" in r["sentence"] for r in mine[0]["reasons"])
-    theirs = client.get("/api/v1/alerts", headers=actors.headers("police")).json()["items"]
-    assert {a["id"] for a in theirs} == {alerts["g0"], alerts["g1"], alerts["g2"]}
-    assert client.get(f"/api/v1/alerts/{alerts['a0']}", headers=actors.headers("police")).status_code == 404
-    assert client.get(f"/api/v1/alerts/{alerts['g0']}", headers=actors.headers("police")).status_code == 200
+    # The police may see the GREEN listings, not the brand's alerts on them: their reasons are read against
+    # the brand's registry and seller counts, their verdicts and cases are the brand's.
+    assert client.get("/api/v1/alerts", headers=actors.headers("police")).json()["items"] == []
+    for key in ("a0", "g0"):
+        hidden = client.get(f"/api/v1/alerts/{alerts[key]}", headers=actors.headers("police"))
+        assert hidden.status_code == 404
+        absent = client.get("/api/v1/alerts/999999", headers=actors.headers("police")).json()
+        assert hidden.json()["code"] == absent["code"] == "not_found"
+    listing = client.get("/api/v1/listings", headers=actors.headers("police")).json()["items"]
+    assert len(listing) == 6  # the listings stay visible as marked
     assert client.get("/api/v1/alerts/999999", headers=actors.headers("brand")).status_code == 404
     assert client.get("/api/v1/alerts").status_code == 401
     headers = actors.headers("brand")
@@ -134,7 +140,10 @@ def test_the_owner_gives_verdicts_and_a_confirmation_opens_or_joins_a_case(
 ) -> None:
     body = {"verdict": "dismiss", "reason": "genuine product"}
     seen = client.post(f"/api/v1/alerts/{alerts['g1']}/verdict", json=body, headers=actors.headers("police"))
-    assert seen.status_code == 403
+    assert seen.status_code == 404
+    control = {"verdict": "dismiss", "reason": "genuine\u0000 product"}
+    nul = client.post(f"/api/v1/alerts/{alerts['g1']}/verdict", json=control, headers=actors.headers("brand"))
+    assert nul.status_code == 422 and "control characters" in nul.json()["message"]
     hidden = client.post(
         f"/api/v1/alerts/{alerts['a1']}/verdict", json=body, headers=actors.headers("police")
     )
@@ -211,5 +220,6 @@ def test_the_queue_pages_filter_show_the_evidence_and_take_verdicts_with_csrf(
     police_cookie, _ = browser_session(store, "admin@police.example")
     client.cookies.set(SESSION_COOKIE, police_cookie)
     assert client.get(f"/alerts/{alerts['a0']}").status_code == 404
-    seen = client.get(f"/alerts/{alerts['g1']}")
-    assert seen.status_code == 200 and 'id="alert-confirm"' not in seen.text
+    # A GREEN listing the police may see: its alert is the brand's, not shown to them.
+    assert client.get(f"/alerts/{alerts['g1']}").status_code == 404
+    assert f'href="/alerts/{alerts["g1"]}' not in client.get("/alerts").text

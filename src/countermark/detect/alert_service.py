@@ -1,5 +1,12 @@
-"""The alert queue: alerts seen exactly as their listing, filtered and ordered (by score, or uncertain
-first for review), and verdicts: a confirmed alert opens a listing case or joins the open one.
+"""The alert queue: an organisation's alerts on its own listings, filtered and ordered (by score, or
+uncertain first for review), and verdicts: a confirmed alert opens a listing case or joins the open one.
+
+An alert is its owner's work: scored against what that organisation may see of the registry (its marks,
+products and prices, its authorised sellers) and of the seller's other listings, confirmed or dismissed by
+its analysts, joined to its cases. Another organisation that may see the listing does not see the alert:
+its reasons would name products, prices and counts of listings that organisation may not see, and its
+verdicts and case are the owner's. It can score the listing against its own view (`POST
+/api/v1/detect/score`).
 
 Services never commit (the caller owns the transaction); keyword-only, verb-first.
 """
@@ -68,11 +75,15 @@ class AlertFilters:
 
 
 def _visible(principal: Principal) -> Select[DetectionAlert, ListingScore]:
-    return (
+    """The principal's own alerts on listings it may see (every alert for the system)."""
+    query = (
         select(DetectionAlert, ListingScore)
         .join(ListingScore, ListingScore.listing_id == DetectionAlert.listing_id)
         .where(DetectionAlert.listing_id.in_(visible_listing_ids(principal)))
     )
+    if principal.is_system:
+        return query
+    return query.where(DetectionAlert.owner_org_id == principal.org_id)
 
 
 def list_alerts(
@@ -253,15 +264,17 @@ def give_verdict(
     at: datetime,
     origin: str | None = None,
 ) -> DetectionVerdict:
-    """Confirm or dismiss an alert (only the organisation owning its listing may); a confirmation opens a
-    listing case or joins its open one. 404 when the alert is not visible, 403 when not yours."""
+    """Confirm or dismiss one of the organisation's alerts; a confirmation opens a listing case or joins
+    its open one. 404 when the alert is not the organisation's, 403 without the write scope."""
     if verdict not in VERDICTS:
         raise InvalidInput.of("verdict must be one of {verdicts}", verdicts=", ".join(VERDICTS))
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise InvalidInput.of("the reason is too long ({most} characters at most)", most=MAX_REASON)
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in reason.replace("\r\n", "\n")):
+        raise InvalidInput.of("the reason holds control characters: write it as plain text")
     alert, score = get_alert(session=session, principal=principal, alert_id=alert_id)
-    if not owns(principal, alert.owner_org_id):
+    if not owns(principal, alert.owner_org_id):  # only the system reaches here for another's alert
         raise Forbidden.of("only the organisation that owns the listing may give a verdict on its alert")
     if "write" not in principal.scopes:
         raise Forbidden.of("this needs the 'write' scope")
@@ -303,8 +316,6 @@ def give_verdict(
 def new_alert_backlog(*, session: Session, principal: Principal) -> tuple[int, datetime | None, int | None]:
     """How many new alerts the principal may act on, the oldest's time, and the highest-scored one's id."""
     query = _visible(principal).where(DetectionAlert.status == "new")
-    if not principal.is_system:
-        query = query.where(DetectionAlert.owner_org_id == principal.org_id)
     count, oldest = session.execute(
         query.with_only_columns(func.count(DetectionAlert.id), func.min(DetectionAlert.created_at))
     ).one()

@@ -1,7 +1,7 @@
 """Alert queue API: `GET /api/v1/alerts`, `GET /api/v1/alerts/{id}`, `POST /api/v1/alerts/{id}/verdict`.
 
-Alerts are seen exactly as their listing is; only the organisation owning the listing gives a verdict
-(404 when the alert is not visible, 403 when visible but not yours). Plain `def` routes: the thread pool.
+An organisation sees and judges its own alerts only (another's, and an absent one, are the same 404;
+a verdict needs the write scope). Plain `def` routes: the thread pool.
 """
 
 from __future__ import annotations

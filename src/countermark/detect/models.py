@@ -1,8 +1,9 @@
 """Tables of the detect capability: models, each stored listing's latest score, alerts and verdicts.
 
-Scores, alerts and verdicts are not marked themselves: they are seen exactly as the listing they are
-about (queries go through `observe.listing_reads.visible_listing_ids`), and changed only by the
-organisation that owns that listing (`owner_org_id`, copied from the listing, which never changes owner).
+Scores, alerts and verdicts are not marked themselves: they belong to the organisation that owns the
+listing they are about (`owner_org_id`, copied from the listing, which never changes owner), are read
+against that organisation's view of the registry, and are shown to it alone (queries also go through
+`observe.listing_reads.visible_listing_ids`).
 """
 
 from __future__ import annotations
