@@ -135,3 +135,43 @@ def test_the_network_page_draws_its_graph_and_says_why(client: TestClient, linke
     leftovers = ("exact:", "fuzzy:", "splink:", "seller id on the declaration", "listed by ", "same e-mail")
     for english in leftovers:
         assert english not in french.text, english
+
+
+def test_a_network_shows_each_reader_only_the_members_it_may_see_now(
+    client: TestClient, linked: Actors
+) -> None:
+    """The customs mark their ring GREEN for partners: the police see the network, not the AMBER records in
+    it, until one of them is marked GREEN too; a hidden member reads as an absent one everywhere."""
+    ring = _ring(client, linked)
+    url = f"/api/v1/networks/{ring['id']}"
+    customs, police = linked.headers("customs"), linked.headers("police")
+    mine = client.get(url, headers=customs).json()
+    listing = next(m for m in mine["members"] if m["kind"] == "listing")
+    account = next(m for m in mine["members"] if m["kind"] == "account")
+    green = {"tlp": "GREEN"}
+    marked = client.put(f"/api/v1/markings/link_networks/{ring['id']}", json=green, headers=customs)
+    assert marked.status_code == 200, marked.text
+    theirs = client.get(url, headers=police)
+    assert theirs.status_code == 200
+    assert theirs.json()["members"] == [] and theirs.json()["edges"] == []
+    for key in (listing["key"], "account:424242"):
+        why = client.get(f"{url}/why", params={"member": key}, headers=police)
+        assert why.status_code == 404 and why.json()["message"] == "no such member in this network"
+    of_listing = {"record_type": "listing", "record_id": listing["record_id"]}
+    assert client.get("/api/v1/networks", params=of_listing, headers=police).json()["total"] == 0
+    by_member = client.get("/api/v1/networks", params={"member": listing["key"]}, headers=police)
+    assert by_member.json()["total"] == 0
+    page = client.get(f"/networks/of/listing/{listing['record_id']}", headers={**HTML, **police},
+                      follow_redirects=False)  # fmt: skip
+    assert page.status_code == 200
+    shown = client.put(f"/api/v1/markings/accounts/{account['record_id']}", json=green, headers=customs)
+    assert shown.status_code == 200, shown.text
+    now = client.get(url, headers=police).json()
+    assert account["key"] in {m["key"] for m in now["members"]}
+    assert listing["key"] not in {m["key"] for m in now["members"]}
+    keys = {m["key"] for m in now["members"]}
+    assert all(e["a"] in keys and e["b"] in keys for e in now["edges"])
+    html = client.get(f"/networks/{ring['id']}", headers={**HTML, **police}).text
+    assert listing["label"] not in html
+    # The owner still sees every member of its own records.
+    assert len(client.get(url, headers=customs).json()["members"]) == len(mine["members"])

@@ -27,6 +27,7 @@ from countermark.observe.service import ingest_account, ingest_listing
 from countermark.orgs.models import AuditEntry
 from countermark.orgs.visibility import Principal
 from countermark.rights.models import ProductRight, Right
+from countermark.targeting.models import Shipment
 from countermark.targeting.schemas import ShipmentIn
 from countermark.targeting.service import ingest_shipment
 from tests.service.codes_fixtures import add_product, issue_codes
@@ -200,6 +201,18 @@ def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_se
         after = matching_service.matches_of(session=session, principal=brand, report_id=report_id)
         assert len(after) == before + 1  # now also threaded to the second report, nothing duplicated
         assert session.scalars(select(AuditEntry).where(AuditEntry.action == "codes.report.match")).first()
+    # The customs re-mark their consignment RED: the stored match on it drops out of what the brand reads,
+    # and so does its thread, though nothing was matched again.
+    with unit_of_work(store.sessions) as session:
+        consignment = session.scalar(select(Shipment).where(Shipment.external_id == "s1"))
+        assert consignment is not None
+        consignment.tlp = "RED"
+    with unit_of_work(store.sessions) as session:
+        now = matching_service.matches_of(session=session, principal=brand, report_id=report_id)
+        assert [m for m in now if m.subject_type == "shipment"] == []
+        assert len(now) == len(after) - 1
+        mail = next(t for t in matching_service.threads_of(now) if t["value"] == SELLER_MAIL)
+        assert {m.subject_type for m in mail["members"]} == {"listing", "report"}  # the second report
 
 
 def test_report_photos_match_the_holders_bank_and_the_listing_showing_them(

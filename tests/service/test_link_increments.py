@@ -15,7 +15,7 @@ from countermark.link import store_reads as demo_link
 from countermark.link.increments import IncrementSummary
 from countermark.link.service import member_chain, network_parts, visible_networks
 from countermark.link.store_reads import link_organisation, link_organisation_increment
-from countermark.orgs.visibility import Principal
+from countermark.orgs.visibility import SYSTEM, Principal
 from tests.service.helpers import ingest, make_org, write_jsonl
 from tests.service.test_link_store import MARKET, RING, _load, account
 
@@ -36,7 +36,7 @@ def _members(store: AppContext, org: int) -> dict[str, list[str]]:
     with unit_of_work(store.sessions) as session:
         rows, _ = visible_networks(session=session, principal=Principal(org_id=org))
         for row in rows:
-            members, edges = network_parts(session=session, network_id=row.id)
+            members, edges = network_parts(session=session, principal=SYSTEM, network_id=row.id)
             for member in members:
                 assert len(member_chain(members, edges, member.key)) == member.depth
             assert row.size == len(members)

@@ -22,7 +22,7 @@ from countermark.link.service import (
 from countermark.link.store_reads import link_organisation
 from countermark.observe.models import Account
 from countermark.orgs.models import AuditEntry
-from countermark.orgs.visibility import Principal
+from countermark.orgs.visibility import SYSTEM, Principal
 from tests.service.helpers import ingest, make_org, write_jsonl
 
 MARKET = "shopmarket"
@@ -82,7 +82,7 @@ def _networks(store: AppContext, org: int) -> dict[str, dict[str, Any]]:
         rows, _ = visible_networks(session=session, principal=Principal(org_id=org))
         found = {}
         for row in rows:
-            members, _ = network_parts(session=session, network_id=row.id)
+            members, _ = network_parts(session=session, principal=SYSTEM, network_id=row.id)
             found[row.key] = {"operator": row.operator, "id": row.id,
                               "labels": sorted(f"{m.kind}:{m.label}" for m in members)}  # fmt: skip
         return found
@@ -121,7 +121,7 @@ def test_why_chain_runs_from_root_to_member(store: AppContext, tmp_path: Path) -
         wallet = session.execute(select(LinkNetwork.id)).scalars().all()
         assert wallet
         for network_id in wallet:
-            members, edges = network_parts(session=session, network_id=network_id)
+            members, edges = network_parts(session=session, principal=SYSTEM, network_id=network_id)
             for member in members:
                 chain = member_chain(members, edges, member.key)
                 assert len(chain) == member.depth
@@ -130,9 +130,13 @@ def test_why_chain_runs_from_root_to_member(store: AppContext, tmp_path: Path) -
                     ends = {m.key for m in members if m.depth == 0}
                     assert ends & {chain[0].a, chain[0].b}
         listing = next(
-            m for n in wallet for m in network_parts(session=session, network_id=n)[0] if m.kind == "listing"
+            m
+            for n in wallet
+            for m in network_parts(session=session, principal=SYSTEM, network_id=n)[0]
+            if m.kind == "listing"
         )
-        chain = member_chain(*network_parts(session=session, network_id=listing.network_id), listing.key)
+        parts = network_parts(session=session, principal=SYSTEM, network_id=listing.network_id)
+        chain = member_chain(*parts, listing.key)
         assert chain[-1].evidence == "listed_by"
 
 
@@ -181,7 +185,7 @@ def test_each_organisation_links_what_it_may_see(store: AppContext, tmp_path: Pa
         for org in (first, second):
             rows, total = visible_networks(session=session, principal=Principal(org_id=org))
             assert total == 1 and rows[0].owner_org_id == org
-            members, _ = network_parts(session=session, network_id=rows[0].id)
+            members, _ = network_parts(session=session, principal=SYSTEM, network_id=rows[0].id)
             linked[org] = {m.record_id for m in members if m.record_type == "account"}
         # The second's GREEN accounts join the first's network; the first's AMBER ones stay the first's.
         assert linked[first] == owned[first] | owned[second]

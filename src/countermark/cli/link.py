@@ -245,7 +245,7 @@ def show_command(
             console.print(table)
             return
         found = _find_network(session, network)
-        members, edges = network_parts(session=session, network_id=found.id)
+        members, edges = network_parts(session=session, principal=SYSTEM, network_id=found.id)
         same = ", same-owner group" if found.operator else ""
         title = f"{found.key} (#{found.id}, score {found.score:.2f}{same})"
         table = Table("member", "kind", "label", "tied by", title=title)
@@ -276,7 +276,7 @@ def why_command(
             console.print(f"{member} is in no network")
             raise typer.Exit(code=1)
         for network in found:
-            members, edges = network_parts(session=session, network_id=network.id)
+            members, edges = network_parts(session=session, principal=SYSTEM, network_id=network.id)
             label = " (same-owner group)" if network.operator else ""
             console.print(
                 f"{member} is in {network.key} (#{network.id}, organisation {network.owner_org_id}){label}"

@@ -1,7 +1,8 @@
 """Consumer reports joined to the intelligence: identifier threads, listings, accounts, rights, bank matches.
 
 Everything is matched with the rights holder's own visibility (the report's owner): a report never
-reveals a listing, account, shipment or bank entry its holder could not see. Matches are stored with
+reveals a listing, account, shipment or bank entry its holder could not see; and matches are read again
+against the reader's visibility (`matches_of`), so a record re-marked since drops out. Matches are stored with
 what matched, why (a sentence) and how strongly (0–1), and replaced each time the report is matched again.
 """
 
@@ -65,6 +66,8 @@ from countermark.targeting.service import visible_shipment_summaries
 
 log = logging.getLogger(__name__)
 SUBJECT_TYPE = "report"
+# Matched records with markings of their own, which can change after the match.
+_RECORD_TYPES = frozenset({"listing", "account", "shipment", SUBJECT_TYPE})
 # The records an identifier thread joins a report to.
 THREAD_TYPES = ("listing", "account", "shipment", SUBJECT_TYPE)
 MAX_PHOTO_CANDIDATES = 200_000  # listing pictures compared by PDQ, a scan: beyond this, index them
@@ -497,14 +500,33 @@ def match_pending_reports(*, ctx: AppContext, session: Session, limit: int = 100
 
 
 def matches_of(*, session: Session, principal: Principal, report_id: int) -> list[ReportMatch]:
-    """The stored matches of a report the principal may see, strongest first."""
-    return list(
+    """The stored matches of a report the principal may see, strongest first, less those whose listing,
+    account, shipment or report the principal may no longer see (re-marked since the report was matched,
+    or a match the report's owner shared further by re-marking it)."""
+    rows = list(
         session.scalars(
             visible(ReportMatch, principal)
             .where(ReportMatch.report_id == report_id)
             .order_by(ReportMatch.strength.desc(), ReportMatch.id)
         )
     )
+    if principal.is_system:
+        return rows
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        if row.subject_id is not None and row.subject_type in _RECORD_TYPES:
+            wanted[row.subject_type].add(row.subject_id)
+    seen = {
+        kind: set(
+            visible_listing_summaries(session=session, principal=principal, ids=ids)
+            if kind == "listing"
+            else _visible_labels(session, principal, kind, ids)
+        )
+        for kind, ids in wanted.items()
+    }
+    return [
+        r for r in rows if r.subject_type not in _RECORD_TYPES or r.subject_id in seen.get(r.subject_type, ())
+    ]
 
 
 def threads_of(matches: Iterable[ReportMatch]) -> list[dict[str, Any]]:

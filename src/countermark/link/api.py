@@ -90,7 +90,7 @@ def list_networks(
 def network_detail(network_id: RecordId, session: DbSession, principal: Principal = reader) -> NetworkDetail:
     """Members (by depth from the root) and every edge with its evidence."""
     network = get_network(session=session, principal=principal, network_id=network_id)
-    members, edges = network_parts(session=session, network_id=network.id)
+    members, edges = network_parts(session=session, principal=principal, network_id=network.id)
     return NetworkDetail(
         network=NetworkOut.model_validate(network),
         members=[MemberOut.model_validate(m) for m in members],
@@ -108,7 +108,7 @@ def network_why(
     """The chain of evidence from the network's root to the member."""
     member = clean_text(member, what="member key")
     network = get_network(session=session, principal=principal, network_id=network_id)
-    members, edges = network_parts(session=session, network_id=network.id)
+    members, edges = network_parts(session=session, principal=principal, network_id=network.id)
     found = next((m for m in members if m.key == member), None)
     if found is None:
         raise NotFound.of("no such member in this network")

@@ -186,7 +186,7 @@ def network_page(
     """One network: its graph, members by kind, activity timeline, and why a member is here."""
     member = clean_text(member, what="member key")
     network = get_network(session=session, principal=viewer.principal, network_id=network_id)
-    members, edges = network_parts(session=session, network_id=network.id)
+    members, edges = network_parts(session=session, principal=viewer.principal, network_id=network.id)
     asked = next((m for m in members if m.key == member), None) if member else None
     why = (asked, member_chain(members, edges, member)) if asked is not None else None
     timeline: dict[Any, list[Any]] = defaultdict(list)

@@ -25,6 +25,7 @@ from countermark.link.evidence import Link, Value
 from countermark.link.hubs import HUB_KINDS
 from countermark.link.models import LinkEdge, LinkHub, LinkMember, LinkNetwork, LinkRun
 from countermark.link.store import MemberNotes, StoreRecords, grown_networks, parties_of
+from countermark.link.visible_parts import seen_records, visible_parts
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, require_owner, visible
 
@@ -266,15 +267,18 @@ def get_network(*, session: Session, principal: Principal, network_id: int) -> L
     return row
 
 
-def network_parts(*, session: Session, network_id: int) -> tuple[list[LinkMember], list[LinkEdge]]:
-    """The members (by depth, then key) and edges of a network the caller has already found visible."""
+def network_parts(
+    *, session: Session, principal: Principal, network_id: int
+) -> tuple[list[LinkMember], list[LinkEdge]]:
+    """The members (by depth, then key) and edges of a network the caller has already found visible, as
+    far as the principal may see them now (`link.visible_parts`)."""
     members = session.scalars(
         select(LinkMember)
         .where(LinkMember.network_id == network_id)
         .order_by(LinkMember.depth, LinkMember.key)
     )
     edges = session.scalars(select(LinkEdge).where(LinkEdge.network_id == network_id).order_by(LinkEdge.id))
-    return list(members), list(edges)
+    return visible_parts(session=session, principal=principal, members=list(members), edges=list(edges))
 
 
 def member_chain(members: list[LinkMember], edges: list[LinkEdge], member_key: str) -> list[LinkEdge]:
@@ -300,7 +304,10 @@ def member_chain(members: list[LinkMember], edges: list[LinkEdge], member_key: s
 def networks_of_record(
     *, session: Session, principal: Principal, record_type: str, record_id: int
 ) -> list[LinkNetwork]:
-    """The visible standing networks a stored record (listing, account, shipment) is a member of."""
+    """The visible standing networks a stored record (listing, account, shipment) is a member of; none
+    when the principal may not see the record (as for a record in no network)."""
+    if not seen_records(session=session, principal=principal, records=[(record_type, record_id)]):
+        return []
     holding = select(LinkMember.network_id).where(
         LinkMember.record_type == record_type, LinkMember.record_id == record_id
     )
@@ -336,12 +343,21 @@ def network_accounts_of_listings(*, session: Session, listings: Iterable[tuple[i
 
 
 def networks_of_member(*, session: Session, principal: Principal, member_key: str) -> list[LinkNetwork]:
-    """The visible standing networks with a member of this key (account:12, shipment:3, domain:x.com)."""
+    """The visible standing networks with a member of this key (account:12, shipment:3, domain:x.com)
+    that the principal may be shown there (`network_parts`)."""
     holding = select(LinkMember.network_id).where(LinkMember.key == member_key)
     query = visible(LinkNetwork, principal).where(
         LinkNetwork.id.in_(holding), LinkNetwork.dissolved_at.is_(None)
     )
-    return list(session.scalars(query.order_by(LinkNetwork.id)))
+    found = list(session.scalars(query.order_by(LinkNetwork.id)))
+    if principal.is_system:
+        return found
+    return [
+        network
+        for network in found
+        if any(m.key == member_key for m in network_parts(session=session, principal=principal,
+                                                          network_id=network.id)[0])
+    ]  # fmt: skip
 
 
 # The hub list ---------------------------------------------------------------------------------------
