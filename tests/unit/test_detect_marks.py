@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import random
 
-from countermark.detect.marks import MarkFinder, allowed_distance, skeleton
+import pytest
+from pypinyin import lazy_pinyin
+
+from countermark.detect.marks import MarkFinder, _pinyin_key, allowed_distance, phonetic_key, skeleton
 
 FINDER = MarkFinder(
     {
@@ -78,3 +81,27 @@ def test_edit_distance_grows_with_the_marks_length() -> None:
 
 def test_skeleton_folds_homoglyphs_leetspeak_and_punctuation() -> None:
     assert skeleton("Кel0n-do") == skeleton("Kelondo")
+
+
+def test_a_runs_key_read_by_character_is_the_segmented_readings_key() -> None:
+    """The per-character outline (the fast path) gives lazy_pinyin's key on random runs and on runs of
+    common characters, where pypinyin's phrases change readings (长 zhang, 长城 chang cheng)."""
+    rng = random.Random(7)
+    common = "的一是不了人我在有他这为大来以个中上们到说国和地也子时道出而要于就下得可你年生自会那后能对着"
+    common += "长城绿女行重乐"
+    runs = ["长城", "长大", "银行", "重庆", "音乐", "绿色", "女儿"]
+    runs += ["".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(rng.randint(2, 6))) for _ in range(3000)]
+    runs += ["".join(rng.choice(common) for _ in range(rng.randint(2, 6))) for _ in range(3000)]
+    for run in runs:
+        assert _pinyin_key(run) == phonetic_key(lazy_pinyin(run, v_to_u=True)), run
+
+
+def test_a_token_longer_than_any_mark_is_read_by_its_pieces_and_ends() -> None:
+    finder = MarkFinder({"Dermavelle": ["Dermavelle"], "Kelondo": ["Kelondo"]})
+    slug = "kelondo-ondine-eau-de-parfum-100ml-" + "x" * 80
+    assert [(m.brand, m.form) for m in finder.find(slug)] == [("Kelondo", "exact")]
+    glued = "DermavelleClear" + "serum" * 30
+    assert [(m.brand, m.form) for m in finder.find(glued)] == [("Dermavelle", "spacing")]
+    assert finder.find("https://shop.example/" + "dermavelle" * 20) == []
+    # As in a short token, a disguised mark glued to the rest is found by its outline.
+    assert [(m.brand, m.form) for m in finder.find("Kel0ndo" + "y" * 200)] == [("Kelondo", "spacing")]

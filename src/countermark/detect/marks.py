@@ -18,6 +18,7 @@ from itertools import pairwise
 
 from confusable_homoglyphs import confusables  # type: ignore[import-untyped]
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
 from rapidfuzz.distance import Indel, Levenshtein
 
 LEET = str.maketrans(
@@ -65,12 +66,16 @@ _PHONETIC = str.maketrans(
 )
 # ü is a vowel (pypinyin writes it "v" unless asked for "ü": 绿 lǜ, 女 nǚ); Chinese renders a foreign v as w.
 _VOWELS = re.compile(r"[aeiouyü]+")
+_REPEATS = re.compile(r"(.)\1+")
 PINYIN_SIMILARITY = 0.8
 CACHE_SIZE = 200_000
 # Marks at least this long are also found glued to another word; shorter ones hide in ordinary words.
 GLUED_MIN = 6
 # Shorter outlines (two consonants) sound like too many ordinary words; such names need a registered alias.
 PINYIN_MIN_CONSONANTS = 3
+# A token longer than this is no mark written some way (marks are words): only its pieces and its two
+# ends are compared (`MarkFinder._long`).
+LONG_TOKEN = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +130,7 @@ def phonetic_key(syllables: Iterable[str]) -> str:
     text = "".join(syllables).casefold()
     text = text.replace("ch", "k").replace("sh", "s").replace("zh", "s")
     outline = _VOWELS.sub("", text.translate(_PHONETIC))
-    return re.sub(r"(.)\1+", r"\1", outline)
+    return _REPEATS.sub(r"\1", outline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +216,8 @@ class MarkFinder:
     def _compare(self, candidate: str, joined: bool) -> list[MarkMention]:
         original = candidate.strip(".,;:!?()[]{}\"'*•|-_/#")
         plain = original.casefold()
+        if len(original) > LONG_TOKEN:
+            return self._long(original, plain, joined)
         shape = skeleton(original)
         if not shape or _EMAIL.match(plain):
             return []
@@ -240,6 +247,24 @@ class MarkFinder:
                 mentions.append(MarkMention(mark.brand, mark.mark, "misspelling", plain, dist))
         return mentions
 
+    def _long(self, original: str, plain: str, joined: bool) -> list[MarkMention]:
+        """A token longer than any mark (a slug, a glued sentence, an unspaced text): a mark among its
+        pieces, or glued to its start or end; its whole outline is never built (a megabyte of one token
+        would be folded character by character)."""
+        if joined or plain.startswith(("http", "www")) or _EMAIL.match(plain):
+            return []
+        pieces = set(_PLAIN_PIECE.findall(plain))
+        head, tail = skeleton(original[:LONG_TOKEN]), skeleton(original[-LONG_TOKEN:])
+        mentions = []
+        for mark in self.marks:
+            if mark.folded in pieces:
+                mentions.append(MarkMention(mark.brand, mark.mark, "exact", mark.folded))
+            elif len(mark.skeleton) >= GLUED_MIN and (
+                head.startswith(mark.skeleton) or tail.endswith(mark.skeleton)
+            ):
+                mentions.append(MarkMention(mark.brand, mark.mark, "spacing", plain[:LONG_TOKEN]))
+        return mentions
+
     def _transliterations(self, run: str) -> list[MarkMention]:
         key = _pinyin_key(run)
         if len(key) < PINYIN_MIN_CONSONANTS:
@@ -257,7 +282,29 @@ class MarkFinder:
 
 @lru_cache(maxsize=16384)
 def _pinyin_key(run: str) -> str:
-    return phonetic_key(lazy_pinyin(run, v_to_u=True))
+    """`phonetic_key(lazy_pinyin(run))`, built from each character's outline (remembered) unless part of
+    the run is a phrase of pypinyin's dictionary, whose reading may differ (长 zhang, 长城 chang cheng).
+
+    The same key, without segmenting every run of a long Chinese text: random characters cost 0.2 ms a run
+    that way, so a megabyte sent to be scored cost tens of seconds. Pinyin syllables end in a vowel, n, ng
+    or r, so no digraph (ch, sh, zh) spans two of them and the outlines join as the syllables would."""
+    pairs = pairwise(run)
+    if any(a + b in _PHRASE_STARTS for a, b in pairs) and any(
+        run[i:j] in PHRASES_DICT for i in range(len(run) - 1) for j in range(i + 2, len(run) + 1)
+    ):
+        return phonetic_key(lazy_pinyin(run, v_to_u=True))
+    return _REPEATS.sub(r"\1", "".join(_char_outline(char) for char in run))
+
+
+@lru_cache(maxsize=32768)
+def _char_outline(char: str) -> str:
+    """A character's consonant outline, repeats not yet collapsed (they may meet the next character's)."""
+    text = "".join(lazy_pinyin(char, v_to_u=True)).casefold()
+    text = text.replace("ch", "k").replace("sh", "s").replace("zh", "s")
+    return _VOWELS.sub("", text.translate(_PHONETIC))
+
+
+_PHRASE_STARTS = frozenset(phrase[:2] for phrase in PHRASES_DICT)
 
 
 def _how(plain: str) -> str:
