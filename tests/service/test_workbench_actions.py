@@ -256,7 +256,8 @@ def test_a_saved_page_shows_the_listings_pictures_in_place_of_its_relative_ones(
     shown = inline_pictures(page, [("image/png", b"\x89PNG1"), ("image/jpeg", b"\xff\xd8two")])
     assert 'src="data:image/png;base64,iVBORzE="' in shown
     assert "src='data:image/jpeg;base64," in shown
-    assert 'src="https://cdn.example/x.jpg"' in shown and 'src="/abs.png"' in shown  # blocked by the policy
+    assert 'src="https://cdn.example/x.jpg"' in shown  # another site's picture: blocked by the policy
+    assert 'src="/abs.png"' not in shown  # a site-relative one is the page's own (here beyond those stored)
     assert 'src="" alt="c"' in shown  # more relative pictures than stored ones: the alt text shows
 
 

@@ -4,18 +4,24 @@ confirm / dismiss forms with keyboard shortcuts served from `/alerts/keys.js`)."
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel import Locale
+from babel.lists import format_list
+from babel.numbers import format_decimal, format_percent
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from countermark.core.clock import utcnow
 from countermark.core.errors import Forbidden
 from countermark.core.http.deps import DbSession, app_context, client_origin
+from countermark.core.http.labels import label_of
 from countermark.core.http.params import RecordId
-from countermark.core.http.templating import render, request_locale
+from countermark.core.http.templating import render, request_locale, translations
 from countermark.detect.alert_keys import KEYS_JS
 from countermark.detect.alert_service import (
     STATUSES,
@@ -52,6 +58,38 @@ DISMISS_REASONS = (
     N_("unrelated"),
 )
 CONFIRM_REASONS = (N_("counterfeit"), N_("piracy"), N_("lookalike mark"), N_("stolen photos"))
+# A verdict's reason is one of these codes (translated on the page) or text typed through the API (shown
+# as typed).
+KNOWN_REASONS = frozenset(DISMISS_REASONS + CONFIRM_REASONS)
+
+# The words for what each signal saw (the keys of its evidence, `detect/signals.py`); a key without one is
+# shown humanised by the `label` filter's rule.
+EVIDENCE_LABELS = {
+    "mark": N_("mark"),
+    "text": N_("as written"),
+    "distance": N_("image distance"),
+    "price": N_("price"),
+    "low": N_("lowest genuine price"),
+    "ratio": N_("share of the genuine price"),
+    "product": N_("product"),
+    "currency": N_("currency"),
+    "seller": N_("seller"),
+    "ships_from": N_("ships from"),
+    "declared": N_("declared country"),
+    "count": N_("count"),
+    "listings": N_("listings of the seller"),
+    "size": N_("accounts in the network"),
+    "terms": N_("terms"),
+    "language": N_("language"),
+    "goods": N_("goods named"),
+    "similarity": N_("similarity"),
+    "brands": N_("brands"),
+    "percent": N_("share of the seller's usual price"),
+}
+_MONEY = frozenset({"price", "low"})  # amounts in the evidence's `currency`
+_SHARES = frozenset({"ratio", "similarity"})  # fractions of one, shown as percentages
+_COUNTS = frozenset({"distance", "count", "listings", "size"})
+_COUNTRIES = frozenset({"ships_from", "declared"})
 
 
 def _language(locale: str | None) -> str:
@@ -60,15 +98,76 @@ def _language(locale: str | None) -> str:
 
 
 def _filters(raw: AlertFilters) -> AlertFilters:
-    """The query's filters, an empty select (a form's "all") meaning no filter, checked."""
+    """The query's filters, an empty select (a form's "all") meaning no filter and an empty status the
+    default one, checked."""
     return replace(
         raw,
+        status=raw.status or AlertFilters().status,
         brand=raw.brand or None,
         platform=raw.platform or None,
         country=raw.country or None,
         language=raw.language or None,
         signal=raw.signal or None,
     ).check()
+
+
+def _number(raw: str) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _evidence_value(key: str, raw: Any, currency: str | None, locale: str) -> str:
+    """One value of a signal's evidence in the reader's way: numbers with the locale's separators, shares
+    as percentages, countries and languages by their names; text as it was seen."""
+    text = "" if raw is None else str(raw)
+    number = _number(text) if key in _MONEY | _SHARES | _COUNTS | {"percent"} else None
+    if number is not None:
+        if key in _MONEY:
+            amount = format_decimal(number, format="#,##0.00", locale=locale)
+            return f"{amount} {currency}" if currency else amount
+        if key in _SHARES:
+            return format_percent(number, locale=locale)
+        if key == "percent":
+            return format_percent(number / 100, locale=locale)
+        return format_decimal(number, format="#,##0.##", locale=locale)
+    names = Locale.parse(locale)
+    if key in _COUNTRIES:
+        return str(names.territories.get(text.upper(), text))
+    if key == "language":
+        return str(names.languages.get(text.lower(), text))
+    return text
+
+
+def evidence_of(signal: Mapping[str, Any], locale: str) -> list[tuple[str, str]]:
+    """What a stored signal saw, as (label, value) pairs in the reader's language: its name and strength
+    left out (they have their own columns), the currency said with the amounts it is the unit of."""
+    gettext = translations(locale).gettext
+    evidence = {k: v for k, v in signal.items() if k not in ("name", "strength")}
+    currency = str(evidence["currency"]) if evidence.get("currency") else None
+    if currency and _MONEY & evidence.keys():
+        del evidence["currency"]
+    shown = []
+    for key, raw in evidence.items():
+        label = gettext(EVIDENCE_LABELS.get(key) or label_of(key))
+        shown.append((label, _evidence_value(key, raw, currency, locale)))
+    return shown
+
+
+def shortcuts_of(*, previous: int | None, following: int | None, writer: bool, locale: str) -> str:
+    """The keyboard shortcuts that work on this alert's page for this reader, as one phrase ("" if none):
+    j and k where there is a next and a previous alert, c and d where the reader may give a verdict."""
+    keys = []
+    if following:
+        keys.append(N_("j next alert"))
+    if previous:
+        keys.append(N_("k previous alert"))
+    if writer:
+        keys += [N_("c confirm"), N_("d dismiss")]
+    gettext = translations(locale).gettext
+    return format_list([gettext(k) for k in keys], locale=locale) if keys else ""
 
 
 def _query(filters: AlertFilters) -> str:
@@ -125,7 +224,8 @@ def alert_page(
     previous, following = neighbours(
         session=session, principal=viewer.principal, filters=filters, alert_id=alert.id
     )
-    lang = _language(request_locale(request))
+    locale = request_locale(request)
+    lang = _language(locale)
     writer = "write" in viewer.principal.scopes and owns(viewer.principal, alert.owner_org_id)
     return render(
         request,
@@ -145,8 +245,11 @@ def alert_page(
             "following": following,
             "query": _query(filters),
             "writer": writer,
+            "shortcuts": shortcuts_of(previous=previous, following=following, writer=writer, locale=locale),
+            "signals": [(s, evidence_of(s, locale)) for s in score.signals],
             "dismiss_reasons": DISMISS_REASONS,
             "confirm_reasons": CONFIRM_REASONS,
+            "known_reasons": KNOWN_REASONS,
         },
     )
 

@@ -1,17 +1,21 @@
 """Evidence shown in the pages: a listing's saved page with its pictures, and a consumer report's photos.
 
-A saved page refers to its pictures by relative paths (`<img src="../images/…">`), which mean nothing once
-the page is stored as one blob; and a sandboxed frame has no origin, so its requests carry no session and
-could not fetch stored images anyway. The saved page is therefore served here with each relative picture
-replaced, in order, by the listing's stored image at the same position, inlined as a `data:` address; the
-page keeps the sandbox policy of the blob route (no script, no request out). A report's photos are served
-to whoever may see the report. Both answer the same 404 for absent and unseen records.
+A saved page refers to its pictures by addresses on its own site, relative (`<img src="../images/…">`),
+site-relative (`/img/…`) or absolute, which mean nothing once the page is stored as one blob; and a
+sandboxed frame has no origin, so its requests carry no session and could not fetch stored images anyway.
+The saved page is therefore served here with each picture of its own site (its address resolved against
+the listing's address, the page's own) replaced, in order, by the listing's stored image at the same
+position, inlined as a `data:` address (an address seen again takes the same picture again); nothing is
+fetched. The page keeps the sandbox policy of the blob route (no script, no request out), so a picture of
+another site stays blocked. A report's photos are served to whoever may see the report. Both answer the
+same 404 for absent and unseen records.
 """
 
 from __future__ import annotations
 
 import base64
 import re
+from urllib.parse import urljoin, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -31,23 +35,46 @@ SNAPSHOT_POLICY = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe
 MAX_INLINED = 12 * 2**20  # bytes of pictures inlined into one saved page
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 _IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)(["'])(.*?)\2""", re.I | re.S)
-_ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|/)", re.I)
+_ELSEWHERE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)  # a scheme, or another host's path
 
 
-def inline_pictures(page: str, pictures: list[tuple[str, bytes]]) -> str:
-    """The page with its relative `<img src>` replaced in order by the pictures (media type, bytes) as
-    `data:` addresses; a relative picture beyond the stored ones loses its address (its alt text shows)."""
+def _site(url: str) -> tuple[str, str] | None:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), parts.netloc.lower()) if parts.scheme and parts.netloc else None
+
+
+def _own(src: str, page_url: str | None) -> str | None:
+    """The address of a picture of the page's own site, resolved against the page's address (as the
+    crawler resolved it when it stored the picture); None for a picture of another site, or inline."""
+    src = src.strip()
+    if not src or src.lower().startswith("data:"):
+        return None
+    base = page_url if page_url and _site(page_url) else None
+    if not _ELSEWHERE.match(src):  # relative or site-relative: the page's own site
+        return urljoin(base, src) if base else src
+    address = urljoin(base, src) if base else src
+    return address if base and _site(address) == _site(base) else None
+
+
+def inline_pictures(page: str, pictures: list[tuple[str, bytes]], page_url: str | None = None) -> str:
+    """The page with the `<img src>` of its own site (relative, site-relative, or absolute on the host of
+    `page_url`, the page's address) replaced in order by the pictures (media type, bytes) as `data:`
+    addresses, an address seen again taking the same picture; one beyond the stored pictures loses its
+    address (its alt text shows). Pictures of other sites are left to the page's policy, which blocks them."""
     remaining = iter(pictures)
+    taken: dict[str, str] = {}
 
     def replace(match: re.Match[str]) -> str:
         head, quote, src = match.groups()
-        if _ABSOLUTE.match(src.strip()):
+        address = _own(src, page_url)
+        if address is None:
             return match.group(0)
-        picture = next(remaining, None)
-        if picture is None:
-            return f"{head}{quote}{quote}"
-        media_type, data = picture
-        return f"{head}{quote}data:{media_type};base64,{base64.b64encode(data).decode()}{quote}"
+        if address not in taken:
+            picture = next(remaining, None)
+            taken[address] = (
+                f"data:{picture[0]};base64,{base64.b64encode(picture[1]).decode()}" if picture else ""
+            )
+        return f"{head}{quote}{taken[address]}{quote}"
 
     return _IMG_SRC.sub(replace, page)
 
@@ -82,7 +109,7 @@ def listing_snapshot(
         "x-content-type-options": "nosniff",
         "content-security-policy": SNAPSHOT_POLICY,
     }
-    return Response(inline_pictures(page, pictures), media_type="text/html", headers=headers)
+    return Response(inline_pictures(page, pictures, listing.url), media_type="text/html", headers=headers)
 
 
 def _no_photo(position: int, record_id: int) -> NotFound:

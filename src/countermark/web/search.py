@@ -40,10 +40,26 @@ SEARCHABLE: dict[str, tuple[Any, tuple[str, ...], str]] = {
 }
 
 
+PER_KIND = 20
+
+
+class Hits(list[dict[str, Any]]):
+    """The first matches of one kind; `more` when there are others beyond them (a JSON list all the same)."""
+
+    more: bool = False
+
+
+def _first(rows: list[dict[str, Any]], per_kind: int) -> Hits:
+    hits = Hits(rows[:per_kind])
+    hits.more = len(rows) > per_kind
+    return hits
+
+
 def search_everything(
-    session: Session, principal: Principal, text: str, *, per_kind: int = 20
+    session: Session, principal: Principal, text: str, *, per_kind: int = PER_KIND
 ) -> dict[str, Any]:
-    """Records of every kind containing the text, and records where a matching identifier was seen."""
+    """Records of every kind containing the text, and records where a matching identifier was seen: at
+    most `per_kind` of each kind (records newest first), each kind's list saying whether it has `more`."""
     text = text.strip()
     if len(text) < 2 or len(text) > 200:
         raise InvalidInput.of("search for 2 to 200 characters")
@@ -53,8 +69,9 @@ def search_everything(
         query = visible(model, principal).where(
             or_(*(func.lower(getattr(model, f)).like(pattern) for f in fields))
         )
-        rows = session.scalars(query.order_by(model.id.desc()).limit(per_kind)).all()
-        results[kind] = [{"id": row.id, "label": getattr(row, label), "tlp": row.tlp} for row in rows]
+        rows = session.scalars(query.order_by(model.id.desc()).limit(per_kind + 1)).all()
+        found = [{"id": row.id, "label": getattr(row, label), "tlp": row.tlp} for row in rows]
+        results[kind] = _first(found, per_kind)
     hits = []
     # A phone or e-mail typed as people write it must find its normalised form.
     normalised = {value for kind in SEARCH_KINDS if (value := normalise_identifier(kind, text))}
@@ -80,9 +97,9 @@ def search_everything(
             subjects += [{"subject_type": subject_type, "subject_id": i} for i in ids]
         if subjects:
             hits.append({"kind": identifier.kind, "value": identifier.value, "seen_in": subjects})
-        if len(hits) >= per_kind:
+        if len(hits) > per_kind:
             break
-    results["identifiers"] = hits
+    results["identifiers"] = _first(hits, per_kind)
     return results
 
 
@@ -90,8 +107,9 @@ def search_everything(
 def search(
     session: DbSession, q: str = "", principal: Principal = Depends(require_scope("read"))
 ) -> dict[str, Any]:
-    """Matches per kind (at most 20 each)."""
-    return {"query": q, "results": search_everything(session, principal, q)}
+    """Matches per kind (at most 20 each); `more` names the kinds that have others beyond those."""
+    results = search_everything(session, principal, q)
+    return {"query": q, "results": results, "more": [kind for kind, hits in results.items() if hits.more]}
 
 
 def blob_is_visible(session: Session, principal: Principal, digest: str) -> bool:
