@@ -2,12 +2,18 @@
 value it rests on, without the English phrase the engine keeps in `detail` for the CLI and the JSON.
 
 `detail` is written by the engine in a handful of fixed forms (`link.engine`, `link.fuzzy`, `link.store`);
-each evidence code's form is read back here. A detail in no known form is shown whole.
+each evidence code's form is read back here. A detail in no known form is shown whole. A photo's value is
+a hash no reader can use: the page shows the photo itself, found among the parties' own (`nearest_photo`).
+The counts of members by kind are worded here too, in singular and plural (`KIND_COUNTS`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Evidence code -> the pattern of its detail, whose group `value` is what the reader needs to see.
 _FORMS: dict[str, re.Pattern[str]] = {
@@ -57,3 +63,54 @@ def hub_reason(reason: str) -> tuple[str, dict[str, str]]:
         if found is not None:
             return form, found.groupdict()
     return "", {"text": reason}
+
+
+# A count of a network's members of one kind, singular and plural with %(num)s for the count (for the
+# page's ngettext: "1 account", "73 listings"). A kind not here is counted under its label.
+KIND_COUNTS: dict[str, tuple[str, str]] = {
+    "account": ("%(num)s account", "%(num)s accounts"),
+    "shop": ("%(num)s shop", "%(num)s shops"),
+    "domain": ("%(num)s domain", "%(num)s domains"),
+    "listing": ("%(num)s listing", "%(num)s listings"),
+    "consignor": ("%(num)s consignor", "%(num)s consignors"),
+}
+KIND_ORDER = tuple(KIND_COUNTS)
+
+
+def kind_counts(kinds: Mapping[str, object]) -> list[tuple[str, tuple[str, str], int]]:
+    """A network's members by kind, in the pages' order of kinds (others after, by code): each kind with
+    its singular and plural forms and its count; kinds counting none left out."""
+    ordered = [k for k in KIND_ORDER if k in kinds] + sorted(k for k in kinds if k not in KIND_COUNTS)
+    found = []
+    for kind in ordered:
+        count = kinds[kind]
+        if isinstance(count, int) and count > 0:
+            found.append((kind, KIND_COUNTS.get(kind, ("", "")), count))
+    return found
+
+
+PHOTO_REACH = 64  # bits: a party's photo farther than this from its group's photo is not the one shared
+
+
+def photo_of(value: str) -> tuple[str, str | None]:
+    """The PDQ hash and colour signature naming a photo group (`link.photos`: a framed copies' group
+    bears a prefix): what an `exact:photo` edge's value is, and the reader never needs to see."""
+    pdq, _, colour = value.removeprefix("framed ").partition(":")
+    return pdq, colour or None
+
+
+def nearest_photo(value: str, photos: Iterable[tuple[T, str, str | None]]) -> T | None:
+    """Of one party's photos (each with its PDQ hash and colour signature), the one an `exact:photo`
+    edge's group names: the nearest to the group's photo (agreeing colours on a tie); None when none is
+    within PHOTO_REACH bits (the one shared is not among those the reader may see)."""
+    pdq, colour = photo_of(value)
+    best: tuple[int, int, T] | None = None
+    for item, other, other_colour in photos:
+        try:
+            bits = (int(pdq, 16) ^ int(other, 16)).bit_count()
+        except ValueError:
+            continue
+        differs = 0 if other_colour == colour else 1
+        if bits <= PHOTO_REACH and (best is None or (bits, differs) < best[:2]):
+            best = (bits, differs, item)
+    return best[2] if best is not None else None

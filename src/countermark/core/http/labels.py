@@ -61,6 +61,7 @@ LABELS: dict[str, str] = {
     "site_template": "site template",
     "tls_names": "TLS certificate names",
     "site_domain": "site domain",
+    "photo": "photo",  # a hub's kind: a group of near-identical photos (`link.hubs.HUB_KINDS`)
     # What a record is (search hits, audit subjects).
     "listing": "listing",
     "account": "account",
@@ -81,6 +82,9 @@ LABELS: dict[str, str] = {
     "targeting_model": "risk model",
     "inspection_result": "inspection result",
     "fingerprint_entry": "fingerprint entry",
+    # A consignment's two parties: a network shows its consignments as consignors (`link.graph.SHAPES`).
+    "consignor": "consignor",
+    "consignee": "consignee",
     # Media kinds.
     "image": "image",
     "video": "video",
