@@ -16,18 +16,9 @@ from countermark.detect.stored_service import register_model
 from countermark.orgs.service import create_user
 from tests.api.conftest import Actors
 from tests.api.test_api_csrf import browser_session
+from tests.api.test_detect_alerts_api import FAKE
 from tests.unit.test_detect_engine import tiny_model
 
-FAKE = {
-    "source": "feed",
-    "platform": "ShopMarket",
-    "title": "Kel0ndo Ondine replica",
-    "price": 20,
-    "currency": "EUR",
-    "language": "en",
-    "ships_from": "CN",
-    "observed_at": "2026-05-01T10:00:00Z",
-}
 OPTION = re.compile(r'<option value="([^"]*)"')
 
 

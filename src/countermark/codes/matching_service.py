@@ -525,7 +525,11 @@ def matches_of(*, session: Session, principal: Principal, report_id: int) -> lis
         for kind, ids in wanted.items()
     }
     return [
-        r for r in rows if r.subject_type not in _RECORD_TYPES or r.subject_id in seen.get(r.subject_type, ())
+        r
+        for r in rows
+        if r.subject_id is None  # no record to see again
+        or r.subject_type not in _RECORD_TYPES
+        or r.subject_id in seen.get(r.subject_type, ())
     ]
 
 
