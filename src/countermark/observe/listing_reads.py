@@ -1,5 +1,5 @@
 """What listing detection reads of stored listings: their versions, their content for scoring, and which
-of them a principal may see (as a subquery, so that detection's tables are seen exactly as their listing)."""
+of them a principal may see (as a subquery: detection's tables are seen no further than their listing)."""
 
 from __future__ import annotations
 
