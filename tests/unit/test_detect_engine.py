@@ -269,7 +269,7 @@ def test_every_sentence_exists_in_english_french_and_chinese() -> None:
     assert all(set(templates) == {"en", "fr", "zh"} for templates in SENTENCES.values())
     assert (
         sentence("price_low", {"price": "40.00", "low": "160.00", "ratio": "0.2", "product": "X"}, "fr")
-        == "Le prix (40.00 EUR) est sous la moitié du plus bas prix d'origine de X (160.00 EUR)."
+        == "Le prix (40,00 EUR) est sous la moitié du plus bas prix d'origine de X (160,00 EUR)."
     )
     assert "售价" in sentence("price_low", {"price": "1", "low": "2", "ratio": "0", "product": "X"}, "zh")
     assert (

@@ -159,3 +159,14 @@ def test_the_trie_matches_what_a_flat_alternation_matches_longest_first() -> Non
     text = "sac à main, sac à dos, sacoche, sac; t-shirt t恤 mugs mug a.b axb sa"
     assert [m.group() for m in trie.finditer(text)] == [m.group() for m in flat.finditer(text)]
     assert re.fullmatch(trie_pattern(["a.b"]), "axb") is None
+
+
+def test_reason_sentences_write_decimal_numbers_the_readers_way() -> None:
+    values = {"price": "16.06", "low": "1041.00", "currency": "EUR", "product": "Stridon Glide 2.0"}
+    assert "(16.06 EUR)" in sentence("price_low", values, "en")
+    french = sentence("price_low", values, "fr")
+    assert "(16,06 EUR)" in french and "041,00 EUR" in french and "Glide 2.0" in french  # a name stays
+    assert "1.00" in sentence("score", {"probability": "1.00"}, "zh")
+    assert "1,00" in sentence("score", {"probability": "1.00"}, "fr")
+    # Whole numbers (counts, GTINs) are left as stored.
+    assert "2 sur 1234" in sentence("seller_range_low_price", {"count": "2", "listings": "1234"}, "fr")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
+
+from babel.numbers import format_decimal
 
 from countermark.detect.rules import Decision
 from countermark.detect.signals import Signal
@@ -213,12 +217,25 @@ def _language(language: str) -> str:
 _EARLIER: dict[str, dict[str, str]] = {"price_low": {"currency": "EUR"}}
 
 
+# A value stored as a decimal number ("16.06", "1.00"): written the reader's way (16,06 in French). Whole
+# numbers (counts, a GTIN, a year) are left as stored.
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def _localised(value: str, language: str) -> str:
+    if language == "en" or not _DECIMAL.match(value):
+        return value
+    places = len(value.partition(".")[2])
+    return str(format_decimal(Decimal(value), format="#,##0." + "0" * places, locale=language))
+
+
 def sentence(name: str, values: Mapping[str, str], language: str = "en") -> str:
-    """The sentence of one signal or rule in the language (English when the language is not known)."""
+    """The sentence of one signal or rule in the language (English when the language is not known), its
+    decimal numbers written the language's way."""
     templates = SENTENCES.get(name)
     if templates is None:
         return name
-    values = {**_EARLIER.get(name, {}), **values}
+    values = {k: _localised(v, _language(language)) for k, v in {**_EARLIER.get(name, {}), **values}.items()}
     try:
         return templates[_language(language)].format(**values)
     except KeyError:
