@@ -138,6 +138,7 @@ def test_the_alert_page_shows_evidence_and_verdict_reasons_in_the_readers_langua
     evidence = re.search(r"Signaux et leurs preuves.*?</table>", page, re.S)
     assert evidence, page
     assert "marque : Kelondo" in evidence.group(0)
+    assert "<dd>Chine (CN)</dd>" in page  # where the listing ships from, named as the reader names it
     assert '<span class="mono">mark</span>' not in evidence.group(0)
     assert not re.search(r"\b\d+\.\d+\b", re.sub(r"<[^>]+>", " ", evidence.group(0))), evidence.group(0)
     # A reason chosen from the form's list is a code: said in the reader's language.

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -56,6 +57,7 @@ def environment(locale: str) -> Environment:
     env.filters["number"] = lambda value, digits=0: _format_number(value, locale, digits)
     catalogue = translations(locale)
     env.filters["label"] = lambda code: catalogue.gettext(label_of(code)) if code not in (None, "") else ""
+    env.filters["country"] = lambda code: _country_name(code, locale)
     env.globals["LOCALES"] = LOCALES
     return env
 
@@ -68,6 +70,15 @@ def _format_date(value: date | datetime | None, locale: str) -> str:
 
 def _format_datetime(value: datetime | None, locale: str) -> str:
     return "" if value is None else format_datetime(value, format="medium", locale=locale, tzinfo=None)
+
+
+def _country_name(code: str | None, locale: str) -> str:
+    """A country code as the reader names the country, the code kept beside it ("Chine (CN)"); "" for none,
+    and a code the locale does not know as it is."""
+    if not code:
+        return ""
+    name = Locale.parse(locale).territories.get(code.upper())
+    return f"{name} ({code.upper()})" if name else code
 
 
 def _format_number(value: int | float | Decimal | None, locale: str, digits: int) -> str:
