@@ -274,7 +274,7 @@ def give_verdict(
     if any(ord(ch) < 32 and ch not in "\n\t" for ch in reason.replace("\r\n", "\n")):
         raise InvalidInput.of("the reason holds control characters: write it as plain text")
     alert, score = get_alert(session=session, principal=principal, alert_id=alert_id)
-    if not owns(principal, alert.owner_org_id):  # only the system reaches here for another's alert
+    if not owns(principal, alert.owner_org_id):  # defence in depth: `_visible` keeps others' alerts out
         raise Forbidden.of("only the organisation that owns the listing may give a verdict on its alert")
     if "write" not in principal.scopes:
         raise Forbidden.of("this needs the 'write' scope")
