@@ -56,6 +56,12 @@ def _split(key: str) -> tuple[str, str | None]:
     return pdq, colour or None
 
 
+def group_photo(value: str) -> tuple[str, str | None]:
+    """The PDQ hash and colour signature naming a photo group, from an `exact:photo` edge's value (a
+    framed copies' group bears the FRAMED prefix)."""
+    return _split(value.removeprefix(FRAMED))
+
+
 def _bands(hex_hash: str) -> list[str]:
     width = len(hex_hash) // BANDS
     return [f"{i}:{hex_hash[i * width : (i + 1) * width]}" for i in range(BANDS)]

@@ -13,6 +13,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
+from countermark.core.errors import InvalidInput
+from countermark.fingerprint.pdq import distance
+from countermark.link.photos import group_photo
+
 T = TypeVar("T")
 
 # Evidence code -> the pattern of its detail, whose group `value` is what the reader needs to see.
@@ -92,23 +96,16 @@ def kind_counts(kinds: Mapping[str, object]) -> list[tuple[str, tuple[str, str],
 PHOTO_REACH = 64  # bits: a party's photo farther than this from its group's photo is not the one shared
 
 
-def photo_of(value: str) -> tuple[str, str | None]:
-    """The PDQ hash and colour signature naming a photo group (`link.photos`: a framed copies' group
-    bears a prefix): what an `exact:photo` edge's value is, and the reader never needs to see."""
-    pdq, _, colour = value.removeprefix("framed ").partition(":")
-    return pdq, colour or None
-
-
 def nearest_photo(value: str, photos: Iterable[tuple[T, str, str | None]]) -> T | None:
     """Of one party's photos (each with its PDQ hash and colour signature), the one an `exact:photo`
     edge's group names: the nearest to the group's photo (agreeing colours on a tie); None when none is
     within PHOTO_REACH bits (the one shared is not among those the reader may see)."""
-    pdq, colour = photo_of(value)
+    pdq, colour = group_photo(value)
     best: tuple[int, int, T] | None = None
     for item, other, other_colour in photos:
         try:
-            bits = (int(pdq, 16) ^ int(other, 16)).bit_count()
-        except ValueError:
+            bits = distance(pdq, other)
+        except InvalidInput:
             continue
         differs = 0 if other_colour == colour else 1
         if bits <= PHOTO_REACH and (best is None or (bits, differs) < best[:2]):
