@@ -21,7 +21,7 @@ from countermark.core.errors import Forbidden
 from countermark.core.http.deps import DbSession, app_context, client_origin
 from countermark.core.http.labels import label_of
 from countermark.core.http.params import RecordId
-from countermark.core.http.templating import render, request_locale, translations
+from countermark.core.http.templating import country_name, render, request_locale, translations
 from countermark.detect.alert_keys import KEYS_JS
 from countermark.detect.alert_service import (
     STATUSES,
@@ -133,11 +133,10 @@ def _evidence_value(key: str, raw: Any, currency: str | None, locale: str) -> st
         if key == "percent":
             return format_percent(number / 100, locale=locale)
         return format_decimal(number, format="#,##0.##", locale=locale)
-    names = Locale.parse(locale)
     if key in _COUNTRIES:
-        return str(names.territories.get(text.upper(), text))
+        return country_name(text, locale) or text
     if key == "language":
-        return str(names.languages.get(text.lower(), text))
+        return str(Locale.parse(locale).languages.get(text.lower(), text))
     return text
 
 

@@ -72,12 +72,18 @@ def _format_datetime(value: datetime | None, locale: str) -> str:
     return "" if value is None else format_datetime(value, format="medium", locale=locale, tzinfo=None)
 
 
+def country_name(code: str, locale: str) -> str | None:
+    """The name of the country of an ISO code in the reader's language; None for a code it does not know."""
+    name = Locale.parse(locale).territories.get(code.upper())
+    return str(name) if name else None
+
+
 def _country_name(code: str | None, locale: str) -> str:
     """A country code as the reader names the country, the code kept beside it ("Chine (CN)"); "" for none,
     and a code the locale does not know as it is."""
     if not code:
         return ""
-    name = Locale.parse(locale).territories.get(code.upper())
+    name = country_name(code, locale)
     return f"{name} ({code.upper()})" if name else code
 
 
