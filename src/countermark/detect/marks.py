@@ -127,10 +127,13 @@ def skeleton(text: str) -> str:
 
 def phonetic_key(syllables: Iterable[str]) -> str:
     """Consonant outline of a romanised word, the way Chinese transliteration keeps it."""
-    text = "".join(syllables).casefold()
-    text = text.replace("ch", "k").replace("sh", "s").replace("zh", "s")
-    outline = _VOWELS.sub("", text.translate(_PHONETIC))
-    return _REPEATS.sub(r"\1", outline)
+    return _REPEATS.sub(r"\1", _outline("".join(syllables)))
+
+
+def _outline(text: str) -> str:
+    """The consonants of romanised text, folded as transliteration hears them, repeats not collapsed."""
+    text = text.casefold().replace("ch", "k").replace("sh", "s").replace("zh", "s")
+    return _VOWELS.sub("", text.translate(_PHONETIC))
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,9 +302,7 @@ def _pinyin_key(run: str) -> str:
 @lru_cache(maxsize=32768)
 def _char_outline(char: str) -> str:
     """A character's consonant outline, repeats not yet collapsed (they may meet the next character's)."""
-    text = "".join(lazy_pinyin(char, v_to_u=True)).casefold()
-    text = text.replace("ch", "k").replace("sh", "s").replace("zh", "s")
-    return _VOWELS.sub("", text.translate(_PHONETIC))
+    return _outline("".join(lazy_pinyin(char, v_to_u=True)))
 
 
 _PHRASE_STARTS = frozenset(phrase[:2] for phrase in PHRASES_DICT)
