@@ -15,16 +15,14 @@ from fastapi.testclient import TestClient
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.http.labels import humanised
-from countermark.core.models import Blob
-from countermark.fingerprint.models import ImageHash
 from countermark.link.hubs import HUB_KINDS
 from countermark.link.store_reads import link_organisation
-from countermark.observe.models import Account, Listing, ListingImage
+from countermark.observe.models import Account, Listing
 from tests.api.conftest import Actors
 from tests.service.helpers import ingest, write_jsonl
 from tests.service.test_link_store import AUTHORISED, LISTINGS, RING, SHIPMENTS
 from tests.service.test_link_store_photos import LISTINGS as PHOTO_LISTINGS
-from tests.service.test_link_store_photos import SELLERS, _shots
+from tests.service.test_link_store_photos import SELLERS, add_shots
 
 HTML = {"accept": "text/html"}
 
@@ -53,18 +51,7 @@ def photo_pair(store: AppContext, actors: Actors, tmp_path: Path) -> dict[str, s
     org = actors.org_ids["customs"]
     ingest(store, "accounts", write_jsonl(tmp_path / "sellers.jsonl", SELLERS), org)
     ingest(store, "listings", write_jsonl(tmp_path / "photo-listings.jsonl", PHOTO_LISTINGS), org)
-    shot_a, shot_a_copy, shot_b = _shots()
-    photos = {"P0": shot_a, "P1": shot_b, "P2": shot_a_copy, "P3": shot_b}
-    hashes = {}
-    with unit_of_work(store.sessions) as session:
-        for external_id, pdq in photos.items():
-            listing = session.query(Listing).filter_by(external_id=external_id).one()
-            digest = f"{listing.id:064x}"
-            session.add(Blob(sha256=digest, size=1, media_type="image/jpeg"))
-            session.flush()
-            session.add_all([ListingImage(listing_id=listing.id, blob_sha256=digest),
-                             ImageHash(blob_sha256=digest, pdq=pdq, quality=90)])  # fmt: skip
-            hashes[listing.title] = pdq
+    hashes = add_shots(store)
     _link(store, org)
     return hashes
 

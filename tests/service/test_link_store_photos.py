@@ -59,8 +59,16 @@ def _store(store: AppContext, tmp_path: Path) -> int:
     org = make_org(store, name="DGDDI", kind="customs")
     ingest(store, "accounts", write_jsonl(tmp_path / "accounts.jsonl", SELLERS), org)
     ingest(store, "listings", write_jsonl(tmp_path / "listings.jsonl", LISTINGS), org)
+    add_shots(store)
+    return org
+
+
+def add_shots(store: AppContext) -> dict[str, str]:
+    """Listings P0-P3 given the two shots (P2 a re-encoded copy of P0's), stored and hashed; each photo's
+    hash by its listing's title."""
     shot_a, shot_a_copy, shot_b = _shots()
     photos = {"P0": shot_a, "P1": shot_b, "P2": shot_a_copy, "P3": shot_b}
+    hashes = {}
     with unit_of_work(store.sessions) as session:
         for external_id, pdq in photos.items():
             listing = session.query(Listing).filter_by(external_id=external_id).one()
@@ -69,7 +77,8 @@ def _store(store: AppContext, tmp_path: Path) -> int:
             session.flush()
             session.add_all([ListingImage(listing_id=listing.id, blob_sha256=digest),
                              ImageHash(blob_sha256=digest, pdq=pdq, quality=90)])  # fmt: skip
-    return org
+            hashes[listing.title] = pdq
+    return hashes
 
 
 def _genuine_bank(store: AppContext, owner: int, pdq: str, **marking: Any) -> None:
