@@ -154,6 +154,13 @@ def test_a_network_shows_each_reader_only_the_members_it_may_see_now(
     theirs = client.get(url, headers=police)
     assert theirs.status_code == 200
     assert theirs.json()["members"] == [] and theirs.json()["edges"] == []
+    # Nor how many there are: the list and the detail count the members the reader may see.
+    assert theirs.json()["network"]["size"] == 0 and theirs.json()["network"]["kinds"] == {}
+    listed = client.get("/api/v1/networks?operator=false", headers=police).json()["items"]
+    assert [(n["id"], n["size"], n["kinds"]) for n in listed] == [(ring["id"], 0, {})]
+    assert ring["size"] == len(mine["members"]) > 0
+    holding = client.get("/api/v1/networks", params={"kind": "listing"}, headers=police).json()
+    assert holding["total"] == 0, "a listing the reader may not see is no listing of the network"
     for key in (listing["key"], "account:424242"):
         why = client.get(f"{url}/why", params={"member": key}, headers=police)
         assert why.status_code == 404 and why.json()["message"] == "no such member in this network"
@@ -171,7 +178,16 @@ def test_a_network_shows_each_reader_only_the_members_it_may_see_now(
     assert listing["key"] not in {m["key"] for m in now["members"]}
     keys = {m["key"] for m in now["members"]}
     assert all(e["a"] in keys and e["b"] in keys for e in now["edges"])
+    holding = client.get("/api/v1/networks", params={"kind": "account"}, headers=police).json()
+    assert [n["id"] for n in holding["items"]] == [ring["id"]]
+    counted = client.get(url, headers=police).json()["network"]
+    assert counted["size"] == len(now["members"]) and sum(counted["kinds"].values()) == counted["size"]
+    assert counted["kinds"].get("listing", 0) == 0
     html = client.get(f"/networks/{ring['id']}", headers={**HTML, **police}).text
     assert listing["label"] not in html
+    assert f"{len(now['members'])} members" in html and f"{len(mine['members'])} members" not in html
+    listed_html = client.get("/networks", headers={**HTML, **police}).text
+    assert f'<td class="num">{len(now["members"])}</td>' in listed_html
+    assert f'<td class="num">{len(mine["members"])}</td>' not in listed_html
     # The owner still sees every member of its own records.
     assert len(client.get(url, headers=customs).json()["members"]) == len(mine["members"])

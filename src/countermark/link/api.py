@@ -7,6 +7,7 @@ same 404. The hub list is edited by the organisation that owns it (write scope),
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,6 +16,7 @@ from countermark.core.errors import NotFound
 from countermark.core.http.deps import DbSession, client_origin
 from countermark.core.http.params import RecordId, clean_text
 from countermark.link.jobs import get_job, request_job, visible_jobs
+from countermark.link.models import LinkMember, LinkNetwork
 from countermark.link.schemas import (
     EdgeOut,
     HubIn,
@@ -38,6 +40,7 @@ from countermark.link.service import (
     visible_hubs,
     visible_networks,
 )
+from countermark.link.visible_parts import shown_counts
 from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal
@@ -81,9 +84,19 @@ def list_networks(
             session=session, principal=principal, operator=operator, min_score=min_score, kind=kind,
             include_dissolved=include_dissolved, limit=limit, offset=offset,
         )  # fmt: skip
+    counts = shown_counts(session=session, principal=principal, networks=rows[:limit])
     return NetworkPage(
-        items=[NetworkOut.model_validate(r) for r in rows[:limit]], total=total, limit=limit, offset=offset
+        items=[_counted(r, *counts[r.id]) for r in rows[:limit]], total=total, limit=limit, offset=offset
     )
+
+
+def _counted(network: LinkNetwork, size: int, kinds: dict[str, int]) -> NetworkOut:
+    """The network with its size and members by kind as the reader may see them (`shown_counts`)."""
+    return NetworkOut.model_validate(network).model_copy(update={"size": size, "kinds": kinds})
+
+
+def _members_counted(network: LinkNetwork, members: list[LinkMember]) -> NetworkOut:
+    return _counted(network, len(members), dict(Counter(m.kind for m in members)))
 
 
 @router.get("/networks/{network_id}", summary="One network with its members and edges")
@@ -92,7 +105,7 @@ def network_detail(network_id: RecordId, session: DbSession, principal: Principa
     network = get_network(session=session, principal=principal, network_id=network_id)
     members, edges = network_parts(session=session, principal=principal, network_id=network.id)
     return NetworkDetail(
-        network=NetworkOut.model_validate(network),
+        network=_members_counted(network, members),
         members=[MemberOut.model_validate(m) for m in members],
         edges=[EdgeOut.model_validate(e) for e in edges],
     )
@@ -114,7 +127,7 @@ def network_why(
         raise NotFound.of("no such member in this network")
     chain = member_chain(members, edges, member)
     return WhyOut(
-        network=NetworkOut.model_validate(network),
+        network=_members_counted(network, members),
         member=MemberOut.model_validate(found),
         chain=[EdgeOut.model_validate(e) for e in chain],
     )

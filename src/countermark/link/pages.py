@@ -40,6 +40,7 @@ from countermark.link.service import (
     visible_hubs,
     visible_networks,
 )
+from countermark.link.visible_parts import shown_counts
 from countermark.link.wording import evidence_value, hub_reason, kind_counts, nearest_photo
 from countermark.observe.link_reads import listing_photos_query, posted_listing_ids_query
 from countermark.orgs.deps import PageViewer, check_csrf
@@ -83,6 +84,7 @@ def networks_page(
         request, "networks.html", viewer, networks=rows, total=total, kind=kind, group=group, page=page,
         pages=max(1, -(-total // PAGE_SIZE)), kinds=KINDS, run=run, job=jobs[0] if jobs else None,
         can_link=_can_link(viewer), asked=request.query_params.get("linking", ""), kind_counts=kind_counts,
+        shown=shown_counts(session=session, principal=viewer.principal, networks=rows),
     )  # fmt: skip
 
 

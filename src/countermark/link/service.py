@@ -25,7 +25,7 @@ from countermark.link.evidence import Link, Value
 from countermark.link.hubs import HUB_KINDS
 from countermark.link.models import LinkEdge, LinkHub, LinkMember, LinkNetwork, LinkRun
 from countermark.link.store import MemberNotes, StoreRecords, grown_networks, parties_of
-from countermark.link.visible_parts import seen_records, visible_parts
+from countermark.link.visible_parts import networks_holding, seen_records, visible_parts
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, require_owner, visible
 
@@ -246,8 +246,7 @@ def visible_networks(
     if min_score is not None:
         query = query.where(LinkNetwork.score >= min_score)
     if kind is not None:
-        holding = select(LinkMember.network_id).where(LinkMember.kind == kind)
-        query = query.where(LinkNetwork.id.in_(holding))
+        query = query.where(LinkNetwork.id.in_(networks_holding(principal=principal, kind=kind)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(
         query.order_by(LinkNetwork.size.desc(), LinkNetwork.score.desc(), LinkNetwork.id)

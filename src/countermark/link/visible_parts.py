@@ -6,17 +6,21 @@ in a network, or the network's owner re-marks the network GREEN for partners who
 in it. So members and edges are filtered when they are read, not only when the run stores them: a member
 that is a stored record (account, shop, listing, consignment) is shown only when the reader may see that
 record; an edge only between two shown members; a member that is no record (a domain) only when a shown
-edge ties it to a shown member. A hidden member and an absent one read the same ("no such member").
+edge ties it to a shown member. A hidden member and an absent one read the same ("no such member"), and
+is not counted: a network's size and kinds, and the networks said to hold a member of a kind, are the
+reader's too.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from countermark.link.models import LinkEdge, LinkMember
+from countermark.link.models import LinkEdge, LinkMember, LinkNetwork
 from countermark.observe import link_reads as observe_reads
 from countermark.observe.listing_reads import visible_listing_ids
 from countermark.orgs.visibility import Principal
@@ -59,7 +63,13 @@ def visible_parts(
     if principal.is_system:
         return list(members), list(edges)
     records = {r for m in members if (r := _record(m)) is not None}
-    seen = seen_records(session=session, principal=principal, records=records)
+    return _shown(members, edges, seen_records(session=session, principal=principal, records=records))
+
+
+def _shown(
+    members: Sequence[LinkMember], edges: Sequence[LinkEdge], seen: set[Record]
+) -> tuple[list[LinkMember], list[LinkEdge]]:
+    """The members and edges shown when the records in `seen` are those the reader may see."""
     shown = {m.key for m in members if (r := _record(m)) is not None and r in seen}
     recordless = {m.key for m in members if _record(m) is None}
     kept: set[int] = set()
@@ -77,3 +87,46 @@ def visible_parts(
                 shown.update(ends)
                 grew = True
     return [m for m in members if m.key in shown], [e for e in edges if e.id in kept]
+
+
+def shown_counts(
+    *, session: Session, principal: Principal, networks: Sequence[LinkNetwork]
+) -> dict[int, tuple[int, dict[str, int]]]:
+    """Each network's size and members by kind as far as the principal may see them now: the stored
+    `size` and `kinds` count every member, and would tell a partner how many records it may not see."""
+    if principal.is_system or not networks:
+        return {n.id: (n.size, dict(n.kinds)) for n in networks}
+    ids = [n.id for n in networks]
+    members: dict[int, list[LinkMember]] = defaultdict(list)
+    edges: dict[int, list[LinkEdge]] = defaultdict(list)
+    for member in session.scalars(select(LinkMember).where(LinkMember.network_id.in_(ids))):
+        members[member.network_id].append(member)
+    for edge in session.scalars(select(LinkEdge).where(LinkEdge.network_id.in_(ids))):
+        edges[edge.network_id].append(edge)
+    records = {r for rows in members.values() for m in rows if (r := _record(m)) is not None}
+    seen = seen_records(session=session, principal=principal, records=records)
+    counts: dict[int, tuple[int, dict[str, int]]] = {}
+    for network_id in ids:
+        shown, _ = _shown(members[network_id], edges[network_id], seen)
+        counts[network_id] = (len(shown), dict(Counter(m.kind for m in shown)))
+    return counts
+
+
+def networks_holding(*, principal: Principal, kind: str) -> Select[Any]:
+    """The ids of networks holding a member of this kind that the principal may see: a network whose only
+    listing is one the reader may not see is not listed as holding a listing. A member that is no record
+    (a domain) counts as seen; it is shown when a shown member's edge ties it in."""
+    query = select(LinkMember.network_id).where(LinkMember.kind == kind)
+    if principal.is_system:
+        return query
+    accounts = observe_reads.account_ids_query(principal=principal)
+    listings = visible_listing_ids(principal)
+    shipments = targeting_reads.shipment_ids_query(principal=principal)
+    return query.where(
+        or_(
+            LinkMember.record_type.is_(None),
+            and_(LinkMember.record_type == "account", LinkMember.record_id.in_(accounts)),
+            and_(LinkMember.record_type == "listing", LinkMember.record_id.in_(listings)),
+            and_(LinkMember.record_type == "shipment", LinkMember.record_id.in_(shipments)),
+        )
+    )
