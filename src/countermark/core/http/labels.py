@@ -267,6 +267,7 @@ LABELS: dict[str, str] = {
     "piracy_terms": "pirated digital content",
     "parody_terms": "parody or imitation",
     "sale_terms": "reason for a low price",
+    "compatible_terms": "names the brand as what the goods fit",
     "known_offer": "repeats a confirmed infringing offer",
     "ships_from_other_country": "ships from another country than declared",
     "seller_history": "seller's confirmed infringements",
