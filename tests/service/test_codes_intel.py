@@ -321,6 +321,8 @@ def test_a_confirmed_cluster_opens_one_case_with_its_serials_and_scans_as_eviden
         assert len(session.scalars(select(ClusterCase)).all()) == 1
         case = session.get(Case, row.case_id)
         assert case is not None and case.procedure == "investigation" and case.owner_org_id == org
+        # The product "Aurel tote" of the brand AUREL: its brand said once.
+        assert "copied codes of Aurel tote (region" in case.title, case.title
         evidence = session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == case.id)).all()
         document = json.loads(store.blobs.get(evidence[0].blob_sha256))
         assert len(document["codes"]) == 3 and len(document["scans"]) == 6

@@ -18,6 +18,7 @@ from countermark.observe.service import ListingFacts, listing_facts
 from countermark.orgs.service import organisation_summary, record_audit
 from countermark.orgs.visibility import SYSTEM, Principal
 from countermark.rights.service import (
+    branded_name,
     products_with_gtin,
     rights_of_product,
     rights_with_brand,
@@ -52,10 +53,7 @@ def covering_rights(
         p for p in products if _names(titles, p.brand)
     ]
     for product in named:
-        # Product names often start with their brand already ("Stridon Aero Knit"): say it once.
-        branded = not product.brand or product.name.lower().startswith(product.brand.lower())
-        full_name = product.name if branded else f"{product.brand} {product.name}"
-        product_name = product_name or full_name.strip()
+        product_name = product_name or branded_name(product.brand, product.name)
         found += [r.id for r in rights_of_product(session=session, principal=holder, product_id=product.id)]
     for right in rights_with_brand(session=session, principal=holder, limit=MAX_CANDIDATE_RIGHTS):
         if right.brand and _names(titles, right.brand):

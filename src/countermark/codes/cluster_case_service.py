@@ -178,7 +178,7 @@ def open_cluster_case(
         return view.case, False
     owner, at = batch.owner_org_id, utcnow()
     product = product_summaries(session=session, ids=[batch.product_id]).get(batch.product_id)
-    name = f"{product.brand} {product.name}" if product else f"GTIN {batch.gtin}"
+    name = product.full_name if product else f"GTIN {batch.gtin}"
     links = [("listing", i) for i in view.listing_ids] + [("account", i) for i in view.account_ids]
     links += [
         ("right", right.id)

@@ -318,7 +318,7 @@ def rights_of_report(*, session: Session, report: ConsumerReport) -> list[Match]
                 kind="product",
                 subject_type="product",
                 subject_id=product.id,
-                label=f"{product.brand} {product.name}"[:300],
+                label=product.full_name[:300],
                 **_why("codes.match.product", how=how),
                 strength=1.0 if report.code_id else 0.9,
                 detail={"gtin": report.gtin},

@@ -246,6 +246,19 @@ class ProductSummary:
     tlp: str
     sharing_group_id: int | None
 
+    @property
+    def full_name(self) -> str:
+        """The product's name with its brand, said once (`branded_name`)."""
+        return branded_name(self.brand, self.name)
+
+
+def branded_name(brand: str | None, name: str) -> str:
+    """A product's name with its brand in front, unless the name starts with it already ("Stridon Aero
+    Knit", not "Stridon Stridon Aero Knit")."""
+    if not brand or name.casefold().startswith(brand.casefold()):
+        return name.strip()
+    return f"{brand} {name}".strip()
+
 
 def _product_summary(product: Product) -> ProductSummary:
     return ProductSummary(
