@@ -85,6 +85,36 @@ def test_a_rare_line_a_pair_shares_with_a_ring_stays_when_two_of_its_shots_tie_t
         assert pieces == [("p0", "p1"), tuple(f"r{i}" for i in range(6))]
 
 
+def test_a_borrowed_email_read_again_as_its_name_on_several_domains_is_still_cut() -> None:
+    # Fresh world 162: a pair of one ring shows goldenstarkf@mail.ru, the e-mail (and a slip) of a ring
+    # of 25; the same address also reads as the name goldenstarkf on several domains (weak links, set
+    # aside). That is the value again, not a second piece beside the one other weak tie: it is cut.
+    ring = [Link(f"r{i}", f"r{i + 1}", "exact:phone", "p", True, basis=(f"phone:+86{i}",)) for i in range(5)]
+    ring += [
+        Link("r0", "r5", "exact:email", "m", True, basis=("email:m@x.com",)),
+        Link("r1", "r4", "exact:email", "k", True, basis=("email:goldenstarkf@mail.ru",)),
+    ]
+    pair = [Link("p0", "p1", "exact:email", "own", True, basis=("email:huangjun@yahoo.com",))]
+    bridge = [
+        Link("p0", "r1", "exact:email", "g", True, basis=("email:goldenstarkf@mail.ru",)),
+        Link("p0", "r4", "exact:email", "g", True, basis=("email:goldenstarkf@mail.ru",)),
+    ]
+    same_name = [
+        Link("p0", "r2", "fuzzy:email_local", "goldenstarkf@…", False, basis=("name:goldenstarkf",)),
+        Link("p0", "r3", "fuzzy:email_local", "goldenstarkf@…", False, basis=("name:goldenstarkf",)),
+        # and one piece of its own: a common name on two domains (huangjun@yahoo.com, huangjun@qq.com)
+        Link("p1", "r5", "fuzzy:email_local", "huangjun@…", False, basis=("name:huangjun",)),
+    ]
+    other = Link("p1", "r5", "exact:photo", "h1", False, basis=("photo:h1",))
+    keys = [f"r{i}" for i in range(6)] + ["p0", "p1"]
+    cluster = components(keys, [*ring, *pair, *bridge])[0]
+    expected = [("p0", "p1"), tuple(f"r{i}" for i in range(6))]
+    assert sorted(c.members for c in cut_borrowed_values(cluster, aside=same_name)) == expected
+    # Two pieces of other kinds and names still keep them together.
+    kept = [*same_name, other, Link("p1", "r2", "exact:template", "t", False, basis=("template:t",))]
+    assert [len(c.members) for c in cut_borrowed_values(cluster, aside=kept)] == [8]
+
+
 def test_a_number_and_its_whatsapp_handle_are_one_piece_and_cut_together() -> None:
     # Training world 112: one shop of a ring of 8 and one of a ring of 3 show an agent's number, as a
     # phone and as a WhatsApp handle; as two pieces, cutting either left the other and the rings merged.

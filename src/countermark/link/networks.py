@@ -391,15 +391,21 @@ def _tied_aside(
     aside: Sequence[Link],
 ) -> bool:
     """Whether the two groups a value bridges also share ASIDE_PIECES weak pieces of other kinds (links set
-    aside as uncorroborated between single parties: shots a pair shares with several of a ring's shops)."""
+    aside as uncorroborated between single parties: shots a pair shares with several of a ring's shops).
+    A piece bearing the value's own name is no other piece: the borrowed goldenstarkf@mail.ru is also
+    read as the name goldenstarkf on several domains (fresh world 162: a pair of one ring and a ring of
+    25 stayed merged on it)."""
     sides = {parts[m] for m in holders if parts.get(m) in groups}
     if len(sides) != 2 or not aside:
         return False
     kinds = {link.evidence for link in family}
+    names = link_names(family)
     between = [
         link
         for link in aside
-        if {parts.get(link.a), parts.get(link.b)} == sides and link.evidence not in kinds
+        if {parts.get(link.a), parts.get(link.b)} == sides
+        and link.evidence not in kinds
+        and not link_names([link]) & names
     ]
     return pieces(between) >= ASIDE_PIECES
 
