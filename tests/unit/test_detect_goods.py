@@ -147,9 +147,9 @@ def test_without_known_categories_the_kind_of_goods_is_unknown_not_false() -> No
 
 
 def test_the_goods_sentences_name_the_goods_in_each_language() -> None:
-    for language in ("en", "fr", "zh"):
-        assert "«平装»" in sentence("goods_other", {"goods": "«平装»"}, language)
-        assert "«perfume»" in sentence("goods_of_brands", {"goods": "«perfume»"}, language)
+    for language, (left, right) in (("en", "«»"), ("fr", "«»"), ("zh", "「」")):
+        assert f"{left}平装{right}" in sentence("goods_other", {"goods": "«平装»"}, language)
+        assert f"{left}perfume{right}" in sentence("goods_of_brands", {"goods": "«perfume»"}, language)
 
 
 def test_the_trie_matches_what_a_flat_alternation_matches_longest_first() -> None:
@@ -168,5 +168,9 @@ def test_reason_sentences_write_decimal_numbers_the_readers_way() -> None:
     assert "(16,06 EUR)" in french and "041,00 EUR" in french and "Glide 2.0" in french  # a name stays
     assert "1.00" in sentence("score", {"probability": "1.00"}, "zh")
     assert "1,00" in sentence("score", {"probability": "1.00"}, "fr")
+    # Quoted words keep the listing's own spelling, in the reader's quotation marks.
+    terms = {"terms": "«replica», «1:1»"}
+    assert "「replica」、「1:1」" in sentence("replica_terms", terms, "zh")
+    assert "«replica», «1:1»" in sentence("replica_terms", terms, "fr")
     # Whole numbers (counts, GTINs) are left as stored.
     assert "2 sur 1234" in sentence("seller_range_low_price", {"count": "2", "listings": "1234"}, "fr")

@@ -114,8 +114,47 @@ def test_parody_and_sale_words_are_mitigating_signals_with_their_terms() -> None
     assert signals["sale_terms"].strength < 0 and signals["parody_terms"].strength < 0
     assert "«outlet»" in signals["sale_terms"].evidence["terms"]
     for name in ("sale_terms", "parody_terms"):
-        for language in ("en", "fr", "zh"):
-            assert "«dupe»" in sentence(name, {"terms": "«dupe»"}, language)
+        for language, quoted in (("en", "«dupe»"), ("fr", "«dupe»"), ("zh", "「dupe」")):
+            assert quoted in sentence(name, {"terms": "«dupe»"}, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("Silicone case compatible with Quellwave QX-300", "compatible with"),
+        ("Replacement ear tips, fits Quellwave QX-300", "fits"),
+        ("Coque adaptée pour Quellwave QX-300", None),  # agreement changes the word: not the listed form
+        ("Bracelet de rechange pour Lunavelle Orbit", "de rechange pour"),
+        ("Ladekabel passend für Quellwave QX-300", "passend für"),
+        ("Funda compatible con Quellwave QX-300", "compatible con"),
+        ("适用于Quellwave QX-300 耳机套", "适用于"),
+    ],
+)
+def test_what_an_accessory_fits_is_found_in_each_language(text: str, term: str | None) -> None:
+    found = {t for group, t in groups_found(text) if group == "compatible"}
+    assert found == ({term} if term else set())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quellwave QX-300, incompatible with old phones? No: Bluetooth 5.3",  # inside a longer word
+        "Quellwave QX-300 Buds, benefits: long battery",  # "fits" inside a longer word
+        "Kelondo Ondine EDP 30ml, sealed",
+    ],
+)
+def test_near_words_are_not_taken_for_an_accessory(text: str) -> None:
+    assert not any(group == "compatible" for group, _ in groups_found(text))
+
+
+def test_an_accessory_naming_what_it_fits_is_a_mitigating_signal_with_its_sentence() -> None:
+    facts = ListingFacts("t:1", "ShopMarket", "Travel case compatible with Kelondo Ondine EDP 30ml", "")
+    evidence = DETECTOR.evidence(facts)
+    signal = next(s for s in evidence.signals if s.name == "compatible_terms")
+    assert evidence.features["compatible_terms"] == 1.0 and signal.strength < 0
+    assert signal.evidence["terms"] == "«compatible with»"
+    for language, quoted in (("en", "«compatible with»"), ("fr", "«compatible with»"), ("zh", "「compatible with」")):
+        assert quoted in sentence("compatible_terms", signal.evidence, language)
 
 
 def test_plain_text_fires_no_parody_or_sale_signal() -> None:

@@ -102,6 +102,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "fr": "Le texte justifie un prix bas (déstockage, occasion, abîmé, liquidation) : {terms}.",
         "zh": "文字说明了低价的原因（清仓、二手、瑕疵、过季）：{terms}。",
     },
+    "compatible_terms": {
+        "en": "The text names the brand to say what the goods fit, as an accessory maker may: {terms}.",
+        "fr": "Le texte cite la marque pour dire à quoi le produit s'adapte, comme un fabricant "
+        "d'accessoires peut le faire : {terms}.",
+        "zh": "文字提及品牌只为说明商品适配的型号，配件厂商可以这样使用：{terms}。",
+    },
     "known_offer": {
         "en": "The text repeats an offer already confirmed infringing (similarity {similarity}).",
         "fr": "Le texte reprend une offre déjà confirmée contrefaisante (similarité {similarity}).",
@@ -223,6 +229,9 @@ _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
 def _localised(value: str, language: str) -> str:
+    if language == "zh" and "«" in value:
+        # The quoted words (stored as «replica», «1:1») take Chinese corner brackets and enumeration comma.
+        return value.replace("«", "「").replace("»", "」").replace("」, 「", "」、「")
     if language == "en" or not _DECIMAL.match(value):
         return value
     places = len(value.partition(".")[2])
@@ -231,7 +240,7 @@ def _localised(value: str, language: str) -> str:
 
 def sentence(name: str, values: Mapping[str, str], language: str = "en") -> str:
     """The sentence of one signal or rule in the language (English when the language is not known), its
-    decimal numbers written the language's way."""
+    decimal numbers written the language's way, and its quoted words in Chinese quotation marks in Chinese."""
     templates = SENTENCES.get(name)
     if templates is None:
         return name

@@ -50,6 +50,7 @@ FEATURES: tuple[str, ...] = (
     "piracy_terms",
     "parody_terms",
     "sale_terms",
+    "compatible_terms",
     "goods_of_brands",
     "goods_other",
     "known_offer_similarity",
@@ -70,9 +71,9 @@ FEATURES: tuple[str, ...] = (
     "price_vs_seller_median",
 )
 # Vocabulary groups that admit an infringement, and those that give an honest account of the offer
-# (a parody or dupe, a reason for a low price): the latter are shown as mitigating signals.
+# (a parody or dupe, a reason for a low price, what an accessory fits): the latter are shown as mitigating.
 ADMITTING_GROUPS = ("replica", "coded", "piracy")
-MITIGATING_GROUPS = ("parody", "sale")
+MITIGATING_GROUPS = ("parody", "sale", "compatible")
 # A parody shop: at least this share of the seller's listings present the goods as a parody or a dupe. Its
 # offers infringe or not by the logo on the goods themselves (the brand's own, or a twisted one), which
 # neither their words nor their prices tell: the operating threshold of such offers is chosen on their own.

@@ -1,6 +1,7 @@
 """Replica, coded and piracy vocabulary per language, kept as editable data files (detect/vocab/*.json).
 
-Each file names its language and lists terms by group ("replica", "coded", "piracy", "parody", "sale")
+Each file names its language and lists terms by group ("replica", "coded", "piracy", "parody", "sale",
+"compatible")
 and the words that negate a term just before it ("not a copy" is a claim of authenticity, not an
 admission). Matching is on word boundaries for Latin-script terms and by substring for Chinese,
 case-insensitive; so is a negation: "no" negates "no es copia", not the "noir" of "coloris noir, copie
@@ -21,9 +22,11 @@ from typing import Any
 from countermark.core.errors import InvalidInput
 
 VOCAB_DIR = Path(__file__).with_name("vocab")
-# "parody" (dupes, homages, "inspired by") and "sale" (why a genuine item is cheap: outlet, used, damaged
-# box) speak against a counterfeit claim as often as for it; the model weighs them.
-GROUPS = ("replica", "coded", "piracy", "parody", "sale")
+# "parody" (dupes, homages, "inspired by"), "sale" (why a genuine item is cheap: outlet, used, damaged box)
+# and "compatible" (the mark names what the goods fit: "case compatible with …", "Ersatz für …", the
+# referential use an accessory maker may make of it) speak against a counterfeit claim as often as for
+# it; the model weighs them.
+GROUPS = ("replica", "coded", "piracy", "parody", "sale", "compatible")
 # Characters before a term inspected for a negation ("Auténtico, no es copia"); a Chinese negation is
 # written right before the term it negates (at most this many characters between).
 NEGATION_WINDOW = 12
