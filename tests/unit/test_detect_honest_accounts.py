@@ -153,7 +153,8 @@ def test_an_accessory_naming_what_it_fits_is_a_mitigating_signal_with_its_senten
     signal = next(s for s in evidence.signals if s.name == "compatible_terms")
     assert evidence.features["compatible_terms"] == 1.0 and signal.strength < 0
     assert signal.evidence["terms"] == "«compatible with»"
-    for language, quoted in (("en", "«compatible with»"), ("fr", "«compatible with»"), ("zh", "「compatible with」")):
+    quotes = {"en": "«compatible with»", "fr": "«compatible with»", "zh": "「compatible with」"}
+    for language, quoted in quotes.items():
         assert quoted in sentence("compatible_terms", signal.evidence, language)
 
 
