@@ -13,8 +13,15 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from countermark.cases.models import Case, CaseLink, EvidenceItem
-from countermark.codes import cluster_case_service, history_service, matching_service, report_service, service
-from countermark.codes.models import CloneAlert, ClusterCase, ConsumerReport
+from countermark.codes import (
+    cluster_case_service,
+    history_service,
+    match_reads,
+    matching_service,
+    report_service,
+    service,
+)
+from countermark.codes.models import CloneAlert, ClusterCase, ConsumerReport, ReportMatch
 from countermark.core.context import AppContext
 from countermark.core.db import unit_of_work
 from countermark.core.errors import NotFound
@@ -163,7 +170,7 @@ def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_se
     )
     brand = Principal(org_id=world["brand"])
     with unit_of_work(store.sessions) as session:
-        found = matching_service.matches_of(session=session, principal=brand, report_id=report_id)
+        found = match_reads.matches_of(session=session, principal=brand, report_id=report_id)
         by_record = {(m.subject_type, m.subject_id): m for m in found}
         listing = by_record[("listing", world["listing"])]
         assert listing.kind == "listing" and listing.strength >= 0.9
@@ -185,20 +192,20 @@ def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_se
         ).all()
         assert {s.field for s in sightings} >= {"description", "url"}
         assert (
-            matching_service.matches_of(
+            match_reads.matches_of(
                 session=session, principal=Principal(org_id=world["stranger"]), report_id=report_id
             )
             == []
         )
     again = _report(store, uris[1], description=f"same seller {SELLER_MAIL}")
     with unit_of_work(store.sessions) as session:
-        second = matching_service.matches_of(session=session, principal=brand, report_id=again)
+        second = match_reads.matches_of(session=session, principal=brand, report_id=again)
         assert ("report", report_id) in {(m.subject_type, m.subject_id) for m in second}
         first = session.get(ConsumerReport, report_id)
         assert first is not None
-        before = len(matching_service.matches_of(session=session, principal=brand, report_id=report_id))
+        before = len(match_reads.matches_of(session=session, principal=brand, report_id=report_id))
         matching_service.match_report(ctx=store, session=session, report=first, actor="test")
-        after = matching_service.matches_of(session=session, principal=brand, report_id=report_id)
+        after = match_reads.matches_of(session=session, principal=brand, report_id=report_id)
         assert len(after) == before + 1  # now also threaded to the second report, nothing duplicated
         assert session.scalars(select(AuditEntry).where(AuditEntry.action == "codes.report.match")).first()
     # The customs re-mark their consignment RED: the stored match on it drops out of what the brand reads,
@@ -208,7 +215,7 @@ def test_a_report_joins_listings_accounts_shipments_and_rights_its_holder_may_se
         assert consignment is not None
         consignment.tlp = "RED"
     with unit_of_work(store.sessions) as session:
-        now = matching_service.matches_of(session=session, principal=brand, report_id=report_id)
+        now = match_reads.matches_of(session=session, principal=brand, report_id=report_id)
         assert [m for m in now if m.subject_type == "shipment"] == []
         assert len(now) == len(after) - 1
         mail = next(t for t in matching_service.threads_of(now) if t["value"] == SELLER_MAIL)
@@ -250,7 +257,7 @@ def test_report_photos_match_the_holders_bank_and_the_listing_showing_them(
             reporter=None,  # type: ignore[arg-type]
         )
         matching_service.match_report(ctx=store, session=session, report=row, actor="test")
-        found = matching_service.matches_of(
+        found = match_reads.matches_of(
             session=session, principal=Principal(org_id=world["brand"]), report_id=row.id
         )
         kinds = {(m.kind, m.subject_type) for m in found}
@@ -259,6 +266,19 @@ def test_report_photos_match_the_holders_bank_and_the_listing_showing_them(
         assert "tote" in labels and "theirs" not in labels  # the stranger's bank is not matchable
         assert any(m.subject_id == world["listing"] and "very picture" in m.reason for m in found)
         assert any(m.subject_type == "right" and "photo 1" in m.reason for m in found)
+        # The brand shares the report's matches with everyone (GREEN): another organisation then reads the
+        # product (verification names it to anyone), not the brand's AMBER right nor its AMBER bank's entry.
+        for match in session.scalars(select(ReportMatch).where(ReportMatch.report_id == row.id)):
+            match.tlp = "GREEN"
+    with unit_of_work(store.sessions) as session:
+        stranger = Principal(org_id=world["stranger"])
+        theirs = match_reads.matches_of(session=session, principal=stranger, report_id=row.id)
+        shown = {m.subject_type for m in theirs}
+        assert "product" in shown and not shown & {"right", "fingerprint_entry", "fingerprint_bank"}, shown
+        assert not any(m.label.startswith("Aurel: ") for m in theirs)  # the bank "Aurel", entry "tote"
+        brand = Principal(org_id=world["brand"])
+        mine = match_reads.matches_of(session=session, principal=brand, report_id=row.id)
+        assert {"right", "fingerprint_entry"} <= {m.subject_type for m in mine}
 
 
 def _copied(store: AppContext, org: int, count: int) -> tuple[int, list[str]]:
@@ -417,7 +437,7 @@ def test_a_re_encoded_listing_photo_in_a_report_finds_the_listing(store: AppCont
             reporter=None,
         )
         matching_service.match_report(ctx=store, session=session, report=row, actor="test")
-        found = matching_service.matches_of(
+        found = match_reads.matches_of(
             session=session, principal=Principal(org_id=world["brand"]), report_id=row.id
         )
         near = [m for m in found if m.subject_type == "listing"]
@@ -446,11 +466,11 @@ def test_a_small_markets_domain_is_no_thread_but_a_shops_own_domain_is(
     at_shop = _report(store, uris[1], url="https://aurel-outlet.shop/p/bag-1")
     with unit_of_work(store.sessions) as session:
         holder = Principal(org_id=brand)
-        found = matching_service.matches_of(session=session, principal=holder, report_id=on_market)
+        found = match_reads.matches_of(session=session, principal=holder, report_id=on_market)
         listed = {m.subject_id for m in found if m.subject_type == "listing"}
         # The item the address names, not the five other vendors' listings on the same hidden market.
         assert listed == {ids["m1"]}
-        shop = matching_service.matches_of(session=session, principal=holder, report_id=at_shop)
+        shop = match_reads.matches_of(session=session, principal=holder, report_id=at_shop)
         by_id = {m.subject_id: m for m in shop if m.subject_type == "listing"}
         assert set(by_id) == {ids["s1"], ids["s2"]}
         assert "aurel-outlet.shop" in by_id[ids["s2"]].reason  # the shop's own domain still threads
@@ -486,7 +506,7 @@ def test_a_report_photo_that_is_the_holders_own_shot_matches_no_listing_by_liken
             reporter=None,
         )  # fmt: skip
         matching_service.match_report(ctx=store, session=session, report=row, actor="test")
-        found = matching_service.matches_of(
+        found = match_reads.matches_of(
             session=session, principal=Principal(org_id=world["brand"]), report_id=row.id
         )
     # The shot is the holder's own (its reference image): said so, and no reseller is matched by it.

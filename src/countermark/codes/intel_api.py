@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from countermark.codes import cluster_case_service, matching_service
+from countermark.codes import cluster_case_service, match_reads, matching_service
 from countermark.codes.models import ConsumerReport, ReportMatch
 from countermark.core.errors import NotFound
 from countermark.core.http.deps import DbSession, app_context
@@ -47,7 +47,7 @@ def match_payload(match: ReportMatch) -> dict[str, Any]:
 
 def report_payload(session: DbSession, principal: Principal, row: ConsumerReport) -> dict[str, Any]:
     """A report with its matches and the identifier threads it joins."""
-    matches = matching_service.matches_of(session=session, principal=principal, report_id=row.id)
+    matches = match_reads.matches_of(session=session, principal=principal, report_id=row.id)
     return {
         "id": row.id,
         "product_id": row.product_id,

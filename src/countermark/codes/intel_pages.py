@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from countermark.codes import cluster_case_service, matching_service
+from countermark.codes import cluster_case_service, match_reads, matching_service
 from countermark.codes.intel_api import visible_report
 from countermark.core.errors import Forbidden
 from countermark.core.http.deps import DbSession, app_context
@@ -47,7 +47,7 @@ def _writer(viewer: Any, csrf_token: str | None) -> None:
 def report_page(record_id: RecordId, request: Request, session: DbSession, viewer: PageViewer) -> Response:
     """A consumer report: what was reported, and the listings, accounts, rights and threads it matches."""
     report = visible_report(session, viewer.principal, record_id)
-    matches = matching_service.matches_of(session=session, principal=viewer.principal, report_id=report.id)
+    matches = match_reads.matches_of(session=session, principal=viewer.principal, report_id=report.id)
     product = (
         product_summaries(session=session, ids=[report.product_id]).get(report.product_id)
         if report.product_id

@@ -2,8 +2,9 @@
 
 Everything is matched with the rights holder's own visibility (the report's owner): a report never
 reveals a listing, account, shipment or bank entry its holder could not see; and matches are read again
-against the reader's visibility (`matches_of`), so a record re-marked since drops out. Matches are stored with
-what matched, why (a sentence) and how strongly (0–1), and replaced each time the report is matched again.
+against the reader's visibility (`codes.match_reads.matches_of`), so a record re-marked since drops out.
+Matches are stored with what matched, why (a sentence) and how strongly (0–1), and replaced each time the
+report is matched again.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from countermark.observe.service import (
 )
 from countermark.observe.weblinks import registrable_domain
 from countermark.orgs.service import group_ids_of, record_audit
-from countermark.orgs.visibility import Principal, visible, visible_clause
+from countermark.orgs.visibility import Principal, visible_clause
 from countermark.rights.service import (
     RightSummary,
     product_summaries,
@@ -66,8 +67,6 @@ from countermark.targeting.service import visible_shipment_summaries
 
 log = logging.getLogger(__name__)
 SUBJECT_TYPE = "report"
-# Matched records with markings of their own, which can change after the match.
-_RECORD_TYPES = frozenset({"listing", "account", "shipment", SUBJECT_TYPE})
 # The records an identifier thread joins a report to.
 THREAD_TYPES = ("listing", "account", "shipment", SUBJECT_TYPE)
 MAX_PHOTO_CANDIDATES = 200_000  # listing pictures compared by PDQ, a scan: beyond this, index them
@@ -110,7 +109,7 @@ def record_report_identifiers(*, ctx: AppContext, session: Session, report: Cons
     return record_sightings(ingest, subject_type=SUBJECT_TYPE, subject_id=report.id, sightings=sightings)
 
 
-def _visible_labels(
+def visible_labels(
     session: Session, principal: Principal, subject_type: str, ids: Iterable[int]
 ) -> dict[int, str]:
     """The labels of the records of one thread type among these ids that the principal may see (listings
@@ -160,7 +159,7 @@ def identifier_threads(*, session: Session, report: ConsumerReport) -> list[Matc
     for member in members:
         wanted[member.subject_type].add(member.subject_id)
     listings = visible_listing_summaries(session=session, principal=principal, ids=wanted.pop("listing", ()))
-    seen = {kind: _visible_labels(session, principal, kind, ids) for kind, ids in wanted.items()}
+    seen = {kind: visible_labels(session, principal, kind, ids) for kind, ids in wanted.items()}
     seen["listing"] = {i: _listing_label(listing) for i, listing in listings.items()}
     markets = _marketplace_domains(members, listings)
     found = []
@@ -497,40 +496,6 @@ def match_pending_reports(*, ctx: AppContext, session: Session, limit: int = 100
     for report in pending:
         match_report(ctx=ctx, session=session, report=report, actor="system")
     return len(pending)
-
-
-def matches_of(*, session: Session, principal: Principal, report_id: int) -> list[ReportMatch]:
-    """The stored matches of a report the principal may see, strongest first, less those whose listing,
-    account, shipment or report the principal may no longer see (re-marked since the report was matched,
-    or a match the report's owner shared further by re-marking it)."""
-    rows = list(
-        session.scalars(
-            visible(ReportMatch, principal)
-            .where(ReportMatch.report_id == report_id)
-            .order_by(ReportMatch.strength.desc(), ReportMatch.id)
-        )
-    )
-    if principal.is_system:
-        return rows
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for row in rows:
-        if row.subject_id is not None and row.subject_type in _RECORD_TYPES:
-            wanted[row.subject_type].add(row.subject_id)
-    seen = {
-        kind: set(
-            visible_listing_summaries(session=session, principal=principal, ids=ids)
-            if kind == "listing"
-            else _visible_labels(session, principal, kind, ids)
-        )
-        for kind, ids in wanted.items()
-    }
-    return [
-        r
-        for r in rows
-        if r.subject_id is None  # no record to see again
-        or r.subject_type not in _RECORD_TYPES
-        or r.subject_id in seen.get(r.subject_type, ())
-    ]
 
 
 def threads_of(matches: Iterable[ReportMatch]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from countermark.core.errors import Conflict, InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP, TLP_LEVELS
 from countermark.core.storage import store_blob as core_store_blob
 from countermark.fingerprint import audio, files, geometric, pdq, text, video
-from countermark.fingerprint.access import can_read_bank
+from countermark.fingerprint.access import can_match_bank, can_read_bank
 from countermark.fingerprint.imaging import open_image
 
 # Lookups live in lookup.py; these names stay importable from here for the command line.
@@ -99,6 +99,19 @@ def get_bank_or_raise(*, session: Session, bank_id: int) -> FingerprintBank:
     if bank is None:
         raise NotFound.of("no fingerprint bank {bank_id}", bank_id=bank_id)
     return bank
+
+
+def matchable_bank_ids(
+    *, session: Session, principal_org_id: int | None, bank_ids: Iterable[int]
+) -> set[int]:
+    """Those of these banks the organisation may learn its content matches (`access.can_match_bank`): none
+    for a principal of no organisation."""
+    wanted = sorted(set(bank_ids))
+    if principal_org_id is None or not wanted:
+        return set()
+    memberships = set(group_ids_of(session, principal_org_id))
+    banks = session.scalars(select(FingerprintBank).where(FingerprintBank.id.in_(wanted)))
+    return {b.id for b in banks if can_match_bank(principal_org_id, b, memberships)}
 
 
 def list_banks(*, session: Session, principal_org_id: int) -> list[tuple[FingerprintBank, int]]:

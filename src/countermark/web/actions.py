@@ -23,7 +23,7 @@ from countermark.cases.intake_service import open_from_listing, open_from_shipme
 from countermark.cases.models import Case
 from countermark.cases.packs import default_packs
 from countermark.cases.service import cases_linked_to, link_case, open_case
-from countermark.codes.matching_service import matches_of
+from countermark.codes.match_reads import matches_of
 from countermark.codes.models import ConsumerReport
 from countermark.core.clock import utcnow
 from countermark.core.errors import Code, Codes, CountermarkError, Forbidden, InvalidInput, NotFound
