@@ -127,6 +127,9 @@ def test_signal_evidence_is_labelled_and_formatted_in_the_readers_language() -> 
     assert evidence_of(odd, "en") == [
         ("goods named", "«phone accessory»"), ("New key", "v"), ("share of the genuine price", "n/a")
     ]  # fmt: skip
+    assert evidence_of({"name": "replica_terms", "terms": "«replica», «1:1»"}, "zh") == [
+        ("用语", "「replica」、「1:1」")
+    ]
 
 
 def test_the_alert_page_shows_evidence_and_verdict_reasons_in_the_readers_language(

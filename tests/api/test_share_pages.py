@@ -187,6 +187,9 @@ def test_incoming_requests_are_accepted_then_answered_by_the_organisation_asked(
     assert client.get(url).status_code == 404
     assert client.post(status, data={"csrf_token": police, "status": "refused"}).status_code == 404
     assert "Seller bench_1" not in client.get("/share/requests").text
+    # The tabs agree with « demandes » (feminine) in French.
+    tabs = client.get("/share/requests", params={"lang": "fr"}).text
+    assert ">Toutes</a> ·" in tabs and ">Tous</a>" not in tabs
 
 
 def test_sending_to_a_partner_that_does_not_answer_says_so(

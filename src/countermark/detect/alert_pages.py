@@ -34,7 +34,7 @@ from countermark.detect.alert_service import (
     verdicts_of,
 )
 from countermark.detect.alerts_api import Filters
-from countermark.detect.reasons import LANGUAGES
+from countermark.detect.reasons import LANGUAGES, quoted_for
 from countermark.detect.reasons import render as render_reasons
 from countermark.fingerprint.hash_reads import genuine_photo_matches
 from countermark.observe.listing_reads import stored_listings
@@ -121,7 +121,8 @@ def _number(raw: str) -> float | None:
 
 def _evidence_value(key: str, raw: Any, currency: str | None, locale: str) -> str:
     """One value of a signal's evidence in the reader's way: numbers with the locale's separators, shares
-    as percentages, countries and languages by their names; text as it was seen."""
+    as percentages, countries and languages by their names; text as it was seen, its quotation marks the
+    reader's (`reasons.quoted_for`)."""
     text = "" if raw is None else str(raw)
     number = _number(text) if key in _MONEY | _SHARES | _COUNTS | {"percent"} else None
     if number is not None:
@@ -137,7 +138,7 @@ def _evidence_value(key: str, raw: Any, currency: str | None, locale: str) -> st
         return country_name(text, locale) or text
     if key == "language":
         return str(Locale.parse(locale).languages.get(text.lower(), text))
-    return text
+    return quoted_for(text, locale)
 
 
 def evidence_of(signal: Mapping[str, Any], locale: str) -> list[tuple[str, str]]:

@@ -228,10 +228,17 @@ _EARLIER: dict[str, dict[str, str]] = {"price_low": {"currency": "EUR"}}
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 
+def quoted_for(value: str, language: str) -> str:
+    """Quoted words as stored («replica», «1:1») in the language's quotation marks: corner brackets and the
+    enumeration comma in Chinese (「replica」、「1:1」), as stored in English and French."""
+    if not language.startswith("zh") or "«" not in value:
+        return value
+    return value.replace("«", "「").replace("»", "」").replace("」, 「", "」、「")
+
+
 def _localised(value: str, language: str) -> str:
-    if language == "zh" and "«" in value:
-        # The quoted words (stored as «replica», «1:1») take Chinese corner brackets and enumeration comma.
-        return value.replace("«", "「").replace("»", "」").replace("」, 「", "」、「")
+    if "«" in value:
+        return quoted_for(value, language)
     if language == "en" or not _DECIMAL.match(value):
         return value
     places = len(value.partition(".")[2])
