@@ -230,7 +230,7 @@ _DECIMAL = re.compile(r"^-?\d+\.\d+$")
 
 def quoted_for(value: str, language: str) -> str:
     """Quoted words as stored («replica», «1:1») in the language's quotation marks: corner brackets and the
-    enumeration comma in Chinese (「replica」、「1:1」), as stored in English and French."""
+    enumeration comma in Chinese (「replica」、「1:1」); English and French keep them as stored."""
     if not language.startswith("zh") or "«" not in value:
         return value
     return value.replace("«", "「").replace("»", "」").replace("」, 「", "」、「")
