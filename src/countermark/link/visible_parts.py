@@ -27,6 +27,7 @@ from countermark.orgs.visibility import Principal
 from countermark.targeting import link_reads as targeting_reads
 
 Record = tuple[str, int]
+CHUNK = 10_000  # record ids per query: each is a bound parameter (PostgreSQL takes 65,535 at most)
 
 
 def seen_records(*, session: Session, principal: Principal, records: Iterable[Record]) -> set[Record]:
@@ -37,16 +38,18 @@ def seen_records(*, session: Session, principal: Principal, records: Iterable[Re
     if principal.is_system:
         return {(kind, i) for kind, ids in wanted.items() for i in ids}
     seen: set[Record] = set()
-    if wanted.get("account"):
-        query = observe_reads.account_ids_query(principal=principal, account_ids=wanted["account"])
-        seen |= {("account", int(i)) for i in session.scalars(query)}
-    if wanted.get("listing"):
-        listings = visible_listing_ids(principal)
-        query = listings.where(listings.selected_columns[0].in_(sorted(wanted["listing"])))
-        seen |= {("listing", int(i)) for i in session.scalars(query)}
-    if wanted.get("shipment"):
-        query = targeting_reads.shipment_ids_query(principal=principal, shipment_ids=wanted["shipment"])
-        seen |= {("shipment", int(i)) for i in session.scalars(query)}
+    for kind in ("account", "listing", "shipment"):
+        ids = sorted(wanted.get(kind, ()))
+        for start in range(0, len(ids), CHUNK):  # a page of many networks names many records: bounded binds
+            part = ids[start : start + CHUNK]
+            if kind == "account":
+                query = observe_reads.account_ids_query(principal=principal, account_ids=part)
+            elif kind == "listing":
+                listings = visible_listing_ids(principal)
+                query = listings.where(listings.selected_columns[0].in_(part))
+            else:
+                query = targeting_reads.shipment_ids_query(principal=principal, shipment_ids=part)
+            seen |= {(kind, int(i)) for i in session.scalars(query)}
     return seen
 
 
