@@ -7,7 +7,6 @@ same 404. The hub list is edited by the organisation that owns it (write scope),
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -40,7 +39,7 @@ from countermark.link.service import (
     visible_hubs,
     visible_networks,
 )
-from countermark.link.visible_parts import shown_counts
+from countermark.link.visible_parts import member_counts, shown_counts
 from countermark.orgs.deps import require_scope
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal
@@ -96,7 +95,7 @@ def _counted(network: LinkNetwork, size: int, kinds: dict[str, int]) -> NetworkO
 
 
 def _members_counted(network: LinkNetwork, members: list[LinkMember]) -> NetworkOut:
-    return _counted(network, len(members), dict(Counter(m.kind for m in members)))
+    return _counted(network, *member_counts(members))
 
 
 @router.get("/networks/{network_id}", summary="One network with its members and edges")

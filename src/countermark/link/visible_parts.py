@@ -28,6 +28,17 @@ from countermark.targeting import link_reads as targeting_reads
 
 Record = tuple[str, int]
 CHUNK = 10_000  # record ids per query: each is a bound parameter (PostgreSQL takes 65,535 at most)
+RECORD_KINDS = ("account", "listing", "shipment")
+
+
+def _visible_ids(principal: Principal, kind: str, ids: list[int] | None = None) -> Select[Any]:
+    """The ids of the records of one kind the principal may see (among `ids`, when given)."""
+    if kind == "account":
+        return observe_reads.account_ids_query(principal=principal, account_ids=ids)
+    if kind == "shipment":
+        return targeting_reads.shipment_ids_query(principal=principal, shipment_ids=ids)
+    listings = visible_listing_ids(principal)
+    return listings if ids is None else listings.where(listings.selected_columns[0].in_(ids))
 
 
 def seen_records(*, session: Session, principal: Principal, records: Iterable[Record]) -> set[Record]:
@@ -38,17 +49,10 @@ def seen_records(*, session: Session, principal: Principal, records: Iterable[Re
     if principal.is_system:
         return {(kind, i) for kind, ids in wanted.items() for i in ids}
     seen: set[Record] = set()
-    for kind in ("account", "listing", "shipment"):
+    for kind in RECORD_KINDS:
         ids = sorted(wanted.get(kind, ()))
         for start in range(0, len(ids), CHUNK):  # a page of many networks names many records: bounded binds
-            part = ids[start : start + CHUNK]
-            if kind == "account":
-                query = observe_reads.account_ids_query(principal=principal, account_ids=part)
-            elif kind == "listing":
-                listings = visible_listing_ids(principal)
-                query = listings.where(listings.selected_columns[0].in_(part))
-            else:
-                query = targeting_reads.shipment_ids_query(principal=principal, shipment_ids=part)
+            query = _visible_ids(principal, kind, ids[start : start + CHUNK])
             seen |= {(kind, int(i)) for i in session.scalars(query)}
     return seen
 
@@ -110,9 +114,13 @@ def shown_counts(
     seen = seen_records(session=session, principal=principal, records=records)
     counts: dict[int, tuple[int, dict[str, int]]] = {}
     for network_id in ids:
-        shown, _ = _shown(members[network_id], edges[network_id], seen)
-        counts[network_id] = (len(shown), dict(Counter(m.kind for m in shown)))
+        counts[network_id] = member_counts(_shown(members[network_id], edges[network_id], seen)[0])
     return counts
+
+
+def member_counts(members: Sequence[LinkMember]) -> tuple[int, dict[str, int]]:
+    """How many members, and how many of each kind."""
+    return len(members), dict(Counter(m.kind for m in members))
 
 
 def networks_holding(*, principal: Principal, kind: str) -> Select[Any]:
@@ -122,14 +130,8 @@ def networks_holding(*, principal: Principal, kind: str) -> Select[Any]:
     query = select(LinkMember.network_id).where(LinkMember.kind == kind)
     if principal.is_system:
         return query
-    accounts = observe_reads.account_ids_query(principal=principal)
-    listings = visible_listing_ids(principal)
-    shipments = targeting_reads.shipment_ids_query(principal=principal)
-    return query.where(
-        or_(
-            LinkMember.record_type.is_(None),
-            and_(LinkMember.record_type == "account", LinkMember.record_id.in_(accounts)),
-            and_(LinkMember.record_type == "listing", LinkMember.record_id.in_(listings)),
-            and_(LinkMember.record_type == "shipment", LinkMember.record_id.in_(shipments)),
-        )
-    )
+    seen = [
+        and_(LinkMember.record_type == record, LinkMember.record_id.in_(_visible_ids(principal, record)))
+        for record in RECORD_KINDS
+    ]
+    return query.where(or_(LinkMember.record_type.is_(None), *seen))
