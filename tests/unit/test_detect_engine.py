@@ -146,9 +146,26 @@ def test_seller_signals_carry_their_evidence() -> None:
     found = names(listing("Kelondo Ondine", ships_from="CN"), seller)
     assert found["ships_from_other_country"] == {"ships_from": "CN", "declared": "FR"}
     assert found["seller_history"] == {"count": "3"}
-    assert found["seller_network"] == {"size": "7"}
     evidence = DETECTOR.evidence(listing("Kelondo Ondine"), seller)
     assert evidence.features["account_age_days"] == pytest.approx(12.0)
+    # A linked network counts once another of its sellers was confirmed infringing: an honest operator's
+    # shops are linked too, and its size alone says nothing.
+    assert "seller_network" not in found
+    assert (evidence.features["seller_network_size"], evidence.features["seller_network_confirmed"]) == (0, 0)
+    known = replace(seller, network_confirmed=2)
+    assert names(listing("Kelondo Ondine"), known)["seller_network"] == {"size": "7", "confirmed": "2"}
+    evidence = DETECTOR.evidence(listing("Kelondo Ondine"), known)
+    assert (evidence.features["seller_network_size"], evidence.features["seller_network_confirmed"]) == (7, 2)
+    values = names(listing("Kelondo Ondine"), known)["seller_network"]
+    assert sentence("seller_network", values, "en") == (
+        "The seller belongs to a network of 7 linked accounts whose other sellers have 2 confirmed "
+        "infringing listings."
+    )
+    # Reasons stored before the sentence named the confirmed listings still read (in every language).
+    assert (
+        sentence("seller_network", {"size": "7"}, "fr")
+        == "Le vendeur appartient à un réseau de 7 comptes liés."
+    )
     assert "shop_name_uses_mark" in names(listing("Kelondo Ondine", seller="kelondo.outlet.store"))
 
 

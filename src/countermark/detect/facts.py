@@ -44,6 +44,7 @@ class SellerFacts:
     joined_at: datetime | None = None
     confirmed_infringements: int = 0
     network_size: int = 0
+    network_confirmed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,9 +124,12 @@ SENTENCES: dict[str, dict[str, str]] = {
         "zh": "该卖家已有 {count} 条确认侵权的商品信息。",
     },
     "seller_network": {
-        "en": "The seller belongs to a network of {size} linked accounts.",
-        "fr": "Le vendeur appartient à un réseau de {size} comptes liés.",
-        "zh": "该卖家属于一个由 {size} 个关联账户组成的网络。",
+        "en": "The seller belongs to a network of {size} linked accounts whose other sellers have "
+        "{confirmed} confirmed infringing listings.",
+        "fr": "Le vendeur appartient à un réseau de {size} comptes liés dont les autres vendeurs ont "
+        "{confirmed} annonces contrefaisantes confirmées.",
+        "zh": "该卖家属于一个由 {size} 个关联账户组成的网络，网络中其他卖家已有 {confirmed} 条确认侵权的"
+        "商品信息。",
     },
     "seller_range_lookalike": {
         "en": "Listings of this seller writing a registered mark in disguise: {count} of {listings}.",
@@ -221,6 +224,15 @@ def _language(language: str) -> str:
 
 # Values a signal stored before its sentence named them (prices were always in euros then).
 _EARLIER: dict[str, dict[str, str]] = {"price_low": {"currency": "EUR"}}
+# The sentence of a signal's reasons stored before its sentence named a value nobody can supply: a network
+# counted by its size alone, before the confirmed infringements of its other sellers were required.
+_FORMER: dict[str, dict[str, str]] = {
+    "seller_network": {
+        "en": "The seller belongs to a network of {size} linked accounts.",
+        "fr": "Le vendeur appartient à un réseau de {size} comptes liés.",
+        "zh": "该卖家属于一个由 {size} 个关联账户组成的网络。",
+    }
+}
 
 
 # A value stored as a decimal number ("16.06", "1.00"): written the reader's way (16,06 in French). Whole
@@ -255,6 +267,8 @@ def sentence(name: str, values: Mapping[str, str], language: str = "en") -> str:
     try:
         return templates[_language(language)].format(**values)
     except KeyError:
+        if name in _FORMER:
+            return _FORMER[name][_language(language)].format_map(values)
         return templates["en"].format_map(dict.fromkeys(("mark", "text"), "?") | dict(values))
 
 

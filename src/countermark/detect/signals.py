@@ -59,6 +59,7 @@ FEATURES: tuple[str, ...] = (
     "ships_from_other_country",
     "seller_confirmed_infringements",
     "seller_network_size",
+    "seller_network_confirmed",
     "seller_listings",
     "seller_brand_share",
     "seller_lookalike_share",
@@ -319,10 +320,16 @@ class Detector:
         f["seller_confirmed_infringements"] = float(confirmed)
         if confirmed:
             evidence.signals.append(Signal("seller_history", 1.0, {"count": str(confirmed)}))
-        size = seller.network_size if seller else 0
+        # A network counts once another of its sellers was confirmed infringing: the linker also groups
+        # an honest operator's shops (an importer's, an accessory maker's), and size alone is no sign.
+        known = seller.network_confirmed if seller else 0
+        size = seller.network_size if seller and known > 0 else 0
         f["seller_network_size"] = float(size)
+        f["seller_network_confirmed"] = float(known)
         if size:
-            evidence.signals.append(Signal("seller_network", 1.0, {"size": str(size)}))
+            evidence.signals.append(
+                Signal("seller_network", 1.0, {"size": str(size), "confirmed": str(known)})
+            )
 
     def _vocabulary(self, text: str, evidence: Evidence) -> None:
         hits = self.vocabulary.find(text)

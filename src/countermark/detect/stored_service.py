@@ -31,10 +31,11 @@ from countermark.detect.models import DetectionAlert, DetectionModelRecord, Dete
 from countermark.detect.offers import OfferBank, offer_signal
 from countermark.detect.store_references import model_for_owner, references_digest
 from countermark.fingerprint.hash_reads import pdq_of_blobs
-from countermark.link.service import network_accounts_of_listings
+from countermark.link.service import listings_of_networks, networks_of_listings
 from countermark.observe.listing_reads import StoredListing, listing_versions, stored_listings
 
 BATCH = 1000
+CHUNK = 10_000  # listing ids per query: each is a bound parameter (PostgreSQL takes 65,535)
 PAGE = 5000
 Progress = Callable[[int, int], None]
 
@@ -105,8 +106,10 @@ def _facts(
     listing: StoredListing,
     hashes: dict[str, tuple[str, ...]],
     confirmed: dict[str, int],
-    network_accounts: int = 0,
+    network: tuple[int, int] = (0, 0),
 ) -> tuple[ListingFacts, SellerFacts | None]:
+    """The listing and its seller as detection reads them; `network` is (accounts in the seller's network,
+    confirmed infringing listings of the network's other sellers)."""
     facts = ListingFacts(
         key=f"{listing.source}:{listing.external_id}",
         platform=listing.platform,
@@ -129,7 +132,8 @@ def _facts(
             country=listing.seller_country,
             joined_at=listing.seller_joined_at,
             confirmed_infringements=confirmed.get(listing.seller_handle, 0),
-            network_size=network_accounts,
+            network_size=network[0],
+            network_confirmed=network[1],
         )
     return facts, seller
 
@@ -148,6 +152,40 @@ def _confirmed_by_seller(session: Session, owner_ids: set[int]) -> dict[str, int
         .group_by(DetectionVerdict.seller)
     )
     return {seller: int(count) for seller, count in rows}
+
+
+def _confirmed_in_networks(session: Session, owner_of: dict[int, int]) -> dict[int, dict[str, int]]:
+    """Network id -> seller -> that seller's listings in the network with an alert the network's owner
+    confirmed (`owner_of`: network id -> its owner)."""
+    members = listings_of_networks(session=session, network_ids=owner_of)
+    network_of = {listing: network for network, listings in members.items() for listing in listings}
+    ids = sorted(network_of)
+    found: dict[int, dict[str, int]] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(DetectionVerdict.listing_id, DetectionVerdict.seller, DetectionVerdict.owner_org_id)
+            .join(DetectionAlert, DetectionAlert.id == DetectionVerdict.alert_id)
+            .where(DetectionVerdict.listing_id.in_(ids[start : start + CHUNK]))
+            .where(DetectionAlert.status == "confirmed", DetectionVerdict.verdict == "confirm")
+            .distinct()
+        )
+        for listing_id, seller, owner in rows:
+            network = network_of[listing_id]
+            if owner == owner_of[network]:
+                counts = found.setdefault(network, {})
+                counts[seller] = counts.get(seller, 0) + 1
+    return found
+
+
+def _network_of(
+    listing: StoredListing, networks: dict[int, tuple[int, int]], known: dict[int, dict[str, int]]
+) -> tuple[int, int]:
+    """(accounts in the listing's network, confirmed infringing listings of its other sellers)."""
+    if listing.id not in networks:
+        return (0, 0)
+    network_id, accounts = networks[listing.id]
+    counts = known.get(network_id, {})
+    return accounts, sum(counts.values()) - counts.get(listing.seller_handle or "", 0)
 
 
 def _offer_text(listing: StoredListing) -> str:
@@ -261,9 +299,11 @@ def _score_batch(
     hashes = pdq_of_blobs(session=session, digests=[d for listing in listings for d in listing.images])
     confirmed = _confirmed_by_seller(session, {listing.owner_org_id for listing in listings})
     # The seller's network as the owner's last linking run found it (the model was fitted with it).
-    networks = network_accounts_of_listings(
+    networks = networks_of_listings(
         session=session, listings=[(listing.id, listing.owner_org_id) for listing in listings]
     )
+    known = _confirmed_in_networks(session, {networks[listing.id][0]: listing.owner_org_id
+                                             for listing in listings if listing.id in networks})  # fmt: skip
     banks = _confirmed_offers(session, {listing.owner_org_id for listing in listings})
     similarity = [
         banks[listing.owner_org_id].similarity(_offer_text(listing), not_from=_offer_seller(listing))
@@ -271,7 +311,9 @@ def _score_batch(
         else 0.0
         for listing in listings
     ]
-    facts = [_facts(listing, hashes, confirmed, networks.get(listing.id, 0)) for listing in listings]
+    facts = [
+        _facts(listing, hashes, confirmed, _network_of(listing, networks, known)) for listing in listings
+    ]
     # Each owner's listings are scored against the marks, products and sellers it may see in the store.
     results: list[ScoredListing | None] = [None] * len(listings)
     for owner in sorted({listing.owner_org_id for listing in listings}):

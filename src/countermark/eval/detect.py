@@ -122,7 +122,7 @@ def world_references(world: WorldFiles, photo_hashes: PhotoHashes) -> References
 
 
 def world_listings(
-    world: WorldFiles, photo_hashes: PhotoHashes, network_sizes: dict[str, int] | None = None
+    world: WorldFiles, photo_hashes: PhotoHashes, networks: dict[str, tuple[int, int]] | None = None
 ) -> list[tuple[ListingFacts, SellerFacts | None]]:
     """Every listing of the world as detection reads it, with its seller's account."""
     rows = []
@@ -150,7 +150,7 @@ def world_listings(
                     account.handle,
                     account.country,
                     account.joined_at,
-                    network_size=(network_sizes or {}).get(account.key, 0),
+                    network_size=(networks or {}).get(account.key, (0, 0))[1],
                 )
                 if account
                 else None,
@@ -194,9 +194,10 @@ def cached_photo_hashes(paths: Sequence[Path], cache: Path | None, workers: int 
     return known
 
 
-def world_network_sizes(world: WorldFiles, photo_hashes: PhotoHashes) -> dict[str, int]:
+def world_networks(world: WorldFiles, photo_hashes: PhotoHashes) -> dict[str, tuple[int, int]]:
     """Accounts in a network the linker finds on the world's files (not a brand's own stores): account
-    key -> how many accounts that network holds. Linking reads no truth; {} when it is not installed."""
+    key -> (the network's number, how many accounts it holds). Linking reads no truth; {} when it is not
+    installed."""
     try:
         from countermark.eval.link import world_parties
         from countermark.eval.link_photos import (
@@ -217,14 +218,41 @@ def world_network_sizes(world: WorldFiles, photo_hashes: PhotoHashes) -> dict[st
         references=reference_hashes(world),
         photo_insides=photo_insides(prints),
     )
-    sizes: dict[str, int] = {}
-    for network in run.networks:
+    networks: dict[str, tuple[int, int]] = {}
+    for number, network in enumerate(run.networks):
         if network.operator:
             continue
         accounts = [member for member in network.members if member in world.accounts]
         for member in accounts:
-            sizes[member] = len(accounts)
-    return sizes
+            networks[member] = (number, len(accounts))
+    return networks
+
+
+def network_confirmed(
+    rows: Sequence[tuple[ListingFacts, SellerFacts | None]],
+    accounts: Sequence[str | None],
+    networks: dict[str, tuple[int, int]],
+    labels: np.ndarray,
+    known: np.ndarray,
+) -> list[int]:
+    """For each row, the infringing listings of the other sellers of its seller's network whose verdict
+    is known (the `known` rows: the training sellers', as an organisation's confirmed alerts)."""
+    confirmed: Counter[tuple[int, str]] = Counter()
+    for i in known:
+        account = accounts[i]
+        if labels[i] and account in networks:
+            confirmed[(networks[account][0], account)] += 1
+    by_network: Counter[int] = Counter()
+    for (number, _), count in confirmed.items():
+        by_network[number] += count
+    out = []
+    for (_, seller), account in zip(rows, accounts, strict=True):
+        if seller is None or account not in networks:
+            out.append(0)
+            continue
+        number = networks[account][0]
+        out.append(by_network[number] - confirmed[(number, account)])
+    return out
 
 
 @dataclass
@@ -264,19 +292,26 @@ def world_training_set(
     hashed = time.perf_counter()
     references = world_references(world, photo_hashes)
     detector = Detector(references)
-    sizes = world_network_sizes(world, photo_hashes) if networks else {}
+    found = world_networks(world, photo_hashes) if networks else {}
     linked = time.perf_counter()
     rows = [
         (facts, seller)
-        for facts, seller in world_listings(world, photo_hashes, sizes)
+        for facts, seller in world_listings(world, photo_hashes, found)
         if facts.key in listings_truth
+    ]
+    labels = np.array([bool(listings_truth[facts.key]["infringing"]) for facts, _ in rows])
+    groups = np.array([facts.seller or f"unknown:{facts.key}" for facts, _ in rows])
+    split = split_by_seller(labels, groups, seed)
+    # The network's other sellers' infringements known as verdicts are the training sellers' labels.
+    owners = {listing.key: listing.seller for listing in world.listings}
+    confirmed = network_confirmed(rows, [owners.get(f.key) for f, _ in rows], found, labels, split.train)
+    rows = [
+        (facts, replace(seller, network_confirmed=count) if seller else None)
+        for (facts, seller), count in zip(rows, confirmed, strict=True)
     ]
     evidences = [detector.evidence(facts, seller) for facts, seller in rows]
     add_seller_context(evidences)
     scored = time.perf_counter()
-    labels = np.array([bool(listings_truth[e.key]["infringing"]) for e in evidences])
-    groups = np.array([e.seller or f"unknown:{e.key}" for e in evidences])
-    split = split_by_seller(labels, groups, seed)
     texts = [f.text for f, _ in rows]
     similarity = _offer_similarities(texts, labels, groups, split.train, split.held_out)
     for evidence, value in zip(evidences, similarity, strict=True):
@@ -292,7 +327,7 @@ def world_training_set(
         seconds_photo_hashing=round(hashed - started, 1),
         seconds_signals=round(scored - linked, 1),
         seconds_linking=round(linked - hashed, 1),
-        network_accounts=len(sizes),
+        network_accounts=len(found),
     )
 
 

@@ -25,7 +25,7 @@ from countermark.link.evidence import Link, Value
 from countermark.link.hubs import HUB_KINDS
 from countermark.link.models import LinkEdge, LinkHub, LinkMember, LinkNetwork, LinkRun
 from countermark.link.store import MemberNotes, StoreRecords, grown_networks, parties_of
-from countermark.link.visible_parts import networks_holding, seen_records, visible_parts
+from countermark.link.visible_parts import CHUNK, networks_holding, seen_records, visible_parts
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, require_owner, visible
 
@@ -316,9 +316,12 @@ def networks_of_record(
     return list(session.scalars(query.order_by(LinkNetwork.id)))
 
 
-def network_accounts_of_listings(*, session: Session, listings: Iterable[tuple[int, int]]) -> dict[int, int]:
-    """Listing id -> accounts and shops in the largest standing network of the listing's owner that holds
-    it (a rights holder's own stores, `operator`, left out); listings in no network are left out.
+def networks_of_listings(
+    *, session: Session, listings: Iterable[tuple[int, int]]
+) -> dict[int, tuple[int, int]]:
+    """Listing id -> (network id, accounts and shops) of the largest standing network of the listing's
+    owner that holds it (a rights holder's own stores, `operator`, left out); listings in no network are
+    left out.
 
     `listings` are (listing id, owner organisation id) pairs: a system read for detection, which scores
     listings it was handed, and only ever sees the networks their owner's linking found.
@@ -327,18 +330,37 @@ def network_accounts_of_listings(*, session: Session, listings: Iterable[tuple[i
     if not owner_of:
         return {}
     rows = session.execute(
-        select(LinkMember.record_id, LinkNetwork.owner_org_id, LinkNetwork.kinds)
+        select(LinkMember.record_id, LinkNetwork.id, LinkNetwork.owner_org_id, LinkNetwork.kinds)
         .join(LinkNetwork, LinkNetwork.id == LinkMember.network_id)
         .where(LinkMember.record_type == "listing", LinkMember.record_id.in_(sorted(owner_of)))
         .where(LinkNetwork.dissolved_at.is_(None), LinkNetwork.operator.is_(False))
+        .order_by(LinkNetwork.id)
     )
-    sizes: dict[int, int] = {}
-    for listing_id, owner, kinds in rows:
+    found: dict[int, tuple[int, int]] = {}
+    for listing_id, network_id, owner, kinds in rows:
         if listing_id is None or owner != owner_of.get(listing_id):
             continue
         accounts = int((kinds or {}).get("account", 0)) + int((kinds or {}).get("shop", 0))
-        sizes[listing_id] = max(sizes.get(listing_id, 0), accounts)
-    return sizes
+        if accounts > found.get(listing_id, (0, 0))[1]:
+            found[listing_id] = (int(network_id), accounts)
+    return found
+
+
+def listings_of_networks(*, session: Session, network_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Network id -> the listing ids among its members (a system read for detection, as above: the ids
+    are of networks `networks_of_listings` gave)."""
+    ids = sorted(set(network_ids))
+    found: dict[int, list[int]] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(LinkMember.network_id, LinkMember.record_id)
+            .where(LinkMember.network_id.in_(ids[start : start + CHUNK]))
+            .where(LinkMember.record_type == "listing")
+        )
+        for network_id, listing_id in rows:
+            if listing_id is not None:
+                found.setdefault(int(network_id), []).append(int(listing_id))
+    return found
 
 
 def networks_of_member(*, session: Session, principal: Principal, member_key: str) -> list[LinkNetwork]:

@@ -271,7 +271,7 @@ LABELS: dict[str, str] = {
     "known_offer": "repeats a confirmed infringing offer",
     "ships_from_other_country": "ships from another country than declared",
     "seller_history": "seller's confirmed infringements",
-    "seller_network": "seller in a linked network",
+    "seller_network": "seller in a network with confirmed infringements",
     "goods_of_brands": "goods of the brands' kind",
     "goods_other": "goods of another kind",
     "seller_range_lookalike": "seller's other listings: disguised marks",
