@@ -29,10 +29,14 @@ GTIN_RE = re.compile(r"(?<!\d)(\d{8}|\d{12,14})(?!\d)")
 # A title names a product when its words are this close (0-100) to the product's name without the brand.
 PRODUCT_NAME_SCORE = 80
 RISKY_DISPATCH = frozenset({"CN", "HK"})
+# Lookalike forms written on purpose (`marks.Mention.form`), against the misspellings and spacings honest
+# sellers also make.
+DISGUISES = frozenset({"homoglyph", "leetspeak"})
 
 FEATURES: tuple[str, ...] = (
     "mark_exact",
     "mark_lookalike",
+    "mark_disguised",
     "mark_transliteration",
     "mark_in_photo_only",
     "brand_identified",
@@ -175,6 +179,9 @@ class Detector:
         translit = [m for m in mentions if m.form in ("transliteration", "alias")]
         f["mark_exact"] = float(len(exact))
         f["mark_lookalike"] = float(len(lookalike))
+        # Of those, the disguises no honest hand makes by slip (other scripts' letters, digits for letters):
+        # a typo or a glued name is also an honest seller's; these are written to pass a filter.
+        f["mark_disguised"] = float(sum(m.form in DISGUISES for m in lookalike))
         f["mark_transliteration"] = float(len(translit))
         for mention in lookalike + translit:
             signals.append(Signal(f"mark_{mention.form}", 1.0, {"mark": mention.mark, "text": mention.text}))
