@@ -315,6 +315,12 @@ def test_email_locals_one_initial_apart_are_weak_evidence_and_a_slip_inside_the_
     assert not fuzzy.another_initial("longshengtrade", "longshentrade")
     assert fuzzy.another_initial("longsheng.trade", "longshen.trade")  # or Longsheng and Longshen: weak
     assert not fuzzy.another_initial("dreamluxe", "dreamlux") and not fuzzy.another_initial("gold", "glod")
+    # A plural "s" is another word form (fresh world 178: two rings' ruixiangsale@ and ruixiangsales@).
+    assert fuzzy.another_initial("ruixiangsale", "ruixiangsales")
+    assert fuzzy.another_initial("bagstudios7", "bagstudio7")
+    assert not fuzzy.another_initial("ruixiangsale", "ruixiangsaleh")
+    assert not fuzzy.another_initial("sale", "sales8")
+    assert not fuzzy.another_initial("longshengsales10", "longshengsaless10")  # a doubled letter: a slip
     parties = [
         _party("a", values=frozenset({("email", "juliad@orange.fr")})),
         _party("b", values=frozenset({("email", "julias@orange.fr")})),

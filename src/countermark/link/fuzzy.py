@@ -135,12 +135,17 @@ def another_initial(x: str, y: str) -> bool:
     worlds 34 and 39: two honest sellers each). In a name of several words, a letter added, dropped or
     changed at either end of one word is another name too: luca.fischer@ and lucas.fischer@ (world 42:
     a lone counterfeiter and an honest seller; longshen.trade@ for longsheng.trade@ is then weak too,
-    a slip or another name). A slip inside the name (longshentrade for longshengtrade, a swap, a doubled
-    letter) stays a slip."""
+    a slip or another name). A plural "s" added at the end is another word form a stranger may pick:
+    ruixiangsale@ and ruixiangsales@ (fresh world 178: two rings whose names share a common given name),
+    where an "s" doubled (longshengsaless@) stays a slip. A slip inside the name (longshentrade for
+    longshengtrade, a swap, a doubled letter) stays a slip."""
     name_x, name_y = x.rstrip("0123456789"), y.rstrip("0123456789")
     if x[len(name_x) :] != y[len(name_y) :]:
         return False
     if len(name_x) >= 2 and _one_end_apart(name_x, name_y, changed_only=True):
+        return True
+    short, long_ = sorted((name_x, name_y), key=len)
+    if len(short) >= 2 and not short.endswith("s") and long_ == short + "s":
         return True
     words_x, words_y = re.split(r"[._\-]", name_x), re.split(r"[._\-]", name_y)
     if len(words_x) < 2 or len(words_x) != len(words_y):
