@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from countermark.core.context import AppContext
+from countermark.core.db import IN_CHUNK as CHUNK
 from countermark.core.db import unit_of_work
-from countermark.link.visible_parts import CHUNK, seen_records
+from countermark.link.visible_parts import seen_records
 from countermark.orgs.visibility import Principal
 from tests.service.helpers import make_org
 

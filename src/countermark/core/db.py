@@ -11,6 +11,9 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, t
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+# Ids per IN (...) list of one query: each is a bound parameter, and PostgreSQL takes 65,535 at most.
+IN_CHUNK = 10_000
+
 # Stable constraint names make Alembic migrations reproducible on SQLite (batch mode) and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

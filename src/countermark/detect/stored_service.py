@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from countermark.core.blobs import BlobStore
 from countermark.core.clock import utcnow
+from countermark.core.db import IN_CHUNK
 from countermark.core.errors import NotFound
 from countermark.core.storage import store_blob
 from countermark.detect.engine import FORMAT, DetectionModel, ScoredListing, score
@@ -35,7 +36,6 @@ from countermark.link.service import listings_of_networks, networks_of_listings
 from countermark.observe.listing_reads import StoredListing, listing_versions, stored_listings
 
 BATCH = 1000
-CHUNK = 10_000  # listing ids per query: each is a bound parameter (PostgreSQL takes 65,535)
 PAGE = 5000
 Progress = Callable[[int, int], None]
 
@@ -161,11 +161,11 @@ def _confirmed_in_networks(session: Session, owner_of: dict[int, int]) -> dict[i
     network_of = {listing: network for network, listings in members.items() for listing in listings}
     ids = sorted(network_of)
     found: dict[int, dict[str, int]] = {}
-    for start in range(0, len(ids), CHUNK):
+    for start in range(0, len(ids), IN_CHUNK):
         rows = session.execute(
             select(DetectionVerdict.listing_id, DetectionVerdict.seller, DetectionVerdict.owner_org_id)
             .join(DetectionAlert, DetectionAlert.id == DetectionVerdict.alert_id)
-            .where(DetectionVerdict.listing_id.in_(ids[start : start + CHUNK]))
+            .where(DetectionVerdict.listing_id.in_(ids[start : start + IN_CHUNK]))
             .where(DetectionAlert.status == "confirmed", DetectionVerdict.verdict == "confirm")
             .distinct()
         )

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from countermark.core.clock import utcnow
+from countermark.core.db import IN_CHUNK
 from countermark.core.errors import InvalidInput, NotFound
 from countermark.core.marking import DEFAULT_TLP
 from countermark.link.engine import run_linking
@@ -25,7 +26,7 @@ from countermark.link.evidence import Link, Value
 from countermark.link.hubs import HUB_KINDS
 from countermark.link.models import LinkEdge, LinkHub, LinkMember, LinkNetwork, LinkRun
 from countermark.link.store import MemberNotes, StoreRecords, grown_networks, parties_of
-from countermark.link.visible_parts import CHUNK, networks_holding, seen_records, visible_parts
+from countermark.link.visible_parts import networks_holding, seen_records, visible_parts
 from countermark.orgs.service import record_audit
 from countermark.orgs.visibility import Principal, require_owner, visible
 
@@ -351,10 +352,10 @@ def listings_of_networks(*, session: Session, network_ids: Iterable[int]) -> dic
     are of networks `networks_of_listings` gave)."""
     ids = sorted(set(network_ids))
     found: dict[int, list[int]] = {}
-    for start in range(0, len(ids), CHUNK):
+    for start in range(0, len(ids), IN_CHUNK):
         rows = session.execute(
             select(LinkMember.network_id, LinkMember.record_id)
-            .where(LinkMember.network_id.in_(ids[start : start + CHUNK]))
+            .where(LinkMember.network_id.in_(ids[start : start + IN_CHUNK]))
             .where(LinkMember.record_type == "listing")
         )
         for network_id, listing_id in rows:

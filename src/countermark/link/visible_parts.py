@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from countermark.core.db import IN_CHUNK
 from countermark.link.models import LinkEdge, LinkMember, LinkNetwork
 from countermark.observe import link_reads as observe_reads
 from countermark.observe.listing_reads import visible_listing_ids
@@ -27,7 +28,6 @@ from countermark.orgs.visibility import Principal
 from countermark.targeting import link_reads as targeting_reads
 
 Record = tuple[str, int]
-CHUNK = 10_000  # record ids per query: each is a bound parameter (PostgreSQL takes 65,535 at most)
 RECORD_KINDS = ("account", "listing", "shipment")
 
 
@@ -51,8 +51,8 @@ def seen_records(*, session: Session, principal: Principal, records: Iterable[Re
     seen: set[Record] = set()
     for kind in RECORD_KINDS:
         ids = sorted(wanted.get(kind, ()))
-        for start in range(0, len(ids), CHUNK):  # a page of many networks names many records: bounded binds
-            query = _visible_ids(principal, kind, ids[start : start + CHUNK])
+        for start in range(0, len(ids), IN_CHUNK):  # a page of many networks names many records
+            query = _visible_ids(principal, kind, ids[start : start + IN_CHUNK])
             seen |= {(kind, int(i)) for i in session.scalars(query)}
     return seen
 
