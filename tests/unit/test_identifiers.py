@@ -81,6 +81,9 @@ PHONE_NEGATIVES = [
     ("price-comma", "Prix : 129,99 €", "FR"),
     ("price-thousands", "US$ 1,299.00", "US"),
     ("price-read-as-a-short-german-number", '<div class="price">168.99 EUR</div>', "DE"),
+    # A whole price phonenumbers reads as a German pager number (+491640): fresh worlds 180 and 183.
+    ("whole-price-read-as-a-german-pager", '<div class="price">1640 USD</div>', "DE"),
+    ("year-read-as-a-german-pager", "Gekauft 1641, Preis 1642", "DE"),
     ("iso-date-us", "Shipped 2024-03-15", "US"),
     ("iso-date-cn", "发货日期 2024-03-15", "CN"),
     ("slash-date", "Livré le 12/03/2024", "FR"),

@@ -28,6 +28,13 @@ _AMOUNT_RE = re.compile(r"\d{1,7}[.,]\d{2}", re.A)
 # someone wrote to be called; a messaging link's number (wa.me/8613…) is read from the link itself.
 _IN_AN_ADDRESS = frozenset("/=?&")
 MAX_PHONE_FIELD = 64
+# A number written in free text without its country code needs this many digits in its national form:
+# phonenumbers reads some shorter runs as valid (a price "1640 USD" on a German page is a pager number,
+# +491640), and a price, a year or a quantity two sellers happen to write must never tie them (fresh
+# worlds 180 and 183: two honest sellers, and an honest shop and a lone counterfeiter, each tied by a
+# price of 1640). The shortest numbers this leaves out are a few islands' five-digit ones, read when
+# written with their country code.
+MIN_NATIONAL_DIGITS = 6
 
 
 def valid_region(region: str | None) -> str | None:
@@ -89,6 +96,9 @@ def find_phones(text: str, region: str | None) -> Iterator[tuple[str, int, int]]
             start -= 1
         raw = text[start:end]
         if _looks_like_product_code(raw) or _AMOUNT_RE.fullmatch(raw):
+            continue
+        national = phonenumbers.national_significant_number(match.number)
+        if not raw.startswith(("+", "00")) and len(national) < MIN_NATIONAL_DIGITS:
             continue
         if _REFERENCE_BEFORE_RE.search(text, max(0, start - 24), start):
             continue
