@@ -13,6 +13,7 @@ from countermark.link.networks import (
     components,
     cut_borrowed_values,
     party_names,
+    pieces,
     usable_links,
     value_name,
 )
@@ -330,6 +331,32 @@ def test_email_locals_one_initial_apart_are_weak_evidence_and_a_slip_inside_the_
     links = fuzzy.email_links(parties)
     assert {(link.a, link.b, link.strong) for link in links} == {("a", "b", False), ("c", "d", True)}
     assert [(link.a, link.b) for link in usable_links(links)] == [("c", "d")]
+
+
+def test_email_locals_a_separator_apart_are_weak_evidence_unless_gmail_reads_them_as_one() -> None:
+    # Fresh world 180: an honest seller's daily_deal@ and a ring's dailydeal@ at one mail service, two
+    # honest shops' bags_globalshop@ and bagsglobalshop@: how to join two words is anyone's choice.
+    assert fuzzy.words_joined_apart("daily_deal", "dailydeal", "yahoo.com")
+    assert fuzzy.words_joined_apart("bags-global.shop", "bagsglobalshop", "gmail.com")
+    assert fuzzy.words_joined_apart("daily.deal", "dailydeal", "yahoo.com")
+    # Gmail ignores dots: one mailbox, so the tie stays.
+    assert not fuzzy.words_joined_apart("daily.deal", "dailydeal", "gmail.com")
+    assert not fuzzy.words_joined_apart("dailydeal", "dailydeals", "yahoo.com")
+    assert not fuzzy.words_joined_apart("dailydeal", "dailydeal", "yahoo.com")
+    parties = [
+        _party("a", values=frozenset({("email", "daily_deal@yahoo.com")})),
+        _party("b", values=frozenset({("email", "dailydeal@yahoo.com")})),
+        _party("c", values=frozenset({("email", "kopexa.trade@gmail.com")})),
+        _party("d", values=frozenset({("email", "kopexatrade@gmail.com")})),
+    ]
+    links = fuzzy.email_links(parties)
+    assert {(link.a, link.b, link.strong) for link in links} == {("a", "b", False), ("c", "d", True)}
+    assert [(link.a, link.b) for link in usable_links(links)] == [("c", "d")]
+    # The handles of the same stem (dailydeal, daily.deal7) are the same name: one piece, no corroboration.
+    typo = next(link for link in links if link.a == "a")
+    handle = Link("a", "b", "fuzzy:handle", "stem 'dailydeal'", strong=False, basis=("name:dailydeal",))
+    assert pieces([typo, handle]) == 1
+    assert usable_links([typo, handle]) == []
 
 
 def test_a_line_its_writers_share_and_nothing_else_is_weak_evidence() -> None:
